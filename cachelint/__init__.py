@@ -1,0 +1,5 @@
+"""cachelint: find prompt assembly that breaks LLM provider prompt caching."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Static analysis: find SDK calls and rebuild their prompts without running anything."""

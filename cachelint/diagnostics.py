@@ -1,0 +1,72 @@
+"""Diagnostics: what a rule reports, where, and how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Applicability(str, Enum):
+    """How safe a fix is, in ruff's terms."""
+
+    SAFE = "safe"  # meaning unchanged, e.g. `sorted(...)` around a set
+    UNSAFE = "unsafe"  # changes the text the model sees, e.g. moving a placeholder
+    DISPLAY_ONLY = "display-only"  # advice; no edit is offered
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A source range: 1-based lines, 1-based columns (as editors show them)."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Related:
+    """A secondary location, e.g. `SYSTEM_PROMPT defined here (1,842 tokens, o200k_base)`."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    applicability: Applicability = Applicability.DISPLAY_ONLY
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    span: Span
+    fix: Fix | None = None
+    related: tuple[Related, ...] = ()
+    # A line-independent identity for baselines and SARIF fingerprints.
+    fingerprint: str = field(default="", compare=False)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.span.path, self.span.line, self.span.column, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class LintError:
+    """A file or setting that could not be processed: one line on stderr, exit 2."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"

@@ -1,0 +1,27 @@
+"""The resolved settings one run uses (loaded from [tool.cachelint] by config.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_MODEL = "gpt-4.1"
+DEFAULT_MIN_LOST_TOKENS = 128
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Rule selection: codes, names or code prefixes ("CL1"); empty select = the defaults.
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes)
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    default_model: str = DEFAULT_MODEL
+    min_lost_tokens: int = DEFAULT_MIN_LOST_TOKENS
+    flag_daily_values: bool = False
+    respect_gitignore: bool = True
+    # Project root: where prompt files may be read from and module names start.
+    root: str = "."
+    # User-declared wrappers: qualified function name -> parameter roles.
+    wrappers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = field(default=())
