@@ -1,0 +1,430 @@
+"""Find, read and validate [tool.cachelint], then merge command-line flags into Settings."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from cachelint.discovery import DEFAULT_EXCLUDE, display_path
+from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
+from cachelint.rules._base import Rule
+from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, DEFAULT_MODEL, Settings
+
+# tomllib is stdlib from 3.11; tomli is the same parser as a package for 3.10. Imported by
+# name so the type checker (configured for 3.10) needs neither stub.
+_toml = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
+_toml_loads = cast(Callable[[str], dict[str, Any]], _toml.loads)
+
+PYPROJECT = "pyproject.toml"
+CONFIG_NAMES = ("cachelint.toml", PYPROJECT)  # looked up in this order in each folder
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
+OUTPUT_FORMATS = ("full", "text", "concise", "json")  # "text" is an alias of "full"
+WRAPPER_ROLES = ("model", "messages", "input", "system", "instructions", "tools")
+
+_KEYS = frozenset(
+    {
+        "select",
+        "ignore",
+        "extend-select",
+        "per-file-ignores",
+        "exclude",
+        "extend-exclude",
+        "default-model",
+        "min-lost-tokens",
+        "flag-daily-values",
+        "respect-gitignore",
+        "output-format",
+        "wrappers",
+    }
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem, shown as one line: `<where>: <problem>`."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """The validated contents of one configuration table (None = not set)."""
+
+    path: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    default_model: str | None = None
+    min_lost_tokens: int | None = None
+    flag_daily_values: bool | None = None
+    respect_gitignore: bool | None = None
+    output_format: str | None = None
+    wrappers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class CliOptions:
+    """Command-line values that override the file (None or empty = not given)."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    default_model: str | None = None
+    min_lost_tokens: int | None = None
+    output_format: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    settings: Settings
+    rules: tuple[type[Rule], ...]
+    output_format: str  # "full", "concise" or "json"
+    config_path: str | None
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    shown = display_path(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise ConfigError(shown, "no such file or directory") from None
+    except IsADirectoryError:
+        raise ConfigError(shown, "is a directory") from None
+    except OSError as exc:
+        raise ConfigError(shown, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(shown, "invalid TOML: not valid UTF-8") from None
+    try:
+        return _toml_loads(text)
+    except ValueError as exc:  # tomllib.TOMLDecodeError
+        raise ConfigError(shown, f"invalid TOML: {exc}") from None
+
+
+def _cachelint_table(document: Mapping[str, Any]) -> object | None:
+    tool = document.get("tool")
+    return tool.get("cachelint") if isinstance(tool, dict) else None
+
+
+def find_config_file(start: str) -> str | None:
+    """The nearest `cachelint.toml`, or `pyproject.toml` with [tool.cachelint], at or above `start`.
+
+    Raises ConfigError for a pyproject.toml on the way that is not valid TOML (it might
+    hold the table).
+    """
+    current = os.path.abspath(start)
+    while True:
+        for name in CONFIG_NAMES:
+            candidate = os.path.join(current, name)
+            if not os.path.isfile(candidate):
+                continue
+            if name != PYPROJECT or _cachelint_table(_read_toml(candidate)) is not None:
+                return candidate
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def load_config_file(path: str) -> FileOptions:
+    """Read and validate one configuration file.
+
+    A file named `pyproject.toml` must have a [tool.cachelint] table; any other file
+    (`cachelint.toml`) is the table itself.
+    """
+    document = _read_toml(path)
+    shown = display_path(path)
+    if os.path.basename(path) == PYPROJECT:
+        table = _cachelint_table(document)
+        if table is None:
+            raise ConfigError(shown, "no [tool.cachelint] table")
+        return _Validator(shown, "[tool.cachelint]").options(table, path)
+    return _Validator(shown, "").options(document, path)
+
+
+class _Validator:
+    """Checks one table, raising ConfigError with the file and key on the first problem."""
+
+    def __init__(self, shown: str, section: str) -> None:
+        self.shown = shown
+        self.section = section
+
+    def fail(self, problem: str) -> ConfigError:
+        return ConfigError(self.shown, problem)
+
+    def where(self, key: str, section: str | None = None) -> str:
+        section = self.section if section is None else section
+        return f"'{key}' in {section}" if section else f"'{key}'"
+
+    def options(self, table: object, path: str) -> FileOptions:
+        if not isinstance(table, dict):
+            raise self.fail(f"{self.section or 'the file'} must be a table, not {_kind(table)}")
+        for key in table:
+            if key not in _KEYS:
+                hint = ""
+                if key.replace("_", "-") in _KEYS:
+                    hint = f" (use '{key.replace('_', '-')}')"
+                suffix = f" in {self.section}" if self.section else ""
+                raise self.fail(f"unknown key '{key}'{suffix}{hint}")
+        select = table.get("select")
+        exclude = table.get("exclude")
+        min_lost = table.get("min-lost-tokens")
+        if min_lost is not None and (
+            not isinstance(min_lost, int) or isinstance(min_lost, bool) or min_lost < 0
+        ):
+            plain_int = isinstance(min_lost, int) and not isinstance(min_lost, bool)
+            shown = repr(min_lost) if plain_int else _kind(min_lost)
+            raise self.fail(f"{self.where('min-lost-tokens')} must be an integer >= 0, not {shown}")
+        return FileOptions(
+            path=os.path.abspath(path),
+            select=None if select is None else self.rules("select", select),
+            ignore=self.rules("ignore", table.get("ignore", [])),
+            extend_select=self.rules("extend-select", table.get("extend-select", [])),
+            per_file_ignores=self.per_file_ignores(table.get("per-file-ignores", {})),
+            exclude=None if exclude is None else self.strings("exclude", exclude),
+            extend_exclude=self.strings("extend-exclude", table.get("extend-exclude", [])),
+            default_model=self.string("default-model", table.get("default-model")),
+            min_lost_tokens=min_lost,
+            flag_daily_values=self.boolean("flag-daily-values", table.get("flag-daily-values")),
+            respect_gitignore=self.boolean("respect-gitignore", table.get("respect-gitignore")),
+            output_format=self.output_format(table.get("output-format")),
+            wrappers=self.wrappers(table.get("wrappers", {})),
+        )
+
+    def strings(self, key: str, value: object) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            kind = "a list with other values" if isinstance(value, list) else _kind(value)
+            raise self.fail(f"{self.where(key)} must be a list of strings, not {kind}")
+        return tuple(value)
+
+    def rules(self, key: str, value: object) -> tuple[str, ...]:
+        selectors = self.strings(key, value)
+        for selector in selectors:
+            try:
+                lookup(selector)
+            except UnknownRuleError:
+                raise self.fail(f"{self.where(key)} names an unknown rule: {selector!r}") from None
+        return selectors
+
+    def string(self, key: str, value: object) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            kind = "an empty string" if isinstance(value, str) else _kind(value)
+            raise self.fail(f"{self.where(key)} must be a non-empty string, not {kind}")
+        return value
+
+    def boolean(self, key: str, value: object) -> bool | None:
+        if value is not None and not isinstance(value, bool):
+            raise self.fail(f"{self.where(key)} must be true or false, not {_kind(value)}")
+        return value
+
+    def output_format(self, value: object) -> str | None:
+        if value is None:
+            return None
+        if value not in OUTPUT_FORMATS:
+            choices = ", ".join(f"'{f}'" for f in OUTPUT_FORMATS)
+            shown = repr(value) if isinstance(value, str) else _kind(value)
+            raise self.fail(f"{self.where('output-format')} must be one of {choices}, not {shown}")
+        return str(value)
+
+    def per_file_ignores(self, value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        if not isinstance(value, dict):
+            raise self.fail(f"{self.where('per-file-ignores')} must be a table, not {_kind(value)}")
+        entries = []
+        for pattern, selectors in value.items():
+            codes = self.rules("per-file-ignores", selectors)
+            entries.append((pattern, tuple(_codes(codes))))
+        return tuple(entries)
+
+    def wrappers(self, value: object) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+        if not isinstance(value, dict):
+            raise self.fail(f"{self.where('wrappers')} must be a table, not {_kind(value)}")
+        base = f"{self.section}.wrappers" if self.section else "[wrappers]"
+        base = base[:-1] if base.endswith("]") else base
+        found = []
+        for name, roles in value.items():
+            section = f'{base}."{name}"]'
+            if not name.strip():
+                raise self.fail(f"{base}] has a wrapper with an empty name")
+            if not isinstance(roles, dict):
+                raise self.fail(f"{section} must be a table, not {_kind(roles)}")
+            if not roles:
+                raise self.fail(f"{section} names no parameters")
+            for role, param in roles.items():
+                if role not in WRAPPER_ROLES:
+                    raise self.fail(f"unknown key '{role}' in {section}")
+                if not isinstance(param, str) or not param.strip():
+                    kind = "an empty string" if isinstance(param, str) else _kind(param)
+                    raise self.fail(
+                        f"{self.where(role, section)} must be a parameter name, not {kind}"
+                    )
+            found.append((name, tuple(sorted(roles.items()))))
+        return tuple(sorted(found))
+
+
+def _codes(selectors: Iterable[str]) -> list[str]:
+    """Rule codes matched by already validated selectors, in order, without duplicates."""
+    codes: dict[str, None] = {}
+    for selector in selectors:
+        for rule in lookup(selector):
+            codes[rule.code] = None
+    return list(codes)
+
+
+# --- resolving -----------------------------------------------------------------------
+
+
+def search_start(paths: Sequence[str], cwd: str | None = None) -> str:
+    """The deepest folder containing every path (a file counts as its folder); cwd if none."""
+    base = os.path.abspath(cwd if cwd is not None else os.getcwd())
+    folders = []
+    for path in paths:
+        if path == "-":
+            continue
+        absolute = os.path.join(base, path)
+        folders.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
+    if not folders:
+        return base
+    try:
+        return os.path.normpath(os.path.commonpath(folders))
+    except ValueError:  # paths on different drives
+        return base
+
+
+def find_project_root(start: str, cwd: str | None = None) -> str:
+    """The nearest folder at or above `start` holding a project marker; else cwd."""
+    current = os.path.abspath(start)
+    while True:
+        if any(os.path.exists(os.path.join(current, m)) for m in PROJECT_MARKERS):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return os.path.abspath(cwd if cwd is not None else os.getcwd())
+        current = parent
+
+
+def _layered_rules(
+    layers: Iterable[tuple[Sequence[str] | None, Sequence[str], Sequence[str]]],
+) -> list[type[Rule]]:
+    """Apply (select, ignore, extend-select) layers in turn, as ruff does.
+
+    The first layer starts from the default rules. A layer's `select` replaces what the
+    layers before it chose; its `extend-select` adds; its `ignore` removes. So
+    `--extend-select CL201` on the command line wins over `ignore = ["CL201"]` in the file.
+    """
+    chosen = {r.code: r for r in ALL_RULES if r.default}
+    for select, ignore, extend in layers:
+        if select is not None:
+            chosen = {r.code: r for s in select for r in lookup(s)}
+        for selector in extend:
+            chosen.update({r.code: r for r in lookup(selector)})
+        for selector in ignore:
+            for rule in lookup(selector):
+                chosen.pop(rule.code, None)
+    return [chosen[code] for code in sorted(chosen)]
+
+
+def validate_cli_rules(option: str, selectors: Iterable[str]) -> None:
+    """Raise ConfigError naming the option for a code or name that matches no rule."""
+    for selector in selectors:
+        try:
+            lookup(selector)
+        except UnknownRuleError:
+            raise ConfigError(option, f"unknown rule code or name {selector!r}") from None
+
+
+def resolve(
+    paths: Sequence[str],
+    *,
+    config_file: str | None = None,
+    cli: CliOptions | None = None,
+    cwd: str | None = None,
+    start: str | None = None,
+) -> Resolved:
+    """Settings and enabled rules for linting `paths` (flags win over the file).
+
+    `config_file` is `--config`; otherwise the nearest configuration at or above `start`
+    (default: the common folder of `paths`) is used. Raises ConfigError.
+    """
+    cli = cli or CliOptions()
+    validate_cli_rules("--select", cli.select or ())
+    validate_cli_rules("--ignore", cli.ignore)
+    validate_cli_rules("--extend-select", cli.extend_select)
+    start = start or search_start(paths, cwd)
+    path = config_file if config_file is not None else find_config_file(start)
+    options = load_config_file(path) if path is not None else FileOptions()
+    if options.path is not None:
+        root = os.path.dirname(options.path)
+    else:
+        root = find_project_root(start, cwd)
+    rules = _layered_rules(
+        [
+            (options.select, options.ignore, options.extend_select),
+            (cli.select, cli.ignore, cli.extend_select),
+        ]
+    )
+    # Settings keeps the outcome as plain codes so select_rules(settings.select,
+    # settings.ignore, settings.extend_select) gives the same rules.
+    codes = tuple(r.code for r in rules)
+    select, ignore = (codes, ()) if codes else (("ALL",), ("ALL",))
+    settings = Settings(
+        select=select,
+        ignore=ignore,
+        extend_select=(),
+        per_file_ignores=options.per_file_ignores,
+        exclude=DEFAULT_EXCLUDE if options.exclude is None else options.exclude,
+        extend_exclude=options.extend_exclude,
+        default_model=cli.default_model or options.default_model or DEFAULT_MODEL,
+        min_lost_tokens=_first_int(
+            cli.min_lost_tokens, options.min_lost_tokens, DEFAULT_MIN_LOST_TOKENS
+        ),
+        flag_daily_values=bool(options.flag_daily_values),
+        respect_gitignore=options.respect_gitignore is not False,
+        root=root,
+        wrappers=options.wrappers,
+    )
+    fmt = cli.output_format or options.output_format or "full"
+    return Resolved(
+        settings=settings,
+        rules=tuple(rules),
+        output_format="full" if fmt == "text" else fmt,
+        config_path=options.path,
+    )
+
+
+def _first_int(*values: int | None) -> int:
+    for value in values:
+        if value is not None:
+            return value
+    raise AssertionError("unreachable: the last value is a default")
