@@ -52,9 +52,10 @@ class Segment:
     # A whole slot (or whole message list) taken from a parameter: the text is
     # really defined by the caller, so it is treated as unknown for CL201.
     passthrough: bool = False
-    # For a value chosen from finite alternatives (`A if flag else B`), the
-    # static token counts of the shortest and longest alternative.
+    # For a value chosen from finite alternatives (`A if flag else B`, a message
+    # appended under a condition): the possible texts.
     alternatives: tuple[str, ...] = ()
+    truncated: bool = False  # static text longer than the evaluator builds (`"x" * 10**9`)
     node: ast.AST | None = field(default=None, compare=False, repr=False)
 
 

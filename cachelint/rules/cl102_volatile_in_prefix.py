@@ -4,17 +4,199 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cachelint.diagnostics import Diagnostic, Severity
-from cachelint.prompt import AssembledPrompt
-from cachelint.rules._base import Rule
-from cachelint.rules.context import RuleContext
+from cachelint.diagnostics import Applicability, Diagnostic, Severity
+from cachelint.prompt import AssembledPrompt, Stability
+from cachelint.rules._base import Invalid, Rule, Valid
+from cachelint.rules.context import RuleContext, describe_behind, slot_label
+from cachelint.rules.examples import PRELUDE, RULES_DEF
+
+_IMPORTS = "import time\nimport uuid\nfrom datetime import datetime, date\n"
 
 
 class VolatileInPrefix(Rule):
+    """
+    ## What it does
+    Checks for a value that changes on every call (the current time at sub-day
+    precision, `time.time()`, `uuid4()`, `random`, `secrets`) placed in the prompt's
+    preamble (tools, instructions, system and developer messages) or ahead of static text.
+
+    ## Why is this bad?
+    Prompt caches match an exact prefix. A timestamp or id in the system prompt makes
+    every request's prefix unique: nothing after it is ever read from the cache, on every
+    call and on every turn of the same conversation. Providers bill cache writes on newer
+    models (1.25x on Anthropic and on OpenAI's gpt-5.6 family), so such a prompt can cost
+    more than no caching at all.
+
+    ## Example
+    ```python
+    instructions = f"Current time: {datetime.now():%H:%M}\\n" + RULES
+    ```
+
+    Use instead:
+    ```python
+    instructions = RULES  # and put the time in the user input, or in request `metadata`
+    # or, if the model needs the date, date precision is cached for a whole day:
+    instructions = f"Today is {date.today():%Y-%m-%d}.\\n" + RULES
+    ```
+
+    ## Fix safety
+    Display-only: moving the value changes the text the model sees.
+
+    ## References
+    - OpenAI cookbook, Prompt Caching 201: timestamps and debug ids belong in `metadata`
+    - Anthropic, prompt caching: `datetime.now()` in the system prompt is a silent invalidator
+    """
+
     code = "CL102"
     name = "volatile-in-prefix"
     severity = Severity.ERROR
-    summary = "A value that changes on every call sits in the prompt prefix"
+    summary = "A value that changes on every call sits in the prompt prefix, so the cache never hits"
+    fix_title = "Move `{source}` into the last user message or request `metadata` (or use date precision)"
+
+    VALID = [
+        # the time at the end of the last user message breaks nothing
+        Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.responses.create(model="gpt-4.1", instructions=RULES,
+                                   input=f"{text}\\n(sent at {datetime.now():%H:%M})")
+'''),
+        # date precision is a daily value: not flagged by default
+        Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"Today is {datetime.now():%Y-%m-%d}.\\n" + RULES, input=text)
+'''),
+        Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    today = date.today().isoformat()
+    return client.responses.create(model="gpt-4.1", instructions=f"Date: {today}\\n{RULES}", input=text)
+'''),
+        # evaluated once at import: the same for the life of the process
+        Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
+STARTED = datetime.now()
+SYSTEM = f"Server started {STARTED}.\\n" + RULES
+def reply(text):
+    return client.responses.create(model="gpt-4.1", instructions=SYSTEM, input=text)
+'''),
+        # a request id in metadata, not in the prompt
+        Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.responses.create(model="gpt-4.1", instructions=RULES, input=text,
+                                   metadata={"request_id": str(uuid.uuid4())})
+'''),
+        # strftime at date precision
+        Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    day = datetime.now().strftime("%A, %B %d")
+    return client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "system", "content": f"It is {day}. " + RULES},
+        {"role": "user", "content": text}])
+'''),
+        # a volatile value in a later user message of a chat, with nothing static after it
+        Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(history, text):
+    return client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "system", "content": RULES}, *history,
+        {"role": "user", "content": f"[{time.time()}] {text}"}])
+'''),
+        # a model that never caches
+        Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.chat.completions.create(model="gpt-4", messages=[
+        {"role": "system", "content": f"Now: {datetime.now()}\\n{RULES}"},
+        {"role": "user", "content": text}])
+'''),
+    ]
+    INVALID = [
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"Time: {datetime.now():%H:%M}.\\n" + RULES,  # expect: CL102
+        input=text)
+''', message="changes every request"),
+        # bare datetime.now() in an f-string renders to the microsecond
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    now = datetime.now()
+    return client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "system", "content": f"{RULES}\\nNow: {now}"},  # expect: CL102
+        {"role": "user", "content": text}])
+'''),
+        # a request id ahead of the instructions
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    rid = uuid.uuid4()
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"[request {rid}]\\n{RULES}",  # expect: CL102
+        input=text)
+'''),
+        # time.time() through a helper
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def header():
+    return "ts=" + str(int(time.time()))
+def reply(text):
+    return client.responses.create(model="gpt-4.1",
+        instructions=header() + RULES,  # expect: CL102
+        input=text)
+'''),
+        # isoformat keeps the time of day
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    stamp = datetime.utcnow().isoformat()
+    messages = [{"role": "system", "content": RULES + "\\nGenerated at " + stamp}]  # expect: CL102
+    messages.append({"role": "user", "content": text})
+    return client.chat.completions.create(model="gpt-4.1", messages=messages)
+'''),
+        # strftime with hours
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    when = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    return client.responses.create(model="gpt-4.1-mini",
+        instructions="Current time: %s\\n%s" % (when, RULES),  # expect: CL102
+        input=text)
+'''),
+        # random in the developer message of a Responses input list
+        Invalid("import random\n" + PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.responses.create(model="gpt-5", input=[
+        {"role": "developer", "content": f"Seed {random.randint(0, 9999)}. {RULES}"},  # expect: CL102
+        {"role": "user", "content": text}])
+'''),
+        # daily values are reported when the project opts in
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"Today is {date.today()}.\\n" + RULES,  # expect: CL102
+        input=text)
+''', settings={"flag_daily_values": True}),
+    ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
-        return iter(())
+        if not ctx.model(prompt).caches:
+            return  # this model never caches: nothing to lose
+        for i, seg in enumerate(prompt.segments):
+            volatile = seg.stability == Stability.VOLATILE or (
+                seg.stability == Stability.DAILY and ctx.settings.flag_daily_values
+            )
+            if not volatile:
+                continue
+            if seg.slot.startswith(("tools", "config.tools")):
+                continue  # tools that change per call are CL202
+            lost, behind = ctx.static_after(prompt, i)
+            if seg.in_preamble:
+                place = (f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
+                         if lost.n else f"sits in {slot_label(seg)}: no later turn is read from the cache")
+            elif lost.n >= ctx.settings.min_lost_tokens:
+                place = f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
+            else:
+                continue  # after the preamble with little static text behind: harmless
+            what = "changes every day" if seg.stability == Stability.DAILY else "changes every request"
+            yield ctx.diagnostic(
+                self,
+                ctx.primary_span(seg, prompt),
+                f"`{seg.source}` {what} ({seg.cause}) and {place}",
+                self.fix_title.format(source=seg.source),
+                Applicability.DISPLAY_ONLY,
+                ctx.related_for(seg, prompt, behind),
+                identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
+            )

@@ -4,17 +4,146 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cachelint.diagnostics import Diagnostic, Severity
-from cachelint.prompt import AssembledPrompt
-from cachelint.rules._base import Rule
-from cachelint.rules.context import RuleContext
+from cachelint.diagnostics import Applicability, Diagnostic, Severity
+from cachelint.prompt import AssembledPrompt, Stability
+from cachelint.rules._base import Invalid, Rule, Valid
+from cachelint.rules.context import RuleContext, describe_behind, slot_label
+from cachelint.rules.examples import PRELUDE, RULES_DEF
 
 
 class UnorderedInPrefix(Rule):
+    """
+    ## What it does
+    Checks for prompt text built by iterating something whose order is not fixed: a
+    `set` or `frozenset` (its order depends on `PYTHONHASHSEED`, different in every
+    process), `os.listdir`, `os.scandir`, `glob.glob` or `Path.iterdir()` (filesystem
+    order), placed in the preamble or ahead of static text.
+
+    ## Why is this bad?
+    Each worker process renders a different prefix from the same data, so requests
+    served by different processes never share a cache entry, and a restart empties it.
+    (A tools list built from an unordered source is reported by CL202.)
+
+    ## Example
+    ```python
+    CAPABILITIES = {"search", "summarise", "translate"}
+    instructions = "You can: " + ", ".join(CAPABILITIES) + "\\n" + RULES
+    ```
+
+    Use instead:
+    ```python
+    instructions = "You can: " + ", ".join(sorted(CAPABILITIES)) + "\\n" + RULES
+    ```
+
+    ## Fix safety
+    Safe: `sorted(...)` keeps the same items and only fixes their order.
+
+    ## References
+    - FastMCP: a tool schema's `required` list built from a set changed with the hash seed
+    - Python docs, `PYTHONHASHSEED`
+    """
+
     code = "CL103"
     name = "unordered-in-prefix"
     severity = Severity.WARNING
-    summary = "Prompt text built from an unordered source sits in the prefix"
+    summary = "Prompt text built from an unordered source (set, directory listing) sits in the prefix"
+    fix_title = "Wrap the iterated value in `sorted(...)`"
+
+    VALID = [
+        Valid(PRELUDE + RULES_DEF + '''
+CAPABILITIES = {"search", "summarise", "translate"}
+def reply(text):
+    return client.responses.create(model="gpt-4.1",
+        instructions="You can: " + ", ".join(sorted(CAPABILITIES)) + "\\n" + RULES, input=text)
+'''),
+        # a list keeps its order
+        Valid(PRELUDE + RULES_DEF + '''
+CAPABILITIES = ["search", "summarise", "translate"]
+def reply(text):
+    return client.responses.create(model="gpt-4.1",
+        instructions="You can: " + ", ".join(CAPABILITIES) + "\\n" + RULES, input=text)
+'''),
+        # a set with one element has one order
+        Valid(PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.responses.create(model="gpt-4.1",
+        instructions="You can: " + ", ".join({"search"}) + "\\n" + RULES, input=text)
+'''),
+        # directory listing sorted
+        Valid("import os\n" + PRELUDE + RULES_DEF + '''
+def reply(text):
+    files = sorted(os.listdir("docs"))
+    return client.responses.create(model="gpt-4.1",
+        instructions="Files: " + ", ".join(files) + "\\n" + RULES, input=text)
+'''),
+        # unordered text at the end of the user message
+        Valid(PRELUDE + RULES_DEF + '''
+def reply(text, tags):
+    return client.responses.create(model="gpt-4.1", instructions=RULES,
+        input=text + "\\nTags: " + ", ".join(set(tags)))
+'''),
+    ]
+    INVALID = [
+        Invalid(PRELUDE + RULES_DEF + '''
+CAPABILITIES = {"search", "summarise", "translate"}
+def reply(text):
+    return client.responses.create(model="gpt-4.1",
+        instructions="You can: " + ", ".join(CAPABILITIES) + "\\n" + RULES,  # expect: CL103
+        input=text)
+''', message="order"),
+        Invalid("import os\n" + PRELUDE + RULES_DEF + '''
+def reply(text):
+    files = os.listdir("docs")
+    return client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "system", "content": "Files: " + ", ".join(files) + "\\n" + RULES},  # expect: CL103
+        {"role": "user", "content": text}])
+'''),
+        Invalid(PRELUDE + RULES_DEF + '''
+def reply(text, tags):
+    topics = "\\n".join(f"- {t}" for t in set(tags))
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"Topics:\\n{topics}\\n{RULES}",  # expect: CL103
+        input=text)
+'''),
+        Invalid("from pathlib import Path\n" + PRELUDE + RULES_DEF + '''
+def reply(text):
+    names = [p.stem for p in Path("skills").iterdir()]
+    return client.responses.create(model="gpt-4.1",
+        instructions="Skills: " + ", ".join(names) + "\\n" + RULES,  # expect: CL103
+        input=text)
+'''),
+        Invalid(PRELUDE + RULES_DEF + '''
+LANGS = frozenset(["en", "fr", "de"])
+def reply(text):
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"Languages: {LANGS}\\n" + RULES,  # expect: CL103
+        input=text)
+'''),
+    ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
-        return iter(())
+        if not ctx.model(prompt).caches:
+            return  # this model never caches: nothing to lose
+        for i, seg in enumerate(prompt.segments):
+            if seg.stability != Stability.UNORDERED:
+                continue
+            if seg.slot.startswith(("tools", "config.tools")):
+                continue  # an unordered tools list is CL202
+            lost, behind = ctx.static_after(prompt, i)
+            if seg.in_preamble:
+                place = (f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
+                         if lost.n else f"sits in {slot_label(seg)}")
+            elif lost.n >= ctx.settings.min_lost_tokens:
+                place = f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
+            else:
+                continue  # after the preamble with little static text behind: harmless
+            yield ctx.diagnostic(
+                self,
+                ctx.primary_span(seg, prompt),
+                f"`{seg.source}` has no fixed order ({seg.cause}) and {place}; "
+                f"each process renders a different prefix",
+                self.fix_title,
+                Applicability.SAFE,
+                ctx.related_for(seg, prompt, behind),
+                identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
+            )

@@ -1,12 +1,182 @@
-"""What a rule sees besides the prompt: settings, token counting, model facts."""
+"""What a rule sees besides the prompt: settings, the model's facts, token counts, reporting helpers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
+from cachelint.diagnostics import Applicability, Diagnostic, Fix, Related, Span
+from cachelint.models import ModelLookup, lookup_model
+from cachelint.prompt import AssembledPrompt, Segment, Stability
+from cachelint.rules._base import Rule
 from cachelint.settings import Settings
+from cachelint.tokens import ESTIMATE_FACTORS, TokenCount, count_for_encoding
+
+# Segments that end a cacheable run for every rule. UNKNOWN and passthrough
+# segments also stop a count: they might vary, so tokens behind them are not
+# claimed as lost (precision over recall).
+_BREAKING = {Stability.PER_CALL, Stability.VOLATILE, Stability.UNORDERED}
 
 
 @dataclass
 class RuleContext:
     settings: Settings
+    path: str  # the linted file: primary locations must be inside it
+    _models: dict[str | None, ModelLookup] = field(default_factory=dict)
+
+    # ---- model facts and counting
+
+    def model(self, prompt: AssembledPrompt) -> ModelLookup:
+        key = prompt.call.model
+        if key not in self._models:
+            self._models[key] = lookup_model(key, self.settings.default_model)
+        return self._models[key]
+
+    def count(self, texts: Iterable[str], prompt: AssembledPrompt) -> TokenCount:
+        """Tokens of several runs of text, each counted whole (exact per run)."""
+        m = self.model(prompt)
+        base = sum(count_for_encoding(t, m.encoding) for t in texts if t)
+        if m.exact_tokens or base == 0:
+            return TokenCount(base, True, m.encoding)
+        factor = ESTIMATE_FACTORS.get(m.provider, 1.0)
+        return TokenCount(int(base * factor + 0.5), False, m.encoding)
+
+    # ---- segment classes
+
+    def is_breaker(self, seg: Segment) -> bool:
+        """Does this segment differ between calls (so nothing after it is read from cache)?"""
+        if seg.passthrough:
+            return False  # the caller defines it: unknown here, not per-call
+        if seg.stability in _BREAKING:
+            return True
+        return seg.stability == Stability.DAILY and self.settings.flag_daily_values
+
+    def stops_count(self, seg: Segment) -> bool:
+        return self.is_breaker(seg) or seg.passthrough or seg.stability == Stability.UNKNOWN
+
+    def static_runs(self, segs: Sequence[Segment], shortest: bool = True) -> list[str]:
+        """Static text of consecutive segments, joined per slot, so each run is counted whole.
+
+        A segment with alternatives contributes its shortest (or longest) text.
+        """
+        runs: list[str] = []
+        cur: list[str] = []
+        slot: str | None = None
+        for s in segs:
+            if s.stability != Stability.STATIC:
+                if cur:
+                    runs.append("".join(cur))
+                cur, slot = [], None
+                continue
+            text = s.text
+            if text is None and s.alternatives:
+                text = min(s.alternatives, key=len) if shortest else max(s.alternatives, key=len)
+            elif s.alternatives and shortest:
+                text = min(s.alternatives, key=len)
+            if text is None:
+                continue
+            if slot is not None and s.slot != slot and cur:
+                runs.append("".join(cur))
+                cur = []
+            slot = s.slot
+            cur.append(text)
+        if cur:
+            runs.append("".join(cur))
+        return runs
+
+    def static_after(self, prompt: AssembledPrompt, index: int) -> tuple[TokenCount, list[Segment]]:
+        """Static tokens after segment `index`, up to the next segment that stops a count."""
+        segs = prompt.segments
+        behind: list[Segment] = []
+        for s in segs[index + 1 :]:
+            if self.stops_count(s):
+                break
+            behind.append(s)
+        return self.count(self.static_runs(behind), prompt), [s for s in behind if s.stability == Stability.STATIC]
+
+    def total_static(self, prompt: AssembledPrompt, shortest: bool = True) -> TokenCount:
+        return self.count(self.static_runs(prompt.segments, shortest), prompt)
+
+    # ---- reporting
+
+    def primary_span(self, seg: Segment, prompt: AssembledPrompt) -> Span:
+        """Where to report a segment: where it is written if that is in the linted file,
+        else the innermost step of the chain inside it, else the call."""
+        if seg.span.path == self.path:
+            return seg.span
+        for hop in reversed(seg.hops):
+            if hop.span.path == self.path:
+                return hop.span
+        return prompt.call.func_span
+
+    def related_for(self, seg: Segment, prompt: AssembledPrompt, behind: Sequence[Segment]) -> tuple[Related, ...]:
+        notes: list[Related] = []
+        primary = self.primary_span(seg, prompt)
+        if seg.span != primary:
+            notes.append(Related(seg.span, f"`{seg.source}` is written here ({seg.cause})"))
+        for hop in seg.hops:
+            if hop.span != primary:
+                notes.append(Related(hop.span, hop.note))
+        # Where the biggest static text that is lost is defined.
+        statics = [s for s in behind if s.text]
+        if statics:
+            big = max(statics, key=lambda s: len(s.text or ""))
+            n = self.count([big.text or ""], prompt)
+            where = big.hops[0].note if big.hops else "static text"
+            notes.append(Related(big.span, f"{_defined(where)} ({n.display()} tokens, {n.encoding})"))
+        notes.append(Related(prompt.call.func_span, f"in this call to `{prompt.call.api}`"))
+        seen: set[tuple[Span, str]] = set()
+        out: list[Related] = []
+        for r in notes:
+            if (r.span, r.message) not in seen:
+                seen.add((r.span, r.message))
+                out.append(r)
+        return tuple(out[:5])
+
+    def diagnostic(self, rule: Rule, span: Span, message: str, fix_title: str | None,
+                   applicability: Applicability = Applicability.DISPLAY_ONLY,
+                   related: tuple[Related, ...] = (), identity: str = "") -> Diagnostic:
+        fp_src = "\0".join([rule.code, self.path, identity or message])
+        return Diagnostic(
+            code=rule.code,
+            name=rule.name,
+            severity=rule.severity,
+            message=message,
+            span=span,
+            fix=Fix(fix_title, applicability) if fix_title else None,
+            related=related,
+            fingerprint=hashlib.sha256(fp_src.encode()).hexdigest()[:16],
+        )
+
+
+def _defined(note: str) -> str:
+    # "`SYSTEM` imported from prompts" -> "`SYSTEM` imported from prompts"; plain text otherwise
+    return note[0].upper() + note[1:] if note else "Static text"
+
+
+def slot_label(seg: Segment) -> str:
+    """A human name for where a segment sits: 'the instructions', 'the system message'."""
+    slot = seg.slot
+    if slot.startswith("instructions"):
+        return "the instructions"
+    if slot.startswith("system") or slot.startswith("config.system_instruction"):
+        return "the system prompt"
+    if slot.startswith("tools") or slot.startswith("config.tools"):
+        return "the tool definitions"
+    if "(system)" in slot:
+        return "the system message"
+    if "(developer)" in slot:
+        return "the developer message"
+    if "(user)" in slot or slot.startswith("input"):
+        return "the user message"
+    if "(assistant)" in slot:
+        return "an assistant message"
+    return "the prompt"
+
+
+def describe_behind(seg: Segment, behind: Sequence[Segment]) -> str:
+    labels = {slot_label(s) for s in behind}
+    if len(labels) == 1:
+        return next(iter(labels))
+    return "the prompt"

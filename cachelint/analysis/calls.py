@@ -1,0 +1,168 @@
+"""Find SDK calls in a module and prove their receiver is an SDK client."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from cachelint.analysis.evaluate import Budget, Env, Evaluator
+from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.values import AltV, ClientV, ModuleRefV, OpaqueV, Value
+
+# API paths (attribute chains after the client) and the provider whose SDK has them.
+_APIS: dict[tuple[str, ...], tuple[str, str]] = {
+    ("responses", "create"): ("openai", "responses.create"),
+    ("responses", "parse"): ("openai", "responses.parse"),
+    ("responses", "stream"): ("openai", "responses.stream"),
+    ("chat", "completions", "create"): ("openai", "chat.completions.create"),
+    ("chat", "completions", "parse"): ("openai", "chat.completions.parse"),
+    ("chat", "completions", "stream"): ("openai", "chat.completions.stream"),
+    ("beta", "chat", "completions", "parse"): ("openai", "chat.completions.parse"),
+    ("beta", "chat", "completions", "stream"): ("openai", "chat.completions.stream"),
+    ("messages", "create"): ("anthropic", "messages.create"),
+    ("messages", "stream"): ("anthropic", "messages.stream"),
+    ("messages", "count_tokens"): ("anthropic", "messages.count_tokens"),
+    ("beta", "messages", "create"): ("anthropic", "messages.create"),
+    ("beta", "messages", "stream"): ("anthropic", "messages.stream"),
+    ("beta", "messages", "count_tokens"): ("anthropic", "messages.count_tokens"),
+    ("models", "generate_content"): ("gemini", "models.generate_content"),
+    ("models", "generate_content_stream"): ("gemini", "models.generate_content_stream"),
+    ("aio", "models", "generate_content"): ("gemini", "models.generate_content"),
+    ("aio", "models", "generate_content_stream"): ("gemini", "models.generate_content_stream"),
+}
+_WRAPPERS = ("with_raw_response", "with_streaming_response")
+_METHODS = {k[-1] for k in _APIS}
+
+# Keyword shapes that identify an API call when the receiver cannot be followed
+# (rules.md §3: the file imports the SDK and the call's keywords match the API).
+_SHAPES = {
+    "responses.create": ({"model"}, {"input", "instructions", "prompt"}),
+    "responses.parse": ({"model"}, {"input", "instructions"}),
+    "responses.stream": ({"model"}, {"input", "instructions"}),
+    "chat.completions.create": ({"model", "messages"}, set()),
+    "chat.completions.parse": ({"model", "messages"}, set()),
+    "chat.completions.stream": ({"model", "messages"}, set()),
+    "messages.create": ({"model", "messages", "max_tokens"}, set()),
+    "messages.stream": ({"model", "messages", "max_tokens"}, set()),
+    "messages.count_tokens": ({"model", "messages"}, set()),
+    "models.generate_content": ({"model", "contents"}, set()),
+    "models.generate_content_stream": ({"model", "contents"}, set()),
+}
+
+
+@dataclass(frozen=True)
+class FoundCall:
+    node: ast.Call
+    provider: str
+    api: str
+    receiver: ast.expr
+    client: ClientV | None  # None when recognised by keyword shape only
+    env: Env
+
+
+def api_chain(func: ast.expr) -> tuple[ast.expr, tuple[str, ...]] | None:
+    """Split `client.chat.completions.with_raw_response.create` into receiver and API path."""
+    names: list[str] = []
+    cur = func
+    while isinstance(cur, ast.Attribute):
+        names.append(cur.attr)
+        cur = cur.value
+        path = tuple(n for n in reversed(names) if n not in _WRAPPERS)
+        if path in _APIS:
+            return cur, path
+    return None
+
+
+def imports_sdk(mod: ModuleInfo) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                found.add(a.name.split(".")[0])
+                if a.name.startswith("google.genai"):
+                    found.add("genai")
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            root = node.module.split(".")[0]
+            found.add(root)
+            if node.module.startswith("google") and any(a.name == "genai" for a in node.names):
+                found.add("genai")
+            if node.module.startswith("google.genai"):
+                found.add("genai")
+    sdk = {"openai": "openai", "anthropic": "anthropic", "genai": "gemini"}
+    return {sdk[n] for n in found if n in sdk}
+
+
+def env_at(mod: ModuleInfo, node: ast.AST) -> Env:
+    """The evaluation environment for code at `node`, with enclosing function scopes.
+
+    Class bodies are not visible from the methods inside them (Python scoping), so
+    they only form an environment for code written directly in the class body.
+    """
+    scopes = []
+    cur = mod.enclosing_scope(node)
+    while cur is not None:
+        scopes.append(cur)
+        cur = mod.enclosing_scope(cur)
+    scopes.reverse()
+    env: Env | None = None
+    for i, s in enumerate(scopes):
+        if isinstance(s, ast.ClassDef):
+            if i == len(scopes) - 1:
+                env = Env(mod, s, None, env, import_time=env is None or env.import_time)
+            continue
+        env = Env(mod, s, None, env, import_time=False)
+    return env or Env(mod, None, import_time=True)
+
+
+def client_of(v: Value) -> ClientV | None:
+    if isinstance(v, ClientV):
+        return v
+    if isinstance(v, ModuleRefV) and v.qualname in ("openai", "anthropic"):
+        return ClientV(v.qualname, "module")
+    if isinstance(v, AltV):
+        clients = [client_of(o) for o in v.options]
+        known_clients = [c for c in clients if c is not None]
+        if known_clients and all(c.provider == known_clients[0].provider for c in known_clients):
+            # Every alternative that resolved is the same SDK; unresolved ones are unknown.
+            return known_clients[0]
+    return None
+
+
+def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
+    """Every recognised SDK call in the module, in source order."""
+    sdks: set[str] | None = None
+    out: list[FoundCall] = []
+    for node in ast.walk(mod.tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        if node.func.attr not in _METHODS:
+            continue  # fast path: not one of the API method names
+        split = api_chain(node.func)
+        if split is None:
+            continue
+        receiver, path = split
+        provider, api = _APIS[path]
+        env = env_at(mod, node)
+        try:
+            value = ev.eval(receiver, env)
+        except Budget:
+            value = None
+        client = client_of(value) if value is not None else None
+        if client is not None:
+            if client.provider != provider:
+                continue  # e.g. an Anthropic client has no `responses` API
+            out.append(FoundCall(node, provider, api, receiver, client, env))
+            continue
+        if value is not None and not isinstance(value, OpaqueV | AltV):
+            continue  # the receiver is something else we know (a string, a list...)
+        if sdks is None:
+            sdks = imports_sdk(mod)
+        if provider not in sdks:
+            continue  # Twilio's client.messages.create in a file without the SDK
+        required, any_of = _SHAPES[api]
+        kws = {k.arg for k in node.keywords if k.arg}
+        if not required <= kws or (any_of and not kws & any_of):
+            continue  # keywords do not match the API's shape
+        out.append(FoundCall(node, provider, api, receiver, None, env))
+    out.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
+    return out

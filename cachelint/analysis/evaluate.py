@@ -1,0 +1,1683 @@
+"""Evaluate expressions abstractly: what text a prompt expression produces, and how stable each part is.
+
+Nothing is executed. Every construct the evaluator does not understand becomes an
+opaque value whose stability is derived from its inputs, never guessed worse than
+that: precision over recall.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import json
+import re
+import string
+import textwrap
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cachelint.analysis import known
+from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, ScopeNode
+from cachelint.analysis.values import (
+    MAX_TEXT,
+    Alt,
+    AltV,
+    ClientV,
+    Clock,
+    ConstV,
+    DictV,
+    FuncRefV,
+    Hole,
+    Item,
+    ListV,
+    Loc,
+    ModuleRefV,
+    OpaqueV,
+    Piece,
+    SetV,
+    StrV,
+    Text,
+    Value,
+    add_hop,
+    map_text,
+    merge_pieces,
+    pieces_stability,
+    repeat_pieces,
+    text_of,
+    value_stability,
+    worst,
+)
+from cachelint.prompt import Hop, Stability
+
+MAX_DEPTH = 12  # nested helper calls / name hops
+MAX_STEPS = 200_000  # expression evaluations for one call site
+MAX_UNROLL = 256  # comprehension items unrolled
+
+_BUILTINS = set(dir(builtins))
+
+
+class Budget(Exception):
+    """The evaluation budget for one call site ran out."""
+
+
+@dataclass
+class Env:
+    """Where an expression is evaluated: module, function scope, bound parameters."""
+
+    mod: ModuleInfo
+    scope: ScopeNode | None = None
+    bindings: dict[str, Value] | None = None
+    parent: Env | None = None
+    import_time: bool = True
+    depth: int = 0
+    overlay: dict[str, Value] = field(default_factory=dict)
+    self_value: Value | None = None
+
+    def child(self, **kw: Any) -> Env:
+        return replace(self, **kw)
+
+
+class ProjectHooks:
+    """What the evaluator asks of the project (other modules, classes, files).
+
+    The single-module default knows no other module: imported names stay opaque.
+    """
+
+    def resolve_module(self, mod: ModuleInfo, name: str, level: int) -> ModuleInfo | None:
+        return None
+
+    def module_by_name(self, qualname: str) -> ModuleInfo | None:
+        return None
+
+
+def is_prefix(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return len(a) <= len(b) and b[: len(a)] == a
+
+
+def _pos(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0) or 0, getattr(node, "col_offset", 0) or 0)
+
+
+class Evaluator:
+    def __init__(self, project: ProjectHooks | None = None) -> None:
+        self.project = project or ProjectHooks()
+        self.steps = 0
+        self.active: set[tuple[int, int]] = set()
+        self._module_memo: dict[tuple[str, str], Value] = {}
+        self._global_writes: dict[str, set[str]] = {}
+
+    # ------------------------------------------------------------------ utils
+
+    def loc(self, env: Env, node: ast.AST) -> Loc:
+        return Loc.of(env.mod.path, node)
+
+    def src(self, env: Env, node: ast.AST) -> str:
+        return env.mod.source_of(node)
+
+    def opaque(self, env: Env, node: ast.AST, stability: Stability, cause: str, **kw: Any) -> OpaqueV:
+        return OpaqueV(stability, self.src(env, node), self.loc(env, node), cause, **kw)
+
+    def unknown(self, env: Env, node: ast.AST, cause: str) -> OpaqueV:
+        return self.opaque(env, node, Stability.UNKNOWN, cause)
+
+    def hop(self, env: Env, node: ast.AST, note: str) -> Hop:
+        return Hop(env.mod.span(node), note)
+
+    # ------------------------------------------------------------------ entry
+
+    def eval(self, node: ast.AST, env: Env) -> Value:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise Budget()
+        try:
+            method = getattr(self, "e_" + type(node).__name__, None)
+            if method is None:
+                return self.unknown(env, node, f"{type(node).__name__} expression")
+            result: Value = method(node, env)
+            return result
+        except RecursionError:
+            return self.unknown(env, node, "too deeply nested to follow")
+
+    # ------------------------------------------------------------------ literals
+
+    def e_Constant(self, node: ast.Constant, env: Env) -> Value:
+        if isinstance(node.value, str):
+            return StrV((Text(node.value, self.loc(env, node)),))
+        if node.value is Ellipsis:
+            return self.unknown(env, node, "...")
+        return ConstV(node.value, self.loc(env, node))
+
+    def e_JoinedStr(self, node: ast.JoinedStr, env: Env) -> Value:
+        pieces: list[Piece] = []
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                pieces.append(Text(part.value, self.loc(env, node)))
+            elif isinstance(part, ast.FormattedValue):
+                pieces.extend(self.formatted(part, env))
+        return StrV(merge_pieces(pieces))
+
+    def formatted(self, part: ast.FormattedValue, env: Env) -> tuple[Piece, ...]:
+        value = self.eval(part.value, env)
+        spec: str | None = None
+        if part.format_spec is not None:
+            spec_v = self.eval(part.format_spec, env)
+            spec = text_of(spec_v.pieces) if isinstance(spec_v, StrV) else None
+            if spec is None:
+                spec = "?"  # a computed spec: formatting cannot be reproduced
+        conv = chr(part.conversion) if part.conversion and part.conversion > 0 else None
+        placeholder = "{" + self.src(env, part.value) + ("!" + conv if conv else "")
+        if part.format_spec is not None:
+            placeholder += ":" + (spec if spec not in (None, "?") else "…")
+        placeholder += "}"
+        return self.as_pieces(value, env, part.value, spec=spec, conv=conv, source=placeholder)
+
+    def e_List(self, node: ast.List | ast.Tuple, env: Env) -> Value:
+        items: list[Item] = []
+        for elt in node.elts:
+            if isinstance(elt, ast.Starred):
+                items.extend(self.spread(self.eval(elt.value, env), env, elt))
+            else:
+                items.append(Item(self.eval(elt, env)))
+        return ListV(tuple(items), self.loc(env, node), isinstance(node, ast.Tuple))
+
+    e_Tuple = e_List
+
+    def spread(self, v: Value, env: Env, node: ast.AST) -> list[Item]:
+        if isinstance(v, ListV):
+            return list(v.items)
+        if isinstance(v, SetV):
+            return [Item(self.opaque(env, node, Stability.UNORDERED, "iteration order of a set"),
+                         repeated=True)]
+        return [Item(self.element_of(v, env, node), repeated=True)]
+
+    def e_Set(self, node: ast.Set, env: Env) -> Value:
+        elems = tuple(self.eval(e, env) for e in node.elts if not isinstance(e, ast.Starred))
+        return SetV(elems, self.loc(env, node), self.src(env, node))
+
+    def e_Dict(self, node: ast.Dict, env: Env) -> Value:
+        entries: list[tuple[str, Value]] = []
+        complete = True
+        for k, v in zip(node.keys, node.values, strict=True):
+            if k is None:
+                spread = self.eval(v, env)
+                if isinstance(spread, DictV):
+                    entries.extend(spread.entries)
+                    complete = complete and spread.complete
+                else:
+                    complete = False
+                continue
+            key = self.eval(k, env)
+            key_text = text_of(key.pieces) if isinstance(key, StrV) else None
+            if key_text is None:
+                complete = False
+                continue
+            entries.append((key_text, self.eval(v, env)))
+        return DictV(tuple(entries), self.loc(env, node), complete)
+
+    # ------------------------------------------------------------------ names
+
+    def e_Name(self, node: ast.Name, env: Env) -> Value:
+        return self.lookup(node.id, node, env)
+
+    def lookup(self, name: str, use: ast.AST, env: Env) -> Value:
+        if name in env.overlay:
+            return env.overlay[name]
+        scope = env.scope
+        if scope is not None and not isinstance(scope, ast.ClassDef):
+            ix = env.mod.flow_of(scope)
+            if name not in ix.globals_ and (name in ix.params or name in ix.events):
+                return self.local_value(name, use, env, ix)
+            if env.parent is not None:
+                return self.lookup(name, use, env.parent)
+            return self.module_value(name, env.mod, use if env.import_time else None)
+        if isinstance(scope, ast.ClassDef):
+            ix = env.mod.flow_of(scope)
+            if name in ix.events:
+                return self.local_value(name, use, env, ix)
+            if env.parent is not None:
+                return self.lookup(name, use, env.parent)
+        return self.module_value(name, env.mod, use)
+
+    def module_value(self, name: str, mod: ModuleInfo, use: ast.AST | None) -> Value:
+        """A module-level name; `use` None means 'after import' (read from a function)."""
+        key = (mod.path, name) if use is None else None
+        if key is not None and key in self._module_memo:
+            return self._module_memo[key]
+        ix = mod.flow
+        env = Env(mod, None, import_time=True)
+        if name not in ix.events:
+            if name in _BUILTINS:
+                v: Value = FuncRefV("builtins." + name)
+            else:
+                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, use or mod.tree), "undefined name")
+        else:
+            anchor = use if use is not None else _EndOfModule(mod)
+            v = self.local_value(name, anchor, env, ix)
+            defs = [e for e in ix.events[name] if e.kind == "assign"]
+            if defs and isinstance(v, StrV | ListV | DictV):
+                v = add_hop(v, Hop(mod.span(defs[-1].stmt), f"`{name}` defined here"))
+            if name in self.global_writes(mod):
+                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, use or mod.tree),
+                            "module global reassigned at run time")
+        if key is not None:
+            self._module_memo[key] = v
+        return v
+
+    def global_writes(self, mod: ModuleInfo) -> set[str]:
+        names = self._global_writes.get(mod.path)
+        if names is None:
+            names = set()
+            for n in ast.walk(mod.tree):
+                if isinstance(n, ast.Global):
+                    names.update(n.names)
+            self._global_writes[mod.path] = names
+        return names
+
+    def local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
+        guard = (id(ix), hash((name, _pos(use), id(env.bindings))))
+        if guard in self.active:
+            return self.unknown(env, use, f"`{name}` depends on itself")
+        self.active.add(guard)
+        try:
+            return self._local_value(name, use, env, ix)
+        finally:
+            self.active.discard(guard)
+
+    def _local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
+        use_pos = _pos(use) if not isinstance(use, _EndOfModule) else (10**9, 0)
+        if isinstance(use, _EndOfModule):
+            use_chain: tuple[tuple[int, str], ...] = ()
+            use_loops: tuple[int, ...] = ()
+        else:
+            use_chain, use_loops = env.mod.statement_chain(env.scope, use)
+        all_events = ix.events.get(name, [])
+        evs = [e for e in all_events if e.pos <= use_pos]
+        base_i: int | None = None
+        for i in range(len(evs) - 1, -1, -1):
+            e = evs[i]
+            if e.kind in ("assign", "loopvar", "opaque", "import", "def") and is_prefix(e.chain, use_chain):
+                base_i = i
+                break
+        value: Value | None
+        if base_i is None:
+            value = self.param_value(name, env, ix) if name in ix.params else None
+            rest = evs
+        else:
+            value = self.event_value(evs[base_i], env)
+            rest = evs[base_i + 1 :]
+        for e in rest:
+            cond = not is_prefix(e.chain, use_chain)
+            rep = any(lp not in use_loops for lp in e.in_loop)
+            value = self.apply_event(value, e, env, cond, rep)
+        # Loop-carried: changes later in a loop around the use reach it on the next pass.
+        for lp in use_loops:
+            later = [e for e in all_events if e.pos > use_pos and lp in e.in_loop]
+            if later and value is not None:
+                value = self.loop_carry(value, later, env, use)
+        if value is None:
+            return self.unknown(env, use, f"`{name}` is not assigned on every path")
+        return value
+
+    def param_value(self, name: str, env: Env, ix: FlowIndex) -> Value:
+        if env.bindings is not None and name in env.bindings:
+            return env.bindings[name]
+        arg = ix.params[name]
+        scope = env.scope
+        fname = getattr(scope, "name", "<lambda>")
+        if arg.annotation is not None:
+            ann = self.annotation_client(arg.annotation, env)
+            if ann is not None:
+                return ann
+        if self.is_self_param(name, env):
+            if env.self_value is not None:
+                return env.self_value
+            return self.opaque(env, arg, Stability.UNKNOWN, "instance state")
+        return OpaqueV(
+            Stability.PER_CALL,
+            name,
+            self.loc(env, arg),
+            f"parameter `{name}` of {fname}()",
+            passthrough=True,
+            elements=Stability.PER_CALL,
+        )
+
+    def is_self_param(self, name: str, env: Env) -> bool:
+        scope = env.scope
+        if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+            return False
+        params = [*scope.args.posonlyargs, *scope.args.args]
+        if not params or params[0].arg != name:
+            return False
+        parent = env.mod.parents.get(id(scope))
+        if not isinstance(parent, ast.ClassDef):
+            return False
+        for d in scope.decorator_list:
+            if isinstance(d, ast.Name) and d.id == "staticmethod":
+                return False
+        return True
+
+    def annotation_client(self, ann: ast.expr, env: Env) -> Value | None:
+        node = ann
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return self.annotation_client(node.left, env) or self.annotation_client(node.right, env)
+        if isinstance(node, ast.Subscript):  # Optional[OpenAI]
+            return self.annotation_client(node.slice, env)
+        if isinstance(node, ast.Name | ast.Attribute):
+            qual = self.qualname_of(node, env)
+            if qual:
+                cc = known.client_class(qual)
+                if cc:
+                    return ClientV(cc[0], cc[1])
+        return None
+
+    def qualname_of(self, node: ast.expr, env: Env) -> str | None:
+        """The imported qualified name of a Name/Attribute chain, if it comes from an import."""
+        if isinstance(node, ast.Name):
+            v = self.lookup(node.id, node, env)
+            return v.qualname if isinstance(v, ModuleRefV) else None
+        if isinstance(node, ast.Attribute):
+            base = self.qualname_of(node.value, env)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+    def event_value(self, e: Event, env: Env) -> Value:
+        if e.kind == "assign" and e.value is not None:
+            v = self.eval(e.value, env)
+            return self.rebind_loc(v, e, env)
+        if e.kind == "loopvar" and e.value is not None:
+            it = self.eval(e.value, env)
+            if isinstance(e.extra, ast.Tuple | ast.List):
+                inner = self.element_of(it, env, e.value)
+                return self.element_of(inner, env, e.value) if isinstance(inner, ListV) else inner
+            return self.element_of(it, env, e.value)
+        if e.kind == "import" and isinstance(e.extra, ast.Import | ast.ImportFrom):
+            return self.import_value(e.name, e.extra, env)
+        if e.kind == "def" and isinstance(e.extra, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            return FuncRefV(e.extra.name, e.extra, env.mod.path)
+        if e.kind == "opaque":
+            stmt = e.stmt
+            if isinstance(stmt, ast.Assign):
+                rhs = self.eval(stmt.value, env)
+                target = stmt.targets[0]
+                if isinstance(rhs, ListV) and isinstance(target, ast.Tuple | ast.List):
+                    names = [t.id if isinstance(t, ast.Name) else None for t in target.elts]
+                    if e.name in names and len(rhs.items) == len(names) and not any(
+                        i.repeated or i.optional for i in rhs.items
+                    ):
+                        return rhs.items[names.index(e.name)].value
+                return self.opaque(env, stmt, value_stability(rhs), "unpacked value")
+            return self.unknown(env, stmt, f"`{e.name}` bound by {type(stmt).__name__.lower()}")
+        return self.unknown(env, e.stmt, f"`{e.name}`")
+
+    def rebind_loc(self, v: Value, e: Event, env: Env) -> Value:
+        return v
+
+    def apply_event(self, value: Value | None, e: Event, env: Env, cond: bool, rep: bool) -> Value | None:
+        if e.kind in ("assign", "loopvar", "opaque", "import", "def"):
+            new = self.event_value(e, env)
+            if value is None or not cond:
+                return new
+            return AltV((value, new), self.loc(env, e.stmt), self.src(env, e.stmt))
+        if value is None:
+            return None
+        if e.kind == "augassign" and e.value is not None and isinstance(e.extra, ast.AugAssign):
+            rhs = self.eval(e.value, env)
+            if rep:
+                stab = value_stability(rhs)
+                piece = self.opaque(
+                    env, e.value, Stability.STABLE if stab == Stability.STATIC else stab,
+                    "appended in a loop",
+                )
+                rhs = piece
+            new = self.binop(value, rhs, e.extra.op, env, e.extra)
+            if cond and not rep:
+                return AltV((value, new), self.loc(env, e.stmt), self.src(env, e.stmt))
+            return new
+        if e.kind == "call" and isinstance(e.extra, ast.Call):
+            return self.mutate(value, e.extra, env, cond, rep)
+        if e.kind == "setitem" and isinstance(e.extra, ast.Subscript) and e.value is not None:
+            return self.setitem(value, e.extra, e.value, env, cond)
+        if e.kind == "delitem":
+            return self.unknown(env, e.stmt, "item deleted") if not isinstance(value, DictV) else value
+        return value
+
+    def as_list(self, value: Value, env: Env, node: ast.AST) -> ListV | None:
+        if isinstance(value, ListV):
+            return value
+        if isinstance(value, OpaqueV):
+            return ListV((Item(self.element_of(value, env, node), repeated=True),), value.loc)
+        return None
+
+    def mutate(self, value: Value, call: ast.Call, env: Env, cond: bool, rep: bool) -> Value:
+        assert isinstance(call.func, ast.Attribute)
+        meth = call.func.attr
+        optional = cond and not rep
+        if meth in ("append", "extend", "insert"):
+            lst = self.as_list(value, env, call)
+            if lst is None:
+                return value
+            items = list(lst.items)
+            if meth == "append" and len(call.args) == 1:
+                items.append(Item(self.eval(call.args[0], env), optional=optional, repeated=rep))
+            elif meth == "extend" and len(call.args) == 1:
+                add = self.eval(call.args[0], env)
+                for it in self.spread(add, env, call.args[0]):
+                    items.append(replace(it, optional=it.optional or optional,
+                                         repeated=it.repeated or rep))
+            elif meth == "insert" and len(call.args) == 2:
+                idx = self.eval(call.args[0], env)
+                new = Item(self.eval(call.args[1], env), optional=optional, repeated=rep)
+                plain = all(not (i.repeated or i.optional) for i in items)
+                if isinstance(idx, ConstV) and isinstance(idx.value, int) and plain and not rep:
+                    i = idx.value
+                    items.insert(i if i >= 0 else max(0, len(items) + i), new)
+                elif isinstance(idx, ConstV) and idx.value == 0 and not rep:
+                    items.insert(0, new)
+                else:
+                    return self.unknown(env, call, "inserted at an unknown position")
+            else:
+                return self.unknown(env, call, f"list.{meth} with unusual arguments")
+            return ListV(tuple(items), lst.loc, lst.is_tuple)
+        if meth in ("update", "setdefault") and isinstance(value, DictV):
+            if meth == "update" and len(call.args) == 1 and not call.keywords:
+                add = self.eval(call.args[0], env)
+                if isinstance(add, DictV) and not cond:
+                    return DictV(value.entries + add.entries, value.loc, value.complete and add.complete)
+            if meth == "update" and not call.args and not cond:
+                extra = tuple((k.arg, self.eval(k.value, env)) for k in call.keywords if k.arg)
+                return DictV(value.entries + extra, value.loc, value.complete)
+            return DictV(value.entries, value.loc, False)
+        if meth == "clear" and not cond and not rep:
+            if isinstance(value, ListV):
+                return ListV((), value.loc, value.is_tuple)
+            if isinstance(value, DictV):
+                return DictV((), value.loc)
+        if meth == "sort" and isinstance(value, ListV) and not cond:
+            return self.sorted_value(value, env, call)
+        # pop/remove/reverse/...: the list changed in a way not followed.
+        return self.unknown(env, call, f"changed by .{meth}()")
+
+    def setitem(self, value: Value, target: ast.Subscript, rhs: ast.expr, env: Env, cond: bool) -> Value:
+        key = self.eval(target.slice, env)
+        new = self.eval(rhs, env)
+        if isinstance(value, DictV) and isinstance(key, StrV):
+            k = text_of(key.pieces)
+            if k is not None:
+                if cond:
+                    return DictV(value.entries + ((k, AltV(
+                        (value.get(k) or ConstV(None), new), self.loc(env, target), self.src(env, target)
+                    )),), value.loc, value.complete)
+                return DictV(value.entries + ((k, new),), value.loc, value.complete)
+        if isinstance(value, ListV) and isinstance(key, ConstV) and isinstance(key.value, int):
+            items = list(value.items)
+            i = key.value
+            if all(not (x.repeated or x.optional) for x in items) and -len(items) <= i < len(items):
+                items[i] = Item(AltV((items[i].value, new), self.loc(env, target),
+                                     self.src(env, target)) if cond else new)
+                return ListV(tuple(items), value.loc, value.is_tuple)
+        return self.unknown(env, target, "item assignment not followed")
+
+    def loop_carry(self, value: Value, later: list[Event], env: Env, use: ast.AST) -> Value:
+        grows = any(e.kind == "call" for e in later)
+        reassigned = any(e.kind in ("assign", "augassign", "opaque") for e in later)
+        if isinstance(value, ListV) and grows:
+            tail = self.opaque(env, use, Stability.PER_CALL, "items appended on earlier iterations")
+            return ListV((*value.items, Item(tail, repeated=True)), value.loc, value.is_tuple)
+        if reassigned:
+            return AltV((value, self.opaque(env, use, Stability.PER_CALL, "reassigned on earlier iterations")),
+                        self.loc(env, use), self.src(env, use))
+        return value
+
+    # ------------------------------------------------------------------ imports
+
+    def import_value(self, name: str, stmt: ast.Import | ast.ImportFrom, env: Env) -> Value:
+        if isinstance(stmt, ast.Import):
+            for a in stmt.names:
+                if (a.asname or a.name.split(".")[0]) == name:
+                    return ModuleRefV(a.name if a.asname else a.name.split(".")[0])
+        else:
+            modname = stmt.module or ""
+            for a in stmt.names:
+                if (a.asname or a.name) == name:
+                    target = self.project.resolve_module(env.mod, modname, stmt.level)
+                    if target is not None:
+                        return self.from_project(target, a.name, stmt, env)
+                    prefix = "." * stmt.level + modname
+                    return ModuleRefV(f"{prefix}.{a.name}" if prefix else a.name)
+        return self.unknown(env, stmt, f"import of `{name}`")
+
+    def from_project(self, target: ModuleInfo, attr: str, stmt: ast.AST, env: Env) -> Value:
+        sub = self.project.module_by_name(f"{target.name}.{attr}") if target.name else None
+        if sub is not None and attr not in target.flow.events:
+            return ModuleRefV(sub.name)
+        if attr not in target.flow.events:
+            return ModuleRefV(f"{target.name}.{attr}")
+        v = self.module_value(attr, target, None)
+        return add_hop(v, self.hop(env, stmt, f"`{attr}` imported from {target.name or target.path}"))
+
+    # ------------------------------------------------------------------ attributes, subscripts
+
+    def e_Attribute(self, node: ast.Attribute, env: Env) -> Value:
+        base = self.eval(node.value, env)
+        return self.attribute(base, node.attr, node, env)
+
+    def attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
+        if isinstance(base, ModuleRefV):
+            qual = f"{base.qualname}.{attr}"
+            mod = self.project.module_by_name(base.qualname)
+            if mod is not None:
+                sub = self.project.module_by_name(qual)
+                if sub is not None:
+                    return ModuleRefV(qual)
+                if attr in mod.flow.events:
+                    v = self.module_value(attr, mod, None)
+                    return add_hop(v, self.hop(env, node, f"`{attr}` defined in {mod.name}"))
+            return ModuleRefV(qual)
+        if isinstance(base, ClientV):
+            return base
+        if isinstance(base, OpaqueV):
+            if base.clock is not None and not env.import_time:
+                if attr in known.SUBDAY_ATTRS:
+                    return self.opaque(env, node, Stability.VOLATILE, base.cause)
+                if attr in known.DAY_ATTRS:
+                    return self.opaque(env, node, Stability.DAILY, base.cause,
+                                       clock=Clock.DATE if attr == "date" else None)
+            return OpaqueV(base.stability, self.src(env, node), self.loc(env, node), base.cause,
+                           clock=base.clock if attr in ("tzinfo",) else None, hops=base.hops,
+                           passthrough=base.passthrough, elements=base.elements)
+        if isinstance(base, AltV):
+            return AltV(tuple(self.attribute(o, attr, node, env) for o in base.options),
+                        self.loc(env, node), self.src(env, node))
+        return self.class_attribute(base, attr, node, env)
+
+    def class_attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
+        return self.unknown(env, node, f"attribute `{attr}`")
+
+    def e_Subscript(self, node: ast.Subscript, env: Env) -> Value:
+        base = self.eval(node.value, env)
+        if isinstance(base, ModuleRefV):
+            if base.qualname == "os.environ":
+                return self.opaque(env, node, Stability.STABLE, "environment variable")
+            return ModuleRefV(base.qualname + "[]")
+        if isinstance(node.slice, ast.Slice):
+            if isinstance(base, StrV):
+                t = text_of(base.pieces)
+                lo = self.eval(node.slice.lower, env) if node.slice.lower else ConstV(None)
+                hi = self.eval(node.slice.upper, env) if node.slice.upper else ConstV(None)
+                if t is not None and isinstance(lo, ConstV) and isinstance(hi, ConstV) and node.slice.step is None:
+                    try:
+                        return StrV((Text(t[lo.value:hi.value], self.loc(env, node)),))  # type: ignore[misc]
+                    except TypeError:
+                        pass
+            if isinstance(base, ListV) and node.slice.step is None:
+                lo = self.eval(node.slice.lower, env) if node.slice.lower else ConstV(None)
+                hi = self.eval(node.slice.upper, env) if node.slice.upper else ConstV(None)
+                plain = all(not (i.repeated or i.optional) for i in base.items)
+                if plain and isinstance(lo, ConstV) and isinstance(hi, ConstV):
+                    try:
+                        return ListV(base.items[lo.value:hi.value], base.loc, base.is_tuple)  # type: ignore[misc]
+                    except TypeError:
+                        pass
+            return self.opaque(env, node, worst(value_stability(base), Stability.UNKNOWN)
+                               if value_stability(base) == Stability.STATIC else value_stability(base),
+                               "slice")
+        key = self.eval(node.slice, env)
+        return self.index(base, key, node, env)
+
+    def index(self, base: Value, key: Value, node: ast.AST, env: Env) -> Value:
+        if isinstance(base, DictV) and isinstance(key, StrV):
+            k = text_of(key.pieces)
+            if k is not None:
+                got = base.get(k)
+                if got is not None:
+                    return got
+        if isinstance(base, ListV) and isinstance(key, ConstV) and isinstance(key.value, int):
+            items = base.items
+            i = key.value
+            if all(not (x.repeated or x.optional) for x in items) and -len(items) <= i < len(items):
+                return items[i].value
+            if i >= 0 and all(not (x.repeated or x.optional) for x in items[: i + 1]) and i < len(items):
+                return items[i].value
+        if isinstance(base, OpaqueV):
+            return OpaqueV(worst(base.stability, value_stability(key)), self.src(env, node),
+                           self.loc(env, node), base.cause, hops=base.hops,
+                           passthrough=base.passthrough, elements=base.elements)
+        if isinstance(base, StrV):
+            return self.opaque(env, node, pieces_stability(base.pieces), "character of a string")
+        if isinstance(base, AltV):
+            return AltV(tuple(self.index(o, key, node, env) for o in base.options),
+                        self.loc(env, node), self.src(env, node))
+        stab = worst(value_stability(base), value_stability(key))
+        return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.UNKNOWN, "item lookup")
+
+    # ------------------------------------------------------------------ operators
+
+    def e_BinOp(self, node: ast.BinOp, env: Env) -> Value:
+        left = self.eval(node.left, env)
+        right = self.eval(node.right, env)
+        return self.binop(left, right, node.op, env, node)
+
+    def binop(self, left: Value, right: Value, op: ast.operator, env: Env, node: ast.AST) -> Value:
+        if isinstance(op, ast.Add):
+            if isinstance(left, StrV) or isinstance(right, StrV):
+                if isinstance(left, StrV | OpaqueV | AltV) and isinstance(right, StrV | OpaqueV | AltV):
+                    lp = self.as_pieces(left, env, node)
+                    rp = self.as_pieces(right, env, node)
+                    return StrV(merge_pieces((*lp, *rp)))
+            if isinstance(left, ListV) and isinstance(right, ListV):
+                return ListV(left.items + right.items, left.loc, left.is_tuple)
+            if isinstance(left, ListV) and isinstance(right, OpaqueV):
+                return ListV((*left.items, Item(self.element_of(right, env, node), repeated=True)), left.loc)
+            if isinstance(left, OpaqueV) and isinstance(right, ListV):
+                return ListV((Item(self.element_of(left, env, node), repeated=True), *right.items), right.loc)
+        if isinstance(op, ast.Mult):
+            s, n = (left, right) if isinstance(left, StrV | ListV) else (right, left)
+            if isinstance(s, StrV) and isinstance(n, ConstV) and isinstance(n.value, int):
+                return StrV(repeat_pieces(s.pieces, n.value))
+            if isinstance(s, ListV) and isinstance(n, ConstV) and isinstance(n.value, int):
+                if n.value <= 0:
+                    return ListV((), s.loc)
+                if len(s.items) * n.value <= 1000:
+                    return ListV(s.items * n.value, s.loc, s.is_tuple)
+                return ListV(tuple(replace(i, repeated=True) for i in s.items), s.loc)
+        if isinstance(op, ast.Mod) and isinstance(left, StrV):
+            return self.percent_format(left, right, env, node)
+        if isinstance(left, ConstV) and isinstance(right, ConstV):
+            r = safe_arith(left.value, right.value, op)
+            if r is not None:
+                return ConstV(r, self.loc(env, node))
+        stab = worst(value_stability(left), value_stability(right))
+        return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.UNKNOWN,
+                           "computed value")
+
+    def e_UnaryOp(self, node: ast.UnaryOp, env: Env) -> Value:
+        v = self.eval(node.operand, env)
+        if isinstance(v, ConstV) and isinstance(v.value, int | float) and not isinstance(v.value, bool):
+            if isinstance(node.op, ast.USub):
+                return ConstV(-v.value, self.loc(env, node))
+            if isinstance(node.op, ast.UAdd):
+                return v
+        return self.opaque(env, node, value_stability(v) if value_stability(v) != Stability.STATIC
+                           else Stability.STABLE, "computed value")
+
+    def e_IfExp(self, node: ast.IfExp, env: Env) -> Value:
+        a = self.eval(node.body, env)
+        b = self.eval(node.orelse, env)
+        if a == b:
+            return a
+        return AltV((a, b), self.loc(env, node), self.src(env, node))
+
+    def e_BoolOp(self, node: ast.BoolOp, env: Env) -> Value:
+        vals = [self.eval(v, env) for v in node.values]
+        if isinstance(node.op, ast.Or):
+            # `x or DEFAULT`: a static first operand that is truthy decides.
+            first = vals[0]
+            if isinstance(first, StrV) and text_of(first.pieces):
+                return first
+            return AltV(tuple(vals), self.loc(env, node), self.src(env, node))
+        return AltV((vals[-1],), self.loc(env, node), self.src(env, node)) if len(vals) == 1 else \
+            AltV(tuple(vals[-1:]), self.loc(env, node), self.src(env, node))
+
+    def e_Compare(self, node: ast.Compare, env: Env) -> Value:
+        stab = worst(*(value_stability(self.eval(x, env)) for x in [node.left, *node.comparators]))
+        return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE, "comparison")
+
+    def e_Await(self, node: ast.Await, env: Env) -> Value:
+        return self.eval(node.value, env)
+
+    def e_NamedExpr(self, node: ast.NamedExpr, env: Env) -> Value:
+        return self.eval(node.value, env)
+
+    def e_Starred(self, node: ast.Starred, env: Env) -> Value:
+        return self.eval(node.value, env)
+
+    def e_Lambda(self, node: ast.Lambda, env: Env) -> Value:
+        return FuncRefV("<lambda>", node, env.mod.path)
+
+    # ------------------------------------------------------------------ comprehensions
+
+    def e_ListComp(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, env: Env) -> Value:
+        result = self.comprehension(node, node.elt, env)
+        if isinstance(node, ast.SetComp) and isinstance(result, ListV):
+            return SetV(tuple(i.value for i in result.items), self.loc(env, node), self.src(env, node))
+        return result
+
+    e_GeneratorExp = e_ListComp
+    e_SetComp = e_ListComp
+
+    def e_DictComp(self, node: ast.DictComp, env: Env) -> Value:
+        keys = self.comprehension(node, node.key, env)
+        if isinstance(keys, ListV):
+            vals = self.comprehension(node, node.value, env)
+            if isinstance(vals, ListV) and len(vals.items) == len(keys.items):
+                entries = []
+                for k, v in zip(keys.items, vals.items, strict=True):
+                    kt = text_of(k.value.pieces) if isinstance(k.value, StrV) else None
+                    if kt is None or k.repeated or k.optional:
+                        break
+                    entries.append((kt, v.value))
+                else:
+                    return DictV(tuple(entries), self.loc(env, node))
+        stab = value_stability(keys)
+        return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE, "dict comprehension")
+
+    def comprehension(self, node: ast.AST, elt: ast.expr, env: Env) -> Value:
+        gens: list[ast.comprehension] = list(getattr(node, "generators", []))
+        if len(gens) == 1 and not gens[0].is_async:
+            gen = gens[0]
+            it = self.eval(gen.iter, env)
+            seq = self.unroll_source(it)
+            if seq is not None:
+                items: list[Item] = []
+                for element, opt in seq:
+                    overlay = dict(env.overlay)
+                    if not self.bind_target(gen.target, element, overlay, env):
+                        break
+                    sub = env.child(overlay=overlay)
+                    items.append(Item(self.eval(elt, sub), optional=opt or bool(gen.ifs)))
+                else:
+                    if isinstance(it, SetV):
+                        return SetV(tuple(i.value for i in items), it.loc, it.source)
+                    return ListV(tuple(items), self.loc(env, node))
+            elem = self.element_of(it, env, gen.iter)
+            overlay = dict(env.overlay)
+            self.bind_target(gen.target, elem, overlay, env, force=True)
+            v = self.eval(elt, env.child(overlay=overlay))
+            stab = worst(value_stability(v), value_stability(elem))
+            if isinstance(it, SetV) or (isinstance(elem, OpaqueV) and elem.stability == Stability.UNORDERED):
+                stab = worst(stab, Stability.UNORDERED)
+            if stab == Stability.STATIC:
+                stab = Stability.STABLE
+            return OpaqueV(stab, self.src(env, node), self.loc(env, node),
+                           "comprehension over " + self.src(env, gen.iter), elements=stab)
+        return self.unknown(env, node, "nested comprehension")
+
+    def unroll_source(self, it: Value) -> list[tuple[Value, bool]] | None:
+        if isinstance(it, ListV):
+            if len(it.items) > MAX_UNROLL or any(i.repeated for i in it.items):
+                return None
+            return [(i.value, i.optional) for i in it.items]
+        if isinstance(it, SetV) and len(it.elements) <= MAX_UNROLL:
+            return [(e, False) for e in it.elements]
+        if isinstance(it, DictV) and it.complete and len(it.entries) <= MAX_UNROLL:
+            return [(StrV((Text(k, None),)), False) for k, _ in dict(it.entries).items()]
+        return None
+
+    def bind_target(self, target: ast.expr, value: Value, overlay: dict[str, Value], env: Env,
+                    force: bool = False) -> bool:
+        if isinstance(target, ast.Name):
+            overlay[target.id] = value
+            return True
+        if isinstance(target, ast.Tuple | ast.List):
+            if isinstance(value, ListV) and len(value.items) == len(target.elts) and not force:
+                return all(self.bind_target(t, i.value, overlay, env) for t, i in
+                           zip(target.elts, value.items, strict=True))
+            if force:
+                for t in target.elts:
+                    self.bind_target(t, self.element_of(value, env, t) if isinstance(value, ListV)
+                                     else value, overlay, env, force=True)
+                return True
+            return False
+        return force
+
+    def element_of(self, it: Value, env: Env, node: ast.AST) -> Value:
+        """A representative element when iterating `it`."""
+        if isinstance(it, ListV):
+            if len(it.items) == 1:
+                return it.items[0].value
+            stab = worst(*(value_stability(i.value) for i in it.items)) if it.items else Stability.STATIC
+            if stab == Stability.STATIC:
+                if it.items and all(isinstance(i.value, ListV) for i in it.items):
+                    return it.items[0].value  # rows of a constant table: shape matters, not text
+                stab = Stability.STABLE
+            return self.opaque(env, node, stab, "element of " + self.src(env, node))
+        if isinstance(it, SetV):
+            return self.opaque(env, node, Stability.UNORDERED, "iteration order of a set")
+        if isinstance(it, DictV):
+            return self.opaque(env, node, Stability.STABLE, "key of " + self.src(env, node))
+        if isinstance(it, OpaqueV):
+            stab = it.elements or it.stability
+            return OpaqueV(stab, self.src(env, node), self.loc(env, node),
+                           it.cause if it.elements else "element of " + self.src(env, node),
+                           hops=it.hops)
+        if isinstance(it, StrV):
+            return self.opaque(env, node, pieces_stability(it.pieces) if pieces_stability(it.pieces)
+                               != Stability.STATIC else Stability.STABLE, "character of a string")
+        stab = value_stability(it)
+        return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.UNKNOWN,
+                           "element of " + self.src(env, node))
+
+    # ------------------------------------------------------------------ string conversion
+
+    def as_pieces(self, v: Value, env: Env, node: ast.AST, spec: str | None = None,
+                  conv: str | None = None, source: str | None = None) -> tuple[Piece, ...]:
+        """The text a value renders as in an f-string, `+` or `str()`."""
+        loc = self.loc(env, node)
+        src = source or self.src(env, node)
+        if isinstance(v, StrV):
+            if not spec and conv in (None, "s"):
+                return v.pieces
+            t = text_of(v.pieces)
+            if t is not None and spec != "?":
+                try:
+                    rendered = format(repr(t) if conv in ("r", "a") else t, spec or "")
+                    return (Text(rendered, loc, v.pieces[0].hops if v.pieces else ()),)
+                except (ValueError, TypeError):
+                    pass
+            stab = pieces_stability(v.pieces)
+            return (Hole(stab if stab != Stability.STATIC else Stability.STABLE, src, loc, "formatted text"),)
+        if isinstance(v, ConstV):
+            if spec == "?":
+                return (Hole(Stability.STABLE, src, loc, "formatted value"),)
+            try:
+                val = repr(v.value) if conv in ("r", "a") else v.value
+                return (Text(format(val, spec or ""), loc),)
+            except (ValueError, TypeError):
+                return (Hole(Stability.STABLE, src, loc, "formatted value"),)
+        if isinstance(v, OpaqueV):
+            stab = v.stability
+            cause = v.cause
+            if v.clock is not None and not env.import_time:
+                stab = clock_stability(v.clock, spec, conv)
+            hops = v.hops
+            if v.loc.pos[:2] != loc.pos[:2] or v.loc.path != loc.path:
+                hops = (*hops, Hop(_span_of(v.loc, env), f"`{v.source}`: {v.cause}"))
+            return (Hole(stab, src, loc, cause, hops),)
+        if isinstance(v, AltV):
+            opts = tuple(self.as_pieces(o, env, node, spec, conv, source) for o in v.options)
+            if all(o == opts[0] for o in opts):
+                return opts[0]
+            return (Alt(opts, loc, src),)
+        if isinstance(v, ListV | DictV):
+            try:
+                obj = to_python(v)
+                return (Text(format(repr(obj) if conv in ("r", "a") else str(obj), spec or "")
+                             if spec != "?" else str(obj), loc),)
+            except (NotStatic, ValueError, TypeError):
+                stab = value_stability(v)
+                return (Hole(stab if stab != Stability.STATIC else Stability.STABLE, src, loc,
+                             "rendered container"),)
+        if isinstance(v, SetV):
+            if len(v.elements) <= 1:
+                stab = value_stability(v)
+                return (Hole(stab if stab != Stability.STATIC else Stability.STABLE, src, loc, "set"),)
+            return (Hole(Stability.UNORDERED, src, loc, "iteration order of a set"),)
+        if isinstance(v, ModuleRefV):
+            return (Hole(Stability.STABLE, src, loc, f"`{v.qualname}` imported from outside the project"),)
+        return (Hole(Stability.UNKNOWN, src, loc, "not a string"),)
+
+    def to_str(self, v: Value, env: Env, node: ast.AST) -> StrV:
+        return StrV(self.as_pieces(v, env, node))
+
+    # ------------------------------------------------------------------ calls
+
+    def e_Call(self, node: ast.Call, env: Env) -> Value:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            recv = self.eval(func.value, env)
+            return self.method_call(recv, func.attr, node, env)
+        callee = self.eval(func, env)
+        return self.call_value(callee, node, env)
+
+    def call_value(self, callee: Value, node: ast.Call, env: Env) -> Value:
+        if isinstance(callee, FuncRefV):
+            if callee.qualname.startswith("builtins."):
+                return self.builtin_call(callee.qualname[9:], node, env)
+            if isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                return self.call_helper(callee, node, env)
+            if isinstance(callee.node, ast.ClassDef):
+                return self.instantiate(callee, node, env)
+        if isinstance(callee, ModuleRefV):
+            return self.qualname_call(callee.qualname, node, env)
+        if isinstance(callee, AltV):
+            return AltV(tuple(self.call_value(o, node, env) for o in callee.options),
+                        self.loc(env, node), self.src(env, node))
+        return self.unknown_call(node, env, "call of " + self.src(env, node.func))
+
+    def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
+        return self.unknown_call(node, env, f"instance of {cls.qualname}")
+
+    def arg_values(self, node: ast.Call, env: Env) -> list[Value]:
+        vals = [self.eval(a, env) for a in node.args]
+        vals.extend(self.eval(k.value, env) for k in node.keywords)
+        return vals
+
+    def unknown_call(self, node: ast.Call, env: Env, cause: str) -> Value:
+        """A call that cannot be followed: its stability comes from its arguments."""
+        if env.import_time:
+            return self.opaque(env, node, Stability.STABLE, cause + " (evaluated once at import)")
+        stab = Stability.UNKNOWN
+        for v in self.arg_values(node, env):
+            s = value_stability(v)
+            if s in (Stability.PER_CALL, Stability.VOLATILE):
+                stab = worst(stab, s)
+        return self.opaque(env, node, stab, cause)
+
+    def qualname_call(self, qual: str, node: ast.Call, env: Env) -> Value:
+        qual = qual.lstrip(".")
+        cc = known.client_class(qual)
+        if cc is not None:
+            base_url = None
+            for k in node.keywords:
+                if k.arg == "base_url":
+                    bv = self.eval(k.value, env)
+                    base_url = text_of(bv.pieces) if isinstance(bv, StrV) else None
+            return ClientV(cc[0], cc[1], base_url)
+        if qual in known.CLOCK_CALLS:
+            if env.import_time:
+                return self.opaque(env, node, Stability.STABLE, qual + "() evaluated once at import")
+            clock = known.CLOCK_CALLS[qual]
+            if qual in ("time.ctime", "time.asctime"):
+                return self.opaque(env, node, Stability.VOLATILE, qual + "()")
+            stab = Stability.DAILY if clock == Clock.DATE else Stability.VOLATILE
+            return self.opaque(env, node, stab, self.src(env, node.func) + "()", clock=clock)
+        if qual == "time.strftime" and node.args:
+            fmt = self.eval(node.args[0], env)
+            ft = text_of(fmt.pieces) if isinstance(fmt, StrV) else None
+            if env.import_time or len(node.args) > 1:
+                return self.opaque(env, node, Stability.STABLE, "time.strftime()")
+            sub = known.clock_format_is_subday(ft) if ft is not None else True
+            return self.opaque(env, node, Stability.DAILY if sub is False else Stability.VOLATILE,
+                               "time.strftime()")
+        if qual in known.VOLATILE_CALLS or qual.startswith(known.VOLATILE_PREFIXES):
+            if env.import_time:
+                return self.opaque(env, node, Stability.STABLE, qual + "() evaluated once at import")
+            return self.opaque(env, node, Stability.VOLATILE, self.src(env, node.func) + "()")
+        if qual in known.UNORDERED_CALLS:
+            return self.opaque(env, node, Stability.UNORDERED, self.src(env, node.func) + "()",
+                               elements=Stability.UNORDERED)
+        if qual in known.STABLE_CALLS:
+            return self.opaque(env, node, Stability.STABLE, self.src(env, node.func) + "()")
+        if qual in ("textwrap.dedent", "inspect.cleandoc") and len(node.args) == 1:
+            fn = textwrap.dedent if qual == "textwrap.dedent" else inspect.cleandoc
+            return self.text_transform(self.eval(node.args[0], env), fn, env, node)
+        if qual == "textwrap.indent" and len(node.args) >= 2:
+            prefix = self.eval(node.args[1], env)
+            pt = text_of(prefix.pieces) if isinstance(prefix, StrV) else None
+            if pt is not None and len(node.args) == 2:
+                return self.text_transform(self.eval(node.args[0], env),
+                                           lambda s: textwrap.indent(s, pt), env, node)
+        if qual == "json.dumps" and node.args:
+            return self.json_dumps(node, env)
+        if qual.startswith(_SDK_TYPE_MODULES) and not node.args:
+            # Typed request params (`GenerateContentConfig(...)`, `*MessageParam(...)`)
+            # are plain dicts of their keywords.
+            entries = tuple((k.arg, self.eval(k.value, env)) for k in node.keywords if k.arg)
+            return DictV(entries, self.loc(env, node), all(k.arg for k in node.keywords))
+        return self.project_call(qual, node, env)
+
+    def project_call(self, qual: str, node: ast.Call, env: Env) -> Value:
+        return self.unknown_call(node, env, f"call of `{qual}`")
+
+    def text_transform(self, v: Value, fn: Callable[[str], str], env: Env, node: ast.AST) -> Value:
+        if isinstance(v, StrV):
+            out = map_text(v.pieces, fn)
+            if out is not None:
+                return StrV(merge_pieces(out))
+            return StrV(v.pieces)  # keep the parts: the transform only changes whitespace/case
+        if isinstance(v, AltV):
+            return AltV(tuple(self.text_transform(o, fn, env, node) for o in v.options),
+                        self.loc(env, node), self.src(env, node))
+        return v if isinstance(v, OpaqueV) else self.to_str(v, env, node)
+
+    def json_dumps(self, node: ast.Call, env: Env) -> Value:
+        obj = self.eval(node.args[0], env)
+        kwargs: dict[str, Any] = {}
+        for k in node.keywords:
+            if k.arg in ("indent", "sort_keys", "ensure_ascii", "separators", "default"):
+                kv = self.eval(k.value, env)
+                try:
+                    kwargs[k.arg] = to_python(kv)
+                except NotStatic:
+                    kwargs = {"__bad__": True}
+                    break
+        if "__bad__" not in kwargs and "default" not in kwargs:
+            try:
+                text = json.dumps(to_python(obj), **kwargs)
+                return StrV((Text(text, self.loc(env, node)),))
+            except (NotStatic, TypeError, ValueError):
+                pass
+        stab = value_stability(obj)
+        if stab == Stability.STATIC:
+            stab = Stability.STABLE
+        return self.opaque(env, node, stab, "json.dumps(...)")
+
+    def builtin_call(self, name: str, node: ast.Call, env: Env) -> Value:
+        args = node.args
+        if name == "str" and len(args) == 1 and not node.keywords:
+            return self.to_str(self.eval(args[0], env), env, args[0])
+        if name == "str" and not args:
+            return StrV(())
+        if name == "repr" and len(args) == 1:
+            return StrV(self.as_pieces(self.eval(args[0], env), env, args[0], conv="r"))
+        if name == "format" and 1 <= len(args) <= 2:
+            spec_v = self.eval(args[1], env) if len(args) == 2 else StrV(())
+            spec = text_of(spec_v.pieces) if isinstance(spec_v, StrV) else "?"
+            return StrV(self.as_pieces(self.eval(args[0], env), env, args[0], spec=spec))
+        if name == "sorted" and args:
+            return self.sorted_value(self.eval(args[0], env), env, node)
+        if name in ("list", "tuple") and len(args) == 1:
+            v = self.eval(args[0], env)
+            if isinstance(v, ListV):
+                return ListV(v.items, v.loc, name == "tuple")
+            if isinstance(v, DictV):
+                return ListV(tuple(Item(StrV((Text(k, None),))) for k, _ in dict(v.entries).items()), v.loc)
+            if isinstance(v, SetV):
+                return self.opaque(env, node, Stability.UNORDERED, "iteration order of a set",
+                                   elements=Stability.UNORDERED)
+            if isinstance(v, OpaqueV):
+                return OpaqueV(v.stability, self.src(env, node), self.loc(env, node), v.cause,
+                               hops=v.hops, passthrough=v.passthrough, elements=v.elements)
+        if name in ("list", "tuple") and not args:
+            return ListV((), self.loc(env, node), name == "tuple")
+        if name in ("set", "frozenset"):
+            if not args:
+                return SetV((), self.loc(env, node), self.src(env, node))
+            v = self.eval(args[0], env)
+            if isinstance(v, ListV) and not any(i.repeated for i in v.items):
+                return SetV(tuple(i.value for i in v.items), self.loc(env, node), self.src(env, node))
+            if isinstance(v, SetV):
+                return v
+            return self.opaque(env, node, Stability.UNORDERED, "iteration order of a set",
+                               elements=Stability.UNORDERED)
+        if name == "dict" and not args:
+            entries = tuple((k.arg, self.eval(k.value, env)) for k in node.keywords if k.arg)
+            return DictV(entries, self.loc(env, node), all(k.arg for k in node.keywords))
+        if name == "dict" and len(args) == 1:
+            v = self.eval(args[0], env)
+            if isinstance(v, DictV):
+                extra = tuple((k.arg, self.eval(k.value, env)) for k in node.keywords if k.arg)
+                return DictV(v.entries + extra, v.loc, v.complete)
+        if name in ("int", "float", "bool", "len", "abs", "round", "min", "max", "sum"):
+            vals = [self.eval(a, env) for a in args]
+            stab = worst(*(value_stability(v) for v in vals)) if vals else Stability.STATIC
+            if name == "len" and vals and isinstance(vals[0], StrV):
+                t = text_of(vals[0].pieces)
+                if t is not None:
+                    return ConstV(len(t), self.loc(env, node))
+            if name == "int" and vals and isinstance(vals[0], ConstV):
+                try:
+                    return ConstV(int(vals[0].value), self.loc(env, node))  # type: ignore[arg-type]
+                except (TypeError, ValueError, OverflowError):
+                    pass
+            return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE,
+                               f"{name}()")
+        if name == "open":
+            return self.open_call(node, env)
+        if name in ("enumerate", "zip", "reversed", "filter", "map", "iter"):
+            vals = [self.eval(a, env) for a in args]
+            stab = worst(*(value_stability(v) for v in vals)) if vals else Stability.STATIC
+            return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE,
+                               f"{name}()", elements=stab if stab != Stability.STATIC else Stability.STABLE)
+        if name == "input":
+            return self.opaque(env, node, Stability.PER_CALL, "input()")
+        if name == "id":
+            return self.opaque(env, node, Stability.STABLE, "id()")
+        if name == "hash":
+            v = self.eval(args[0], env) if args else ConstV(None)
+            # str hashes are salted per process: like a set, the order of processes differs.
+            return self.opaque(env, node, worst(Stability.UNORDERED, value_stability(v)), "hash()")
+        return self.unknown_call(node, env, f"{name}()")
+
+    def open_call(self, node: ast.Call, env: Env) -> Value:
+        return self.unknown_call(node, env, "open()")
+
+    def sorted_value(self, v: Value, env: Env, node: ast.AST) -> Value:
+        if isinstance(v, SetV):
+            v = ListV(tuple(Item(e) for e in v.elements), v.loc)
+        if isinstance(v, DictV):
+            v = ListV(tuple(Item(StrV((Text(k, None),))) for k, _ in dict(v.entries).items()), v.loc)
+        key_fn = None
+        for k in getattr(node, "keywords", []):
+            if k.arg in ("key", "reverse"):
+                key_fn = k
+        if isinstance(v, ListV) and not any(i.repeated or i.optional for i in v.items) and key_fn is None:
+            texts = [static_text(i.value) for i in v.items]
+            if all(t is not None for t in texts):
+                order = sorted(range(len(texts)), key=lambda i: texts[i] or "")
+                return ListV(tuple(v.items[i] for i in order), v.loc)
+        stab = value_stability(v)
+        if isinstance(v, OpaqueV) and v.elements is not None:
+            stab = v.elements
+        if stab == Stability.UNORDERED:
+            stab = Stability.STABLE
+        if stab == Stability.STATIC:
+            stab = Stability.STABLE
+        return self.opaque(env, node, stab, "sorted(...)", elements=stab)
+
+    def method_call(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value:
+        if isinstance(recv, ModuleRefV):
+            return self.qualname_call(f"{recv.qualname}.{meth}", node, env)
+        if isinstance(recv, StrV):
+            return self.str_method(recv, meth, node, env)
+        if isinstance(recv, AltV):
+            return AltV(tuple(self.method_call(o, meth, node, env) for o in recv.options),
+                        self.loc(env, node), self.src(env, node))
+        if isinstance(recv, ClientV):
+            if meth in ("with_options", "copy"):
+                return recv
+            return self.unknown(env, node, "SDK call result")
+        if isinstance(recv, OpaqueV):
+            return self.opaque_method(recv, meth, node, env)
+        if isinstance(recv, DictV):
+            if meth == "get" and node.args:
+                key = self.eval(node.args[0], env)
+                kt = text_of(key.pieces) if isinstance(key, StrV) else None
+                if kt is not None:
+                    got = recv.get(kt)
+                    if got is not None:
+                        return got
+                    if len(node.args) > 1:
+                        return self.eval(node.args[1], env)
+                    if recv.complete:
+                        return ConstV(None, self.loc(env, node))
+            if meth == "copy":
+                return recv
+            if meth in ("keys", "values", "items"):
+                if meth == "keys":
+                    return ListV(tuple(Item(StrV((Text(k, None),))) for k, _ in dict(recv.entries).items()))
+                if meth == "values":
+                    return ListV(tuple(Item(v) for v in dict(recv.entries).values()))
+                return ListV(tuple(Item(ListV((Item(StrV((Text(k, None),))), Item(v)), is_tuple=True))
+                                   for k, v in dict(recv.entries).items()))
+        if isinstance(recv, ListV) and meth == "copy":
+            return recv
+        if isinstance(recv, SetV):
+            return self.opaque(env, node, Stability.UNORDERED, "set operation", elements=Stability.UNORDERED)
+        if isinstance(recv, FuncRefV):
+            return self.funcref_method(recv, meth, node, env)
+        return self.method_of_other(recv, meth, node, env)
+
+    def funcref_method(self, recv: FuncRefV, meth: str, node: ast.Call, env: Env) -> Value:
+        return self.unknown_call(node, env, f"{recv.qualname}.{meth}()")
+
+    def method_of_other(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value:
+        stab = value_stability(recv)
+        return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.UNKNOWN,
+                           f".{meth}()")
+
+    def opaque_method(self, recv: OpaqueV, meth: str, node: ast.Call, env: Env) -> Value:
+        if recv.clock is not None and not env.import_time:
+            if meth == "strftime" and node.args:
+                fmt = self.eval(node.args[0], env)
+                ft = text_of(fmt.pieces) if isinstance(fmt, StrV) else None
+                sub = known.clock_format_is_subday(ft) if ft is not None else True
+                stab = Stability.DAILY if (sub is False or (sub is None and recv.clock == Clock.DATE)) \
+                    else Stability.VOLATILE
+                if recv.clock == Clock.DATE and sub is not True:
+                    stab = Stability.DAILY
+                return self.opaque(env, node, stab, recv.cause)
+            if meth == "date":
+                return self.opaque(env, node, Stability.DAILY, recv.cause, clock=Clock.DATE)
+            if meth in ("isoformat", "ctime", "timestamp", "__str__", "time", "timetz"):
+                stab = Stability.DAILY if recv.clock == Clock.DATE and meth != "timestamp" else Stability.VOLATILE
+                return self.opaque(env, node, stab, recv.cause)
+            if meth in ("replace", "astimezone", "to", "in_timezone", "in_tz", "shift"):
+                return replace(recv, source=self.src(env, node), loc=self.loc(env, node))
+            if meth == "weekday" or meth == "isoweekday":
+                return self.opaque(env, node, Stability.DAILY, recv.cause)
+        if meth in known.UNORDERED_METHODS:
+            return self.opaque(env, node, Stability.UNORDERED, f".{meth}()", elements=Stability.UNORDERED)
+        stab = worst(recv.stability, *(value_stability(v) for v in self.arg_values(node, env)))
+        return OpaqueV(stab, self.src(env, node), self.loc(env, node), recv.cause, hops=recv.hops,
+                       passthrough=recv.passthrough and meth in ("copy", "strip"),
+                       elements=recv.elements if meth == "copy" else None)
+
+    def str_method(self, recv: StrV, meth: str, node: ast.Call, env: Env) -> Value:
+        args = node.args
+        if meth == "format":
+            return self.str_format(recv, node, env, None)
+        if meth == "format_map" and len(args) == 1:
+            return self.str_format(recv, node, env, self.eval(args[0], env))
+        if meth == "join" and len(args) == 1:
+            return self.join(recv, self.eval(args[0], env), env, node)
+        simple: dict[str, Callable[..., str]] = {
+            "strip": str.strip, "lstrip": str.lstrip, "rstrip": str.rstrip,
+            "upper": str.upper, "lower": str.lower, "title": str.title, "capitalize": str.capitalize,
+            "casefold": str.casefold, "replace": str.replace, "removeprefix": str.removeprefix,
+            "removesuffix": str.removesuffix, "expandtabs": str.expandtabs, "center": str.center,
+            "ljust": str.ljust, "rjust": str.rjust, "zfill": str.zfill, "swapcase": str.swapcase,
+        }
+        if meth in simple:
+            argv: list[Any] = []
+            for a in args:
+                av = self.eval(a, env)
+                if isinstance(av, StrV) and text_of(av.pieces) is not None:
+                    argv.append(text_of(av.pieces))
+                elif isinstance(av, ConstV):
+                    argv.append(av.value)
+                else:
+                    return self.opaque(env, node, worst(pieces_stability(recv.pieces), value_stability(av),
+                                                        Stability.STABLE), f"str.{meth}()")
+            fn = simple[meth]
+            return self.text_transform(recv, lambda s: fn(s, *argv), env, node)
+        if meth in ("split", "splitlines") and text_of(recv.pieces) is not None:
+            t = text_of(recv.pieces) or ""
+            try:
+                argv2 = [to_python(self.eval(a, env)) for a in args]
+                parts = t.split(*argv2) if meth == "split" else t.splitlines(*argv2)
+                return ListV(tuple(Item(StrV((Text(p, self.loc(env, node)),))) for p in parts[:MAX_UNROLL * 4]))
+            except (NotStatic, TypeError, ValueError):
+                pass
+        if meth == "encode":
+            return self.opaque(env, node, worst(pieces_stability(recv.pieces), Stability.STABLE), "bytes")
+        stab = pieces_stability(recv.pieces)
+        return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE, f"str.{meth}()")
+
+    def join(self, sep: StrV, it: Value, env: Env, node: ast.AST) -> Value:
+        sep_text = text_of(sep.pieces)
+        src = self.src(env, node)
+        loc = self.loc(env, node)
+        if sep_text is None:
+            return self.opaque(env, node, worst(pieces_stability(sep.pieces), value_stability(it)), "join")
+        if isinstance(it, ListV):
+            pieces: list[Piece] = []
+            for n, item in enumerate(it.items):
+                if item.repeated:
+                    stab = value_stability(item.value)
+                    if isinstance(item.value, OpaqueV):
+                        ip: tuple[Piece, ...] = self.as_pieces(item.value, env, node)
+                        if len(ip) == 1 and isinstance(ip[0], Hole):
+                            pieces.append(replace(ip[0], passthrough=False))
+                        else:
+                            pieces.append(Hole(stab, src, loc, "items of " + src))
+                    else:
+                        pieces.append(Hole(stab if stab != Stability.STATIC else Stability.STABLE,
+                                           src, loc, "items added in a loop"))
+                    pieces.append(Text(sep_text, loc))
+                    continue
+                part = list(self.as_pieces(item.value, env, node))
+                if n < len(it.items) - 1:
+                    part.append(Text(sep_text, loc))
+                if item.optional:
+                    pieces.append(Alt((tuple(part), ()), loc, src))
+                else:
+                    pieces.extend(part)
+            return StrV(merge_pieces(pieces))
+        if isinstance(it, SetV):
+            if len(it.elements) <= 1:
+                return self.join(sep, ListV(tuple(Item(e) for e in it.elements)), env, node)
+            return StrV((Hole(Stability.UNORDERED, src, loc, "iteration order of a set"),))
+        if isinstance(it, DictV):
+            return self.join(sep, ListV(tuple(Item(StrV((Text(k, None),))) for k, _ in dict(it.entries).items())),
+                             env, node)
+        if isinstance(it, StrV):
+            t = text_of(it.pieces)
+            if t is not None:
+                return StrV((Text(sep_text.join(t), loc),))
+        if isinstance(it, AltV):
+            return AltV(tuple(self.join(sep, o, env, node) for o in it.options), loc, src)
+        if isinstance(it, OpaqueV):
+            stab = it.elements or it.stability
+            return StrV((Hole(stab, src, loc, it.cause, it.hops),))
+        stab = value_stability(it)
+        return StrV((Hole(stab if stab != Stability.STATIC else Stability.UNKNOWN, src, loc, "join"),))
+
+    def str_format(self, template: StrV, node: ast.Call, env: Env, mapping: Value | None) -> Value:
+        t = text_of(template.pieces)
+        loc = self.loc(env, node)
+        if t is None:
+            stab = worst(pieces_stability(template.pieces), *(value_stability(v) for v in self.arg_values(node, env)))
+            return self.opaque(env, node, stab, "str.format on a computed template")
+        pos_args = [a for a in node.args]
+        kw_nodes = {k.arg: k.value for k in node.keywords if k.arg}
+        has_star_kw = any(k.arg is None for k in node.keywords)
+        cache: dict[object, Value] = {}
+
+        def arg_value(key: str | int) -> tuple[Value, ast.AST] | None:
+            if isinstance(key, int):
+                if key < len(pos_args) and not isinstance(pos_args[key], ast.Starred):
+                    a = pos_args[key]
+                    if key not in cache:
+                        cache[key] = self.eval(a, env)
+                    return cache[key], a
+                return None
+            if mapping is not None:
+                if isinstance(mapping, DictV):
+                    got = mapping.get(key)
+                    if got is not None:
+                        return got, node
+                return None
+            if key in kw_nodes:
+                if key not in cache:
+                    cache[key] = self.eval(kw_nodes[key], env)
+                return cache[key], kw_nodes[key]
+            if has_star_kw:
+                for k in node.keywords:
+                    if k.arg is None:
+                        d = self.eval(k.value, env)
+                        if isinstance(d, DictV) and d.get(key) is not None:
+                            return d.get(key), k.value  # type: ignore[return-value]
+            return None
+
+        pieces: list[Piece] = []
+        auto = 0
+        try:
+            parsed = list(string.Formatter().parse(t))
+        except ValueError:
+            return self.opaque(env, node, Stability.UNKNOWN, "malformed format string")
+        for literal, field_name, spec, conv in parsed:
+            if literal:
+                pieces.append(Text(literal, template.pieces[0].loc if isinstance(template.pieces[0], Text) else loc,
+                                   template.pieces[0].hops if isinstance(template.pieces[0], Text) else ()))
+            if field_name is None:
+                continue
+            first, rest = _split_field(field_name)
+            key: str | int
+            if first == "":
+                key = auto
+                auto += 1
+            elif first.isdigit():
+                key = int(first)
+            else:
+                key = first
+            got = arg_value(key)
+            placeholder = "{" + field_name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            if got is None:
+                pieces.append(Hole(Stability.UNKNOWN, placeholder, loc, "format argument not found"))
+                continue
+            val, at = got
+            for is_attr, part in rest:
+                val = self.attribute(val, str(part), at, env) if is_attr else self.index(
+                    val, StrV((Text(str(part), None),)) if isinstance(part, str) else ConstV(part), at, env)
+            if spec and "{" in spec:
+                spec = "?"
+            arg_src = self.src(env, at) if at is not node else placeholder
+            pieces.extend(self.as_pieces(val, env, at, spec=spec or None, conv=conv,
+                                         source=f"{placeholder} = {arg_src}" if at is not node else placeholder))
+        return StrV(merge_pieces(pieces))
+
+    def percent_format(self, template: StrV, args: Value, env: Env, node: ast.AST) -> Value:
+        t = text_of(template.pieces)
+        loc = self.loc(env, node)
+        if t is None:
+            return self.opaque(env, node, worst(pieces_stability(template.pieces), value_stability(args)),
+                               "% on a computed template")
+        if isinstance(args, ListV) and args.is_tuple:
+            if any(i.repeated or i.optional for i in args.items):
+                return self.opaque(env, node, value_stability(args), "% with unknown arguments")
+            positional: list[Value] | None = [i.value for i in args.items]
+            mapping = None
+        elif isinstance(args, DictV):
+            positional, mapping = None, args
+        else:
+            positional, mapping = [args], None
+        pieces: list[Piece] = []
+        pos = 0
+        n = 0
+        for m in _PERCENT.finditer(t):
+            if m.start() > pos:
+                pieces.append(Text(t[pos:m.start()], loc))
+            pos = m.end()
+            spec = m.group(0)
+            if spec == "%%":
+                pieces.append(Text("%", loc))
+                continue
+            key = m.group(1)
+            if key is not None:
+                val = mapping.get(key) if mapping is not None else None
+            else:
+                val = positional[n] if positional is not None and n < len(positional) else None
+                n += 1
+            if val is None:
+                pieces.append(Hole(Stability.UNKNOWN, spec, loc, "% argument not found"))
+                continue
+            py_spec = "%" + spec[1:] if key is None else "%" + spec[len(key) + 3:]
+            if isinstance(val, ConstV) or (isinstance(val, StrV) and text_of(val.pieces) is not None):
+                try:
+                    pv = val.value if isinstance(val, ConstV) else text_of(val.pieces)  # type: ignore[union-attr]
+                    pieces.append(Text(py_spec % (pv,), loc))
+                    continue
+                except (TypeError, ValueError):
+                    pass
+            if isinstance(val, StrV) and py_spec == "%s":
+                pieces.extend(val.pieces)
+                continue
+            pieces.extend(self.as_pieces(val, env, node, source=spec))
+        if pos < len(t):
+            pieces.append(Text(t[pos:], loc))
+        return StrV(merge_pieces(pieces))
+
+    # ------------------------------------------------------------------ helpers
+
+    def call_helper(self, fn: FuncRefV, node: ast.Call, env: Env, self_value: Value | None = None) -> Value:
+        fnode = fn.node
+        assert isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        if env.depth >= MAX_DEPTH:
+            return self.unknown(env, node, "helper chain too deep to follow")
+        key = (id(fnode), -1)
+        if key in self.active:
+            return self.unknown(env, node, "recursive helper")
+        fmod = self.module_for_path(fn.module, env)
+        if fmod is None:
+            return self.unknown_call(node, env, f"call of {fn.qualname}")
+        if _is_generator(fnode):
+            return self.unknown_call(node, env, f"generator {fn.qualname}")
+        decorated = isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+            not _harmless_decorator(d) for d in fnode.decorator_list)
+        if decorated:
+            return self.unknown_call(node, env, f"decorated function {fn.qualname}")
+        bindings = self.bind_args(fnode, node, env, fmod, self_value if self_value is not None else fn.bound_self)
+        if bindings is None:
+            return self.unknown_call(node, env, f"call of {fn.qualname} with unfollowable arguments")
+        parent_env: Env | None = None
+        if fmod is env.mod:
+            outer = fmod.enclosing_scope(fnode)
+            if outer is not None and not isinstance(outer, ast.ClassDef):
+                parent_env = env if env.scope is outer else Env(fmod, outer, None, None, env.import_time, env.depth)
+        inner = Env(fmod, fnode, bindings, parent_env, env.import_time, env.depth + 1,
+                    self_value=self_value if self_value is not None else fn.bound_self)
+        self.active.add(key)
+        try:
+            if isinstance(fnode, ast.Lambda):
+                result = self.eval(fnode.body, inner)
+            else:
+                ix = fmod.flow_of(fnode)
+                options: list[Value] = []
+                for ret in ix.returns:
+                    if ret.value is None:
+                        continue
+                    v = self.eval(ret.value, inner)
+                    if v not in options:
+                        options.append(v)
+                non_none = [o for o in options if not (isinstance(o, ConstV) and o.value is None)]
+                if non_none:
+                    options = non_none
+                if not options:
+                    return ConstV(None, self.loc(env, node))
+                result = options[0] if len(options) == 1 else AltV(tuple(options), self.loc(env, node),
+                                                                    self.src(env, node))
+        finally:
+            self.active.discard(key)
+        name = getattr(fnode, "name", "<lambda>")
+        return add_hop(result, self.hop(env, node, f"returned by {name}()"))
+
+    def module_for_path(self, path: str, env: Env) -> ModuleInfo | None:
+        if path == env.mod.path or not path:
+            return env.mod
+        return self.module_from_path(path)
+
+    def module_from_path(self, path: str) -> ModuleInfo | None:
+        return None
+
+    def bind_args(self, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, node: ast.Call,
+                  env: Env, fmod: ModuleInfo, self_value: Value | None) -> dict[str, Value] | None:
+        a = fnode.args
+        positional = [*a.posonlyargs, *a.args]
+        bindings: dict[str, Value] = {}
+        if self_value is not None and positional:
+            bindings[positional[0].arg] = self_value
+            positional = positional[1:]
+        args = list(node.args)
+        for i, arg_node in enumerate(args):
+            if isinstance(arg_node, ast.Starred):
+                return None
+            if i < len(positional):
+                bindings[positional[i].arg] = self.eval(arg_node, env)
+            elif a.vararg is None:
+                return None
+        names = {p.arg for p in [*positional, *a.kwonlyargs]}
+        for k in node.keywords:
+            if k.arg is None:
+                spread = self.eval(k.value, env)
+                if not isinstance(spread, DictV) or not spread.complete:
+                    return None
+                for key, v in spread.entries:
+                    if key in names:
+                        bindings[key] = v
+                continue
+            if k.arg in names:
+                bindings[k.arg] = self.eval(k.value, env)
+            elif a.kwarg is None:
+                return None
+        # Defaults are evaluated once, in the defining module, at import.
+        denv = Env(fmod, fmod.enclosing_scope(fnode) if fmod.enclosing_scope(fnode) is not None and not
+                   isinstance(fmod.enclosing_scope(fnode), ast.ClassDef) else None, import_time=True)
+        pos_defaults = list(zip(positional[len(positional) - len(a.defaults):] if a.defaults else [],
+                                a.defaults, strict=False))
+        for p, d in pos_defaults:
+            if p.arg not in bindings:
+                bindings[p.arg] = self.eval(d, denv)
+        for p, kd in zip(a.kwonlyargs, a.kw_defaults, strict=True):
+            if p.arg not in bindings and kd is not None:
+                bindings[p.arg] = self.eval(kd, denv)
+        if a.vararg:
+            bindings[a.vararg.arg] = self.opaque(env, node, Stability.PER_CALL, "*args")
+        if a.kwarg:
+            bindings[a.kwarg.arg] = self.opaque(env, node, Stability.PER_CALL, "**kwargs")
+        for p in positional + list(a.kwonlyargs):
+            if p.arg not in bindings:
+                return None  # a required argument is missing: the call would fail anyway
+        return bindings
+
+
+class _EndOfModule(ast.AST):
+    """A position after every statement of a module: names read from inside functions."""
+
+    def __init__(self, mod: ModuleInfo) -> None:
+        super().__init__()
+        self.lineno = 10**9
+        self.col_offset = 0
+
+
+_SDK_TYPE_MODULES = ("openai.types", "anthropic.types", "google.genai.types")
+
+_PERCENT = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
+
+
+def _split_field(field_name: str) -> tuple[str, list[tuple[bool, str | int]]]:
+    try:
+        first, rest = _formatter_field_name_split(field_name)
+    except ValueError:
+        return field_name, []
+    return str(first), [(bool(is_attr), part) for is_attr, part in rest]
+
+
+def _formatter_field_name_split(field_name: str) -> tuple[Any, Iterator[tuple[bool, Any]]]:
+    import _string  # the parser str.format itself uses
+
+    return _string.formatter_field_name_split(field_name)  # type: ignore[no-any-return]
+
+
+def _is_generator(fnode: ast.AST) -> bool:
+    for n in ast.walk(fnode):
+        if isinstance(n, ast.Yield | ast.YieldFrom) and n is not fnode:
+            return True
+    return False
+
+
+def _harmless_decorator(d: ast.expr) -> bool:
+    name = d.attr if isinstance(d, ast.Attribute) else d.id if isinstance(d, ast.Name) else ""
+    if isinstance(d, ast.Call):
+        name = d.func.attr if isinstance(d.func, ast.Attribute) else d.func.id if isinstance(d.func, ast.Name) else ""
+    return name in ("staticmethod", "classmethod", "property", "cache", "lru_cache", "cached_property",
+                    "wraps", "functools.cache", "override", "abstractmethod", "tool", "traceable",
+                    "observe", "retry", "timed")
+
+
+def _span_of(loc: Loc, env: Env) -> Any:
+    from cachelint.diagnostics import Span
+
+    line, col, end_line, end_col = loc.pos
+    if loc.path == env.mod.path:
+        return env.mod.span(loc.node)
+    return Span(loc.path, line, col + 1, end_line, end_col + 1)
+
+
+class NotStatic(Exception):
+    pass
+
+
+def to_python(v: Value) -> Any:
+    """The Python object a fully static value stands for; raises NotStatic otherwise."""
+    if isinstance(v, StrV):
+        t = text_of(v.pieces)
+        if t is None or any(isinstance(p, Text) and p.truncated for p in v.pieces):
+            raise NotStatic()
+        return t
+    if isinstance(v, ConstV):
+        return v.value
+    if isinstance(v, ListV):
+        if any(i.repeated or i.optional for i in v.items):
+            raise NotStatic()
+        items = [to_python(i.value) for i in v.items]
+        return tuple(items) if v.is_tuple else items
+    if isinstance(v, DictV):
+        if not v.complete:
+            raise NotStatic()
+        return {k: to_python(x) for k, x in v.entries}
+    raise NotStatic()
+
+
+def static_text(v: Value) -> str | None:
+    return text_of(v.pieces) if isinstance(v, StrV) else None
+
+
+def clock_stability(clock: Clock, spec: str | None, conv: str | None) -> Stability:
+    if clock == Clock.TIMESTAMP:
+        return Stability.VOLATILE
+    if spec and spec != "?":
+        sub = known.clock_format_is_subday(spec)
+        if sub is True:
+            return Stability.VOLATILE
+        if sub is False:
+            return Stability.DAILY
+    return Stability.DAILY if clock == Clock.DATE else Stability.VOLATILE
+
+
+def safe_arith(a: object, b: object, op: ast.operator) -> int | float | None:
+    if not isinstance(a, int | float) or not isinstance(b, int | float) or isinstance(a, bool) or isinstance(b, bool):
+        return None
+    try:
+        if isinstance(op, ast.Add):
+            return a + b
+        if isinstance(op, ast.Sub):
+            return a - b
+        if isinstance(op, ast.Mult):
+            if abs(a) > 2**64 or abs(b) > 2**64:
+                return None
+            return a * b
+        if isinstance(op, ast.Pow):
+            if isinstance(a, int) and isinstance(b, int) and (b < 0 or b > 64 or abs(a) > 2**16):
+                return None  # 10**12 is fine; 10**10**9 is not built
+            r = a**b
+            return r if isinstance(r, int | float) else None
+        if isinstance(op, ast.FloorDiv) and b:
+            return a // b
+        if isinstance(op, ast.Div) and b:
+            return a / b
+        if isinstance(op, ast.Mod) and b:
+            return a % b
+    except (OverflowError, ZeroDivisionError, ValueError):
+        return None
+    return None
+
+
+__all__ = ["MAX_TEXT", "Budget", "Env", "Evaluator", "ProjectHooks"]

@@ -1,0 +1,287 @@
+"""One parsed module: source positions, top-level bindings, imports and per-function flow indexes."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from cachelint.diagnostics import Span
+
+FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+
+# A block chain says which branch of which compound statement a statement is in:
+# ((id(if_node), "body"), (id(for_node), "body"), ...).
+Chain = tuple[tuple[int, str], ...]
+
+_LOOP_KINDS = ("for", "while")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happens to a local name: an assignment, a mutation, a loop binding."""
+
+    kind: str  # "assign" | "augassign" | "call" | "setitem" | "loopvar" | "opaque" | "import"
+    name: str
+    stmt: ast.stmt
+    pos: tuple[int, int]  # when it has happened (end of the statement)
+    chain: Chain
+    in_loop: tuple[int, ...]  # ids of the loops (inside the function) around it
+    value: ast.expr | None = None  # RHS, appended value, loop iterable, ...
+    extra: ast.AST | None = None  # the mutating Call, the AugAssign op, the Subscript
+
+
+@dataclass
+class FlowIndex:
+    """The events of one function body (or module body), by name, in source order."""
+
+    events: dict[str, list[Event]] = field(default_factory=dict)
+    params: dict[str, ast.arg] = field(default_factory=dict)
+    globals_: set[str] = field(default_factory=set)
+    chains: dict[int, Chain] = field(default_factory=dict)  # id(stmt) -> chain
+    loops: dict[int, tuple[int, ...]] = field(default_factory=dict)  # id(stmt) -> loop ids
+    loop_nodes: dict[int, ast.stmt] = field(default_factory=dict)
+    returns: list[ast.Return] = field(default_factory=list)
+
+    def add(self, ev: Event) -> None:
+        self.events.setdefault(ev.name, []).append(ev)
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0) or 0, getattr(node, "col_offset", 0) or 0)
+
+
+_MUTATORS = {"append", "extend", "insert", "update", "setdefault", "clear", "pop", "remove",
+             "sort", "reverse", "popitem"}
+
+
+class _FlowBuilder:
+    def __init__(self, index: FlowIndex) -> None:
+        self.ix = index
+
+    def block(self, stmts: list[ast.stmt], chain: Chain, loops: tuple[int, ...]) -> None:
+        for s in stmts:
+            self.stmt(s, chain, loops)
+
+    def _target(self, t: ast.expr, stmt: ast.stmt, chain: Chain, loops: tuple[int, ...],
+                value: ast.expr | None, kind: str = "assign") -> None:
+        if isinstance(t, ast.Name):
+            self.ix.add(Event(kind, t.id, stmt, _end(stmt), chain, loops, value))
+        elif isinstance(t, ast.Tuple | ast.List):
+            for e in t.elts:
+                inner = e.value if isinstance(e, ast.Starred) else e
+                self._target(inner, stmt, chain, loops, None, "opaque")
+        elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+            self.ix.add(Event("setitem", t.value.id, stmt, _end(stmt), chain, loops, value, t))
+        elif isinstance(t, ast.Attribute):
+            base = t.value
+            while isinstance(base, ast.Attribute | ast.Subscript):
+                base = base.value
+            if isinstance(base, ast.Name):
+                self.ix.add(Event("attrset", base.id, stmt, _end(stmt), chain, loops, value, t))
+
+    def stmt(self, s: ast.stmt, chain: Chain, loops: tuple[int, ...]) -> None:
+        self.ix.chains[id(s)] = chain
+        self.ix.loops[id(s)] = loops
+        if isinstance(s, ast.Assign):
+            for t in s.targets:
+                self._target(t, s, chain, loops, s.value)
+        elif isinstance(s, ast.AnnAssign):
+            if s.value is not None:
+                self._target(s.target, s, chain, loops, s.value)
+        elif isinstance(s, ast.AugAssign):
+            if isinstance(s.target, ast.Name):
+                self.ix.add(Event("augassign", s.target.id, s, _end(s), chain, loops, s.value, s))
+            else:
+                self._target(s.target, s, chain, loops, None, "opaque")
+        elif isinstance(s, ast.Expr):
+            call = s.value.value if isinstance(s.value, ast.Await) else s.value
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and isinstance(call.func.value, ast.Name)
+                and call.func.attr in _MUTATORS
+            ):
+                self.ix.add(Event("call", call.func.value.id, s, _end(s), chain, loops, None, call))
+        elif isinstance(s, ast.Return):
+            self.ix.returns.append(s)
+        elif isinstance(s, ast.If):
+            self.block(s.body, (*chain, (id(s), "body")), loops)
+            self.block(s.orelse, (*chain, (id(s), "orelse")), loops)
+        elif isinstance(s, ast.For | ast.AsyncFor):
+            self.ix.loop_nodes[id(s)] = s
+            inner = (*loops, id(s))
+            body_chain = (*chain, (id(s), "body"))
+            # The loop variable is bound once the iterable is evaluated.
+            self._loopvar(s.target, s, body_chain, inner)
+            self.block(s.body, body_chain, inner)
+            self.block(s.orelse, (*chain, (id(s), "orelse")), loops)
+        elif isinstance(s, ast.While):
+            self.ix.loop_nodes[id(s)] = s
+            inner = (*loops, id(s))
+            self.block(s.body, (*chain, (id(s), "body")), inner)
+            self.block(s.orelse, (*chain, (id(s), "orelse")), loops)
+        elif isinstance(s, ast.With | ast.AsyncWith):
+            for item in s.items:
+                if item.optional_vars is not None:
+                    self._target(item.optional_vars, s, chain, loops, None, "opaque")
+            # A with-body always runs: same chain.
+            self.block(s.body, chain, loops)
+        elif isinstance(s, ast.Try) or (hasattr(ast, "TryStar") and isinstance(s, ast.TryStar)):
+            t = s  # type: ignore[assignment]
+            self.block(t.body, (*chain, (id(s), "body")), loops)
+            for h in t.handlers:
+                hchain = (*chain, (id(s), f"handler{id(h)}"))
+                if h.name:
+                    self.ix.add(Event("opaque", h.name, s, _start(h), hchain, loops))
+                self.block(h.body, hchain, loops)
+            self.block(t.orelse, (*chain, (id(s), "orelse")), loops)
+            # finally always runs
+            self.block(t.finalbody, chain, loops)
+        elif isinstance(s, ast.Match):
+            for i, case in enumerate(s.cases):
+                self.block(case.body, (*chain, (id(s), f"case{i}")), loops)
+        elif isinstance(s, ast.Import | ast.ImportFrom):
+            for a in s.names:
+                name = a.asname or a.name.split(".")[0]
+                if name != "*":
+                    self.ix.add(Event("import", name, s, _end(s), chain, loops, None, s))
+        elif isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            self.ix.add(Event("def", s.name, s, _start(s), chain, loops, None, s))
+        elif isinstance(s, ast.Global | ast.Nonlocal):
+            self.ix.globals_.update(s.names)
+        elif isinstance(s, ast.Delete):
+            for t in s.targets:
+                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+                    self.ix.add(Event("delitem", t.value.id, s, _end(s), chain, loops, None, t))
+
+    def _loopvar(self, t: ast.expr, s: ast.For | ast.AsyncFor, chain: Chain,
+                 loops: tuple[int, ...]) -> None:
+        pos = _end(s.iter)
+        if isinstance(t, ast.Name):
+            self.ix.add(Event("loopvar", t.id, s, pos, chain, loops, s.iter))
+        elif isinstance(t, ast.Tuple | ast.List):
+            for e in t.elts:
+                inner = e.value if isinstance(e, ast.Starred) else e
+                if isinstance(inner, ast.Name):
+                    self.ix.add(Event("loopvar", inner.id, s, pos, chain, loops, s.iter, t))
+
+
+def build_flow(body: list[ast.stmt], args: ast.arguments | None) -> FlowIndex:
+    ix = FlowIndex()
+    if args is not None:
+        for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+            ix.params[a.arg] = a
+        if args.vararg:
+            ix.params[args.vararg.arg] = args.vararg
+        if args.kwarg:
+            ix.params[args.kwarg.arg] = args.kwarg
+    _FlowBuilder(ix).block(body, (), ())
+    return ix
+
+
+class ModuleInfo:
+    """A parsed module with lazily built indexes. Nothing here executes the code."""
+
+    def __init__(self, path: str, text: str, tree: ast.Module, name: str = "") -> None:
+        self.path = path
+        self.text = text
+        self.tree = tree
+        self.name = name  # dotted module name inside the project ("" if unknown)
+        self.lines = text.splitlines(keepends=True)
+        self._flows: dict[int, FlowIndex] = {}
+        self.parents: dict[int, ast.AST] = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+        self.flow = self.flow_of(None)
+        self.is_package = path.endswith("__init__.py")
+
+    # ---- positions
+
+    def _char_col(self, line: int, byte_col: int) -> int:
+        if 1 <= line <= len(self.lines):
+            raw = self.lines[line - 1]
+            if raw.isascii():
+                return byte_col
+            return len(raw.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+        return byte_col
+
+    def span(self, node: ast.AST) -> Span:
+        line = getattr(node, "lineno", 1) or 1
+        col = getattr(node, "col_offset", 0) or 0
+        end_line = getattr(node, "end_lineno", line) or line
+        end_col = getattr(node, "end_col_offset", col) or col
+        return Span(
+            self.path,
+            line,
+            self._char_col(line, col) + 1,
+            end_line,
+            self._char_col(end_line, end_col) + 1,
+        )
+
+    def source_of(self, node: ast.AST, limit: int = 120) -> str:
+        seg = ast.get_source_segment(self.text, node)
+        if seg is None:
+            try:
+                seg = ast.unparse(node)
+            except Exception:
+                seg = type(node).__name__
+        seg = " ".join(seg.split()) if "\n" in seg else seg
+        return seg if len(seg) <= limit else seg[: limit - 1] + "…"
+
+    # ---- structure
+
+    def enclosing_scope(self, node: ast.AST) -> ScopeNode | None:
+        cur = self.parents.get(id(node))
+        while cur is not None:
+            if isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+                return cur
+            cur = self.parents.get(id(cur))
+        return None
+
+    def enclosing_function(self, node: ast.AST) -> FuncNode | None:
+        cur = self.parents.get(id(node))
+        while cur is not None:
+            if isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef):
+                return cur
+            if isinstance(cur, ast.ClassDef):
+                return None
+            cur = self.parents.get(id(cur))
+        return None
+
+    def enclosing_statement(self, node: ast.AST) -> ast.stmt | None:
+        cur: ast.AST | None = node
+        while cur is not None and not isinstance(cur, ast.stmt):
+            cur = self.parents.get(id(cur))
+        return cur if isinstance(cur, ast.stmt) else None
+
+    def flow_of(self, func: ScopeNode | None) -> FlowIndex:
+        key = id(func) if func is not None else 0
+        ix = self._flows.get(key)
+        if ix is None:
+            if func is None:
+                ix = build_flow(self.tree.body, None)
+            elif isinstance(func, ast.Lambda):
+                ix = build_flow([], func.args)
+            elif isinstance(func, ast.ClassDef):
+                ix = build_flow(func.body, None)
+            else:
+                ix = build_flow(func.body, func.args)
+            self._flows[key] = ix
+        return ix
+
+    def statement_chain(self, func: ScopeNode | None, node: ast.AST) -> tuple[Chain, tuple[int, ...]]:
+        """The block chain and loops around the statement holding `node` in `func`'s body."""
+        ix = self.flow_of(func)
+        stmt = self.enclosing_statement(node)
+        while stmt is not None and id(stmt) not in ix.chains:
+            parent = self.parents.get(id(stmt))
+            stmt = self.enclosing_statement(parent) if parent is not None else None
+        if stmt is None:
+            return (), ()
+        return ix.chains[id(stmt)], ix.loops[id(stmt)]

@@ -1,0 +1,342 @@
+"""Abstract values the evaluator computes: strings as static text and holes, lists, dicts, opaque values."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from cachelint.prompt import Hop, Stability
+
+# Longest string the evaluator builds; longer results are cut and flagged (`"x" * 10**12`).
+MAX_TEXT = 1_000_000
+
+# Join order: the worst stability wins when values are combined.
+_RANK = {
+    Stability.STATIC: 0,
+    Stability.STABLE: 1,
+    Stability.UNKNOWN: 2,
+    Stability.DAILY: 3,
+    Stability.PER_CALL: 4,
+    Stability.UNORDERED: 5,
+    Stability.VOLATILE: 6,
+}
+
+
+def worst(*items: Stability) -> Stability:
+    best = Stability.STATIC
+    for s in items:
+        if _RANK[s] > _RANK[best]:
+            best = s
+    return best
+
+
+class Clock(str, Enum):
+    """What a clock value holds, which decides its stability once formatted."""
+
+    DATETIME = "datetime"  # sub-day precision unless formatted at date precision
+    DATE = "date"  # date precision
+    TIMESTAMP = "timestamp"  # a float/int from time.time(): always volatile
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a piece of a value is written: the module path, its position, and the node."""
+
+    path: str
+    pos: tuple[int, int, int, int]
+    node: ast.AST = field(compare=False, repr=False)
+
+    @staticmethod
+    def of(path: str, node: ast.AST) -> Loc:
+        line = getattr(node, "lineno", 0) or 0
+        col = getattr(node, "col_offset", 0) or 0
+        return Loc(
+            path,
+            (line, col, getattr(node, "end_lineno", line) or line,
+             getattr(node, "end_col_offset", col) or col),
+            node,
+        )
+
+
+# ---------------------------------------------------------------- string pieces
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    loc: Loc | None
+    hops: tuple[Hop, ...] = ()
+    truncated: bool = False  # built only up to MAX_TEXT
+
+
+@dataclass(frozen=True)
+class Hole:
+    stability: Stability
+    source: str
+    loc: Loc
+    cause: str
+    hops: tuple[Hop, ...] = ()
+    passthrough: bool = False
+
+
+@dataclass(frozen=True)
+class Alt:
+    """One of several alternatives (branches of `A if c else B`, conditional appends)."""
+
+    options: tuple[tuple[Piece, ...], ...]
+    loc: Loc
+    source: str
+
+
+Piece = Text | Hole | Alt
+
+
+# ---------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class StrV:
+    pieces: tuple[Piece, ...]
+
+
+@dataclass(frozen=True)
+class ConstV:
+    value: int | float | bool | None | bytes | complex
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class OpaqueV:
+    """A value whose content is not known statically."""
+
+    stability: Stability
+    source: str
+    loc: Loc
+    cause: str
+    clock: Clock | None = None
+    hops: tuple[Hop, ...] = ()
+    passthrough: bool = False
+    # Stability of the elements when iterated (a parameter list: per-call).
+    elements: Stability | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    value: Value
+    optional: bool = False  # appended under a condition
+    repeated: bool = False  # appended in a loop: any number of such items
+
+
+@dataclass(frozen=True)
+class ListV:
+    items: tuple[Item, ...]
+    loc: Loc | None = None
+    is_tuple: bool = False
+
+
+@dataclass(frozen=True)
+class SetV:
+    """A set/frozenset: iteration order depends on the hash seed."""
+
+    elements: tuple[Value, ...]
+    loc: Loc
+    source: str
+
+
+@dataclass(frozen=True)
+class DictV:
+    entries: tuple[tuple[str, Value], ...]
+    loc: Loc | None = None
+    complete: bool = True  # False when `**other` could not be followed
+
+    def get(self, key: str) -> Value | None:
+        for k, v in reversed(self.entries):
+            if k == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class AltV:
+    """A value that is one of several (conditional assignment, several returns)."""
+
+    options: tuple[Value, ...]
+    loc: Loc
+    source: str
+
+
+@dataclass(frozen=True)
+class ClientV:
+    """An SDK client instance (or the `openai` module used as one)."""
+
+    provider: str  # "openai" | "anthropic" | "gemini"
+    kind: str  # "OpenAI", "AsyncAnthropic", "module", ...
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleRefV:
+    """A module imported by name (`import datetime`): attribute access builds a qualified name."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class FuncRefV:
+    """A function or class that can be called: a definition node, or a known qualified name."""
+
+    qualname: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda | None = field(
+        default=None, compare=False
+    )
+    module: str = ""  # module path of the definition
+    bound_self: Value | None = None
+
+
+Value = StrV | ConstV | OpaqueV | ListV | SetV | DictV | AltV | ClientV | ModuleRefV | FuncRefV
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def text_of(pieces: Iterable[Piece]) -> str | None:
+    """The full text when every piece is static text, else None."""
+    out: list[str] = []
+    for p in pieces:
+        if not isinstance(p, Text):
+            return None
+        out.append(p.text)
+    return "".join(out)
+
+
+def static_text(v: Value) -> str | None:
+    if isinstance(v, StrV):
+        return text_of(v.pieces)
+    return None
+
+
+def add_hop(v: Value, hop: Hop) -> Value:
+    """Record that a value was reached through `hop` (an import, a helper's return)."""
+    if isinstance(v, StrV):
+        return StrV(tuple(_hop_piece(p, hop) for p in v.pieces))
+    if isinstance(v, OpaqueV):
+        return replace(v, hops=(hop, *v.hops))
+    if isinstance(v, ListV):
+        return replace(v, items=tuple(replace(i, value=add_hop(i.value, hop)) for i in v.items))
+    if isinstance(v, DictV):
+        return replace(v, entries=tuple((k, add_hop(x, hop)) for k, x in v.entries))
+    if isinstance(v, AltV):
+        return replace(v, options=tuple(add_hop(o, hop) for o in v.options))
+    return v
+
+
+def _hop_piece(p: Piece, hop: Hop) -> Piece:
+    if isinstance(p, Text | Hole):
+        return replace(p, hops=(hop, *p.hops))
+    return Alt(tuple(tuple(_hop_piece(x, hop) for x in o) for o in p.options), p.loc, p.source)
+
+
+def merge_pieces(pieces: Iterable[Piece]) -> tuple[Piece, ...]:
+    """Drop empty text; keep neighbours separate so locations survive."""
+    return tuple(p for p in pieces if not (isinstance(p, Text) and p.text == "" and not p.truncated))
+
+
+def value_stability(v: Value) -> Stability:
+    """The worst stability of anything inside a value."""
+    if isinstance(v, StrV):
+        return pieces_stability(v.pieces)
+    if isinstance(v, ConstV | ClientV | ModuleRefV | FuncRefV):
+        return Stability.STATIC
+    if isinstance(v, OpaqueV):
+        return v.stability
+    if isinstance(v, ListV):
+        return worst(*(value_stability(i.value) for i in v.items))
+    if isinstance(v, SetV):
+        inner = worst(*(value_stability(e) for e in v.elements))
+        return Stability.UNORDERED if len(v.elements) > 1 else inner
+    if isinstance(v, DictV):
+        s = worst(*(value_stability(x) for _, x in v.entries))
+        return s if v.complete else worst(s, Stability.UNKNOWN)
+    # AltV
+    return worst(*(value_stability(o) for o in v.options))
+
+
+def pieces_stability(pieces: Iterable[Piece]) -> Stability:
+    s = Stability.STATIC
+    for p in pieces:
+        if isinstance(p, Hole):
+            s = worst(s, p.stability)
+        elif isinstance(p, Alt):
+            for o in p.options:
+                s = worst(s, pieces_stability(o))
+    return s
+
+
+# Private-use characters stand in for holes while a text function (dedent, strip,
+# indent, upper, replace) runs over the static parts: they are not whitespace, so
+# the function treats them as opaque text and they come back out in place.
+_SENTINEL_BASE = 0xF0000
+
+
+def map_text(pieces: tuple[Piece, ...], fn: Callable[[str], str]) -> tuple[Piece, ...] | None:
+    """Apply a text function across pieces, keeping holes in place; None if it cannot."""
+    holes: list[Piece] = []
+    buf: list[str] = []
+    first_loc: Loc | None = None
+    for p in pieces:
+        if isinstance(p, Text):
+            if p.truncated:
+                return None
+            buf.append(p.text)
+            first_loc = first_loc or p.loc
+        else:
+            buf.append(chr(_SENTINEL_BASE + len(holes)))
+            holes.append(p)
+    joined = "".join(buf)
+    if any(_SENTINEL_BASE <= ord(c) < _SENTINEL_BASE + 0x10000 for c in joined if not c.isascii()):
+        # The text itself contains our sentinel range: give up rather than guess.
+        if sum(1 for c in joined if _SENTINEL_BASE <= ord(c)) != len(holes):
+            return None
+    try:
+        out = fn(joined)
+    except Exception:
+        return None
+    result: list[Piece] = []
+    cur: list[str] = []
+    seen = 0
+    text_pieces = [p for p in pieces if isinstance(p, Text)]
+    hops = text_pieces[0].hops if text_pieces else ()
+    for c in out:
+        o = ord(c)
+        if _SENTINEL_BASE <= o < _SENTINEL_BASE + len(holes):
+            if cur:
+                result.append(Text("".join(cur), first_loc, hops))
+                cur = []
+            result.append(holes[o - _SENTINEL_BASE])
+            seen += 1
+        else:
+            cur.append(c)
+    if cur:
+        result.append(Text("".join(cur), first_loc, hops))
+    if seen != len(holes):
+        return None  # the function dropped or duplicated a hole: not a text transform
+    return tuple(result)
+
+
+def repeat_pieces(pieces: tuple[Piece, ...], n: int) -> tuple[Piece, ...]:
+    """`s * n` without ever building more than MAX_TEXT characters."""
+    if n <= 0:
+        return ()
+    text = text_of(pieces)
+    if text is not None:
+        loc = next((p.loc for p in pieces if isinstance(p, Text)), None)
+        hops = next((p.hops for p in pieces if isinstance(p, Text)), ())
+        if len(text) * n > MAX_TEXT:
+            reps = max(1, MAX_TEXT // max(1, len(text)))
+            return (Text(text * reps, loc, hops, truncated=True),)
+        return (Text(text * n, loc, hops),)
+    # With holes, a few repetitions are kept verbatim; more only matter for counting.
+    reps = min(n, 8)
+    return tuple(p for _ in range(reps) for p in pieces)
