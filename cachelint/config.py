@@ -270,13 +270,12 @@ class _Validator:
     def wrappers(self, value: object) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
         if not isinstance(value, dict):
             raise self.fail(f"{self.where('wrappers')} must be a table, not {_kind(value)}")
-        base = f"{self.section}.wrappers" if self.section else "[wrappers]"
-        base = base[:-1] if base.endswith("]") else base
+        inner = f"{self.section[1:-1]}.wrappers" if self.section else "wrappers"
         found = []
         for name, roles in value.items():
-            section = f'{base}."{name}"]'
+            section = f'[{inner}."{name}"]'
             if not name.strip():
-                raise self.fail(f"{base}] has a wrapper with an empty name")
+                raise self.fail(f"[{inner}] has a wrapper with an empty name")
             if not isinstance(roles, dict):
                 raise self.fail(f"{section} must be a table, not {_kind(roles)}")
             if not roles:

@@ -1,0 +1,517 @@
+"""The `cachelint` command: lint paths, explain rules, print one-line errors, set the exit code."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import click
+
+from cachelint import __version__
+from cachelint.config import CliOptions, ConfigError, Resolved, resolve
+from cachelint.diagnostics import Diagnostic, LintError
+from cachelint.discovery import discover, display_path, is_excluded
+from cachelint.engine import LintResult, SourceError, decode_source, lint_files, lint_source
+from cachelint.report import (
+    FORMATS,
+    canonical_format,
+    is_text_format,
+    render,
+    render_statistics_for,
+    summary_line,
+)
+from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
+from cachelint.rules._base import Rule
+from cachelint.settings import Settings
+from cachelint.suppress import apply_per_file_ignores, filter_suppressed
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+PROG = "cachelint"
+DEFAULT_COMMAND = "check"
+DEBUG_ENV = "CACHELINT_DEBUG"  # set to print the traceback behind an internal error
+
+
+def _error(problem: str) -> None:
+    """One line on stderr: `cachelint: error: <problem>`."""
+    click.echo(f"{PROG}: error: {_one_line(problem)}", err=True)
+
+
+def _internal_error(problem: str) -> None:
+    click.echo(f"{PROG}: internal error: {_one_line(problem)}", err=True)
+    if os.environ.get(DEBUG_ENV):
+        traceback.print_exc()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split("\n")).strip()
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class DefaultGroup(click.Group):
+    """A group whose unknown first argument runs the default `check` command.
+
+    `cachelint src/` lints `src/`; `cachelint rule CL101` explains a rule. A folder named
+    like a command is linted by writing it as a path: `cachelint ./rule`.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] != "--version"):
+            # `cachelint --help` shows the lint options: linting is what people run.
+            args = [DEFAULT_COMMAND, *args]
+            ctx.meta["cachelint.implicit_check"] = True
+        return super().parse_args(ctx, args)
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> int:
+        """Run the command; every failure becomes one stderr line and an exit code."""
+        try:
+            rv = super().main(
+                args=args,
+                prog_name=prog_name or PROG,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+            code = rv if isinstance(rv, int) else EXIT_CLEAN
+        except click.exceptions.Abort:
+            click.echo(f"{PROG}: interrupted", err=True)
+            code = EXIT_INTERRUPTED
+        except click.ClickException as exc:  # usage errors: bad option, bad choice
+            hint = ""
+            if isinstance(exc, click.UsageError):
+                hint = f" (see '{PROG} --help')"
+            _error(exc.format_message().rstrip(".") + hint)
+            code = EXIT_ERROR
+        except BrokenPipeError:
+            # The reader went away (`cachelint | head`): stop quietly, and stop Python
+            # from complaining when it flushes stdout at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            code = EXIT_FINDINGS
+        except Exception as exc:
+            _internal_error(_describe(exc))
+            code = EXIT_ERROR
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+class CheckCommand(click.Command):
+    """`check`, whose usage line reads `cachelint [OPTIONS] [PATHS]...` when run implicitly."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if ctx.meta.get("cachelint.implicit_check"):
+            formatter.write_usage(PROG, " ".join(self.collect_usage_pieces(ctx)))
+        else:
+            super().format_usage(ctx, formatter)
+
+
+@click.group(cls=DefaultGroup, name=PROG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
+def cli() -> None:
+    """Find prompt assembly that breaks LLM prompt caching."""
+
+
+def _split(values: Iterable[str]) -> tuple[str, ...]:
+    """`--select CL101,CL102 --select CL201` -> ("CL101", "CL102", "CL201")."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def use_color(flag: bool | None) -> bool:
+    """Colour when asked with --color; by default only on a terminal and never with NO_COLOR."""
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+@dataclass
+class CheckOptions:
+    paths: tuple[str, ...] = ()
+    output_format: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    exit_zero: bool = False
+    config_file: str | None = None
+    color: bool | None = None
+    statistics: bool = False
+    show_files: bool = False
+    force_exclude: bool = False
+    default_model: str | None = None
+    min_lost_tokens: int | None = None
+    quiet: bool = False
+    show_prompt: str | None = None
+    stdin_filename: str | None = None
+
+
+_EPILOG = f"""\b
+Other commands:
+  {PROG} rule CODE|NAME   explain a rule
+  {PROG} rule --all       explain every rule
+
+Exit status: 0 clean, 1 findings, 2 errors (bad path, configuration,
+unreadable or unparsable file)."""
+
+
+@cli.command(DEFAULT_COMMAND, cls=CheckCommand, epilog=_EPILOG)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format",
+    "--output-format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format; `text` is the same as `full`.  [default: full]",
+)
+@click.option(
+    "--select", multiple=True, metavar="CODES", help="Rules to enable instead of the defaults."
+)
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable as well.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    help="Use this pyproject.toml or cachelint.toml instead of searching for one.",
+)
+@click.option("--color/--no-color", default=None, help="Force colour on or off.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
+@click.option("--show-files", is_flag=True, help="List the files that would be linted, and stop.")
+@click.option(
+    "--force-exclude", is_flag=True, help="Apply excludes to paths given on the command line too."
+)
+@click.option(
+    "--default-model", metavar="MODEL", help="Model assumed when a call's model is unknown."
+)
+@click.option(
+    "--min-lost-tokens",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Smallest number of lost cacheable tokens worth reporting.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+@click.option(
+    "--show-prompt",
+    metavar="PATH[:LINE]",
+    help="Print the reconstructed prompt of the calls in PATH (or the call at LINE).",
+)
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="Lint standard input (path `-`) as if it were this file.",
+)
+@click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
+def check(
+    paths: tuple[str, ...],
+    output_format: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    exit_zero: bool,
+    config_file: str | None,
+    color: bool | None,
+    statistics: bool,
+    show_files: bool,
+    force_exclude: bool,
+    default_model: str | None,
+    min_lost_tokens: int | None,
+    quiet: bool,
+    show_prompt: str | None,
+    stdin_filename: str | None,
+) -> int:
+    """Lint PATHS (files or folders; default: the current folder, `-` for stdin)."""
+    options = CheckOptions(
+        paths=paths,
+        output_format=output_format,
+        select=_split(select) if select else None,
+        ignore=_split(ignore),
+        extend_select=_split(extend_select),
+        exit_zero=exit_zero,
+        config_file=config_file,
+        color=color,
+        statistics=statistics,
+        show_files=show_files,
+        force_exclude=force_exclude,
+        default_model=default_model,
+        min_lost_tokens=min_lost_tokens,
+        quiet=quiet,
+        show_prompt=show_prompt,
+        stdin_filename=stdin_filename,
+    )
+    if show_prompt is not None:
+        return run_show_prompt(options)
+    return run_check(options)
+
+
+# --- linting -------------------------------------------------------------------------
+
+
+def _cli_options(options: CheckOptions) -> CliOptions:
+    return CliOptions(
+        select=options.select,
+        ignore=options.ignore,
+        extend_select=options.extend_select,
+        default_model=options.default_model,
+        min_lost_tokens=options.min_lost_tokens,
+        output_format=options.output_format,
+    )
+
+
+def _resolve(options: CheckOptions, paths: Sequence[str]) -> Resolved | None:
+    """Settings for the run, or None after printing the configuration error."""
+    try:
+        return resolve(paths, config_file=options.config_file, cli=_cli_options(options))
+    except ConfigError as exc:
+        where = exc.where if exc.where.startswith("--") else display_path(exc.where)
+        _error(f"{where}: {exc.problem}")
+        return None
+
+
+def _split_lines(text: str) -> list[str]:
+    # Python's own line breaks only: str.splitlines() would also split on \f and \x1c.
+    return re.split(r"\r\n|\r|\n", text)
+
+
+@dataclass
+class _Sources:
+    """Source text of linted files, read once, for suppression comments and code frames."""
+
+    texts: dict[str, str | None] = field(default_factory=dict)
+
+    def text(self, path: str) -> str | None:
+        if path not in self.texts:
+            try:
+                with open(path, "rb") as fh:
+                    self.texts[path] = decode_source(fh.read())
+            except (OSError, SourceError):
+                self.texts[path] = None  # already reported by the engine if it mattered
+        return self.texts[path]
+
+    def lines(self, path: str) -> list[str] | None:
+        text = self.text(path)
+        return None if text is None else _split_lines(text)
+
+
+def _lint_isolated(
+    files: Sequence[str], resolved: Resolved, internal: list[LintError]
+) -> LintResult:
+    """lint_files, and if it crashes, lint file by file so one bad file spoils only itself."""
+    try:
+        return lint_files(files, resolved.settings, resolved.rules)
+    except Exception:
+        pass
+    total = LintResult()
+    for path in files:
+        try:
+            total.extend(lint_files([path], resolved.settings, resolved.rules))
+        except Exception as exc:
+            internal.append(LintError(path, _describe(exc)))
+    return total
+
+
+def _suppress(
+    diagnostics: Sequence[Diagnostic], sources: _Sources, resolved: Resolved
+) -> list[Diagnostic]:
+    by_path: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_path.setdefault(d.span.path, []).append(d)
+    kept: list[Diagnostic] = []
+    for path, group in by_path.items():
+        text = sources.text(path)
+        kept.extend(group if text is None else filter_suppressed(group, text))
+    return apply_per_file_ignores(kept, resolved.settings)
+
+
+def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> None:
+    for err in errors:
+        problem = f"{display_path(err.path)}: {err.message}"
+        if internal:
+            click.echo(f"{PROG}: internal error: {_one_line(problem)}", err=True)
+        else:
+            _error(problem)
+
+
+def run_check(options: CheckOptions) -> int:
+    """Lint, print, and return the exit code."""
+    paths = options.paths
+    if not paths and options.stdin_filename is not None:
+        paths = ("-",)
+    paths = paths or (".",)
+    read_stdin = "-" in paths
+    file_paths = [p for p in paths if p != "-"]
+    stdin_name = options.stdin_filename or "-"
+    config_paths = [*file_paths, *([options.stdin_filename] if options.stdin_filename else [])]
+    resolved = _resolve(options, config_paths)
+    if resolved is None:
+        return EXIT_ERROR
+    fmt = canonical_format(resolved.output_format)
+    color = use_color(options.color)
+
+    files, errors = discover(file_paths, resolved.settings, force_exclude=options.force_exclude)
+    if options.show_files:
+        _print_errors(errors)
+        for path in files:
+            click.echo(display_path(path))
+        return EXIT_ERROR if errors else EXIT_CLEAN
+
+    internal: list[LintError] = []
+    result = _lint_isolated(files, resolved, internal)
+    sources = _Sources()
+    if read_stdin:
+        data = sys.stdin.buffer.read()
+        skip = (
+            options.force_exclude
+            and options.stdin_filename is not None
+            and is_excluded(options.stdin_filename, resolved.settings)
+        )
+        if not skip:
+            try:
+                sources.texts[stdin_name] = decode_source(data)
+            except SourceError:
+                sources.texts[stdin_name] = None
+            result.extend(lint_source(data, stdin_name, resolved.settings, resolved.rules))
+    diagnostics = sorted(_suppress(result.diagnostics, sources, resolved), key=Diagnostic.sort_key)
+    errors.extend(result.errors)
+
+    _print_errors(errors)
+    _print_errors(internal, internal=True)
+    failed = len(errors) + len(internal)
+    if options.statistics:
+        out = render_statistics_for(fmt, diagnostics, color=color)
+    else:
+        out = render(fmt, diagnostics, color=color, source_lines=sources.lines)
+    click.echo(out, nl=False, color=color)
+    if is_text_format(fmt) and not options.quiet:
+        click.echo(summary_line(diagnostics, failed))
+    if failed:
+        return EXIT_ERROR
+    if diagnostics and not options.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+# --- --show-prompt -------------------------------------------------------------------
+
+
+def parse_target(target: str) -> tuple[str, int | None]:
+    """`app.py:12` -> ("app.py", 12); `app.py` -> ("app.py", None)."""
+    path, sep, line = target.rpartition(":")
+    if sep and path and line.isdigit():
+        return path, int(line)
+    return target, None
+
+
+def run_show_prompt(options: CheckOptions) -> int:
+    assert options.show_prompt is not None
+    path, line = parse_target(options.show_prompt)
+    if not os.path.isfile(path):
+        problem = "is a directory" if os.path.isdir(path) else "no such file"
+        _error(f"{display_path(path)}: {problem} (--show-prompt takes PATH or PATH:LINE)")
+        return EXIT_ERROR
+    resolved = _resolve(options, [path])
+    if resolved is None:
+        return EXIT_ERROR
+    try:
+        # Imported late: another part of cachelint, and only this option needs it.
+        module = importlib.import_module("cachelint.showprompt")
+    except ModuleNotFoundError as exc:
+        if exc.name != "cachelint.showprompt":
+            raise
+        _error("--show-prompt: not available in this build (cachelint.showprompt is missing)")
+        return EXIT_ERROR
+    show_prompt = cast(Callable[[str, int | None, Settings], str], module.show_prompt)
+    text = show_prompt(path, line, resolved.settings)
+    click.echo(text, nl=not text.endswith("\n"))
+    return EXIT_CLEAN
+
+
+# --- rule ----------------------------------------------------------------------------
+
+
+def rule_doc(rule: type[Rule]) -> str:
+    """A rule's documentation: title, metadata, summary, then its docstring."""
+    default = "enabled by default" if rule.default else "off by default (preview)"
+    parts = [
+        f"# {rule.name} ({rule.code})",
+        f"Severity: {rule.severity.value}; {default}.",
+        rule.summary,
+    ]
+    doc = rule.__doc__
+    if doc:
+        parts.append(inspect.cleandoc(doc))
+    return "\n\n".join(parts) + "\n"
+
+
+def rule_json(rule: type[Rule]) -> dict[str, object]:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity.value,
+        "default": rule.default,
+        "summary": rule.summary,
+        "fix_title": rule.fix_title,
+        "explanation": inspect.cleandoc(rule.__doc__) if rule.__doc__ else "",
+    }
+
+
+@cli.command("rule")
+@click.argument("selector", required=False, metavar="CODE|NAME")
+@click.option("--all", "show_all", is_flag=True, help="Explain every rule.")
+@click.option(
+    "--format",
+    "--output-format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Markdown-like text or JSON.",
+)
+def rule(selector: str | None, show_all: bool, output_format: str) -> int:
+    """Explain a rule, by code (CL101), name (dynamic-before-static) or code prefix (CL1)."""
+    if show_all or (selector is not None and selector.strip().upper() == "ALL"):
+        rules: list[type[Rule]] = list(ALL_RULES)
+    elif selector is None:
+        _error(f"give a rule code or name, or --all (e.g. '{PROG} rule CL101')")
+        return EXIT_ERROR
+    else:
+        try:
+            rules = lookup(selector)
+        except UnknownRuleError:
+            _error(f"unknown rule code or name {selector!r} (see '{PROG} rule --all')")
+            return EXIT_ERROR
+    if output_format == "json":
+        payload: object = [rule_json(r) for r in rules]
+        if not show_all and len(rules) == 1:
+            payload = rule_json(rules[0])
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n".join(rule_doc(r) for r in rules), nl=False)
+    return EXIT_CLEAN
+
+
+def main() -> None:
+    """Console entry point (`cachelint`, `python -m cachelint`)."""
+    cli.main(prog_name=PROG)

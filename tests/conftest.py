@@ -1,0 +1,114 @@
+"""Shared fixtures: a temporary project folder, a CLI runner, and a marker-driven fake engine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cachelint import cli as cli_module
+from cachelint import engine
+from cachelint.diagnostics import Diagnostic, Fix, Related, Span
+from cachelint.engine import LintResult
+from cachelint.rules import lookup
+from cachelint.rules._base import Rule
+from cachelint.settings import Settings
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def all(self) -> tuple[int, str, str]:
+        return self.exit_code, self.stdout, self.stderr
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project folder that is also the working directory; colour settings cleared."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("CACHELINT_DEBUG", raising=False)
+    return root
+
+
+@pytest.fixture
+def run() -> Callable[..., Run]:
+    """Invoke the CLI in-process; returns exit code, stdout and stderr kept apart."""
+
+    def invoke(*args: str, input: str | bytes | None = None) -> Run:
+        result: Result = CliRunner().invoke(cli_module.cli, list(args), input=input)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return invoke
+
+
+# A file line containing e.g. `CL101_HERE` yields a CL101 finding spanning the marker, as
+# if the analysis had found something there. Until the analysis lands this lets the CLI,
+# suppression and reporters be tested end to end.
+_MARKER = re.compile(r"\b(CL\d{3})_HERE\b")
+
+
+def marker_diagnostics(text: str, path: str, rules: Sequence[type[Rule]]) -> list[Diagnostic]:
+    enabled = {r.code for r in rules}
+    found = []
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        for m in _MARKER.finditer(line):
+            if m.group(1) not in enabled:
+                continue
+            rule = lookup(m.group(1))[0]
+            found.append(
+                Diagnostic(
+                    code=rule.code,
+                    name=rule.name,
+                    severity=rule.severity,
+                    message=f"`{m.group(0)}` marks a finding",
+                    span=Span(path, number, m.start() + 1, number, m.end() + 1),
+                    fix=Fix(f"Remove `{m.group(0)}`"),
+                    related=(Related(Span(path, 1, 1, 1, 2), "file starts here"),),
+                )
+            )
+    return found
+
+
+@pytest.fixture
+def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Wrap the real engine so `CLxxx_HERE` markers in linted files become findings."""
+    real_files = engine.lint_files
+    real_source = engine.lint_source
+
+    def lint_source(
+        data: bytes | str, path: str, settings: Settings, rules: Sequence[type[Rule]]
+    ) -> LintResult:
+        result = real_source(data, path, settings, rules)
+        if not result.errors:
+            text = engine.decode_source(data) if isinstance(data, bytes) else data
+            result.diagnostics.extend(marker_diagnostics(text, path, rules))
+        return result
+
+    def lint_files(
+        files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]]
+    ) -> LintResult:
+        result = real_files(files, settings, rules)
+        failed = {e.path for e in result.errors}
+        for path in files:
+            if path not in failed:
+                text = engine.decode_source(Path(path).read_bytes())
+                result.diagnostics.extend(marker_diagnostics(text, path, rules))
+        result.diagnostics.sort(key=Diagnostic.sort_key)
+        return result
+
+    monkeypatch.setattr(cli_module, "lint_files", lint_files)
+    monkeypatch.setattr(cli_module, "lint_source", lint_source)
+    yield
