@@ -38,7 +38,8 @@ def decode_source(data: bytes) -> str:
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise SourceError(f"cannot decode as {encoding}: {exc.reason if isinstance(exc, UnicodeDecodeError) else exc}") from None
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+        raise SourceError(f"cannot decode as {encoding}: {reason}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
@@ -78,8 +79,10 @@ def lint_source(
         result.errors.append(LintError(path, str(exc)))
         return result
     from cachelint.checker import check_module
+    from cachelint.suppress import filter_suppressed
 
-    result.diagnostics.extend(check_module(tree, text, path, settings, rules))
+    found = check_module(tree, text, path, settings, rules)
+    result.diagnostics.extend(filter_suppressed(found, text) if found else found)
     return result
 
 

@@ -164,7 +164,8 @@ class _Builder:
         try:
             obj = to_python(v)
             text = json.dumps(obj, ensure_ascii=False)
-            span = self.span_of(_loc_of(v)) if _loc_of(v) is not None else self.call_span
+            vloc = _loc_of(v)
+            span = self.span_of(vloc) if vloc is not None else self.call_span
             self.segments.append(Segment(slot, Stability.STATIC, text, what, span, "literal " + what,
                                          (), self.preamble))
             return

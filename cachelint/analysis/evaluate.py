@@ -353,10 +353,7 @@ class Evaluator:
         parent = env.mod.parents.get(id(scope))
         if not isinstance(parent, ast.ClassDef):
             return False
-        for d in scope.decorator_list:
-            if isinstance(d, ast.Name) and d.id == "staticmethod":
-                return False
-        return True
+        return all(not (isinstance(d, ast.Name) and d.id == "staticmethod") for d in scope.decorator_list)
 
     def annotation_client(self, ann: ast.expr, env: Env) -> Value | None:
         node = ann
@@ -511,10 +508,9 @@ class Evaluator:
             k = text_of(key.pieces)
             if k is not None:
                 if cond:
-                    return DictV(value.entries + ((k, AltV(
-                        (value.get(k) or ConstV(None), new), self.loc(env, target), self.src(env, target)
-                    )),), value.loc, value.complete)
-                return DictV(value.entries + ((k, new),), value.loc, value.complete)
+                    old = value.get(k) or ConstV(None)
+                    new = AltV((old, new), self.loc(env, target), self.src(env, target))
+                return DictV((*value.entries, (k, new)), value.loc, value.complete)
         if isinstance(value, ListV) and isinstance(key, ConstV) and isinstance(key.value, int):
             items = list(value.items)
             i = key.value
@@ -613,7 +609,7 @@ class Evaluator:
                 hi = self.eval(node.slice.upper, env) if node.slice.upper else ConstV(None)
                 if t is not None and isinstance(lo, ConstV) and isinstance(hi, ConstV) and node.slice.step is None:
                     try:
-                        return StrV((Text(t[lo.value:hi.value], self.loc(env, node)),))  # type: ignore[misc]
+                        return StrV((Text(t[_ix(lo.value):_ix(hi.value)], self.loc(env, node)),))
                     except TypeError:
                         pass
             if isinstance(base, ListV) and node.slice.step is None:
@@ -622,7 +618,7 @@ class Evaluator:
                 plain = all(not (i.repeated or i.optional) for i in base.items)
                 if plain and isinstance(lo, ConstV) and isinstance(hi, ConstV):
                     try:
-                        return ListV(base.items[lo.value:hi.value], base.loc, base.is_tuple)  # type: ignore[misc]
+                        return ListV(base.items[_ix(lo.value):_ix(hi.value)], base.loc, base.is_tuple)
                     except TypeError:
                         pass
             return self.opaque(env, node, worst(value_stability(base), Stability.UNKNOWN)
@@ -666,11 +662,13 @@ class Evaluator:
 
     def binop(self, left: Value, right: Value, op: ast.operator, env: Env, node: ast.AST) -> Value:
         if isinstance(op, ast.Add):
-            if isinstance(left, StrV) or isinstance(right, StrV):
-                if isinstance(left, StrV | OpaqueV | AltV) and isinstance(right, StrV | OpaqueV | AltV):
-                    lp = self.as_pieces(left, env, node)
-                    rp = self.as_pieces(right, env, node)
-                    return StrV(merge_pieces((*lp, *rp)))
+            textual = StrV | OpaqueV | AltV
+            if (isinstance(left, StrV) or isinstance(right, StrV)) and (
+                isinstance(left, textual) and isinstance(right, textual)
+            ):
+                lp = self.as_pieces(left, env, node)
+                rp = self.as_pieces(right, env, node)
+                return StrV(merge_pieces((*lp, *rp)))
             if isinstance(left, ListV) and isinstance(right, ListV):
                 return ListV(left.items + right.items, left.loc, left.is_tuple)
             if isinstance(left, ListV) and isinstance(right, OpaqueV):
@@ -868,7 +866,8 @@ class Evaluator:
             if t is not None and spec != "?":
                 try:
                     rendered = format(repr(t) if conv in ("r", "a") else t, spec or "")
-                    return (Text(rendered, loc, v.pieces[0].hops if v.pieces else ()),)
+                    first = v.pieces[0] if v.pieces else None
+                    return (Text(rendered, loc, first.hops if isinstance(first, Text | Hole) else ()),)
                 except (ValueError, TypeError):
                     pass
             stab = pieces_stability(v.pieces)
@@ -1432,7 +1431,7 @@ class Evaluator:
             py_spec = "%" + spec[1:] if key is None else "%" + spec[len(key) + 3:]
             if isinstance(val, ConstV) or (isinstance(val, StrV) and text_of(val.pieces) is not None):
                 try:
-                    pv = val.value if isinstance(val, ConstV) else text_of(val.pieces)  # type: ignore[union-attr]
+                    pv = val.value if isinstance(val, ConstV) else text_of(val.pieces)
                     pieces.append(Text(py_spec % (pv,), loc))
                     continue
                 except (TypeError, ValueError):
@@ -1581,16 +1580,23 @@ def _split_field(field_name: str) -> tuple[str, list[tuple[bool, str | int]]]:
 
 
 def _formatter_field_name_split(field_name: str) -> tuple[Any, Iterator[tuple[bool, Any]]]:
-    import _string  # the parser str.format itself uses
+    import importlib
 
-    return _string.formatter_field_name_split(field_name)  # type: ignore[no-any-return]
+    # `_string` holds the field-name parser str.format itself uses.
+    split: Any = importlib.import_module("_string").formatter_field_name_split
+    result: tuple[Any, Iterator[tuple[bool, Any]]] = split(field_name)
+    return result
+
+
+def _ix(v: object) -> int | None:
+    """A slice bound: an int or None; anything else raises TypeError like Python does."""
+    if v is None or (isinstance(v, int) and not isinstance(v, bool)):
+        return v
+    raise TypeError("slice indices must be integers or None")
 
 
 def _is_generator(fnode: ast.AST) -> bool:
-    for n in ast.walk(fnode):
-        if isinstance(n, ast.Yield | ast.YieldFrom) and n is not fnode:
-            return True
-    return False
+    return any(isinstance(n, ast.Yield | ast.YieldFrom) and n is not fnode for n in ast.walk(fnode))
 
 
 def _harmless_decorator(d: ast.expr) -> bool:

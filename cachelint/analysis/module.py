@@ -14,7 +14,7 @@ ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
 # ((id(if_node), "body"), (id(for_node), "body"), ...).
 Chain = tuple[tuple[int, str], ...]
 
-_LOOP_KINDS = ("for", "while")
+_TRY_NODES: tuple[type[ast.stmt], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
 
 
 @dataclass(frozen=True)
@@ -131,17 +131,17 @@ class _FlowBuilder:
                     self._target(item.optional_vars, s, chain, loops, None, "opaque")
             # A with-body always runs: same chain.
             self.block(s.body, chain, loops)
-        elif isinstance(s, ast.Try) or (hasattr(ast, "TryStar") and isinstance(s, ast.TryStar)):
-            t = s  # type: ignore[assignment]
-            self.block(t.body, (*chain, (id(s), "body")), loops)
-            for h in t.handlers:
+        elif isinstance(s, _TRY_NODES):
+            tr: ast.Try = s  # type: ignore[assignment]  # TryStar has the same fields
+            self.block(tr.body, (*chain, (id(s), "body")), loops)
+            for h in tr.handlers:
                 hchain = (*chain, (id(s), f"handler{id(h)}"))
                 if h.name:
                     self.ix.add(Event("opaque", h.name, s, _start(h), hchain, loops))
                 self.block(h.body, hchain, loops)
-            self.block(t.orelse, (*chain, (id(s), "orelse")), loops)
+            self.block(tr.orelse, (*chain, (id(s), "orelse")), loops)
             # finally always runs
-            self.block(t.finalbody, chain, loops)
+            self.block(tr.finalbody, chain, loops)
         elif isinstance(s, ast.Match):
             for i, case in enumerate(s.cases):
                 self.block(case.body, (*chain, (id(s), f"case{i}")), loops)

@@ -103,7 +103,7 @@ class StrV:
 
 @dataclass(frozen=True)
 class ConstV:
-    value: int | float | bool | None | bytes | complex
+    value: int | float | bool | bytes | complex | None
     loc: Loc | None = None
 
 
@@ -295,10 +295,9 @@ def map_text(pieces: tuple[Piece, ...], fn: Callable[[str], str]) -> tuple[Piece
             buf.append(chr(_SENTINEL_BASE + len(holes)))
             holes.append(p)
     joined = "".join(buf)
-    if any(_SENTINEL_BASE <= ord(c) < _SENTINEL_BASE + 0x10000 for c in joined if not c.isascii()):
-        # The text itself contains our sentinel range: give up rather than guess.
-        if sum(1 for c in joined if _SENTINEL_BASE <= ord(c)) != len(holes):
-            return None
+    # Text that itself contains our sentinel range: give up rather than guess.
+    if sum(1 for c in joined if ord(c) >= _SENTINEL_BASE) != len(holes):
+        return None
     try:
         out = fn(joined)
     except Exception:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
-from cachelint.prompt import AssembledPrompt, Stability
+from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules.context import RuleContext, describe_behind
+from cachelint.rules.context import RuleContext, describe_behind, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
 
@@ -58,7 +58,7 @@ class DynamicBeforeStatic(Rule):
     name = "dynamic-before-static"
     severity = Severity.ERROR
     summary = "A per-call value precedes static prompt text, so that text is never read from the cache"
-    fix_title = "Move `{source}` after the static text (end of {where}, or into the last user message)"
+    fix_title = "Move {source} after the static text (end of {where}, or into the last user message)"
 
     VALID = [
         # the per-call value comes after all static text
@@ -171,10 +171,10 @@ def summarise(document):
         # built by a helper in the same module, parameter bound at the call site
         Invalid(PRELUDE + RULES_DEF + '''
 def build_system(user):
-    return "\\n".join([f"Name: {user.name}", RULES])
+    return "\\n".join([f"Name: {user.name}", RULES])  # expect: CL101
 def reply(user, text):
     return client.chat.completions.create(model="gpt-4.1", messages=[
-        {"role": "system", "content": build_system(user)},  # expect: CL101
+        {"role": "system", "content": build_system(user)},
         {"role": "user", "content": text}])
 '''),
         # async client, joined list
@@ -189,10 +189,9 @@ async def reply(locale, text):
         Invalid('''import textwrap
 ''' + PRELUDE + RULES_DEF + '''
 def reply(plan, text):
-    system = textwrap.dedent(f"""
-        Plan: {plan}
-        {RULES}
-    """)  # expect: CL101
+    system = textwrap.dedent(
+        f"    Plan: {plan}\\n"  # expect: CL101
+        f"    {RULES}\\n")
     return client.responses.create(model="gpt-4.1", instructions=system, input=text)
 '''),
     ]
@@ -201,29 +200,32 @@ def reply(plan, text):
         m = ctx.model(prompt)
         if not m.caches:
             return  # this model never caches: nothing to lose
-        for i, seg in enumerate(prompt.segments):
-            if seg.stability != Stability.PER_CALL or seg.passthrough:
-                continue  # only values known to vary per call are blamed
-            if seg.slot.startswith(("tools", "config.tools")):
-                continue  # per-call tools are CL202
-            if not seg.text and seg.cause == "messages added at run time":
-                continue  # conversation history: the normal order of a chat
-            if "[" in seg.slot and seg.slot.endswith(":]"):
-                continue  # a run of history items
-            lost, behind = ctx.static_after(prompt, i)
+        for members, lost, behind in ctx.groups(prompt, _candidate):
             if lost.n < ctx.settings.min_lost_tokens:
                 continue  # too little static text behind it to be worth caching
             total = ctx.total_static(prompt)
             if total.n < m.min_cache_tokens:
                 continue  # moving it would not reach the minimum: CL201 covers this call
+            seg = prompt.segments[members[0]]
+            names = sources(prompt, members)
             where = describe_behind(seg, behind)
+            verb = "precedes" if len(members) == 1 else "precede"
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
-                f"`{seg.source}` precedes {lost.display()} static tokens of {where}; "
+                f"{names} {verb} {lost.display()} static tokens of {where}; "
                 f"they can never be read from the cache",
-                self.fix_title.format(source=seg.source, where=where),
+                self.fix_title.format(source=names, where=where),
                 Applicability.DISPLAY_ONLY,
                 ctx.related_for(seg, prompt, behind),
                 identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
             )
+
+
+def _candidate(seg: Segment) -> bool:
+    """A value known to vary per call, in text the model reads (not tools, not history)."""
+    if seg.stability != Stability.PER_CALL or seg.passthrough:
+        return False  # only values known to vary per call are blamed
+    if seg.slot.startswith(("tools", "config.tools")):
+        return False  # per-call tools are CL202
+    return not seg.slot.endswith(":]")  # a run of conversation history items

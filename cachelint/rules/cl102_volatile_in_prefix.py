@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
-from cachelint.prompt import AssembledPrompt, Stability
+from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules.context import RuleContext, describe_behind, slot_label
+from cachelint.rules.context import RuleContext, describe_behind, slot_label, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
 _IMPORTS = "import time\nimport uuid\nfrom datetime import datetime, date\n"
@@ -51,7 +51,7 @@ class VolatileInPrefix(Rule):
     name = "volatile-in-prefix"
     severity = Severity.ERROR
     summary = "A value that changes on every call sits in the prompt prefix, so the cache never hits"
-    fix_title = "Move `{source}` into the last user message or request `metadata` (or use date precision)"
+    fix_title = "Move {source} into the last user message or request `metadata` (or use date precision)"
 
     VALID = [
         # the time at the end of the last user message breaks nothing
@@ -133,10 +133,10 @@ def reply(text):
         # time.time() through a helper
         Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
 def header():
-    return "ts=" + str(int(time.time()))
+    return "ts=" + str(int(time.time()))  # expect: CL102
 def reply(text):
     return client.responses.create(model="gpt-4.1",
-        instructions=header() + RULES,  # expect: CL102
+        instructions=header() + RULES,
         input=text)
 '''),
         # isoformat keeps the time of day
@@ -174,15 +174,15 @@ def reply(text):
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
         if not ctx.model(prompt).caches:
             return  # this model never caches: nothing to lose
-        for i, seg in enumerate(prompt.segments):
-            volatile = seg.stability == Stability.VOLATILE or (
-                seg.stability == Stability.DAILY and ctx.settings.flag_daily_values
-            )
-            if not volatile:
-                continue
+        daily = ctx.settings.flag_daily_values
+
+        def candidate(seg: Segment) -> bool:
             if seg.slot.startswith(("tools", "config.tools")):
-                continue  # tools that change per call are CL202
-            lost, behind = ctx.static_after(prompt, i)
+                return False  # tools that change per call are CL202
+            return seg.stability == Stability.VOLATILE or (seg.stability == Stability.DAILY and daily)
+
+        for members, lost, behind in ctx.groups(prompt, candidate):
+            seg = prompt.segments[members[0]]
             if seg.in_preamble:
                 place = (f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
                          if lost.n else f"sits in {slot_label(seg)}: no later turn is read from the cache")
@@ -191,11 +191,12 @@ def reply(text):
             else:
                 continue  # after the preamble with little static text behind: harmless
             what = "changes every day" if seg.stability == Stability.DAILY else "changes every request"
+            names = sources(prompt, members)
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
-                f"`{seg.source}` {what} ({seg.cause}) and {place}",
-                self.fix_title.format(source=seg.source),
+                f"{names} {what} ({seg.cause}) and {place}",
+                self.fix_title.format(source=names),
                 Applicability.DISPLAY_ONLY,
                 ctx.related_for(seg, prompt, behind),
                 identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
-from cachelint.prompt import AssembledPrompt, Stability
+from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules.context import RuleContext, describe_behind, slot_label
+from cachelint.rules.context import RuleContext, describe_behind, slot_label, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
 
@@ -100,9 +100,9 @@ def reply(text):
 '''),
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(text, tags):
-    topics = "\\n".join(f"- {t}" for t in set(tags))
+    topics = "\\n".join(f"- {t}" for t in set(tags))  # expect: CL103
     return client.responses.create(model="gpt-4.1",
-        instructions=f"Topics:\\n{topics}\\n{RULES}",  # expect: CL103
+        instructions=f"Topics:\\n{topics}\\n{RULES}",
         input=text)
 '''),
         Invalid("from pathlib import Path\n" + PRELUDE + RULES_DEF + '''
@@ -124,12 +124,13 @@ def reply(text):
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
         if not ctx.model(prompt).caches:
             return  # this model never caches: nothing to lose
-        for i, seg in enumerate(prompt.segments):
-            if seg.stability != Stability.UNORDERED:
-                continue
-            if seg.slot.startswith(("tools", "config.tools")):
-                continue  # an unordered tools list is CL202
-            lost, behind = ctx.static_after(prompt, i)
+
+        def candidate(seg: Segment) -> bool:
+            # an unordered tools list is CL202
+            return seg.stability == Stability.UNORDERED and not seg.slot.startswith(("tools", "config.tools"))
+
+        for members, lost, behind in ctx.groups(prompt, candidate):
+            seg = prompt.segments[members[0]]
             if seg.in_preamble:
                 place = (f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
                          if lost.n else f"sits in {slot_label(seg)}")
@@ -140,7 +141,7 @@ def reply(text):
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
-                f"`{seg.source}` has no fixed order ({seg.cause}) and {place}; "
+                f"{sources(prompt, members)} has no fixed order ({seg.cause}) and {place}; "
                 f"each process renders a different prefix",
                 self.fix_title,
                 Applicability.SAFE,

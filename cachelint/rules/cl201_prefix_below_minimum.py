@@ -129,9 +129,15 @@ def ask(question):
         m = ctx.model(prompt)
         if not m.caches:
             return  # this model never caches: a minimum means nothing
+        own_preamble = any(s.in_preamble and s.stability == Stability.STATIC for s in prompt.segments)
         for seg in prompt.segments:
-            if seg.stability in (Stability.STABLE, Stability.UNKNOWN) or seg.passthrough:
+            if seg.stability in (Stability.STABLE, Stability.UNKNOWN):
                 return  # text we cannot see could make the prefix long enough
+            if seg.passthrough and (seg.in_preamble or (
+                    not own_preamble and (seg.slot in _WHOLE_LISTS or seg.slot.endswith(":]")))):
+                # The caller supplies the preamble, or the whole conversation while this
+                # function writes none: a wrapper whose callers decide the prefix.
+                return
             if seg.truncated:
                 return  # built only in part: certainly long
         total = ctx.total_static(prompt, shortest=False)
@@ -151,6 +157,9 @@ def ask(question):
             _statics(prompt, ctx),
             identity=f"{prompt.call.api}|{total.n}",
         )
+
+
+_WHOLE_LISTS = ("messages", "input", "contents")
 
 
 def _statics(prompt: AssembledPrompt, ctx: RuleContext) -> tuple[Related, ...]:

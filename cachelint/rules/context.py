@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cachelint.diagnostics import Applicability, Diagnostic, Fix, Related, Span
@@ -95,6 +95,42 @@ class RuleContext:
             behind.append(s)
         return self.count(self.static_runs(behind), prompt), [s for s in behind if s.stability == Stability.STATIC]
 
+    def groups(
+        self, prompt: AssembledPrompt, is_candidate: Callable[[Segment], bool]
+    ) -> list[tuple[list[int], TokenCount, list[Segment]]]:
+        """Runs of candidate segments with no other stopping segment between them, each with
+        the static tokens behind the run (counted through the candidates, up to the next
+        segment that stops a count). Fixing one candidate of a run alone would not help,
+        so a run is reported once, at its first member."""
+        out: list[tuple[list[int], TokenCount, list[Segment]]] = []
+        segs = prompt.segments
+        i = 0
+        while i < len(segs):
+            if not is_candidate(segs[i]):
+                i += 1
+                continue
+            members = [i]
+            behind: list[Segment] = []
+            j = i + 1
+            while j < len(segs):
+                s = segs[j]
+                if is_candidate(s):
+                    members.append(j)
+                    behind.append(s)  # kept for slot order; not static, not counted
+                elif self.stops_count(s):
+                    break
+                else:
+                    behind.append(s)
+                j += 1
+            statics = [s for s in behind if s.stability == Stability.STATIC]
+            # members after the last static text lose nothing: drop them from the run
+            if statics:
+                last_static = max(k for k in range(i, j) if segs[k].stability == Stability.STATIC)
+                members = [m for m in members if m < last_static]
+            out.append((members, self.count(self.static_runs(behind), prompt), statics))
+            i = j
+        return out
+
     def total_static(self, prompt: AssembledPrompt, shortest: bool = True) -> TokenCount:
         return self.count(self.static_runs(prompt.segments, shortest), prompt)
 
@@ -153,6 +189,22 @@ class RuleContext:
 def _defined(note: str) -> str:
     # "`SYSTEM` imported from prompts" -> "`SYSTEM` imported from prompts"; plain text otherwise
     return note[0].upper() + note[1:] if note else "Static text"
+
+
+def sources(prompt: AssembledPrompt, members: Sequence[int], limit: int = 3) -> str:
+    """'`{a}`', '`{a}` and `{b}`', '`{a}`, `{b}` and 2 more' for a run of segments."""
+    names: list[str] = []
+    for m in members:
+        src = f"`{prompt.segments[m].source}`"
+        if src not in names:
+            names.append(src)
+    if len(names) == 1:
+        return names[0]
+    shown = names[:limit]
+    rest = len(names) - len(shown)
+    if rest:
+        return ", ".join(shown) + f" and {rest} more"
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def slot_label(seg: Segment) -> str:
