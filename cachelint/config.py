@@ -199,9 +199,7 @@ class _Validator:
         select = table.get("select")
         exclude = table.get("exclude")
         min_lost = table.get("min-lost-tokens")
-        if min_lost is not None and (
-            not isinstance(min_lost, int) or isinstance(min_lost, bool) or min_lost < 0
-        ):
+        if min_lost is not None and (not isinstance(min_lost, int) or isinstance(min_lost, bool) or min_lost < 0):
             plain_int = isinstance(min_lost, int) and not isinstance(min_lost, bool)
             shown = repr(min_lost) if plain_int else _kind(min_lost)
             raise self.fail(f"{self.where('min-lost-tokens')} must be an integer >= 0, not {shown}")
@@ -285,9 +283,7 @@ class _Validator:
                     raise self.fail(f"unknown key '{role}' in {section}")
                 if not isinstance(param, str) or not param.strip():
                     kind = "an empty string" if isinstance(param, str) else _kind(param)
-                    raise self.fail(
-                        f"{self.where(role, section)} must be a parameter name, not {kind}"
-                    )
+                    raise self.fail(f"{self.where(role, section)} must be a parameter name, not {kind}")
             found.append((name, tuple(sorted(roles.items()))))
         return tuple(sorted(found))
 
@@ -383,10 +379,8 @@ def resolve(
     start = start or search_start(paths, cwd)
     path = config_file if config_file is not None else find_config_file(start)
     options = load_config_file(path) if path is not None else FileOptions()
-    if options.path is not None:
-        root = os.path.dirname(options.path)
-    else:
-        root = find_project_root(start, cwd)
+    # The project root: the configuration's folder, else the nearest project marker.
+    root = find_project_root(start, cwd) if options.path is None else os.path.dirname(options.path)
     rules = _layered_rules(
         [
             (options.select, options.ignore, options.extend_select),
@@ -405,9 +399,7 @@ def resolve(
         exclude=DEFAULT_EXCLUDE if options.exclude is None else options.exclude,
         extend_exclude=options.extend_exclude,
         default_model=cli.default_model or options.default_model or DEFAULT_MODEL,
-        min_lost_tokens=_first_int(
-            cli.min_lost_tokens, options.min_lost_tokens, DEFAULT_MIN_LOST_TOKENS
-        ),
+        min_lost_tokens=_first_int(cli.min_lost_tokens, options.min_lost_tokens, DEFAULT_MIN_LOST_TOKENS),
         flag_daily_values=bool(options.flag_daily_values),
         respect_gitignore=options.respect_gitignore is not False,
         root=root,

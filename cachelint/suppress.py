@@ -24,7 +24,7 @@ _CACHELINT = re.compile(
 # flake8's spelling: `noqa` alone, or `noqa:` then codes separated by commas or spaces,
 # in any case. Codes other tools own (E501) match no rule and suppress nothing here.
 _NOQA = re.compile(
-    r"#\s*noqa\b(?::\s?(?P<codes>[A-Za-z][\w-]*(?:[,\s]+[A-Za-z][\w-]*)*))?",
+    r"#\s*noqa(?![\w-])(?::\s?(?P<codes>[A-Za-z][\w-]*(?:[,\s]+[A-Za-z][\w-]*)*))?",
     re.IGNORECASE,
 )
 
@@ -122,14 +122,10 @@ def filter_suppressed(diagnostics: Sequence[Diagnostic], source_text: str) -> li
     if not diagnostics:
         return []
     table = parse_suppressions(source_text)
-    return [
-        d for d in diagnostics if d.span.line not in table or not _is_covered(d, table[d.span.line])
-    ]
+    return [d for d in diagnostics if d.span.line not in table or not _is_covered(d, table[d.span.line])]
 
 
-def apply_per_file_ignores(
-    diagnostics: Sequence[Diagnostic], settings: Settings
-) -> list[Diagnostic]:
+def apply_per_file_ignores(diagnostics: Sequence[Diagnostic], settings: Settings) -> list[Diagnostic]:
     """The diagnostics whose file does not match a per-file-ignores pattern for their rule.
 
     Patterns are gitignore-style globs relative to `settings.root`: `tests/*` is anchored

@@ -625,8 +625,10 @@ def test_rule_by_code_and_name(project: Path, run: RunCli) -> None:
 def test_rule_all(project: Path, run: RunCli) -> None:
     result = run("rule", "--all")
     assert result.exit_code == 0
-    headers = [line for line in result.stdout.splitlines() if line.startswith("# ")]
-    assert headers == [f"# {r.name} ({r.code})" for r in ALL_RULES]
+    lines = result.stdout.splitlines()
+    positions = [lines.index(f"# {r.name} ({r.code})") for r in ALL_RULES]
+    assert positions == sorted(positions)
+    assert result.stdout == "\n".join(rule_doc(r) for r in ALL_RULES)
 
 
 def test_rule_json(project: Path, run: RunCli) -> None:
