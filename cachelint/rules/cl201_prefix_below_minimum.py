@@ -146,12 +146,17 @@ def ask(question):
         if total.n >= m.min_cache_tokens:
             return  # long enough to be cached
         minimum = m.min_cache_tokens
-        model_desc = m.describe()
+        if not m.known:
+            model_desc = f"unknown model `{m.name}` (assumed)"
+        elif m.defaulted:
+            model_desc = f"`{m.name}` (the default model: `model=` is not a literal)"
+        else:
+            model_desc = f"`{m.name}`"
         yield ctx.diagnostic(
             self,
             prompt.call.func_span,
             f"static prompt text totals {total.display()} tokens, below the {minimum:,}-token minimum "
-            f"of {model_desc}; this call can never hit the cache",
+            f"for {model_desc}; this call can never hit the cache",
             self.fix_title.format(minimum=minimum),
             Applicability.DISPLAY_ONLY,
             _statics(prompt, ctx),
