@@ -57,7 +57,11 @@ def display_path(path: str, cwd: str | None = None) -> str:
 
 
 def _posix_rel(path: str, start: str) -> str:
-    return os.path.relpath(path, start).replace(os.sep, "/")
+    """`path` relative to `start` (both absolute and normalised), with forward slashes."""
+    prefix = start if start.endswith(os.sep) else start + os.sep
+    # Slicing covers the common case and is far cheaper than relpath.
+    rel = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, start)
+    return rel.replace(os.sep, "/")
 
 
 def _has_git_marker(directory: str) -> bool:
@@ -77,6 +81,7 @@ class _Ignorer:
     respect_gitignore: bool
     _gitignores: dict[str, list[pathspec.Pattern]] = field(default_factory=dict)
     _bases: dict[str, str | None] = field(default_factory=dict)
+    _chains: dict[str, list[tuple[str, list[pathspec.Pattern]]]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> _Ignorer:
@@ -108,13 +113,20 @@ class _Ignorer:
             # Deeper .gitignore files take precedence, as in git: the first file (walking
             # up) with a pattern matching the path decides. All are read, so `matched`
             # is complete.
-            for directory in self._gitignore_dirs(os.path.dirname(path)):
-                patterns = self._gitignore(directory)
+            for directory, patterns in self._chain(os.path.dirname(path)):
                 rel = _posix_rel(path, directory) + suffix
                 verdict = _decide(patterns, directory, rel, skip, matched)
                 if gitignored is None:
                     gitignored = verdict
         return bool(excluded) or bool(gitignored), frozenset(matched)
+
+    def _chain(self, directory: str) -> list[tuple[str, list[pathspec.Pattern]]]:
+        """The non-empty .gitignore pattern lists that apply in `directory`, deepest first."""
+        if directory not in self._chains:
+            self._chains[directory] = [
+                (d, patterns) for d in self._gitignore_dirs(directory) if (patterns := self._gitignore(d))
+            ]
+        return self._chains[directory]
 
     def _gitignore_dirs(self, directory: str) -> Iterable[str]:
         """`directory` and its parents up to the repository (or project) root."""
