@@ -186,9 +186,7 @@ unreadable or unparsable file)."""
     default=None,
     help="Output format; `text` is the same as `full`.  [default: full]",
 )
-@click.option(
-    "--select", multiple=True, metavar="CODES", help="Rules to enable instead of the defaults."
-)
+@click.option("--select", multiple=True, metavar="CODES", help="Rules to enable instead of the defaults.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable as well.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -201,12 +199,8 @@ unreadable or unparsable file)."""
 @click.option("--color/--no-color", default=None, help="Force colour on or off.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, and stop.")
-@click.option(
-    "--force-exclude", is_flag=True, help="Apply excludes to paths given on the command line too."
-)
-@click.option(
-    "--default-model", metavar="MODEL", help="Model assumed when a call's model is unknown."
-)
+@click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given on the command line too.")
+@click.option("--default-model", metavar="MODEL", help="Model assumed when a call's model is unknown.")
 @click.option(
     "--min-lost-tokens",
     type=click.IntRange(min=0),
@@ -316,9 +310,7 @@ class _Sources:
         return None if text is None else _split_lines(text)
 
 
-def _lint_isolated(
-    files: Sequence[str], resolved: Resolved, internal: list[LintError]
-) -> LintResult:
+def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[LintError]) -> LintResult:
     """lint_files, and if it crashes, lint file by file so one bad file spoils only itself."""
     try:
         return lint_files(files, resolved.settings, resolved.rules)
@@ -333,9 +325,7 @@ def _lint_isolated(
     return total
 
 
-def _suppress(
-    diagnostics: Sequence[Diagnostic], sources: _Sources, resolved: Resolved
-) -> list[Diagnostic]:
+def _suppress(diagnostics: Sequence[Diagnostic], sources: _Sources, resolved: Resolved) -> list[Diagnostic]:
     by_path: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
         by_path.setdefault(d.span.path, []).append(d)

@@ -88,18 +88,14 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     real_files = engine.lint_files
     real_source = engine.lint_source
 
-    def lint_source(
-        data: bytes | str, path: str, settings: Settings, rules: Sequence[type[Rule]]
-    ) -> LintResult:
+    def lint_source(data: bytes | str, path: str, settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
         result = real_source(data, path, settings, rules)
         if not result.errors:
             text = engine.decode_source(data) if isinstance(data, bytes) else data
             result.diagnostics.extend(marker_diagnostics(text, path, rules))
         return result
 
-    def lint_files(
-        files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]]
-    ) -> LintResult:
+    def lint_files(files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
         result = real_files(files, settings, rules)
         failed = {e.path for e in result.errors}
         for path in files:

@@ -100,9 +100,7 @@ def test_missing_path(project: Path, run: RunCli) -> None:
     )
 
 
-def test_missing_path_does_not_stop_the_others(
-    project: Path, run: RunCli, fake_engine: None
-) -> None:
+def test_missing_path_does_not_stop_the_others(project: Path, run: RunCli, fake_engine: None) -> None:
     write(project / "app.py", "x = CL101_HERE\n")
     result = run("--format", "concise", "nope", "app.py")
     assert result.all == (
@@ -139,9 +137,7 @@ def test_exit_zero_does_not_hide_errors(project: Path, run: RunCli, fake_engine:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
-def test_special_files_are_reported_not_opened(
-    project: Path, run: RunCli, fake_engine: None
-) -> None:
+def test_special_files_are_reported_not_opened(project: Path, run: RunCli, fake_engine: None) -> None:
     # Running as root makes chmod 000 files readable, so use files that cannot be read
     # as source for other reasons. Opening a FIFO would block forever.
     os.mkfifo(project / "a_pipe.py")
@@ -172,9 +168,7 @@ def _read_fails(path: str) -> bool:
     return False
 
 
-@pytest.mark.skipif(
-    not _read_fails("/proc/self/mem"), reason="needs a regular file whose read fails"
-)
+@pytest.mark.skipif(not _read_fails("/proc/self/mem"), reason="needs a regular file whose read fails")
 def test_file_that_cannot_be_read(project: Path, run: RunCli, fake_engine: None) -> None:
     # /proc/self/mem opens as a regular file but reading offset 0 fails with EIO, even
     # for root: the engine's read error path, end to end.
@@ -223,9 +217,7 @@ def test_crash_in_one_file_is_one_line(
     )
 
 
-def test_unexpected_exception_is_one_line(
-    project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unexpected_exception_is_one_line(project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("surprise")
 
@@ -471,9 +463,7 @@ def test_output_format_from_config(project: Path, run: RunCli, fake_engine: None
     assert run("--format", "json").stdout.startswith("[")
 
 
-def test_colour(
-    project: Path, run: RunCli, fake_engine: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_colour(project: Path, run: RunCli, fake_engine: None, monkeypatch: pytest.MonkeyPatch) -> None:
     write(project / "app.py", "a = CL101_HERE\n")
     assert "\x1b[" not in run().stdout  # not a terminal
     assert "\x1b[" not in run("--no-color").stdout
@@ -590,16 +580,13 @@ def test_show_prompt(project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch
     )
 
 
-def test_show_prompt_without_the_module(
-    project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_show_prompt_without_the_module(project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
     write(project / "app.py", "x = 1\n")
     monkeypatch.setitem(sys.modules, "cachelint.showprompt", None)  # import fails
     assert run("--show-prompt", "app.py").all == (
         2,
         "",
-        "cachelint: error: --show-prompt: not available in this build "
-        "(cachelint.showprompt is missing)\n",
+        "cachelint: error: --show-prompt: not available in this build (cachelint.showprompt is missing)\n",
     )
 
 
@@ -609,8 +596,7 @@ def test_show_prompt_without_the_module(
 def test_rule_by_code_and_name(project: Path, run: RunCli) -> None:
     rule = lookup("CL101")[0]
     expected = (
-        f"# dynamic-before-static (CL101)\n\nSeverity: {rule.severity.value}; "
-        f"enabled by default.\n\n{rule.summary}\n"
+        f"# dynamic-before-static (CL101)\n\nSeverity: {rule.severity.value}; enabled by default.\n\n{rule.summary}\n"
     )
     by_code = run("rule", "CL101")
     assert by_code.exit_code == 0

@@ -151,8 +151,7 @@ def test_settings_selection_matches_the_rules(project: Path) -> None:
         ),
         (
             "output-format = 'xml'",
-            "'output-format' in [tool.cachelint] must be one of "
-            "'full', 'text', 'concise', 'json', not 'xml'",
+            "'output-format' in [tool.cachelint] must be one of 'full', 'text', 'concise', 'json', not 'xml'",
         ),
         (
             "exclude = 'build'",
@@ -179,8 +178,7 @@ def test_settings_selection_matches_the_rules(project: Path) -> None:
         ),
         (
             "wrappers = { f = { messages = 1 } }",
-            "'messages' in [tool.cachelint.wrappers.\"f\"] must be a parameter name, "
-            "not an integer",
+            "'messages' in [tool.cachelint.wrappers.\"f\"] must be a parameter name, not an integer",
         ),
     ],
 )

@@ -59,9 +59,7 @@ def render(
     return render_full(diagnostics, color=color, source_lines=source_lines, cwd=cwd)
 
 
-def render_statistics_for(
-    fmt: str, diagnostics: Sequence[Diagnostic], *, color: bool = False
-) -> str:
+def render_statistics_for(fmt: str, diagnostics: Sequence[Diagnostic], *, color: bool = False) -> str:
     """Per-rule counts in place of the findings (`--statistics`)."""
     if canonical_format(fmt) == "json":
         return render_json_statistics(diagnostics)

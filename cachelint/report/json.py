@@ -30,9 +30,7 @@ def diagnostic_to_dict(d: Diagnostic, cwd: str | None = None) -> dict[str, Any]:
         "severity": Severity(d.severity).value,
         "message": d.message,
         **span,
-        "fix": None
-        if d.fix is None
-        else {"title": d.fix.title, "applicability": d.fix.applicability.value},
+        "fix": None if d.fix is None else {"title": d.fix.title, "applicability": d.fix.applicability.value},
         "related": [{**_span_fields(r.span, cwd), "message": r.message} for r in d.related],
         "fingerprint": d.fingerprint,
     }
@@ -51,8 +49,5 @@ def render_json_statistics(diagnostics: Sequence[Diagnostic]) -> str:
     """`--statistics --format json`: an array of {code, name, severity, count}."""
     rows = rule_counts(diagnostics)
     return _dump(
-        [
-            {"code": code, "name": name, "severity": severity, "count": count}
-            for code, name, severity, count in rows
-        ]
+        [{"code": code, "name": name, "severity": severity, "count": count} for code, name, severity, count in rows]
     )

@@ -96,9 +96,7 @@ def render_full(
     return "".join(line + "\n" for line in out)
 
 
-def render_concise(
-    diagnostics: Sequence[Diagnostic], *, color: bool = False, cwd: str | None = None
-) -> str:
+def render_concise(diagnostics: Sequence[Diagnostic], *, color: bool = False, cwd: str | None = None) -> str:
     """One line per finding: `path:line:col: CODE message`."""
     paint = _Paint(color)
     out = []
@@ -130,10 +128,7 @@ def summary_line(diagnostics: Sequence[Diagnostic], failed_paths: int = 0) -> st
         if by_severity[sev]
     ]
     files = len({d.span.path for d in diagnostics})
-    line = (
-        f"Found {_plural(len(diagnostics), 'finding')} ({', '.join(parts)})"
-        f" in {_plural(files, 'file')}"
-    )
+    line = f"Found {_plural(len(diagnostics), 'finding')} ({', '.join(parts)}) in {_plural(files, 'file')}"
     return f"{line}; {failed}." if failed else f"{line}."
 
 
@@ -143,10 +138,7 @@ def rule_counts(diagnostics: Sequence[Diagnostic]) -> list[tuple[str, str, str, 
     first: dict[str, Diagnostic] = {}
     for d in diagnostics:
         first.setdefault(d.code, d)
-    rows = [
-        (code, first[code].name, Severity(first[code].severity).value, n)
-        for code, n in counts.items()
-    ]
+    rows = [(code, first[code].name, Severity(first[code].severity).value, n) for code, n in counts.items()]
     return sorted(rows, key=lambda row: (-row[3], row[0]))
 
 
@@ -161,8 +153,5 @@ def render_statistics(diagnostics: Sequence[Diagnostic], *, color: bool = False)
     out = []
     for code, name, severity, count in rows:
         fg = _SEVERITY_COLORS[Severity(severity)]
-        out.append(
-            f"{count:>{count_width}}  {paint(code, fg=fg, bold=True)}"
-            f"  {severity:<{severity_width}}  {name}\n"
-        )
+        out.append(f"{count:>{count_width}}  {paint(code, fg=fg, bold=True)}  {severity:<{severity_width}}  {name}\n")
     return "".join(out)
