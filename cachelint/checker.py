@@ -1,14 +1,16 @@
-"""Run the enabled rules over every recognised call in one parsed module."""
+"""Run the enabled rules over every recognised call in one parsed module, and over calls of wrappers."""
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Sequence
 
 from cachelint.analysis.assemble import assemble
-from cachelint.analysis.calls import find_calls
-from cachelint.analysis.evaluate import Evaluator, ProjectHooks
+from cachelint.analysis.calls import FoundCall, env_at
+from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.project import Project
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Diagnostic, Span
 from cachelint.prompt import AssembledPrompt
@@ -17,26 +19,70 @@ from cachelint.rules.context import RuleContext
 from cachelint.settings import Settings
 
 
-def assemble_module(
-    mod: ModuleInfo, project: ProjectHooks | None = None, evaluator: Evaluator | None = None
-) -> list[AssembledPrompt]:
-    """Every recognised call in `mod`, with its prompt rebuilt."""
-    ev = evaluator or Evaluator(project)
+def _span_maker(mod: ModuleInfo, project: Project):  # type: ignore[no-untyped-def]
+    ev = project.evaluator
 
     def span_of(loc: Loc) -> Span:
         if loc.path == mod.path:
             return mod.span(loc.node)
         other = ev.module_from_path(loc.path)
-        if other is not None:
+        if other is not None and loc.node is not None and hasattr(loc.node, "lineno"):
             return other.span(loc.node)
         line, col, end_line, end_col = loc.pos
-        return Span(loc.path, line, col + 1, end_line, end_col + 1)
+        return Span(loc.path, max(line, 1), col + 1, max(end_line, 1), end_col + 1)
 
+    return span_of
+
+
+def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
+    """Every recognised call in `mod` with its prompt rebuilt, then every call of a wrapper
+    analysed as if it were the SDK call it forwards to (reported where the prompt is built)."""
+    ev = project.evaluator
+    span_of = _span_maker(mod, project)
     prompts = []
-    for found in find_calls(mod, ev):
+    direct = project.calls_in(mod)
+    for found in direct:
         ev.steps = 0  # each call site gets its own evaluation budget
         prompts.append(assemble(found, ev, span_of))
+    names = project.wrapper_names()
+    if not names:
+        return prompts
+    sdk_nodes = {id(f.node) for f in direct}
+    for node in ast.walk(mod.tree):
+        if not isinstance(node, ast.Call) or id(node) in sdk_nodes:
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if name not in names:
+            continue  # not the name of any wrapper in the project
+        prompts.extend(_wrapper_prompts(node, mod, project, span_of))
     return prompts
+
+
+def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of) -> list[AssembledPrompt]:  # type: ignore[no-untyped-def]
+    ev = project.evaluator
+    target = project.callee(call, mod)
+    if target is None:
+        return []
+    fn, fmod = target
+    out = []
+    for site in project.wrapper_sites(fn, fmod):
+        ev.steps = 0
+        try:
+            bound = project.bound_env(site, call, env_at(mod, call))
+        except Budget:
+            continue
+        if bound is None:
+            continue
+        env, sdk_call = bound
+        found = FoundCall(sdk_call, site.found.provider, site.found.api, site.found.receiver,
+                          site.found.client, env)
+        ev.steps = 0
+        prompt = assemble(found, ev, span_of)
+        # Report at the caller: this call is where the prompt is built.
+        site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func))
+        out.append(dataclasses.replace(prompt, call=site_call))
+    return out
 
 
 def check_module(
@@ -45,19 +91,22 @@ def check_module(
     path: str,
     settings: Settings,
     rules: Sequence[type[Rule]],
-    project: ProjectHooks | None = None,
+    project: Project | None = None,
 ) -> list[Diagnostic]:
-    mod = ModuleInfo(path, text, tree)
+    project = project or Project(settings.root)
+    mod = project.add(ModuleInfo(path, text, tree))
     prompts = assemble_module(mod, project)
     if not prompts:
         return []
-    ctx = RuleContext(settings, path)
+    ctx = RuleContext(settings, mod.path)
     instances = [r() for r in rules]
     seen: set[tuple[str, Span, str]] = set()
     out: list[Diagnostic] = []
     for prompt in prompts:
         for rule in instances:
             for d in rule.check(prompt, ctx):
+                if d.span.path != mod.path:
+                    continue  # reported when the module where it is written is linted
                 key = (d.code, d.span, d.message)
                 if key in seen:
                     continue  # the same value reached through several calls

@@ -8,6 +8,7 @@ import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cachelint.analysis.project import Project
 from cachelint.diagnostics import Diagnostic, LintError
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
@@ -61,6 +62,7 @@ def lint_source(
     path: str,
     settings: Settings,
     rules: Sequence[type[Rule]],
+    project: Project | None = None,
 ) -> LintResult:
     """Lint one module's source; never raises for bad input (it becomes a LintError)."""
     result = LintResult(files_checked=1)
@@ -69,10 +71,9 @@ def lint_source(
     except SourceError as exc:
         result.errors.append(LintError(path, str(exc)))
         return result
-    from cachelint.analysis.prefilter import may_contain_call
-
-    if not may_contain_call(text):
-        return result  # no SDK name in the text: cannot hold a recognised call
+    project = project or Project(settings.root)
+    if not project.may_matter(text):
+        return result  # no SDK or wrapper name in the text: cannot hold a recognised call
     try:
         tree = parse_source(text, path)
     except SourceError as exc:
@@ -81,7 +82,7 @@ def lint_source(
     from cachelint.checker import check_module
     from cachelint.suppress import filter_suppressed
 
-    found = check_module(tree, text, path, settings, rules)
+    found = check_module(tree, text, path, settings, rules, project)
     result.diagnostics.extend(filter_suppressed(found, text) if found else found)
     return result
 
@@ -93,6 +94,7 @@ def lint_files(
 ) -> LintResult:
     """Lint files in order; unreadable files become errors and the run continues."""
     total = LintResult()
+    project = Project(settings.root)
     for path in files:
         try:
             with open(path, "rb") as fh:
@@ -106,6 +108,6 @@ def lint_files(
         except OSError as exc:
             total.errors.append(LintError(path, f"cannot read: {exc.strerror or exc}"))
             continue
-        total.extend(lint_source(data, path, settings, rules))
+        total.extend(lint_source(data, path, settings, rules, project))
     total.diagnostics.sort(key=Diagnostic.sort_key)
     return total

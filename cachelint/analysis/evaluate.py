@@ -91,6 +91,9 @@ class ProjectHooks:
     def module_by_name(self, qualname: str) -> ModuleInfo | None:
         return None
 
+    def module_from_path(self, path: str) -> ModuleInfo | None:
+        return None
+
 
 def is_prefix(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) <= len(b) and b[: len(a)] == a
@@ -104,7 +107,7 @@ class Evaluator:
     def __init__(self, project: ProjectHooks | None = None) -> None:
         self.project = project or ProjectHooks()
         self.steps = 0
-        self.active: set[tuple[int, int]] = set()
+        self.active: set[tuple[int, object]] = set()
         self._module_memo: dict[tuple[str, str], Value] = {}
         self._global_writes: dict[str, set[str]] = {}
 
@@ -248,6 +251,11 @@ class Evaluator:
         ix = mod.flow
         env = Env(mod, None, import_time=True)
         if name not in ix.events:
+            star = self.star_import(name, mod)
+            if star is not None:
+                if key is not None:
+                    self._module_memo[key] = star
+                return star
             if name in _BUILTINS:
                 v: Value = FuncRefV("builtins." + name)
             else:
@@ -264,6 +272,15 @@ class Evaluator:
         if key is not None:
             self._module_memo[key] = v
         return v
+
+    def star_import(self, name: str, mod: ModuleInfo) -> Value | None:
+        """`name` provided by a `from x import *` of a project module."""
+        for stmt in mod.tree.body:
+            if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+                target = self.project.resolve_module(mod, stmt.module or "", stmt.level)
+                if target is not None and target is not mod and name in target.flow.events:
+                    return self.from_project(target, name, stmt, Env(mod, None, import_time=True))
+        return None
 
     def global_writes(self, mod: ModuleInfo) -> set[str]:
         names = self._global_writes.get(mod.path)
@@ -333,6 +350,9 @@ class Evaluator:
         if self.is_self_param(name, env):
             if env.self_value is not None:
                 return env.self_value
+            inst = self.self_instance(env)
+            if inst is not None:
+                return inst
             return self.opaque(env, arg, Stability.UNKNOWN, "instance state")
         return OpaqueV(
             Stability.PER_CALL,
@@ -342,6 +362,10 @@ class Evaluator:
             passthrough=True,
             elements=Stability.PER_CALL,
         )
+
+    def self_instance(self, env: Env) -> Value | None:
+        """The value of `self`/`cls` in a method (classes.py fills this in)."""
+        return None
 
     def is_self_param(self, name: str, env: Env) -> bool:
         scope = env.scope
@@ -929,6 +953,14 @@ class Evaluator:
         if isinstance(callee, FuncRefV):
             if callee.qualname.startswith("builtins."):
                 return self.builtin_call(callee.qualname[9:], node, env)
+            if isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                ret = callee.node.returns
+                if ret is not None:
+                    fmod = self.module_for_path(callee.module, env)
+                    if fmod is not None:
+                        client = self.annotation_client(ret, Env(fmod, None, import_time=True))
+                        if client is not None:
+                            return client  # `def make_client() -> AsyncOpenAI:` says what it returns
             if isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 return self.call_helper(callee, node, env)
             if isinstance(callee.node, ast.ClassDef):
@@ -1504,7 +1536,7 @@ class Evaluator:
         return self.module_from_path(path)
 
     def module_from_path(self, path: str) -> ModuleInfo | None:
-        return None
+        return self.project.module_from_path(path)
 
     def bind_args(self, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, node: ast.Call,
                   env: Env, fmod: ModuleInfo, self_value: Value | None) -> dict[str, Value] | None:

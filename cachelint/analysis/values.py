@@ -195,7 +195,17 @@ class FuncRefV:
     bound_self: Value | None = None
 
 
-Value = StrV | ConstV | OpaqueV | ListV | SetV | DictV | AltV | ClientV | ModuleRefV | FuncRefV
+@dataclass(frozen=True)
+class InstanceV:
+    """An instance of a project class: attributes resolve through the class body and methods."""
+
+    cls: ast.ClassDef = field(compare=False, repr=False)
+    module: str  # path of the module defining the class
+    qualname: str
+    pos: tuple[int, int] = (0, 0)  # the class definition's position, for equality
+
+
+Value = StrV | ConstV | OpaqueV | ListV | SetV | DictV | AltV | ClientV | ModuleRefV | FuncRefV | InstanceV
 
 
 # ---------------------------------------------------------------- helpers
@@ -249,6 +259,8 @@ def value_stability(v: Value) -> Stability:
         return pieces_stability(v.pieces)
     if isinstance(v, ConstV | ClientV | ModuleRefV | FuncRefV):
         return Stability.STATIC
+    if isinstance(v, InstanceV):
+        return Stability.UNKNOWN
     if isinstance(v, OpaqueV):
         return v.stability
     if isinstance(v, ListV):

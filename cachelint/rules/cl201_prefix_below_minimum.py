@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
 from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules.context import RuleContext
+from cachelint.rules.context import RuleContext, _definition_note
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
 
@@ -172,6 +172,6 @@ def _statics(prompt: AssembledPrompt, ctx: RuleContext) -> tuple[Related, ...]:
     for seg in prompt.segments:
         if seg.stability == Stability.STATIC and seg.text and len(notes) < 3:
             n = ctx.count([seg.text], prompt)
-            where = seg.hops[0].note if seg.hops else f"static text of {seg.slot}"
+            where = _definition_note(seg) if seg.hops else f"static text of {seg.slot}"
             notes.append(Related(seg.span, f"{where} ({n.display()} tokens, {n.encoding})"))
     return tuple(notes)

@@ -159,7 +159,7 @@ class RuleContext:
         if statics:
             big = max(statics, key=lambda s: len(s.text or ""))
             n = self.count([big.text or ""], prompt)
-            where = big.hops[0].note if big.hops else "static text"
+            where = _definition_note(big)
             notes.append(Related(big.span, f"{_defined(where)} ({n.display()} tokens, {n.encoding})"))
         notes.append(Related(prompt.call.func_span, f"in this call to `{prompt.call.api}`"))
         seen: set[tuple[Span, str]] = set()
@@ -184,6 +184,14 @@ class RuleContext:
             related=related,
             fingerprint=hashlib.sha256(fp_src.encode()).hexdigest()[:16],
         )
+
+
+def _definition_note(seg: Segment) -> str:
+    """The most specific 'defined here' step of a static segment, else its first hop."""
+    for hop in reversed(seg.hops):
+        if "defined here" in hop.note:
+            return hop.note
+    return seg.hops[0].note if seg.hops else "static text"
 
 
 def _defined(note: str) -> str:

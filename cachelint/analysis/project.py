@@ -1,0 +1,437 @@
+"""The project model: module names to files, imports across modules, wrappers of SDK calls.
+
+Modules are parsed on demand, at most once per run, and never imported or executed.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cachelint.analysis.calls import FoundCall, env_at, find_calls
+from cachelint.analysis.classes import ClassesMixin
+from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
+from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.values import FuncRefV, InstanceV, Value
+
+MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
+MAX_WRAPPER_DEPTH = 3  # wrapper of a wrapper of a wrapper
+MAX_PROJECT_FILES = 20_000  # files scanned for wrappers; past that the scan stops
+
+_EVALUATOR_BASES: list[type[Evaluator]] = [ClassesMixin]
+try:  # prompt files and templates live in their own modules
+    from cachelint.analysis.templates import TemplatesMixin
+
+    _EVALUATOR_BASES.insert(0, TemplatesMixin)
+except ImportError:  # pragma: no cover - optional while the module is being written
+    pass
+try:
+    from cachelint.analysis.files import FilesMixin
+
+    _EVALUATOR_BASES.insert(len(_EVALUATOR_BASES) - 1, FilesMixin)
+except ImportError:  # pragma: no cover
+    pass
+
+ProjectEvaluator: type[Evaluator] = type("ProjectEvaluator", (*_EVALUATOR_BASES, Evaluator), {})
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai)\b")
+
+
+def _read_module(path: str) -> str | None:
+    from cachelint.engine import SourceError, decode_source
+
+    try:
+        # O_NONBLOCK + fstat: a FIFO or device named *.py is never waited on.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MODULE_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_MODULE_BYTES + 1)
+        return decode_source(data)
+    except (OSError, SourceError):
+        return None
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class WrapperSite:
+    """How a wrapper reaches an SDK call: the calls to follow, ending at the SDK call."""
+
+    chain: tuple[ast.Call, ...]  # calls inside the wrapper (to inner wrappers), then the SDK call
+    found: FoundCall  # the SDK call, analysed without bindings
+
+
+class Project(ProjectHooks):
+    def __init__(self, root: str) -> None:
+        self.root = os.path.realpath(root)
+        self.search_roots = [self.root]
+        src = os.path.join(self.root, "src")
+        if os.path.isdir(src):
+            self.search_roots.insert(0, src)
+        self._by_path: dict[str, ModuleInfo | None] = {}
+        self._by_name: dict[str, ModuleInfo | None] = {}
+        self._calls: dict[str, list[FoundCall]] = {}
+        self._wrappers: dict[int, list[WrapperSite]] = {}
+        self._wrapper_scan: set[int] = set()
+        self.evaluator = ProjectEvaluator(self)
+        self.evaluator.root = self.root  # type: ignore[attr-defined]
+
+    # ---- module index
+
+    def module_name_for(self, path: str) -> str:
+        """The dotted module name of a file, from the search root it is under."""
+        real = os.path.realpath(path)
+        base = None
+        for r in self.search_roots:
+            if real == r or real.startswith(r + os.sep):
+                base = r
+                break
+        if base is None:
+            # Outside the project: name it by its packages (folders with __init__.py).
+            parts = [os.path.splitext(os.path.basename(real))[0]]
+            d = os.path.dirname(real)
+            while os.path.isfile(os.path.join(d, "__init__.py")):
+                parts.insert(0, os.path.basename(d))
+                d = os.path.dirname(d)
+        else:
+            rel = os.path.relpath(real, base)
+            parts = os.path.splitext(rel)[0].split(os.sep)
+        if parts and parts[-1] == "__init__":
+            parts = parts[:-1]
+        return ".".join(p for p in parts if p)
+
+    def add(self, mod: ModuleInfo) -> ModuleInfo:
+        """Register a module already parsed (the file being linted)."""
+        real = os.path.realpath(mod.path)
+        existing = self._by_path.get(real)
+        if existing is not None:
+            return existing
+        if not mod.name:
+            mod.name = self.module_name_for(mod.path)
+        self._by_path[real] = mod
+        if mod.name:
+            self._by_name.setdefault(mod.name, mod)
+        return mod
+
+    def load(self, path: str) -> ModuleInfo | None:
+        real = os.path.realpath(path)
+        if real in self._by_path:
+            return self._by_path[real]
+        self._by_path[real] = None  # guards against re-entry while parsing
+        text = _read_module(real)
+        mod: ModuleInfo | None = None
+        if text is not None:
+            try:
+                tree = ast.parse(text, filename=path)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = None
+            if tree is not None:
+                mod = ModuleInfo(path, text, tree, self.module_name_for(path))
+        self._by_path[real] = mod
+        return mod
+
+    def module_from_path(self, path: str) -> ModuleInfo | None:
+        if not path.endswith(".py"):
+            return None
+        return self.load(path)
+
+    def module_by_name(self, qualname: str) -> ModuleInfo | None:
+        if qualname in self._by_name:
+            return self._by_name[qualname]
+        if not qualname or qualname.startswith(".") or "[" in qualname:
+            return None
+        found: ModuleInfo | None = None
+        rel = qualname.replace(".", os.sep)
+        for r in self.search_roots:
+            for cand in (os.path.join(r, rel + ".py"), os.path.join(r, rel, "__init__.py")):
+                if os.path.isfile(cand):
+                    found = self.load(cand)
+                    if found is not None:
+                        found.name = qualname
+                    break
+            if found is not None:
+                break
+            ns = os.path.join(r, rel)
+            if os.path.isdir(ns):
+                # A namespace package: no code, but its submodules resolve through it.
+                found = ModuleInfo(os.path.join(ns, "__init__.py"), "", ast.parse(""), qualname)
+                break
+        self._by_name[qualname] = found
+        return found
+
+    def resolve_module(self, mod: ModuleInfo, name: str, level: int) -> ModuleInfo | None:
+        if level == 0:
+            return self.module_by_name(name)
+        if not mod.name and not mod.is_package:
+            mod.name = self.module_name_for(mod.path)
+        pkg_parts = mod.name.split(".") if mod.name else []
+        if not mod.is_package:
+            pkg_parts = pkg_parts[:-1]
+        up = level - 1
+        if up > len(pkg_parts):
+            return None  # beyond the top-level package
+        base = pkg_parts[: len(pkg_parts) - up] if up else pkg_parts
+        qual = ".".join([*base, name] if name else base)
+        if not qual:
+            return None
+        return self.module_by_name(qual)
+
+    # ---- project files
+
+    def iter_files(self) -> Iterator[str]:
+        skip = {".git", ".hg", ".svn", ".venv", "venv", "env", ".tox", ".nox", "__pycache__",
+                "node_modules", "build", "dist", "site-packages", ".mypy_cache", ".ruff_cache",
+                ".pytest_cache"}
+        count = 0
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if d not in skip and not d.endswith(".egg-info"))
+            for f in sorted(filenames):
+                if f.endswith(".py"):
+                    count += 1
+                    if count > MAX_PROJECT_FILES:
+                        return
+                    yield os.path.join(dirpath, f)
+
+    # ---- SDK calls and wrappers
+
+    def wrapper_names(self) -> frozenset[str]:
+        """Names of project functions that forward a parameter into an SDK call's prompt.
+
+        Found once per run by scanning the project: modules that mention an SDK are
+        parsed, and then modules that mention a wrapper's name, up to MAX_WRAPPER_DEPTH.
+        """
+        names: frozenset[str] | None = getattr(self, "_wrapper_names", None)
+        if names is not None:
+            return names
+        found: set[str] = set()
+        texts: dict[str, str] = {}
+        for path in self.iter_files():
+            text = _read_module(path)
+            if text is not None:
+                texts[path] = text
+        pattern: re.Pattern[str] = SDK_WORDS
+        scanned: set[str] = set()
+        for _ in range(MAX_WRAPPER_DEPTH + 1):
+            new: set[str] = set()
+            for path, text in texts.items():
+                if path in scanned or not pattern.search(text):
+                    continue
+                scanned.add(path)
+                mod = self.load(path)
+                if mod is None:
+                    continue
+                for fn in ast.walk(mod.tree):
+                    if (isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and fn.name not in found
+                            and _mentions(fn, pattern) and self.wrapper_sites(fn, mod)):
+                        new.add(fn.name)
+            if not new:
+                break
+            found |= new
+            pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, found))) + r")\b")
+            # a module that calls a newly found wrapper may itself hold a wrapper
+            scanned = {p for p in scanned if not pattern.search(texts[p])}
+        self._wrapper_names = frozenset(found)
+        return self._wrapper_names
+
+    def may_matter(self, text: str) -> bool:
+        """Can this module hold a recognised call or a call of a wrapper?"""
+        if SDK_WORDS.search(text):
+            return True
+        names = self.wrapper_names()
+        if not names:
+            return False
+        rx = getattr(self, "_names_rx", None)
+        if rx is None:
+            rx = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b")
+            self._names_rx = rx
+        return rx.search(text) is not None
+
+    def calls_in(self, mod: ModuleInfo) -> list[FoundCall]:
+        key = os.path.realpath(mod.path)
+        calls = self._calls.get(key)
+        if calls is None:
+            calls = find_calls(mod, self.evaluator) if SDK_WORDS.search(mod.text) else []
+            self._calls[key] = calls
+        return calls
+
+    def wrapper_sites(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo,
+                      depth: int = 0) -> list[WrapperSite]:
+        """The SDK calls a function forwards its parameters to, directly or through other wrappers."""
+        key = id(fn)
+        if key in self._wrappers:
+            return self._wrappers[key]
+        if key in self._wrapper_scan or depth > MAX_WRAPPER_DEPTH:
+            return []
+        self._wrapper_scan.add(key)
+        params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+        if fn.args.vararg:
+            params.add(fn.args.vararg.arg)
+        if fn.args.kwarg:
+            params.add(fn.args.kwarg.arg)
+        params.discard("self")
+        params.discard("cls")
+        sites: list[WrapperSite] = []
+        if params:
+            tainted = _tainted_names(fn, mod, params)
+            for found in self.calls_in(mod):
+                if mod.enclosing_function(found.node) is not fn:
+                    continue
+                if _call_uses(found.node, tainted, prompt_only=True):
+                    sites.append(WrapperSite((found.node,), found))
+            for call in _calls_in_function(fn):
+                if any(call is s.found.node for s in sites) or not _call_uses(call, tainted, prompt_only=False):
+                    continue
+                target = self.callee(call, mod)
+                if target is None:
+                    continue
+                tfn, tmod = target
+                if tfn is fn:
+                    continue
+                for inner in self.wrapper_sites(tfn, tmod, depth + 1):
+                    sites.append(WrapperSite((call, *inner.chain), inner.found))
+        self._wrappers[key] = sites
+        return sites
+
+    def callee(self, call: ast.Call, mod: ModuleInfo) -> tuple[FunctionNode, ModuleInfo] | None:
+        """The project function a call goes to, when the evaluator can tell."""
+        ev = self.evaluator
+        env = env_at(mod, call)
+        try:
+            func = call.func
+            if isinstance(func, ast.Attribute):
+                recv = ev.eval(func.value, env)
+                target: Value | None
+                if isinstance(recv, InstanceV | FuncRefV):
+                    target = ev.class_attribute(recv, func.attr, func, env)
+                else:
+                    target = ev.eval(func, env)
+            else:
+                target = ev.eval(func, env)
+        except Budget:
+            return None
+        finally:
+            ev.steps = 0
+        if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            tmod = ev.module_for_path(target.module, env)
+            if tmod is not None:
+                return target.node, tmod
+        return None
+
+    def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env) -> tuple[Env, ast.Call] | None:
+        """The environment of the SDK call with every wrapper's parameters bound, starting at `call`."""
+        ev = self.evaluator
+        env = caller_env
+        current = call
+        steps = [*site.chain[:-1], site.found.node]
+        for nxt in steps:
+            target = self._callee_in(current, env)
+            if target is None:
+                return None
+            fn, fmod = target
+            self_value = None
+            if isinstance(current.func, ast.Attribute):
+                recv = ev.eval(current.func.value, env)
+                if isinstance(recv, InstanceV):
+                    self_value = recv
+            bindings = ev.bind_args(fn, current, env, fmod, self_value)
+            if bindings is None:
+                return None
+            env = Env(fmod, fn, bindings, None, import_time=False, depth=env.depth + 1, self_value=self_value)
+            current = nxt
+        return env, current
+
+    def _callee_in(self, call: ast.Call, env: Env) -> tuple[FunctionNode, ModuleInfo] | None:
+        ev = self.evaluator
+        try:
+            if isinstance(call.func, ast.Attribute):
+                recv = ev.eval(call.func.value, env)
+                target = ev.class_attribute(recv, call.func.attr, call.func, env) if isinstance(
+                    recv, InstanceV | FuncRefV) else ev.eval(call.func, env)
+            else:
+                target = ev.eval(call.func, env)
+        except Budget:
+            return None
+        if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            tmod = ev.module_for_path(target.module, env)
+            if tmod is not None:
+                return target.node, tmod
+        return None
+
+
+_PROMPT_KEYWORDS = {"messages", "input", "instructions", "system", "tools", "contents", "config",
+                    "response_format", "text", "functions", None}
+
+
+def _calls_in_function(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.Call]:
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _mentions(fn: ast.AST, pattern: re.Pattern[str]) -> bool:
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Name) and pattern.fullmatch(n.id):
+            return True
+        if isinstance(n, ast.Attribute) and pattern.fullmatch(n.attr):
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _API_METHODS:
+            return True
+    return False
+
+
+_API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream"}
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _call_uses(call: ast.Call, names: set[str], prompt_only: bool) -> bool:
+    """Do the call's prompt arguments (or any argument) mention one of `names`?"""
+    for k in call.keywords:
+        if prompt_only and k.arg not in _PROMPT_KEYWORDS:
+            continue
+        if _names(k.value) & names:
+            return True
+    if not prompt_only:
+        return any(_names(a) & names for a in call.args)
+    return False
+
+
+def _tainted_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo, params: set[str]) -> set[str]:
+    """Parameters and every local name assigned from them (or mutated with them)."""
+    ix = mod.flow_of(fn)
+    tainted = set(params)
+    changed = True
+    while changed:
+        changed = False
+        for name, events in ix.events.items():
+            if name in tainted:
+                continue
+            for e in events:
+                src: list[ast.AST] = []
+                if e.value is not None:
+                    src.append(e.value)
+                if e.extra is not None and e.kind in ("call", "augassign"):
+                    src.append(e.extra)
+                if any(_names(s) & tainted for s in src):
+                    tainted.add(name)
+                    changed = True
+                    break
+    return tainted

@@ -1,0 +1,129 @@
+"""`cachelint --show-prompt PATH[:LINE]`: how each call's prompt was rebuilt, segment by segment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.project import Project
+from cachelint.checker import assemble_module
+from cachelint.diagnostics import Diagnostic, Span
+from cachelint.engine import SourceError, decode_source, parse_source
+from cachelint.prompt import AssembledPrompt, Segment, Stability
+from cachelint.rules import select_rules
+from cachelint.rules.context import RuleContext
+from cachelint.settings import Settings
+
+
+def _where(span: Span, cwd: str) -> str:
+    path = span.path
+    try:
+        rel = os.path.relpath(path, cwd)
+        if not rel.startswith(".."):
+            path = rel
+    except ValueError:
+        pass
+    return f"{path.replace(os.sep, '/')}:{span.line}:{span.column}"
+
+
+def _preview(seg: Segment) -> str:
+    if seg.stability == Stability.STATIC:
+        if seg.text is not None:
+            one = " ".join(seg.text.split()) or seg.text
+            return repr(one if len(one) <= 48 else one[:47] + "…")
+        if seg.alternatives:
+            return f"one of {len(seg.alternatives)} texts: {seg.source}"
+    return seg.source
+
+
+def _tokens(seg: Segment, prompt: AssembledPrompt, ctx: RuleContext) -> str:
+    if seg.stability != Stability.STATIC:
+        return "-"
+    if seg.text is not None:
+        n = ctx.count([seg.text], prompt)
+        shown = n.display()
+        return ("≥" + shown) if seg.truncated else shown
+    if seg.alternatives:
+        lo = ctx.count([min(seg.alternatives, key=len)], prompt)
+        hi = ctx.count([max(seg.alternatives, key=len)], prompt)
+        return f"{lo.display()}-{hi.display()}"
+    return "?"
+
+
+def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[Diagnostic], cwd: str) -> str:
+    m = ctx.model(prompt)
+    model = m.name + (" (default-model)" if m.defaulted else "") + ("" if m.known else " (unknown: assumed)")
+    head = (f"{_where(prompt.call.func_span, cwd)}: {prompt.call.provider.value} {prompt.call.api}, "
+            f"model {model}: {m.min_cache_tokens:,}-token minimum, {m.encoding}"
+            f"{'' if m.exact_tokens else ' (counts are estimates)'}")
+    rows = [("#", "slot", "stability", "tokens", "expression", "where", "why")]
+    for i, seg in enumerate(prompt.segments, start=1):
+        why = seg.cause
+        if seg.passthrough:
+            why += " (passed through: the caller decides)"
+        hops = [h for h in seg.hops if seg.cause not in h.note]
+        if hops:
+            why += "; " + "; ".join(h.note + " @" + _where(h.span, cwd) for h in hops[:3])
+        rows.append((str(i), seg.slot + (" *" if seg.in_preamble else ""), seg.stability.value,
+                     _tokens(seg, prompt, ctx), _preview(seg), _where(seg.span, cwd), why))
+    widths = [max(len(r[c]) for r in rows) for c in range(5)]
+    lines = [head]
+    for r in rows:
+        cells = [r[0].rjust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]), r[3].rjust(widths[3]),
+                 r[4].ljust(widths[4]), r[5]]
+        line = "  " + "  ".join(cells)
+        if r[6] and r is not rows[0]:
+            line += "  " + r[6]
+        elif r is rows[0]:
+            line += "  why"
+        lines.append(line.rstrip())
+    if not prompt.segments:
+        lines.append("  (no prompt arguments found)")
+    lines.append("  * = preamble (tools, schemas, instructions, system and developer messages)")
+    # The cacheable prefix: static text before the first segment that changes per call.
+    first_break = next((i for i, s in enumerate(prompt.segments) if ctx.is_breaker(s)), len(prompt.segments))
+    before = prompt.segments[:first_break]
+    prefix = ctx.count(ctx.static_runs(before), prompt)
+    unseen = any(s.stability in (Stability.STABLE, Stability.UNKNOWN) or s.passthrough for s in before)
+    total = ctx.total_static(prompt)
+    verdict = "reaches" if prefix.n >= m.min_cache_tokens else "is below"
+    lines.append(
+        f"  cacheable prefix: {'≥ ' if unseen else ''}{prefix.display()} tokens of static text before the first "
+        f"changing segment ({verdict} the {m.min_cache_tokens:,}-token minimum); "
+        f"static text in the whole request: {total.display()} tokens"
+    )
+    if not prompt.complete:
+        lines.append("  some parts could not be followed: rules say nothing about them")
+    if findings:
+        for d in findings:
+            lines.append(f"  finding: {_where(d.span, cwd)} {d.code} {d.message}")
+    else:
+        lines.append("  findings: none")
+    return "\n".join(lines)
+
+
+def show_prompt(path: str, line: int | None, settings: Settings) -> str:
+    """The reconstruction of every recognised call in `path` (or the one covering `line`)."""
+    cwd = os.getcwd()
+    try:
+        with open(path, "rb") as fh:
+            text = decode_source(fh.read())
+        tree = parse_source(text, path)
+    except (OSError, SourceError) as exc:
+        return f"{path}: {exc}"
+    project = Project(settings.root)
+    mod = project.add(ModuleInfo(path, text, tree))
+    prompts = assemble_module(mod, project)
+    if line is not None:
+        prompts = [p for p in prompts if p.call.span.line <= line <= p.call.span.end_line]
+    if not prompts:
+        where = f"{path}:{line}" if line is not None else path
+        return f"{where}: no recognised LLM call (OpenAI, Anthropic or Gemini SDK, or a wrapper of one)"
+    ctx = RuleContext(settings, mod.path)
+    rules = [r() for r in select_rules(settings.select, settings.ignore, settings.extend_select)]
+    blocks = []
+    for p in prompts:
+        findings = [d for r in rules for d in r.check(p, ctx) if d.span.path == mod.path]
+        blocks.append(render_prompt(p, ctx, findings, cwd))
+    return "\n\n".join(blocks) + "\n"
