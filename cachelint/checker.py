@@ -45,7 +45,8 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
         ev.steps = 0  # each call site gets its own evaluation budget
         prompts.append(assemble(found, ev, span_of))
     names = project.wrapper_names()
-    if not names:
+    declared = project.declared_short_names()
+    if not names and not declared:
         return prompts
     sdk_nodes = {id(f.node) for f in direct}
     for node in ast.walk(mod.tree):
@@ -53,6 +54,12 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
             continue
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if name in declared:
+            declared_call = project.declared_call(node, mod)
+            if declared_call is not None:
+                ev.steps = 0
+                prompts.append(assemble(declared_call, ev, span_of))
+                continue
         if name not in names:
             continue  # not the name of any wrapper in the project
         prompts.extend(_wrapper_prompts(node, mod, project, span_of))
@@ -93,7 +100,7 @@ def check_module(
     rules: Sequence[type[Rule]],
     project: Project | None = None,
 ) -> list[Diagnostic]:
-    project = project or Project(settings.root)
+    project = project or Project(settings.root, settings.wrappers)
     mod = project.add(ModuleInfo(path, text, tree))
     prompts = assemble_module(mod, project)
     if not prompts:

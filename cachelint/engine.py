@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ def lint_source(
     except SourceError as exc:
         result.errors.append(LintError(path, str(exc)))
         return result
-    project = project or Project(settings.root)
+    project = project or Project(settings.root, settings.wrappers)
     if not project.may_matter(text):
         return result  # no SDK or wrapper name in the text: cannot hold a recognised call
     try:
@@ -82,7 +83,17 @@ def lint_source(
     from cachelint.checker import check_module
     from cachelint.suppress import filter_suppressed
 
-    found = check_module(tree, text, path, settings, rules, project)
+    try:
+        found = check_module(tree, text, path, settings, rules, project)
+    except RecursionError:
+        result.errors.append(LintError(path, "internal error: code nested too deeply to analyse"))
+        return result
+    except Exception as exc:  # one file's analysis failure must not stop the run
+        if os.environ.get("CACHELINT_DEBUG"):
+            raise
+        detail = " ".join(str(exc).split())[:200]
+        result.errors.append(LintError(path, f"internal error in analysis: {type(exc).__name__}: {detail}"))
+        return result
     result.diagnostics.extend(filter_suppressed(found, text) if found else found)
     return result
 
@@ -94,7 +105,7 @@ def lint_files(
 ) -> LintResult:
     """Lint files in order; unreadable files become errors and the run continues."""
     total = LintResult()
-    project = Project(settings.root)
+    project = Project(settings.root, settings.wrappers)
     for path in files:
         try:
             with open(path, "rb") as fh:

@@ -112,7 +112,7 @@ def show_prompt(path: str, line: int | None, settings: Settings) -> str:
         tree = parse_source(text, path)
     except (OSError, SourceError) as exc:
         return f"{path}: {exc}"
-    project = Project(settings.root)
+    project = Project(settings.root, settings.wrappers)
     mod = project.add(ModuleInfo(path, text, tree))
     prompts = assemble_module(mod, project)
     if line is not None:

@@ -682,6 +682,13 @@ class Evaluator:
     def e_BinOp(self, node: ast.BinOp, env: Env) -> Value:
         left = self.eval(node.left, env)
         right = self.eval(node.right, env)
+        textual = StrV | OpaqueV | AltV
+        if (isinstance(node.op, ast.Add) and (isinstance(left, StrV) or isinstance(right, StrV))
+                and isinstance(left, textual) and isinstance(right, textual)):
+            # Concatenation: each operand's holes are located at the operand itself.
+            lp = self.as_pieces(left, env, node.left)
+            rp = self.as_pieces(right, env, node.right)
+            return StrV(merge_pieces((*lp, *rp)))
         return self.binop(left, right, node.op, env, node)
 
     def binop(self, left: Value, right: Value, op: ast.operator, env: Env, node: ast.AST) -> Value:
@@ -911,7 +918,7 @@ class Evaluator:
                 stab = clock_stability(v.clock, spec, conv)
             hops = v.hops
             if v.loc.pos[:2] != loc.pos[:2] or v.loc.path != loc.path:
-                hops = (*hops, Hop(_span_of(v.loc, env), f"`{v.source}`: {v.cause}"))
+                hops = (*hops, Hop(_span_of(v.loc, env), f"value `{v.source}`: {v.cause}"))
             return (Hole(stab, src, loc, cause, hops),)
         if isinstance(v, AltV):
             opts = tuple(self.as_pieces(o, env, node, spec, conv, source) for o in v.options)
@@ -1045,6 +1052,18 @@ class Evaluator:
         return self.project_call(qual, node, env)
 
     def project_call(self, qual: str, node: ast.Call, env: Env) -> Value:
+        """`pkg.mod.func(...)` reached through a module reference: follow it into the project."""
+        parts = qual.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            mod = self.project.module_by_name(".".join(parts[:cut]))
+            if mod is None:
+                continue
+            target: Value = ModuleRefV(".".join(parts[:cut]))
+            for attr in parts[cut:]:
+                target = self.attribute(target, attr, node.func, env)
+            if isinstance(target, FuncRefV | AltV):
+                return self.call_value(target, node, env)
+            break
         return self.unknown_call(node, env, f"call of `{qual}`")
 
     def text_transform(self, v: Value, fn: Callable[[str], str], env: Env, node: ast.AST) -> Value:

@@ -16,7 +16,7 @@ from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.classes import ClassesMixin
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.values import FuncRefV, InstanceV, Value
+from cachelint.analysis.values import FuncRefV, InstanceV, ModuleRefV, Value
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
 MAX_WRAPPER_DEPTH = 3  # wrapper of a wrapper of a wrapper
@@ -72,9 +72,17 @@ class WrapperSite:
     found: FoundCall  # the SDK call, analysed without bindings
 
 
+Declared = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+
+# Which SDK keyword a declared wrapper role feeds.
+_ROLE_KEYWORD = {"model": "model", "messages": "messages", "input": "input", "system": "system",
+                 "instructions": "instructions", "tools": "tools"}
+
+
 class Project(ProjectHooks):
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, declared: Declared = ()) -> None:
         self.root = os.path.realpath(root)
+        self.declared = {name: dict(roles) for name, roles in declared}
         self.search_roots = [self.root]
         src = os.path.join(self.root, "src")
         if os.path.isdir(src):
@@ -244,9 +252,83 @@ class Project(ProjectHooks):
         self._wrapper_names = frozenset(found)
         return self._wrapper_names
 
+    def declared_short_names(self) -> frozenset[str]:
+        return frozenset(q.rsplit(".", 1)[-1] for q in self.declared)
+
+    def declared_call(self, call: ast.Call, mod: ModuleInfo) -> FoundCall | None:
+        """A call of a wrapper declared in [tool.cachelint.wrappers], as the SDK call it stands for."""
+        ev = self.evaluator
+        env = env_at(mod, call)
+        fn_node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+        try:
+            func = call.func
+            recv = ev.eval(func.value, env) if isinstance(func, ast.Attribute) else None
+            if isinstance(recv, InstanceV | FuncRefV) and isinstance(func, ast.Attribute):
+                target = ev.class_attribute(recv, func.attr, func, env)
+            else:
+                target = ev.eval(func, env)
+        except Budget:
+            return None
+        finally:
+            ev.steps = 0
+        qual: str | None = None
+        if isinstance(target, ModuleRefV):
+            qual = target.qualname.lstrip(".")
+        elif isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            fn_node = target.node
+            tmod = ev.module_for_path(target.module, env)
+            owner = tmod.parents.get(id(fn_node)) if tmod is not None else None
+            prefix = tmod.name if tmod is not None else ""
+            if isinstance(owner, ast.ClassDef):
+                prefix = f"{prefix}.{owner.name}" if prefix else owner.name
+            qual = f"{prefix}.{fn_node.name}" if prefix else fn_node.name
+        if qual is None:
+            return None
+        roles = self.declared.get(qual)
+        if roles is None:
+            # also accept a declaration by the name a module imports it under
+            roles = next((r for q, r in self.declared.items() if qual.endswith("." + q) or q.endswith("." + qual)),
+                         None)
+        if roles is None:
+            return None
+        positional: list[str] = []
+        if fn_node is not None:
+            positional = [a.arg for a in [*fn_node.args.posonlyargs, *fn_node.args.args]]
+            if positional and positional[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+                positional = positional[1:]
+        keywords: list[ast.keyword] = []
+        for role, param in roles.items():
+            value: ast.expr | None = None
+            for k in call.keywords:
+                if k.arg == param:
+                    value = k.value
+            if value is None and param in positional:
+                i = positional.index(param)
+                if i < len(call.args) and not isinstance(call.args[i], ast.Starred):
+                    value = call.args[i]
+            if value is not None:
+                kw = ast.keyword(arg=_ROLE_KEYWORD[role], value=value)
+                ast.copy_location(kw, value)
+                keywords.append(kw)
+        if not keywords:
+            return None
+        synthetic = ast.Call(func=call.func, args=[], keywords=keywords)
+        ast.copy_location(synthetic, call)
+        synthetic.end_lineno, synthetic.end_col_offset = call.end_lineno, call.end_col_offset
+        mod.parents[id(synthetic)] = mod.parents.get(id(call), mod.tree)
+        if "input" in roles or "instructions" in roles:
+            provider, api = "openai", "responses.create"
+        elif "system" in roles:
+            provider, api = "anthropic", "messages.create"
+        else:
+            provider, api = "openai", "chat.completions.create"
+        return FoundCall(synthetic, provider, api, call.func, None, env)
+
     def may_matter(self, text: str) -> bool:
         """Can this module hold a recognised call or a call of a wrapper?"""
         if SDK_WORDS.search(text):
+            return True
+        if self.declared and any(n in text for n in self.declared_short_names()):
             return True
         names = self.wrapper_names()
         if not names:

@@ -141,6 +141,11 @@ class RuleContext:
         else the innermost step of the chain inside it, else the call."""
         if seg.span.path == self.path:
             return seg.span
+        # The innermost step of the chain from the call to the definition that is in
+        # this file; where the value itself came from is only a fallback.
+        for hop in reversed(seg.hops):
+            if hop.span.path == self.path and not hop.note.startswith("value `"):
+                return hop.span
         for hop in reversed(seg.hops):
             if hop.span.path == self.path:
                 return hop.span

@@ -1,0 +1,232 @@
+"""Following prompts across a project: imports, helpers, classes, wrappers (issue 3).
+
+Each case is a small project written to a temporary folder; every file is linted
+and the findings must be exactly the lines marked `# expect: CODE`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cachelint.engine import lint_files
+from cachelint.rules import ALL_RULES
+from cachelint.settings import Settings
+
+_EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
+
+RULES_MOD = '''RULES = "Always cite the relevant section of the support policy and never guess an answer. " * 90
+'''
+CLIENT = "from openai import OpenAI\nclient = OpenAI()\n"
+
+
+Found = set[tuple[str, int, str]]
+
+
+def run_project(tmp_path: Path, files: dict[str, str], **settings: object) -> tuple[Found, Found, list[str]]:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    expected: set[tuple[str, int, str]] = set()
+    for name, text in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        for n, line in enumerate(text.splitlines(), start=1):
+            m = _EXPECT.search(line)
+            if m:
+                for code in m.group(1).replace(",", " ").split():
+                    expected.add((name, n, code))
+    paths = sorted(str(tmp_path / n) for n in files if n.endswith(".py"))
+    result = lint_files(paths, Settings(root=str(tmp_path), **settings), list(ALL_RULES))  # type: ignore[arg-type]
+    found = {(str(Path(d.span.path).relative_to(tmp_path)), d.span.line, d.code) for d in result.diagnostics}
+    return found, expected, [str(e) for e in result.errors]
+
+
+CASES: dict[str, dict[str, str]] = {
+    # ---- imports
+    "absolute import of a constant (valid)": {
+        "app/__init__.py": "",
+        "app/prompts.py": RULES_MOD,
+        "app/main.py": CLIENT + "from app.prompts import RULES\n"
+        "def ask(q):\n    return client.responses.create(model='gpt-4.1', instructions=RULES, input=q)\n",
+    },
+    "absolute import, per-call value before it": {
+        "app/__init__.py": "",
+        "app/prompts.py": RULES_MOD,
+        "app/main.py": CLIENT + "from app.prompts import RULES\n"
+        "def ask(name, q):\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=f'Hi {name}\\n' + RULES,  # expect: CL101\n"
+        "                                   input=q)\n",
+    },
+    "relative import and import-as": {
+        "pkg/__init__.py": "",
+        "pkg/text.py": RULES_MOD,
+        "pkg/svc.py": CLIENT + "from . import text as t\nfrom .text import RULES as R\n"
+        "def ask(tenant, q):\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=tenant + t.RULES,  # expect: CL101\n"
+        "                                   input=q)\n"
+        "def ok(q):\n    return client.responses.create(model='gpt-4.1', instructions=R, input=q)\n",
+    },
+    "import x.y as z and dotted access": {
+        "lib/__init__.py": "",
+        "lib/prompts/__init__.py": "",
+        "lib/prompts/base.py": RULES_MOD,
+        "main.py": CLIENT + "import lib.prompts.base as base\nimport lib.prompts.base\n"
+        "from datetime import datetime\n"
+        "def ask(q):\n"
+        "    return client.responses.create(model='gpt-4.1',\n"
+        "        instructions=f'{datetime.now()}' + base.RULES + lib.prompts.base.RULES,  # expect: CL102\n"
+        "        input=q)\n",
+    },
+    "star import": {
+        "policies.py": RULES_MOD + "EXTRA = 'Be kind.'\n",
+        "agent.py": CLIENT + "from policies import *\n"
+        "def ask(user_id, q):\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=user_id + EXTRA + RULES,  # expect: CL101\n"
+        "                                   input=q)\n",
+    },
+    "re-export through __init__": {
+        "core/__init__.py": "from .prompts import RULES\n",
+        "core/prompts.py": RULES_MOD,
+        "svc.py": CLIENT + "from core import RULES\nimport uuid\n"
+        "def ask(q):\n"
+        "    rid = uuid.uuid4()\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=f'[{rid}] ' + RULES,  # expect: CL102\n"
+        "                                   input=q)\n",
+    },
+    "src layout": {
+        "src/acme/__init__.py": "",
+        "src/acme/prompts.py": RULES_MOD,
+        "src/acme/app.py": CLIENT + "from acme.prompts import RULES\n"
+        "def ask(org, q):\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=f'Org {org}. {RULES}',  # expect: CL101\n"
+        "                                   input=q)\n",
+    },
+    "import cycle terminates": {
+        "a.py": "from b import B\nA = 'x' + B\n",
+        "b.py": "from a import A\nB = 'y' + A\n",
+        "main.py": CLIENT + "from a import A\n"
+        "def ask(q):\n    return client.responses.create(model='gpt-4.1', instructions=A, input=q)\n",
+    },
+    # ---- helpers in other modules
+    "helper in another module, parameter bound at the call": {
+        "prompts.py": RULES_MOD + "def system_for(user):\n"
+        "    return f'Customer {user.name}.\\n' + RULES\n"
+        "def static_system(kind='support'):\n    return f'Kind: {kind}.\\n' + RULES\n",
+        "svc.py": CLIENT + "from prompts import system_for, static_system\n"
+        "def ask(user, q):\n"
+        "    return client.chat.completions.create(model='gpt-4.1', messages=[\n"
+        "        {'role': 'system', 'content': system_for(user)},  # expect: CL101\n"
+        "        {'role': 'user', 'content': q}])\n"
+        "def ok(q):\n"
+        "    return client.chat.completions.create(model='gpt-4.1', messages=[\n"
+        "        {'role': 'system', 'content': static_system()},\n"
+        "        {'role': 'user', 'content': q}])\n",
+    },
+    "nested helper chain building the message list": {
+        "build.py": RULES_MOD + "def system(user):\n    return 'User: ' + user + '\\n' + RULES\n"
+        "def messages(user, q):\n    msgs = [{'role': 'system', 'content': system(user)}]\n"
+        "    msgs.append({'role': 'user', 'content': q})\n    return msgs\n",
+        "svc.py": CLIENT + "import build\n"
+        "def ask(user, q):\n"
+        "    return client.chat.completions.create(\n"
+        "        model='gpt-4.1', messages=build.messages(user, q))  # expect: CL101\n",
+    },
+    "self-recursive helper terminates": {
+        "svc.py": CLIENT + RULES_MOD + "def f(n):\n    return f(n - 1) + 'x'\n"
+        "def ask(q):\n    return client.responses.create(model='gpt-4.1', instructions=f(3) + RULES, input=q)\n",
+    },
+    # ---- classes
+    "class attribute and self.x from a constant": {
+        "agent.py": CLIENT + RULES_MOD + "from datetime import datetime\n"
+        "class Agent:\n"
+        "    SYSTEM = RULES\n"
+        "    def __init__(self):\n        self.header = 'Support bot.\\n'\n        self.client = OpenAI()\n"
+        "    def ask(self, q):\n"
+        "        return self.client.responses.create(\n"
+        "            model='gpt-4.1', instructions=self.header + self.SYSTEM, input=q)\n"
+        "    def ask_time(self, q):\n"
+        "        return self.client.responses.create(model='gpt-4.1',\n"
+        "            instructions=f'{datetime.now()}' + self.SYSTEM,  # expect: CL102\n"
+        "            input=q)\n",
+    },
+    "dataclass default and property": {
+        "agent.py": CLIENT + RULES_MOD + "from dataclasses import dataclass\nimport time\n"
+        "@dataclass\nclass Config:\n    persona: str = 'Acme support.'\n"
+        "    @property\n    def system(self):\n        return self.persona + RULES\n"
+        "    @property\n    def stamped(self):\n        return str(time.time()) + RULES  # expect: CL102\n"
+        "class Bot:\n"
+        "    def __init__(self):\n        self.cfg = Config()\n"
+        "    def ask(self, q):\n"
+        "        return client.responses.create(model='gpt-4.1', instructions=self.cfg.system, input=q)\n"
+        "    def ask2(self, q):\n"
+        "        return client.responses.create(model='gpt-4.1', instructions=self.cfg.stamped, input=q)\n",
+    },
+    "method building the prompt via self.method()": {
+        "bot.py": CLIENT + RULES_MOD + "class Bot:\n"
+        "    def system(self, user):\n        return f'User: {user}\\n{RULES}'  # expect: CL101\n"
+        "    def ask(self, user, q):\n"
+        "        return client.responses.create(model='gpt-4.1', instructions=self.system(user), input=q)\n",
+    },
+    "client kept on self, created in a setup method": {
+        "llm.py": "from openai import AsyncOpenAI\n" + RULES_MOD + "class LLM:\n"
+        "    def setup(self):\n        self.client = AsyncOpenAI()\n"
+        "    async def ask(self, user, q):\n"
+        "        return await self.client.responses.create(model='gpt-4.1',\n"
+        "            instructions=f'{user}: ' + RULES,  # expect: CL101\n"
+        "            input=q)\n",
+    },
+    "an ORM's self.responses.create is not an SDK call": {
+        "orm.py": RULES_MOD + "class Survey:\n"
+        "    def add(self, user, q):\n"
+        "        return self.responses.create(model='x', instructions=f'{user}' + RULES, input=q)\n",
+    },
+    # ---- wrappers
+    "wrapper function: reported at the caller": {
+        "llm.py": CLIENT + "def chat(system, question, model='gpt-4.1'):\n"
+        "    return client.chat.completions.create(model=model, messages=[\n"
+        "        {'role': 'system', 'content': system}, {'role': 'user', 'content': question}])\n",
+        "prompts.py": RULES_MOD,
+        "svc.py": "from llm import chat\nfrom prompts import RULES\n"
+        "def good(q):\n    return chat(RULES, q)\n"
+        "def bad(user, q):\n    return chat(f'{user.email}\\n' + RULES, q)  # expect: CL101\n"
+        "def short(q):\n    return chat('Be brief.', q)  # expect: CL201\n",
+    },
+    "wrapper of a wrapper (method)": {
+        "llm.py": CLIENT + "class LLM:\n"
+        "    def complete(self, instructions, text):\n"
+        "        return client.responses.create(model='gpt-4.1', instructions=instructions, input=text)\n"
+        "def ask(system, text):\n    return LLM().complete(system, text)\n",
+        "svc.py": "from llm import ask\nfrom datetime import datetime\n" + RULES_MOD +
+        "def bad(q):\n    return ask(f'Now {datetime.now():%H:%M:%S}. ' + RULES, q)  # expect: CL102\n"
+        "def good(q):\n    return ask(f'Today {datetime.now():%Y-%m-%d}. ' + RULES, q)\n",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_project_case(tmp_path: Path, name: str) -> None:
+    found, expected, errors = run_project(tmp_path, CASES[name])
+    assert errors == []
+    assert found == expected
+
+
+def test_declared_wrapper(tmp_path: Path) -> None:
+    files = {
+        "use.py": "from mylib.llm import chat\n" + RULES_MOD +
+        "def reply(user, q):\n"
+        "    return chat(model='gpt-4.1',\n"
+        "                msgs=[{'role': 'system', 'content': f'User {user}. ' + RULES},  # expect: CL101\n"
+        "                                      {'role': 'user', 'content': q}])\n"
+        "def fine(q):\n"
+        "    return chat(model='gpt-4.1', msgs=[{'role': 'system', 'content': RULES},\n"
+        "                                      {'role': 'user', 'content': q}])\n",
+    }
+    declared = (("mylib.llm.chat", (("messages", "msgs"), ("model", "model"))),)
+    found, expected, errors = run_project(tmp_path, files, wrappers=declared)
+    assert errors == []
+    assert found == expected
+    # without the declaration, a call of an unknown library function is not an LLM call
+    found, _, _ = run_project(tmp_path, files)
+    assert found == set()
