@@ -41,6 +41,12 @@ ProjectEvaluator: type[Evaluator] = type("ProjectEvaluator", (*_EVALUATOR_BASES,
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai)\b")
+_SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai")
+
+
+def mentions_sdk(text: str) -> bool:
+    """Does the text name an SDK? Substring tests first: they are far cheaper than the regex."""
+    return any(w in text for w in _SDK_SUBSTRINGS) and SDK_WORDS.search(text) is not None
 
 
 def _read_module(path: str) -> str | None:
@@ -223,17 +229,17 @@ class Project(ProjectHooks):
         if names is not None:
             return names
         found: set[str] = set()
-        texts: dict[str, str] = {}
-        for path in self.iter_files():
-            text = _read_module(path)
-            if text is not None:
-                texts[path] = text
+        files = list(self.iter_files())
         pattern: re.Pattern[str] = SDK_WORDS
         scanned: set[str] = set()
-        for _ in range(MAX_WRAPPER_DEPTH + 1):
+        for depth in range(MAX_WRAPPER_DEPTH + 1):
             new: set[str] = set()
-            for path, text in texts.items():
-                if path in scanned or not pattern.search(text):
+            for path in files:
+                if path in scanned:
+                    continue
+                text = _read_module(path)
+                # The first pass looks for SDK names, later ones for the wrappers found so far.
+                if text is None or not (mentions_sdk(text) if depth == 0 else pattern.search(text)):
                     continue
                 scanned.add(path)
                 mod = self.load(path)
@@ -246,9 +252,9 @@ class Project(ProjectHooks):
             if not new:
                 break
             found |= new
-            pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, found))) + r")\b")
+            pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, new))) + r")\b")
             # a module that calls a newly found wrapper may itself hold a wrapper
-            scanned = {p for p in scanned if not pattern.search(texts[p])}
+            scanned = set()
         self._wrapper_names = frozenset(found)
         return self._wrapper_names
 
@@ -326,7 +332,7 @@ class Project(ProjectHooks):
 
     def may_matter(self, text: str) -> bool:
         """Can this module hold a recognised call or a call of a wrapper?"""
-        if SDK_WORDS.search(text):
+        if mentions_sdk(text):
             return True
         if self.declared and any(n in text for n in self.declared_short_names()):
             return True
@@ -343,7 +349,7 @@ class Project(ProjectHooks):
         key = os.path.realpath(mod.path)
         calls = self._calls.get(key)
         if calls is None:
-            calls = find_calls(mod, self.evaluator) if SDK_WORDS.search(mod.text) else []
+            calls = find_calls(mod, self.evaluator) if mentions_sdk(mod.text) else []
             self._calls[key] = calls
         return calls
 
