@@ -25,7 +25,8 @@ PROJECT = {
     "        return self.client.chat.completions.create(\n            model='gpt-4o',\n"
     "            messages=[{'role': 'system', 'content': system}, {'role': 'user', 'content': question}],\n"
     "        )\n",
-    "app/service.py": "from datetime import datetime\n\nfrom app.llm import LLM\nfrom app.prompts import RULES, system_for\n\n"
+    "app/service.py": "from datetime import datetime\n\nfrom app.llm import LLM\n"
+    "from app.prompts import RULES, system_for\n\n"
     "llm = LLM()\n\n\ndef ask(user, question):\n    return llm.chat(system_for(user), question)\n\n\n"
     "def stamped(question):\n    return llm.chat(f'Time: {datetime.now():%H:%M}\\n' + RULES, question)\n\n\n"
     "def loaded(question):\n    return llm.chat(load_policy() + RULES, question)\n",
