@@ -1439,9 +1439,9 @@ class Evaluator:
                     val, StrV((Text(str(part), None),)) if isinstance(part, str) else ConstV(part), at, env)
             if spec and "{" in spec:
                 spec = "?"
-            arg_src = self.src(env, at) if at is not node else placeholder
-            pieces.extend(self.as_pieces(val, env, at, spec=spec or None, conv=conv,
-                                         source=f"{placeholder} = {arg_src}" if at is not node else placeholder))
+            arg_src = self.src(env, at) if at is not node else first
+            shown = placeholder if arg_src == first else f"{placeholder}={arg_src}"
+            pieces.extend(self.as_pieces(val, env, at, spec=spec or None, conv=conv, source=shown))
         return StrV(merge_pieces(pieces))
 
     def percent_format(self, template: StrV, args: Value, env: Env, node: ast.AST) -> Value:
