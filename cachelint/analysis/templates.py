@@ -1,0 +1,1063 @@
+"""Follow templates: `string.Template` and a subset of Jinja, rendered without importing jinja2.
+
+The template text is static; each placeholder takes the value passed for it, located
+at the argument expression in the caller, so findings land where the value is written.
+A placeholder nothing is passed for is `unknown`. A template that cannot be parsed
+renders as stable text that is not known.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import posixpath
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cachelint.analysis.evaluate import MAX_UNROLL, Env
+from cachelint.analysis.files import FilesMixin, file_loc
+from cachelint.analysis.values import (
+    Alt,
+    AltV,
+    ConstV,
+    DictV,
+    Hole,
+    Item,
+    ListV,
+    Loc,
+    OpaqueV,
+    Piece,
+    StrV,
+    Text,
+    Value,
+    merge_pieces,
+    text_of,
+    value_stability,
+    worst,
+)
+from cachelint.prompt import Stability
+
+MAX_RENDER = 20_000  # template nodes rendered for one call (nested loops unrolled)
+MAX_TAG = 2_000  # characters inside one `{{ }}` or `{% %}`
+
+# Private-use characters stand in for the non-text parts of a template's source while it
+# is parsed; they are neither whitespace nor identifier characters.
+_SENTINEL = 0xF0000
+
+_STRING_TEMPLATE = ("string.Template",)
+_JINJA_TEMPLATE = ("jinja2.Template", "jinja2.environment.Template")
+_JINJA_ENV = ("jinja2.Environment", "jinja2.environment.Environment", "jinja2.sandbox.SandboxedEnvironment",
+              "jinja2.sandbox.ImmutableSandboxedEnvironment")
+_FS_LOADER = ("jinja2.FileSystemLoader", "jinja2.loaders.FileSystemLoader")
+_PKG_LOADER = ("jinja2.PackageLoader", "jinja2.loaders.PackageLoader")
+# Environment options that change the template syntax: such templates are not parsed.
+_SYNTAX_OPTIONS = {"block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+                   "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+                   "newline_sequence"}
+
+
+# ---------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class JinjaOptions:
+    trim_blocks: bool = False
+    lstrip_blocks: bool = False
+    keep_trailing_newline: bool = False
+    autoescape: bool | None = False  # None: decided at run time
+    parseable: bool = True  # False when the environment changes the syntax
+
+
+@dataclass(frozen=True)
+class TemplateV(OpaqueV):
+    """A template object: its source text (None when not known) and how it renders."""
+
+    kind: str = "string"  # "string" (string.Template) | "jinja"
+    text: StrV | None = None
+    file: str | None = None  # real path when the source is one file read whole: locations are computed
+    options: JinjaOptions = field(default_factory=JinjaOptions)
+
+
+@dataclass(frozen=True)
+class LoaderV(OpaqueV):
+    """A Jinja loader: the folders it looks in (None when they are not known)."""
+
+    search_path: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class JinjaEnvV(OpaqueV):
+    """A Jinja Environment: its loader's folders and the options that shape rendering."""
+
+    search_path: tuple[str, ...] | None = None
+    options: JinjaOptions = field(default_factory=JinjaOptions)
+
+
+class Unparseable(Exception):
+    """The template uses syntax the subset parser does not follow."""
+
+
+# ---------------------------------------------------------------- the template source
+
+
+class _Source:
+    """The joined text of a template's pieces, with a way back from offsets to pieces."""
+
+    def __init__(self, pieces: tuple[Piece, ...], file: str | None, default: Loc) -> None:
+        self.pieces = pieces
+        self.file = file
+        self.default = default
+        buf: list[str] = []
+        self.starts: list[int] = []
+        pos = 0
+        holes = 0
+        for p in pieces:
+            self.starts.append(pos)
+            if isinstance(p, Text):
+                if p.truncated:
+                    raise Unparseable("template text too long to follow")
+                buf.append(p.text)
+                pos += len(p.text)
+            else:
+                buf.append(chr(_SENTINEL + holes))
+                holes += 1
+                pos += 1
+        self.text = "".join(buf)
+        if sum(1 for c in self.text if ord(c) >= _SENTINEL) != holes:
+            raise Unparseable("template text holds private-use characters")
+        self._lines: list[int] | None = None
+
+    def piece_at(self, offset: int) -> tuple[int, Piece] | None:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if 0 <= i < len(self.pieces):
+            return self.starts[i], self.pieces[i]
+        return None
+
+    def loc_at(self, offset: int) -> Loc:
+        found = self.piece_at(offset)
+        if found is None:
+            return self.default
+        _, p = found
+        if self.file is not None and isinstance(p, Text):
+            if self._lines is None:
+                self._lines = [i for i, c in enumerate(self.text) if c == "\n"]
+            line = bisect.bisect_left(self._lines, offset)
+            col = offset - (self._lines[line - 1] + 1 if line else 0)
+            return file_loc(self.file, line + 1, col)
+        if isinstance(p, Text):
+            return p.loc or self.default
+        return p.loc
+
+    def slice(self, a: int, b: int, newlines: bool) -> list[Piece]:
+        """The pieces covering text[a:b]: text keeps its location and hops, holes come back whole."""
+        out: list[Piece] = []
+        if a >= b:
+            return out
+        i = max(0, bisect.bisect_right(self.starts, a) - 1)
+        while i < len(self.pieces) and self.starts[i] < b:
+            p = self.pieces[i]
+            start = self.starts[i]
+            if isinstance(p, Text):
+                lo, hi = max(a, start), min(b, start + len(p.text))
+                if lo < hi:
+                    chunk = p.text[lo - start:hi - start]
+                    if newlines:
+                        chunk = chunk.replace("\r\n", "\n").replace("\r", "\n")
+                    out.append(Text(chunk, self.loc_at(lo) if self.file is not None else p.loc, p.hops))
+            elif a <= start < b:
+                out.append(p)
+            i += 1
+        return out
+
+
+# ---------------------------------------------------------------- arguments of render/substitute
+
+
+class _Args:
+    """The values passed to `substitute`/`render`: keywords win over `**spreads`, which win over a mapping."""
+
+    def __init__(self, ev: FilesMixin, node: ast.Call, env: Env) -> None:
+        self.ev = ev
+        self.env = env
+        self.node = node
+        self.ok = len(node.args) <= 1 and not any(isinstance(a, ast.Starred) for a in node.args)
+        self.mapping = node.args[0] if node.args else None
+        self.kw = {k.arg: k.value for k in node.keywords if k.arg}
+        self.spreads = [k.value for k in node.keywords if k.arg is None]
+        self._cache: dict[int, Value] = {}
+        self._sources: dict[int, str] = {}
+
+    def src(self, expr: ast.AST) -> str:
+        """The argument as written (looked up once: placeholders of a loop ask many times)."""
+        got = self._sources.get(id(expr))
+        if got is None:
+            got = self.ev.src(self.env, expr)
+            self._sources[id(expr)] = got
+        return got
+
+    def value(self, expr: ast.expr) -> Value:
+        got = self._cache.get(id(expr))
+        if got is None:
+            got = self.ev.eval(expr, self.env)
+            self._cache[id(expr)] = got
+        return got
+
+    def get(self, name: str) -> tuple[Value, ast.expr] | None:
+        if name in self.kw:
+            return self.value(self.kw[name]), self.kw[name]
+        for sp in reversed(self.spreads):
+            got = self._from_mapping(sp, name)
+            if got is not None:
+                return got
+        if self.mapping is not None:
+            return self._from_mapping(self.mapping, name)
+        return None
+
+    def _from_mapping(self, expr: ast.expr, name: str) -> tuple[Value, ast.expr] | None:
+        if isinstance(expr, ast.Dict):
+            for k, v in zip(reversed(expr.keys), reversed(expr.values), strict=True):
+                if k is None:
+                    break  # a `**spread` inside the literal: look the name up in the whole value
+                if isinstance(k, ast.Constant) and k.value == name:
+                    return self.value(v), v
+            else:
+                return None
+        m = self.value(expr)
+        if isinstance(m, DictV):
+            got = m.get(name)
+            if got is not None:
+                return got, expr
+            if m.complete:
+                return None
+        key = StrV((Text(name, None),))
+        return self.ev.index(m, key, expr, self.env), expr
+
+    def all_values(self) -> list[Value]:
+        exprs = [*self.kw.values(), *self.spreads, *([self.mapping] if self.mapping is not None else [])]
+        return [self.value(e) for e in exprs]
+
+
+# ---------------------------------------------------------------- Jinja: lexing and parsing
+
+
+@dataclass
+class _Tok:
+    kind: str  # "text" | "var" | "block" | "comment"
+    start: int
+    end: int
+    inner: str = ""
+    inner_at: int = 0  # offset of `inner` in the source
+    strip_before: bool = False  # `{%-`: strip whitespace before the tag
+    strip_after: bool = False  # `-%}`: strip whitespace after the tag
+    plus: bool = False  # `{%+`: no lstrip_blocks for this tag
+
+
+@dataclass
+class _TextN:
+    start: int
+    end: int
+
+
+@dataclass
+class _Out:
+    expr: str
+    at: int
+
+
+@dataclass
+class _If:
+    branches: list[tuple[str, list[_Node]]]
+    orelse: list[_Node] | None
+    at: int
+    source: str
+
+
+@dataclass
+class _For:
+    targets: list[str]
+    iter: str
+    body: list[_Node]
+    orelse: list[_Node]
+    at: int
+    source: str
+    simple: bool  # no `if` filter, no `recursive`
+
+
+@dataclass
+class _Bind:
+    names: list[str]  # names given a value the renderer does not follow (`set`, `import`, `macro`)
+
+
+@dataclass
+class _Unknown:
+    what: str
+    at: int
+    source: str
+
+
+@dataclass
+class _Group:
+    body: list[_Node]  # rendered in place (`block`, `autoescape`)
+
+
+_Node = _TextN | _Out | _If | _For | _Bind | _Unknown | _Group
+
+_OPEN = re.compile(r"\{([{%#])([-+]?)")
+_ENDRAW = re.compile(r"\{%([-+]?)\s*endraw\s*(-?)%\}")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _lex(src: str, opts: JinjaOptions) -> list[_Tok]:
+    toks: list[_Tok] = []
+    pos = 0
+    n = len(src)
+    while pos < n:
+        m = _OPEN.search(src, pos)
+        if m is None:
+            toks.append(_Tok("text", pos, n))
+            break
+        if m.start() > pos:
+            toks.append(_Tok("text", pos, m.start()))
+        kind = {"{": "var", "%": "block", "#": "comment"}[m.group(1)]
+        close = {"var": "}}", "block": "%}", "comment": "#}"}[kind]
+        end = src.find(close, m.end())
+        if end < 0:
+            raise Unparseable(f"unclosed `{m.group(0)}`")
+        strip_after = end > m.end() and src[end - 1] == "-"
+        inner_end = end - 1 if strip_after else end
+        inner = src[m.end():inner_end]
+        if kind != "comment" and len(inner) > MAX_TAG:
+            raise Unparseable("a tag too long to follow")
+        tok = _Tok(kind, m.start(), end + 2, inner.strip(), m.end() + (len(inner) - len(inner.lstrip())),
+                   m.group(2) == "-", strip_after, m.group(2) == "+")
+        pos = end + 2
+        if kind == "block" and tok.inner == "raw":
+            toks.append(tok)
+            em = _ENDRAW.search(src, pos)
+            if em is None:
+                raise Unparseable("unclosed `{% raw %}`")
+            toks.append(_Tok("text", pos, em.start()))
+            toks.append(_Tok("block", em.start(), em.end(), "endraw", em.start(), em.group(1) == "-",
+                             em.group(2) == "-"))
+            pos = em.end()
+            continue
+        toks.append(tok)
+    # Whitespace control: `-` strips, trim_blocks drops the newline after a block tag,
+    # lstrip_blocks strips blanks before a block tag at the start of a line.
+    for i, t in enumerate(toks):
+        if t.kind != "text":
+            continue
+        a, b = t.start, t.end
+        prev = toks[i - 1] if i > 0 else None
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if prev is not None and prev.strip_after:
+            while a < b and src[a].isspace():
+                a += 1
+        elif prev is not None and prev.kind in ("block", "comment") and opts.trim_blocks:
+            if src.startswith("\r\n", a):
+                a += 2
+            elif a < b and src[a] in "\r\n":
+                a += 1
+        if nxt is not None and nxt.strip_before:
+            while b > a and src[b - 1].isspace():
+                b -= 1
+        elif nxt is not None and nxt.kind in ("block", "comment") and opts.lstrip_blocks and not nxt.plus:
+            k = b
+            while k > a and src[k - 1] in " \t":
+                k -= 1
+            if (k > a and src[k - 1] in "\r\n") or (k == a and (a == 0 or src[a - 1] in "\r\n")):
+                b = k
+        t.start, t.end = a, b
+    return toks
+
+
+class _Parser:
+    def __init__(self, src: str, toks: list[_Tok]) -> None:
+        self.src = src
+        self.toks = toks
+        self.i = 0
+
+    def parse(self) -> list[_Node]:
+        body, stop = self.body(set())
+        if stop is not None:
+            raise Unparseable(f"unexpected `{{% {stop} %}}`")
+        return body
+
+    def body(self, stops: set[str]) -> tuple[list[_Node], str | None]:
+        out: list[_Node] = []
+        while self.i < len(self.toks):
+            t = self.toks[self.i]
+            self.i += 1
+            if t.kind == "text":
+                out.append(_TextN(t.start, t.end))
+            elif t.kind == "var":
+                out.append(_Out(t.inner, t.start))
+            elif t.kind == "block":
+                word = t.inner.split(None, 1)[0] if t.inner else ""
+                if word in stops:
+                    self.i -= 1
+                    return out, word
+                out.append(self.tag(t, word))
+        return out, None
+
+    def expect(self, stops: set[str]) -> tuple[list[_Node], _Tok]:
+        body, stop = self.body(stops)
+        if stop is None:
+            raise Unparseable(f"missing `{{% {sorted(stops)[0]} %}}`")
+        t = self.toks[self.i]
+        self.i += 1
+        return body, t
+
+    def tag(self, t: _Tok, word: str) -> _Node:
+        rest = t.inner[len(word):].strip()
+        source = self.src[t.start:t.end]
+        if word == "if":
+            branches: list[tuple[str, list[_Node]]] = []
+            cond = rest
+            orelse: list[_Node] | None = None
+            while True:
+                body, end = self.expect({"elif", "else", "endif"})
+                branches.append((cond, body))
+                ew = end.inner.split(None, 1)[0]
+                if ew == "elif":
+                    cond = end.inner[4:].strip()
+                    continue
+                if ew == "else":
+                    orelse, end = self.expect({"endif"})
+                break
+            return _If(branches, orelse, t.start, source)
+        if word == "for":
+            m = re.fullmatch(r"(.+?)\s+in\s+(.+?)(\s+if\s+.+?)?(\s+recursive)?", rest, re.S)
+            if m is None:
+                raise Unparseable("`{% for %}` not understood")
+            targets = [x.strip() for x in m.group(1).strip("() ").split(",")]
+            if not all(_IDENT.fullmatch(x) for x in targets):
+                raise Unparseable("`{% for %}` target not understood")
+            body, end = self.expect({"else", "endfor"})
+            orelse: list[_Node] = []  # type: ignore[no-redef]
+            if end.inner.split(None, 1)[0] == "else":
+                orelse, end = self.expect({"endfor"})
+            return _For(targets, m.group(2).strip(), body, orelse or [], t.start, source,
+                        m.group(3) is None and m.group(4) is None)
+        if word == "set":
+            lhs = rest.split("=", 1)[0]
+            names = [x.strip() for x in lhs.split("|", 1)[0].split(",")]
+            if "=" not in rest:
+                self.expect({"endset"})  # `{% set x %}...{% endset %}`
+            return _Bind([n for n in names if _IDENT.fullmatch(n)])
+        if word == "macro":
+            name = rest.split("(", 1)[0].strip()
+            self.expect({"endmacro"})
+            return _Bind([name])
+        if word in ("import", "from"):
+            names = [x.split()[-1] for x in re.split(r",|\bimport\b", rest)[1:] if x.strip()]
+            if word == "import":
+                m2 = re.search(r"\bas\s+(\w+)", rest)
+                names = [m2.group(1)] if m2 else []
+            return _Bind(names)
+        if word == "include":
+            return _Unknown("`{% include %}` is not followed", t.start, source)
+        if word in ("call", "filter", "with"):
+            self.expect({"end" + word})
+            return _Unknown(f"`{{% {word} %}}` is not followed", t.start, source)
+        if word in ("block", "autoescape"):
+            body, _ = self.expect({"end" + word})
+            return _Group(body)
+        if word == "raw":
+            return _Bind([])
+        if word == "endraw":
+            return _Bind([])
+        if word in ("break", "continue"):
+            return _Unknown(f"`{{% {word} %}}`", t.start, source)
+        raise Unparseable(f"`{{% {word} %}}` is not followed")
+
+
+# ---------------------------------------------------------------- Jinja: expressions
+
+_EXPR_TOKEN = re.compile(
+    r"\s+|(?P<str>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")|(?P<num>\d[\d_]*(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%~<>=|.,:()\[\]{}!])"
+)
+_KEYWORDS = {"and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False", "None"}
+_TEXT_FILTERS: dict[str, Callable[[str], str]] = {
+    "upper": str.upper, "lower": str.lower, "title": str.title, "capitalize": str.capitalize,
+    "trim": str.strip, "string": str, "safe": str,
+}
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"}
+
+
+def _tokens(expr: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(expr):
+        m = _EXPR_TOKEN.match(expr, pos)
+        if m is None:
+            raise Unparseable(f"expression `{expr}` not understood")
+        pos = m.end()
+        kind = m.lastgroup
+        if kind is not None:
+            out.append((kind, m.group(0)))
+    return out
+
+
+def _root_names(toks: list[tuple[str, str]]) -> list[str]:
+    """Names an expression reads from the context (not attributes, filters, tests or keywords)."""
+    names: list[str] = []
+    for i, (kind, text) in enumerate(toks):
+        if kind != "name" or text in _KEYWORDS:
+            continue
+        prev = toks[i - 1][1] if i else ""
+        nxt = toks[i + 1][1] if i + 1 < len(toks) else ""
+        if prev in (".", "|", "is") or (nxt == "=" and i + 2 < len(toks) and toks[i + 2][1] != "="):
+            continue
+        if text not in names:
+            names.append(text)
+    return names
+
+
+@dataclass
+class _Bound:
+    value: Value | None  # None: given a value in the template that is not followed
+    at: ast.expr | None  # the caller's argument expression
+
+
+class _Renderer:
+    def __init__(self, ev: TemplatesMixin, tv: TemplateV, src: _Source, args: _Args, node: ast.Call,
+                 env: Env) -> None:
+        self.ev = ev
+        self.tv = tv
+        self.src = src
+        self.args = args
+        self.node = node
+        self.env = env
+        self.count = 0
+
+    # ---- names
+
+    def lookup(self, name: str, scope: dict[str, _Bound]) -> _Bound | None:
+        if name in scope:
+            return scope[name]
+        got = self.args.get(name)
+        if got is None:
+            return None
+        return _Bound(got[0], got[1])
+
+    def name_stability(self, name: str, scope: dict[str, _Bound]) -> Stability:
+        b = self.lookup(name, scope)
+        if b is None or b.value is None:
+            return Stability.UNKNOWN
+        if isinstance(b.value, OpaqueV) and b.value.elements is not None:
+            return worst(b.value.stability, b.value.elements)
+        return value_stability(b.value)
+
+    def hole(self, stab: Stability, source: str, at: int, bound: _Bound | None, cause: str) -> Hole:
+        if bound is not None and bound.at is not None:
+            loc = self.ev.loc(self.env, bound.at)
+            source = f"{source} = {self.args.src(bound.at)}"
+        else:
+            loc = self.src.loc_at(at)
+        return Hole(stab, source, loc, cause)
+
+    # ---- nodes
+
+    def render(self, nodes: list[_Node], scope: dict[str, _Bound]) -> list[Piece]:
+        out: list[Piece] = []
+        for n in nodes:
+            self.count += 1
+            if self.count > MAX_RENDER:
+                raise Unparseable("template too large to render")
+            if isinstance(n, _TextN):
+                out.extend(self.src.slice(n.start, n.end, newlines=True))
+            elif isinstance(n, _Out):
+                out.extend(self.output(n, scope))
+            elif isinstance(n, _If):
+                out.extend(self.conditional(n, scope))
+            elif isinstance(n, _For):
+                out.extend(self.loop(n, scope))
+            elif isinstance(n, _Bind):
+                for name in n.names:
+                    scope[name] = _Bound(None, None)
+            elif isinstance(n, _Unknown):
+                out.append(Hole(Stability.UNKNOWN, n.source, self.src.loc_at(n.at), n.what))
+            else:
+                out.extend(self.render(n.body, scope))
+        return out
+
+    def output(self, n: _Out, scope: dict[str, _Bound]) -> list[Piece]:
+        if any(ord(c) >= _SENTINEL for c in n.expr):
+            raise Unparseable("a computed value inside `{{ }}`")
+        toks = _tokens(n.expr)
+        source = "{{ " + n.expr + " }}"
+        if len(toks) == 1 and toks[0][0] == "str":
+            lit = toks[0][1]
+            try:
+                text = ast.literal_eval(lit)
+            except (ValueError, SyntaxError):
+                raise Unparseable("string literal not understood") from None
+            return [Text(str(text), self.src.loc_at(n.at))]
+        simple = self.simple_value(toks, scope)
+        if simple is not None:
+            value, bound = simple
+            if bound.at is None and isinstance(value, ConstV) and not isinstance(value.value, bytes):
+                return [Text(str(value.value), self.src.loc_at(n.at))]  # `loop.index` of an unrolled loop
+            if value is not None:
+                return list(self.ev.as_pieces(value, self.env, bound.at or self.node,
+                                              source=source + (f" = {self.args.src(bound.at)}"
+                                                               if bound.at is not None else "")))
+        names = _root_names(toks)
+        stabs = [self.name_stability(x, scope) for x in names]
+        stab = worst(Stability.STABLE, *stabs)
+        first = next((self.lookup(x, scope) for x in names if self.lookup(x, scope) is not None), None)
+        missing = [x for x in names if self.lookup(x, scope) is None]
+        cause = f"no value passed for `{missing[0]}`" if missing else "template expression"
+        if names and all(self.lookup(x, scope) is None for x in names):
+            first = None
+        return [self.hole(stab, source, n.at, first, cause)]
+
+    def simple_value(self, toks: list[tuple[str, str]], scope: dict[str, _Bound]) -> tuple[Value | None, _Bound] | None:
+        """`name`, `name.attr`, `name['key']`, then filters the renderer knows: the value, or None."""
+        if not toks or toks[0][0] != "name" or toks[0][1] in _KEYWORDS:
+            return None
+        bound = self.lookup(toks[0][1], scope)
+        if bound is None or bound.value is None:
+            return None
+        value: Value = bound.value
+        i = 1
+        at = bound.at or self.node
+        while i < len(toks):
+            text = toks[i][1]
+            if text == "." and i + 1 < len(toks) and toks[i + 1][0] == "name":
+                value = self.member(value, toks[i + 1][1], at)
+                i += 2
+            elif text == "[" and i + 2 < len(toks) and toks[i + 2][1] == "]" and toks[i + 1][0] in ("str", "num"):
+                key = ast.literal_eval(toks[i + 1][1].replace("_", "")) if toks[i + 1][0] == "num" \
+                    else ast.literal_eval(toks[i + 1][1])
+                value = self.member(value, key, at)
+                i += 3
+            else:
+                break
+        while i < len(toks):
+            if toks[i][1] != "|" or i + 1 >= len(toks) or toks[i + 1][0] != "name":
+                return None
+            fname = toks[i + 1][1]
+            i += 2
+            if i < len(toks) and toks[i][1] == "(":
+                # `join(", ")` with a literal separator; other filters with arguments are not followed.
+                if fname != "join" or i + 2 >= len(toks) or toks[i + 1][0] != "str" or toks[i + 2][1] != ")":
+                    return None
+                sep = StrV((Text(str(ast.literal_eval(toks[i + 1][1])), self.src.loc_at(0)),))
+                joined = self.ev.join(sep, value, self.env, at)
+                if not isinstance(joined, StrV):
+                    return None
+                value = joined
+                i += 3
+                continue
+            fn = _TEXT_FILTERS.get(fname)
+            if fn is None:
+                return None
+            t = _static_text(value)
+            if t is None:
+                if fname in ("string", "safe") and isinstance(value, StrV):
+                    continue
+                return None
+            value = StrV((Text(fn(t), self.ev.loc(self.env, at)),))
+        if self.tv.options.autoescape is not False:
+            t = _static_text(value)
+            if t is not None and any(c in t for c in _ESCAPES):
+                if self.tv.options.autoescape is None:
+                    return None
+                value = StrV((Text("".join(_ESCAPES.get(c, c) for c in t), self.ev.loc(self.env, at)),))
+        return value, bound
+
+    def member(self, value: Value, key: str | int, at: ast.AST) -> Value:
+        if isinstance(value, DictV) and isinstance(key, str):
+            got = value.get(key)
+            if got is not None:
+                return got
+        if isinstance(value, ListV) and isinstance(key, int):
+            return self.ev.index(value, ConstV(key), at, self.env)
+        if isinstance(value, OpaqueV):
+            return OpaqueV(value.stability, value.source, value.loc, value.cause, hops=value.hops)
+        stab = value_stability(value)
+        return OpaqueV(stab if stab != Stability.STATIC else Stability.STABLE, self.args.src(at),
+                       self.ev.loc(self.env, at), f"`.{key}` in a template")
+
+    def truth(self, cond: str, scope: dict[str, _Bound]) -> bool | None:
+        """The value of a condition when it is a static name (or `not name`)."""
+        negate = False
+        toks = _tokens(cond) if not any(ord(c) >= _SENTINEL for c in cond) else []
+        if toks and toks[0][1] == "not":
+            negate, toks = True, toks[1:]
+        got = self.simple_value(toks, scope) if toks else None
+        if got is None or got[0] is None:
+            return None
+        v = got[0]
+        result: bool | None = None
+        if isinstance(v, ConstV):
+            result = bool(v.value)
+        elif isinstance(v, StrV) and text_of(v.pieces) is not None:
+            result = bool(text_of(v.pieces))
+        elif isinstance(v, ListV) and not any(i.repeated or i.optional for i in v.items):
+            result = bool(v.items)
+        elif isinstance(v, DictV) and v.complete:
+            result = bool(v.entries)
+        return None if result is None else result != negate
+
+    def conditional(self, n: _If, scope: dict[str, _Bound]) -> list[Piece]:
+        options: list[tuple[Piece, ...]] = []
+        for cond, body in n.branches:
+            t = self.truth(cond, scope)
+            if t is False:
+                continue
+            rendered = tuple(merge_pieces(self.render(body, dict(scope))))
+            if t is True:
+                if not options:
+                    return list(rendered)
+                options.append(rendered)
+                break
+            options.append(rendered)
+        else:
+            options.append(tuple(merge_pieces(self.render(n.orelse, dict(scope)))) if n.orelse is not None else ())
+        unique: list[tuple[Piece, ...]] = []
+        for o in options:
+            if o not in unique:
+                unique.append(o)
+        if len(unique) == 1:
+            return list(unique[0])
+        return [Alt(tuple(unique), self.src.loc_at(n.at), n.source)]
+
+    def loop(self, n: _For, scope: dict[str, _Bound]) -> list[Piece]:
+        toks = _tokens(n.iter) if not any(ord(c) >= _SENTINEL for c in n.iter) else []
+        method = None
+        if len(toks) >= 4 and [t[1] for t in toks[-4:-1]] in ([".", "items", "("], [".", "keys", "("],
+                                                               [".", "values", "("]) and toks[-1][1] == ")":
+            method, toks = toks[-3][1], toks[:-4]
+        got = self.simple_value(toks, scope) if toks else None
+        items: list[Value] | None = None
+        bound = got[1] if got is not None else None
+        if got is not None and got[0] is not None and n.simple:
+            items = _items(got[0], method)
+        if items is not None:
+            out: list[Piece] = []
+            if not items:
+                return self.render(n.orelse, dict(scope))
+            for idx, item in enumerate(items):
+                inner = dict(scope)
+                if len(n.targets) == 1:
+                    inner[n.targets[0]] = _Bound(item, bound.at if bound else None)
+                elif isinstance(item, ListV) and len(item.items) == len(n.targets) and not any(
+                        i.repeated or i.optional for i in item.items):
+                    for name, it in zip(n.targets, item.items, strict=True):
+                        inner[name] = _Bound(it.value, bound.at if bound else None)
+                else:
+                    items = None
+                    break
+                inner["loop"] = _Bound(_loop_vars(idx, len(items)), None)
+                out.extend(self.render(n.body, inner))
+            else:
+                return out
+        # Not unrolled: one hole as stable as the sequence and what the body reads.
+        names = _root_names(toks) if toks else []
+        body_names = [x for x in _body_names(n.body) if x not in n.targets and x != "loop"]
+        stabs = [self.name_stability(x, scope) for x in [*names, *body_names]]
+        if not toks:
+            stabs.append(Stability.UNKNOWN)
+        stab = worst(Stability.STABLE, *stabs)
+        first = self.lookup(names[0], scope) if names else None
+        cause = f"loop over `{n.iter}`" if first is not None else f"no value passed for `{n.iter}`"
+        return [self.hole(stab, n.source, n.at, first, cause)]
+
+
+def _body_names(nodes: list[_Node]) -> list[str]:
+    names: list[str] = []
+    for n in nodes:
+        exprs: list[str] = []
+        if isinstance(n, _Out):
+            exprs = [n.expr]
+        elif isinstance(n, _If):
+            exprs = [c for c, _ in n.branches]
+            for _, b in n.branches:
+                names.extend(_body_names(b))
+            names.extend(_body_names(n.orelse or []))
+        elif isinstance(n, _For):
+            exprs = [n.iter]
+            names.extend(x for x in _body_names(n.body) if x not in n.targets)
+        elif isinstance(n, _Group):
+            names.extend(_body_names(n.body))
+        for e in exprs:
+            try:
+                names.extend(_root_names(_tokens(e)))
+            except Unparseable:
+                continue
+    return names
+
+
+def _items(v: Value, method: str | None) -> list[Value] | None:
+    if isinstance(v, DictV):
+        if not v.complete or len(v.entries) > MAX_UNROLL:
+            return None
+        d = dict(v.entries)
+        keys: list[Value] = [StrV((Text(k, None),)) for k in d]
+        if method in (None, "keys"):
+            return keys
+        if method == "values":
+            return list(d.values())
+        return [ListV((Item(k), Item(x)), is_tuple=True) for k, x in zip(keys, d.values(), strict=True)]
+    if method is not None:
+        return None
+    if isinstance(v, ListV) and len(v.items) <= MAX_UNROLL and not any(i.repeated or i.optional for i in v.items):
+        return [i.value for i in v.items]
+    return None
+
+
+def _loop_vars(i: int, n: int) -> DictV:
+    vals: dict[str, int | bool] = {"index": i + 1, "index0": i, "revindex": n - i, "revindex0": n - i - 1,
+                                   "first": i == 0, "last": i == n - 1, "length": n}
+    return DictV(tuple((k, ConstV(v)) for k, v in vals.items()))
+
+
+def _static_text(v: Value) -> str | None:
+    if isinstance(v, StrV):
+        return text_of(v.pieces)
+    if isinstance(v, ConstV) and not isinstance(v.value, bytes):
+        return str(v.value)
+    return None
+
+
+def _bool_option(v: Value) -> bool | None:
+    if isinstance(v, ConstV) and isinstance(v.value, bool):
+        return v.value
+    return None
+
+
+# ---------------------------------------------------------------- the mixin
+
+
+class TemplatesMixin(FilesMixin):
+    """`string.Template` and Jinja templates, inline or loaded from files in the project."""
+
+    def qualname_call(self, qual: str, node: ast.Call, env: Env) -> Value:
+        q = qual.lstrip(".")
+        if q in _STRING_TEMPLATE and len(node.args) == 1 and not node.keywords:
+            return self.make_template(self.eval(node.args[0], env), "string", JinjaOptions(), env, node)
+        if q in _JINJA_TEMPLATE and len(node.args) == 1:
+            opts = self.jinja_options(node, env)
+            return self.make_template(self.eval(node.args[0], env), "jinja", opts, env, node)
+        if q in _JINJA_ENV and not node.args:
+            return self.jinja_environment(node, env)
+        if q in _FS_LOADER or q in _PKG_LOADER:
+            return self.jinja_loader(q in _PKG_LOADER, node, env)
+        return super().qualname_call(qual, node, env)
+
+    # ---- making templates
+
+    def make_template(self, source: Value, kind: str, opts: JinjaOptions, env: Env, node: ast.AST,
+                      file: str | None = None) -> Value:
+        if isinstance(source, AltV):
+            return AltV(tuple(self.make_template(o, kind, opts, env, node) for o in source.options),
+                        self.loc(env, node), self.src(env, node))
+        text = source if isinstance(source, StrV) else None
+        stab = value_stability(source)
+        if stab == Stability.STATIC or (stab == Stability.UNKNOWN and text is not None):
+            stab = Stability.STABLE
+        cause = "template" if text is not None else "template whose text is not known statically"
+        if isinstance(source, OpaqueV) and text is None:
+            cause = source.cause
+        return TemplateV(stab, self.src(env, node), self.loc(env, node), cause, kind=kind, text=text, file=file,
+                         options=opts)
+
+    def jinja_options(self, node: ast.Call, env: Env, base: JinjaOptions | None = None) -> JinjaOptions:
+        opts = base or JinjaOptions()
+        vals: dict[str, bool | None] = {
+            "trim_blocks": opts.trim_blocks, "lstrip_blocks": opts.lstrip_blocks,
+            "keep_trailing_newline": opts.keep_trailing_newline, "autoescape": opts.autoescape,
+        }
+        parseable = opts.parseable
+        for k in node.keywords:
+            if k.arg is None or k.arg in _SYNTAX_OPTIONS:
+                parseable = False
+            elif k.arg in vals:
+                b = _bool_option(self.eval(k.value, env))
+                if b is None and k.arg != "autoescape":
+                    parseable = False  # whitespace handling not known
+                vals[k.arg] = b
+        return JinjaOptions(bool(vals["trim_blocks"]), bool(vals["lstrip_blocks"]),
+                            bool(vals["keep_trailing_newline"]), vals["autoescape"], parseable)
+
+    def jinja_loader(self, package: bool, node: ast.Call, env: Env) -> Value:
+        src, loc = self.src(env, node), self.loc(env, node)
+        if package:
+            if not node.args or any(k.arg != "package_path" for k in node.keywords):
+                return LoaderV(Stability.STABLE, src, loc, "PackageLoader not followed")
+            pkg = self.package_dir(node.args[0], env)
+            sub_node = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "package_path"), None)
+            sub = self.eval(sub_node, env) if sub_node is not None else StrV((Text("templates", None),))
+            p = self.path_text(pkg)
+            s = self.path_text(sub)
+            dirs = (posixpath.join(p, s),) if p is not None and s is not None else None
+            return LoaderV(Stability.STABLE, src, loc, "package loader", search_path=dirs)
+        arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "searchpath"), None)
+        if arg is None:
+            return LoaderV(Stability.STABLE, src, loc, "loader without a search path")
+        v = self.eval(arg, env)
+        values = [i.value for i in v.items] if isinstance(v, ListV) and not any(
+            i.repeated or i.optional for i in v.items) else [v]
+        texts = [self.path_text(x) for x in values]
+        found = tuple(t for t in texts if t is not None)
+        return LoaderV(Stability.STABLE, src, loc, "file system loader",
+                       search_path=found if len(found) == len(texts) else None)
+
+    def jinja_environment(self, node: ast.Call, env: Env) -> Value:
+        opts = self.jinja_options(node, env)
+        search: tuple[str, ...] | None = None
+        cause = "Jinja environment"
+        for k in node.keywords:
+            if k.arg == "loader":
+                loader = self.eval(k.value, env)
+                if isinstance(loader, LoaderV):
+                    search = loader.search_path
+                if search is None:
+                    cause = "Jinja environment whose loader is not followed"
+        return JinjaEnvV(Stability.STABLE, self.src(env, node), self.loc(env, node), cause, search_path=search,
+                         options=opts)
+
+    def get_template(self, jenv: JinjaEnvV, node: ast.Call, env: Env) -> Value:
+        if len(node.args) != 1 or node.keywords:
+            return self.unknown_call(node, env, "get_template(...)")
+        name_v = self.eval(node.args[0], env)
+        if isinstance(name_v, AltV):
+            return AltV(tuple(self._load(jenv, o, node, env) for o in name_v.options),
+                        self.loc(env, node), self.src(env, node))
+        return self._load(jenv, name_v, node, env)
+
+    def _load(self, jenv: JinjaEnvV, name_v: Value, node: ast.Call, env: Env) -> Value:
+        name = _static_text(name_v) if isinstance(name_v, StrV) else None
+        if name is None:
+            stab = value_stability(name_v)
+            return self.opaque(env, node, stab if stab in (Stability.PER_CALL, Stability.VOLATILE)
+                               else Stability.STABLE, "template whose name is not known statically")
+        if jenv.search_path is None:
+            return self.opaque(env, node, Stability.STABLE, f"template `{name}` from a loader not followed")
+        parts = []
+        for piece in name.split("/"):
+            if "\\" in piece or piece == "..":
+                return self.opaque(env, node, Stability.STABLE, f"template name `{name}` leaves the loader's folder")
+            if piece and piece != ".":
+                parts.append(piece)
+        last = None
+        for folder in jenv.search_path:
+            got = self.files().read(posixpath.join(folder, *parts))
+            if got.missing:
+                continue
+            last = got
+            break
+        if last is None:
+            return self.opaque(env, node, Stability.STABLE, f"template `{name}` not found in the project")
+        if last.data is None or last.real is None:
+            return self.opaque(env, node, last.stability, last.cause)
+        text = self.files().text(last, "utf-8", "strict", True)
+        if text is None:
+            return self.opaque(env, node, Stability.UNKNOWN, f"template `{last.rel}` is not valid UTF-8 text")
+        source = self.file_text(text, last, env, node)
+        return self.make_template(source, "jinja", jenv.options, env, node, file=last.real)
+
+    # ---- rendering
+
+    def opaque_method(self, recv: OpaqueV, meth: str, node: ast.Call, env: Env) -> Value:
+        if isinstance(recv, TemplateV):
+            if recv.kind == "string" and meth in ("substitute", "safe_substitute"):
+                return self.render_template(recv, node, env, safe=meth == "safe_substitute")
+            if recv.kind == "jinja" and meth in ("render", "render_async"):
+                return self.render_template(recv, node, env, safe=False)
+        if isinstance(recv, JinjaEnvV):
+            if meth == "get_template":
+                return self.get_template(recv, node, env)
+            if meth == "from_string" and len(node.args) == 1 and not node.keywords:
+                return self.make_template(self.eval(node.args[0], env), "jinja", recv.options, env, node)
+        return super().opaque_method(recv, meth, node, env)
+
+    def render_template(self, tv: TemplateV, node: ast.Call, env: Env, safe: bool) -> Value:
+        args = _Args(self, node, env)
+        if not args.ok:
+            return self.render_failed(tv, args, node, env, "arguments not followed")
+        if tv.text is None:
+            return self.render_failed(tv, args, node, env, tv.cause)
+        try:
+            src = _Source(tv.text.pieces, tv.file, self.loc(env, node))
+            if tv.kind == "string":
+                pieces = self.substitute(src, args, node, env, safe)
+            else:
+                pieces = self.render_jinja(tv, src, args, node, env)
+        except Unparseable as exc:
+            return self.render_failed(tv, args, node, env, f"template not followed: {exc}")
+        except RecursionError:
+            return self.render_failed(tv, args, node, env, "template nested too deeply to follow")
+        return StrV(merge_pieces(pieces))
+
+    def render_failed(self, tv: TemplateV, args: _Args, node: ast.Call, env: Env, cause: str) -> Value:
+        """Text not known: stable, unless the template or a value passed to it changes per call."""
+        stabs = [tv.stability, *(value_stability(v) for v in args.all_values())]
+        dyn = [s for s in stabs if s in (Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN)]
+        stab = worst(Stability.STABLE, *dyn)
+        if stab == Stability.UNKNOWN:
+            stab = Stability.STABLE
+        return self.opaque(env, node, stab, cause)
+
+    def substitute(self, src: _Source, args: _Args, node: ast.Call, env: Env, safe: bool) -> list[Piece]:
+        out: list[Piece] = []
+        text = src.text
+        pos = 0
+        for m in string.Template.pattern.finditer(text):
+            out.extend(src.slice(pos, m.start(), newlines=False))
+            pos = m.end()
+            name = m.group("named") or m.group("braced")
+            if m.group("escaped") is not None:
+                out.append(Text("$", src.loc_at(m.start())))
+                continue
+            if name is None:  # `$` not followed by a name
+                if not safe:
+                    raise Unparseable("invalid placeholder")
+                out.extend(src.slice(m.start(), m.end() or m.start() + 1, newlines=False))
+                pos = max(pos, m.start() + 1)
+                continue
+            got = args.get(name)
+            if got is None:
+                if safe:
+                    out.extend(src.slice(m.start(), m.end(), newlines=False))
+                else:
+                    out.append(Hole(Stability.UNKNOWN, m.group(0), src.loc_at(m.start()),
+                                    f"no value passed for `{m.group(0)}`"))
+                continue
+            value, at = got
+            out.extend(self.as_pieces(value, env, at, source=f"{m.group(0)} = {args.src(at)}"))
+        out.extend(src.slice(pos, len(text), newlines=False))
+        return out
+
+    def render_jinja(self, tv: TemplateV, src: _Source, args: _Args, node: ast.Call, env: Env) -> list[Piece]:
+        opts = tv.options
+        if not opts.parseable:
+            raise Unparseable("the environment changes the template syntax")
+        text = src.text
+        end = len(text)
+        if not opts.keep_trailing_newline:
+            # Jinja drops a single newline at the end of the source.
+            if text.endswith("\r\n"):
+                end -= 2
+            elif text.endswith(("\n", "\r")):
+                end -= 1
+        toks = _lex(text[:end], opts)
+        nodes = _Parser(text[:end], toks).parse()
+        return _Renderer(self, tv, src, args, node, env).render(nodes, {})
+
+    # ---- attributes of loaders (`env.loader = ...` is not followed)
+
+    def attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
+        if isinstance(base, TemplateV | JinjaEnvV | LoaderV):
+            return self.opaque(env, node, Stability.STABLE, f"`.{attr}` of a template object")
+        return super().attribute(base, attr, node, env)
+
+
+__all__ = ["JinjaEnvV", "JinjaOptions", "LoaderV", "TemplateV", "TemplatesMixin", "Unparseable"]
