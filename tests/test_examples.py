@@ -20,19 +20,30 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-PACKAGE = EXAMPLES / "acme_support"
 
-# (path relative to examples/, line, code): every finding `cachelint examples/` must report.
-EXPECTED: set[tuple[str, int, str]] = {
+Key = tuple[str, int, str]  # (path relative to examples/, line, code)
+
+# Every finding `cachelint examples/` must report, and nothing else.
+EXPECTED: set[Key] = {
+    # OpenAI
     ("acme_support/chat.py", 25, "CL101"),  # tenant name before SUPPORT_POLICY (imported constant)
     ("acme_support/chat.py", 46, "CL102"),  # datetime.now() to the minute before the policy
     ("acme_support/conversations.py", 26, "CL101"),  # helper in prompt_builders.py, via the LLM.chat wrapper
     ("acme_support/conversations.py", 41, "CL103"),  # frozenset joined into the system prompt, via the wrapper
-    ("acme_support/email_replies.py", 38, "CL101"),  # `.format` puts the customer before a string.Template file
+    ("acme_support/email_replies.py", 39, "CL101"),  # `.format` puts the customer before a string.Template file
     ("acme_support/handoff.py", 42, "CL101"),  # f-string header before a Jinja template file
     ("acme_support/quality_review.py", 29, "CL102"),  # uuid4() heads the system message, via a declared wrapper
     ("acme_support/triage.py", 17, "CL201"),  # 31 static tokens on gpt-4.1-mini
-    ("acme_support/troubleshooting.py", 35, "CL101"),  # instance state before a class attribute read from system.md
+    ("acme_support/troubleshooting.py", 36, "CL101"),  # instance state before a class attribute read from system.md
+    # Anthropic
+    ("acme_support/anthropic_agent.py", 64, "CL402"),  # 4 block markers from a helper + the top-level one
+    ("acme_support/anthropic_agent.py", 96, "CL405"),  # 1h marker after a 5m one
+    ("acme_support/anthropic_chat.py", 35, "CL401"),  # ~1,700 static tokens, no cache_control
+    ("acme_support/anthropic_chat.py", 63, "CL403"),  # marker on the block naming the customer
+    ("acme_support/anthropic_triage.py", 23, "CL404"),  # ~1,700 tokens marked on Haiku 4.5 (minimum 4,096)
+    # Gemini
+    ("acme_support/gemini_chat.py", 22, "CL101"),  # customer and device before the guide and policy
+    ("acme_support/gemini_summaries.py", 23, "CL201"),  # ~36 static tokens on gemini-2.5-flash (minimum 2,048)
 }
 
 # Modules that must produce nothing, linted on their own and as part of the project.
@@ -46,13 +57,21 @@ GOOD_MODULES = [
     "acme_support/prompts.py",
 ]
 
-# Findings whose message does not (yet) say what it costs in tokens, as rules.md section 1
-# requires of every message.
+# Modules where cachelint does not yet report what rules.md says it should: the expectation
+# above is the correct behaviour. Remove an entry when the linter is fixed (strict xfail).
+LINTER_WRONG = {
+    "acme_support/anthropic_triage.py": "CL201 is reported beside CL404 on a call with markers; "
+    "rules.md: on a call with markers CL404 supersedes CL201",
+}
+
+# rules.md section 1: every message quantifies the cost in tokens. Rules whose finding is a
+# request the API rejects (HTTP 400) have no token cost; their messages say 400 instead.
+REJECTED_BY_API = {"CL402", "CL405", "CL406"}
 NO_TOKEN_COUNT_YET = {
     ("acme_support/conversations.py", 41, "CL103"): "CL103 messages name the unordered source but no token count",
 }
 
-TOKEN_COUNT = re.compile(r"~?\d[\d,]* (?:static )?tokens?\b")
+TOKEN_COUNT = re.compile(r"~?\d[\d,]*(?:-token| (?:static )?tokens?\b)")
 # The documented keys of one JSON finding (issue 2, item 2).
 JSON_KEYS = {
     "code",
@@ -68,6 +87,7 @@ JSON_KEYS = {
     "related",
 }
 REPORTED_COMMENT = re.compile(r"#\s*(CL\d{3}) \(reported\)")
+MODULES = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*.py"))
 
 
 def cachelint(*args: str) -> subprocess.CompletedProcess[str]:
@@ -80,7 +100,7 @@ def cachelint(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def key(finding: dict[str, Any]) -> tuple[str, int, str]:
+def key(finding: dict[str, Any]) -> Key:
     path = Path(finding["path"])
     absolute = path if path.is_absolute() else REPO / path
     return (absolute.relative_to(EXAMPLES).as_posix(), finding["line"], finding["code"])
@@ -92,7 +112,7 @@ def run() -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def findings(run: subprocess.CompletedProcess[str]) -> dict[tuple[str, int, str], dict[str, Any]]:
+def findings(run: subprocess.CompletedProcess[str]) -> dict[Key, dict[str, Any]]:
     parsed = json.loads(run.stdout)
     assert isinstance(parsed, list)
     return {key(f): f for f in parsed}
@@ -102,31 +122,44 @@ def test_exit_code_is_1_and_nothing_on_stderr(run: subprocess.CompletedProcess[s
     assert (run.returncode, run.stderr) == (1, "")
 
 
-def test_reports_exactly_the_expected_findings(findings: dict[tuple[str, int, str], dict[str, Any]]) -> None:
-    assert set(findings) == EXPECTED
+def test_findings_are_in_example_modules(findings: dict[Key, dict[str, Any]]) -> None:
+    assert {path for path, _, _ in findings} <= set(MODULES)
+    assert {path for path, _, _ in EXPECTED} <= set(MODULES)
 
 
-def test_findings_carry_the_json_keys(findings: dict[tuple[str, int, str], dict[str, Any]]) -> None:
+def _module_param(module: str) -> Any:
+    reason = LINTER_WRONG.get(module)
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(module, id=module, marks=marks)
+
+
+@pytest.mark.parametrize("module", [_module_param(m) for m in MODULES])
+def test_module_reports_exactly_the_expected_findings(module: str, findings: dict[Key, dict[str, Any]]) -> None:
+    assert sorted(k for k in findings if k[0] == module) == sorted(k for k in EXPECTED if k[0] == module)
+
+
+def test_findings_carry_the_json_keys(findings: dict[Key, dict[str, Any]]) -> None:
     for finding in findings.values():
         assert set(finding) >= JSON_KEYS, finding
 
 
-def _param(item: tuple[str, int, str]) -> Any:
+def _finding_param(item: Key) -> Any:
     reason = NO_TOKEN_COUNT_YET.get(item)
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
     return pytest.param(item, id=":".join(map(str, item)), marks=marks)
 
 
-@pytest.mark.parametrize("expected", [_param(item) for item in sorted(EXPECTED)])
-def test_every_message_counts_tokens(
-    expected: tuple[str, int, str], findings: dict[tuple[str, int, str], dict[str, Any]]
-) -> None:
+@pytest.mark.parametrize("expected", [_finding_param(item) for item in sorted(EXPECTED)])
+def test_every_message_counts_tokens(expected: Key, findings: dict[Key, dict[str, Any]]) -> None:
     assert expected in findings
     message = findings[expected]["message"]
-    assert TOKEN_COUNT.search(message), message
+    if expected[2] in REJECTED_BY_API:
+        assert "400" in message, message
+    else:
+        assert TOKEN_COUNT.search(message), message
 
 
-def test_good_modules_produce_nothing(findings: dict[tuple[str, int, str], dict[str, Any]]) -> None:
+def test_good_modules_produce_nothing(findings: dict[Key, dict[str, Any]]) -> None:
     assert not [k for k in findings if k[0] in GOOD_MODULES]
     alone = cachelint(*(f"examples/{m}" for m in GOOD_MODULES), "--format", "json")
     assert (alone.returncode, alone.stdout, alone.stderr) == (0, "[]\n", "")
@@ -135,8 +168,7 @@ def test_good_modules_produce_nothing(findings: dict[tuple[str, int, str], dict[
 def test_comments_in_the_examples_match_the_findings() -> None:
     """Every `# CLxxx (reported)` comment in examples/ stands for one expected finding in its file."""
     commented: collections.Counter[tuple[str, str]] = collections.Counter()
-    for path in sorted(EXAMPLES.rglob("*.py")):
-        relative = path.relative_to(EXAMPLES).as_posix()
-        for match in REPORTED_COMMENT.finditer(path.read_text(encoding="utf-8")):
-            commented[(relative, match.group(1))] += 1
+    for module in MODULES:
+        for match in REPORTED_COMMENT.finditer((EXAMPLES / module).read_text(encoding="utf-8")):
+            commented[(module, match.group(1))] += 1
     assert commented == collections.Counter((path, code) for path, _, code in EXPECTED)

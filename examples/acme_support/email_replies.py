@@ -17,6 +17,7 @@ from acme_support.prompts import SUPPORT_POLICY
 client = OpenAI()
 EMAIL_TEMPLATE = Template(files("acme_support").joinpath("prompts/email_reply.txt").read_text(encoding="utf-8"))
 EMAIL_MODEL = "gpt-4.1"
+ADDRESSED = "Reply to {name} <{email}>.\n\n{rules}"
 
 
 def draft_reply(tenant: Tenant, customer: Customer, thread: str) -> str:
@@ -35,7 +36,7 @@ def draft_reply_addressed_first(tenant: Tenant, customer: Customer, thread: str)
     # CL101 (reported): `.format` puts the customer's name and address at the top of the
     # system message, ahead of the email rules and the policy.
     rules = EMAIL_TEMPLATE.substitute(policy=SUPPORT_POLICY, brand=tenant.display_name)
-    system = "Reply to {name} <{email}>.\n\n{rules}".format(name=customer.name, email=customer.email, rules=rules)
+    system = ADDRESSED.format(name=customer.name, email=customer.email, rules=rules)
     completion = client.chat.completions.create(
         model=EMAIL_MODEL,
         messages=[{"role": "system", "content": system}, {"role": "user", "content": thread}],

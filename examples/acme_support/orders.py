@@ -11,13 +11,14 @@ import json
 from typing import Any
 
 from openai import OpenAI
+from openai.types.responses import FunctionToolParam, ResponseFormatTextJSONSchemaConfigParam, ResponseInputParam
 
 from acme_support.models import Conversation
 from acme_support.prompts import CHAT_STYLE, SUPPORT_POLICY
 
 client = OpenAI()
 
-ORDER_TOOLS: list[dict[str, Any]] = [
+ORDER_TOOLS: list[FunctionToolParam] = [
     {
         "type": "function",
         "name": "get_order",
@@ -44,7 +45,7 @@ ORDER_TOOLS: list[dict[str, Any]] = [
     },
 ]
 
-ANSWER_FORMAT: dict[str, Any] = {
+ANSWER_FORMAT: ResponseFormatTextJSONSchemaConfigParam = {
     "type": "json_schema",
     "name": "support_answer",
     "strict": True,
@@ -65,15 +66,14 @@ INSTRUCTIONS = SUPPORT_POLICY + "\n" + CHAT_STYLE
 def order_status(conversation: Conversation, question: str) -> dict[str, Any]:
     customer = conversation.customer
     context = f"Customer {customer.name}, {'signed in' if customer.signed_in else 'not signed in'}."
+    items: ResponseInputParam = [{"role": turn.role, "content": turn.text} for turn in conversation.turns]
+    items.append({"role": "user", "content": f"{context}\n\n{question}"})
     response = client.responses.create(
         model="gpt-4.1",
         tools=ORDER_TOOLS,
         text={"format": ANSWER_FORMAT},
         instructions=INSTRUCTIONS,
-        input=[
-            *({"role": turn.role, "content": turn.text} for turn in conversation.turns),
-            {"role": "user", "content": f"{context}\n\n{question}"},
-        ],
+        input=items,
         prompt_cache_key="acme-support/orders",
     )
     answer: dict[str, Any] = json.loads(response.output_text)

@@ -40,13 +40,21 @@ def policy_with_capabilities() -> str:
     return SUPPORT_POLICY + "\n# What you can do here\n" + capability_list(sorted(CAPABILITIES))
 
 
-def conversation_messages(customer: Customer, history: Iterable[Turn], question: str) -> list[ChatCompletionMessageParam]:
+def chat_message(turn: Turn) -> ChatCompletionMessageParam:
+    if turn.role == "user":
+        return {"role": "user", "content": turn.text}
+    return {"role": "assistant", "content": turn.text}
+
+
+def conversation_messages(
+    customer: Customer, history: Iterable[Turn], question: str
+) -> list[ChatCompletionMessageParam]:
     """Earlier turns in order, then the new question with the per-customer context."""
     messages: list[ChatCompletionMessageParam] = []
     for turn in history:
-        messages.append({"role": turn.role, "content": turn.text})
+        messages.append(chat_message(turn))
     signed_in = "signed in" if customer.signed_in else "not signed in"
     messages.append(
-        {"role": "user", "content": "Customer {} ({}), plan {}:\n{}".format(customer.name, signed_in, customer.plan, question)}
+        {"role": "user", "content": f"Customer {customer.name} ({signed_in}), plan {customer.plan}:\n{question}"}
     )
     return messages

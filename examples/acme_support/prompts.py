@@ -6,6 +6,8 @@ tokens. Keep per-customer values out of this module: they belong after this text
 
 from __future__ import annotations
 
+from pathlib import Path
+
 SUPPORT_POLICY = """\
 You are the customer-support assistant for Acme Home, a company that sells smart thermostats,
 indoor and outdoor cameras, video doorbells, door locks and the Acme Cloud subscription that
@@ -115,6 +117,10 @@ an agent will reply, and give the expected time from the queue status you are gi
   an AI model unless asked directly. If asked, say you are Acme's virtual assistant and that a
   human agent can take over at any time.
 """
+
+# The device troubleshooting guide lives in a Markdown file so the support team can edit it.
+# cachelint reads it (it is inside the project root) and treats its text as static.
+DEVICE_GUIDE = (Path(__file__).parent / "prompts" / "system.md").read_text(encoding="utf-8")
 
 # Appended after the policy on chat turns; short on its own, only useful combined with the policy.
 CHAT_STYLE = """\

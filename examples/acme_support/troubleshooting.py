@@ -12,6 +12,7 @@ from openai import OpenAI
 from openai.types.chat import ChatCompletionMessageParam
 
 from acme_support.models import Conversation
+from acme_support.prompt_builders import chat_message
 
 PROMPT_DIR = Path(__file__).parent / "prompts"
 
@@ -27,7 +28,7 @@ class DeviceHelpAssistant:
         self.firmware = firmware
 
     def _history(self, conversation: Conversation) -> list[ChatCompletionMessageParam]:
-        return [{"role": turn.role, "content": turn.text} for turn in conversation.turns]
+        return [chat_message(turn) for turn in conversation.turns]
 
     def help_device_first(self, conversation: Conversation, question: str) -> str:
         # CL101 (reported): the device name and firmware are instance state, different for
