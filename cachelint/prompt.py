@@ -1,4 +1,5 @@
-"""The prompt model: segments in render order with their stability (rules.md section 1)."""
+"""The prompt model: segments in render order with their stability (rules.md section 1),
+and the request's cache markers and parameters."""
 
 from __future__ import annotations
 
@@ -69,6 +70,107 @@ class CallSite:
     node: ast.Call | None = field(default=None, compare=False, repr=False)
 
 
+class MarkerKind(str, Enum):
+    """Which provider's cache marker: Anthropic `cache_control` or OpenAI `prompt_cache_breakpoint`."""
+
+    CACHE_CONTROL = "cache_control"
+    PROMPT_CACHE_BREAKPOINT = "prompt_cache_breakpoint"
+
+
+class _NotStatic:
+    """The value of a marker field that is written but not known at lint time."""
+
+    def __repr__(self) -> str:
+        return "<not static>"
+
+
+NOT_STATIC = _NotStatic()
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    """A cache marker and where it sits in render order.
+
+    The marker covers the prefix up to and including segment `after` (-1: before every
+    segment, e.g. a marker on a block with no text of its own at the very start).
+    `fields` holds the marker's keys as written: the Python value when it is static, else
+    NOT_STATIC. With `complete` False the marker may hold keys that could not be seen, so
+    an absent key proves nothing.
+    """
+
+    after: int
+    slot: str  # "tools[2]", "system[1]", "messages[3].content[0]", "cache_control" (top level)
+    span: Span  # the marker's value where it is written (may be in another module)
+    block_span: Span  # the block (or the call, for the top-level marker) it is attached to
+    kind: MarkerKind = MarkerKind.CACHE_CONTROL
+    source: str = ""  # the marker as written, quoted in messages
+    order: int = 0  # position among the request's markers, in render order
+    fields: tuple[tuple[str, object], ...] = ()
+    is_dict: bool = True  # False: the marker is not a dict at all (`"ephemeral"`, `True`)
+    complete: bool = True
+    top_level: bool = False  # Anthropic `cache_control=` keyword: lands on the last block
+    block_kind: str | None = None  # "text", "thinking", "tool", "image", "tool_result", "message", ...
+    on_plain_string: bool = False  # written beside string content (a message whose content is a str)
+    on_last_block: bool = False  # the block is known to be the request's last block
+    conditional: bool = False  # present on some paths only (`if`, `A if c else None`)
+    repeated: bool = False  # on an item added in a loop: present any number of times
+    # Content cachelint does not count (an image, a document, a thinking block) is part of
+    # the prefix the marker closes, so its length in tokens is not known.
+    uncounted: bool = False
+    hops: tuple[Hop, ...] = ()
+
+    def get(self, key: str) -> object | None:
+        """The static value of `key`; None when absent; NOT_STATIC when written but unknown."""
+        for k, v in self.fields:
+            if k == key:
+                return v
+        return None
+
+    def has(self, key: str) -> bool:
+        return any(k == key for k, _ in self.fields)
+
+    @property
+    def type(self) -> object | None:
+        return self.get("type")
+
+    @property
+    def ttl(self) -> object | None:
+        return self.get("ttl")
+
+    @property
+    def mode(self) -> object | None:
+        return self.get("mode")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A request parameter other than the prompt itself (`model`, `prompt_cache_key`, ...).
+
+    Gemini `config` entries are recorded as `config.<name>`.
+    """
+
+    name: str
+    value: object  # the Python value when static, else None
+    static: bool
+    stability: Stability
+    span: Span  # the value as written in the call (or in the config dict)
+    source: str  # the expression as written
+    # Where the worst part of the value is written and why (`uuid.uuid4()`), when not static.
+    origin: Span | None = None
+    cause: str = ""
+    hops: tuple[Hop, ...] = ()
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A part of the request included only on some calls (a tool appended under `if`)."""
+
+    slot: str  # "tools", "tools[2]"
+    stability: Stability  # of the condition
+    source: str  # the condition as written
+    span: Span
+
+
 @dataclass(frozen=True)
 class AssembledPrompt:
     call: CallSite
@@ -76,3 +178,16 @@ class AssembledPrompt:
     complete: bool  # False if any part could not be followed
     # Raw keyword values used by parameter rules (CL3xx/CL4xx), by name.
     notes: tuple[str, ...] = ()
+    breakpoints: tuple[Breakpoint, ...] = ()  # cache markers in render order
+    params: tuple[Param, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    # Places a marker could hide that were not seen: a value that could not be followed
+    # (`markers_unknown`), or blocks the caller passes in or a loop adds (`markers_passed_in`).
+    markers_unknown: bool = False
+    markers_passed_in: bool = False
+
+    def param(self, name: str) -> Param | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None

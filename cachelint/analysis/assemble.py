@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from cachelint.analysis.calls import FoundCall
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, NotStatic, to_python
+from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import (
     Alt,
     AltV,
@@ -30,7 +32,19 @@ from cachelint.analysis.values import (
     value_stability,
 )
 from cachelint.diagnostics import Span
-from cachelint.prompt import AssembledPrompt, CallSite, Provider, Segment, Stability
+from cachelint.prompt import (
+    NOT_STATIC,
+    AssembledPrompt,
+    Breakpoint,
+    CallSite,
+    Condition,
+    Hop,
+    MarkerKind,
+    Param,
+    Provider,
+    Segment,
+    Stability,
+)
 
 SpanOf = Callable[[Loc], Span]
 
@@ -39,8 +53,13 @@ _CONVERSATION_ROLES = {"user", "assistant", "tool", "function", "model"}
 _PREAMBLE_ROLES = {"system", "developer"}
 
 
+# The key of a block-level cache marker, by provider.
+_MARKER_KEYS = {"anthropic": "cache_control", "openai": "prompt_cache_breakpoint"}
+_MARKER_KINDS = {"anthropic": MarkerKind.CACHE_CONTROL, "openai": MarkerKind.PROMPT_CACHE_BREAKPOINT}
+
+
 class _Builder:
-    def __init__(self, ev: Evaluator, env: Env, span_of: SpanOf, call_span: Span) -> None:
+    def __init__(self, ev: Evaluator, env: Env, span_of: SpanOf, call_span: Span, provider: str = "openai") -> None:
         self.ev = ev
         self.env = env
         self.span_of = span_of
@@ -48,6 +67,15 @@ class _Builder:
         self.segments: list[Segment] = []
         self.preamble = True
         self.complete = True
+        self.provider = provider
+        self.marker_key = _MARKER_KEYS.get(provider)
+        # Cache markers in render order, each with the ordinal of the block it sits on.
+        self.breakpoints: list[tuple[Breakpoint, int | None]] = []
+        self.blocks = 0  # blocks seen so far (tools, system blocks, message content blocks)
+        self.last_block: int | None = None  # ordinal of the last block, while it is known
+        self.markers_unknown = False
+        self.markers_passed_in = False
+        self.uncounted = False  # static content with no text to count has been seen
 
     # ---- pieces to segments
 
@@ -123,12 +151,13 @@ class _Builder:
             passthrough=v.passthrough if passthrough is None else passthrough, node=v.loc.node,
         ))
 
-    def content_parts(self, slot: str, parts: ListV, node: ast.AST) -> None:
+    def content_parts(self, slot: str, parts: ListV, node: ast.AST, conditional: bool = False) -> None:
         for j, item in enumerate(parts.items):
             v = item.value
             sub = f"{slot}[{j}]"
             if item.repeated:
                 self.opaque_segment(sub, self.as_opaque(v, "content parts added at run time"))
+                self.loop_block(sub, v)
                 continue
             if isinstance(v, DictV):
                 text = v.get("text")
@@ -138,13 +167,126 @@ class _Builder:
                     # images, files, audio: content that is not text we can count
                     stab = value_stability(v)
                     if stab != Stability.STATIC:
-                        self.opaque_segment(sub, self.as_opaque(v, f"{kt or 'non-text'} content part"))
-                    continue
-                self.text_segments(sub + ".text", text, node, optional=item.optional)
+                        what = f"{kt or 'non-text'} content part"
+                        # OpenAI segments keep their long-standing shape; other providers' blocks
+                        # are named by the part that varies (`image_url`), where it is written.
+                        op = self.as_opaque(v, what) if self.provider == "openai" else self.definition_opaque(v, what)
+                        self.opaque_segment(sub, op)
+                    else:
+                        self.uncounted = True
+                else:
+                    self.text_segments(sub + ".text", text, node, optional=item.optional)
+                self.block(sub, v, conditional=conditional or item.optional)
             elif isinstance(v, StrV):
                 self.text_segments(sub, v, node, optional=item.optional)
+                self.block(sub, None, conditional=conditional or item.optional)
             else:
                 self.opaque_segment(sub, self.as_opaque(v, "content part"))
+                self.hidden(v)
+
+    # ---- blocks and cache markers
+
+    def block(self, slot: str, v: DictV | None, conditional: bool = False, kind: str | None = None,
+              plain: bool = False) -> None:
+        """One content block (or tool, or message) has been rendered: record its marker."""
+        self.blocks += 1
+        self.last_block = None if conditional else self.blocks
+        if v is None:
+            return
+        if not v.complete:
+            self.markers_unknown = True  # `**other` could hide a marker
+        if kind is None:
+            kind = _static_str(v.get("type")) or ("text" if v.get("text") is not None else None)
+        if self.marker_key is not None and v.get(self.marker_key) is not None:
+            self.marker(slot, v.get(self.marker_key), v, kind, conditional=conditional, plain=plain)
+        inner = v.get("content")
+        if self.marker_key is not None and kind == "tool_result" and isinstance(inner, ListV):
+            # blocks nested in a tool result take markers too
+            for j, it in enumerate(inner.items):
+                if isinstance(it.value, DictV) and it.value.get(self.marker_key) is not None:
+                    self.marker(f"{slot}.content[{j}]", it.value.get(self.marker_key), it.value,
+                                _static_str(it.value.get("type")) or "text",
+                                conditional=conditional or it.optional, repeated=it.repeated)
+
+    def loop_block(self, slot: str, v: Value) -> None:
+        """Blocks added in a loop: any number of them, each with the marker it carries."""
+        self.blocks += 1
+        self.last_block = None
+        if isinstance(v, DictV) and self.marker_key is not None and v.get(self.marker_key) is not None:
+            self.marker(slot, v.get(self.marker_key), v, _static_str(v.get("type")), repeated=True)
+        elif not isinstance(v, StrV):
+            self.hidden(v)
+
+    def hidden(self, v: Value) -> None:
+        """A value that could hold blocks with markers, not seen in full."""
+        self.last_block = None
+        if isinstance(v, StrV | ConstV):
+            return  # text carries no marker
+        if value_stability(v) == Stability.UNKNOWN or (isinstance(v, DictV) and not v.complete):
+            self.markers_unknown = True
+        else:
+            self.markers_passed_in = True
+
+    def marker(self, slot: str, mv: Value | None, block: DictV | None, kind: str | None, *,
+               conditional: bool = False, repeated: bool = False, plain: bool = False,
+               top_level: bool = False, at: Span | None = None) -> None:
+        if mv is None:
+            return
+        options: tuple[Value, ...] = mv.options if isinstance(mv, AltV) else (mv,)
+        present = [o for o in options if not (isinstance(o, ConstV) and o.value is None)]
+        if not present:
+            return  # `cache_control=None`: no marker
+        conditional = conditional or len(present) < len(options)
+        fields: dict[str, object] = {}
+        is_dict, complete = True, True
+        for o in present:
+            if isinstance(o, DictV):
+                complete = complete and o.complete
+                for k, x in o.entries:
+                    val = _static_value(x)
+                    if k in fields and fields[k] != val:
+                        val = NOT_STATIC  # the options disagree
+                    fields[k] = val
+            elif isinstance(o, OpaqueV | AltV) or not _is_plain(o):
+                conditional = True  # might be None at run time
+                complete = False
+            else:
+                is_dict = False  # `"ephemeral"`, `True`: not a marker object at all
+        loc = _value_loc(mv) or _value_loc(present[0])
+        bloc = block.loc if block is not None else None
+        key = self.marker_key or "cache_control"
+        entry = _entry_node(bloc.node, key) if bloc is not None else None
+        hops: tuple[Hop, ...] = ()
+        if entry is not None and bloc is not None:
+            # the marker as written in its block (`"cache_control": CACHE`)
+            span = self.span_of(Loc.of(bloc.path, entry))
+            if loc is not None and (loc.path, loc.pos) != (bloc.path, Loc.of(bloc.path, entry).pos):
+                hops = (Hop(self.span_of(loc), "the marker is defined here"),)
+        elif at is not None:
+            span = at  # the top-level keyword as written in the call
+            if loc is not None and self.span_of(loc) != at:
+                hops = (Hop(self.span_of(loc), "the marker is defined here"),)
+        else:
+            span = self.span_of(loc) if loc is not None else self.call_span
+        bspan = self.span_of(bloc) if bloc is not None else span
+        src = _marker_source(present[0], fields, is_dict)
+        bp = Breakpoint(
+            after=len(self.segments) - 1, slot=slot, span=span, block_span=bspan,
+            kind=_MARKER_KINDS.get(self.provider, MarkerKind.CACHE_CONTROL), source=src,
+            fields=tuple(fields.items()), is_dict=is_dict, complete=complete, top_level=top_level,
+            block_kind=kind, on_plain_string=plain, conditional=conditional, repeated=repeated,
+            uncounted=self.uncounted, hops=hops,
+        )
+        self.breakpoints.append((bp, None if top_level or repeated else self.blocks))
+
+    def finish_markers(self) -> tuple[Breakpoint, ...]:
+        out: list[Breakpoint] = []
+        for i, (bp, seq) in enumerate(self.breakpoints):
+            last = self.last_block is not None and (bp.top_level or seq == self.last_block)
+            after = len(self.segments) - 1 if bp.top_level else bp.after
+            uncounted = self.uncounted if bp.top_level else bp.uncounted
+            out.append(dataclasses.replace(bp, order=i, on_last_block=last, after=after, uncounted=uncounted))
+        return tuple(out)
 
     def as_opaque(self, v: Value, cause: str) -> OpaqueV:
         if isinstance(v, OpaqueV):
@@ -190,24 +332,65 @@ class _Builder:
         if isinstance(v, SetV):
             self.opaque_segment(slot, OpaqueV(Stability.UNORDERED, v.source, v.loc, "iteration order of a set"))
             return
-        self.opaque_segment(slot, self.as_opaque(v, what + " built at run time"))
+        self.opaque_segment(slot, self.definition_opaque(v, what))
+
+    def definition_opaque(self, v: Value, what: str) -> OpaqueV:
+        """A tool or schema that is not static: named by its least stable part, where it is written."""
+        op = self.as_opaque(v, what + " built at run time")
+        if isinstance(v, AltV) and any(isinstance(o, OpaqueV) and o.passthrough for o in v.options):
+            # `tools` taken from a parameter, or a default when it is None: the caller's list
+            return dataclasses.replace(op, passthrough=True)
+        part = _worst_part(v) if isinstance(v, DictV) else None
+        if part is None:
+            return op
+        loc, cause, hops, source = part
+        name = _static_str(v.get("name")) if isinstance(v, DictV) else None
+        where = f"tool `{name}`" if name else what
+        return OpaqueV(op.stability, source, loc, f"{cause} in {where}", hops=hops)
+
+    def anthropic_tools(self, v: Value, node: ast.AST) -> None:
+        """Tool definitions one segment each, so a marker's position among them is known."""
+        if isinstance(v, ConstV) and v.value is None:
+            return
+        if not isinstance(v, ListV):
+            self.json_segment("tools", v, node, "tool definitions")
+            self.hidden(v)
+            return
+        for j, item in enumerate(v.items):
+            sub = f"tools[{j}]"
+            tv = item.value
+            if item.repeated:
+                self.opaque_segment(sub, self.as_opaque(tv, "tool definitions added at run time"))
+                self.loop_block(sub, tv)
+                continue
+            if isinstance(tv, DictV):
+                bare = DictV(tuple((k, x) for k, x in tv.entries if k != "cache_control"), tv.loc, tv.complete)
+                self.json_segment(sub, bare, node, "tool definitions")
+                self.block(sub, tv, conditional=item.optional, kind="tool")
+            else:
+                self.json_segment(sub, tv, node, "tool definitions")
+                self.hidden(tv)
 
     def message_list(self, slot: str, v: Value, node: ast.AST) -> None:
         if isinstance(v, OpaqueV):
             self.preamble = False
             self.opaque_segment(slot, v)
+            self.hidden(v)
             return
         if isinstance(v, StrV):  # Responses `input="..."`: one user message
             self.preamble = False
             self.text_segments(slot, v, node)
+            self.block(slot, None)
             return
         if isinstance(v, AltV):
             self.preamble = False
             self.opaque_segment(slot, self.as_opaque(v, "message list chosen at run time"))
+            self.hidden(v)
             return
         if not isinstance(v, ListV):
             self.preamble = False
             self.opaque_segment(slot, self.as_opaque(v, "message list"))
+            self.hidden(v)
             return
         for i, item in enumerate(v.items):
             self.message(f"{slot}[{i}]", item, node)
@@ -218,15 +401,21 @@ class _Builder:
             self.preamble = False
             op = self.as_opaque(m, "messages added at run time")
             self.opaque_segment(slot.rsplit("[", 1)[0] + f"[{slot.rsplit('[', 1)[1][:-1]}:]", op)
+            self.loop_message(slot, m)
             return
         if isinstance(m, AltV) and all(isinstance(o, DictV) for o in m.options):
             roles = {_role(o) for o in m.options if isinstance(o, DictV)}
             if len(roles) == 1:
+                if self.marker_key is not None:
+                    self.alt_message_markers(m)
                 m = _merge_alt_messages(m)
         if not isinstance(m, DictV):
             self.preamble = False
             self.opaque_segment(slot, self.as_opaque(m, "message built at run time"))
+            self.hidden(m)
             return
+        if not m.complete:
+            self.markers_unknown = True
         role = _role(m)
         kind = m.get("type")
         kind_text = text_of(kind.pieces) if isinstance(kind, StrV) else None
@@ -235,6 +424,7 @@ class _Builder:
             out = m.get("output") or m.get("arguments")
             if out is not None and value_stability(out) != Stability.STATIC:
                 self.opaque_segment(slot, self.as_opaque(out, f"{kind_text} item"))
+            self.block(slot, None, conditional=item.optional)
             return
         if role not in _PREAMBLE_ROLES:
             self.preamble = False
@@ -242,7 +432,102 @@ class _Builder:
         if content is None:
             return
         label = f"{slot}.content" if role is None else f"{slot}.content ({role})"
-        self.text_segments(label, content, node, optional=item.optional)
+        if isinstance(content, ListV):
+            self.content_parts(label, content, node, conditional=item.optional)
+        else:
+            self.text_segments(label, content, node, optional=item.optional)
+            self.block(f"{slot}.content", None, conditional=item.optional)
+            if (isinstance(content, AltV) and any(isinstance(o, ListV) for o in content.options)) or (
+                    isinstance(content, OpaqueV) and content.stability == Stability.UNKNOWN):
+                self.hidden(content)  # could be a list of blocks, with markers
+        if self.marker_key is not None and m.get(self.marker_key) is not None:
+            # A marker on the message itself, beside its content: not where the API takes one.
+            self.marker(slot, m.get(self.marker_key), m, "message", conditional=item.optional,
+                        plain=not isinstance(content, ListV))
+
+    def loop_message(self, slot: str, m: Value) -> None:
+        """Messages added in a loop: markers on them (or in their blocks) repeat."""
+        self.last_block = None
+        if not isinstance(m, DictV) or self.marker_key is None:
+            self.hidden(m)
+            return
+        content = m.get("content")
+        if m.get(self.marker_key) is not None:
+            self.marker(slot, m.get(self.marker_key), m, "message", repeated=True,
+                        plain=not isinstance(content, ListV))
+        if isinstance(content, ListV):
+            for j, it in enumerate(content.items):
+                if isinstance(it.value, DictV) and it.value.get(self.marker_key) is not None:
+                    self.marker(f"{slot}.content[{j}]", it.value.get(self.marker_key), it.value,
+                                _static_str(it.value.get("type")), repeated=True)
+        elif content is not None and not isinstance(content, StrV):
+            self.hidden(content)
+
+    def alt_message_markers(self, m: AltV) -> None:
+        """A message chosen from alternatives is merged into one: markers in its blocks are lost."""
+        key = self.marker_key or ""
+        for o in m.options:
+            content = o.get("content") if isinstance(o, DictV) else None
+            if isinstance(content, ListV) and any(
+                    isinstance(it.value, DictV) and it.value.get(key) is not None for it in content.items):
+                self.markers_unknown = True  # a marker may be sent; where is not known
+
+    # ---- Gemini
+
+    def gemini_text(self, slot: str, v: Value, node: ast.AST) -> None:
+        """`system_instruction`: a string, a Part, a Content, or a list of them."""
+        if isinstance(v, DictV):
+            parts, text = v.get("parts"), v.get("text")
+            if parts is not None:
+                self.gemini_text(slot, parts, node)  # a Content: its parts
+                return
+            if text is not None:
+                self.text_segments(slot + ".text", text, node)  # a Part
+                return
+        if isinstance(v, ListV):
+            flat: list[Item] = []
+            for it in v.items:
+                inner = it.value
+                if isinstance(inner, DictV) and isinstance(inner.get("parts"), ListV):
+                    parts = inner.get("parts")
+                    assert isinstance(parts, ListV)
+                    flat.extend(parts.items)
+                else:
+                    flat.append(it)
+            self.content_parts(slot, ListV(tuple(flat), v.loc), node)
+            return
+        self.text_segments(slot, v, node)
+
+    def gemini_contents(self, slot: str, v: Value, node: ast.AST) -> None:
+        """`contents`: a string, a Content, or a list of strings, Parts and Contents."""
+        self.preamble = False
+        if isinstance(v, StrV):
+            self.text_segments(slot, v, node)
+            return
+        if isinstance(v, DictV):
+            v = ListV((Item(v),), v.loc)
+        if not isinstance(v, ListV):
+            self.opaque_segment(slot, self.as_opaque(v, "contents"))
+            return
+        for i, item in enumerate(v.items):
+            sub = f"{slot}[{i}]"
+            m = item.value
+            if item.repeated:
+                self.opaque_segment(f"{slot}[{i}:]", self.as_opaque(m, "contents added at run time"))
+            elif isinstance(m, StrV):
+                self.text_segments(sub, m, node, optional=item.optional)
+            elif isinstance(m, DictV) and m.get("parts") is not None:
+                role = _static_str(m.get("role")) or "user"
+                label = f"{sub}.parts ({role})"
+                parts = m.get("parts")
+                if isinstance(parts, ListV):
+                    self.content_parts(label, parts, node)
+                elif parts is not None:
+                    self.gemini_text(label, parts, node)
+            elif isinstance(m, DictV) and (text := m.get("text")) is not None:
+                self.text_segments(sub + ".text", text, node, optional=item.optional)
+            else:
+                self.opaque_segment(sub, self.as_opaque(m, "content built at run time"))
 
 
 def _role(m: DictV) -> str | None:
@@ -278,6 +563,12 @@ def _loc_of(v: Value) -> Loc | None:
     return loc if isinstance(loc, Loc) else None
 
 
+def _value_loc(v: Value) -> Loc | None:
+    if isinstance(v, StrV):
+        return next((p.loc for p in v.pieces if not isinstance(p, Text) or p.loc is not None), None)
+    return _loc_of(v)
+
+
 def _describe(v: Value) -> str:
     src = getattr(v, "source", None)
     if isinstance(src, str):
@@ -311,12 +602,23 @@ def keyword_values(found: FoundCall, ev: Evaluator) -> tuple[dict[str, tuple[Val
 def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPrompt:
     mod = found.env.mod
     call_span = mod.span(found.node)
-    b = _Builder(ev, found.env, span_of, call_span)
+    b = _Builder(ev, found.env, span_of, call_span, found.provider)
+    params: list[Param] = []
+    conditions: list[Condition] = []
     try:
         kw, complete = keyword_values(found, ev)
         model_v = kw.get("model")
         model = text_of(model_v[0].pieces) if model_v and isinstance(model_v[0], StrV) else None
         api = found.api
+
+        def node_span(n: ast.AST) -> Span:
+            return span_of(Loc.of(mod.path, n))
+
+        for name, (v, n) in kw.items():
+            if name not in _PROMPT_SLOTS and not (found.provider == "gemini" and name == "config"):
+                params.append(_param(name, v, n, mod.source_of(n), node_span, span_of))
+        if "tools" in kw:
+            conditions.extend(_tool_conditions(kw["tools"][1], found.env, ev, node_span, mod))
         if found.provider == "openai" and api.startswith("responses"):
             _slot_json(b, kw, "tools", "tool definitions")
             text_cfg = kw.get("text")
@@ -341,11 +643,20 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
             if "messages" in kw:
                 b.message_list("messages", kw["messages"][0], kw["messages"][1])
         elif found.provider == "anthropic":
-            _slot_json(b, kw, "tools", "tool definitions")
+            if "tools" in kw:
+                b.anthropic_tools(kw["tools"][0], kw["tools"][1])
             if "system" in kw:
-                b.text_segments("system", kw["system"][0], kw["system"][1])
+                sv, sn = kw["system"]
+                b.text_segments("system", sv, sn)
+                if isinstance(sv, StrV):
+                    b.block("system", None)
+                elif not isinstance(sv, ListV):
+                    b.hidden(sv)
             if "messages" in kw:
                 b.message_list("messages", kw["messages"][0], kw["messages"][1])
+            top = kw.get("cache_control")
+            if top is not None:
+                b.marker("cache_control", top[0], None, None, top_level=True, at=node_span(top[1]))
         else:
             cfg = kw.get("config")
             if cfg is not None:
@@ -355,24 +666,234 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
                         b.json_segment("config.tools", cv.get("tools"), cfg[1], "tool definitions")  # type: ignore[arg-type]
                     si = cv.get("system_instruction")
                     if si is not None:
-                        b.text_segments("config.system_instruction", si, cfg[1])
+                        b.gemini_text("config.system_instruction", si, cfg[1])
+                    for name, v in cv.entries:
+                        if name not in ("tools", "system_instruction"):
+                            vloc = _loc_of(v)
+                            vnode = vloc.node if vloc is not None and vloc.path == mod.path else cfg[1]
+                            params.append(_param("config." + name, v, vnode, name, node_span, span_of))
                 elif value_stability(cv) != Stability.STATIC:
                     b.opaque_segment("config", b.as_opaque(cv, "generation config"))
             if "contents" in kw:
-                b.message_list("contents", kw["contents"][0], kw["contents"][1])
+                b.gemini_contents("contents", kw["contents"][0], kw["contents"][1])
         if not complete:
             b.complete = False
+            b.markers_unknown = True  # `**kwargs` not followed: a `cache_control=` may be in it
     except Budget:
         b.complete = False
+        b.markers_unknown = True
         model = None
         b.segments.append(Segment("prompt", Stability.UNKNOWN, None, "…", call_span,
                                   "too complex to follow within the evaluation budget", (), False))
     site = CallSite(Provider(found.provider), found.api, call_span, mod.span(found.node.func), model,
                     node=found.node)
-    return AssembledPrompt(site, tuple(b.segments), b.complete and all(
-        s.stability != Stability.UNKNOWN for s in b.segments))
+    return AssembledPrompt(
+        site,
+        tuple(b.segments),
+        b.complete and all(s.stability != Stability.UNKNOWN for s in b.segments),
+        breakpoints=b.finish_markers(),
+        params=tuple(params),
+        conditions=tuple(conditions),
+        markers_unknown=b.markers_unknown,
+        markers_passed_in=b.markers_passed_in,
+    )
 
 
 def _slot_json(b: _Builder, kw: dict[str, tuple[Value, ast.AST]], name: str, what: str) -> None:
     if name in kw:
         b.json_segment(name, kw[name][0], kw[name][1], what)
+
+
+# Keywords that make up the prompt itself; every other keyword is recorded as a Param.
+_PROMPT_SLOTS = frozenset({"messages", "input", "instructions", "system", "tools", "functions", "contents"})
+
+_RANK = [Stability.STATIC, Stability.STABLE, Stability.UNKNOWN, Stability.DAILY, Stability.PER_CALL,
+         Stability.UNORDERED, Stability.VOLATILE]
+
+
+def _param(name: str, v: Value, node: ast.AST, source: str, node_span: Callable[[ast.AST], Span],
+           span_of: SpanOf) -> Param:
+    value = _static_value(v)
+    static = value is not NOT_STATIC
+    stab = value_stability(v)
+    origin: Span | None = None
+    cause = ""
+    hops: tuple[Hop, ...] = ()
+    if not static:
+        part = _worst_part(v)
+        if part is not None:
+            loc, cause, hops, _ = part
+            origin = span_of(loc)
+    return Param(name, value if static else None, static, stab, node_span(node), source, origin, cause, hops)
+
+
+def _worst_part(v: Value) -> tuple[Loc, str, tuple[Hop, ...], str] | None:
+    """Where the least stable part of a value is written, why, how it was reached, and as written."""
+    best: tuple[int, Loc, str, tuple[Hop, ...], str] | None = None
+    for stab, loc, cause, hops, source in _parts(v):
+        r = _RANK.index(stab)
+        if best is None or r > best[0]:
+            best = (r, loc, cause, hops, source)
+    return best[1:] if best is not None else None
+
+
+_Part = tuple[Stability, Loc, str, tuple[Hop, ...], str]
+
+
+def _parts(v: Value) -> Iterator[_Part]:
+    if isinstance(v, OpaqueV):
+        yield v.stability, v.loc, v.cause, v.hops, v.source
+    elif isinstance(v, StrV):
+        yield from _piece_parts(v.pieces)
+    elif isinstance(v, ListV):
+        for it in v.items:
+            yield from _parts(it.value)
+    elif isinstance(v, DictV):
+        for _, x in v.entries:
+            yield from _parts(x)
+    elif isinstance(v, AltV):
+        for o in v.options:
+            yield from _parts(o)
+
+
+def _piece_parts(pieces: tuple[Piece, ...]) -> Iterator[_Part]:
+    for p in pieces:
+        if isinstance(p, Hole):
+            yield p.stability, p.loc, p.cause, p.hops, p.source
+        elif isinstance(p, Alt):
+            for o in p.options:
+                yield from _piece_parts(o)
+
+
+def _entry_node(node: ast.AST, key: str) -> ast.AST | None:
+    """The value written for `key` in a dict display or a typed-params call, if it is there."""
+    if isinstance(node, ast.Dict):
+        for k, v in zip(node.keys, node.values, strict=True):
+            if isinstance(k, ast.Constant) and k.value == key:
+                return v
+    if isinstance(node, ast.Call):
+        for kw in node.keywords:
+            if kw.arg == key:
+                return kw.value
+    return None
+
+
+def _static_value(v: Value) -> object:
+    try:
+        return to_python(v)
+    except (NotStatic, TypeError, ValueError, RecursionError):
+        return NOT_STATIC
+
+
+def _static_str(v: Value | None) -> str | None:
+    return text_of(v.pieces) if isinstance(v, StrV) else None
+
+
+def _is_plain(v: Value) -> bool:
+    """A value known to be a string, number, bool or list: never a marker object."""
+    return isinstance(v, StrV | ConstV | ListV)
+
+
+def _marker_source(v: Value, fields: dict[str, object], is_dict: bool) -> str:
+    src = getattr(v, "source", None)
+    if isinstance(src, str):
+        return src
+    if is_dict and fields and all(x is not NOT_STATIC for x in fields.values()):
+        return json.dumps(dict(fields), ensure_ascii=False)
+    if isinstance(v, StrV):
+        return json.dumps(text_of(v.pieces) or "…", ensure_ascii=False)
+    if isinstance(v, ConstV):
+        return repr(v.value)
+    return "{…}"
+
+
+# ---- tools included on some calls only
+
+_MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"})
+
+
+def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, node_span: Callable[[ast.AST], Span],
+                     mod: ModuleInfo) -> list[Condition]:
+    """Conditions that decide which tools a call sends: `A if c else B`, a filtered comprehension,
+    or an `if` around changes to the local list passed as `tools=`. Only conditions that are
+    per-call or volatile are kept; a condition on the tools list itself (`if tools is None`)
+    is the caller's choice, not a change between calls."""
+    tests: list[tuple[ast.expr, Env]] = []
+    tests.extend(_expr_tests(node, env))
+    scope = env.scope
+    if isinstance(node, ast.Name) and isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+        name = node.id
+        params = {a.arg for a in (*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs)}
+        if name in params:
+            return []  # the caller passes the tools: a wrapper
+        for stmt in _walk_body(scope.body):
+            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+                tests.extend(_expr_tests(stmt.value, env))
+            if isinstance(stmt, ast.If | ast.While) and _changes(stmt, name):
+                tests.append((stmt.test, env))
+    out: list[Condition] = []
+    seen: set[int] = set()
+    for test, tenv in tests:
+        if id(test) in seen or (isinstance(node, ast.Name) and _mentions(test, node.id)):
+            continue
+        seen.add(id(test))
+        try:
+            stab = value_stability(ev.eval(test, tenv))
+        except Budget:
+            continue
+        if stab in (Stability.PER_CALL, Stability.VOLATILE):
+            out.append(Condition("tools", stab, mod.source_of(test), node_span(test)))
+    return out
+
+
+def _expr_tests(e: ast.AST, env: Env) -> list[tuple[ast.expr, Env]]:
+    """`A if c else B` and comprehension filters anywhere in an expression (not in lambdas)."""
+    out: list[tuple[ast.expr, Env]] = []
+    todo = [e]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.Lambda):
+            continue
+        if isinstance(n, ast.IfExp):
+            out.append((n.test, env))
+        elif isinstance(n, ast.ListComp | ast.GeneratorExp) and len(n.generators) == 1:
+            gen = n.generators[0]
+            # the loop variable is bound to something unknown: only the other names decide
+            overlay = dict(env.overlay)
+            for t in ast.walk(gen.target):
+                if isinstance(t, ast.Name):
+                    overlay[t.id] = OpaqueV(Stability.UNKNOWN, t.id, Loc.of(env.mod.path, t), "loop variable")
+            sub = env.child(overlay=overlay)
+            out.extend((test, sub) for test in gen.ifs)
+        todo.extend(ast.iter_child_nodes(n))
+    return out
+
+
+def _walk_body(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements of a function body, not entering nested functions or classes."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        for field_name in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(stmt, field_name, None)
+            if isinstance(inner, list):
+                yield from _walk_body([s for s in inner if isinstance(s, ast.stmt)] +
+                                      [s for h in inner if isinstance(h, ast.ExceptHandler) for s in h.body])
+
+
+def _changes(stmt: ast.If | ast.While, name: str) -> bool:
+    """Does the statement's body change the list `name` (append, assign, ...)?"""
+    for n in ast.walk(ast.Module(body=[*stmt.body, *stmt.orelse], type_ignores=[])):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS \
+                and isinstance(n.func.value, ast.Name) and n.func.value.id == name:
+            return True
+        if isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return True
+    return False
+
+
+def _mentions(e: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(e))

@@ -9,12 +9,36 @@ from cachelint.rules.cl101_dynamic_before_static import DynamicBeforeStatic
 from cachelint.rules.cl102_volatile_in_prefix import VolatileInPrefix
 from cachelint.rules.cl103_unordered_in_prefix import UnorderedInPrefix
 from cachelint.rules.cl201_prefix_below_minimum import PrefixBelowMinimum
+from cachelint.rules.cl202_unstable_tools import UnstableTools
+from cachelint.rules.cl301_volatile_cache_key import VolatileCacheKey
+from cachelint.rules.cl302_invalid_cache_option import InvalidCacheOption
+from cachelint.rules.cl303_breakpoint_limit import BreakpointLimit
+from cachelint.rules.cl304_missing_explicit_breakpoint import MissingExplicitBreakpoint
+from cachelint.rules.cl305_deprecated_user_param import DeprecatedUserParam
+from cachelint.rules.cl401_missing_cache_control import MissingCacheControl
+from cachelint.rules.cl402_too_many_breakpoints import TooManyBreakpoints
+from cachelint.rules.cl403_breakpoint_after_dynamic import BreakpointAfterDynamic
+from cachelint.rules.cl404_breakpoint_below_minimum import BreakpointBelowMinimum
+from cachelint.rules.cl405_ttl_order import TtlOrder
+from cachelint.rules.cl406_invalid_cache_control import InvalidCacheControl
 
 ALL_RULES: tuple[type[Rule], ...] = (
     DynamicBeforeStatic,
     VolatileInPrefix,
     UnorderedInPrefix,
     PrefixBelowMinimum,
+    UnstableTools,
+    VolatileCacheKey,
+    InvalidCacheOption,
+    BreakpointLimit,
+    MissingExplicitBreakpoint,
+    DeprecatedUserParam,
+    MissingCacheControl,
+    TooManyBreakpoints,
+    BreakpointAfterDynamic,
+    BreakpointBelowMinimum,
+    TtlOrder,
+    InvalidCacheControl,
 )
 
 _BY_CODE = {r.code: r for r in ALL_RULES}

@@ -1,0 +1,195 @@
+"""CL401 missing-cache-control."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
+from cachelint.prompt import AssembledPrompt, Stability
+from cachelint.rules._base import Invalid, Rule, Valid
+from cachelint.rules._markers import call_model, count, model_phrase, multi_turn, surely_at_least, varies
+from cachelint.rules.context import RuleContext
+from cachelint.rules.examples import ANTHROPIC_PRELUDE, POLICY_DEF
+
+
+class MissingCacheControl(Rule):
+    """
+    ## What it does
+    Checks for Anthropic Messages calls whose static prompt text (tools, system prompt and
+    messages, counted together as for CL201) reaches the model's minimum cacheable length,
+    but that carry no `cache_control` marker at all: neither the top-level `cache_control=`
+    nor one on a block.
+
+    ## Why is this bad?
+    Unlike OpenAI and Gemini, Anthropic caches nothing unless the request asks for it. Every
+    call pays the full input price for the same system prompt and tools, and reads nothing
+    from the cache however often it is sent.
+
+    Claude token counts are estimates (there is no public tokenizer); the rule reports only
+    when the estimate reaches the minimum even at the low end of its error.
+
+    ## Known problems
+    Markers added by a caller to a message list passed in whole are not seen.
+
+    ## Example
+    ```python
+    client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+                           system=POLICY, messages=history)
+    ```
+
+    Use instead:
+    ```python
+    client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+                           system=POLICY, messages=history,
+                           cache_control={"type": "ephemeral"})
+    ```
+
+    ## Fix safety
+    Display-only: a marker makes the first call pay 1.25x for the write.
+
+    ## References
+    - Anthropic, prompt caching: automatic caching with a top-level `cache_control`
+    - LiteLLM: "Anthropic only caches a prompt when the request carries explicit `cache_control` breakpoints"
+    """
+
+    code = "CL401"
+    name = "missing-cache-control"
+    severity = Severity.WARNING
+    providers = ("anthropic",)
+    summary = "An Anthropic call with a long static prefix carries no cache_control marker, so nothing is cached"
+    fix_title = "Add `cache_control={\"type\": \"ephemeral\"}` at the top level, or a marker on the last static block"
+
+    VALID = [
+        # the top-level marker: automatic caching, moving forward as the conversation grows
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(history):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=POLICY,
+                                  messages=history, cache_control={"type": "ephemeral"})
+'''),
+        # a marker on the system block, passed through a variable
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+        system=[{"type": "text", "text": POLICY, "cache_control": CC}],
+        messages=[{"role": "user", "content": question}])
+'''),
+        # the block is built in a helper that adds the marker
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def cached_block(text):
+    return {"type": "text", "text": text, "cache_control": CC}
+def reply(question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+        system=[cached_block(POLICY)], messages=[{"role": "user", "content": question}])
+'''),
+        # a marker set only on some calls still shows the call asks for caching
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question, cache):
+    block = {"type": "text", "text": POLICY}
+    if cache:
+        block["cache_control"] = CC
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=[block],
+                                  messages=[{"role": "user", "content": question}])
+'''),
+        # too short to be cached on this model: CL201's business
+        Valid(ANTHROPIC_PRELUDE + '''
+def reply(question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system="Be brief.",
+                                  messages=[{"role": "user", "content": question}])
+'''),
+        # Opus 4.5 needs 4,096 tokens: about 1,500 is not enough
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question):
+    return client.messages.create(model="claude-opus-4-5", max_tokens=1024, system=POLICY,
+                                  messages=[{"role": "user", "content": question}])
+'''),
+        # extra keywords the analysis cannot follow could carry the marker
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question, **options):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=POLICY,
+                                  messages=[{"role": "user", "content": question}], **options)
+'''),
+        # counting tokens is not a generation: nothing to cache
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def size(question):
+    return client.messages.count_tokens(model="claude-sonnet-4-5", system=POLICY,
+                                        messages=[{"role": "user", "content": question}])
+'''),
+    ]
+    INVALID = [
+        Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(history):
+    return client.messages.create(  # expect: CL401
+        model="claude-sonnet-4-5", max_tokens=1024, system=POLICY, messages=history)
+''', message="~1,500 static tokens"),
+        # async client, system as a list of text blocks without a marker
+        Invalid('''from anthropic import AsyncAnthropic
+aclient = AsyncAnthropic()
+''' + POLICY_DEF + '''
+async def reply(question):
+    return await aclient.messages.create(model="claude-sonnet-4-5", max_tokens=512,  # expect: CL401
+        system=[{"type": "text", "text": POLICY}],
+        messages=[{"role": "user", "content": question}])
+''', message="1,024-token minimum"),
+        # the tool definitions and the system prompt together reach the minimum
+        Invalid(ANTHROPIC_PRELUDE + '''
+DESCRIPTION = "Look up an order by its number and return its status, items and delivery dates. " * 40
+TOOLS = [
+    {"name": "lookup_order", "description": DESCRIPTION, "input_schema": {"type": "object"}},
+    {"name": "lookup_refund", "description": DESCRIPTION, "input_schema": {"type": "object"}},
+]
+def reply(question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, tools=TOOLS,  # expect: CL401
+        system="Use the tools.", messages=[{"role": "user", "content": question}])
+'''),
+        # streaming and the beta namespace are the same API
+        Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question):
+    with client.beta.messages.stream(model="claude-opus-5", max_tokens=1024,  # expect: CL401
+                                     system=POLICY, messages=[{"role": "user", "content": question}]) as s:
+        return s.get_final_message()
+'''),
+        # `model=` is not a literal: the Claude fallback minimum is assumed
+        Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(model, question):
+    return client.messages.create(model=model, max_tokens=1024, system=POLICY,  # expect: CL401
+                                  messages=[{"role": "user", "content": question}])
+''', message="assumed"),
+    ]
+
+    def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
+        if prompt.call.provider.value != "anthropic":
+            return  # only Anthropic needs a marker to cache at all
+        if prompt.call.api == "messages.count_tokens":
+            return  # counting tokens generates nothing and caches nothing
+        if prompt.breakpoints:
+            return  # the call asks for caching (CL402-CL406 judge how)
+        if prompt.markers_unknown:
+            return  # a marker could sit in a part the analysis could not follow
+        m = call_model(prompt, ctx)
+        if not m.caches:
+            return  # this model never caches
+        total = count(ctx.static_runs(prompt.segments), m)
+        minimum = m.min_cache_tokens
+        built_in_part = any(s.truncated for s in prompt.segments)  # certainly long
+        if not built_in_part and not surely_at_least(total, m, minimum):
+            return  # not surely above the minimum: a marker would cache nothing (CL201's business)
+        one_shot = not multi_turn(prompt) and any(varies(s) for s in prompt.segments if not s.in_preamble)
+        fix = self.fix_title
+        if one_shot:
+            fix = "Add a `cache_control` marker on the last static block (the end of the system prompt)"
+            if any(s.slot == "system" and s.stability == Stability.STATIC for s in prompt.segments):
+                fix = ("Make `system` a list of text blocks and add `\"cache_control\": {\"type\": \"ephemeral\"}` "
+                       "to the last one")
+        amount = ("more than " if built_in_part else "") + total.display()
+        notes = [Related(s.span, f"static text of `{s.slot}`") for s in prompt.segments
+                 if s.stability == Stability.STATIC and s.text and len(s.text) > 200][:3]
+        yield ctx.diagnostic(
+            self,
+            prompt.call.func_span,
+            f"no `cache_control` in this call: {amount} static tokens, above the {minimum:,}-token minimum "
+            f"of {model_phrase(m)}, are sent at full price on every call",
+            fix,
+            Applicability.DISPLAY_ONLY,
+            tuple(notes),
+            identity=f"{prompt.call.api}|{total.n}",
+        )
