@@ -215,6 +215,28 @@ def reply(q, **options):
     assert p.markers_unknown
 
 
+def test_a_marker_written_where_the_analysis_cannot_place_it() -> None:
+    prompts = analyse(ANTHROPIC_PRELUDE + '''
+def mark_last(messages):
+    messages[-1]["content"][-1]["cache_control"] = CC
+def agent(task):
+    messages = [{"role": "user", "content": task}]
+    while True:
+        results = [{"type": "tool_result", "tool_use_id": "x", "content": "ok"}]
+        results[-1]["cache_control"] = {"type": "ephemeral"}
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=10, system="x", messages=messages)
+        messages.append({"role": "user", "content": results})
+def helper_edits(q):
+    messages = [{"role": "user", "content": [{"type": "text", "text": q}]}]
+    mark_last(messages)
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=10, system="x", messages=messages)
+def plain(q):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=10, system="x",
+                                  messages=[{"role": "user", "content": q}])
+''')
+    assert [(p.breakpoints, p.markers_unknown) for p in prompts] == [((), True), ((), True), ((), False)]
+
+
 def test_static_image_before_a_marker_is_uncounted() -> None:
     p = one(ANTHROPIC_PRELUDE + '''
 def reply(q):

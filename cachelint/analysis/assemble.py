@@ -679,6 +679,11 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         if not complete:
             b.complete = False
             b.markers_unknown = True  # `**kwargs` not followed: a `cache_control=` may be in it
+        if not b.breakpoints and b.marker_key is not None and _writes_marker(found, b.marker_key):
+            # The code around the call writes a marker the analysis could not place (an item
+            # assignment such as `blocks[-1]["cache_control"] = ...`, or a helper that edits
+            # the list in place): there may be one in this request.
+            b.markers_unknown = True
     except Budget:
         b.complete = False
         b.markers_unknown = True
@@ -805,6 +810,29 @@ def _marker_source(v: Value, fields: dict[str, object], is_dict: bool) -> str:
     if isinstance(v, ConstV):
         return repr(v.value)
     return "{…}"
+
+
+def _writes_marker(found: FoundCall, key: str) -> bool:
+    """Does the function around the call, or a function of the module it calls, write `key`?"""
+    mod = found.env.mod
+    scope = found.env.scope
+    root: ast.AST = scope if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) else mod.tree
+    called: set[str] = set()
+    for n in ast.walk(root):
+        if _is_key(n, key):
+            return True
+        if isinstance(n, ast.Call):
+            f = n.func
+            called.add(f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else "")
+    for n in ast.walk(mod.tree):
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n is not root and n.name in called \
+                and any(_is_key(x, key) for x in ast.walk(n)):
+            return True
+    return False
+
+
+def _is_key(n: ast.AST, key: str) -> bool:
+    return (isinstance(n, ast.Constant) and n.value == key) or (isinstance(n, ast.keyword) and n.arg == key)
 
 
 # ---- tools included on some calls only

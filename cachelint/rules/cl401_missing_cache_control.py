@@ -108,6 +108,19 @@ def reply(question, **options):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=POLICY,
                                   messages=[{"role": "user", "content": question}], **options)
 '''),
+        # an agent loop marks the latest tool result in place: the marker cannot be placed, but it exists
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def run(task, tools):
+    messages = [{"role": "user", "content": task}]
+    while True:
+        reply = client.messages.create(model="claude-sonnet-4-5", max_tokens=4096, tools=tools,
+                                       system=POLICY, messages=messages)
+        if reply.stop_reason != "tool_use":
+            return reply
+        results = [{"type": "tool_result", "tool_use_id": b.id, "content": "ok"} for b in reply.content]
+        results[-1]["cache_control"] = CC
+        messages += [{"role": "assistant", "content": reply.content}, {"role": "user", "content": results}]
+'''),
         # counting tokens is not a generation: nothing to cache
         Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
 def size(question):
