@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
-from cachelint.prompt import AssembledPrompt, Stability
+from cachelint.prompt import AssembledPrompt, MarkerKind, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules.context import RuleContext, _definition_note
-from cachelint.rules.examples import PRELUDE, RULES_DEF
+from cachelint.rules.examples import ANTHROPIC_PRELUDE, PRELUDE, RULES_DEF
 
 
 class PrefixBelowMinimum(Rule):
@@ -84,6 +84,13 @@ def ask(system, question):
 def ask(question):
     return client.responses.create(model="gpt-4.1", input=question)
 '''),
+        # a call with cache_control markers: CL404 judges the prefix up to each marker instead
+        Valid(ANTHROPIC_PRELUDE + '''
+def ask(question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=512,
+        system=[{"type": "text", "text": "Be brief.", "cache_control": CC}],
+        messages=[{"role": "user", "content": question}])
+'''),
         # gpt-4 never caches
         Valid(PRELUDE + '''
 def ask(question):
@@ -129,6 +136,8 @@ def ask(question):
         m = ctx.model(prompt)
         if not m.caches:
             return  # this model never caches: a minimum means nothing
+        if any(b.kind == MarkerKind.CACHE_CONTROL for b in prompt.breakpoints):
+            return  # a call with cache_control markers: CL404 judges each marker's prefix
         own_preamble = any(s.in_preamble and s.stability == Stability.STATIC for s in prompt.segments)
         for seg in prompt.segments:
             if seg.stability in (Stability.STABLE, Stability.UNKNOWN):
