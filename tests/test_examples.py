@@ -33,6 +33,8 @@ EXPECTED: set[Key] = {
     ("acme_support/email_replies.py", 39, "CL101"),  # `.format` puts the customer before a string.Template file
     ("acme_support/handoff.py", 42, "CL101"),  # f-string header before a Jinja template file
     ("acme_support/quality_review.py", 29, "CL102"),  # uuid4() heads the system message, via a declared wrapper
+    ("acme_support/returns.py", 67, "CL202"),  # tools filtered per tenant
+    ("acme_support/returns.py", 97, "CL301"),  # prompt_cache_key from uuid4()
     ("acme_support/triage.py", 17, "CL201"),  # 31 static tokens on gpt-4.1-mini
     ("acme_support/troubleshooting.py", 36, "CL101"),  # instance state before a class attribute read from system.md
     # Anthropic
@@ -59,10 +61,7 @@ GOOD_MODULES = [
 
 # Modules where cachelint does not yet report what rules.md says it should: the expectation
 # above is the correct behaviour. Remove an entry when the linter is fixed (strict xfail).
-LINTER_WRONG = {
-    "acme_support/anthropic_triage.py": "CL201 is reported beside CL404 on a call with markers; "
-    "rules.md: on a call with markers CL404 supersedes CL201",
-}
+LINTER_WRONG: dict[str, str] = {}
 
 # rules.md section 1: every message quantifies the cost in tokens. Rules whose finding is a
 # request the API rejects (HTTP 400) have no token cost; their messages say 400 instead.

@@ -13,6 +13,7 @@ class Tenant:
     slug: str
     display_name: str
     region: str
+    enabled_tools: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
