@@ -58,7 +58,9 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
             declared_call = project.declared_call(node, mod)
             if declared_call is not None:
                 ev.steps = 0
-                prompts.append(assemble(declared_call, ev, span_of))
+                p = assemble(declared_call, ev, span_of)
+                prompts.append(dataclasses.replace(p, call=dataclasses.replace(
+                    p.call, via=mod.source_of(node.func) + "()")))
                 continue
         if name not in names:
             continue  # not the name of any wrapper in the project
@@ -87,7 +89,8 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
         ev.steps = 0
         prompt = assemble(found, ev, span_of)
         # Report at the caller: this call is where the prompt is built.
-        site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func))
+        site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
+                                        via=mod.source_of(call.func) + "()")
         out.append(dataclasses.replace(prompt, call=site_call))
     return out
 

@@ -68,6 +68,12 @@ class CallSite:
     func_span: Span  # the callee (`client.responses.create`)
     model: str | None  # resolved `model=` string, if any
     node: ast.Call | None = field(default=None, compare=False, repr=False)
+    # When the call is reached through a project wrapper: the wrapper call as written
+    # (`llm.chat()`); the spans are then those of that call, where the prompt is built.
+    via: str = ""
+
+    def describe(self) -> str:
+        return f"`{self.via}` (which calls `{self.api}`)" if self.via else f"`{self.api}`"
 
 
 class MarkerKind(str, Enum):

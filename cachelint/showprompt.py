@@ -54,7 +54,8 @@ def _tokens(seg: Segment, prompt: AssembledPrompt, ctx: RuleContext) -> str:
 def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[Diagnostic], cwd: str) -> str:
     m = ctx.model(prompt)
     model = m.name + (" (default-model)" if m.defaulted else "") + ("" if m.known else " (unknown: assumed)")
-    head = (f"{_where(prompt.call.func_span, cwd)}: {prompt.call.provider.value} {prompt.call.api}, "
+    call = f"{prompt.call.via} -> {prompt.call.api}" if prompt.call.via else prompt.call.api
+    head = (f"{_where(prompt.call.func_span, cwd)}: {prompt.call.provider.value} {call}, "
             f"model {model}: {m.min_cache_tokens:,}-token minimum, {m.encoding}"
             f"{'' if m.exact_tokens else ' (counts are estimates)'}")
     rows = [("#", "slot", "stability", "tokens", "expression", "where", "why")]

@@ -103,7 +103,7 @@ def marker_related(bp: Breakpoint, prompt: AssembledPrompt, ctx: RuleContext,
     for hop in bp.hops:
         if hop.span != primary:
             notes.append(Related(hop.span, hop.note))
-    notes.append(Related(prompt.call.func_span, f"in this call to `{prompt.call.api}`"))
+    notes.append(Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"))
     out: list[Related] = []
     for r in notes:
         if r not in out:

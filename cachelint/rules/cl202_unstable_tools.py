@@ -217,7 +217,7 @@ def reply(history, account):
                 f"so {tokens(lost)} of shared prefix miss the cache whenever the list changes",
                 fix,
                 Applicability.DISPLAY_ONLY,
-                (Related(prompt.call.func_span, f"in this call to `{prompt.call.api}`"),),
+                (Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"),),
                 identity=f"{cond.source}|{prompt.call.api}",
             )
 

@@ -128,7 +128,7 @@ async def reply(text):
         related: list[Related] = []
         if key.span != span:
             related.append(Related(key.span, "passed as `prompt_cache_key` here"))
-        related.append(Related(prompt.call.func_span, f"in this call to `{prompt.call.api}`"))
+        related.append(Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"))
         cost = (f"; the {tokens(shared)} of static prompt are rarely read from the cache" if shared.n
                 else "")
         yield ctx.diagnostic(

@@ -225,7 +225,7 @@ def reply(text):
                 allowed: str) -> Diagnostic:
         primary = span if in_file(span, ctx) else prompt.call.func_span
         related = () if primary == prompt.call.func_span else (
-            Related(prompt.call.func_span, f"in this call to `{prompt.call.api}`"),)
+            Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"),)
         return ctx.diagnostic(self, primary, message, self.fix_title.format(allowed=allowed),
                               Applicability.DISPLAY_ONLY, related, identity=f"{message}|{prompt.call.api}")
 

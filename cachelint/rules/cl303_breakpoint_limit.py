@@ -151,7 +151,7 @@ def reply(text):
                 "or use mode \"implicit\"",
                 Applicability.DISPLAY_ONLY,
                 () if span == prompt.call.func_span else (
-                    Related(prompt.call.func_span, f"in this call to `{prompt.call.api}`"),),
+                    Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"),),
                 identity=f"explicit-none|{prompt.call.api}",
             )
             return

@@ -167,7 +167,7 @@ async def reply(question):
             if b.span != span and all(r.span != b.span for r in extra):
                 extra.append(note)
         related = marker_related(fifth, prompt, ctx, extra[:3]) if own else (
-            *extra[:4], Related(prompt.call.func_span, f"in this call to `{prompt.call.api}`"))
+            *extra[:4], Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"))
         yield ctx.diagnostic(
             self,
             span,

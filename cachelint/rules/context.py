@@ -166,7 +166,7 @@ class RuleContext:
             n = self.count([big.text or ""], prompt)
             where = _definition_note(big)
             notes.append(Related(big.span, f"{_defined(where)} ({n.display()} tokens, {n.encoding})"))
-        notes.append(Related(prompt.call.func_span, f"in this call to `{prompt.call.api}`"))
+        notes.append(Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"))
         seen: set[tuple[Span, str]] = set()
         out: list[Related] = []
         for r in notes:
