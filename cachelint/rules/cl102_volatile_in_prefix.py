@@ -185,7 +185,8 @@ def reply(text):
             seg = prompt.segments[members[0]]
             if seg.in_preamble:
                 place = (f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
-                         if lost.n else f"sits in {slot_label(seg)}: no later turn is read from the cache")
+                         if lost.n else f"sits in {slot_label(seg)}: no later turn is read from the cache "
+                         f"(only the {ctx.static_before(prompt, members[0]).display()} static tokens before it are)")
             elif lost.n >= ctx.settings.min_lost_tokens:
                 place = f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
             else:

@@ -131,6 +131,16 @@ class RuleContext:
             i = j
         return out
 
+    def static_before(self, prompt: AssembledPrompt, index: int) -> TokenCount:
+        """Static tokens that are still shared before segment `index` (from the start up to
+        the first segment that stops a count)."""
+        before: list[Segment] = []
+        for s in prompt.segments[:index]:
+            if self.stops_count(s):
+                break
+            before.append(s)
+        return self.count(self.static_runs(before), prompt)
+
     def total_static(self, prompt: AssembledPrompt, shortest: bool = True) -> TokenCount:
         return self.count(self.static_runs(prompt.segments, shortest), prompt)
 
