@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from cachelint.diagnostics import Span
@@ -193,6 +194,7 @@ class ModuleInfo:
         self.tree = tree
         self.name = name  # dotted module name inside the project ("" if unknown)
         self.lines = text.splitlines(keepends=True)
+        self._src_lines: list[str] | None = None
         self._flows: dict[int, FlowIndex] = {}
         self.parents: dict[int, ast.AST] = {}
         for node in ast.walk(tree):
@@ -225,7 +227,7 @@ class ModuleInfo:
         )
 
     def source_of(self, node: ast.AST, limit: int = 120) -> str:
-        seg = ast.get_source_segment(self.text, node)
+        seg = self._segment(node)
         if seg is None:
             try:
                 seg = ast.unparse(node)
@@ -233,6 +235,30 @@ class ModuleInfo:
                 seg = type(node).__name__
         seg = " ".join(seg.split()) if "\n" in seg else seg
         return seg if len(seg) <= limit else seg[: limit - 1] + "…"
+
+    def _segment(self, node: ast.AST) -> str | None:
+        """`ast.get_source_segment`, without splitting the whole module again on every call."""
+        try:
+            line: int = node.lineno - 1  # type: ignore[attr-defined]
+            col: int = node.col_offset  # type: ignore[attr-defined]
+            end_line: int = node.end_lineno - 1  # type: ignore[attr-defined]
+            end_col: int = node.end_col_offset  # type: ignore[attr-defined]
+        except (AttributeError, TypeError):
+            return None
+        if self._src_lines is None:
+            # The line breaks the parser counts: \r\n, \r and \n (not \f, \v or \x1c as str.splitlines).
+            self._src_lines = re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", self.text)
+        lines = self._src_lines
+        if not 0 <= line <= end_line < len(lines):
+            return None
+        try:
+            if line == end_line:
+                return lines[line].encode()[col:end_col].decode()
+            first = lines[line].encode()[col:].decode()
+            last = lines[end_line].encode()[:end_col].decode()
+        except UnicodeError:
+            return None
+        return "".join([first, *lines[line + 1 : end_line], last])
 
     # ---- structure
 
