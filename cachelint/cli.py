@@ -16,10 +16,11 @@ from typing import Any, cast
 import click
 
 from cachelint import __version__
+from cachelint.cache import default_cache_dir
 from cachelint.config import CliOptions, ConfigError, Resolved, resolve
 from cachelint.diagnostics import Diagnostic, LintError
 from cachelint.discovery import discover, display_path, is_excluded
-from cachelint.engine import LintResult, SourceError, decode_source, lint_files, lint_source
+from cachelint.engine import LintResult, RunOptions, SourceError, decode_source, lint_files, lint_source, run_options
 from cachelint.report import (
     FORMATS,
     canonical_format,
@@ -165,6 +166,9 @@ class CheckOptions:
     quiet: bool = False
     show_prompt: str | None = None
     stdin_filename: str | None = None
+    no_cache: bool = False
+    cache_dir: str | None = None
+    jobs: int | None = None
 
 
 _EPILOG = f"""\b
@@ -218,6 +222,20 @@ unreadable or unparsable file)."""
     metavar="PATH",
     help="Lint standard input (path `-`) as if it were this file.",
 )
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option(
+    "--cache-dir",
+    metavar="DIR",
+    envvar="CACHELINT_CACHE_DIR",
+    help="Where to keep the result cache.  [default: .cachelint_cache in the project root]",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Worker processes; 1 lints in one process.  [default: one per CPU]",
+)
 @click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
 def check(
     paths: tuple[str, ...],
@@ -236,6 +254,9 @@ def check(
     quiet: bool,
     show_prompt: str | None,
     stdin_filename: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    jobs: int | None,
 ) -> int:
     """Lint PATHS (files or folders; default: the current folder, `-` for stdin)."""
     options = CheckOptions(
@@ -255,6 +276,9 @@ def check(
         quiet=quiet,
         show_prompt=show_prompt,
         stdin_filename=stdin_filename,
+        no_cache=no_cache,
+        cache_dir=cache_dir,
+        jobs=jobs,
     )
     if show_prompt is not None:
         return run_show_prompt(options)
@@ -308,6 +332,12 @@ class _Sources:
     def lines(self, path: str) -> list[str] | None:
         text = self.text(path)
         return None if text is None else _split_lines(text)
+
+
+def _run_options(options: CheckOptions, resolved: Resolved) -> RunOptions:
+    """Cache and processes: they change how fast findings come, never which."""
+    cache_dir = None if options.no_cache else options.cache_dir or default_cache_dir(resolved.settings.root)
+    return RunOptions(jobs=options.jobs if options.jobs is not None else 0, cache_dir=cache_dir)
 
 
 def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[LintError]) -> LintResult:
@@ -369,7 +399,8 @@ def run_check(options: CheckOptions) -> int:
         return EXIT_ERROR if errors else EXIT_CLEAN
 
     internal: list[LintError] = []
-    result = _lint_isolated(files, resolved, internal)
+    with run_options(_run_options(options, resolved)):
+        result = _lint_isolated(files, resolved, internal)
     sources = _Sources()
     if read_stdin:
         data = sys.stdin.buffer.read()

@@ -1,18 +1,34 @@
-"""Lint files: read, pre-filter, parse, find calls, assemble prompts, run rules, suppress."""
+"""Lint files: read, pre-filter, parse, find calls, assemble prompts, run rules, suppress.
+
+`lint_files` runs in three steps. The wrapper scan finds the project's functions that
+forward parameters into SDK calls (once per run, or taken from the cache when the files it
+looked at are unchanged). Each file is then read once and pre-filtered on its text: a file
+that names no SDK and no wrapper cannot hold a recognised call and is never parsed. The
+remaining files are looked up in the result cache, and the rest are linted, each in a
+project of its own (see `cachelint.parallel`), in worker processes when there are enough.
+"""
 
 from __future__ import annotations
 
 import ast
 import io
 import os
+import stat
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cachelint.analysis.project import Project
 from cachelint.diagnostics import Diagnostic, LintError
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
+
+if TYPE_CHECKING:
+    from cachelint.analysis.project import Project
+    from cachelint.cache import ResultCache
+    from cachelint.parallel import ModuleCache, TrackedProject
 
 
 @dataclass
@@ -25,6 +41,31 @@ class LintResult:
         self.diagnostics.extend(other.diagnostics)
         self.errors.extend(other.errors)
         self.files_checked += other.files_checked
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How lint_files runs, not what it finds: every choice here gives the same findings.
+
+    jobs: worker processes (1: all in this process; 0: one per CPU). cache_dir: where
+    results are cached between runs (None: no cache).
+    """
+
+    jobs: int = 1
+    cache_dir: str | None = None
+
+
+_RUN_OPTIONS: ContextVar[RunOptions | None] = ContextVar("cachelint_run_options", default=None)
+
+
+@contextmanager
+def run_options(options: RunOptions) -> Iterator[RunOptions]:
+    """Make `options` the default of lint_files calls inside the block (the CLI sets them)."""
+    token = _RUN_OPTIONS.set(options)
+    try:
+        yield options
+    finally:
+        _RUN_OPTIONS.reset(token)
 
 
 class SourceError(Exception):
@@ -58,6 +99,19 @@ def parse_source(text: str, path: str) -> ast.Module:
         raise SourceError(f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0]) from None
 
 
+def read_file(path: str) -> tuple[bytes | None, str]:
+    """A file's bytes, or None and why it could not be read (one line for stderr)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(), ""
+    except FileNotFoundError:
+        return None, "file vanished or does not exist"
+    except IsADirectoryError:
+        return None, "is a directory"
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+
+
 def lint_source(
     data: bytes | str,
     path: str,
@@ -72,7 +126,7 @@ def lint_source(
     except SourceError as exc:
         result.errors.append(LintError(path, str(exc)))
         return result
-    project = project or Project(settings.root, settings.wrappers)
+    project = project or _project_for(settings)
     if not project.may_matter(text):
         return result  # no SDK or wrapper name in the text: cannot hold a recognised call
     try:
@@ -98,27 +152,217 @@ def lint_source(
     return result
 
 
+def _project_for(settings: Settings) -> Project:
+    """A project for linting one source on its own, with the wrapper names lint_files would use."""
+    from cachelint.parallel import ModuleCache, TrackedProject
+
+    modules = ModuleCache()
+    base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
+    reader = _Reader(base, track_hashes=False)
+    names = _scan(base, settings, reader, 1, modules, None)
+    return TrackedProject(settings.root, settings.wrappers, modules, names)
+
+
+# ---- lint_files
+
+
+@dataclass
+class _Facts:
+    """What the first read of a file told: enough to pre-filter it without reading it again."""
+
+    digest: str  # content hash ("" when not computed)
+    mentions: bool  # names an SDK
+    declared: bool  # names a declared wrapper
+    named: frozenset[str] | None = None  # the wrapper names `named_hit` was tested against
+    named_hit: bool = False
+
+
+class _Reader:
+    """Reads project files for the scan, remembering per real path what the pre-filter needs."""
+
+    def __init__(self, project: TrackedProject, track_hashes: bool) -> None:
+        self.project = project
+        self.track_hashes = track_hashes
+        self.facts: dict[str, _Facts] = {}
+        self.declared = sorted(project.declared_short_names())
+
+    def text(self, path: str) -> str | None:
+        """The text of a module the scan may parse (as Project.load would read it), or None."""
+        from cachelint.analysis.project import MAX_MODULE_BYTES, mentions_sdk
+        from cachelint.cache import content_hash, remember_hash
+
+        real = os.path.realpath(path)
+        try:
+            st = os.stat(real)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MODULE_BYTES:
+            return None  # a FIFO is never opened; a huge module is never followed
+        data, _ = read_file(real)
+        if data is None:
+            return None
+        digest = ""
+        if self.track_hashes:
+            digest = content_hash(data)
+            remember_hash(real, digest)
+        try:
+            text = decode_source(data)
+        except SourceError:
+            return None
+        if real not in self.facts:
+            self.facts[real] = _Facts(digest, mentions_sdk(text), any(n in text for n in self.declared))
+        return text
+
+    def candidates(self, files: Sequence[str], names: frozenset[str]) -> dict[str, str]:
+        """Each file that names an SDK or one of `names`, with its content hash."""
+        from cachelint.parallel import _names_pattern
+
+        rx = _names_pattern(names) if names else None
+        out: dict[str, str] = {}
+        for path in files:
+            real = os.path.realpath(path)
+            facts = self.facts.get(real)
+            if facts is None or (rx is not None and facts.named is not names):
+                text = self.text(path)
+                facts = self.facts.get(real)
+                if text is None or facts is None:
+                    continue
+                if rx is not None:
+                    facts.named, facts.named_hit = names, rx.search(text) is not None
+            if facts.mentions or facts.named_hit:
+                out[real] = facts.digest
+        return out
+
+
+def _scan(
+    base: TrackedProject,
+    settings: Settings,
+    reader: _Reader,
+    jobs: int,
+    modules: ModuleCache,
+    rc: ResultCache | None,
+) -> frozenset[str]:
+    """The project's wrapper names: from the cache when the scan's inputs are unchanged."""
+    from cachelint.parallel import probe_signature, scan_wrappers
+
+    files = list(base.iter_files())
+    if rc is None:
+        return scan_wrappers(files, settings, reader.text, jobs, modules).names
+    from cachelint.cache import file_hash
+
+    def probe(qualname: str) -> str:
+        return probe_signature(base.search_roots, qualname)
+
+    previous = rc.cached_scan_names()
+    candidates = reader.candidates(files, previous)
+    names = rc.scan_names(candidates, probe)
+    if names is not None:
+        return names
+    scan = scan_wrappers(files, settings, reader.text, jobs, modules)
+    if scan.names != previous:
+        candidates = reader.candidates(files, scan.names)
+    deps = {real: file_hash(real) for real in scan.deps.files}
+    rc.store_scan(scan.names, candidates, deps, scan.deps.probes)
+    return scan.names
+
+
 def lint_files(
     files: Sequence[str],
     settings: Settings,
     rules: Sequence[type[Rule]],
+    *,
+    options: RunOptions | None = None,
 ) -> LintResult:
-    """Lint files in order; unreadable files become errors and the run continues."""
+    """Lint files; unreadable files become errors and the run continues.
+
+    Results are in the order of `files` (errors) and sorted (diagnostics), and the same
+    whatever the options: serial or parallel, cached or not.
+    """
+    from cachelint import cache
+    from cachelint.parallel import LintJob, ModuleCache, TrackedProject, default_jobs, lint_many, probe_signature
+
+    opts = options or _RUN_OPTIONS.get() or RunOptions()
+    jobs = opts.jobs if opts.jobs > 0 else default_jobs()
+    cache.reset_file_hashes()
+    modules = ModuleCache()
+    base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
+    rc: ResultCache | None = None
+    if opts.cache_dir is not None:
+        rc = cache.ResultCache(opts.cache_dir, cache.config_key(settings, rules, base.search_roots))
+        rc.load()
+    reader = _Reader(base, track_hashes=rc is not None)
+    names = _scan(base, settings, reader, jobs, modules, rc)
+    project = TrackedProject(settings.root, settings.wrappers, modules, names)
+    names_key = cache.names_hash(names) if rc is not None else ""
+    probes: dict[str, str] = {}
+
+    def probe(qualname: str) -> str:
+        if qualname not in probes:
+            probes[qualname] = probe_signature(base.search_roots, qualname)
+        return probes[qualname]
+
+    per_file: list[LintResult | None] = [None] * len(files)
+    todo: list[tuple[int, str]] = []
+    for index, path in enumerate(files):
+        real = os.path.realpath(path)
+        facts = reader.facts.get(real)
+        digest = facts.digest if facts is not None else ""
+        matters: bool | None = None
+        if facts is not None:
+            if facts.mentions or facts.declared:
+                matters = True
+            elif not names:
+                matters = False
+            elif facts.named is names:
+                matters = facts.named_hit
+        if matters is None:
+            data, error = read_file(path)
+            if data is None:
+                per_file[index] = LintResult(errors=[LintError(path, error)])
+                continue
+            if rc is not None:
+                digest = cache.content_hash(data)
+                cache.remember_hash(real, digest)
+            try:
+                matters = project.may_matter(decode_source(data))
+            except SourceError as exc:
+                per_file[index] = LintResult(errors=[LintError(path, str(exc))], files_checked=1)
+                continue
+        if not matters:
+            per_file[index] = LintResult(files_checked=1)
+            continue
+        if rc is not None:
+            key = _entry_key(digest, names_key, path)
+            cached = rc.lookup(os.path.abspath(path), key, probe)
+            if cached is not None:
+                per_file[index] = LintResult(diagnostics=cached[0], errors=cached[1], files_checked=1)
+                continue
+        todo.append((index, path))
+
+    job = LintJob(settings, tuple(rules), names, track=rc is not None)
+    for outcome in lint_many(todo, job, jobs, modules):
+        path = files[outcome.index]
+        diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
+        per_file[outcome.index] = LintResult(diagnostics, outcome.errors, outcome.files_checked)
+        if rc is None or outcome.deps is None:
+            continue
+        if any(e.message.startswith("internal error") for e in outcome.errors):
+            rc.forget(os.path.abspath(path))  # not cached: the next run tries again
+            continue
+        key = _entry_key(outcome.content_hash, names_key, path)
+        rc.store(os.path.abspath(path), key, diagnostics, outcome.errors, outcome.dep_hashes, outcome.deps.probes)
+    if rc is not None:
+        rc.save()
+
     total = LintResult()
-    project = Project(settings.root, settings.wrappers)
-    for path in files:
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except FileNotFoundError:
-            total.errors.append(LintError(path, "file vanished or does not exist"))
-            continue
-        except IsADirectoryError:
-            total.errors.append(LintError(path, "is a directory"))
-            continue
-        except OSError as exc:
-            total.errors.append(LintError(path, f"cannot read: {exc.strerror or exc}"))
-            continue
-        total.extend(lint_source(data, path, settings, rules, project))
+    for result in per_file:
+        if result is not None:
+            total.extend(result)
     total.diagnostics.sort(key=Diagnostic.sort_key)
     return total
+
+
+def _entry_key(digest: str, names_key: str, path: str) -> str:
+    from cachelint.cache import _digest
+
+    return _digest(digest, names_key, path)

@@ -226,10 +226,10 @@ def test_unexpected_exception_is_one_line(project: Path, run: RunCli, monkeypatc
 
 
 def test_usage_errors_are_one_line(project: Path, run: RunCli) -> None:
-    assert run("--bogus").all == (
+    assert run("--bogus-flag").all == (
         2,
         "",
-        "cachelint: error: No such option '--bogus' (see 'cachelint --help')\n",
+        "cachelint: error: No such option '--bogus-flag' (see 'cachelint --help')\n",
     )
     assert run("--min-lost-tokens", "-1").exit_code == 2
     assert run("--format", "xml").stderr.count("\n") == 1

@@ -1,0 +1,356 @@
+"""The result cache, `.cachelint_cache/` in the project root (like `.ruff_cache`).
+
+One JSON file per configuration: `<cache dir>/<version>/<key>.json`, where the key hashes
+cachelint's version and code, the settings, the enabled rules and the project root. In it:
+
+- `scan`: the wrapper names found by the project scan, valid while the files the scan looked
+  at are unchanged: every file that names an SDK or one of the wrappers (so a file that
+  starts naming one invalidates it), the modules the scan loaded, and the module names it
+  resolved;
+- `files`: for each linted file that could matter (names an SDK or a wrapper), its result,
+  valid while the file's content, the wrapper names, and every module and prompt file the
+  analysis loaded (or looked for) are unchanged.
+
+Files that cannot matter are not stored: the pre-filter that skips them is as cheap as a
+cache look-up. JSON, not pickle: a cache directory checked out with a repository must not
+be able to run code. Results are encoded field by field, and only cachelint's own
+dataclasses and enums are rebuilt from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import enum
+import hashlib
+import importlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from cachelint import __version__
+from cachelint.rules._base import Rule
+from cachelint.settings import Settings
+
+CACHE_DIR_NAME = ".cachelint_cache"
+FORMAT = 1
+# Marks a missing or unreadable dependency in place of a content hash.
+ABSENT = "-"
+UNREADABLE = "!"
+
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by cachelint.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+
+def default_cache_dir(root: str) -> str:
+    return os.path.join(root, CACHE_DIR_NAME)
+
+
+# ---- hashing
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+_file_hashes: dict[str, str] = {}
+
+
+def reset_file_hashes() -> None:
+    """Forget hashes: files may have changed since (a new run, a new worker)."""
+    _file_hashes.clear()
+
+
+def remember_hash(real: str, digest: str) -> None:
+    _file_hashes[real] = digest
+
+
+def file_hash(real: str) -> str:
+    """The content hash of a file, read at most once per run; ABSENT or UNREADABLE instead."""
+    got = _file_hashes.get(real)
+    if got is None:
+        try:
+            with open(real, "rb") as fh:
+                got = content_hash(fh.read())
+        except FileNotFoundError:
+            got = ABSENT
+        except OSError:
+            got = ABSENT if not os.path.lexists(real) else UNREADABLE
+        _file_hashes[real] = got
+    return got
+
+
+def _digest(*parts: object) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def names_hash(names: Iterable[str]) -> str:
+    return _digest(sorted(names))
+
+
+_code_key: str | None = None
+
+
+def code_fingerprint() -> str:
+    """cachelint's version and the size and mtime of each of its modules: a development
+    checkout that changes the analysis must not be served results of the old code."""
+    global _code_key
+    if _code_key is None:
+        package = os.path.dirname(os.path.abspath(__file__))
+        stats = []
+        for dirpath, dirnames, filenames in os.walk(package):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith(".py"):
+                    try:
+                        st = os.stat(os.path.join(dirpath, name))
+                    except OSError:
+                        continue
+                    stats.append((os.path.relpath(os.path.join(dirpath, name), package), st.st_size, st.st_mtime_ns))
+        _code_key = _digest(__version__, stats)
+    return _code_key
+
+
+def config_key(settings: Settings, rules: Sequence[type[Rule]], search_roots: Sequence[str]) -> str:
+    rule_ids = [(r.code, r.__module__, r.__qualname__) for r in rules]
+    return _digest(FORMAT, code_fingerprint(), repr(settings), rule_ids, list(search_roots))
+
+
+# ---- encoding results
+
+
+class Unsupported(Exception):
+    """A value the cache cannot store; the result is then not cached."""
+
+
+def encode(value: Any) -> Any:
+    """A JSON-able form of diagnostics and errors (dataclasses, enums, tuples, lists, dicts)."""
+    if isinstance(value, enum.Enum):  # first: `class Severity(str, Enum)` is a str too
+        return {"e": _class_name(type(value)), "v": encode(value.value)}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"c": _class_name(type(value)), "f": fields}
+    if isinstance(value, tuple):
+        return {"t": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {"d": [[encode(k), encode(v)] for k, v in value.items()]}
+    raise Unsupported(type(value).__name__)
+
+
+def decode(data: Any) -> Any:
+    if data is None or isinstance(data, bool | int | float | str):
+        return data
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if not isinstance(data, dict):
+        raise Unsupported(type(data).__name__)
+    if "t" in data:
+        return tuple(decode(v) for v in data["t"])
+    if "d" in data:
+        return {decode(k): decode(v) for k, v in data["d"]}
+    if "e" in data:
+        cls = _class(data["e"])
+        if not issubclass(cls, enum.Enum):
+            raise Unsupported(data["e"])
+        return cls(decode(data["v"]))
+    if "c" in data:
+        cls = _class(data["c"])
+        if not dataclasses.is_dataclass(cls):
+            raise Unsupported(data["c"])
+        values = {k: decode(v) for k, v in data["f"].items()}
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        if set(values) != set(known):
+            raise Unsupported(f"{data['c']}: fields changed")
+        obj = object.__new__(cls)
+        for name, v in values.items():
+            object.__setattr__(obj, name, v)
+        return obj
+    raise Unsupported("unknown tag")
+
+
+def _class_name(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _class(name: str) -> type:
+    module, _, qual = name.partition(":")
+    if module != "cachelint" and not module.startswith("cachelint."):
+        raise Unsupported(name)  # only cachelint's own types are ever rebuilt
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qual.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError):
+        raise Unsupported(name) from None
+    if not isinstance(obj, type):
+        raise Unsupported(name)
+    return obj
+
+
+# ---- the cache file
+
+
+class ResultCache:
+    """Cached results of one configuration; load() once, look up and store, save() once."""
+
+    def __init__(self, cache_dir: str, key: str) -> None:
+        self.cache_dir = cache_dir
+        self.path = os.path.join(cache_dir, __version__, key + ".json")
+        self.scan: dict[str, Any] | None = None
+        self.files: dict[str, dict[str, Any]] = {}
+        self.changed = False
+        self.hits = 0
+        self.misses = 0
+
+    def load(self) -> None:
+        try:
+            with open(self.path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            return  # no cache yet, or a damaged one: start afresh
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return
+        scan = data.get("scan")
+        files = data.get("files")
+        self.scan = scan if isinstance(scan, dict) else None
+        self.files = files if isinstance(files, dict) else {}
+
+    # -- the wrapper scan
+
+    def scan_names(self, candidates: dict[str, str], probe: Any) -> frozenset[str] | None:
+        """The cached wrapper names, if the scan's inputs are unchanged. `candidates` maps
+        each file that names an SDK or a cached wrapper name to its content hash."""
+        scan = self.scan
+        if scan is None:
+            return None
+        try:
+            if scan["candidates"] != candidates:
+                return None
+            if not deps_valid(scan["deps"], scan["probes"], probe):
+                return None
+            return frozenset(scan["names"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def cached_scan_names(self) -> frozenset[str]:
+        """The names of the last scan (to find the files that name them), or none."""
+        try:
+            return frozenset(self.scan["names"]) if self.scan else frozenset()
+        except (KeyError, TypeError):
+            return frozenset()
+
+    def store_scan(
+        self, names: frozenset[str], candidates: dict[str, str], deps: dict[str, str], probes: Sequence[tuple[str, str]]
+    ) -> None:
+        self.scan = {
+            "names": sorted(names),
+            "candidates": candidates,
+            "deps": deps,
+            "probes": [list(p) for p in probes],
+        }
+        self.changed = True
+
+    # -- per-file results
+
+    def lookup(self, path: str, key: str, probe: Any) -> tuple[list[Any], list[Any]] | None:
+        """(diagnostics, errors) cached for `path` under `key`, if every dependency is unchanged."""
+        entry = self.files.get(path)
+        if entry is None or entry.get("key") != key:
+            self.misses += 1
+            return None
+        try:
+            if not deps_valid(entry["deps"], entry["probes"], probe):
+                self.misses += 1
+                return None
+            diagnostics = decode(entry["diagnostics"])
+            errors = decode(entry["errors"])
+        except (KeyError, TypeError, ValueError, Unsupported):
+            self.misses += 1
+            return None
+        if not isinstance(diagnostics, list) or not isinstance(errors, list):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return diagnostics, errors
+
+    def store(
+        self,
+        path: str,
+        key: str,
+        diagnostics: Sequence[Any],
+        errors: Sequence[Any],
+        deps: dict[str, str],
+        probes: Sequence[tuple[str, str]],
+    ) -> None:
+        try:
+            entry = {
+                "key": key,
+                "deps": deps,
+                "probes": [list(p) for p in probes],
+                "diagnostics": encode(list(diagnostics)),
+                "errors": encode(list(errors)),
+            }
+        except Unsupported:
+            self.files.pop(path, None)
+            return
+        self.files[path] = entry
+        self.changed = True
+
+    def forget(self, path: str) -> None:
+        if self.files.pop(path, None) is not None:
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the cache atomically; a failure to write it never fails the run."""
+        if not self.changed:
+            return
+        for path in [p for p in self.files if not os.path.lexists(p)]:
+            del self.files[path]  # deleted or renamed files
+        data = {"format": FORMAT, "version": __version__, "scan": self.scan, "files": self.files}
+        try:
+            ensure_cache_dir(self.cache_dir)
+            folder = os.path.dirname(self.path)
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(data, fh, separators=(",", ":"))
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            pass  # a read-only checkout: lint without a cache
+
+
+def ensure_cache_dir(cache_dir: str) -> None:
+    """Create the cache folder with a `.gitignore` of `*` (so it is never committed) and a
+    CACHEDIR.TAG (so backup tools skip it)."""
+    os.makedirs(cache_dir, exist_ok=True)
+    for name, text in ((".gitignore", "# Automatically created by cachelint.\n*\n"), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
+        target = os.path.join(cache_dir, name)
+        if not os.path.exists(target):
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(text)
+
+
+def deps_valid(deps: dict[str, str], probes: Sequence[Sequence[str]], probe: Any) -> bool:
+    """Do the recorded dependencies still hash (and resolve) as they did?"""
+    for real, digest in deps.items():
+        if file_hash(real) != digest:
+            return False
+    return all(probe(qualname) == signature for qualname, signature in probes)

@@ -1,0 +1,409 @@
+"""Units of work that give the same answer in any process and in any order.
+
+Every file is linted in a project of its own (`TrackedProject`), which starts empty and
+loads what the file's analysis asks for. That makes a file's findings a function of the
+files it read and nothing else: not of the files linted before it in the same process, not
+of which worker it went to, not of whether other results came from the cache. The same
+holds for the wrapper scan, cut into chunks of a fixed size. So a serial run, a parallel
+run and a cached run report the same findings by construction, and the project a file was
+linted in says exactly which modules (and prompt files) the result depends on.
+
+Parsed modules are shared between these short-lived projects through `ModuleCache`, a
+least-recently-used cache bounded by source size, so memory stays flat however many files
+the tree holds.
+"""
+
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import os
+import re
+import sys
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.pool import Pool
+from typing import Any, TypeVar
+
+from cachelint.analysis import project as _project_module
+from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.project import SDK_WORDS, Project, mentions_sdk
+from cachelint.diagnostics import LintError
+from cachelint.rules._base import Rule
+from cachelint.settings import Settings
+
+# The scan below mirrors Project.wrapper_names, one chunk of files at a time. Should the
+# project model stop providing these, the scan falls back to Project.wrapper_names.
+MAX_WRAPPER_DEPTH: int = getattr(_project_module, "MAX_WRAPPER_DEPTH", 3)
+_fn_mentions: Callable[[ast.AST, re.Pattern[str]], bool] | None = getattr(_project_module, "_mentions", None)
+
+# Parsed modules kept between files, per process. A parsed module takes about 25 times its
+# source size in memory, so 4 MiB of source is about 100 MB.
+MODULE_CACHE_BYTES = 4 * 1024 * 1024
+MODULE_CACHE_COUNT = 2000
+# Files per scan chunk. Fixed, never derived from the number of workers: the chunks are the
+# same in every run, so the names found are too.
+SCAN_CHUNK = 48
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class ModuleCache:
+    """Parsed modules by real path, least recently used first out, bounded by source size."""
+
+    def __init__(self, max_bytes: int = MODULE_CACHE_BYTES, max_count: int = MODULE_CACHE_COUNT) -> None:
+        self.max_bytes = max_bytes
+        self.max_count = max_count
+        self._mods: OrderedDict[str, ModuleInfo] = OrderedDict()
+        self._bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._mods)
+
+    def get(self, real: str) -> ModuleInfo | None:
+        mod = self._mods.get(real)
+        if mod is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._mods.move_to_end(real)
+        return mod
+
+    def put(self, real: str, mod: ModuleInfo) -> None:
+        old = self._mods.pop(real, None)
+        if old is not None:
+            self._bytes -= len(old.text)
+        self._mods[real] = mod
+        self._bytes += len(mod.text)
+        while self._mods and (self._bytes > self.max_bytes or len(self._mods) > self.max_count):
+            _, evicted = self._mods.popitem(last=False)
+            self._bytes -= len(evicted.text)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What one result was computed from, besides the linted file itself.
+
+    `files`: real paths of the modules and prompt files that were read (or looked for and
+    missing); `probes`: module names that were resolved, with what the search found, so a
+    module that appears later (a new `prompts.py`) invalidates results that missed it.
+    """
+
+    files: tuple[str, ...] = ()
+    probes: tuple[tuple[str, str], ...] = ()
+
+
+class TrackedProject(Project):
+    """A project for one unit of work: modules come from a shared `ModuleCache`, the wrapper
+    names are given (found once per run), and every module and name looked up is recorded."""
+
+    def __init__(
+        self,
+        root: str,
+        declared: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (),
+        modules: ModuleCache | None = None,
+        names: frozenset[str] | None = None,
+    ) -> None:
+        super().__init__(root, declared)
+        self.modules = modules if modules is not None else ModuleCache()
+        self.given_names = names
+        self.probed: dict[str, str] = {}
+
+    def wrapper_names(self) -> frozenset[str]:
+        if self.given_names is not None:
+            return self.given_names
+        return super().wrapper_names()
+
+    def load(self, path: str) -> ModuleInfo | None:
+        real = os.path.realpath(path)
+        if real in self._by_path:
+            return self._by_path[real]
+        mod = self.modules.get(real)
+        if mod is None:
+            mod = super().load(path)
+            if mod is not None:
+                self.modules.put(real, mod)
+            return mod
+        self._by_path[real] = mod
+        return mod
+
+    def module_by_name(self, qualname: str) -> ModuleInfo | None:
+        if qualname not in self.probed:
+            self.probed[qualname] = probe_signature(self.search_roots, qualname)
+        return super().module_by_name(qualname)
+
+    def keep(self, path: str) -> None:
+        """Offer the module registered for `path` (the linted file) to the shared cache."""
+        real = os.path.realpath(path)
+        mod = self._by_path.get(real)
+        if mod is not None:
+            self.modules.put(real, mod)
+
+    def dependencies(self, exclude: str | None = None) -> Dependencies:
+        files = set(self._by_path)
+        files.update(_prompt_file_reads(self))
+        if exclude is not None:
+            files.discard(os.path.realpath(exclude))
+        return Dependencies(tuple(sorted(files)), tuple(sorted(self.probed.items())))
+
+
+def _prompt_file_reads(project: Project) -> Iterable[str]:
+    """Real paths of the prompt files the evaluator read or looked for."""
+    files = getattr(project.evaluator, "prompt_files", None)
+    reads = getattr(files, "_reads", None)
+    return list(reads) if isinstance(reads, dict) else []
+
+
+def probe_signature(search_roots: Sequence[str], qualname: str) -> str:
+    """What resolving `qualname` finds on disk: for each search root, whether `rel.py`,
+    `rel/__init__.py` and the folder `rel` exist. Cheap to recompute when validating."""
+    if not qualname or qualname.startswith(".") or "[" in qualname:
+        return ""
+    rel = qualname.replace(".", os.sep)
+    out = []
+    for r in search_roots:
+        base = os.path.join(r, rel)
+        out.append(
+            ("f" if os.path.isfile(base + ".py") else "-")
+            + ("p" if os.path.isfile(os.path.join(base, "__init__.py")) else "-")
+            + ("d" if os.path.isdir(base) else "-")
+        )
+    return "".join(out)
+
+
+# ---- the wrapper scan, in fixed chunks
+
+
+def scan_chunk(
+    paths: Sequence[str],
+    root: str,
+    declared: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
+    pattern_names: frozenset[str] | None,
+    found: frozenset[str],
+    modules: ModuleCache,
+) -> tuple[set[str], Dependencies]:
+    """The functions in `paths` that forward a parameter into an SDK call's prompt.
+
+    `pattern_names` None is the first pass (functions that mention an SDK); later passes look
+    for functions that mention a wrapper found in the pass before. As Project.wrapper_names.
+    """
+    project = TrackedProject(root, declared, modules, frozenset())
+    pattern = SDK_WORDS if pattern_names is None else _names_pattern(pattern_names)
+    new: set[str] = set()
+    assert _fn_mentions is not None
+    for path in paths:
+        mod = project.load(path)
+        if mod is None:
+            continue
+        for fn in ast.walk(mod.tree):
+            if (
+                isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+                and fn.name not in found
+                and _fn_mentions(fn, pattern)
+                and project.wrapper_sites(fn, mod)
+            ):
+                new.add(fn.name)
+    return new, project.dependencies()
+
+
+def _names_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b")
+
+
+@dataclass
+class ScanResult:
+    names: frozenset[str]
+    deps: Dependencies
+    files_scanned: int = 0
+
+
+TextReader = Callable[[str], "str | None"]
+
+
+def scan_wrappers(
+    files: Sequence[str],
+    settings: Settings,
+    read_text: TextReader,
+    jobs: int,
+    modules: ModuleCache,
+) -> ScanResult:
+    """Names of project functions that forward parameters into SDK calls (see Project.wrapper_names).
+
+    `files` are the project's files in a fixed order; `read_text` returns a file's text (or
+    None when it cannot be read as a module). Chunks of candidates go to `jobs` processes.
+    """
+    if _fn_mentions is None:  # pragma: no cover - see the import above
+        project = TrackedProject(settings.root, settings.wrappers, modules)
+        names = project.wrapper_names()
+        return ScanResult(names, project.dependencies(), len(files))
+    found: set[str] = set()
+    dep_files: set[str] = set()
+    probes: dict[str, str] = {}
+    pattern_names: frozenset[str] | None = None
+    scanned = 0
+    for _depth in range(MAX_WRAPPER_DEPTH + 1):
+        rx = None if pattern_names is None else _names_pattern(pattern_names)
+        candidates = []
+        for path in files:
+            text = read_text(path)
+            if text is None:
+                continue
+            if mentions_sdk(text) if rx is None else rx.search(text):
+                candidates.append(path)
+        scanned += len(candidates)
+        chunks = [candidates[i : i + SCAN_CHUNK] for i in range(0, len(candidates), SCAN_CHUNK)]
+        frozen_found = frozenset(found)
+        shared = (settings.root, settings.wrappers, pattern_names, frozen_found)
+        new: set[str] = set()
+        for chunk_new, deps in map_tasks(_scan_task, chunks, shared, jobs, modules):
+            new |= chunk_new
+            dep_files.update(deps.files)
+            probes.update(deps.probes)
+        new -= found
+        if not new:
+            break
+        found |= new
+        pattern_names = frozenset(new)
+    return ScanResult(frozenset(found), Dependencies(tuple(sorted(dep_files)), tuple(sorted(probes.items()))), scanned)
+
+
+ScanShared = tuple[
+    str,
+    tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
+    "frozenset[str] | None",
+    frozenset[str],
+]
+
+
+def _scan_task(paths: Sequence[str], shared: ScanShared, modules: ModuleCache) -> tuple[set[str], Dependencies]:
+    root, declared, pattern_names, found = shared
+    return scan_chunk(paths, root, declared, pattern_names, found, modules)
+
+
+# ---- linting one file
+
+
+@dataclass
+class FileOutcome:
+    """One linted file: its result, and what it was computed from (for the cache)."""
+
+    index: int
+    diagnostics: list[object] = field(default_factory=list)
+    errors: list[LintError] = field(default_factory=list)
+    files_checked: int = 0
+    content_hash: str = ""
+    deps: Dependencies | None = None
+    dep_hashes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LintJob:
+    """What every file of a run shares: settings, rules, the wrapper names, whether to record dependencies."""
+
+    settings: Settings
+    rules: tuple[type[Rule], ...]
+    names: frozenset[str]
+    track: bool
+
+
+def lint_one(index: int, path: str, job: LintJob, modules: ModuleCache) -> FileOutcome:
+    """Lint one file in a project of its own."""
+    from cachelint.cache import content_hash, file_hash
+    from cachelint.engine import lint_source, read_file
+
+    out = FileOutcome(index)
+    data, error = read_file(path)
+    if data is None:
+        out.errors.append(LintError(path, error))
+        return out
+    project = TrackedProject(job.settings.root, job.settings.wrappers, modules, job.names)
+    result = lint_source(data, path, job.settings, job.rules, project)
+    project.keep(path)
+    out.diagnostics = list(result.diagnostics)
+    out.errors = list(result.errors)
+    out.files_checked = result.files_checked
+    if job.track:
+        out.content_hash = content_hash(data)
+        out.deps = project.dependencies(exclude=path)
+        out.dep_hashes = {p: file_hash(p) for p in out.deps.files}
+    return out
+
+
+def _lint_task(items: Sequence[tuple[int, str]], job: LintJob, modules: ModuleCache) -> list[FileOutcome]:
+    return [lint_one(i, p, job, modules) for i, p in items]
+
+
+def lint_many(items: Sequence[tuple[int, str]], job: LintJob, jobs: int, modules: ModuleCache) -> list[FileOutcome]:
+    """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`."""
+    size = max(1, min(32, len(items) // max(1, jobs * 4)))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    outcomes: list[FileOutcome] = []
+    for chunk_out in map_tasks(_lint_task, chunks, job, jobs, modules):
+        outcomes.extend(chunk_out)
+    outcomes.sort(key=lambda o: o.index)
+    return outcomes
+
+
+# ---- processes
+
+MIN_PARALLEL_TASKS = 2  # fewer tasks than this run in the calling process
+
+S = TypeVar("S")
+
+# In a worker: what every task of the pool shares, and the worker's own module cache.
+_worker_shared: object = None
+_worker_modules: ModuleCache | None = None
+
+
+def _init_worker(shared: object) -> None:
+    global _worker_shared, _worker_modules
+    _worker_shared = shared
+    _worker_modules = ModuleCache()
+    from cachelint.cache import reset_file_hashes
+
+    reset_file_hashes()
+
+
+def _call_in_worker(args: tuple[Callable[[Any, object, ModuleCache], Any], Any]) -> Any:
+    fn, task = args
+    assert _worker_modules is not None
+    return fn(task, _worker_shared, _worker_modules)
+
+
+def default_jobs() -> int:
+    """One worker per CPU this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork: workers start at once with everything imported; elsewhere spawn is the safe default.
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def map_tasks(
+    fn: Callable[[T, S, ModuleCache], R], tasks: Sequence[T], shared: S, jobs: int, modules: ModuleCache
+) -> Iterator[R]:
+    """fn(task, shared, modules) for every task, in `jobs` worker processes (each with its own
+    module cache; `shared` reaches each worker once) or here when that cannot pay. Results
+    come in task order."""
+    if jobs <= 1 or len(tasks) < MIN_PARALLEL_TASKS:
+        for task in tasks:
+            yield fn(task, shared, modules)
+        return
+    pool: Pool = _context().Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(shared,))
+    try:
+        worker_fn: Any = fn
+        calls: list[tuple[Any, Any]] = [(worker_fn, t) for t in tasks]
+        yield from pool.imap(_call_in_worker, calls)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()

@@ -1,0 +1,120 @@
+"""Parallel runs (issue 6): the same findings, byte for byte, in the same order as a serial run."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cachelint import parallel
+from cachelint.analysis.module import ModuleInfo
+from cachelint.engine import RunOptions, lint_files
+from cachelint.rules import ALL_RULES
+from cachelint.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import corpus
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small dense corpus, plus files that fail: a syntax error, a bad encoding, an empty file."""
+    root = tmp_path_factory.mktemp("dense")
+    corpus.generate(str(root), 30)
+    (root / "app" / "broken.py").write_text("from openai import OpenAI\ndef f(:\n")
+    (root / "app" / "latin.py").write_bytes(b"# openai\nx = '\xff'\n")
+    (root / "app" / "empty.py").write_text("")
+    return root
+
+
+def py_files(root: Path) -> list[str]:
+    return sorted(str(p) for p in root.rglob("*.py"))
+
+
+def test_parallel_cli_output_is_byte_for_byte_the_serial_output(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., object]
+) -> None:
+    monkeypatch.chdir(tree)
+    serial = run("--format", "json", "--no-cache", "-j", "1")
+    parallel_ = run("--format", "json", "--no-cache", "-j", "2")
+    cold = run("--format", "json", "-j", "2", "--cache-dir", str(tree / ".c"))
+    warm = run("--format", "json", "-j", "2", "--cache-dir", str(tree / ".c"))
+    warm_serial = run("--format", "json", "-j", "1", "--cache-dir", str(tree / ".c"))
+    assert serial.stdout.count('"code"') > 50  # type: ignore[attr-defined]
+    for other in (parallel_, cold, warm, warm_serial):
+        assert other.all == serial.all  # type: ignore[attr-defined]
+
+
+def test_order_does_not_depend_on_the_order_of_files_or_workers(tree: Path) -> None:
+    settings = Settings(root=str(tree))
+    files = py_files(tree)
+    reference = lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=1))
+    shuffled = files[:]
+    random.Random(6).shuffle(shuffled)
+    for jobs in (2,):
+        got = lint_files(shuffled, settings, list(ALL_RULES), options=RunOptions(jobs=jobs))
+        assert got.diagnostics == reference.diagnostics
+        assert sorted(map(str, got.errors)) == sorted(map(str, reference.errors))
+        # errors come in the order the files were given, as in a serial run
+        serial_shuffled = lint_files(shuffled, settings, list(ALL_RULES), options=RunOptions(jobs=1))
+        assert got.errors == serial_shuffled.errors
+        assert got.files_checked == reference.files_checked == len(files)
+
+
+def test_a_file_lints_the_same_alone_or_after_others(tree: Path) -> None:
+    settings = Settings(root=str(tree))
+    files = py_files(tree)
+    together = lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=1))
+    for path in files[-3:]:
+        alone = lint_files([path], settings, list(ALL_RULES), options=RunOptions(jobs=1))
+        assert alone.diagnostics == [d for d in together.diagnostics if d.span.path == path]
+
+
+def test_jobs_zero_means_one_per_cpu() -> None:
+    assert parallel.default_jobs() >= 1
+    if hasattr(os, "sched_getaffinity"):
+        assert parallel.default_jobs() == len(os.sched_getaffinity(0))
+
+
+def test_unreadable_and_missing_files_are_errors_in_parallel(tree: Path) -> None:
+    settings = Settings(root=str(tree))
+    files = [*py_files(tree)[:20], str(tree / "gone.py"), str(tree / "app")]
+    serial = lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=1))
+    par = lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=2))
+    assert par == serial
+    assert [e.message for e in par.errors][-2:] == ["file vanished or does not exist", "is a directory"]
+
+
+def _module(path: str, size: int) -> ModuleInfo:
+    import ast
+
+    text = "x = 1\n" + "#" * size
+    return ModuleInfo(path, text, ast.parse(text))
+
+
+def test_module_cache_is_bounded_by_bytes_and_count() -> None:
+    cache = parallel.ModuleCache(max_bytes=1000, max_count=3)
+    for i in range(5):
+        cache.put(f"/m{i}.py", _module(f"/m{i}.py", 100))
+    assert len(cache) == 3
+    assert cache.get("/m0.py") is None and cache.get("/m4.py") is not None
+    cache.get("/m2.py")  # recently used: kept
+    cache.put("/big.py", _module("/big.py", 700))
+    assert cache.get("/m2.py") is not None
+    assert cache.get("/m3.py") is None  # least recently used goes first
+    cache.put("/huge.py", _module("/huge.py", 5000))
+    assert len(cache) == 0  # larger than the whole budget: not kept either
+
+
+def test_evicting_parsed_modules_does_not_change_findings(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(root=str(tree))
+    files = py_files(tree)
+    reference = lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=1))
+    monkeypatch.setattr(parallel, "MODULE_CACHE_BYTES", 1)  # every module is evicted at once
+    monkeypatch.setattr(parallel.ModuleCache.__init__, "__defaults__", (1, 1))
+    assert parallel.ModuleCache().max_bytes == 1
+    assert lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=1)) == reference
