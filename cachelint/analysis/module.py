@@ -185,6 +185,9 @@ def build_flow(body: list[ast.stmt], args: ast.arguments | None) -> FlowIndex:
     return ix
 
 
+_LINE_BREAK = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
+
+
 class ModuleInfo:
     """A parsed module with lazily built indexes. Nothing here executes the code."""
 
@@ -193,8 +196,9 @@ class ModuleInfo:
         self.text = text
         self.tree = tree
         self.name = name  # dotted module name inside the project ("" if unknown)
-        self.lines = text.splitlines(keepends=True)
-        self._src_lines: list[str] | None = None
+        # Lines as the parser counts them: \r\n, \r and \n end a line, but not the \f, \v, \x1c
+        # or \u2028 that str.splitlines() also splits on (positions would land on the wrong line).
+        self.lines = _LINE_BREAK.split(text)
         self._flows: dict[int, FlowIndex] = {}
         self.parents: dict[int, ast.AST] = {}
         for node in ast.walk(tree):
@@ -245,10 +249,7 @@ class ModuleInfo:
             end_col: int = node.end_col_offset  # type: ignore[attr-defined]
         except (AttributeError, TypeError):
             return None
-        if self._src_lines is None:
-            # The line breaks the parser counts: \r\n, \r and \n (not \f, \v or \x1c as str.splitlines).
-            self._src_lines = re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", self.text)
-        lines = self._src_lines
+        lines = self.lines
         if not 0 <= line <= end_line < len(lines):
             return None
         try:
