@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import json
@@ -16,19 +17,25 @@ from typing import Any, cast
 import click
 
 from cachelint import __version__
+from cachelint.baseline import BaselineError, Entry, filter_baseline, read_baseline, write_baseline
 from cachelint.cache import default_cache_dir
-from cachelint.config import CliOptions, ConfigError, Resolved, resolve
-from cachelint.diagnostics import Diagnostic, LintError
+from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved, resolve
+from cachelint.diagnostics import Diagnostic, LintError, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
 from cachelint.engine import LintResult, RunOptions, SourceError, decode_source, lint_files, lint_source, run_options
+from cachelint.notebook import Notebook, is_notebook, lint_notebook, lint_notebook_file
 from cachelint.report import (
     FORMATS,
+    Location,
     canonical_format,
     is_text_format,
+    plain_location,
     render,
     render_statistics_for,
     summary_line,
 )
+from cachelint.report.sarif import find_repository_root
+from cachelint.ruledocs import rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
@@ -166,6 +173,9 @@ class CheckOptions:
     quiet: bool = False
     show_prompt: str | None = None
     stdin_filename: str | None = None
+    fail_on: str | None = None
+    baseline: str | None = None
+    write_baseline: str | None = None
     no_cache: bool = False
     cache_dir: str | None = None
     jobs: int | None = None
@@ -176,8 +186,8 @@ Other commands:
   {PROG} rule CODE|NAME   explain a rule
   {PROG} rule --all       explain every rule
 
-Exit status: 0 clean, 1 findings, 2 errors (bad path, configuration,
-unreadable or unparsable file)."""
+Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
+2 errors (bad path, configuration, unreadable or unparsable file)."""
 
 
 @cli.command(DEFAULT_COMMAND, cls=CheckCommand, epilog=_EPILOG)
@@ -188,12 +198,29 @@ unreadable or unparsable file)."""
     "output_format",
     type=click.Choice(FORMATS),
     default=None,
-    help="Output format; `text` is the same as `full`.  [default: full]",
+    help="Output format: full (code frames), concise (one line each), json, sarif (code scanning) "
+    "or github (workflow annotations); `text` is the same as `full`.  [default: full]",
 )
 @click.option("--select", multiple=True, metavar="CODES", help="Rules to enable instead of the defaults.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable as well.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Exit 1 only for findings of this severity or worse.  [default: info, any finding]",
+)
+@click.option(
+    "--baseline",
+    metavar="FILE",
+    help="Report only findings that are not in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    metavar="FILE",
+    help="Record the current findings in FILE (for --baseline) and exit 0.",
+)
 @click.option(
     "--config",
     "config_file",
@@ -254,11 +281,14 @@ def check(
     quiet: bool,
     show_prompt: str | None,
     stdin_filename: str | None,
+    fail_on: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
     no_cache: bool,
     cache_dir: str | None,
     jobs: int | None,
 ) -> int:
-    """Lint PATHS (files or folders; default: the current folder, `-` for stdin)."""
+    """Lint PATHS (files, folders or notebooks; default: the current folder, `-` for stdin)."""
     options = CheckOptions(
         paths=paths,
         output_format=output_format,
@@ -276,6 +306,9 @@ def check(
         quiet=quiet,
         show_prompt=show_prompt,
         stdin_filename=stdin_filename,
+        fail_on=fail_on,
+        baseline=baseline,
+        write_baseline=write_baseline,
         no_cache=no_cache,
         cache_dir=cache_dir,
         jobs=jobs,
@@ -296,6 +329,7 @@ def _cli_options(options: CheckOptions) -> CliOptions:
         default_model=options.default_model,
         min_lost_tokens=options.min_lost_tokens,
         output_format=options.output_format,
+        fail_on=options.fail_on,
     )
 
 
@@ -319,6 +353,8 @@ class _Sources:
     """Source text of linted files, read once, for suppression comments and code frames."""
 
     texts: dict[str, str | None] = field(default_factory=dict)
+    # Notebooks: the joined code cells as written (the linted text has magics blanked).
+    shown: dict[str, list[str]] = field(default_factory=dict)
 
     def text(self, path: str) -> str | None:
         if path not in self.texts:
@@ -330,6 +366,8 @@ class _Sources:
         return self.texts[path]
 
     def lines(self, path: str) -> list[str] | None:
+        if path in self.shown:
+            return self.shown[path]
         text = self.text(path)
         return None if text is None else _split_lines(text)
 
@@ -375,6 +413,81 @@ def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> Non
             _error(problem)
 
 
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+def apply_severity(diagnostics: Sequence[Diagnostic], overrides: Iterable[tuple[str, Severity]]) -> list[Diagnostic]:
+    """The diagnostics with the project's per-rule severities (`[tool.cachelint.severity]`)."""
+    table = dict(overrides)
+    if not table:
+        return list(diagnostics)
+    return [dataclasses.replace(d, severity=table[d.code]) if d.code in table else d for d in diagnostics]
+
+
+def failing(diagnostics: Sequence[Diagnostic], fail_on: Severity) -> list[Diagnostic]:
+    """The findings at or above the --fail-on severity."""
+    return [d for d in diagnostics if _RANK[Severity(d.severity)] >= _RANK[fail_on]]
+
+
+@dataclass
+class _Notebooks:
+    """Notebooks linted in this run, to show their findings by cell."""
+
+    by_path: dict[str, Notebook] = field(default_factory=dict)
+
+    def add(self, notebook: Notebook | None, sources: _Sources) -> None:
+        if notebook is None:
+            return
+        self.by_path[notebook.path] = notebook
+        sources.texts[notebook.path] = notebook.source
+        sources.shown[notebook.path] = notebook.original
+
+    def locate(self, span: Span) -> Location:
+        notebook = self.by_path.get(span.path)
+        return notebook.locate(span) if notebook is not None else plain_location(span)
+
+
+def _lint_notebooks(
+    files: Sequence[str], resolved: Resolved, notebooks: _Notebooks, sources: _Sources, internal: list[LintError]
+) -> LintResult:
+    total = LintResult()
+    for path in files:
+        try:
+            # Through this module's lint_source, like every other file of the run.
+            result, notebook = lint_notebook_file(path, resolved.settings, resolved.rules, _lint_source)
+        except Exception as exc:
+            internal.append(LintError(path, _describe(exc)))
+            continue
+        notebooks.add(notebook, sources)
+        total.extend(result)
+    return total
+
+
+def _lint_source(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
+    # Looked up at call time, so a replaced `lint_source` (tests, plugins) sees notebooks too.
+    return lint_source(text, path, settings, rules)
+
+
+def _read_baseline(file: str) -> list[Entry] | None:
+    try:
+        return read_baseline(file)
+    except BaselineError as exc:
+        _error(f"{display_path(file)}: {exc}")
+        return None
+
+
+def _summary(
+    diagnostics: Sequence[Diagnostic], failed: int, hidden: int, fail_on: Severity, baseline_used: bool
+) -> str:
+    line = summary_line(diagnostics, failed)
+    if baseline_used and hidden:
+        were = "was" if hidden == 1 else "were"
+        line += f" {hidden} known finding{'s' if hidden != 1 else ''} from the baseline {were} not shown."
+    if diagnostics and not failing(diagnostics, fail_on):
+        line += f" None is at or above --fail-on {fail_on.value}."
+    return line
+
+
 def run_check(options: CheckOptions) -> int:
     """Lint, print, and return the exit code."""
     paths = options.paths
@@ -389,7 +502,15 @@ def run_check(options: CheckOptions) -> int:
     if resolved is None:
         return EXIT_ERROR
     fmt = canonical_format(resolved.output_format)
-    color = use_color(options.color)
+    if options.statistics and fmt == "sarif":
+        _error("--statistics cannot be written as SARIF; use --format json or full")
+        return EXIT_ERROR
+    color = use_color(options.color) and is_text_format(fmt)
+    entries: list[Entry] | None = None
+    if options.baseline is not None:
+        entries = _read_baseline(options.baseline)
+        if entries is None:
+            return EXIT_ERROR
 
     files, errors = discover(file_paths, resolved.settings, force_exclude=options.force_exclude)
     if options.show_files:
@@ -399,9 +520,12 @@ def run_check(options: CheckOptions) -> int:
         return EXIT_ERROR if errors else EXIT_CLEAN
 
     internal: list[LintError] = []
-    with run_options(_run_options(options, resolved)):
-        result = _lint_isolated(files, resolved, internal)
     sources = _Sources()
+    notebooks = _Notebooks()
+    modules = [f for f in files if not is_notebook(f)]
+    with run_options(_run_options(options, resolved)):
+        result = _lint_isolated(modules, resolved, internal) if modules else LintResult()
+    result.extend(_lint_notebooks([f for f in files if is_notebook(f)], resolved, notebooks, sources, internal))
     if read_stdin:
         data = sys.stdin.buffer.read()
         skip = (
@@ -409,28 +533,59 @@ def run_check(options: CheckOptions) -> int:
             and options.stdin_filename is not None
             and is_excluded(options.stdin_filename, resolved.settings)
         )
-        if not skip:
+        if skip:
+            pass  # excluded, as the file would be if passed by name
+        elif is_notebook(stdin_name):
+            stdin_result, notebook = lint_notebook(data, stdin_name, resolved.settings, resolved.rules, _lint_source)
+            notebooks.add(notebook, sources)
+            result.extend(stdin_result)
+        else:
             try:
                 sources.texts[stdin_name] = decode_source(data)
             except SourceError:
                 sources.texts[stdin_name] = None
             result.extend(lint_source(data, stdin_name, resolved.settings, resolved.rules))
     diagnostics = sorted(_suppress(result.diagnostics, sources, resolved), key=Diagnostic.sort_key)
+    diagnostics = apply_severity(diagnostics, resolved.severity)
     errors.extend(result.errors)
 
     _print_errors(errors)
     _print_errors(internal, internal=True)
     failed = len(errors) + len(internal)
+
+    root = resolved.settings.root
+    if options.write_baseline is not None:
+        try:
+            write_baseline(options.write_baseline, diagnostics, root)
+        except BaselineError as exc:
+            _error(f"{display_path(options.write_baseline)}: {exc}")
+            return EXIT_ERROR
+        if is_text_format(fmt) and not options.quiet:
+            count = len(diagnostics)
+            click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {display_path(options.write_baseline)}.")
+        return EXIT_ERROR if failed else EXIT_CLEAN
+    hidden = 0
+    if entries is not None:
+        diagnostics, hidden = filter_baseline(diagnostics, entries, root)
+
     if options.statistics:
         out = render_statistics_for(fmt, diagnostics, color=color)
     else:
-        out = render(fmt, diagnostics, color=color, source_lines=sources.lines)
+        out = render(
+            fmt,
+            diagnostics,
+            color=color,
+            source_lines=sources.lines,
+            locate=notebooks.locate,
+            rules=resolved.rules,
+            root=find_repository_root(root),
+        )
     click.echo(out, nl=False, color=color)
     if is_text_format(fmt) and not options.quiet:
-        click.echo(summary_line(diagnostics, failed))
+        click.echo(_summary(diagnostics, failed, hidden, resolved.fail_on, entries is not None))
     if failed:
         return EXIT_ERROR
-    if diagnostics and not options.exit_zero:
+    if failing(diagnostics, resolved.fail_on) and not options.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
@@ -475,16 +630,7 @@ def run_show_prompt(options: CheckOptions) -> int:
 
 def rule_doc(rule: type[Rule]) -> str:
     """A rule's documentation: title, metadata, summary, then its docstring."""
-    default = "enabled by default" if rule.default else "off by default (preview)"
-    parts = [
-        f"# {rule.name} ({rule.code})",
-        f"Severity: {rule.severity.value}; {default}.",
-        rule.summary,
-    ]
-    doc = rule.__doc__
-    if doc:
-        parts.append(inspect.cleandoc(doc))
-    return "\n\n".join(parts) + "\n"
+    return rule_text(rule)
 
 
 def rule_json(rule: type[Rule]) -> dict[str, object]:

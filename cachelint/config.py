@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from cachelint.diagnostics import Severity
 from cachelint.discovery import DEFAULT_EXCLUDE, display_path
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
@@ -22,7 +23,9 @@ _toml_loads = cast(Callable[[str], dict[str, Any]], _toml.loads)
 PYPROJECT = "pyproject.toml"
 CONFIG_NAMES = ("cachelint.toml", PYPROJECT)  # looked up in this order in each folder
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
-OUTPUT_FORMATS = ("full", "text", "concise", "json")  # "text" is an alias of "full"
+OUTPUT_FORMATS = ("full", "text", "concise", "json", "sarif", "github")  # "text" is an alias of "full"
+SEVERITIES = tuple(s.value for s in Severity)  # "error", "warning", "info"
+DEFAULT_FAIL_ON = Severity.INFO
 WRAPPER_ROLES = ("model", "messages", "input", "system", "instructions", "tools")
 
 _KEYS = frozenset(
@@ -39,6 +42,8 @@ _KEYS = frozenset(
         "respect-gitignore",
         "output-format",
         "wrappers",
+        "severity",
+        "fail-on",
     }
 )
 
@@ -69,6 +74,8 @@ class FileOptions:
     respect_gitignore: bool | None = None
     output_format: str | None = None
     wrappers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()  # (rule code, severity), in effect order
+    fail_on: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -81,14 +88,18 @@ class CliOptions:
     default_model: str | None = None
     min_lost_tokens: int | None = None
     output_format: str | None = None
+    fail_on: str | None = None
 
 
 @dataclass(frozen=True)
 class Resolved:
     settings: Settings
     rules: tuple[type[Rule], ...]
-    output_format: str  # "full", "concise" or "json"
+    output_format: str  # a canonical name: "full", "concise", "json", "sarif" or "github"
     config_path: str | None
+    # Rule code -> the severity the project gives it, for codes that differ from the default.
+    severity: tuple[tuple[str, Severity], ...] = ()
+    fail_on: Severity = DEFAULT_FAIL_ON
 
 
 # --- reading -------------------------------------------------------------------------
@@ -217,6 +228,8 @@ class _Validator:
             respect_gitignore=self.boolean("respect-gitignore", table.get("respect-gitignore")),
             output_format=self.output_format(table.get("output-format")),
             wrappers=self.wrappers(table.get("wrappers", {})),
+            severity=self.severity(table.get("severity", {})),
+            fail_on=self.fail_on(table.get("fail-on")),
         )
 
     def strings(self, key: str, value: object) -> tuple[str, ...]:
@@ -255,6 +268,41 @@ class _Validator:
             shown = repr(value) if isinstance(value, str) else _kind(value)
             raise self.fail(f"{self.where('output-format')} must be one of {choices}, not {shown}")
         return str(value)
+
+    def severity(self, value: object) -> tuple[tuple[str, Severity], ...]:
+        """`[tool.cachelint.severity]`: rule code, name or prefix -> error, warning or info.
+
+        Broader selectors apply first, so `CL1 = "warning"` with `CL102 = "error"` leaves
+        CL102 an error whatever the order in the file.
+        """
+        section = f"[{self.section[1:-1]}.severity]" if self.section else "[severity]"
+        if not isinstance(value, dict):
+            raise self.fail(f"{self.where('severity')} must be a table, not {_kind(value)}")
+        entries: list[tuple[int, int, list[str], Severity]] = []
+        for position, (selector, level) in enumerate(value.items()):
+            try:
+                matched = lookup(selector)
+            except UnknownRuleError:
+                raise self.fail(f"{section} names an unknown rule: {selector!r}") from None
+            if level not in SEVERITIES:
+                choices = ", ".join(f"'{s}'" for s in SEVERITIES)
+                shown = repr(level) if isinstance(level, str) else _kind(level)
+                raise self.fail(f"'{selector}' in {section} must be one of {choices}, not {shown}")
+            entries.append((-len(matched), position, [r.code for r in matched], Severity(level)))
+        chosen: dict[str, Severity] = {}
+        for _, _, codes, level in sorted(entries, key=lambda e: (e[0], e[1])):
+            for code in codes:
+                chosen[code] = level
+        return tuple(sorted(chosen.items()))
+
+    def fail_on(self, value: object) -> Severity | None:
+        if value is None:
+            return None
+        if value not in SEVERITIES:
+            choices = ", ".join(f"'{s}'" for s in SEVERITIES)
+            shown = repr(value) if isinstance(value, str) else _kind(value)
+            raise self.fail(f"{self.where('fail-on')} must be one of {choices}, not {shown}")
+        return Severity(value)
 
     def per_file_ignores(self, value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if not isinstance(value, dict):
@@ -406,11 +454,15 @@ def resolve(
         wrappers=options.wrappers,
     )
     fmt = cli.output_format or options.output_format or "full"
+    defaults = {r.code: Severity(r.severity) for r in ALL_RULES}
+    fail_on = cli.fail_on or options.fail_on or DEFAULT_FAIL_ON
     return Resolved(
         settings=settings,
         rules=tuple(rules),
         output_format="full" if fmt == "text" else fmt,
         config_path=options.path,
+        severity=tuple((code, level) for code, level in options.severity if defaults.get(code) != level),
+        fail_on=Severity(fail_on),
     )
 
 

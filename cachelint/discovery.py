@@ -1,4 +1,4 @@
-"""Turn the paths given on the command line into a sorted list of Python files to lint."""
+"""Turn the paths given on the command line into a sorted list of Python files and notebooks to lint."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pathspec
 from cachelint.diagnostics import LintError
 from cachelint.settings import Settings
 
-# File suffixes found when walking directories. Notebooks will be one more entry here.
-PYTHON_SUFFIXES: tuple[str, ...] = (".py",)
+# File suffixes found when walking directories: Python modules and Jupyter notebooks
+# (included by default, as in ruff; `extend-exclude = ["*.ipynb"]` leaves them out).
+PYTHON_SUFFIXES: tuple[str, ...] = (".py", ".ipynb")
 
 # Skipped while walking unless `exclude` is set in the configuration (which replaces this
 # list, as in ruff; `extend-exclude` adds to it). Gitignore-style patterns: a bare name
@@ -210,7 +211,7 @@ def discover(
     *,
     force_exclude: bool = False,
 ) -> tuple[list[str], list[LintError]]:
-    """Expand files and folders into the Python files to lint, sorted, without duplicates.
+    """Expand files and folders into the Python files and notebooks to lint, sorted, without duplicates.
 
     Folders are walked without following symlinked sub-folders (so links cannot loop),
     skipping excluded and gitignored entries. Paths named explicitly are always linted

@@ -108,3 +108,41 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(cli_module, "lint_files", lint_files)
     monkeypatch.setattr(cli_module, "lint_source", lint_source)
     yield
+
+
+# A module the real analysis reports once: the time of day ahead of ~1,400 static tokens
+# of instructions (CL102) on line 13, inside a function so it runs on every call.
+BAD_APP = '''\
+from datetime import datetime
+
+from openai import OpenAI
+
+client = OpenAI()
+
+LONG_RULES = "You are the support assistant for ACME. " + "Cite the manual, never invent part numbers. " * 150
+
+
+def reply(text: str) -> str:
+    response = client.responses.create(
+        model="gpt-4.1",
+        instructions=f"Time: {datetime.now():%H:%M}" + LONG_RULES,
+        input=text,
+    )
+    return response.output_text
+'''
+
+# The same call with the time moved into the user input: nothing to report.
+CLEAN_APP = BAD_APP.replace(
+    'instructions=f"Time: {datetime.now():%H:%M}" + LONG_RULES,\n        input=text,',
+    'instructions=LONG_RULES,\n        input=f"{text} (sent at {datetime.now():%H:%M})",',
+)
+
+
+@pytest.fixture
+def bad_app() -> str:
+    return BAD_APP
+
+
+@pytest.fixture
+def clean_app() -> str:
+    return CLEAN_APP

@@ -366,6 +366,7 @@ def test_json_output(project: Path, run: RunCli, fake_engine: None) -> None:
             "column": 5,
             "end_line": 1,
             "end_column": 15,
+            "cell": None,
             "fix": {"title": "Remove `CL103_HERE`", "applicability": "display-only"},
             "related": [
                 {
@@ -374,6 +375,7 @@ def test_json_output(project: Path, run: RunCli, fake_engine: None) -> None:
                     "column": 1,
                     "end_line": 1,
                     "end_column": 2,
+                    "cell": None,
                     "message": "file starts here",
                 }
             ],
@@ -461,6 +463,62 @@ def test_output_format_from_config(project: Path, run: RunCli, fake_engine: None
     write(project / "app.py", "a = CL101_HERE\n")
     assert run().stdout == "app.py:1:5: CL101 `CL101_HERE` marks a finding\n" + ONE_FINDING
     assert run("--format", "json").stdout.startswith("[")
+
+
+def test_severity_override_and_fail_on(project: Path, run: RunCli, fake_engine: None) -> None:
+    write(
+        project / "pyproject.toml",
+        """\
+        [tool.cachelint.severity]
+        CL101 = "info"
+        unordered-in-prefix = "warning"
+        """,
+    )
+    write(project / "app.py", "a = CL101_HERE\nb = CL103_HERE\n")
+    findings = (
+        "app.py:1:5: CL101 `CL101_HERE` marks a finding\n"
+        "app.py:2:5: CL103 `CL103_HERE` marks a finding\n"
+    )
+    # Default --fail-on info: any finding fails.
+    assert run("--format", "concise").all == (
+        1,
+        findings + "Found 2 findings (1 warning, 1 info) in 1 file.\n",
+        "",
+    )
+    assert run("--format", "concise", "--fail-on", "warning").exit_code == 1
+    assert run("--format", "concise", "--fail-on", "error").all == (
+        0,
+        findings + "Found 2 findings (1 warning, 1 info) in 1 file. None is at or above --fail-on error.\n",
+        "",
+    )
+    assert json.loads(run("--format", "json").stdout)[0]["severity"] == "info"
+    assert run().stdout.startswith("CL101 [info] `CL101_HERE` marks a finding\n")
+    assert run("--statistics").stdout == (
+        "1  CL101  info     dynamic-before-static\n"
+        "1  CL103  warning  unordered-in-prefix\n"
+        "Found 2 findings (1 warning, 1 info) in 1 file.\n"
+    )
+
+
+def test_fail_on_from_config_and_the_flag_wins(project: Path, run: RunCli, fake_engine: None) -> None:
+    write(project / "pyproject.toml", "[tool.cachelint]\nfail-on = 'error'\n")
+    write(project / "app.py", "b = CL103_HERE\n")
+    assert run("-q").exit_code == 0
+    assert run("-q", "--fail-on", "warning").exit_code == 1
+    assert run("--fail-on", "fatal").all == (
+        2,
+        "",
+        "cachelint: error: Invalid value for '--fail-on': 'fatal' is not one of 'error', 'warning', 'info' "
+        "(see 'cachelint --help')\n",
+    )
+
+
+def test_machine_formats_have_no_summary_line(project: Path, run: RunCli, fake_engine: None) -> None:
+    write(project / "app.py", "a = CL101_HERE\n")
+    for fmt in ("json", "sarif", "github"):
+        result = run("--format", fmt)
+        assert result.exit_code == 1
+        assert "Found 1 finding" not in result.stdout
 
 
 def test_colour(project: Path, run: RunCli, fake_engine: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ from cachelint.config import (
     resolve,
     search_start,
 )
+from cachelint.diagnostics import Severity
 from cachelint.discovery import DEFAULT_EXCLUDE
 from cachelint.rules import ALL_RULES, select_rules
 from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, DEFAULT_MODEL, Settings
@@ -68,6 +69,12 @@ def test_every_key(project: Path) -> None:
         flag-daily-values = true
         respect-gitignore = false
         output-format = "text"
+        fail-on = "warning"
+
+        [tool.cachelint.severity]
+        CL1 = "warning"
+        volatile-in-prefix = "error"
+        CL201 = "info"
 
         [tool.cachelint.per-file-ignores]
         "tests/*" = ["dynamic-before-static", "CL2"]
@@ -82,7 +89,11 @@ def test_every_key(project: Path) -> None:
     assert resolved.config_path == str(project / "pyproject.toml")
     assert resolved.output_format == "full"
     assert [r.code for r in resolved.rules] == ["CL101", "CL102", "CL201"]
-    assert s.per_file_ignores == (("tests/*", ("CL101", "CL201")),)
+    # The broad CL1 applies first, the exact name wins; defaults are left out.
+    assert resolved.severity == (("CL101", Severity.WARNING), ("CL201", Severity.INFO))
+    assert resolved.fail_on == Severity.WARNING
+    cl2 = tuple(r.code for r in ALL_RULES if r.code.startswith("CL2"))
+    assert s.per_file_ignores == (("tests/*", ("CL101", *cl2)),)
     assert s.exclude == ("gen",)
     assert s.extend_exclude == ("vendored/*.py",)
     assert s.default_model == "claude-sonnet-4-5"
@@ -151,7 +162,22 @@ def test_settings_selection_matches_the_rules(project: Path) -> None:
         ),
         (
             "output-format = 'xml'",
-            "'output-format' in [tool.cachelint] must be one of 'full', 'text', 'concise', 'json', not 'xml'",
+            "'output-format' in [tool.cachelint] must be one of 'full', 'text', 'concise', 'json', 'sarif', "
+            "'github', not 'xml'",
+        ),
+        ("severity = 'info'", "'severity' in [tool.cachelint] must be a table, not a string"),
+        ("severity = { CL999 = 'info' }", "[tool.cachelint.severity] names an unknown rule: 'CL999'"),
+        (
+            "severity = { CL201 = 'high' }",
+            "'CL201' in [tool.cachelint.severity] must be one of 'error', 'warning', 'info', not 'high'",
+        ),
+        (
+            "severity = { CL201 = 1 }",
+            "'CL201' in [tool.cachelint.severity] must be one of 'error', 'warning', 'info', not an integer",
+        ),
+        (
+            "fail-on = 'fatal'",
+            "'fail-on' in [tool.cachelint] must be one of 'error', 'warning', 'info', not 'fatal'",
         ),
         (
             "exclude = 'build'",
@@ -286,7 +312,8 @@ def test_cli_selection_layers_on_the_file(project: Path) -> None:
     assert codes(select=("CL102",)) == ["CL102"]
     assert codes(ignore=("CL103",)) == ["CL101"]
     assert codes(extend_select=("CL201",)) == ["CL101", "CL103", "CL201"]
-    assert codes(select=("ALL",), ignore=("CL1",)) == ["CL201"]
+    # Every rule but the CL1xx ones, whatever rules exist besides.
+    assert codes(select=("ALL",), ignore=("CL1",)) == [r.code for r in ALL_RULES if not r.code.startswith("CL1")]
 
 
 @pytest.mark.parametrize("option", ["--select", "--ignore", "--extend-select"])

@@ -159,6 +159,7 @@ def test_json() -> None:
         "column": 18,
         "end_line": 3,
         "end_column": 29,
+        "cell": None,
         "fix": {"title": "Move `{user_name}` after the static instructions", "applicability": "unsafe"},
         "related": [
             {
@@ -167,6 +168,7 @@ def test_json() -> None:
                 "column": 1,
                 "end_line": 1,
                 "end_column": 6,
+                "cell": None,
                 "message": "RULES defined here (1,842 tokens, o200k_base)",
             }
         ],
@@ -183,6 +185,7 @@ def test_json() -> None:
         "column",
         "end_line",
         "end_column",
+        "cell",
         "fix",
         "related",
         "fingerprint",

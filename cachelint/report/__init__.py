@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cachelint.diagnostics import Diagnostic
+from cachelint.report.github import render_github
 from cachelint.report.json import render_json, render_json_statistics
+from cachelint.report.locate import CellPosition, Location, Locator, plain_location
+from cachelint.report.sarif import render_sarif
 from cachelint.report.text import (
     SourceLines,
     render_concise,
@@ -13,17 +16,26 @@ from cachelint.report.text import (
     render_statistics,
     summary_line,
 )
+from cachelint.rules import ALL_RULES
+from cachelint.rules._base import Rule
 
 # User-facing names; "text" is an alias of "full" (the default).
-FORMATS: tuple[str, ...] = ("full", "text", "concise", "json")
+FORMATS: tuple[str, ...] = ("full", "text", "concise", "json", "sarif", "github")
 ALIASES = {"text": "full"}
+# Formats read by programs: no colour, no summary line, nothing else on stdout.
+MACHINE_FORMATS = frozenset({"json", "sarif", "github"})
 
 __all__ = [
     "ALIASES",
     "FORMATS",
+    "MACHINE_FORMATS",
+    "CellPosition",
+    "Location",
+    "Locator",
     "SourceLines",
     "canonical_format",
     "is_text_format",
+    "plain_location",
     "render",
     "render_statistics_for",
     "summary_line",
@@ -38,8 +50,8 @@ def canonical_format(name: str) -> str:
 
 
 def is_text_format(name: str) -> bool:
-    """Whether the format is for people (and so ends with a summary line)."""
-    return canonical_format(name) != "json"
+    """Whether the format is for people (coloured on a terminal, ends with a summary line)."""
+    return canonical_format(name) not in MACHINE_FORMATS
 
 
 def render(
@@ -49,18 +61,29 @@ def render(
     color: bool = False,
     source_lines: SourceLines | None = None,
     cwd: str | None = None,
+    locate: Locator = plain_location,
+    rules: Sequence[type[Rule]] = ALL_RULES,
+    root: str | None = None,
 ) -> str:
-    """The findings in format `fmt`, without the summary line."""
+    """The findings in format `fmt`, without the summary line.
+
+    `locate` maps spans to what is shown (notebook cells); `rules` (the rules that ran)
+    and `root` (what paths are relative to, default cwd) are used by `sarif` and `github`.
+    """
     fmt = canonical_format(fmt)
     if fmt == "json":
-        return render_json(diagnostics, cwd=cwd)
+        return render_json(diagnostics, cwd=cwd, locate=locate)
+    if fmt == "sarif":
+        return render_sarif(diagnostics, rules=rules, root=root if root is not None else cwd, locate=locate)
+    if fmt == "github":
+        return render_github(diagnostics, root=root if root is not None else cwd, locate=locate)
     if fmt == "concise":
-        return render_concise(diagnostics, color=color, cwd=cwd)
-    return render_full(diagnostics, color=color, source_lines=source_lines, cwd=cwd)
+        return render_concise(diagnostics, color=color, cwd=cwd, locate=locate)
+    return render_full(diagnostics, color=color, source_lines=source_lines, cwd=cwd, locate=locate)
 
 
 def render_statistics_for(fmt: str, diagnostics: Sequence[Diagnostic], *, color: bool = False) -> str:
-    """Per-rule counts in place of the findings (`--statistics`)."""
+    """Per-rule counts in place of the findings (`--statistics`); JSON for `json`, else a table."""
     if canonical_format(fmt) == "json":
         return render_json_statistics(diagnostics)
     return render_statistics(diagnostics, color=color)

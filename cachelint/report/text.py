@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import click
 
 from cachelint.diagnostics import Diagnostic, Severity, Span
-from cachelint.discovery import display_path
+from cachelint.report.locate import Locator, plain_location
 
 # path -> the file's lines without line endings, or None when they cannot be shown.
 SourceLines = Callable[[str], Sequence[str] | None]
@@ -30,8 +30,8 @@ class _Paint:
         return click.style(text, fg=fg, bold=bold or None)
 
 
-def _where(span: Span, cwd: str | None) -> str:
-    return f"{display_path(span.path, cwd)}:{span.line}:{span.column}"
+def _where(span: Span, cwd: str | None, locate: Locator) -> str:
+    return locate(span).label(cwd)
 
 
 def _char_width(char: str) -> int:
@@ -46,8 +46,8 @@ def _width(text: str) -> int:
     return sum(_char_width(c) for c in text)
 
 
-def _frame(span: Span, lines: Sequence[str] | None, paint: _Paint, fg: str) -> list[str]:
-    """The numbered source line with carets under the span; [] if the line is unknown."""
+def _frame(span: Span, lines: Sequence[str] | None, paint: _Paint, fg: str, number: int) -> list[str]:
+    """The source line, numbered `number`, with carets under the span; [] if the line is unknown."""
     if lines is None or not 1 <= span.line <= len(lines):
         return []
     text = lines[span.line - 1].rstrip("\r\n")
@@ -57,8 +57,7 @@ def _frame(span: Span, lines: Sequence[str] | None, paint: _Paint, fg: str) -> l
     end = min(max(end, start), len(text))
     shown = text.replace("\t", " " * TAB_WIDTH).rstrip()
     carets = "^" * max(_width(text[start:end]), 1)
-    number = str(span.line)
-    gutter = " " * len(number)
+    gutter = " " * len(str(number))
     return [
         f"{gutter} |",
         f"{number} | {shown}".rstrip(),
@@ -73,36 +72,44 @@ def render_full(
     color: bool = False,
     source_lines: SourceLines | None = None,
     cwd: str | None = None,
+    locate: Locator = plain_location,
 ) -> str:
     """ruff-style blocks: header, location, code frame, notes, help; each ends with a blank line."""
     paint = _Paint(color)
     out: list[str] = []
     for d in diagnostics:
         fg = _SEVERITY_COLORS[Severity(d.severity)]
-        gutter = " " * len(str(d.span.line))
+        where = locate(d.span)
+        gutter = " " * len(str(where.frame_line))
         out.append(
             f"{paint(d.code, fg=fg, bold=True)} {paint(f'[{Severity(d.severity).value}]', fg=fg)}"
             f" {paint(d.message, bold=True)}"
         )
-        out.append(f"{gutter}{paint('-->', fg='blue', bold=True)} {_where(d.span, cwd)}")
+        out.append(f"{gutter}{paint('-->', fg='blue', bold=True)} {where.label(cwd)}")
         lines = source_lines(d.span.path) if source_lines is not None else None
-        out.extend(_frame(d.span, lines, paint, fg))
+        out.extend(_frame(d.span, lines, paint, fg, where.frame_line))
         for related in d.related:
             notes = paint(":::", fg="blue", bold=True)
-            out.append(f"{gutter}{notes} {_where(related.span, cwd)} {related.message}")
+            out.append(f"{gutter}{notes} {_where(related.span, cwd, locate)} {related.message}")
         if d.fix is not None and d.fix.title:
             out.append(f"{paint('help', fg='cyan', bold=True)}: {d.fix.title}")
         out.append("")
     return "".join(line + "\n" for line in out)
 
 
-def render_concise(diagnostics: Sequence[Diagnostic], *, color: bool = False, cwd: str | None = None) -> str:
+def render_concise(
+    diagnostics: Sequence[Diagnostic],
+    *,
+    color: bool = False,
+    cwd: str | None = None,
+    locate: Locator = plain_location,
+) -> str:
     """One line per finding: `path:line:col: CODE message`."""
     paint = _Paint(color)
     out = []
     for d in diagnostics:
         code = paint(d.code, fg=_SEVERITY_COLORS[Severity(d.severity)], bold=True)
-        out.append(f"{paint(_where(d.span, cwd), bold=True)}: {code} {d.message}\n")
+        out.append(f"{paint(_where(d.span, cwd, locate), bold=True)}: {code} {d.message}\n")
     return "".join(out)
 
 
