@@ -35,7 +35,7 @@ from cachelint.rules._base import Rule
 from cachelint.settings import Settings
 
 CACHE_DIR_NAME = ".cachelint_cache"
-FORMAT = 1
+FORMAT = 2
 # Marks a missing or unreadable dependency in place of a content hash.
 ABSENT = "-"
 UNREADABLE = "!"
@@ -211,6 +211,9 @@ class ResultCache:
         self.path = os.path.join(cache_dir, __version__, key + ".json")
         self.scan: dict[str, Any] | None = None
         self.files: dict[str, dict[str, Any]] = {}
+        # What the pre-filter learnt of each file, by path, valid while size, mtime and
+        # inode are unchanged (see engine._Facts).
+        self.facts: dict[str, Any] = {}
         self.changed = False
         self.hits = 0
         self.misses = 0
@@ -225,8 +228,10 @@ class ResultCache:
             return
         scan = data.get("scan")
         files = data.get("files")
+        facts = data.get("facts")
         self.scan = scan if isinstance(scan, dict) else None
         self.files = files if isinstance(files, dict) else {}
+        self.facts = facts if isinstance(facts, dict) else {}
 
     # -- the wrapper scan
 
@@ -319,7 +324,10 @@ class ResultCache:
             return
         for path in [p for p in self.files if not os.path.lexists(p)]:
             del self.files[path]  # deleted or renamed files
-        data = {"format": FORMAT, "version": __version__, "scan": self.scan, "files": self.files}
+        for path in [p for p in self.facts if not os.path.lexists(p)]:
+            del self.facts[path]
+        data = {"format": FORMAT, "version": __version__, "scan": self.scan, "files": self.files,
+                "facts": self.facts}
         try:
             ensure_cache_dir(self.cache_dir)
             folder = os.path.dirname(self.path)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import re
 import stat
 import tokenize
 from collections.abc import Iterator, Sequence
@@ -158,79 +159,162 @@ def _project_for(settings: Settings) -> Project:
 
     modules = ModuleCache()
     base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
-    reader = _Reader(base, track_hashes=False)
-    names = _scan(base, settings, reader, 1, modules, None)
+    names = _scan(base, settings, _Reader(base, None), 1, modules, None)
     return TrackedProject(settings.root, settings.wrappers, modules, names)
 
 
 # ---- lint_files
 
+# A file modified this close to the start of a run may change again within the same mtime
+# tick: its facts are not kept by size and mtime (as git does with "racily clean" files).
+_RACY_NS = 2_000_000_000
+
 
 @dataclass
 class _Facts:
-    """What the first read of a file told: enough to pre-filter it without reading it again."""
+    """What reading a file told: enough to pre-filter it (and key its cache entry) without
+    reading it again. Kept in the cache by size, mtime and inode, like ruff's and git's."""
 
-    digest: str  # content hash ("" when not computed)
-    mentions: bool  # names an SDK
-    declared: bool  # names a declared wrapper
-    named: frozenset[str] | None = None  # the wrapper names `named_hit` was tested against
+    digest: str  # content hash ("" without a cache)
+    mentions: bool = False  # names an SDK
+    declared: bool = False  # names a declared wrapper
+    error: str = ""  # why it does not decode
+    named_key: str = ""  # the wrapper names (hash) `named_hit` was tested against
     named_hit: bool = False
+
+    def to_json(self, st: os.stat_result) -> list[object]:
+        return [st.st_size, st.st_mtime_ns, st.st_ino, self.digest, self.mentions, self.declared, self.error,
+                self.named_key, self.named_hit]
+
+    @classmethod
+    def from_json(cls, data: object, st: os.stat_result) -> _Facts | None:
+        if not isinstance(data, list) or len(data) != 9 or data[:3] != [st.st_size, st.st_mtime_ns, st.st_ino]:
+            return None
+        digest, mentions, declared, error, named_key, named_hit = data[3:]
+        if not (isinstance(digest, str) and isinstance(error, str) and isinstance(named_key, str)):
+            return None
+        return cls(digest, bool(mentions), bool(declared), error, named_key, bool(named_hit))
 
 
 class _Reader:
-    """Reads project files for the scan, remembering per real path what the pre-filter needs."""
+    """Reads files for the pre-filter and the scan, each at most once per run, and not at
+    all when the cache holds their facts and their size, mtime and inode are unchanged."""
 
-    def __init__(self, project: TrackedProject, track_hashes: bool) -> None:
+    def __init__(self, project: TrackedProject, rc: ResultCache | None) -> None:
+        import time
+
         self.project = project
-        self.track_hashes = track_hashes
-        self.facts: dict[str, _Facts] = {}
+        self.rc = rc
+        self.trust_before = time.time_ns() - _RACY_NS
+        self.memo: dict[str, _Facts | None] = {}
         self.declared = sorted(project.declared_short_names())
+        self.cwd = os.path.realpath(os.getcwd())
 
-    def text(self, path: str) -> str | None:
-        """The text of a module the scan may parse (as Project.load would read it), or None."""
-        from cachelint.analysis.project import MAX_MODULE_BYTES, mentions_sdk
-        from cachelint.cache import content_hash, remember_hash
+    def key(self, path: str) -> str:
+        return os.path.normpath(os.path.join(self.cwd, path))
 
-        real = os.path.realpath(path)
+    def facts(self, path: str) -> _Facts | None:
+        """None: not a regular file of at most MAX_MODULE_BYTES that can be read."""
+        key = self.key(path)
+        if key in self.memo:
+            return self.memo[key]
+        got = self._facts(key)
+        self.memo[key] = got
+        return got
+
+    def _facts(self, key: str) -> _Facts | None:
+        from cachelint.analysis.project import MAX_MODULE_BYTES
+
         try:
-            st = os.stat(real)
+            st = os.stat(key)
         except OSError:
             return None
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MODULE_BYTES:
             return None  # a FIFO is never opened; a huge module is never followed
-        data, _ = read_file(real)
+        rc = self.rc
+        if rc is not None:
+            known = _Facts.from_json(rc.facts.get(key), st)
+            if known is not None:
+                self._remember(key, known.digest)
+                return known
+        data, _ = read_file(key)
         if data is None:
             return None
+        _text, facts = self._decode(key, data)
+        if rc is not None and st.st_mtime_ns < self.trust_before:
+            rc.facts[key] = facts.to_json(st)
+            rc.changed = True
+        return facts
+
+    def _decode(self, key: str, data: bytes) -> tuple[str | None, _Facts]:
+        from cachelint.analysis.project import mentions_sdk
+
         digest = ""
-        if self.track_hashes:
+        if self.rc is not None:
+            from cachelint.cache import content_hash
+
             digest = content_hash(data)
-            remember_hash(real, digest)
+            self._remember(key, digest)
         try:
             text = decode_source(data)
+        except SourceError as exc:
+            return None, _Facts(digest, error=str(exc))
+        return text, _Facts(digest, mentions_sdk(text), any(n in text for n in self.declared))
+
+    def _remember(self, key: str, digest: str) -> None:
+        from cachelint.cache import remember_hash
+
+        remember_hash(os.path.realpath(key) if os.path.islink(key) else key, digest)
+
+    def text(self, path: str) -> str | None:
+        data, _ = read_file(self.key(path))
+        if data is None:
+            return None
+        try:
+            return decode_source(data)
         except SourceError:
             return None
-        if real not in self.facts:
-            self.facts[real] = _Facts(digest, mentions_sdk(text), any(n in text for n in self.declared))
-        return text
+
+    def names(self, path: str, facts: _Facts, names_key: str, rx: re.Pattern[str]) -> bool:
+        """Does the file name one of the wrapper names (hashed as `names_key`)?"""
+        if facts.named_key != names_key:
+            text = self.text(path)
+            facts.named_key, facts.named_hit = names_key, text is not None and rx.search(text) is not None
+            key = self.key(path)
+            if self.rc is not None and key in self.rc.facts:
+                try:
+                    st = os.stat(key)
+                except OSError:
+                    return facts.named_hit
+                if self.rc.facts[key][:3] == [st.st_size, st.st_mtime_ns, st.st_ino]:
+                    self.rc.facts[key] = facts.to_json(st)
+                    self.rc.changed = True
+        return facts.named_hit
+
+    def is_candidate(self, path: str, rx: re.Pattern[str] | None) -> bool:
+        """Does a scan pass parse this file? (see cachelint.parallel.CandidateTest)"""
+        facts = self.facts(path)
+        if facts is None or facts.error:
+            return False
+        if rx is None:
+            return facts.mentions
+        text = self.text(path)
+        return text is not None and rx.search(text) is not None
 
     def candidates(self, files: Sequence[str], names: frozenset[str]) -> dict[str, str]:
         """Each file that names an SDK or one of `names`, with its content hash."""
+        from cachelint.cache import names_hash
         from cachelint.parallel import _names_pattern
 
         rx = _names_pattern(names) if names else None
+        names_key = names_hash(names)
         out: dict[str, str] = {}
         for path in files:
-            real = os.path.realpath(path)
-            facts = self.facts.get(real)
-            if facts is None or (rx is not None and facts.named is not names):
-                text = self.text(path)
-                facts = self.facts.get(real)
-                if text is None or facts is None:
-                    continue
-                if rx is not None:
-                    facts.named, facts.named_hit = names, rx.search(text) is not None
-            if facts.mentions or facts.named_hit:
-                out[real] = facts.digest
+            facts = self.facts(path)
+            if facts is None or facts.error:
+                continue
+            if facts.mentions or (rx is not None and self.names(path, facts, names_key, rx)):
+                out[self.key(path)] = facts.digest
         return out
 
 
@@ -247,7 +331,7 @@ def _scan(
 
     files = list(base.iter_files())
     if rc is None:
-        return scan_wrappers(files, settings, reader.text, jobs, modules).names
+        return scan_wrappers(files, settings, reader.is_candidate, jobs, modules).names
     from cachelint.cache import file_hash
 
     def probe(qualname: str) -> str:
@@ -258,7 +342,7 @@ def _scan(
     names = rc.scan_names(candidates, probe)
     if names is not None:
         return names
-    scan = scan_wrappers(files, settings, reader.text, jobs, modules)
+    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, modules)
     if scan.names != previous:
         candidates = reader.candidates(files, scan.names)
     deps = {real: file_hash(real) for real in scan.deps.files}
@@ -279,7 +363,15 @@ def lint_files(
     whatever the options: serial or parallel, cached or not.
     """
     from cachelint import cache
-    from cachelint.parallel import LintJob, ModuleCache, TrackedProject, default_jobs, lint_many, probe_signature
+    from cachelint.parallel import (
+        LintJob,
+        ModuleCache,
+        TrackedProject,
+        _names_pattern,
+        default_jobs,
+        lint_many,
+        probe_signature,
+    )
 
     opts = options or _RUN_OPTIONS.get() or RunOptions()
     jobs = opts.jobs if opts.jobs > 0 else default_jobs()
@@ -290,10 +382,9 @@ def lint_files(
     if opts.cache_dir is not None:
         rc = cache.ResultCache(opts.cache_dir, cache.config_key(settings, rules, base.search_roots))
         rc.load()
-    reader = _Reader(base, track_hashes=rc is not None)
+    reader = _Reader(base, rc)
     names = _scan(base, settings, reader, jobs, modules, rc)
     project = TrackedProject(settings.root, settings.wrappers, modules, names)
-    names_key = cache.names_hash(names) if rc is not None else ""
     probes: dict[str, str] = {}
 
     def probe(qualname: str) -> str:
@@ -303,26 +394,22 @@ def lint_files(
 
     per_file: list[LintResult | None] = [None] * len(files)
     todo: list[tuple[int, str]] = []
+    rx = _names_pattern(names) if names else None
+    names_key = cache.names_hash(names)
     for index, path in enumerate(files):
-        real = os.path.realpath(path)
-        facts = reader.facts.get(real)
-        digest = facts.digest if facts is not None else ""
-        matters: bool | None = None
+        facts = reader.facts(path)
+        if facts is not None and facts.error:
+            per_file[index] = LintResult(errors=[LintError(path, facts.error)], files_checked=1)
+            continue
         if facts is not None:
-            if facts.mentions or facts.declared:
-                matters = True
-            elif not names:
-                matters = False
-            elif facts.named is names:
-                matters = facts.named_hit
-        if matters is None:
+            digest = facts.digest
+            matters = facts.mentions or facts.declared or (rx is not None and reader.names(path, facts, names_key, rx))
+        else:  # not a module the scan reads (e.g. larger than it follows): read it here
             data, error = read_file(path)
             if data is None:
                 per_file[index] = LintResult(errors=[LintError(path, error)])
                 continue
-            if rc is not None:
-                digest = cache.content_hash(data)
-                cache.remember_hash(real, digest)
+            digest = cache.content_hash(data) if rc is not None else ""
             try:
                 matters = project.may_matter(decode_source(data))
             except SourceError as exc:

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from cachelint.analysis import project as _project_module
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.project import SDK_WORDS, Project, mentions_sdk
+from cachelint.analysis.project import SDK_WORDS, Project
 from cachelint.diagnostics import LintError
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
@@ -221,20 +221,22 @@ class ScanResult:
     files_scanned: int = 0
 
 
-TextReader = Callable[[str], "str | None"]
+# Is this file a candidate of a scan pass? None: the first pass (names an SDK); else the
+# pattern of the wrapper names found in the pass before.
+CandidateTest = Callable[[str, "re.Pattern[str] | None"], bool]
 
 
 def scan_wrappers(
     files: Sequence[str],
     settings: Settings,
-    read_text: TextReader,
+    is_candidate: CandidateTest,
     jobs: int,
     modules: ModuleCache,
 ) -> ScanResult:
     """Names of project functions that forward parameters into SDK calls (see Project.wrapper_names).
 
-    `files` are the project's files in a fixed order; `read_text` returns a file's text (or
-    None when it cannot be read as a module). Chunks of candidates go to `jobs` processes.
+    `files` are the project's files in a fixed order; `is_candidate` tells which of them a
+    pass parses (see CandidateTest). Chunks of candidates go to `jobs` processes.
     """
     if _fn_mentions is None:  # pragma: no cover - see the import above
         project = TrackedProject(settings.root, settings.wrappers, modules)
@@ -247,13 +249,7 @@ def scan_wrappers(
     scanned = 0
     for _depth in range(MAX_WRAPPER_DEPTH + 1):
         rx = None if pattern_names is None else _names_pattern(pattern_names)
-        candidates = []
-        for path in files:
-            text = read_text(path)
-            if text is None:
-                continue
-            if mentions_sdk(text) if rx is None else rx.search(text):
-                candidates.append(path)
+        candidates = [path for path in files if is_candidate(path, rx)]
         scanned += len(candidates)
         chunks = [candidates[i : i + SCAN_CHUNK] for i in range(0, len(candidates), SCAN_CHUNK)]
         frozen_found = frozenset(found)
