@@ -82,6 +82,16 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
     if not prompt.segments:
         lines.append("  (no prompt arguments found)")
     lines.append("  * = preamble (tools, schemas, instructions, system and developer messages)")
+    for b in prompt.breakpoints:
+        covered = prompt.segments[: b.after + 1] if b.after >= 0 else ()
+        upto = ctx.count(ctx.static_runs(covered), prompt)
+        fields = ", ".join(f"{k}={v!r}" for k, v in b.fields) or "?"
+        where = "top level" if b.top_level else f"after segment {b.after + 1}"
+        flags = [f for f, on in (("conditional", b.conditional), ("in a loop", b.repeated),
+                                 ("uncounted content before it", b.uncounted)) if on]
+        lines.append(f"  marker {b.order + 1}: {b.kind.value} {{{fields}}} on {b.slot} ({where}), "
+                     f"{upto.display()} static tokens up to it @{_where(b.span, cwd)}"
+                     + (f" [{', '.join(flags)}]" if flags else ""))
     # The cacheable prefix: static text before the first segment that changes per call.
     first_break = next((i for i, s in enumerate(prompt.segments) if ctx.is_breaker(s)), len(prompt.segments))
     before = prompt.segments[:first_break]

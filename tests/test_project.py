@@ -95,6 +95,15 @@ CASES: dict[str, dict[str, str]] = {
         "    return client.responses.create(model='gpt-4.1', instructions=f'[{rid}] ' + RULES,  # expect: CL102\n"
         "                                   input=q)\n",
     },
+    "star re-export through __init__": {
+        "pkg/__init__.py": "from .sub.texts import *\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/texts.py": RULES_MOD,
+        "svc.py": CLIENT + "from pkg import RULES\n"
+        "def ask(user_id, q):\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=user_id + RULES,  # expect: CL101\n"
+        "                                   input=q)\n",
+    },
     "src layout": {
         "src/acme/__init__.py": "",
         "src/acme/prompts.py": RULES_MOD,

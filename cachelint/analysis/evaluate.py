@@ -578,6 +578,9 @@ class Evaluator:
         if sub is not None and attr not in target.flow.events:
             return ModuleRefV(sub.name)
         if attr not in target.flow.events:
+            star = self.star_import(attr, target)  # `from .sub import *` in a package's __init__
+            if star is not None:
+                return star
             return ModuleRefV(f"{target.name}.{attr}")
         v = self.module_value(attr, target, None)
         return add_hop(v, self.hop(env, stmt, f"`{attr}` imported from {target.name or target.path}"))

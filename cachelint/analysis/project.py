@@ -209,7 +209,9 @@ class Project(ProjectHooks):
                 ".pytest_cache"}
         count = 0
         for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(d for d in dirnames if d not in skip and not d.endswith(".egg-info"))
+            # Virtual environments hold thousands of SDK modules that are not the project.
+            dirnames[:] = sorted(d for d in dirnames if d not in skip and not d.endswith(".egg-info")
+                                 and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg")))
             for f in sorted(filenames):
                 if f.endswith(".py"):
                     count += 1

@@ -209,7 +209,7 @@ def reply(plan, text):
             seg = prompt.segments[members[0]]
             names = sources(prompt, members)
             where = describe_behind(seg, behind)
-            verb = "precedes" if len(members) == 1 else "precede"
+            verb = "precedes" if len({prompt.segments[k].source for k in members}) == 1 else "precede"
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),

@@ -98,36 +98,51 @@ class RuleContext:
     def groups(
         self, prompt: AssembledPrompt, is_candidate: Callable[[Segment], bool]
     ) -> list[tuple[list[int], TokenCount, list[Segment]]]:
-        """Runs of candidate segments with no other stopping segment between them, each with
-        the static tokens behind the run (counted through the candidates, up to the next
-        segment that stops a count). Fixing one candidate of a run alone would not help,
-        so a run is reported once, at its first member."""
+        """Candidate segments grouped for reporting, each group with the static tokens it costs.
+
+        Within a run of candidates (no other segment that stops a count between them),
+        candidates separated by less than `min-lost-tokens` of static text form one group:
+        moving one of them alone would not make that text cacheable. A group costs the
+        static text after it, up to the next group (which blocks the rest anyway).
+        """
         out: list[tuple[list[int], TokenCount, list[Segment]]] = []
         segs = prompt.segments
+        threshold = max(1, self.settings.min_lost_tokens)
         i = 0
         while i < len(segs):
             if not is_candidate(segs[i]):
                 i += 1
                 continue
-            members = [i]
-            behind: list[Segment] = []
+            # the run: indexes from i up to the next segment that stops a count
             j = i + 1
-            while j < len(segs):
-                s = segs[j]
-                if is_candidate(s):
-                    members.append(j)
-                    behind.append(s)  # kept for slot order; not static, not counted
-                elif self.stops_count(s):
-                    break
-                else:
-                    behind.append(s)
+            while j < len(segs) and (is_candidate(segs[j]) or not self.stops_count(segs[j])):
                 j += 1
-            statics = [s for s in behind if s.stability == Stability.STATIC]
-            # members after the last static text lose nothing: drop them from the run
-            if statics:
-                last_static = max(k for k in range(i, j) if segs[k].stability == Stability.STATIC)
-                members = [m for m in members if m < last_static]
-            out.append((members, self.count(self.static_runs(behind), prompt), statics))
+            members = [k for k in range(i, j) if is_candidate(segs[k])]
+            # static tokens between each member and the next one (or the end of the run)
+            gaps = []
+            for n, m in enumerate(members):
+                end = members[n + 1] if n + 1 < len(members) else j
+                between = [s for s in segs[m + 1 : end]]
+                gaps.append((self.count(self.static_runs(between), prompt), between))
+            group: list[int] = []
+            behind: list[Segment] = []
+            total = 0
+            exact = True
+            encoding = ""
+            for m, (gap, between) in zip(members, gaps, strict=True):
+                group.append(m)
+                behind.extend(between)
+                total += gap.n
+                exact = exact and gap.exact
+                encoding = gap.encoding
+                if gap.n >= threshold:
+                    statics = [s for s in behind if s.stability == Stability.STATIC]
+                    out.append((group, TokenCount(total, exact, encoding), statics))
+                    group, behind, total = [], [], 0
+            if group:
+                # trailing members with (almost) nothing static behind them
+                statics = [s for s in behind if s.stability == Stability.STATIC]
+                out.append((group, TokenCount(total, exact, encoding), statics))
             i = j
         return out
 
