@@ -43,7 +43,7 @@ root = true
 disable = ["fixit.rules"]
 enable = ["{FIXIT_RULE}"]
 """
-SKIP_DIRS = {"site-packages", "__pycache__", "idlelib", "turtledemo"}
+SKIP_DIRS = {"site-packages", "__pycache__"}
 
 
 @dataclass
@@ -54,7 +54,7 @@ class Measure:
     wall: float | None = None  # seconds, median of the repeats
     cpu: float | None = None  # user + system seconds of every process
     rss_mb: float | None = None  # largest single process
-    tree_mb: float | None = None  # whole process tree, sampled
+    tree_mb: float | None = None  # whole process tree (sum of PSS), sampled
     note: str = ""
     walls: list[float] = field(default_factory=list)
 
@@ -89,18 +89,20 @@ def _children(pid: int) -> list[int]:
 
 
 def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
+    """Proportional set size (shared pages split between the processes sharing them), else RSS."""
+    for name, field_ in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(name) as fh:
+                for line in fh:
+                    if line.startswith(field_):
+                        return int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
     return 0
 
 
 class TreeSampler(threading.Thread):
-    """Sums the resident memory of a process and its descendants every few milliseconds."""
+    """Sums the memory (PSS) of a process and its descendants every few milliseconds."""
 
     def __init__(self, pid: int, interval: float = 0.02) -> None:
         super().__init__(daemon=True)
@@ -313,7 +315,7 @@ def fmt(value: float | None, spec: str) -> str:
 
 
 def table(rows: list[Measure]) -> str:
-    head = ["tree", "files", "tool", "wall s", "CPU s", "files/s", "peak RSS MB", "tree MB", "÷ ruff", "Fixit ÷"]
+    head = ["tree", "files", "tool", "wall s", "CPU s", "files/s", "peak RSS MB", "tree PSS MB", "÷ ruff", "Fixit ÷"]
     out = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
     for m in rows:
         ruff = next((r for r in rows if r.tree == m.tree and r.tool.startswith("ruff") and r.wall), None)
