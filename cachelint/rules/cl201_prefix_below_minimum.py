@@ -169,7 +169,7 @@ def ask(question):
             self.fix_title.format(minimum=minimum),
             Applicability.DISPLAY_ONLY,
             _statics(prompt, ctx),
-            identity=f"{prompt.call.api}|{total.n}",
+            identity=f"{prompt.call.api}|{prompt.call.via}|{prompt.call.model}",
         )
 
 

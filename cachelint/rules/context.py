@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -203,7 +204,13 @@ class RuleContext:
     def diagnostic(self, rule: Rule, span: Span, message: str, fix_title: str | None,
                    applicability: Applicability = Applicability.DISPLAY_ONLY,
                    related: tuple[Related, ...] = (), identity: str = "") -> Diagnostic:
-        fp_src = "\0".join([rule.code, self.path, identity or message])
+        # The path relative to the project root, so the same finding keeps its identity
+        # whether cachelint runs from the root, a subfolder or with absolute paths.
+        try:
+            rel = os.path.relpath(os.path.realpath(self.path), os.path.realpath(self.settings.root))
+        except ValueError:
+            rel = self.path
+        fp_src = "\0".join([rule.code, rel.replace(os.sep, "/"), identity or message])
         return Diagnostic(
             code=rule.code,
             name=rule.name,
