@@ -319,7 +319,7 @@ def table(rows: list[Measure]) -> str:
     out = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
     for m in rows:
         ruff = next((r for r in rows if r.tree == m.tree and r.tool.startswith("ruff") and r.wall), None)
-        fixit = next((r for r in rows if r.tree == m.tree and r.tool.startswith("Fixit") and r.wall), None)
+        fixit = next((r for r in rows if r.tree == m.tree and r.tool.lower().startswith("fixit") and r.wall), None)
         vs_ruff = f"{m.wall / ruff.wall:.2f}x" if ruff and m.wall and ruff.wall else ""
         vs_fixit = f"{fixit.wall / m.wall:.1f}x" if fixit and m.wall and fixit.wall else ""
         cells = [
