@@ -49,8 +49,8 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
     if not names and not declared:
         return prompts
     sdk_nodes = {id(f.node) for f in direct}
-    for node in ast.walk(mod.tree):
-        if not isinstance(node, ast.Call) or id(node) in sdk_nodes:
+    for node in sorted(mod.calls, key=lambda c: (c.lineno, c.col_offset)):
+        if id(node) in sdk_nodes:
             continue
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None

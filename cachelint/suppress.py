@@ -121,6 +121,8 @@ def filter_suppressed(diagnostics: Sequence[Diagnostic], source_text: str) -> li
     """
     if not diagnostics:
         return []
+    if "noqa" not in source_text and "cachelint" not in source_text:
+        return list(diagnostics)  # no suppression comment can be there: skip tokenizing
     table = parse_suppressions(source_text)
     return [d for d in diagnostics if d.span.line not in table or not _is_covered(d, table[d.span.line])]
 

@@ -815,6 +815,8 @@ def _marker_source(v: Value, fields: dict[str, object], is_dict: bool) -> str:
 def _writes_marker(found: FoundCall, key: str) -> bool:
     """Does the function around the call, or a function of the module it calls, write `key`?"""
     mod = found.env.mod
+    if key not in mod.text:
+        return False  # the key is written nowhere in this module
     scope = found.env.scope
     root: ast.AST = scope if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) else mod.tree
     called: set[str] = set()

@@ -132,8 +132,8 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
     """Every recognised SDK call in the module, in source order."""
     sdks: set[str] | None = None
     out: list[FoundCall] = []
-    for node in ast.walk(mod.tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+    for node in mod.calls:
+        if not isinstance(node.func, ast.Attribute):
             continue
         if node.func.attr not in _METHODS:
             continue  # fast path: not one of the API method names

@@ -283,14 +283,7 @@ class Evaluator:
         return None
 
     def global_writes(self, mod: ModuleInfo) -> set[str]:
-        names = self._global_writes.get(mod.path)
-        if names is None:
-            names = set()
-            for n in ast.walk(mod.tree):
-                if isinstance(n, ast.Global):
-                    names.update(n.names)
-            self._global_writes[mod.path] = names
-        return names
+        return mod.global_names
 
     def local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
         guard = (id(ix), hash((name, _pos(use), id(env.bindings))))

@@ -200,10 +200,21 @@ class ModuleInfo:
         # or \u2028 that str.splitlines() also splits on (positions would land on the wrong line).
         self.lines = _LINE_BREAK.split(text)
         self._flows: dict[int, FlowIndex] = {}
+        # One pass over the tree collects everything later passes would walk it again for.
         self.parents: dict[int, ast.AST] = {}
-        for node in ast.walk(tree):
+        self.calls: list[ast.Call] = []  # every call, in walk order
+        self.global_names: set[str] = set()  # names declared `global` in any function
+        parents = self.parents
+        stack: list[ast.AST] = [tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Call):
+                self.calls.append(node)
+            elif isinstance(node, ast.Global):
+                self.global_names.update(node.names)
             for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
+                parents[id(child)] = node
+                stack.append(child)
         self.flow = self.flow_of(None)
         self.is_package = path.endswith("__init__.py")
 
