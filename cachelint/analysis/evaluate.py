@@ -451,6 +451,13 @@ class Evaluator:
                 )
                 rhs = piece
             new = self.binop(value, rhs, e.extra.op, env, e.extra)
+            if cond and not rep and isinstance(new, StrV) and isinstance(e.extra.op, ast.Add) \
+                    and isinstance(value, StrV | OpaqueV | AltV) and isinstance(rhs, StrV | OpaqueV | AltV):
+                # `if c: s += x` is s, then x or nothing: one optional piece. Both whole strings as
+                # alternatives would hold s twice, and n such ifs 2**n paths to walk.
+                tail = self.as_pieces(rhs, env, e.extra)
+                opt = Alt((tail, ()), self.loc(env, e.stmt), self.src(env, e.stmt))
+                return StrV(merge_pieces((*self.as_pieces(value, env, e.extra), opt)))
             if cond and not rep:
                 return AltV((value, new), self.loc(env, e.stmt), self.src(env, e.stmt))
             return new
