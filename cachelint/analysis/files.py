@@ -39,6 +39,7 @@ from cachelint.prompt import Stability
 
 MAX_FILE_BYTES = 1024 * 1024  # larger prompt files are not read
 MAX_LINES = 10_000  # `readlines()` of longer files is not unrolled
+MAX_PATH_CHOICES = 64  # paths built from parts with choices: more combinations are not listed
 
 _PATHLIB = {"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath"}
 _RESOURCES = ("importlib.resources.", "importlib_resources.")
@@ -249,6 +250,18 @@ def _norm_encoding(enc: str | None) -> str | None:
         return None
 
 
+def _alt_leaves(v: Value, cap: int) -> int:
+    """How many plain values a (nested) AltV stands for, counting no further than `cap`."""
+    if not isinstance(v, AltV):
+        return 1
+    n = 0
+    for o in v.options:
+        n += _alt_leaves(o, cap)
+        if n >= cap:
+            return cap
+    return n
+
+
 def _dynamic(stabs: list[Stability]) -> Stability:
     """The stability of something computed from values whose text is unknown: at least stable."""
     s = worst(Stability.STABLE, *stabs)
@@ -298,6 +311,13 @@ class FilesMixin(Evaluator):
                    flavour: str) -> Value:
         alts = [i for i, v in enumerate(values) if isinstance(v, AltV)]
         if alts:
+            combos = 1
+            for v in values:
+                combos *= _alt_leaves(v, MAX_PATH_CHOICES + 1)
+            if combos > MAX_PATH_CHOICES:
+                # `join(a, b, c, ...)` with a choice in each part: the paths multiply.
+                return self.path_value(None, env, node, flavour, _dynamic([value_stability(v) for v in values]),
+                                       "too many possible paths")
             i = alts[0]
             alt = values[i]
             assert isinstance(alt, AltV)
