@@ -268,17 +268,8 @@ class Project(ProjectHooks):
         ev = self.evaluator
         env = env_at(mod, call)
         fn_node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-        try:
-            func = call.func
-            recv = ev.eval(func.value, env) if isinstance(func, ast.Attribute) else None
-            if isinstance(recv, InstanceV | FuncRefV) and isinstance(func, ast.Attribute):
-                target = ev.class_attribute(recv, func.attr, func, env)
-            else:
-                target = ev.eval(func, env)
-        except Budget:
-            return None
-        finally:
-            ev.steps = 0
+        target = self.callee_value(call, env)
+        ev.steps = 0
         qual: str | None = None
         if isinstance(target, ModuleRefV):
             qual = target.qualname.lstrip(".")
@@ -393,30 +384,25 @@ class Project(ProjectHooks):
         self._wrappers[key] = sites
         return sites
 
-    def callee(self, call: ast.Call, mod: ModuleInfo) -> tuple[FunctionNode, ModuleInfo] | None:
-        """The project function a call goes to, when the evaluator can tell."""
+    def callee_value(self, call: ast.Call, env: Env) -> Value | None:
+        """What a call's callee evaluates to (methods looked up on instances and classes)."""
         ev = self.evaluator
-        env = env_at(mod, call)
+        func = call.func
         try:
-            func = call.func
             if isinstance(func, ast.Attribute):
                 recv = ev.eval(func.value, env)
-                target: Value | None
                 if isinstance(recv, InstanceV | FuncRefV):
-                    target = ev.class_attribute(recv, func.attr, func, env)
-                else:
-                    target = ev.eval(func, env)
-            else:
-                target = ev.eval(func, env)
+                    return ev.class_attribute(recv, func.attr, func, env)
+            return ev.eval(func, env)
         except Budget:
             return None
+
+    def callee(self, call: ast.Call, mod: ModuleInfo) -> tuple[FunctionNode, ModuleInfo] | None:
+        """The project function a call goes to, when the evaluator can tell."""
+        try:
+            return self._callee_in(call, env_at(mod, call))
         finally:
-            ev.steps = 0
-        if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
-            tmod = ev.module_for_path(target.module, env)
-            if tmod is not None:
-                return target.node, tmod
-        return None
+            self.evaluator.steps = 0
 
     def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env) -> tuple[Env, ast.Call] | None:
         """The environment of the SDK call with every wrapper's parameters bound, starting at `call`."""
@@ -442,18 +428,9 @@ class Project(ProjectHooks):
         return env, current
 
     def _callee_in(self, call: ast.Call, env: Env) -> tuple[FunctionNode, ModuleInfo] | None:
-        ev = self.evaluator
-        try:
-            if isinstance(call.func, ast.Attribute):
-                recv = ev.eval(call.func.value, env)
-                target = ev.class_attribute(recv, call.func.attr, call.func, env) if isinstance(
-                    recv, InstanceV | FuncRefV) else ev.eval(call.func, env)
-            else:
-                target = ev.eval(call.func, env)
-        except Budget:
-            return None
+        target = self.callee_value(call, env)
         if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
-            tmod = ev.module_for_path(target.module, env)
+            tmod = self.evaluator.module_for_path(target.module, env)
             if tmod is not None:
                 return target.node, tmod
         return None

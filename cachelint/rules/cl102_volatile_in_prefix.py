@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules.context import RuleContext, describe_behind, slot_label, sources
+from cachelint.rules.context import RuleContext, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
 _IMPORTS = "import time\nimport uuid\nfrom datetime import datetime, date\n"
@@ -183,13 +183,8 @@ def reply(text):
 
         for members, lost, behind in ctx.groups(prompt, candidate):
             seg = prompt.segments[members[0]]
-            if seg.in_preamble:
-                place = (f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
-                         if lost.n else f"sits in {slot_label(seg)}: no later turn is read from the cache "
-                         f"(only the {ctx.static_before(prompt, members[0]).display()} static tokens before it are)")
-            elif lost.n >= ctx.settings.min_lost_tokens:
-                place = f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
-            else:
+            place = ctx.prefix_place(prompt, members, lost, behind, "no later turn is read from the cache")
+            if place is None:
                 continue  # after the preamble with little static text behind: harmless
             what = "changes every day" if seg.stability == Stability.DAILY else "changes every request"
             names = sources(prompt, members)

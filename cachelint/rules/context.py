@@ -147,6 +147,20 @@ class RuleContext:
             i = j
         return out
 
+    def prefix_place(self, prompt: AssembledPrompt, members: Sequence[int], lost: TokenCount,
+                     behind: Sequence[Segment], consequence: str) -> str | None:
+        """How a changing value in the prefix costs the cache, for CL102 and CL103 messages:
+        'precedes N static tokens of X', or at the end of the preamble, `consequence` and
+        what is still shared before it. None when it is harmless (after the preamble with
+        little static text behind it)."""
+        seg = prompt.segments[members[0]]
+        if lost.n >= self.settings.min_lost_tokens or (seg.in_preamble and lost.n):
+            return f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
+        if not seg.in_preamble:
+            return None
+        kept = self.static_before(prompt, members[0]).display()
+        return f"sits in {slot_label(seg)}: {consequence} (only the {kept} static tokens before it are)"
+
     def static_before(self, prompt: AssembledPrompt, index: int) -> TokenCount:
         """Static tokens that are still shared before segment `index` (from the start up to
         the first segment that stops a count)."""
