@@ -100,17 +100,43 @@ def parse_source(text: str, path: str) -> ast.Module:
         raise SourceError(f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0]) from None
 
 
+# Larger files are not read at all: a 60 MB generated module is not a prompt's home.
+MAX_READ_BYTES = 64 * 1024 * 1024
+
+
 def read_file(path: str) -> tuple[bytes | None, str]:
-    """A file's bytes, or None and why it could not be read (one line for stderr)."""
+    """A file's bytes, or None and why it could not be read (one line for stderr).
+
+    Only a regular file is read: a FIFO would block the run forever and `/dev/zero` behind
+    a symlink named `x.py` would never end, so both are refused before and after opening.
+    """
     try:
-        with open(path, "rb") as fh:
-            return fh.read(), ""
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            return None, "is a directory"
+        if not stat.S_ISREG(st.st_mode):
+            return None, "not a regular file"
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         return None, "file vanished or does not exist"
     except IsADirectoryError:
         return None, "is a directory"
     except OSError as exc:
         return None, f"cannot read: {exc.strerror or exc}"
+    too_big = f"larger than {MAX_READ_BYTES >> 20} MiB: not read"
+    try:
+        st = os.fstat(fd)  # what was opened, should the path have been swapped since the stat
+        if not stat.S_ISREG(st.st_mode):
+            return None, "not a regular file"
+        if st.st_size > MAX_READ_BYTES:
+            return None, too_big
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_READ_BYTES + 1)
+        return (None, too_big) if len(data) > MAX_READ_BYTES else (data, "")
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
 
 
 def lint_source(
