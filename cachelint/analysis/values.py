@@ -255,14 +255,24 @@ def merge_pieces(pieces: Iterable[Piece]) -> tuple[Piece, ...]:
 
 def value_stability(v: Value) -> Stability:
     """The worst stability of anything inside a value."""
-    if isinstance(v, StrV):
-        return pieces_stability(v.pieces)
     if isinstance(v, ConstV | ClientV | ModuleRefV | FuncRefV):
         return Stability.STATIC
     if isinstance(v, InstanceV):
         return Stability.UNKNOWN
     if isinstance(v, OpaqueV):
         return v.stability
+    # Values are immutable and share parts (`x if c else x + y`, chains of conditional
+    # assignments): remember the answer on the value, or each call walks the whole DAG again.
+    known: Stability | None = v.__dict__.get("_stability")
+    if known is None:
+        known = _value_stability(v)
+        object.__setattr__(v, "_stability", known)
+    return known
+
+
+def _value_stability(v: StrV | ListV | SetV | DictV | AltV) -> Stability:
+    if isinstance(v, StrV):
+        return pieces_stability(v.pieces)
     if isinstance(v, ListV):
         return worst(*(value_stability(i.value) for i in v.items))
     if isinstance(v, SetV):
