@@ -156,6 +156,13 @@ def lint_source(
     project = project or _project_for(settings)
     if not project.may_matter(text):
         return result  # no SDK or wrapper name in the text: cannot hold a recognised call
+    from cachelint.analysis.project import MAX_MODULE_BYTES
+
+    if len(text) > MAX_MODULE_BYTES:
+        # Parsing 50 MB of (generated) code takes minutes and gigabytes; such modules are not followed either.
+        result.errors.append(LintError(path, f"too large to analyse: {len(text) >> 10} KiB of source, "
+                                             f"the limit is {MAX_MODULE_BYTES >> 10} KiB"))
+        return result
     try:
         tree = parse_source(text, path)
     except SourceError as exc:
