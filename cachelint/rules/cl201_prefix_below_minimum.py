@@ -79,6 +79,12 @@ def ask(system, question):
     return client.chat.completions.create(model="gpt-4.1", messages=[
         {"role": "system", "content": system}, {"role": "user", "content": "Q: " + question}])
 '''),
+        # a wrapper that adds only a response format to the caller's messages
+        Valid(PRELUDE + '''
+def complete(messages, model):
+    return client.chat.completions.create(model=model, messages=messages,
+                                          response_format={"type": "json_object"})
+'''),
         # no static text at all: nothing to report
         Valid(PRELUDE + '''
 def ask(question):
@@ -138,7 +144,12 @@ def ask(question):
             return  # this model never caches: a minimum means nothing
         if any(b.kind == MarkerKind.CACHE_CONTROL for b in prompt.breakpoints):
             return  # a call with cache_control markers: CL404 judges each marker's prefix
-        own_preamble = any(s.in_preamble and s.stability == Stability.STATIC for s in prompt.segments)
+        if any(seg.slot.endswith(":]") for seg in prompt.segments):
+            return  # messages of unknown number and content (history, a caller's list) could be long
+        # Instructions written by this function (a schema or tools alone do not make it the
+        # author of the conversation's preamble).
+        own_preamble = any(s.in_preamble and s.stability == Stability.STATIC
+                           and not s.slot.startswith(_STRUCTURED) for s in prompt.segments)
         for seg in prompt.segments:
             if seg.stability in (Stability.STABLE, Stability.UNKNOWN):
                 return  # text we cannot see could make the prefix long enough
@@ -174,6 +185,7 @@ def ask(question):
 
 
 _WHOLE_LISTS = ("messages", "input", "contents")
+_STRUCTURED = ("tools", "functions", "response_format", "text.format", "config.tools")
 
 
 def _statics(prompt: AssembledPrompt, ctx: RuleContext) -> tuple[Related, ...]:
