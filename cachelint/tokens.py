@@ -293,9 +293,37 @@ def load_encoding(name: str) -> tiktoken.Encoding:
     return _encoding(name)
 
 
+# Longest text handed to tiktoken at once. Its pre-tokenizer overflows its stack on a run of
+# about a million spaces (a Rust panic, which `except Exception` does not catch), and is slow
+# on very long runs; longer texts are counted in pieces.
+_PIECE = 100_000
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """`text` in pieces of at most _PIECE characters, each cut just before a space that follows
+    a non-space character. No pre-token of tiktoken's encodings spans such a point (a pre-token
+    never holds a non-space followed by a space) and none looks behind, so the counts of the
+    pieces add up to the count of the whole. A run with no such point (a million spaces, or one
+    word) is cut where the piece ends, which may change the count by a token at the cut."""
+    start = 0
+    while len(text) - start > _PIECE:
+        end = start + _PIECE
+        cut = text.rfind(" ", start + 1, end + 1)
+        while cut > start and text[cut - 1].isspace():
+            cut = text.rfind(" ", start + 1, cut)
+        if cut <= start:
+            cut = end
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
+
+
 @functools.lru_cache(maxsize=COUNT_CACHE_SIZE)
 def _count(text: str, encoding_name: str) -> int:
-    return len(_encoding(encoding_name).encode_ordinary(text))
+    enc = _encoding(encoding_name)
+    if len(text) <= _PIECE:
+        return len(enc.encode_ordinary(text))
+    return sum(len(enc.encode_ordinary(piece)) for piece in _pieces(text))
 
 
 def count_for_encoding(text: str, encoding_name: str) -> int:
