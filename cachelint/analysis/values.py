@@ -11,6 +11,8 @@ from cachelint.prompt import Hop, Stability
 
 # Longest string the evaluator builds; longer results are cut and flagged (`"x" * 10**12`).
 MAX_TEXT = 1_000_000
+# Most parts one string holds (text, holes, alternatives); the rest become one part.
+MAX_PIECES = 4096
 
 # Join order: the worst stability wins when values are combined.
 _RANK = {
@@ -249,8 +251,34 @@ def _hop_piece(p: Piece, hop: Hop) -> Piece:
 
 
 def merge_pieces(pieces: Iterable[Piece]) -> tuple[Piece, ...]:
-    """Drop empty text; keep neighbours separate so locations survive."""
-    return tuple(p for p in pieces if not (isinstance(p, Text) and p.text == "" and not p.truncated))
+    """Drop empty text; keep neighbours separate so locations survive.
+
+    A string is cut after MAX_TEXT characters of text (the last text flagged `truncated`) and
+    after MAX_PIECES parts (the rest summed up as one part): pieces are shared, not copied, so
+    `B = A + A`, `C = B + B`, ... forty times over would otherwise hold 2**40 of A's parts.
+    """
+    out: list[Piece] = []
+    size = 0
+    it = iter(pieces)
+    for p in it:
+        if isinstance(p, Text):
+            if p.text == "" and not p.truncated:
+                continue
+            if size + len(p.text) > MAX_TEXT:
+                out.append(replace(p, text=p.text[: MAX_TEXT - size], truncated=True))
+                break
+            size += len(p.text)
+        if len(out) >= MAX_PIECES:
+            rest = [p, *it]
+            loc = next((x.loc for x in rest if x.loc is not None), None)
+            stab = worst(pieces_stability(rest), Stability.STABLE)
+            if loc is not None:
+                out.append(Hole(stab, "…", loc, f"{len(rest)} more parts of a very long string, not followed"))
+            else:
+                out.append(Text("", None, truncated=True))
+            break
+        out.append(p)
+    return tuple(out)
 
 
 def value_stability(v: Value) -> Stability:
