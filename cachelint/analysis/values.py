@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -374,6 +375,12 @@ def map_text(pieces: tuple[Piece, ...], fn: Callable[[str], str]) -> tuple[Piece
     return tuple(result)
 
 
+@functools.lru_cache(maxsize=16)
+def _repeated(text: str, n: int) -> str:
+    # The same `"x" * 10**12` is evaluated again at every use: build its megabyte once.
+    return text * n
+
+
 def repeat_pieces(pieces: tuple[Piece, ...], n: int) -> tuple[Piece, ...]:
     """`s * n` without ever building more than MAX_TEXT characters."""
     if n <= 0:
@@ -384,8 +391,8 @@ def repeat_pieces(pieces: tuple[Piece, ...], n: int) -> tuple[Piece, ...]:
         hops = next((p.hops for p in pieces if isinstance(p, Text)), ())
         if len(text) * n > MAX_TEXT:
             reps = max(1, MAX_TEXT // max(1, len(text)))
-            return (Text(text * reps, loc, hops, truncated=True),)
-        return (Text(text * n, loc, hops),)
+            return (Text(_repeated(text, reps)[:MAX_TEXT], loc, hops, truncated=True),)
+        return (Text(_repeated(text, n), loc, hops),)
     # With holes, a few repetitions are kept verbatim; more only matter for counting.
     reps = min(n, 8)
     return tuple(p for _ in range(reps) for p in pieces)
