@@ -901,7 +901,7 @@ class Evaluator:
             t = text_of(v.pieces)
             if t is not None and spec != "?":
                 try:
-                    rendered = format(repr(t) if conv in ("r", "a") else t, spec or "")
+                    rendered = _format(repr(t) if conv in ("r", "a") else t, spec or "")
                     first = v.pieces[0] if v.pieces else None
                     return (Text(rendered, loc, first.hops if isinstance(first, Text | Hole) else ()),)
                 except (ValueError, TypeError):
@@ -913,7 +913,7 @@ class Evaluator:
                 return (Hole(Stability.STABLE, src, loc, "formatted value"),)
             try:
                 val = repr(v.value) if conv in ("r", "a") else v.value
-                return (Text(format(val, spec or ""), loc),)
+                return (Text(_format(val, spec or ""), loc),)
             except (ValueError, TypeError):
                 return (Hole(Stability.STABLE, src, loc, "formatted value"),)
         if isinstance(v, OpaqueV):
@@ -933,7 +933,7 @@ class Evaluator:
         if isinstance(v, ListV | DictV):
             try:
                 obj = to_python(v)
-                return (Text(format(repr(obj) if conv in ("r", "a") else str(obj), spec or "")
+                return (Text(_format(repr(obj) if conv in ("r", "a") else str(obj), spec or "")
                              if spec != "?" else str(obj), loc),)
             except (NotStatic, ValueError, TypeError):
                 stab = value_stability(v)
@@ -1311,6 +1311,9 @@ class Evaluator:
                 else:
                     return self.opaque(env, node, worst(pieces_stability(recv.pieces), value_stability(av),
                                                         Stability.STABLE), f"str.{meth}()")
+            if _too_long(meth, recv.pieces, argv):
+                return self.opaque(env, node, worst(pieces_stability(recv.pieces), Stability.STABLE),
+                                   f"str.{meth}() longer than the evaluator builds")
             fn = simple[meth]
             return self.text_transform(recv, lambda s: fn(s, *argv), env, node)
         if meth in ("split", "splitlines") and text_of(recv.pieces) is not None:
@@ -1488,7 +1491,10 @@ class Evaluator:
             if isinstance(val, ConstV) or (isinstance(val, StrV) and text_of(val.pieces) is not None):
                 try:
                     pv = val.value if isinstance(val, ConstV) else text_of(val.pieces)
-                    pieces.append(Text(py_spec % (pv,), loc))
+                    pieces.append(Text(_format(pv, py_spec, percent=True), loc))
+                    continue
+                except _TooWide:
+                    pieces.append(Hole(Stability.STABLE, spec, loc, "formatted value"))
                     continue
                 except (TypeError, ValueError):
                     pass
@@ -1645,6 +1651,38 @@ def _formatter_field_name_split(field_name: str) -> tuple[Any, Iterator[tuple[bo
     split: Any = importlib.import_module("_string").formatter_field_name_split
     result: tuple[Any, Iterator[tuple[bool, Any]]] = split(field_name)
     return result
+
+
+class _TooWide(ValueError):
+    pass
+
+
+def _format(value: object, spec: str, percent: bool = False) -> str:
+    """format(value, spec) (or `spec % value`), refusing a width or precision that would build
+    more than MAX_TEXT characters (`f"{x:>1000000000}"` allocates a gigabyte before returning)."""
+    for digits in re.findall(r"\d+", spec):
+        if len(digits.lstrip("0")) > 7 or int(digits) > MAX_TEXT:
+            raise _TooWide("format width or precision too large")
+    return spec % (value,) if percent else format(value, spec)
+
+
+def _too_long(meth: str, pieces: tuple[Piece, ...], argv: list[Any]) -> bool:
+    """Would `str.<meth>(*argv)` on these pieces build more than MAX_TEXT characters?"""
+    text = "".join(p.text for p in pieces if isinstance(p, Text))
+    size = len(text) + sum(1 for p in pieces if not isinstance(p, Text))
+    try:
+        if meth in ("center", "ljust", "rjust", "zfill") and argv:
+            return int(argv[0]) > MAX_TEXT
+        if meth == "expandtabs":
+            return size + text.count("\t") * int(argv[0] if argv else 8) > MAX_TEXT
+        if meth == "replace" and len(argv) >= 2 and isinstance(argv[0], str) and isinstance(argv[1], str):
+            hits = size + 1 if argv[0] == "" else text.count(argv[0])
+            if len(argv) > 2 and int(argv[2]) >= 0:
+                hits = min(hits, int(argv[2]))
+            return size + hits * (len(argv[1]) - len(argv[0])) > MAX_TEXT
+    except (TypeError, ValueError, OverflowError):
+        return False  # the call itself fails the same way, and the transform gives up
+    return False
 
 
 def _ix(v: object) -> int | None:
