@@ -199,6 +199,7 @@ class ModuleInfo:
         # Lines as the parser counts them: \r\n, \r and \n end a line, but not the \f, \v, \x1c
         # or \u2028 that str.splitlines() also splits on (positions would land on the wrong line).
         self.lines = _LINE_BREAK.split(text)
+        self._encoded: dict[int, bytes] = {}  # line index -> its UTF-8 bytes (AST columns count bytes)
         self._flows: dict[int, FlowIndex] = {}
         # One pass over the tree collects everything later passes would walk it again for.
         self.parents: dict[int, ast.AST] = {}
@@ -220,12 +221,19 @@ class ModuleInfo:
 
     # ---- positions
 
+    def _line_bytes(self, i: int) -> bytes:
+        """Line `i` (0-based) as UTF-8, encoded once: a 600 KB line was encoded again for every node on it."""
+        got = self._encoded.get(i)
+        if got is None:
+            got = self._encoded[i] = self.lines[i].encode("utf-8", "surrogatepass")
+        return got
+
     def _char_col(self, line: int, byte_col: int) -> int:
         if 1 <= line <= len(self.lines):
-            raw = self.lines[line - 1]
+            raw = self._line_bytes(line - 1)
             if raw.isascii():
                 return byte_col
-            return len(raw.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+            return len(raw[:byte_col].decode("utf-8", "replace"))
         return byte_col
 
     def span(self, node: ast.AST) -> Span:
@@ -265,9 +273,9 @@ class ModuleInfo:
             return None
         try:
             if line == end_line:
-                return lines[line].encode()[col:end_col].decode()
-            first = lines[line].encode()[col:].decode()
-            last = lines[end_line].encode()[:end_col].decode()
+                return self._line_bytes(line)[col:end_col].decode()
+            first = self._line_bytes(line)[col:].decode()
+            last = self._line_bytes(end_line)[:end_col].decode()
         except UnicodeError:
             return None
         return "".join([first, *lines[line + 1 : end_line], last])
