@@ -96,8 +96,10 @@ def parse_source(text: str, path: str) -> ast.Module:
         where = f"line {exc.lineno}" if exc.lineno else "unknown line"
         raise SourceError(f"syntax error at {where}: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError) as exc:
-        # ValueError: NUL bytes; RecursionError: absurdly nested code.
-        raise SourceError(f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+        # ValueError: NUL bytes; RecursionError, MemoryError: absurdly nested code (`not not ... x`
+        # 50,000 times raises a MemoryError with no message).
+        detail = (str(exc).splitlines() or ["nested too deeply for Python's parser"])[0]
+        raise SourceError(f"cannot parse: {type(exc).__name__}: {detail}") from None
 
 
 # Larger files are not read at all: a 60 MB generated module is not a prompt's home.
