@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from cachelint.analysis.project import Project
+from cachelint.checker import assemble_module
 from cachelint.engine import lint_files
+from cachelint.prompt import Stability
 from cachelint.rules import ALL_RULES
 from cachelint.settings import Settings
 
@@ -44,6 +47,41 @@ def run_project(tmp_path: Path, files: dict[str, str], **settings: object) -> tu
 
 
 CASES: dict[str, dict[str, str]] = {
+    # ---- loops that pick some elements of a mixed list (khoj's wrappers)
+    "wrapper lifts the system message out of a mixed list (valid)": {
+        "app/__init__.py": "",
+        "app/prompts.py": RULES_MOD,
+        "app/fmt.py": "def fmt(messages):\n"
+        "    out = []\n"
+        "    for m in reversed(messages):\n"
+        "        out.append({'role': m['role'], 'content': m['content']})\n"
+        "    return out\n",
+        "app/llm.py": CLIENT + "import copy\nfrom app.fmt import fmt\n"
+        "def send(messages, system=None):\n"
+        "    msgs = copy.deepcopy(messages)\n"
+        "    if system:\n"
+        "        msgs = [{'role': 'system', 'content': system}] + msgs\n"
+        "    formatted = fmt(msgs)\n"
+        "    instructions = None\n"
+        "    if formatted[0]['role'] == 'system':\n"
+        "        instructions = formatted[0]['content']\n"
+        "        formatted = formatted[1:]\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=instructions, input=formatted)\n",
+        "app/main.py": "from app.llm import send\nfrom app.prompts import RULES\n"
+        "def ask(q):\n"
+        "    examples = [{'role': 'user', 'content': 'Policy examples: ' + RULES}]\n"
+        "    return send(examples + [{'role': 'user', 'content': q}], system='You are a support agent.')\n",
+    },
+    "a loop over per-call values only is still per-call": {
+        "app/__init__.py": "",
+        "app/prompts.py": RULES_MOD,
+        "app/main.py": CLIENT + "from app.prompts import RULES\n"
+        "def ask(notes, q):\n"
+        "    system = ''\n"
+        "    for n in [notes[0], notes[1]]:\n"
+        "        system += n  # expect: CL101\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=system + RULES, input=q)\n",
+    },
     # ---- imports
     "absolute import of a constant (valid)": {
         "app/__init__.py": "",
@@ -219,6 +257,19 @@ def test_project_case(tmp_path: Path, name: str) -> None:
     found, expected, errors = run_project(tmp_path, CASES[name])
     assert errors == []
     assert found == expected
+
+
+def test_an_element_picked_from_a_mixed_list_is_unknown_not_per_call(tmp_path: Path) -> None:
+    """khoj lifts the system message out of [system, user] after copy.deepcopy and reversed():
+    blaming the user's per-call text on it made a false CL102."""
+    case = CASES["wrapper lifts the system message out of a mixed list (valid)"]
+    run_project(tmp_path, case)
+    project = Project(str(tmp_path))
+    mod = project.load(str(tmp_path / "app" / "main.py"))
+    assert mod is not None
+    (prompt,) = assemble_module(mod, project)
+    stabilities = {seg.slot: seg.stability for seg in prompt.segments}
+    assert stabilities["instructions"] == Stability.UNKNOWN
 
 
 def test_declared_wrapper(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ from cachelint.analysis.values import (
     Text,
     Value,
     add_hop,
+    element_stability,
     map_text,
     merge_pieces,
     pieces_stability,
@@ -861,12 +862,23 @@ class Evaluator:
             return False
         return force
 
+    @staticmethod
+    def elements_of(v: Value) -> Stability:
+        """The stability of one element of `v` (see element_stability for mixed lists)."""
+        if isinstance(v, ListV):
+            return element_stability(value_stability(i.value) for i in v.items)
+        if isinstance(v, OpaqueV) and v.elements is not None:
+            return v.elements
+        if isinstance(v, AltV):
+            return element_stability(Evaluator.elements_of(o) for o in v.options)
+        return value_stability(v)
+
     def element_of(self, it: Value, env: Env, node: ast.AST) -> Value:
         """A representative element when iterating `it`."""
         if isinstance(it, ListV):
             if len(it.items) == 1:
                 return it.items[0].value
-            stab = worst(*(value_stability(i.value) for i in it.items)) if it.items else Stability.STATIC
+            stab = element_stability(value_stability(i.value) for i in it.items)
             if stab == Stability.STATIC:
                 if it.items and all(isinstance(i.value, ListV) for i in it.items):
                     return it.items[0].value  # rows of a constant table: shape matters, not text
@@ -884,7 +896,7 @@ class Evaluator:
         if isinstance(it, StrV):
             return self.opaque(env, node, pieces_stability(it.pieces) if pieces_stability(it.pieces)
                                != Stability.STATIC else Stability.STABLE, "character of a string")
-        stab = value_stability(it)
+        stab = self.elements_of(it)
         return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.UNKNOWN,
                            "element of " + self.src(env, node))
 
@@ -997,11 +1009,16 @@ class Evaluator:
         if env.import_time:
             return self.opaque(env, node, Stability.STABLE, cause + " (evaluated once at import)")
         stab = Stability.UNKNOWN
+        mixed = False
         for v in self.arg_values(node, env):
             s = value_stability(v)
             if s in (Stability.PER_CALL, Stability.VOLATILE):
                 stab = worst(stab, s)
-        return self.opaque(env, node, stab, cause)
+            # A collection whose elements may or may not change (see element_stability): what
+            # the call keeps of it is unknown, so are the elements of its result.
+            mixed = mixed or (isinstance(v, ListV | OpaqueV) and self.elements_of(v) == Stability.UNKNOWN
+                              and s != Stability.UNKNOWN)
+        return self.opaque(env, node, stab, cause, elements=Stability.UNKNOWN if mixed else None)
 
     def qualname_call(self, qual: str, node: ast.Call, env: Env) -> Value:
         qual = qual.lstrip(".")
@@ -1038,6 +1055,9 @@ class Evaluator:
                                elements=Stability.UNORDERED)
         if qual in known.STABLE_CALLS:
             return self.opaque(env, node, Stability.STABLE, self.src(env, node.func) + "()")
+        if qual in ("copy.copy", "copy.deepcopy") and len(node.args) == 1 and not node.keywords \
+                and not isinstance(node.args[0], ast.Starred):
+            return self.eval(node.args[0], env)  # a copy renders the same text
         if qual in ("textwrap.dedent", "inspect.cleandoc") and len(node.args) == 1:
             fn = textwrap.dedent if qual == "textwrap.dedent" else inspect.cleandoc
             return self.text_transform(self.eval(node.args[0], env), fn, env, node)
@@ -1168,7 +1188,7 @@ class Evaluator:
             return self.open_call(node, env)
         if name in ("enumerate", "zip", "reversed", "filter", "map", "iter"):
             vals = [self.eval(a, env) for a in args]
-            stab = worst(*(value_stability(v) for v in vals)) if vals else Stability.STATIC
+            stab = worst(*(self.elements_of(v) for v in vals)) if vals else Stability.STATIC
             return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE,
                                f"{name}()", elements=stab if stab != Stability.STATIC else Stability.STABLE)
         if name == "input":
@@ -1198,9 +1218,7 @@ class Evaluator:
             if all(t is not None for t in texts):
                 order = sorted(range(len(texts)), key=lambda i: texts[i] or "")
                 return ListV(tuple(v.items[i] for i in order), v.loc)
-        stab = value_stability(v)
-        if isinstance(v, OpaqueV) and v.elements is not None:
-            stab = v.elements
+        stab = self.elements_of(v)
         if stab == Stability.UNORDERED:
             stab = Stability.STABLE
         if stab == Stability.STATIC:

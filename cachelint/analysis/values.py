@@ -35,6 +35,26 @@ def worst(*items: Stability) -> Stability:
     return best
 
 
+def element_stability(stabs: Iterable[Stability]) -> Stability:
+    """What one element of a collection holds when the code may pick any of them.
+
+    Elements that differ in whether they change between requests (a static or unknown system
+    message next to a per-call user message) give UNKNOWN rather than the worst of them: a loop over such a
+    list often keeps only some elements (`if m["role"] == "system"`), and blaming the static
+    ones for the per-call one would be a false finding.
+    """
+    kinds = set(stabs)
+    if not kinds:
+        return Stability.STATIC
+    changing = kinds & _CHANGING
+    if changing and changing != kinds:
+        return Stability.UNKNOWN
+    return worst(*kinds)
+
+
+_CHANGING = {Stability.PER_CALL, Stability.DAILY, Stability.VOLATILE, Stability.UNORDERED}
+
+
 class Clock(str, Enum):
     """What a clock value holds, which decides its stability once formatted."""
 
