@@ -10,10 +10,10 @@ from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import FoundCall, env_at
 from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.project import Project
+from cachelint.analysis.project import FunctionNode, Project
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Diagnostic, Span
-from cachelint.prompt import AssembledPrompt
+from cachelint.prompt import AssembledPrompt, CallSite
 from cachelint.rules._base import Rule
 from cachelint.rules.context import RuleContext
 from cachelint.settings import Settings
@@ -77,8 +77,9 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
     out = []
     for site in project.wrapper_sites(fn, fmod):
         ev.steps = 0
+        through: list[tuple[FunctionNode, ModuleInfo]] = []
         try:
-            bound = project.bound_env(site, call, env_at(mod, call))
+            bound = project.bound_env(site, call, env_at(mod, call), through)
         except Budget:
             continue
         if bound is None:
@@ -90,7 +91,9 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
         prompt = assemble(found, ev, span_of)
         # Report at the caller: this call is where the prompt is built.
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
-                                        via=mod.source_of(call.func) + "()")
+                                        via=mod.source_of(call.func) + "()",
+                                        via_scopes=tuple((m.path, f.lineno, f.end_lineno or f.lineno)
+                                                         for f, m in through))
         out.append(dataclasses.replace(prompt, call=site_call))
     return out
 
@@ -117,6 +120,8 @@ def check_module(
             for d in rule.check(prompt, ctx):
                 if d.span.path != mod.path:
                     continue  # reported when the module where it is written is linted
+                if prompt.call.via_scopes and _inside_wrappers(d, prompt.call):
+                    continue  # nothing this caller wrote: the wrapper's own finding, reported inside it
                 key = (d.code, d.span, d.message)
                 if key in seen:
                     continue  # the same value reached through several calls
@@ -124,3 +129,20 @@ def check_module(
                 out.append(d)
     out.sort(key=Diagnostic.sort_key)
     return out
+
+
+def _inside_wrappers(d: Diagnostic, call: CallSite) -> bool:
+    """Does every place `d` points to, other than the wrapper call itself, lie in the wrappers
+    the call goes through? Then the caller only passes values through, and the same finding
+    is made where the prompt is actually written (gptme's analyze_failure() was reported at
+    every caller, and at theirs)."""
+    places = [d.span, *(r.span for r in d.related)]
+    evidence = [s for s in places if s != call.span and not _within(s, call.func_span)]
+    return bool(evidence) and all(
+        any(s.path == path and first <= s.line and s.end_line <= last for path, first, last in call.via_scopes)
+        for s in evidence)
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return inner.path == outer.path and (inner.line, inner.column) >= (outer.line, outer.column) \
+        and (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)

@@ -71,6 +71,9 @@ class CallSite:
     # When the call is reached through a project wrapper: the wrapper call as written
     # (`llm.chat()`); the spans are then those of that call, where the prompt is built.
     via: str = ""
+    # ... and where the wrappers on the way are written, as (path, first line, last line):
+    # a finding whose evidence lies only there is the wrappers' own, reported inside them.
+    via_scopes: tuple[tuple[str, int, int], ...] = field(default=(), compare=False, repr=False)
 
     def describe(self) -> str:
         return f"`{self.via}` (which calls `{self.api}`)" if self.via else f"`{self.api}`"

@@ -47,6 +47,35 @@ def run_project(tmp_path: Path, files: dict[str, str], **settings: object) -> tu
 
 
 CASES: dict[str, dict[str, str]] = {
+    # ---- wrappers of wrappers (gptme's CI script)
+    "a finding written inside a wrapper is not repeated at the callers of its callers": {
+        "app/__init__.py": "",
+        "app/llm.py": CLIENT + "def call_model(prompt):\n"
+        "    return client.chat.completions.create(model='gpt-4.1',\n"
+        "                                          messages=[{'role': 'user', 'content': prompt}])\n",
+        "app/analyze.py": "from app.llm import call_model\n"
+        "def analyze(log):\n"
+        "    prompt = f'Explain this failure in two sentences.\\n{log}'\n"
+        "    return call_model(prompt)  # expect: CL201\n",
+        "app/main.py": "from app.analyze import analyze\n"
+        "def run(log):\n"
+        "    return analyze(log)\n"
+        "def run_twice(log):\n"
+        "    return run(log), run(log)\n",
+    },
+    "a caller that adds text of its own is still reported": {
+        "app/__init__.py": "",
+        "app/llm.py": CLIENT + "def call_model(prompt, system):\n"
+        "    return client.chat.completions.create(model='gpt-4.1', messages=[\n"
+        "        {'role': 'system', 'content': system}, {'role': 'user', 'content': prompt}])\n",
+        "app/analyze.py": "from app.llm import call_model\n"
+        "def analyze(log, system):\n"
+        "    prompt = f'Explain this failure in two sentences.\\n{log}'\n"
+        "    return call_model(prompt, system)\n",
+        "app/main.py": "from app.analyze import analyze\n"
+        "def run(log):\n"
+        "    return analyze(log, 'You are a CI assistant.')  # expect: CL201\n",
+    },
     # ---- loops that pick some elements of a mixed list (khoj's wrappers)
     "wrapper lifts the system message out of a mixed list (valid)": {
         "app/__init__.py": "",

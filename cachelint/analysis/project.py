@@ -404,8 +404,12 @@ class Project(ProjectHooks):
         finally:
             self.evaluator.steps = 0
 
-    def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env) -> tuple[Env, ast.Call] | None:
-        """The environment of the SDK call with every wrapper's parameters bound, starting at `call`."""
+    def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env,
+                  through: list[tuple[FunctionNode, ModuleInfo]] | None = None) -> tuple[Env, ast.Call] | None:
+        """The environment of the SDK call with every wrapper's parameters bound, starting at `call`.
+
+        `through`, if given, receives the wrapper functions entered on the way.
+        """
         ev = self.evaluator
         env = caller_env
         current = call
@@ -415,6 +419,8 @@ class Project(ProjectHooks):
             if target is None:
                 return None
             fn, fmod = target
+            if through is not None:
+                through.append(target)
             self_value = None
             if isinstance(current.func, ast.Attribute):
                 recv = ev.eval(current.func.value, env)
