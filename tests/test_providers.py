@@ -380,6 +380,23 @@ def reply(model, q):
     assert m.provider == "anthropic" and not m.known and m.defaulted and m.min_cache_tokens == 1024
 
 
+def test_every_rule_sees_the_claude_fallback_when_the_model_is_not_a_literal(tmp_path: Path) -> None:
+    """anthropic-quickstarts passes `model=model`: show-prompt named gpt-4.1 (the default) and
+    counted with o200k_base; CL201 claimed a 1,024-token minimum that Claude models do not share."""
+    code = ANTHROPIC_PRELUDE + '''
+def reply(model, q):
+    return client.messages.create(model=model, max_tokens=10, system="You are terse.",
+                                  messages=[{"role": "user", "content": q}])
+'''
+    p = one(code)
+    m = RuleContext(Settings(), "/proj/app.py").model(p)
+    got = (m.provider, m.name, m.known, m.defaulted, m.encoding)
+    assert got == ("anthropic", "claude-*", False, True, "cl100k_base")
+    assert lint(tmp_path, code) == []
+    # a Claude default model makes the minimum known again
+    assert codes(lint(tmp_path, code, default_model="claude-sonnet-4-5")) == [(7, "CL201")]
+
+
 # ---------------------------------------------------------------- findings on Gemini calls
 
 def lint(tmp_path: Path, code: str, **settings: object) -> list[tuple[int, str, str]]:

@@ -165,6 +165,10 @@ def ask(question):
             return  # no static text at all: there is no prefix to speak of
         if total.n >= m.min_cache_tokens:
             return  # long enough to be cached
+        if m.defaulted and not m.known:
+            # `model=` unknown and the default is another provider's: the provider's minimums
+            # differ by model (Claude: 512 to 4,096), so "below the minimum" cannot be claimed.
+            return
         minimum = m.min_cache_tokens
         if not m.known:
             model_desc = f"unknown model `{m.name}` (assumed)"

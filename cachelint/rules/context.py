@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cachelint.diagnostics import Applicability, Diagnostic, Fix, Related, Span
 from cachelint.models import ModelLookup, lookup_model
@@ -24,14 +24,21 @@ _BREAKING = {Stability.PER_CALL, Stability.VOLATILE, Stability.UNORDERED}
 class RuleContext:
     settings: Settings
     path: str  # the linted file: primary locations must be inside it
-    _models: dict[str | None, ModelLookup] = field(default_factory=dict)
+    _models: dict[tuple[str | None, str], ModelLookup] = field(default_factory=dict)
 
     # ---- model facts and counting
 
     def model(self, prompt: AssembledPrompt) -> ModelLookup:
-        key = prompt.call.model
+        """The call's model row. When `model=` is not a literal and the configured default
+        belongs to another provider, that provider's fallback row: an Anthropic call with an
+        unknown model is not counted with gpt-4.1's tokenizer and minimum."""
+        key = (prompt.call.model, prompt.call.provider.value)
         if key not in self._models:
-            self._models[key] = lookup_model(key, self.settings.default_model)
+            m = lookup_model(key[0], self.settings.default_model)
+            if m.defaulted and m.provider != key[1]:
+                probe = {"anthropic": "claude", "gemini": "gemini"}.get(key[1], "gpt")
+                m = replace(lookup_model(probe, probe), name=probe + "-*", defaulted=True)
+            self._models[key] = m
         return self._models[key]
 
     def count(self, texts: Iterable[str], prompt: AssembledPrompt) -> TokenCount:
