@@ -397,6 +397,16 @@ def reply(model, q):
     assert codes(lint(tmp_path, code, default_model="claude-sonnet-4-5")) == [(7, "CL201")]
 
 
+def test_cl201_claims_no_minimum_for_a_model_it_does_not_know(tmp_path: Path) -> None:
+    """mem0's example calls grok-3-beta through an OpenAI client pointed at x.ai."""
+    code = PRELUDE.replace("OpenAI()", "OpenAI(base_url='https://api.x.ai/v1')") + '''
+def reply(q):
+    return client.chat.completions.create(model="grok-3-beta", messages=[{"role": "user", "content": "Hi. " + q}])
+'''
+    assert lint(tmp_path, code) == []
+    assert codes(lint(tmp_path, code.replace("grok-3-beta", "gpt-4.1"))) == [(6, "CL201")]
+
+
 # ---------------------------------------------------------------- findings on Gemini calls
 
 def lint(tmp_path: Path, code: str, **settings: object) -> list[tuple[int, str, str]]:

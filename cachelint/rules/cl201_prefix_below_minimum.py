@@ -165,17 +165,13 @@ def ask(question):
             return  # no static text at all: there is no prefix to speak of
         if total.n >= m.min_cache_tokens:
             return  # long enough to be cached
-        if m.defaulted and not m.known:
-            # `model=` unknown and the default is another provider's: the provider's minimums
-            # differ by model (Claude: 512 to 4,096), so "below the minimum" cannot be claimed.
+        if not m.known:
+            # A model the table does not hold (grok-3 through an OpenAI client), or `model=`
+            # not a literal with the default another provider's: minimums differ by model
+            # (Claude: 512 to 4,096), so "below the minimum" cannot be claimed.
             return
         minimum = m.min_cache_tokens
-        if not m.known:
-            model_desc = f"unknown model `{m.name}` (assumed)"
-        elif m.defaulted:
-            model_desc = f"`{m.name}` (the default model: `model=` is not a literal)"
-        else:
-            model_desc = f"`{m.name}`"
+        model_desc = f"`{m.name}`" + (" (the default model: `model=` is not a literal)" if m.defaulted else "")
         yield ctx.diagnostic(
             self,
             prompt.call.func_span,
