@@ -397,14 +397,22 @@ def reply(model, q):
     assert codes(lint(tmp_path, code, default_model="claude-sonnet-4-5")) == [(7, "CL201")]
 
 
-def test_cl201_claims_no_minimum_for_a_model_it_does_not_know(tmp_path: Path) -> None:
-    """mem0's example calls grok-3-beta through an OpenAI client pointed at x.ai."""
+def test_cl201_on_unknown_models(tmp_path: Path) -> None:
+    """An OpenAI-compatible model (mem0's grok-3-beta through an OpenAI client) follows OpenAI's
+    1,024 minimum (rules.md); an Anthropic model the table does not hold has no known minimum."""
     code = PRELUDE.replace("OpenAI()", "OpenAI(base_url='https://api.x.ai/v1')") + '''
 def reply(q):
     return client.chat.completions.create(model="grok-3-beta", messages=[{"role": "user", "content": "Hi. " + q}])
 '''
-    assert lint(tmp_path, code) == []
-    assert codes(lint(tmp_path, code.replace("grok-3-beta", "gpt-4.1"))) == [(6, "CL201")]
+    (found,) = lint(tmp_path, code)
+    assert found[:2] == (6, "CL201") and "unknown model `grok-3-beta` (assumed)" in found[2]
+    claude = ANTHROPIC_PRELUDE + '''
+def reply(q):
+    return client.messages.create(model="claude-nova-1", max_tokens=9,
+                                  messages=[{"role": "user", "content": "Hi. " + q}])
+'''
+    assert lint(tmp_path, claude) == []
+    assert codes(lint(tmp_path, claude.replace("claude-nova-1", "claude-sonnet-4-5"))) == [(7, "CL201")]
 
 
 # ---------------------------------------------------------------- findings on Gemini calls

@@ -165,13 +165,17 @@ def ask(question):
             return  # no static text at all: there is no prefix to speak of
         if total.n >= m.min_cache_tokens:
             return  # long enough to be cached
-        if not m.known:
-            # A model the table does not hold (grok-3 through an OpenAI client), or `model=`
-            # not a literal with the default another provider's: minimums differ by model
-            # (Claude: 512 to 4,096), so "below the minimum" cannot be claimed.
+        if not m.known and m.provider != "openai":
+            # An Anthropic or Gemini model the table does not hold (or `model=` not a literal
+            # and the default another provider's): their minimums differ by model (Claude: 512
+            # to 4,096), so "below the minimum" cannot be claimed. OpenAI-compatible providers
+            # reached through the OpenAI SDK follow OpenAI's 1,024 (rules.md, section 3).
             return
         minimum = m.min_cache_tokens
-        model_desc = f"`{m.name}`" + (" (the default model: `model=` is not a literal)" if m.defaulted else "")
+        if not m.known:
+            model_desc = f"unknown model `{m.name}` (assumed)"
+        else:
+            model_desc = f"`{m.name}`" + (" (the default model: `model=` is not a literal)" if m.defaulted else "")
         yield ctx.diagnostic(
             self,
             prompt.call.func_span,
