@@ -379,6 +379,217 @@ def test_values_are_templates(root: Path) -> None:
     assert isinstance(t, TemplateV) and t.kind == "jinja"
 
 
+# ---------------------------------------------------------------- `{% include %}` and `{% extends %}`
+
+LOADER = "env = Environment(loader=FileSystemLoader(Path(__file__).parent / 'templates'))\n"
+
+
+def _render(root: Path, name: str, kwargs: str = "", loader: str = LOADER) -> list[Segment]:
+    return segments(root, ask(loader + f"text = env.get_template({name!r}).render({kwargs})"))
+
+
+def test_include_of_static_partials_gives_a_long_static_prefix(root: Path) -> None:
+    _write(root, "templates/partials/rules.j2", LONG)
+    _write(root, "templates/partials/tone.j2", "Tone: {{ tone }}.\n")
+    _write(root, "templates/system.j2", "You are {{ persona }}.\n{% include 'partials/rules.j2' %}\n"
+                                        "{% include \"partials/tone.j2\" %}Customer: {{ customer }}\n")
+    code = HEAD + LOADER + (
+        "def ask(q, customer):\n"
+        "    prompt = env.get_template('system.j2').render(persona='a tutor', tone='kind', customer=customer)\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=prompt, input=q)\n")
+    (prompt,) = analyse(root, code)
+    segs = [s for s in prompt.segments if s.slot == "instructions"]
+    # Jinja drops one newline at the end of each template, included ones too.
+    expected = "You are a tutor.\n" + LONG[:-1] + "\nTone: kind.Customer: "
+    assert flat(segs) == [(S, expected), (P, None)]
+    # Each piece of text is located in the file it comes from, reached through the include tag.
+    rules = os.path.realpath(root / "templates" / "partials" / "rules.j2")
+    tone = next(s for s in segs if s.text == "Tone: ")
+    assert (tone.span.path, tone.span.line) == (os.path.realpath(root / "templates" / "partials" / "tone.j2"), 1)
+    first_rule = next(s for s in segs if s.span.path == rules)
+    assert first_rule.span.line == 1 and first_rule.text == LONG[:-1]
+    assert [h.note for h in first_rule.hops] == ["read from templates/system.j2",
+                                                 "templates/partials/rules.j2 included here"]
+    system = os.path.realpath(root / "templates" / "system.j2")
+    assert (first_rule.hops[-1].span.path, first_rule.hops[-1].span.line) == (system, 2)
+    # The static prefix is measured whole: well above the 1,024-token minimum, and no finding.
+    ctx = RuleContext(Settings(root=str(root)), str(root / "app.py"))
+    first_break = next(i for i, s in enumerate(prompt.segments) if ctx.is_breaker(s))
+    prefix = ctx.count(ctx.static_runs(prompt.segments[:first_break]), prompt)
+    assert prefix.n == ctx.count([expected], prompt).n > 1024
+    assert _findings(root, code) == []
+
+
+def test_include_with_a_per_call_value_at_its_top_is_cl101_at_the_argument(root: Path) -> None:
+    _write(root, "templates/partials/header.j2", "Customer: {{ customer }}\n")
+    _write(root, "templates/partials/rules.j2", LONG)
+    _write(root, "templates/system.j2", "{% include 'partials/header.j2' %}{% include 'partials/rules.j2' %}")
+    code = HEAD + LOADER + (
+        "def ask(q, customer):\n"
+        "    prompt = env.get_template('system.j2').render(\n"
+        "        customer=customer,\n"
+        "    )\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=prompt, input=q)\n")
+    segs = segments(root, code)
+    assert flat(segs) == [(S, "Customer: "), (P, None), (S, LONG[:-1])]
+    assert segs[1].source == "{{ customer }} = customer"
+    assert [(d.code, d.span.line) for d in _findings(root, code)] == [("CL101", 10)]
+
+
+def test_include_sees_loop_variables_and_assignments(root: Path) -> None:
+    _write(root, "templates/item.j2", "- {{ rule }} ({{ n }})\n")
+    _write(root, "templates/list.j2", "{% for rule in rules %}{% include 'item.j2' %}\n{% endfor %}"
+                                      "{% set n = 2 %}{% include 'item.j2' %}")
+    segs = _render(root, "list.j2", "rules=['be kind', 'be brief'], n=1")
+    assert flat(segs) == [(S, "- be kind (1)\n- be brief (1)\n- "), (U, None), (S, " ("), (U, None), (S, ")")]
+
+
+def test_include_without_context_leaves_its_placeholders_unknown(root: Path) -> None:
+    _write(root, "templates/p.j2", "[{{ x }}]")
+    _write(root, "templates/main.j2", "{% include 'p.j2' without context %}{% include 'p.j2' with context %}")
+    segs = _render(root, "main.j2", "x=user")
+    assert flat(segs) == [(S, "["), (U, None), (S, "]["), (P, None), (S, "]")]
+    assert "no value passed for `x`" in segs[1].cause
+
+
+def test_include_ignore_missing_and_a_list_of_names(root: Path) -> None:
+    _write(root, "templates/b.j2", "B")
+    _write(root, "templates/main.j2", "A{% include 'gone.j2' ignore missing %}{% include ['gone.j2', 'b.j2'] %}"
+                                      "{% include ['gone.j2', 'also-gone.j2'] ignore missing without context %}C")
+    assert flat(_render(root, "main.j2")) == [(S, "ABC")]
+
+
+@pytest.mark.parametrize(("tag", "cause"), [
+    ("{% include 'gone.j2' %}", "template `gone.j2` not found in the project"),
+    ("{% include name %}", "`{% include %}` of a name not known statically"),
+    ("{% include 'p' ~ name %}", "`{% include %}` of a name not known statically"),
+    ("{% include '../../etc/passwd' %}", "not found in the project"),
+    ("{% include 'fifo.j2' %}", "not a regular file"),
+    ("{% include 'fifo.j2' ignore missing %}", "not a regular file"),
+    ("{% include 'evil.j2' %}", "outside the project root"),
+    ("{% include 'big.j2' %}", "larger than 1 MiB"),
+    ("{% include 'broken.j2' %}", "included template `templates/broken.j2` not followed"),
+])
+def test_include_not_followed_is_unknown(root: Path, no_hang: None, tag: str, cause: str) -> None:
+    os.mkfifo(root / "templates" / "fifo.j2")
+    (root / "templates" / "evil.j2").symlink_to("/etc/passwd")
+    (root / "templates" / "big.j2").write_bytes(b"x" * (1024 * 1024 + 1))
+    _write(root, "templates/broken.j2", "{% if x %}never closed")
+    _write(root, "templates/main.j2", f"A{tag}C")
+    segs = _render(root, "main.j2", "name='b.j2'")
+    assert flat(segs) == [(S, "A"), (U, None), (S, "C")]
+    assert cause in segs[1].cause
+    assert segs[1].span.path == os.path.realpath(root / "templates" / "main.j2")
+
+
+def test_include_cycles_end_as_unknown(root: Path, no_hang: None) -> None:
+    _write(root, "templates/self.j2", "S{% include 'self.j2' %}")
+    _write(root, "templates/ping.j2", "ping {% include 'pong.j2' %}")
+    _write(root, "templates/pong.j2", "pong {% include 'ping.j2' %}")
+    segs = _render(root, "self.j2")
+    assert flat(segs) == [(S, "S"), (U, None)]
+    assert "included by itself (a cycle)" in segs[1].cause
+    assert flat(_render(root, "ping.j2")) == [(S, "ping pong "), (U, None)]
+
+
+def test_include_fan_out_is_bounded(root: Path, no_hang: None) -> None:
+    # Each level includes the next ten times: 10**8 copies if nothing stopped it.
+    for i in range(8):
+        _write(root, f"templates/l{i}.j2", f"{{% for x in xs %}}{{% include 'l{i + 1}.j2' %}}{{% endfor %}}")
+    _write(root, "templates/l8.j2", "x" * 1000)
+    segs = _render(root, "l0.j2", "xs=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]")
+    assert flat(segs) == [(ST, None)]
+    assert "too" in segs[0].cause
+
+
+def test_include_needs_a_known_loader(root: Path) -> None:
+    _write(root, "templates/b.j2", "B")
+    segs = segments(root, ask("text = Environment(loader=make_loader()).from_string('A{% include \"b.j2\" %}')"
+                              ".render()"))
+    assert flat(segs) == [(S, "A"), (U, None)]
+    assert "loader that is not followed" in segs[1].cause
+    segs = segments(root, ask(LOADER + "text = env.from_string('A{% include \"b.j2\" %}').render()"))
+    assert flat(segs) == [(S, "AB")]
+
+
+def test_include_through_a_choice_loader_and_a_package_loader(root: Path) -> None:
+    _write(root, "mypkg/__init__.py", "")
+    _write(root, "mypkg/templates/main.j2", "main {% include 'shared.j2' %}")
+    _write(root, "shared/shared.j2", "shared")
+    segs = segments(root, ask(
+        "env = Environment(loader=jinja2.ChoiceLoader([PackageLoader('mypkg'), FileSystemLoader('shared')]))\n"
+        "text = env.get_template('main.j2').render()"))
+    assert flat(segs) == [(S, "main shared")]
+
+
+def test_extends_with_block_overrides_and_super(root: Path) -> None:
+    _write(root, "templates/base.j2", "Header\n{% block rules %}Base rules.{% endblock %}\n"
+                                      "{% block question %}{% endblock %}\n")
+    _write(root, "templates/child.j2", "{% extends 'base.j2' %}\nignored text\n"
+                                       "{% block rules %}{{ super() }} " + LONG + "{% endblock %}\n"
+                                       "{% block question %}Q: {{ q }}{% endblock %}")
+    segs = _render(root, "child.j2", "q=q")
+    assert flat(segs) == [(S, "Header\nBase rules. " + LONG + "\nQ: "), (P, None)]
+    base = os.path.realpath(root / "templates" / "base.j2")
+    child = os.path.realpath(root / "templates" / "child.j2")
+    assert [(s.text, s.span.path, s.span.line) for s in segs if s.text in ("Header\n", "Base rules.", "Q: ")] == [
+        ("Header\n", base, 1), ("Base rules.", base, 2), ("Q: ", child, 154)]
+    assert segs[0].hops[-1].note == "templates/base.j2 extended here"
+
+
+def test_extends_over_two_levels_with_nested_blocks(root: Path) -> None:
+    _write(root, "templates/a.j2", "<{% block outer %}o{% block inner %}i{% endblock %}o{% endblock %}>")
+    _write(root, "templates/b.j2", "{% extends 'a.j2' %}{% block outer %}B[{{ super() }}]{% endblock %}")
+    _write(root, "templates/c.j2", "{% extends 'b.j2' %}{% block inner %}C{{ super() }}{% endblock %}")
+    assert flat(_render(root, "c.j2")) == [(S, "<B[oCio]>")]
+
+
+@pytest.mark.parametrize(("name", "cause"), [
+    ("self.j2", "extended by itself (a cycle)"),
+    ("loop1.j2", "extended by itself (a cycle)"),
+    ("orphan.j2", "template `gone.j2` not found in the project"),
+])
+def test_extends_not_followed_is_unknown(root: Path, no_hang: None, name: str, cause: str) -> None:
+    _write(root, "templates/self.j2", "{% extends 'self.j2' %}")
+    _write(root, "templates/loop1.j2", "{% extends 'loop2.j2' %}")
+    _write(root, "templates/loop2.j2", "{% extends 'loop1.j2' %}")
+    _write(root, "templates/orphan.j2", "{% extends 'gone.j2' %}{% block a %}A{% endblock %}")
+    segs = _render(root, name)
+    assert flat(segs) == [(U, None)]
+    assert cause in segs[0].cause
+
+
+def test_extends_of_a_computed_name_or_inside_a_condition_is_not_followed(root: Path) -> None:
+    _write(root, "templates/base.j2", "Base")
+    _write(root, "templates/dyn.j2", "{% extends layout %}")
+    _write(root, "templates/cond.j2", "{% if x %}{% extends 'base.j2' %}{% endif %}")
+    assert flat(_render(root, "dyn.j2", "layout=user")) == [(P, None)]
+    segs = _render(root, "cond.j2", "x=True")
+    assert flat(segs) == [(ST, None)]
+    assert "inside a block, condition or loop" in segs[0].cause
+
+
+@pytest.mark.parametrize("files", [
+    {"main.j2": "A\n{% include 'p.j2' %}\nB\n", "p.j2": "  {% if t %}\n  P {{ x }}\n  {% endif %}\n"},
+    {"main.j2": "{% for x in xs %}\n{% include 'p.j2' %}\n{% endfor %}", "p.j2": "- {{ x }}\n\n"},
+    {"main.j2": "pre\n{% extends 'base.j2' %}\n{% block b %}\n  child {{ super() }}\n{% endblock %}\n",
+     "base.j2": "<\n{% block b %}\n  base\n{% endblock %}\n>\n"},
+    {"main.j2": "{%- include 'p.j2' -%}\n  {% include 'p.j2' ignore missing %}  \n", "p.j2": "\n P \n"},
+])
+@pytest.mark.parametrize("opts", [{}, {"trim_blocks": True, "lstrip_blocks": True},
+                                  {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}])
+def test_includes_and_extends_match_jinja(root: Path, files: dict[str, str], opts: dict[str, bool]) -> None:
+    jinja2 = pytest.importorskip("jinja2")
+    for name, text in files.items():
+        _write(root, f"templates/{name}", text)
+    expected = jinja2.Environment(loader=jinja2.FileSystemLoader(str(root / "templates")), **opts) \
+        .get_template("main.j2").render(t=True, x="X", xs=["a", "b"])
+    kw = "".join(f", {k}={v}" for k, v in opts.items())
+    loader = f"env = Environment(loader=FileSystemLoader(Path(__file__).parent / 'templates'){kw})\n"
+    segs = _render(root, "main.j2", "t=True, x='X', xs=['a', 'b']", loader)
+    assert flat(segs) == ([(S, expected)] if expected else [])
+
+
 # ---------------------------------------------------------------- against the real Jinja
 
 

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cachelint.analysis.evaluate import MAX_UNROLL, Env
-from cachelint.analysis.files import FilesMixin, file_loc
+from cachelint.analysis.files import FileRead, FilesMixin, file_loc
 from cachelint.analysis.values import (
+    MAX_TEXT,
     Alt,
     AltV,
     ConstV,
@@ -37,10 +38,13 @@ from cachelint.analysis.values import (
     value_stability,
     worst,
 )
-from cachelint.prompt import Stability
+from cachelint.diagnostics import Span
+from cachelint.prompt import Hop, Stability
 
 MAX_RENDER = 20_000  # template nodes rendered for one call (nested loops unrolled)
 MAX_TAG = 2_000  # characters inside one `{{ }}` or `{% %}`
+MAX_RENDER_TEXT = 4 * MAX_TEXT  # template text emitted for one call (includes in loops multiply it)
+MAX_NESTING = 16  # templates included or extended inside one another
 
 # Private-use characters stand in for the non-text parts of a template's source while it
 # is parsed; they are neither whitespace nor identifier characters.
@@ -52,6 +56,7 @@ _JINJA_ENV = ("jinja2.Environment", "jinja2.environment.Environment", "jinja2.sa
               "jinja2.sandbox.ImmutableSandboxedEnvironment")
 _FS_LOADER = ("jinja2.FileSystemLoader", "jinja2.loaders.FileSystemLoader")
 _PKG_LOADER = ("jinja2.PackageLoader", "jinja2.loaders.PackageLoader")
+_CHOICE_LOADER = ("jinja2.ChoiceLoader", "jinja2.loaders.ChoiceLoader")
 # Environment options that change the template syntax: such templates are not parsed.
 _SYNTAX_OPTIONS = {"block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
                    "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
@@ -78,6 +83,7 @@ class TemplateV(OpaqueV):
     text: StrV | None = None
     file: str | None = None  # real path when the source is one file read whole: locations are computed
     options: JinjaOptions = field(default_factory=JinjaOptions)
+    search_path: tuple[str, ...] | None = None  # the folders of its environment's loader, when known
 
 
 @dataclass(frozen=True)
@@ -299,10 +305,32 @@ class _Unknown:
 
 @dataclass
 class _Group:
-    body: list[_Node]  # rendered in place (`block`, `autoescape`)
+    body: list[_Node]  # rendered in place (`autoescape`)
 
 
-_Node = _TextN | _Out | _If | _For | _Bind | _Unknown | _Group
+@dataclass
+class _Block:
+    name: str
+    body: list[_Node]  # rendered in place, unless a template that extends this one overrides it
+
+
+@dataclass
+class _Include:
+    names: list[str] | None  # literal names, tried in order; None when not literal
+    ignore_missing: bool
+    context: bool  # False: `without context`
+    at: int
+    source: str
+
+
+@dataclass
+class _Extends:
+    names: list[str] | None  # literal names, tried in order; None when not literal
+    at: int
+    source: str
+
+
+_Node = _TextN | _Out | _If | _For | _Bind | _Unknown | _Group | _Block | _Include | _Extends
 
 _OPEN = re.compile(r"\{([{%#])([-+]?)")
 _ENDRAW = re.compile(r"\{%([-+]?)\s*endraw\s*(-?)%\}")
@@ -371,6 +399,53 @@ def _lex(src: str, opts: JinjaOptions) -> list[_Tok]:
                 b = k
         t.start, t.end = a, b
     return toks
+
+
+def _parse(src: _Source, opts: JinjaOptions) -> list[_Node]:
+    """The nodes of one template's source."""
+    if not opts.parseable:
+        raise Unparseable("the environment changes the template syntax")
+    text = src.text
+    end = len(text)
+    if not opts.keep_trailing_newline:
+        # Jinja drops a single newline at the end of the source.
+        if text.endswith("\r\n"):
+            end -= 2
+        elif text.endswith(("\n", "\r")):
+            end -= 1
+    return _Parser(text[:end], _lex(text[:end], opts)).parse()
+
+
+def _blocks_in(nodes: list[_Node]) -> list[_Block]:
+    """Every `{% block %}` of a template, nested ones too (Jinja defines them all, wherever they are)."""
+    out: list[_Block] = []
+    for n in nodes:
+        if isinstance(n, _Block):
+            out.append(n)
+            out.extend(_blocks_in(n.body))
+        elif isinstance(n, _Group):
+            out.extend(_blocks_in(n.body))
+        elif isinstance(n, _If):
+            for _, body in n.branches:
+                out.extend(_blocks_in(body))
+            out.extend(_blocks_in(n.orelse or []))
+        elif isinstance(n, _For):
+            out.extend(_blocks_in(n.body))
+            out.extend(_blocks_in(n.orelse))
+    return out
+
+
+def _has_include(nodes: list[_Node]) -> bool:
+    for n in nodes:
+        if isinstance(n, _Include):
+            return True
+        if isinstance(n, _Group | _Block) and _has_include(n.body):
+            return True
+        if isinstance(n, _If) and any(_has_include(b) for b in [*(b for _, b in n.branches), n.orelse or []]):
+            return True
+        if isinstance(n, _For) and (_has_include(n.body) or _has_include(n.orelse)):
+            return True
+    return False
 
 
 class _Parser:
@@ -458,12 +533,24 @@ class _Parser:
                 names = [m2.group(1)] if m2 else []
             return _Bind(names)
         if word == "include":
-            return _Unknown("`{% include %}` is not followed", t.start, source)
+            m = re.fullmatch(r"(.+?)(\s+ignore\s+missing)?(?:\s+(with|without)\s+context)?", rest, re.S)
+            if m is None:
+                raise Unparseable("`{% include %}` not understood")
+            return _Include(_literal_names(m.group(1)), m.group(2) is not None, m.group(3) != "without", t.start,
+                            source)
+        if word == "extends":
+            return _Extends(_literal_names(rest), t.start, source)
         if word in ("call", "filter", "with"):
             self.expect({"end" + word})
             return _Unknown(f"`{{% {word} %}}` is not followed", t.start, source)
-        if word in ("block", "autoescape"):
-            body, _ = self.expect({"end" + word})
+        if word == "block":
+            name = rest.split(None, 1)[0] if rest else ""
+            if not _IDENT.fullmatch(name):
+                raise Unparseable("`{% block %}` without a name")
+            body, _ = self.expect({"endblock"})
+            return _Block(name, body)
+        if word == "autoescape":
+            body, _ = self.expect({"endautoescape"})
             return _Group(body)
         if word == "raw":
             return _Bind([])
@@ -517,28 +604,87 @@ def _root_names(toks: list[tuple[str, str]]) -> list[str]:
     return names
 
 
+def _literal_names(expr: str) -> list[str] | None:
+    """The names in `"a.j2"` or `["a.j2", "b.j2"]` (tried in order); None when the name is computed."""
+    if any(ord(c) >= _SENTINEL for c in expr):
+        return None
+    try:
+        toks = _tokens(expr.strip())
+    except Unparseable:
+        return None
+    if len(toks) == 1 and toks[0][0] == "str":
+        strs = toks
+    elif len(toks) >= 3 and (toks[0][1], toks[-1][1]) in (("[", "]"), ("(", ")")):
+        inner = toks[1:-1]
+        if inner[-1][1] == ",":
+            inner = inner[:-1]
+        strs, seps = inner[0::2], inner[1::2]
+        if not strs or any(k != "str" for k, _ in strs) or any(x != "," for _, x in seps):
+            return None
+    else:
+        return None
+    names: list[str] = []
+    for _, lit in strs:
+        try:
+            v = ast.literal_eval(lit)
+        except (ValueError, SyntaxError):
+            return None
+        if not isinstance(v, str):
+            return None
+        names.append(v)
+    return names
+
+
 @dataclass
 class _Bound:
     value: Value | None  # None: given a value in the template that is not followed
     at: ast.expr | None  # the caller's argument expression
 
 
+class _TooLarge(Unparseable):
+    """The rendering went past a budget: the whole template is not followed, not only one include."""
+
+
+_BlockChain = list[tuple["_Renderer", list[_Node]]]  # the bodies of one block, most derived first
+
+
+@dataclass
+class _Shared:
+    """What every template of one render() shares: budgets, the include stack and the `super()` stack."""
+
+    stack: list[str]  # real paths of the templates being rendered, outermost first
+    count: int = 0  # template nodes rendered
+    chars: int = 0  # characters of template text emitted
+    supers: list[tuple[str, _BlockChain, int]] = field(default_factory=list)
+    parsed: dict[tuple[str, tuple[Hop, ...]], tuple[_Source, list[_Node]] | str] = field(default_factory=dict)
+
+
 class _Renderer:
     def __init__(self, ev: TemplatesMixin, tv: TemplateV, src: _Source, args: _Args, node: ast.Call,
-                 env: Env) -> None:
+                 env: Env, shared: _Shared | None = None, context: bool = True,
+                 blocks: dict[str, _BlockChain] | None = None) -> None:
         self.ev = ev
         self.tv = tv
         self.src = src
         self.args = args
         self.node = node
         self.env = env
-        self.count = 0
+        self.shared = shared or _Shared([tv.file] if tv.file else [])
+        self.context = context  # False inside a template included `without context`
+        self.blocks: dict[str, _BlockChain] = blocks or {}
+
+    def derive(self, src: _Source, context: bool) -> _Renderer:
+        """A renderer for another template of the same render() (an include, a parent)."""
+        return _Renderer(self.ev, self.tv, src, self.args, self.node, self.env, self.shared,
+                         self.context and context)
 
     # ---- names
 
     def lookup(self, name: str, scope: dict[str, _Bound]) -> _Bound | None:
         if name in scope:
             return scope[name]
+        if not self.context:
+            return None
         got = self.args.get(name)
         if got is None:
             return None
@@ -560,15 +706,158 @@ class _Renderer:
             loc = self.src.loc_at(at)
         return Hole(stab, source, loc, cause)
 
+    # ---- templates: blocks, `{% extends %}`, `{% include %}`
+
+    def render_template(self, nodes: list[_Node], scope: dict[str, _Bound],
+                        inherited: dict[str, _BlockChain]) -> list[Piece]:
+        """A whole template: its blocks go after the overrides of the templates that extend it."""
+        blocks = {k: list(v) for k, v in inherited.items()}
+        own: set[str] = set()
+        for b in _blocks_in(nodes):
+            if b.name in own:
+                raise Unparseable(f"block `{b.name}` defined twice")
+            own.add(b.name)
+            blocks.setdefault(b.name, []).append((self, b.body))
+        self.blocks = blocks
+        ext = [i for i, n in enumerate(nodes) if isinstance(n, _Extends)]
+        if not ext:
+            return self.render(nodes, scope)
+        if len(ext) > 1:
+            raise Unparseable("`{% extends %}` more than once")
+        # Text before `{% extends %}` is output; after it, only the parent renders (with these blocks),
+        # and top-level assignments still take effect.
+        out = self.render(nodes[:ext[0]], scope)
+        for n in nodes[ext[0] + 1:]:
+            if isinstance(n, _Bind):
+                for name in n.names:
+                    scope[name] = _Bound(None, None)
+        ext_node = nodes[ext[0]]
+        assert isinstance(ext_node, _Extends)
+        if ext_node.names is None:
+            raise Unparseable("`{% extends %}` of a name not known statically")
+        if self.tv.search_path is None:
+            raise Unparseable("`{% extends %}` through a loader that is not followed")
+        got = self.open(ext_node.names, ext_node.at, ext_node.source, "extended", False)
+        if isinstance(got, Hole):
+            return [*out, got]
+        assert got is not None
+        parent, parent_nodes, real = got
+        self.shared.stack.append(real)
+        try:
+            out.extend(parent.render_template(parent_nodes, scope, blocks))
+        finally:
+            self.shared.stack.pop()
+        return out
+
+    def include(self, n: _Include, scope: dict[str, _Bound]) -> list[Piece]:
+        if n.names is None:
+            return [Hole(Stability.UNKNOWN, n.source, self.src.loc_at(n.at),
+                         "`{% include %}` of a name not known statically")]
+        if self.tv.search_path is None:
+            return [Hole(Stability.UNKNOWN, n.source, self.src.loc_at(n.at),
+                         "`{% include %}` through a loader that is not followed")]
+        got = self.open(n.names, n.at, n.source, "included", n.ignore_missing, n.context)
+        if got is None:
+            return []  # `ignore missing`, and no such template
+        if isinstance(got, Hole):
+            return [got]
+        inner, nodes, real = got
+        self.shared.stack.append(real)
+        try:
+            # Jinja passes the includer's variables (loop targets too) unless `without context`.
+            return inner.render_template(nodes, dict(scope) if n.context else {}, {})
+        except _TooLarge:
+            raise
+        except Unparseable as exc:
+            return [Hole(Stability.UNKNOWN, n.source, self.src.loc_at(n.at), f"included template not followed: {exc}")]
+        finally:
+            self.shared.stack.pop()
+
+    def open(self, names: list[str], at: int, source: str, verb: str, ignore_missing: bool,
+             context: bool = True) -> tuple[_Renderer, list[_Node], str] | Hole | None:
+        """The first of `names` the loader finds, parsed: a renderer for it, its nodes and its real path.
+
+        A Hole when it cannot be followed; None when none exists and `ignore_missing`."""
+        def unknown(cause: str) -> Hole:
+            return Hole(Stability.UNKNOWN, source, self.src.loc_at(at), cause)
+
+        assert self.tv.search_path is not None
+        found = None
+        for name in names:
+            got, cause, missing = self.ev.find_template(self.tv.search_path, name)
+            if got is not None:
+                found = got
+                break
+            if not missing:
+                return unknown(cause)
+        if found is None:
+            return None if ignore_missing else unknown(f"template {' or '.join(f'`{x}`' for x in names)} "
+                                                       "not found in the project")
+        if found.data is None or found.real is None:
+            return unknown(found.cause)
+        real = found.real
+        if real in self.shared.stack:
+            return unknown(f"`{found.rel}` is {verb} by itself (a cycle): not followed")
+        if len(self.shared.stack) >= MAX_NESTING:
+            return unknown(f"templates {verb} more than {MAX_NESTING} deep: not followed")
+        text = self.ev.files().text(found, "utf-8", "strict", True)
+        if text is None:
+            return unknown(f"template `{found.rel}` is not valid UTF-8 text")
+        tag = self.src.piece_at(at)
+        here = self.src.loc_at(at)
+        line, col, end_line, end_col = here.pos
+        hops = (*(tag[1].hops if tag is not None and isinstance(tag[1], Text) else ()),
+                Hop(Span(here.path, max(line, 1), col + 1, max(end_line, 1), end_col + 1),
+                    f"{found.rel} {verb} here"))
+        key = (real, hops)
+        parsed = self.shared.parsed.get(key)
+        if parsed is None:
+            try:
+                src = _Source((Text(text, file_loc(real), hops),) if text else (), real, here)
+                parsed = (src, _parse(src, self.tv.options))
+            except Unparseable as exc:
+                parsed = str(exc)
+            self.shared.parsed[key] = parsed
+        if isinstance(parsed, str):
+            return unknown(f"{verb} template `{found.rel}` not followed: {parsed}")
+        return self.derive(parsed[0], context), parsed[1], real
+
+    def block(self, n: _Block, scope: dict[str, _Bound]) -> list[Piece]:
+        chain = self.blocks.get(n.name) or [(self, n.body)]
+        return self.block_at(n.name, chain, 0, scope)
+
+    def block_at(self, name: str, chain: _BlockChain, i: int, scope: dict[str, _Bound]) -> list[Piece]:
+        """Body `i` of a block's chain, rendered by its own template, its nested blocks resolved here."""
+        owner, body = chain[i]
+        r = owner if owner.blocks is self.blocks else _Renderer(
+            owner.ev, owner.tv, owner.src, owner.args, owner.node, owner.env, owner.shared, owner.context, self.blocks)
+        self.shared.supers.append((name, chain, i))
+        try:
+            return r.render(body, dict(scope))
+        finally:
+            self.shared.supers.pop()
+
+    def super_block(self, at: int, scope: dict[str, _Bound]) -> list[Piece]:
+        """`{{ super() }}`: the next body of the block being rendered."""
+        if self.shared.supers:
+            name, chain, i = self.shared.supers[-1]
+            if i + 1 < len(chain):
+                return self.block_at(name, chain, i + 1, scope)
+        return [Hole(Stability.UNKNOWN, "{{ super() }}", self.src.loc_at(at), "`super()` with no parent block")]
+
     # ---- nodes
 
     def render(self, nodes: list[_Node], scope: dict[str, _Bound]) -> list[Piece]:
         out: list[Piece] = []
+        shared = self.shared
         for n in nodes:
-            self.count += 1
-            if self.count > MAX_RENDER:
-                raise Unparseable("template too large to render")
+            shared.count += 1
+            if shared.count > MAX_RENDER:
+                raise _TooLarge("template too large to render")
             if isinstance(n, _TextN):
+                shared.chars += n.end - n.start
+                if shared.chars > MAX_RENDER_TEXT:
+                    raise _TooLarge("template output too long to follow")
                 out.extend(self.src.slice(n.start, n.end, newlines=True))
             elif isinstance(n, _Out):
                 out.extend(self.output(n, scope))
@@ -581,6 +870,12 @@ class _Renderer:
                     scope[name] = _Bound(None, None)
             elif isinstance(n, _Unknown):
                 out.append(Hole(Stability.UNKNOWN, n.source, self.src.loc_at(n.at), n.what))
+            elif isinstance(n, _Include):
+                out.extend(self.include(n, scope))
+            elif isinstance(n, _Block):
+                out.extend(self.block(n, scope))
+            elif isinstance(n, _Extends):
+                raise Unparseable("`{% extends %}` inside a block, condition or loop")
             else:
                 out.extend(self.render(n.body, scope))
         return out
@@ -590,6 +885,8 @@ class _Renderer:
             raise Unparseable("a computed value inside `{{ }}`")
         toks = _tokens(n.expr)
         source = "{{ " + n.expr + " }}"
+        if [t[1] for t in toks] == ["super", "(", ")"]:
+            return self.super_block(n.at, scope)
         if len(toks) == 1 and toks[0][0] == "str":
             lit = toks[0][1]
             try:
@@ -762,8 +1059,8 @@ class _Renderer:
         names = _root_names(toks) if toks else []
         body_names = [x for x in _body_names(n.body) if x not in n.targets and x != "loop"]
         stabs = [self.name_stability(x, scope) for x in [*names, *body_names]]
-        if not toks:
-            stabs.append(Stability.UNKNOWN)
+        if not toks or _has_include(n.body):
+            stabs.append(Stability.UNKNOWN)  # names an included template reads are not listed
         stab = worst(Stability.STABLE, *stabs)
         first = self.lookup(names[0], scope) if names else None
         cause = f"loop over `{n.iter}`" if first is not None else f"no value passed for `{n.iter}`"
@@ -784,7 +1081,7 @@ def _body_names(nodes: list[_Node]) -> list[str]:
         elif isinstance(n, _For):
             exprs = [n.iter]
             names.extend(x for x in _body_names(n.body) if x not in n.targets)
-        elif isinstance(n, _Group):
+        elif isinstance(n, _Group | _Block):
             names.extend(_body_names(n.body))
         for e in exprs:
             try:
@@ -849,15 +1146,17 @@ class TemplatesMixin(FilesMixin):
             return self.jinja_environment(node, env)
         if q in _FS_LOADER or q in _PKG_LOADER:
             return self.jinja_loader(q in _PKG_LOADER, node, env)
+        if q in _CHOICE_LOADER:
+            return self.choice_loader(node, env)
         return super().qualname_call(qual, node, env)
 
     # ---- making templates
 
     def make_template(self, source: Value, kind: str, opts: JinjaOptions, env: Env, node: ast.AST,
-                      file: str | None = None) -> Value:
+                      file: str | None = None, search_path: tuple[str, ...] | None = None) -> Value:
         if isinstance(source, AltV):
-            return AltV(tuple(self.make_template(o, kind, opts, env, node) for o in source.options),
-                        self.loc(env, node), self.src(env, node))
+            return AltV(tuple(self.make_template(o, kind, opts, env, node, search_path=search_path)
+                              for o in source.options), self.loc(env, node), self.src(env, node))
         text = source if isinstance(source, StrV) else None
         stab = value_stability(source)
         if stab == Stability.STATIC or (stab == Stability.UNKNOWN and text is not None):
@@ -866,7 +1165,7 @@ class TemplatesMixin(FilesMixin):
         if isinstance(source, OpaqueV) and text is None:
             cause = source.cause
         return TemplateV(stab, self.src(env, node), self.loc(env, node), cause, kind=kind, text=text, file=file,
-                         options=opts)
+                         options=opts, search_path=search_path)
 
     def jinja_options(self, node: ast.Call, env: Env, base: JinjaOptions | None = None) -> JinjaOptions:
         opts = base or JinjaOptions()
@@ -910,6 +1209,20 @@ class TemplatesMixin(FilesMixin):
         return LoaderV(Stability.STABLE, src, loc, "file system loader",
                        search_path=found if len(found) == len(texts) else None)
 
+    def choice_loader(self, node: ast.Call, env: Env) -> Value:
+        """`ChoiceLoader([a, b])`: the folders of each loader in turn, when all are known."""
+        src, loc = self.src(env, node), self.loc(env, node)
+        arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        v = self.eval(arg, env) if arg is not None else None
+        if not isinstance(v, ListV) or any(i.repeated or i.optional for i in v.items):
+            return LoaderV(Stability.STABLE, src, loc, "ChoiceLoader not followed")
+        dirs: list[str] = []
+        for i in v.items:
+            if not isinstance(i.value, LoaderV) or i.value.search_path is None:
+                return LoaderV(Stability.STABLE, src, loc, "ChoiceLoader over a loader not followed")
+            dirs.extend(i.value.search_path)
+        return LoaderV(Stability.STABLE, src, loc, "choice loader", search_path=tuple(dirs))
+
     def jinja_environment(self, node: ast.Call, env: Env) -> Value:
         opts = self.jinja_options(node, env)
         search: tuple[str, ...] | None = None
@@ -941,28 +1254,36 @@ class TemplatesMixin(FilesMixin):
                                else Stability.STABLE, "template whose name is not known statically")
         if jenv.search_path is None:
             return self.opaque(env, node, Stability.STABLE, f"template `{name}` from a loader not followed")
-        parts = []
-        for piece in name.split("/"):
-            if "\\" in piece or piece == "..":
-                return self.opaque(env, node, Stability.STABLE, f"template name `{name}` leaves the loader's folder")
-            if piece and piece != ".":
-                parts.append(piece)
-        last = None
-        for folder in jenv.search_path:
-            got = self.files().read(posixpath.join(folder, *parts))
-            if got.missing:
-                continue
-            last = got
-            break
+        last, cause, _ = self.find_template(jenv.search_path, name)
         if last is None:
-            return self.opaque(env, node, Stability.STABLE, f"template `{name}` not found in the project")
+            return self.opaque(env, node, Stability.STABLE, cause)
         if last.data is None or last.real is None:
             return self.opaque(env, node, last.stability, last.cause)
         text = self.files().text(last, "utf-8", "strict", True)
         if text is None:
             return self.opaque(env, node, Stability.UNKNOWN, f"template `{last.rel}` is not valid UTF-8 text")
         source = self.file_text(text, last, env, node)
-        return self.make_template(source, "jinja", jenv.options, env, node, file=last.real)
+        return self.make_template(source, "jinja", jenv.options, env, node, file=last.real,
+                                  search_path=jenv.search_path)
+
+    def find_template(self, search_path: tuple[str, ...], name: str) -> tuple[FileRead | None, str, bool]:
+        """What a FileSystemLoader finds for `name` in its folders, read like any prompt file.
+
+        (the read, "", False) when a file is there (the read says whether it could be read);
+        (None, why, missing) otherwise, `missing` when Jinja would raise TemplateNotFound."""
+        parts = []
+        for piece in name.split("/"):
+            if piece == "..":
+                return None, f"template name `{name}` leaves the loader's folder", True
+            if "\\" in piece:
+                return None, f"template name `{name}` leaves the loader's folder", False
+            if piece and piece != ".":
+                parts.append(piece)
+        for folder in search_path:
+            got = self.files().read(posixpath.join(folder, *parts))
+            if not got.missing:
+                return got, "", False
+        return None, f"template `{name}` not found in the project", True
 
     # ---- rendering
 
@@ -976,7 +1297,8 @@ class TemplatesMixin(FilesMixin):
             if meth == "get_template":
                 return self.get_template(recv, node, env)
             if meth == "from_string" and len(node.args) == 1 and not node.keywords:
-                return self.make_template(self.eval(node.args[0], env), "jinja", recv.options, env, node)
+                return self.make_template(self.eval(node.args[0], env), "jinja", recv.options, env, node,
+                                          search_path=recv.search_path)
         return super().opaque_method(recv, meth, node, env)
 
     def render_template(self, tv: TemplateV, node: ast.Call, env: Env, safe: bool) -> Value:
@@ -1037,20 +1359,8 @@ class TemplatesMixin(FilesMixin):
         return out
 
     def render_jinja(self, tv: TemplateV, src: _Source, args: _Args, node: ast.Call, env: Env) -> list[Piece]:
-        opts = tv.options
-        if not opts.parseable:
-            raise Unparseable("the environment changes the template syntax")
-        text = src.text
-        end = len(text)
-        if not opts.keep_trailing_newline:
-            # Jinja drops a single newline at the end of the source.
-            if text.endswith("\r\n"):
-                end -= 2
-            elif text.endswith(("\n", "\r")):
-                end -= 1
-        toks = _lex(text[:end], opts)
-        nodes = _Parser(text[:end], toks).parse()
-        return _Renderer(self, tv, src, args, node, env).render(nodes, {})
+        nodes = _parse(src, tv.options)
+        return _Renderer(self, tv, src, args, node, env).render_template(nodes, {}, {})
 
     # ---- attributes of loaders (`env.loader = ...` is not followed)
 
