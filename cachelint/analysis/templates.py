@@ -4,6 +4,12 @@ The template text is static; each placeholder takes the value passed for it, loc
 at the argument expression in the caller, so findings land where the value is written.
 A placeholder nothing is passed for is `unknown`. A template that cannot be parsed
 renders as stable text that is not known.
+
+Jinja `{% include %}` and `{% extends %}` (with `{% block %}` overrides and `super()`) are
+followed when the name is a literal and the environment's loader folders are known: the
+file is found with the same search path and read like any prompt file (inside the root,
+regular, at most 1 MiB). Anything else there (a computed or missing name, an unreadable
+file, a cycle, nesting deeper than MAX_NESTING) is `unknown`.
 """
 
 from __future__ import annotations
