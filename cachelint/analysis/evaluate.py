@@ -42,6 +42,8 @@ from cachelint.analysis.values import (
     Value,
     add_hop,
     element_stability,
+    is_text,
+    map_alternatives,
     map_text,
     merge_pieces,
     pieces_stability,
@@ -689,7 +691,7 @@ class Evaluator:
         left = self.eval(node.left, env)
         right = self.eval(node.right, env)
         textual = StrV | OpaqueV | AltV
-        if (isinstance(node.op, ast.Add) and (isinstance(left, StrV) or isinstance(right, StrV))
+        if (isinstance(node.op, ast.Add) and (is_text(left) or is_text(right))
                 and isinstance(left, textual) and isinstance(right, textual)):
             # Concatenation: each operand's holes are located at the operand itself.
             lp = self.as_pieces(left, env, node.left)
@@ -700,7 +702,7 @@ class Evaluator:
     def binop(self, left: Value, right: Value, op: ast.operator, env: Env, node: ast.AST) -> Value:
         if isinstance(op, ast.Add):
             textual = StrV | OpaqueV | AltV
-            if (isinstance(left, StrV) or isinstance(right, StrV)) and (
+            if (is_text(left) or is_text(right)) and (
                 isinstance(left, textual) and isinstance(right, textual)
             ):
                 lp = self.as_pieces(left, env, node)
@@ -713,9 +715,11 @@ class Evaluator:
             if isinstance(left, OpaqueV) and isinstance(right, ListV):
                 return ListV((Item(self.element_of(left, env, node), repeated=True), *right.items), right.loc)
         if isinstance(op, ast.Mult):
-            s, n = (left, right) if isinstance(left, StrV | ListV) else (right, left)
+            s, n = (left, right) if isinstance(left, StrV | ListV) or is_text(left) else (right, left)
             if isinstance(s, StrV) and isinstance(n, ConstV) and isinstance(n.value, int):
                 return StrV(repeat_pieces(s.pieces, n.value))
+            if isinstance(s, AltV) and is_text(s) and isinstance(n, ConstV) and isinstance(n.value, int):
+                return AltV(tuple(self.binop(o, n, op, env, node) for o in s.options), s.loc, s.source)
             if isinstance(s, ListV) and isinstance(n, ConstV) and isinstance(n.value, int):
                 if n.value <= 0:
                     return ListV((), s.loc)
@@ -913,18 +917,24 @@ class Evaluator:
             t = text_of(v.pieces)
             if t is not None and spec != "?":
                 try:
-                    rendered = _format(repr(t) if conv in ("r", "a") else t, spec or "")
+                    rendered = _format(repr(t) if conv == "r" else ascii(t) if conv == "a" else t, spec or "")
                     first = v.pieces[0] if v.pieces else None
                     return (Text(rendered, loc, first.hops if isinstance(first, Text | Hole) else ()),)
                 except (ValueError, TypeError):
                     pass
             stab = pieces_stability(v.pieces)
+            if stab == Stability.STATIC and spec != "?":  # a few alternatives: format each
+                each = map_alternatives(v.pieces, lambda s: _format(
+                    repr(s) if conv == "r" else ascii(s) if conv == "a" else s, spec or ""))
+                if each is not None:
+                    return each
             return (Hole(stab if stab != Stability.STATIC else Stability.STABLE, src, loc, "formatted text"),)
         if isinstance(v, ConstV):
             if spec == "?":
                 return (Hole(Stability.STABLE, src, loc, "formatted value"),)
             try:
-                val = repr(v.value) if conv in ("r", "a") else v.value
+                val = repr(v.value) if conv == "r" else ascii(v.value) if conv == "a" else \
+                    str(v.value) if conv == "s" else v.value
                 return (Text(_format(val, spec or ""), loc),)
             except (ValueError, TypeError):
                 return (Hole(Stability.STABLE, src, loc, "formatted value"),)
@@ -1519,7 +1529,15 @@ class Evaluator:
             if isinstance(val, StrV) and py_spec == "%s":
                 pieces.extend(val.pieces)
                 continue
-            pieces.extend(self.as_pieces(val, env, node, source=spec))
+            # %5s, %-6r, %.2s: the same as format() with a width, an alignment and a conversion.
+            ps = _PERCENT_TEXT.match(py_spec)
+            if ps is None:
+                pieces.extend(self.as_pieces(val, env, node, source=spec))
+                continue
+            left, width, precision, kind = ps.groups()
+            fspec = (("<" if left else ">") + width if width else "") + ("." + precision if precision else "")
+            pieces.extend(self.as_pieces(val, env, node, spec=fspec or None, conv=None if kind == "s" else kind,
+                                         source=spec))
         if pos < len(t):
             pieces.append(Text(t[pos:], loc))
         return StrV(merge_pieces(pieces))
@@ -1652,6 +1670,7 @@ class _EndOfModule(ast.AST):
 _SDK_TYPE_MODULES = ("openai.types", "anthropic.types", "google.genai.types")
 
 _PERCENT = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
+_PERCENT_TEXT = re.compile(r"%(-?)(\d*)(?:\.(\d+))?([sra])\Z")
 
 
 def _split_field(field_name: str) -> tuple[str, list[tuple[bool, str | int]]]:

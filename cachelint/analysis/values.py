@@ -334,6 +334,11 @@ def _value_stability(v: StrV | ListV | SetV | DictV | AltV) -> Stability:
     return worst(*(value_stability(o) for o in v.options))
 
 
+def is_text(v: Value) -> bool:
+    """A string, or one of several strings (`A if c else B` with both strings)."""
+    return isinstance(v, StrV) or (isinstance(v, AltV) and all(is_text(o) for o in v.options))
+
+
 def pieces_stability(pieces: Iterable[Piece]) -> Stability:
     s = Stability.STATIC
     for p in pieces:
@@ -351,8 +356,56 @@ def pieces_stability(pieces: Iterable[Piece]) -> Stability:
 _SENTINEL_BASE = 0xF0000
 
 
+# Most whole texts a function is applied to when a string holds alternatives (`A if c else B`).
+MAX_ALT_TEXTS = 16
+
+
+def count_texts(pieces: tuple[Piece, ...], limit: int = MAX_ALT_TEXTS) -> int:
+    """How many texts the alternatives in `pieces` spell (stops counting past `limit`)."""
+    n = 1
+    for p in pieces:
+        if isinstance(p, Alt):
+            n *= sum(count_texts(o, limit) for o in p.options)
+            if n > limit:
+                return limit + 1
+    return n
+
+
+def map_alternatives(pieces: tuple[Piece, ...], fn: Callable[[str], str]) -> tuple[Piece, ...] | None:
+    """Apply a text function to each text the alternatives spell, whole (title, strip, dedent
+    and format widths look across parts): one Alt of the results. None if there are too many."""
+    at = next((i for i, p in enumerate(pieces) if isinstance(p, Alt)), None)
+    if at is None:
+        return map_text(pieces, fn)
+    alt = pieces[at]
+    assert isinstance(alt, Alt)
+    if count_texts(pieces) > MAX_ALT_TEXTS:
+        return None
+    outs: list[tuple[Piece, ...]] = []
+    for option in alt.options:
+        out = map_alternatives(pieces[:at] + option + pieces[at + 1:], fn)
+        if out is None:
+            return None
+        # The rest was expanded too: its alternatives are whole texts, each one of ours.
+        texts = out[0].options if len(out) == 1 and isinstance(out[0], Alt) else (out,)
+        outs.extend(t for t in texts if t not in outs)
+    return outs[0] if len(outs) == 1 else (Alt(tuple(outs), alt.loc, alt.source),)
+
+
 def map_text(pieces: tuple[Piece, ...], fn: Callable[[str], str]) -> tuple[Piece, ...] | None:
-    """Apply a text function across pieces, keeping holes in place; None if it cannot."""
+    """Apply a text function across pieces, keeping holes in place; None if it cannot.
+
+    Alternatives are expanded (a few) or become holes: the function must not skip them,
+    or `(A if c else B).upper()` would keep B in lower case."""
+    if any(isinstance(p, Alt) for p in pieces):
+        expanded = map_alternatives(pieces, fn)
+        if expanded is not None:
+            return expanded
+        pieces = tuple(
+            Hole(worst(Stability.STABLE, pieces_stability((p,))), p.source, p.loc, "one of several texts, transformed")
+            if isinstance(p, Alt) else p
+            for p in pieces
+        )
     holes: list[Piece] = []
     buf: list[str] = []
     first_loc: Loc | None = None
