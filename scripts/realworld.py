@@ -155,14 +155,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--sites", help="TSV of hand-classified call sites")
     ap.add_argument("--timeout", type=float, default=600.0)
     args = ap.parse_args(argv)
-    results = [analyse(r, args.timeout) for r in args.repos]
     print("| repository | files | SDK-shaped calls (tests) | recognised | preamble resolved | findings | s |")
-    print("|---|---|---|---|---|---|---|")
-    for r in results:
+    print("|---|---|---|---|---|---|---|", flush=True)
+    results = []
+    for repo in args.repos:  # each row as soon as it is measured: large repositories take minutes
+        r = analyse(repo, args.timeout)
+        results.append(r)
         codes = ", ".join(f"{c} {n}" for c, n in sorted(r.findings_by_code.items()))
         found = f"{r.findings} ({codes})" if codes else str(r.findings)
         print(f"| {r.name} | {r.files} | {r.shaped} ({r.shaped_tests}) | {r.recognised} | {r.resolved} | "
-              f"{found} | {'>' if r.timed_out else ''}{r.seconds:.1f} |")
+              f"{found} | {'>' if r.timed_out else ''}{r.seconds:.1f} |", flush=True)
     total_rec = sum(r.recognised for r in results)
     total_res = sum(r.resolved for r in results)
     print(f"\nrecognised {total_rec}, preamble resolved {total_res} ({100 * total_res / max(total_rec, 1):.0f}%)")
