@@ -76,6 +76,22 @@ CASES: dict[str, dict[str, str]] = {
         "def run(log):\n"
         "    return analyze(log, 'You are a CI assistant.')  # expect: CL201\n",
     },
+    "a wrapper is found whatever function the scan meets first (khoj)": {
+        "app/__init__.py": "",
+        "app/a.py": CLIENT + "from app.d import f3\n"
+        "def too_deep(messages):\n"
+        "    client.moderations.create(input='scanned first')\n"
+        "    return f3(messages)\n"
+        "def f0(messages):\n"
+        "    return client.chat.completions.create(model='gpt-4.1', messages=messages)\n",
+        "app/b.py": "from app.a import f0\ndef f1(messages):\n    return f0(messages)\n",
+        "app/c.py": "from app.b import f1\ndef f2(messages):\n    return f1(messages)\n",
+        "app/d.py": "from app.c import f2\ndef f3(messages):\n    return f2(messages)\n",
+        "app/main.py": "from app.b import f1\n"
+        "def run(q):\n"
+        "    return f1([{'role': 'system', 'content': 'Be brief.'},  # expect: CL201\n"
+        "               {'role': 'user', 'content': q}])\n",
+    },
     # ---- loops that pick some elements of a mixed list (khoj's wrappers)
     "wrapper lifts the system message out of a mixed list (valid)": {
         "app/__init__.py": "",
@@ -299,6 +315,14 @@ def test_an_element_picked_from_a_mixed_list_is_unknown_not_per_call(tmp_path: P
     (prompt,) = assemble_module(mod, project)
     stabilities = {seg.slot: seg.stability for seg in prompt.segments}
     assert stabilities["instructions"] == Stability.UNKNOWN
+
+
+def test_the_wrapper_scan_does_not_depend_on_what_it_meets_first(tmp_path: Path) -> None:
+    """A scan that reached f1 four calls deep (past the limit) remembered "no SDK call" for it,
+    and --show-prompt (one project for the whole run) then missed every caller of f1."""
+    run_project(tmp_path, CASES["a wrapper is found whatever function the scan meets first (khoj)"])
+    # `run` forwards `q`; `too_deep` reaches the SDK five calls down, past the limit of four
+    assert Project(str(tmp_path)).wrapper_names() == {"f0", "f1", "f2", "f3", "run"}
 
 
 def test_declared_wrapper(tmp_path: Path) -> None:

@@ -97,7 +97,6 @@ class Project(ProjectHooks):
         self._by_name: dict[str, ModuleInfo | None] = {}
         self._calls: dict[str, list[FoundCall]] = {}
         self._wrappers: dict[int, list[WrapperSite]] = {}
-        self._wrapper_scan: set[int] = set()
         self.evaluator = ProjectEvaluator(self)
         self.evaluator.root = self.root  # type: ignore[attr-defined]
 
@@ -346,15 +345,24 @@ class Project(ProjectHooks):
             self._calls[key] = calls
         return calls
 
-    def wrapper_sites(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo,
-                      depth: int = 0) -> list[WrapperSite]:
-        """The SDK calls a function forwards its parameters to, directly or through other wrappers."""
+    def wrapper_sites(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo) -> list[WrapperSite]:
+        """The SDK calls a function forwards its parameters to, directly or through other wrappers
+        (chains of at most MAX_WRAPPER_DEPTH + 1 calls)."""
+        sites, _ = self._wrapper_sites(fn, mod, ())
+        self._wrappers[id(fn)] = sites
+        return sites
+
+    def _wrapper_sites(self, fn: FunctionNode, mod: ModuleInfo,
+                       stack: tuple[int, ...]) -> tuple[list[WrapperSite], bool]:
+        """`wrapper_sites`, and whether the answer is whole. An answer cut short by the depth
+        limit or by a function already on the stack (recursion) is not remembered: it
+        depends on where the scan started, and remembering it made the answer depend on
+        the order functions were scanned in (khoj's send_message_to_model was missed)."""
         key = id(fn)
         if key in self._wrappers:
-            return self._wrappers[key]
-        if key in self._wrapper_scan or depth > MAX_WRAPPER_DEPTH:
-            return []
-        self._wrapper_scan.add(key)
+            return self._wrappers[key], True
+        if key in stack or len(stack) > MAX_WRAPPER_DEPTH:
+            return [], False
         params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
         if fn.args.vararg:
             params.add(fn.args.vararg.arg)
@@ -363,6 +371,7 @@ class Project(ProjectHooks):
         params.discard("self")
         params.discard("cls")
         sites: list[WrapperSite] = []
+        whole = True
         if params:
             tainted = _tainted_names(fn, mod, params)
             for found in self.calls_in(mod):
@@ -379,10 +388,14 @@ class Project(ProjectHooks):
                 tfn, tmod = target
                 if tfn is fn:
                     continue
-                for inner in self.wrapper_sites(tfn, tmod, depth + 1):
-                    sites.append(WrapperSite((call, *inner.chain), inner.found))
-        self._wrappers[key] = sites
-        return sites
+                inner_sites, inner_whole = self._wrapper_sites(tfn, tmod, (*stack, key))
+                whole = whole and inner_whole
+                for inner in inner_sites:
+                    if len(inner.chain) <= MAX_WRAPPER_DEPTH:
+                        sites.append(WrapperSite((call, *inner.chain), inner.found))
+        if whole:
+            self._wrappers[key] = sites
+        return sites, whole
 
     def callee_value(self, call: ast.Call, env: Env) -> Value | None:
         """What a call's callee evaluates to (methods looked up on instances and classes)."""
