@@ -26,6 +26,12 @@ from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules import ALL_RULES
 from cachelint.settings import Settings
 
+# The heaviest cases (tens of seconds each on a busy machine) run in CI, or with CACHELINT_SLOW_TESTS=1.
+slow = pytest.mark.skipif(
+    not (os.environ.get("CI") or os.environ.get("CACHELINT_SLOW_TESTS")),
+    reason="slow: runs in CI, or locally with CACHELINT_SLOW_TESTS=1",
+)
+
 CPU_LIMIT = 20.0  # seconds of CPU per case, linting only
 RSS_LIMIT = 300  # MB of peak RSS growth per case
 WALL_TIMEOUT = 180  # a subprocess still running after this is a hang
@@ -131,6 +137,7 @@ TOO_DEEP = {
 }
 
 
+@slow
 @pytest.mark.parametrize("case", sorted(TOO_DEEP))
 def test_expressions_too_deep_for_the_parser_fail_in_one_line(tmp_path: Path, case: str) -> None:
     got = one(tmp_path, prompt_module("SEP = '-'\nX = " + TOO_DEEP[case]))
@@ -161,6 +168,7 @@ def test_nested_fstrings_and_format_specs(tmp_path: Path) -> None:
     assert "".join(s.text or "" for s in segs) == "    x" + " 'x' " * 3
 
 
+@slow
 def test_fifty_thousand_fstrings_in_one_implicit_concatenation(tmp_path: Path) -> None:
     parts = " ".join(f"f'{{A}}{i} '" for i in range(50_000))
     got = one(tmp_path, prompt_module(f"A = 'x'\nX = ({parts})"), cpu=60)
@@ -204,6 +212,7 @@ def test_huge_strings_are_cut_not_built(tmp_path: Path, expr: str) -> None:
     assert got["errors"] == []
 
 
+@slow
 def test_doubling_forty_times(tmp_path: Path) -> None:
     """B = A + A forty times over: pieces are shared, so without a cap the string held 2**40 parts."""
     lines = ["A0 = 'abcdefghij' * 100000"] + [f"A{i + 1} = A{i} + A{i}" for i in range(40)] + ["X = A40"]
@@ -231,6 +240,7 @@ def test_a_join_of_paths_with_choices_does_not_multiply(tmp_path: Path) -> None:
     assert got["errors"] == []
 
 
+@slow
 def test_fifty_megabytes_of_code(tmp_path: Path) -> None:
     line = "value_{0} = 'some generated constant number {0}' + ' and more'\n"
     body = "".join(line.format(i) for i in range(20_000)).encode()
