@@ -42,7 +42,7 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
     prompts = []
     direct = project.calls_in(mod)
     for found in direct:
-        ev.steps = 0  # each call site gets its own evaluation budget
+        ev.reset_budget()  # each call site gets its own evaluation budget
         prompts.append(assemble(found, ev, span_of))
     names = project.wrapper_names()
     declared = project.declared_short_names()
@@ -57,7 +57,7 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
         if name in declared:
             declared_call = project.declared_call(node, mod)
             if declared_call is not None:
-                ev.steps = 0
+                ev.reset_budget()
                 p = assemble(declared_call, ev, span_of)
                 prompts.append(dataclasses.replace(p, call=dataclasses.replace(
                     p.call, via=mod.source_of(node.func) + "()")))
@@ -76,7 +76,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
     fn, fmod = target
     out = []
     for site in project.wrapper_sites(fn, fmod):
-        ev.steps = 0
+        ev.reset_budget()
         through: list[tuple[FunctionNode, ModuleInfo]] = []
         try:
             bound = project.bound_env(site, call, env_at(mod, call), through)
@@ -87,7 +87,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
         env, sdk_call = bound
         found = FoundCall(sdk_call, site.found.provider, site.found.api, site.found.receiver,
                           site.found.client, env)
-        ev.steps = 0
+        ev.reset_budget()
         prompt = assemble(found, ev, span_of)
         # Report at the caller: this call is where the prompt is built.
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),

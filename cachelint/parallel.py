@@ -16,6 +16,7 @@ the tree holds.
 from __future__ import annotations
 
 import ast
+import bisect
 import multiprocessing
 import os
 import re
@@ -27,8 +28,8 @@ from multiprocessing.pool import Pool
 from typing import Any, TypeVar
 
 from cachelint.analysis import project as _project_module
-from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.project import SDK_WORDS, Project
+from cachelint.analysis.module import ModuleInfo, line_starts
+from cachelint.analysis.project import SDK_WORDS, Project, _read_module, mention_words, mentioning_functions
 from cachelint.diagnostics import LintError
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
@@ -178,6 +179,42 @@ def probe_signature(search_roots: Sequence[str], qualname: str) -> str:
 # ---- the wrapper scan, in fixed chunks
 
 
+# What a scan pass needs to know of a module it parsed before, to tell without parsing it
+# again that no function in it can be checked: whether its text is ASCII, and each function's
+# name and lines (decorators included), in walk order.
+FunctionLines = tuple[tuple[str, int, int], ...]
+Outline = tuple[bool, FunctionLines]
+
+
+def outline(mod: ModuleInfo) -> Outline:
+    return mod.text.isascii(), tuple(
+        (fn.name, min([fn.lineno, *(d.lineno for d in fn.decorator_list)]), fn.end_lineno or fn.lineno)
+        for fn in mod.functions
+    )
+
+
+def _nothing_to_check(path: str, known: Outline, pattern: re.Pattern[str], found: frozenset[str]) -> bool:
+    """Would `mentioning_functions` find nothing in this module? Decided from its outline and
+    its text, as mentioning_functions' own test of the text, so the module need not be parsed."""
+    ascii_text, functions = known
+    if not ascii_text:
+        return False  # the tree may spell names differently (NFKC): parse and walk it
+    spans = [(first, last) for name, first, last in functions if name not in found]
+    if not spans:
+        return True
+    text = _read_module(path)
+    if text is None:
+        return False
+    words = mention_words(pattern)
+    starts = line_starts(text)
+    lines = sorted({bisect.bisect_right(starts, m.start()) for m in words.finditer(text)})
+    for first, last in spans:
+        i = bisect.bisect_left(lines, first)
+        if i < len(lines) and lines[i] <= last:
+            return False
+    return True
+
+
 def scan_chunk(
     paths: Sequence[str],
     root: str,
@@ -185,29 +222,33 @@ def scan_chunk(
     pattern_names: frozenset[str] | None,
     found: frozenset[str],
     modules: ModuleCache,
-) -> tuple[set[str], Dependencies]:
-    """The functions in `paths` that forward a parameter into an SDK call's prompt.
+    outlines: dict[str, Outline] | None = None,
+) -> tuple[set[str], Dependencies, dict[str, Outline]]:
+    """The functions in `paths` that forward a parameter into an SDK call's prompt, and the
+    outline of each module parsed.
 
     `pattern_names` None is the first pass (functions that mention an SDK); later passes look
     for functions that mention a wrapper found in the pass before. As Project.wrapper_names.
+    A module with an outline from an earlier pass is not parsed again when none of its
+    functions can be checked (a wrapper's name matched only outside functions, or in
+    functions already found); which functions are checked, and in which order, is unchanged.
     """
     project = TrackedProject(root, declared, modules, frozenset())
     pattern = SDK_WORDS if pattern_names is None else _names_pattern(pattern_names)
     new: set[str] = set()
-    assert _fn_mentions is not None
+    seen: dict[str, Outline] = {}
     for path in paths:
+        known = outlines.get(path) if outlines else None
+        if known is not None and _nothing_to_check(path, known, pattern, found):
+            continue
         mod = project.load(path)
         if mod is None:
             continue
-        for fn in ast.walk(mod.tree):
-            if (
-                isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
-                and fn.name not in found
-                and _fn_mentions(fn, pattern)
-                and project.wrapper_sites(fn, mod)
-            ):
+        seen[path] = outline(mod)
+        for fn in mentioning_functions(mod, pattern, found):
+            if project.wrapper_sites(fn, mod):
                 new.add(fn.name)
-    return new, project.dependencies()
+    return new, project.dependencies(), seen
 
 
 def _names_pattern(names: Iterable[str]) -> re.Pattern[str]:
@@ -247,18 +288,24 @@ def scan_wrappers(
     probes: dict[str, str] = {}
     pattern_names: frozenset[str] | None = None
     scanned = 0
+    outlines: dict[str, Outline] = {}
     for _depth in range(MAX_WRAPPER_DEPTH + 1):
         rx = None if pattern_names is None else _names_pattern(pattern_names)
         candidates = [path for path in files if is_candidate(path, rx)]
         scanned += len(candidates)
-        chunks = [candidates[i : i + SCAN_CHUNK] for i in range(0, len(candidates), SCAN_CHUNK)]
+        # The chunks are the same as without outlines: they only let a worker skip a module.
+        chunks = [
+            (chunk, {p: outlines[p] for p in chunk if p in outlines})
+            for chunk in (candidates[i : i + SCAN_CHUNK] for i in range(0, len(candidates), SCAN_CHUNK))
+        ]
         frozen_found = frozenset(found)
         shared = (settings.root, settings.wrappers, pattern_names, frozen_found)
         new: set[str] = set()
-        for chunk_new, deps in map_tasks(_scan_task, chunks, shared, jobs, modules):
+        for chunk_new, deps, seen in map_tasks(_scan_task, chunks, shared, jobs, modules):
             new |= chunk_new
             dep_files.update(deps.files)
             probes.update(deps.probes)
+            outlines.update(seen)
         new -= found
         if not new:
             break
@@ -275,9 +322,12 @@ ScanShared = tuple[
 ]
 
 
-def _scan_task(paths: Sequence[str], shared: ScanShared, modules: ModuleCache) -> tuple[set[str], Dependencies]:
+def _scan_task(
+    task: tuple[Sequence[str], dict[str, Outline]], shared: ScanShared, modules: ModuleCache
+) -> tuple[set[str], Dependencies, dict[str, Outline]]:
+    paths, outlines = task
     root, declared, pattern_names, found = shared
-    return scan_chunk(paths, root, declared, pattern_names, found, modules)
+    return scan_chunk(paths, root, declared, pattern_names, found, modules, outlines)
 
 
 # ---- linting one file

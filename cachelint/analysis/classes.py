@@ -114,12 +114,13 @@ class ClassesMixin(Evaluator):
         if key in memo:
             return memo[key]
         if key in self.active:
+            self.guard_hit(key)
             return OpaqueV(Stability.UNKNOWN, attr, self.loc(env, node), "attribute depends on itself")
-        self.active.add(key)
+        self.active[key] = len(self.active)  # its level: see Evaluator.active
         try:
             result = self._instance_attr(inst, attr, env, node)
         finally:
-            self.active.discard(key)
+            del self.active[key]
         memo[key] = result
         return result
 

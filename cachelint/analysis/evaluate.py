@@ -57,6 +57,7 @@ from cachelint.prompt import Hop, Stability
 MAX_DEPTH = 12  # nested helper calls / name hops
 MAX_STEPS = 200_000  # expression evaluations for one call site
 MAX_UNROLL = 256  # comprehension items unrolled
+NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
 
 _BUILTINS = set(dir(builtins))
 
@@ -77,9 +78,29 @@ class Env:
     depth: int = 0
     overlay: dict[str, Value] = field(default_factory=dict)
     self_value: Value | None = None
+    # The memo key of this environment (see memo_key), computed once; never copied by replace().
+    _key: tuple[object, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def child(self, **kw: Any) -> Env:
         return replace(self, **kw)
+
+    def memo_key(self) -> tuple[object, ...]:
+        """What evaluating in this environment depends on, by identity: two environments with
+        the same key give the same value for the same expression. Bindings and overlays are
+        never changed once an environment holds them, so their identities (and the identities
+        of their values) stand for their contents. Whoever stores the key keeps the environment
+        alive, so no id in it can be reused by another object."""
+        key = self._key
+        if key is None:
+            key = (
+                id(self.mod), id(self.scope), id(self.bindings),
+                self.parent.memo_key() if self.parent is not None else None,
+                self.import_time, self.depth,
+                tuple((k, id(v)) for k, v in self.overlay.items()) if self.overlay else (),
+                id(self.self_value),
+            )
+            self._key = key
+        return key
 
 
 class ProjectHooks:
@@ -110,7 +131,18 @@ class Evaluator:
     def __init__(self, project: ProjectHooks | None = None) -> None:
         self.project = project or ProjectHooks()
         self.steps = 0
-        self.active: set[tuple[int, object]] = set()
+        # Cycle guards of the computations in progress, each with its level: how many guards
+        # were active when it was added (guards are added and removed last in, first out).
+        self.active: dict[object, int] = {}
+        # The lowest level of a guard a cycle check has hit (`depends on itself`, `recursive
+        # helper`) since the innermost memoised computation began; NO_CUT when none was hit.
+        self.cut = NO_CUT
+        # Results of local_value and of helper calls within one top-level evaluation (see
+        # reset_budget), with the objects their keys name by identity, to keep those alive.
+        # Without them evaluation is exponential in code that reads a name several times
+        # (every use re-evaluated every assignment before it, and every helper call its body).
+        self._local_memo: dict[tuple[object, ...], tuple[Value, object]] = {}
+        self._helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
         self._module_memo: dict[tuple[str, str], Value] = {}
         self._global_writes: dict[str, set[str]] = {}
         # id(function node) -> (node, is it a generator): walking the body on every call was a fifth of the time.
@@ -135,6 +167,16 @@ class Evaluator:
 
     # ------------------------------------------------------------------ entry
 
+    def reset_budget(self, allowance: int = MAX_STEPS) -> None:
+        """Start a top-level evaluation: `allowance` steps, and no memoised results.
+
+        The budget is kept as steps already taken (MAX_STEPS - allowance), so code that still
+        sets `steps = 0` directly gets the full budget back."""
+        self.steps = MAX_STEPS - allowance
+        self._local_memo.clear()
+        self._helper_memo.clear()
+        self.cut = NO_CUT
+
     def eval(self, node: ast.AST, env: Env) -> Value:
         self.steps += 1
         if self.steps > MAX_STEPS:
@@ -146,7 +188,36 @@ class Evaluator:
             result: Value = method(node, env)
             return result
         except RecursionError:
+            # What is cut here depends on how deep the stack already was: nothing in
+            # progress may be memoised, as if a cycle guard older than all of them was hit.
+            self.cut = -1
             return self.unknown(env, node, "too deeply nested to follow")
+
+    # ------------------------------------------------------------------ memoising
+
+    def guard_hit(self, guard: object) -> None:
+        """A cycle check found `guard` active: the value about to be returned holds a cut, and
+        only computations that began after the guard was added (it is theirs) may memoise."""
+        level = self.active[guard]
+        if level < self.cut:
+            self.cut = level
+
+    def memo_begin(self, guard: object) -> tuple[int, int]:
+        """Activate `guard` for a memoisable computation; returns what memo_end needs."""
+        level = len(self.active)
+        self.active[guard] = level
+        saved = self.cut
+        self.cut = NO_CUT
+        return level, saved
+
+    def memo_end(self, guard: object, state: tuple[int, int]) -> bool:
+        """Deactivate `guard`; True when the value computed since memo_begin depends on no
+        cycle guard older than the computation itself, and so is the same in any context."""
+        level, saved = state
+        del self.active[guard]
+        cut = self.cut
+        self.cut = min(saved, cut)
+        return cut >= level
 
     # ------------------------------------------------------------------ literals
 
@@ -293,12 +364,23 @@ class Evaluator:
     def local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
         guard = (id(ix), hash((name, _pos(use), id(env.bindings))))
         if guard in self.active:
+            self.guard_hit(guard)
             return self.unknown(env, use, f"`{name}` depends on itself")
-        self.active.add(guard)
+        # The cycle check comes first: a value memoised earlier must not stand in for the cut
+        # the guard makes here. Every _EndOfModule is the same position with no block chain.
+        key = (id(ix), name, "end" if isinstance(use, _EndOfModule) else id(use), env.memo_key())
+        got = self._local_memo.get(key)
+        if got is not None:
+            return got[0]
+        state = self.memo_begin(guard)
+        done = False
         try:
-            return self._local_value(name, use, env, ix)
+            value = self._local_value(name, use, env, ix)
+            done = True
         finally:
-            self.active.discard(guard)
+            if self.memo_end(guard, state) and done:
+                self._local_memo[key] = (value, (ix, use, env))
+        return value
 
     def _local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
         use_pos = _pos(use) if not isinstance(use, _EndOfModule) else (10**9, 0)
@@ -1551,6 +1633,7 @@ class Evaluator:
             return self.unknown(env, node, "helper chain too deep to follow")
         key = (id(fnode), -1)
         if key in self.active:
+            self.guard_hit(key)
             return self.unknown(env, node, "recursive helper")
         fmod = self.module_for_path(fn.module, env)
         if fmod is None:
@@ -1574,30 +1657,45 @@ class Evaluator:
                 parent_env = env if env.scope is outer else Env(fmod, outer, None, None, env.import_time, env.depth)
         inner = Env(fmod, fnode, bindings, parent_env, env.import_time, env.depth + 1,
                     self_value=self_value if self_value is not None else fn.bound_self)
-        self.active.add(key)
-        try:
-            if isinstance(fnode, ast.Lambda):
-                result = self.eval(fnode.body, inner)
-            else:
-                ix = fmod.flow_of(fnode)
-                options: list[Value] = []
-                for ret in ix.returns:
-                    if ret.value is None:
-                        continue
-                    v = self.eval(ret.value, inner)
-                    if v not in options:
-                        options.append(v)
-                non_none = [o for o in options if not (isinstance(o, ConstV) and o.value is None)]
-                if non_none:
-                    options = non_none
-                if not options:
-                    return ConstV(None, self.loc(env, node))
-                result = options[0] if len(options) == 1 else AltV(tuple(options), self.loc(env, node),
-                                                                    self.src(env, node))
-        finally:
-            self.active.discard(key)
+        # The same function with the same argument values (by identity) in the same kind of
+        # environment returns the same values: evaluate its body once per top-level evaluation.
+        mkey = (id(fnode), id(fmod), tuple((k, id(v)) for k, v in bindings.items()),
+                parent_env.memo_key() if parent_env is not None else None, env.import_time, env.depth,
+                id(inner.self_value))
+        got = self._helper_memo.get(mkey)
+        if got is not None:
+            options = list(got[0])
+        else:
+            state = self.memo_begin(key)
+            done = False
+            try:
+                options = self.helper_returns(fnode, fmod, inner)
+                done = True
+            finally:
+                if self.memo_end(key, state) and done:
+                    self._helper_memo[mkey] = (tuple(options), (fnode, fmod, bindings, parent_env, inner))
+        if not options:
+            return ConstV(None, self.loc(env, node))
+        result = options[0] if len(options) == 1 else AltV(tuple(options), self.loc(env, node),
+                                                            self.src(env, node))
         name = getattr(fnode, "name", "<lambda>")
         return add_hop(result, self.hop(env, node, f"returned by {name}()"))
+
+    def helper_returns(self, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, fmod: ModuleInfo,
+                       inner: Env) -> list[Value]:
+        """The distinct values a helper's body returns in `inner` (None only when nothing else)."""
+        if isinstance(fnode, ast.Lambda):
+            return [self.eval(fnode.body, inner)]
+        ix = fmod.flow_of(fnode)
+        options: list[Value] = []
+        for ret in ix.returns:
+            if ret.value is None:
+                continue
+            v = self.eval(ret.value, inner)
+            if v not in options:
+                options.append(v)
+        non_none = [o for o in options if not (isinstance(o, ConstV) and o.value is None)]
+        return non_none or options
 
     def module_for_path(self, path: str, env: Env) -> ModuleInfo | None:
         if path == env.mod.path or not path:

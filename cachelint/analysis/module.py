@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -188,6 +189,15 @@ def build_flow(body: list[ast.stmt], args: ast.arguments | None) -> FlowIndex:
 _LINE_BREAK = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset where each line starts, lines counted as the parser does (see ModuleInfo.lines);
+    `bisect_right(starts, offset)` is the 1-based line of `offset`."""
+    starts = [0]
+    for line in _LINE_BREAK.split(text):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
 class ModuleInfo:
     """A parsed module with lazily built indexes. Nothing here executes the code."""
 
@@ -205,6 +215,10 @@ class ModuleInfo:
         self.parents: dict[int, ast.AST] = {}
         self.calls: list[ast.Call] = []  # every call, in walk order
         self.global_names: set[str] = set()  # names declared `global` in any function
+        funcs: list[FuncNode] = []
+        self._functions: list[FuncNode] | None = None
+        self._funcs_found = funcs
+        self._line_starts: list[int] | None = None
         parents = self.parents
         stack: list[ast.AST] = [tree]
         while stack:
@@ -213,6 +227,8 @@ class ModuleInfo:
                 self.calls.append(node)
             elif isinstance(node, ast.Global):
                 self.global_names.update(node.names)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                funcs.append(node)
             for child in ast.iter_child_nodes(node):
                 parents[id(child)] = node
                 stack.append(child)
@@ -281,6 +297,35 @@ class ModuleInfo:
         return "".join([first, *lines[line + 1 : end_line], last])
 
     # ---- structure
+
+    @property
+    def functions(self) -> list[FuncNode]:
+        """Every function definition, in `ast.walk` order (breadth first), without walking the
+        tree again: the wrapper scan visits functions in this order, and walking every module
+        for them was a sixth of the scan."""
+        got = self._functions
+        if got is None:
+            got = self._functions = sorted(self._funcs_found, key=self._walk_key)
+        return got
+
+    def _walk_key(self, node: ast.AST) -> tuple[int, tuple[int, ...]]:
+        """Where `ast.walk` yields `node`: by depth, then left to right (child indexes from the root)."""
+        path: list[int] = []
+        cur = node
+        parent = self.parents.get(id(cur))
+        while parent is not None:
+            path.append(next(i for i, c in enumerate(ast.iter_child_nodes(parent)) if c is cur))
+            cur = parent
+            parent = self.parents.get(id(cur))
+        path.reverse()
+        return len(path), tuple(path)
+
+    def line_of_offset(self, offset: int) -> int:
+        """The 1-based line holding character `offset` of the text."""
+        starts = self._line_starts
+        if starts is None:
+            starts = self._line_starts = line_starts(self.text)
+        return bisect.bisect_right(starts, offset)
 
     def enclosing_scope(self, node: ast.AST) -> ScopeNode | None:
         cur = self.parents.get(id(node))

@@ -6,6 +6,7 @@ Modules are parsed on demand, at most once per run, and never imported or execut
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
 import stat
@@ -21,6 +22,10 @@ from cachelint.analysis.values import FuncRefV, InstanceV, ModuleRefV, Value
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
 MAX_WRAPPER_DEPTH = 3  # wrapper of a wrapper of a wrapper
 MAX_PROJECT_FILES = 20_000  # files scanned for wrappers; past that the scan stops
+# Evaluation steps to find which function a call goes to. A function reference resolves in a
+# few steps (6 at most on gptme); what takes thousands is evaluating a receiver that is no
+# project function at all, where the wrapper scan has nothing to gain.
+CALLEE_STEPS = 5_000
 
 _EVALUATOR_BASES: list[type[Evaluator]] = [ClassesMixin]
 try:  # prompt files and templates live in their own modules
@@ -246,9 +251,8 @@ class Project(ProjectHooks):
                 mod = self.load(path)
                 if mod is None:
                     continue
-                for fn in ast.walk(mod.tree):
-                    if (isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and fn.name not in found
-                            and _mentions(fn, pattern) and self.wrapper_sites(fn, mod)):
+                for fn in mentioning_functions(mod, pattern, found):
+                    if self.wrapper_sites(fn, mod):
                         new.add(fn.name)
             if not new:
                 break
@@ -267,8 +271,9 @@ class Project(ProjectHooks):
         ev = self.evaluator
         env = env_at(mod, call)
         fn_node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+        ev.reset_budget(CALLEE_STEPS)
         target = self.callee_value(call, env)
-        ev.steps = 0
+        ev.reset_budget()
         qual: str | None = None
         if isinstance(target, ModuleRefV):
             qual = target.qualname.lstrip(".")
@@ -412,10 +417,12 @@ class Project(ProjectHooks):
 
     def callee(self, call: ast.Call, mod: ModuleInfo) -> tuple[FunctionNode, ModuleInfo] | None:
         """The project function a call goes to, when the evaluator can tell."""
+        ev = self.evaluator
+        ev.reset_budget(CALLEE_STEPS)
         try:
             return self._callee_in(call, env_at(mod, call))
         finally:
-            self.evaluator.steps = 0
+            ev.reset_budget()
 
     def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env,
                   through: list[tuple[FunctionNode, ModuleInfo]] | None = None) -> tuple[Env, ast.Call] | None:
@@ -482,6 +489,37 @@ def _mentions(fn: ast.AST, pattern: re.Pattern[str]) -> bool:
 
 
 _API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream"}
+
+
+def mention_words(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """What a function's text holds if `_mentions(fn, pattern)` can be true: a match of
+    `pattern`, or an API method's name."""
+    return re.compile(f"(?:{pattern.pattern})|\\b(?:{'|'.join(sorted(_API_METHODS))})\\b")
+
+
+def mentioning_functions(mod: ModuleInfo, pattern: re.Pattern[str],
+                         skip: frozenset[str] | set[str] = frozenset()) -> list[FunctionNode]:
+    """The functions of `mod` (in walk order, names in `skip` left out) for which `_mentions`
+    holds. A function whose lines (decorators included) hold no match of `pattern` and no API
+    method name cannot mention either, so the text is searched once and only functions with a
+    match are walked. Non-ASCII source is walked throughout: the parser folds identifiers to
+    NFKC, so the text may spell a name differently from the tree."""
+    fns = [fn for fn in mod.functions if fn.name not in skip]
+    if not fns:
+        return []
+    if not mod.text.isascii():
+        return [fn for fn in fns if _mentions(fn, pattern)]
+    words = mention_words(pattern)
+    lines = sorted({mod.line_of_offset(m.start()) for m in words.finditer(mod.text)})
+    if not lines:
+        return []
+    out = []
+    for fn in fns:
+        first = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
+        i = bisect.bisect_left(lines, first)
+        if i < len(lines) and lines[i] <= (fn.end_lineno or fn.lineno) and _mentions(fn, pattern):
+            out.append(fn)
+    return out
 
 
 def _names(node: ast.AST) -> set[str]:
