@@ -52,6 +52,7 @@ from cachelint.settings import Settings
 
 DEFAULT_TIMEOUT = 60.0  # seconds of CPU time per file, both stages together
 WALL_FACTOR = 5  # ... and this many times as long by the clock
+SCAN_SECONDS_PER_FILE = 0.1  # the project scan reads the whole folder: its limit grows with it (litellm: 0.04)
 MAX_FILE_RSS_MB = 512  # a single file that raises peak memory by more is reported
 MAX_DEEP_EVALS = 4000  # evaluations per file in the deep pass
 DEEP_STEPS = 20_000  # evaluation steps for each deep evaluation (the engine gives a call site MAX_STEPS)
@@ -237,12 +238,15 @@ class Sweep:
         modules = ModuleCache()
         scan = TrackedProject(settings.root, settings.wrappers, modules, None)
         names: list[frozenset[str]] = []
-        # The wrapper scan reads the whole folder once; time it apart from the first file.
-        self._limited(base, "project scan", lambda: names.append(scan.wrapper_names()))
+        # The wrapper scan reads (and may parse) every file of the folder once: time it apart from
+        # the first file, with a limit for the whole folder rather than for one file.
+        n = sum(1 for _ in iter_python_files(base))
+        self._limited(base, "project scan", lambda: names.append(scan.wrapper_names()),
+                      self.timeout + SCAN_SECONDS_PER_FILE * n)
         found = names[0] if names else frozenset()
         return lambda: TrackedProject(settings.root, settings.wrappers, modules, found)
 
-    def _limited(self, path: str, stage: str, fn: Callable[[], object]) -> bool:
+    def _limited(self, path: str, stage: str, fn: Callable[[], object], timeout: float | None = None) -> bool:
         """Run fn() under the time limits; report a hang or an escaping exception. True when it finished.
 
         The limit is CPU time, so a busy machine does not turn slow files into hangs; a wall-clock
@@ -252,16 +256,17 @@ class Sweep:
 
         old_prof = signal.signal(signal.SIGPROF, on_timer)
         old_alrm = signal.signal(signal.SIGALRM, on_timer)
-        signal.setitimer(signal.ITIMER_PROF, self.timeout)
-        signal.setitimer(signal.ITIMER_REAL, self.timeout * WALL_FACTOR)
+        limit = self.timeout if timeout is None else timeout
+        signal.setitimer(signal.ITIMER_PROF, limit)
+        signal.setitimer(signal.ITIMER_REAL, limit * WALL_FACTOR)
         try:
             fn()
             return True
         except Hang as exc:
             if exc.args and exc.args[0] == signal.SIGALRM:
-                msg = f"still running after {self.timeout * WALL_FACTOR:g}s (blocked?)"
+                msg = f"still running after {limit * WALL_FACTOR:g}s (blocked?)"
             else:
-                msg = f"still running after {self.timeout:g}s of CPU time"
+                msg = f"still running after {limit:g}s of CPU time"
             self.problem(Problem(path, "hang", stage, msg))
             return False
         except (KeyboardInterrupt, SystemExit):
