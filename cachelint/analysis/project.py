@@ -101,7 +101,7 @@ class Project(ProjectHooks):
         self._by_path: dict[str, ModuleInfo | None] = {}
         self._by_name: dict[str, ModuleInfo | None] = {}
         self._calls: dict[str, list[FoundCall]] = {}
-        self._wrappers: dict[int, list[WrapperSite]] = {}
+        self._wrappers: dict[tuple[int, int], list[WrapperSite]] = {}  # (function, depth left)
         self.evaluator = ProjectEvaluator(self)
         self.evaluator.root = self.root  # type: ignore[attr-defined]
 
@@ -354,20 +354,20 @@ class Project(ProjectHooks):
         """The SDK calls a function forwards its parameters to, directly or through other wrappers
         (chains of at most MAX_WRAPPER_DEPTH + 1 calls)."""
         sites, _ = self._wrapper_sites(fn, mod, ())
-        self._wrappers[id(fn)] = sites
         return sites
 
     def _wrapper_sites(self, fn: FunctionNode, mod: ModuleInfo,
                        stack: tuple[int, ...]) -> tuple[list[WrapperSite], bool]:
-        """`wrapper_sites`, and whether the answer is whole. An answer cut short by the depth
-        limit or by a function already on the stack (recursion) is not remembered: it
-        depends on where the scan started, and remembering it made the answer depend on
-        the order functions were scanned in (khoj's send_message_to_model was missed)."""
-        key = id(fn)
+        """`wrapper_sites` with `len(stack)` calls of the chain already used, and whether the
+        answer is whole. Answers are remembered per depth left: one found with less depth
+        left is shorter, and reusing it elsewhere made the scan depend on which function it
+        met first (khoj's send_message_to_model was missed). An answer cut short by a
+        function already on the stack (recursion) depends on the stack: not remembered."""
+        key = (id(fn), MAX_WRAPPER_DEPTH - len(stack))
         if key in self._wrappers:
             return self._wrappers[key], True
-        if key in stack or len(stack) > MAX_WRAPPER_DEPTH:
-            return [], False
+        if id(fn) in stack or len(stack) > MAX_WRAPPER_DEPTH:
+            return [], len(stack) > MAX_WRAPPER_DEPTH  # the depth limit is part of the key
         params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
         if fn.args.vararg:
             params.add(fn.args.vararg.arg)
@@ -393,11 +393,9 @@ class Project(ProjectHooks):
                 tfn, tmod = target
                 if tfn is fn:
                     continue
-                inner_sites, inner_whole = self._wrapper_sites(tfn, tmod, (*stack, key))
+                inner_sites, inner_whole = self._wrapper_sites(tfn, tmod, (*stack, id(fn)))
                 whole = whole and inner_whole
-                for inner in inner_sites:
-                    if len(inner.chain) <= MAX_WRAPPER_DEPTH:
-                        sites.append(WrapperSite((call, *inner.chain), inner.found))
+                sites.extend(WrapperSite((call, *inner.chain), inner.found) for inner in inner_sites)
         if whole:
             self._wrappers[key] = sites
         return sites, whole
