@@ -47,6 +47,20 @@ def run_project(tmp_path: Path, files: dict[str, str], **settings: object) -> tu
 
 
 CASES: dict[str, dict[str, str]] = {
+    # ---- SDK calls inside comprehensions (graphiti's reranker)
+    "a call in a comprehension over message lists built the same way": {
+        "app/__init__.py": "",
+        "app/prompts.py": RULES_MOD,
+        "app/rank.py": CLIENT + "from app.prompts import RULES\n"
+        "def rank(query, passages):\n"
+        "    batches = [[{'role': 'system', 'content': f'Query: {query}\\n' + RULES},  # expect: CL101\n"
+        "                {'role': 'user', 'content': p}] for p in passages]\n"
+        "    return [client.chat.completions.create(model='gpt-4.1', messages=m) for m in batches]\n"
+        "def rank_well(query, passages):\n"
+        "    batches = [[{'role': 'system', 'content': RULES},\n"
+        "                {'role': 'user', 'content': f'Query: {query}\\n{p}'}] for p in passages]\n"
+        "    return [client.chat.completions.create(model='gpt-4.1', messages=m) for m in batches]\n",
+    },
     # ---- wrappers of wrappers (gptme's CI script)
     "a finding written inside a wrapper is not repeated at the callers of its callers": {
         "app/__init__.py": "",

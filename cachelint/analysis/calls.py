@@ -114,6 +114,33 @@ def env_at(mod: ModuleInfo, node: ast.AST) -> Env:
     return env or Env(mod, None, import_time=True)
 
 
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def in_comprehensions(mod: ModuleInfo, node: ast.AST, env: Env, ev: Evaluator) -> Env:
+    """`env` with the targets of the comprehensions around `node` bound to an element of
+    what they iterate: `[client.chat.completions.create(messages=m) for m in batches]`
+    (graphiti's reranker) would otherwise read `m` as an undefined name."""
+    around: list[ast.AST] = []
+    cur: ast.AST | None = mod.parents.get(id(node))
+    while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+                                             | ast.ClassDef | ast.Module):
+        if isinstance(cur, _COMPREHENSIONS):
+            around.append(cur)
+        cur = mod.parents.get(id(cur))
+    for comp in reversed(around):  # outermost first: inner iterables may use outer targets
+        assert isinstance(comp, _COMPREHENSIONS)
+        for gen in comp.generators:
+            overlay = dict(env.overlay)
+            try:
+                element = ev.element_of(ev.eval(gen.iter, env), env, gen.iter)
+            except Budget:
+                return env
+            ev.bind_target(gen.target, element, overlay, env, force=True)
+            env = env.child(overlay=overlay)
+    return env
+
+
 def client_of(v: Value) -> ClientV | None:
     if isinstance(v, ClientV):
         return v
@@ -142,7 +169,7 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
             continue
         receiver, path = split
         provider, api = _APIS[path]
-        env = env_at(mod, node)
+        env = in_comprehensions(mod, node, env_at(mod, node), ev)
         try:
             value = ev.eval(receiver, env)
         except Budget:

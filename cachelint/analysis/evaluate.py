@@ -916,8 +916,12 @@ class Evaluator:
                 stab = worst(stab, Stability.UNORDERED)
             if stab == Stability.STATIC:
                 stab = Stability.STABLE
+            # A list built by one `for` has elements like `v`; a set's order is its own problem.
+            one_for = isinstance(node, ast.ListComp) and len(node.generators) == 1
+            ordered = one_for and not (isinstance(it, SetV) or stab == Stability.UNORDERED)
             return OpaqueV(stab, self.src(env, node), self.loc(env, node),
-                           "comprehension over " + self.src(env, gen.iter), elements=stab)
+                           "comprehension over " + self.src(env, gen.iter), elements=stab,
+                           element=v if ordered else None)
         return self.unknown(env, node, "nested comprehension")
 
     def unroll_source(self, it: Value) -> list[tuple[Value, bool]] | None:
@@ -975,6 +979,8 @@ class Evaluator:
         if isinstance(it, DictV):
             return self.opaque(env, node, Stability.STABLE, "key of " + self.src(env, node))
         if isinstance(it, OpaqueV):
+            if it.element is not None:
+                return it.element
             stab = it.elements or it.stability
             return OpaqueV(stab, self.src(env, node), self.loc(env, node),
                            it.cause if it.elements else "element of " + self.src(env, node),

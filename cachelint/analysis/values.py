@@ -143,6 +143,9 @@ class OpaqueV:
     passthrough: bool = False
     # Stability of the elements when iterated (a parameter list: per-call).
     elements: Stability | None = None
+    # A representative element, when every element is built the same way
+    # (`[Message(role="system", content=SYSTEM) for p in passages]`): iterating gives it.
+    element: Value | None = None
 
 
 @dataclass(frozen=True)
