@@ -63,6 +63,7 @@ class RepoResult:
     timed_out: bool = False
     # (path relative to the repo, line of the SDK call) -> preamble resolved at some site
     sites: dict[tuple[str, int], bool] = field(default_factory=dict)
+    why: dict[tuple[str, int], str] = field(default_factory=dict)  # for sites not resolved
 
 
 def shaped_calls(tree: ast.AST) -> Iterator[ast.Call]:
@@ -81,17 +82,23 @@ def shaped_calls(tree: ast.AST) -> Iterator[ast.Call]:
 
 def preamble_resolved(prompt: AssembledPrompt) -> bool:
     """Is everything up to the first non-preamble segment known (text, or what changes)?"""
+    return blocker(prompt) is None
+
+
+def blocker(prompt: AssembledPrompt) -> str | None:
+    """Why the preamble is not resolved (the first segment in the way), or None if it is."""
     seen = False
     for seg in prompt.segments:
         unknown = seg.stability == Stability.UNKNOWN or seg.passthrough
+        why = f"{seg.slot}: {seg.cause or seg.stability.value} ({seg.span.path}:{seg.span.line})"
         if not seg.in_preamble:
             # a whole list taken at run time may hold the system message, unless a preamble
             # (instructions=, system=) was already seen: then the list is the conversation
-            return seen or not (unknown and "[" not in seg.slot)
+            return None if seen or not (unknown and "[" not in seg.slot) else why
         if unknown:
-            return False
+            return why
         seen = True
-    return seen
+    return None if seen else "no segment"
 
 
 def analyse(repo: str, timeout: float) -> RepoResult:
@@ -127,7 +134,10 @@ def analyse(repo: str, timeout: float) -> RepoResult:
             where = call.via_scopes[-1][0] if call.via_scopes else path
             key = (os.path.relpath(where, root), call.node.lineno)
             if key in result.sites or not call.via_scopes:
-                result.sites[key] = result.sites.get(key, False) or preamble_resolved(prompt)
+                reason = blocker(prompt)
+                result.sites[key] = result.sites.get(key, False) or reason is None
+                if reason is not None and (not call.via_scopes or key not in result.why):
+                    result.why[key] = reason  # the call's own analysis explains best
     # wrapper prompts may reach SDK calls in test files: count the non-test ones only
     result.sites = {k: v for k, v in result.sites.items() if not _TEST.search(k[0])}
     result.recognised = len(result.sites)
@@ -154,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("repos", nargs="+")
     ap.add_argument("--sites", help="TSV of hand-classified call sites")
     ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--why", action="store_true", help="list each call whose preamble is not resolved, and why")
     args = ap.parse_args(argv)
     print("| repository | files | SDK-shaped calls (tests) | recognised | preamble resolved | findings | s |")
     print("|---|---|---|---|---|---|---|", flush=True)
@@ -165,6 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         found = f"{r.findings} ({codes})" if codes else str(r.findings)
         print(f"| {r.name} | {r.files} | {r.shaped} ({r.shaped_tests}) | {r.recognised} | {r.resolved} | "
               f"{found} | {'>' if r.timed_out else ''}{r.seconds:.1f} |", flush=True)
+    if args.why:
+        for r in results:
+            for (path, line), ok in sorted(r.sites.items()):
+                if not ok:
+                    print(f"- {r.name}/{path}:{line}: {r.why.get((path, line), '?')}")
     total_rec = sum(r.recognised for r in results)
     total_res = sum(r.resolved for r in results)
     print(f"\nrecognised {total_rec}, preamble resolved {total_res} ({100 * total_res / max(total_rec, 1):.0f}%)")
