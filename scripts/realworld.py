@@ -92,9 +92,11 @@ def blocker(prompt: AssembledPrompt) -> str | None:
         unknown = seg.stability == Stability.UNKNOWN or seg.passthrough
         why = f"{seg.slot}: {seg.cause or seg.stability.value} ({seg.span.path}:{seg.span.line})"
         if not seg.in_preamble:
-            # a whole list taken at run time may hold the system message, unless a preamble
-            # (instructions=, system=) was already seen: then the list is the conversation
-            return None if seen or not (unknown and "[" not in seg.slot) else why
+            # a whole list whose items are not known (taken from a parameter, chosen or built
+            # at run time) may hold the system message, unless a preamble (instructions=,
+            # system=) was already seen: then the list is the conversation
+            opaque_list = "[" not in seg.slot and (unknown or seg.text is None)
+            return None if seen or not opaque_list else why
         if unknown:
             return why
         seen = True

@@ -107,4 +107,5 @@ def test_preamble_resolution_rules(realworld: ModuleType) -> None:
     assert realworld.preamble_resolved(prompt(("instructions", P, True, False), ("input[0].content", U, False, False)))
     assert not realworld.preamble_resolved(prompt(("instructions", U, True, False)))
     assert not realworld.preamble_resolved(prompt(("messages", P, False, True)))
+    assert not realworld.preamble_resolved(prompt(("messages", P, False, False)))  # built at run time
     assert not realworld.preamble_resolved(prompt())
