@@ -8,13 +8,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from cachelint.diagnostics import Related, Span
-from cachelint.models import ModelLookup, lookup_model, normalise_model_name
+from cachelint.models import ModelLookup, normalise_model_name
 from cachelint.prompt import AssembledPrompt, Breakpoint, Segment, Stability
-from cachelint.rules.context import RuleContext
+from cachelint.rules.context import RuleContext, provider_fallback
 from cachelint.tokens import ESTIMATE_ERROR, ESTIMATE_FACTORS, TokenCount, count_for_encoding
-
-# A name no row matches, so lookup_model falls back to the provider's defaults.
-_PROVIDER_PROBE = {"anthropic": "claude", "gemini": "gemini", "openai": "gpt"}
 
 # Anthropic's marker TTLs and what a write costs, as a multiple of the input price.
 ANTHROPIC_TTLS = ("5m", "1h")
@@ -23,14 +20,14 @@ MAX_ANTHROPIC_MARKERS = 4
 
 
 def call_model(prompt: AssembledPrompt, ctx: RuleContext) -> ModelLookup:
-    """The call's model; when `model=` is not a literal and the configured default belongs to
-    another provider, that provider's fallback row (an Anthropic call is not counted as gpt-4.1)."""
+    """The call's model (RuleContext.model already gives a call without a literal model its
+    provider's fallback row); a literal model of another provider also gets this provider's
+    fallback row, keeping its name: markers follow the API the call is made to."""
     m = ctx.model(prompt)
     provider = prompt.call.provider.value
     if m.provider == provider:
         return m
-    fallback = lookup_model(_PROVIDER_PROBE[provider], ctx.settings.default_model)
-    return dataclasses.replace(fallback, name=m.name if not m.defaulted else "", defaulted=m.defaulted)
+    return dataclasses.replace(provider_fallback(provider), name=m.name, defaulted=m.defaulted)
 
 
 def count(texts: Iterable[str], m: ModelLookup) -> TokenCount:

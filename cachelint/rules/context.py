@@ -20,6 +20,16 @@ from cachelint.tokens import ESTIMATE_FACTORS, TokenCount, count_for_encoding
 _BREAKING = {Stability.PER_CALL, Stability.VOLATILE, Stability.UNORDERED}
 
 
+# A name no row matches, so lookup_model falls back to the provider's defaults.
+PROVIDER_PROBE = {"anthropic": "claude", "gemini": "gemini", "openai": "gpt"}
+
+
+def provider_fallback(provider: str) -> ModelLookup:
+    """The fallback row of a provider (its tokenizer and usual minimum, model unknown)."""
+    probe = PROVIDER_PROBE[provider]
+    return lookup_model(probe, probe)
+
+
 @dataclass
 class RuleContext:
     settings: Settings
@@ -36,8 +46,7 @@ class RuleContext:
         if key not in self._models:
             m = lookup_model(key[0], self.settings.default_model)
             if m.defaulted and m.provider != key[1]:
-                probe = {"anthropic": "claude", "gemini": "gemini"}.get(key[1], "gpt")
-                m = replace(lookup_model(probe, probe), name=probe + "-*", defaulted=True)
+                m = replace(provider_fallback(key[1]), name=PROVIDER_PROBE[key[1]] + "-*", defaulted=True)
             self._models[key] = m
         return self._models[key]
 
