@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cachelint.analysis import known
+from cachelint.analysis import gemini_legacy, known
 from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, ScopeNode
 from cachelint.analysis.values import (
     MAX_TEXT,
@@ -1121,6 +1121,8 @@ class Evaluator:
     def qualname_call(self, qual: str, node: ast.Call, env: Env) -> Value:
         qual = qual.lstrip(".")
         cc = known.client_class(qual)
+        if cc is not None and cc[1] == gemini_legacy.MODEL_KIND:
+            return gemini_legacy.construct(self, node, env)
         if cc is not None:
             base_url = None
             for k in node.keywords:
@@ -1334,6 +1336,9 @@ class Evaluator:
         if isinstance(recv, ClientV):
             if meth in ("with_options", "copy"):
                 return recv
+            legacy = gemini_legacy.method(self, recv, meth, node, env)
+            if legacy is not None:
+                return legacy
             return self.unknown(env, node, "SDK call result")
         if isinstance(recv, OpaqueV):
             return self.opaque_method(recv, meth, node, env)
@@ -1771,7 +1776,8 @@ class _EndOfModule(ast.AST):
         self.col_offset = 0
 
 
-_SDK_TYPE_MODULES = ("openai.types", "anthropic.types", "google.genai.types")
+_SDK_TYPE_MODULES = ("openai.types", "anthropic.types", "google.genai.types", "google.generativeai.types",
+                     "google.generativeai.protos", "google.generativeai.GenerationConfig")
 
 _PERCENT = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
 _PERCENT_TEXT = re.compile(r"%(-?)(\d*)(?:\.(\d+))?([sra])\Z")

@@ -92,6 +92,8 @@ def client_class(qualname: str) -> tuple[str, str] | None:
         return ("anthropic", last)
     if qualname in ("google.genai.Client", "google.genai.client.Client"):
         return ("gemini", "Client")
+    if qualname in ("google.generativeai.GenerativeModel", "google.generativeai.generative_models.GenerativeModel"):
+        return ("gemini", "GenerativeModel")  # the legacy SDK: see gemini_legacy.py
     return None
 
 

@@ -198,8 +198,14 @@ class ClientV:
     """An SDK client instance (or the `openai` module used as one)."""
 
     provider: str  # "openai" | "anthropic" | "gemini"
-    kind: str  # "OpenAI", "AsyncAnthropic", "module", ...
+    kind: str  # "OpenAI", "AsyncAnthropic", "module", "GenerativeModel", "ChatSession", ...
     base_url: str | None = None
+    # Legacy Gemini SDK (`google.generativeai`): a GenerativeModel carries part of the prompt.
+    # `settings` holds its constructor's arguments by name (and a ChatSession's `history`);
+    # None when the object is known only from a type annotation. `prompt_nodes` are the
+    # argument expressions that carry prompt text, for wrapper detection.
+    settings: DictV | None = None
+    prompt_nodes: tuple[ast.AST, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,135 @@
+"""The legacy Gemini SDK, `google.generativeai` (package google-generativeai).
+
+Part of its prompt is fixed when the model object is made, and the rest is sent later:
+
+    model = genai.GenerativeModel("gemini-2.5-flash", system_instruction=RULES, tools=TOOLS)
+    model.generate_content(question)                  # contents
+    chat = model.start_chat(history=[...])
+    chat.send_message(question)                       # history, then the message
+
+A GenerativeModel or ChatSession is a ClientV whose `settings` hold the constructor's
+arguments by name (and the chat's history). A call on one is recognised only when its
+receiver is shown to be such an object: `.generate_content` on anything else says nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from cachelint.analysis.values import AltV, ClientV, ConstV, DictV, Value
+
+if TYPE_CHECKING:
+    from cachelint.analysis.evaluate import Env, Evaluator
+
+MODEL_KIND = "GenerativeModel"
+CHAT_KIND = "ChatSession"
+KINDS = (MODEL_KIND, CHAT_KIND)
+
+MODEL_CLASSES = frozenset({
+    "google.generativeai.GenerativeModel",
+    "google.generativeai.generative_models.GenerativeModel",
+})
+
+# GenerativeModel(model_name, safety_settings, generation_config, tools, tool_config, system_instruction)
+MODEL_PARAMS = ("model_name", "safety_settings", "generation_config", "tools", "tool_config",
+                "system_instruction")
+PROMPT_SETTINGS = frozenset({"tools", "system_instruction", "history"})
+
+# Method -> (kind of receiver, API name reported). The async twins render the same request.
+APIS: dict[str, tuple[str, str]] = {
+    "generate_content": (MODEL_KIND, "GenerativeModel.generate_content"),
+    "generate_content_async": (MODEL_KIND, "GenerativeModel.generate_content"),
+    "count_tokens": (MODEL_KIND, "GenerativeModel.count_tokens"),
+    "count_tokens_async": (MODEL_KIND, "GenerativeModel.count_tokens"),
+    "send_message": (CHAT_KIND, "ChatSession.send_message"),
+    "send_message_async": (CHAT_KIND, "ChatSession.send_message"),
+}
+API_NAMES = frozenset(api for _, api in APIS.values())
+# The keyword that names the sent content (it is also the first positional argument).
+CONTENT_KEYWORD = {"GenerativeModel.generate_content": "contents", "GenerativeModel.count_tokens": "contents",
+                   "ChatSession.send_message": "content"}
+
+
+def is_legacy_api(api: str) -> bool:
+    return api in API_NAMES
+
+
+def construct(ev: Evaluator, node: ast.Call, env: Env) -> ClientV:
+    """`genai.GenerativeModel(...)`: a model object holding its arguments by name."""
+    entries: list[tuple[str, Value]] = []
+    prompt_nodes: list[ast.AST] = []
+    complete = True
+    for name, arg in zip(MODEL_PARAMS, node.args, strict=False):
+        if isinstance(arg, ast.Starred):
+            complete = False
+            prompt_nodes.append(arg)
+            break
+        entries.append((name, ev.eval(arg, env)))
+        if name in PROMPT_SETTINGS:
+            prompt_nodes.append(arg)
+    for k in node.keywords:
+        if k.arg is None:
+            prompt_nodes.append(k.value)
+            spread = ev.eval(k.value, env)
+            if isinstance(spread, DictV):
+                entries.extend(spread.entries)
+                complete = complete and spread.complete
+            else:
+                complete = False
+            continue
+        entries.append((k.arg, ev.eval(k.value, env)))
+        if k.arg in PROMPT_SETTINGS:
+            prompt_nodes.append(k.value)
+    settings = DictV(tuple(entries), ev.loc(env, node), complete)
+    return ClientV("gemini", MODEL_KIND, settings=settings, prompt_nodes=tuple(prompt_nodes))
+
+
+def method(ev: Evaluator, recv: ClientV, meth: str, node: ast.Call, env: Env) -> Value | None:
+    """A method of a model object whose result the analysis follows: `start_chat` only."""
+    if recv.kind != MODEL_KIND or meth != "start_chat":
+        return None
+    hist: ast.expr | None = node.args[0] if node.args else None
+    for k in node.keywords:
+        if k.arg == "history":
+            hist = k.value
+    base = recv.settings
+    entries = base.entries if base is not None else ()
+    complete = base.complete if base is not None else False
+    nodes = recv.prompt_nodes
+    if hist is not None:
+        entries = (*entries, ("history", ev.eval(hist, env)))
+        nodes = (*nodes, hist)
+    settings = DictV(entries, base.loc if base is not None else ev.loc(env, node), complete) \
+        if base is not None or hist is not None else None
+    return ClientV("gemini", CHAT_KIND, settings=settings, prompt_nodes=nodes)
+
+
+def model_name(settings: DictV | None) -> Value | None:
+    return settings.get("model_name") if settings is not None else None
+
+
+def merge(clients: list[ClientV], where: AltV) -> ClientV:
+    """Model objects of the same kind made in several places (`self.model` set in two methods):
+    one object whose settings are, name by name, one of the values each sets."""
+    first = clients[0]
+    if all(c == first for c in clients):
+        return first
+    if any(c.settings is None for c in clients):
+        return ClientV(first.provider, first.kind, prompt_nodes=first.prompt_nodes)
+    settings = [c.settings for c in clients if c.settings is not None]
+    names: list[str] = []
+    for s in settings:
+        names.extend(k for k, _ in s.entries if k not in names)
+    entries: list[tuple[str, Value]] = []
+    for name in names:
+        options: list[Value] = []
+        for s in settings:
+            v = s.get(name)
+            v = v if v is not None else ConstV(None)
+            if v not in options:
+                options.append(v)
+        entries.append((name, options[0] if len(options) == 1 else AltV(tuple(options), where.loc, where.source)))
+    complete = all(s.complete for s in settings)
+    nodes = tuple(n for c in clients for n in c.prompt_nodes)
+    return ClientV(first.provider, first.kind, settings=DictV(tuple(entries), where.loc, complete), prompt_nodes=nodes)
