@@ -13,6 +13,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cachelint.analysis import gemini_legacy
 from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.classes import ClassesMixin
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
@@ -45,8 +46,8 @@ ProjectEvaluator: type[Evaluator] = type("ProjectEvaluator", (*_EVALUATOR_BASES,
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
-SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai)\b")
-_SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai")
+SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai)\b")
+_SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai")
 
 
 def mentions_sdk(text: str) -> bool:
@@ -382,7 +383,7 @@ class Project(ProjectHooks):
             for found in self.calls_in(mod):
                 if mod.enclosing_function(found.node) is not fn:
                     continue
-                if _call_uses(found.node, tainted, prompt_only=True):
+                if _call_uses(found.node, tainted, prompt_only=True) or _legacy_uses(found, tainted, fn, mod):
                     sites.append(WrapperSite((found.node,), found))
             for call in _calls_in_function(fn):
                 if any(call is s.found.node for s in sites) or not _call_uses(call, tainted, prompt_only=False):
@@ -486,7 +487,8 @@ def _mentions(fn: ast.AST, pattern: re.Pattern[str]) -> bool:
     return False
 
 
-_API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream"}
+_API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream",
+                *gemini_legacy.APIS}
 
 
 def mention_words(pattern: re.Pattern[str]) -> re.Pattern[str]:
@@ -534,6 +536,19 @@ def _call_uses(call: ast.Call, names: set[str], prompt_only: bool) -> bool:
     if not prompt_only:
         return any(_names(a) & names for a in call.args)
     return False
+
+
+def _legacy_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: ModuleInfo) -> bool:
+    """A legacy Gemini call (`model.generate_content(prompt)`) takes its content positionally,
+    and its system instruction and tools from the model's constructor: does one of those,
+    written in `fn`, mention one of `names`?"""
+    if not gemini_legacy.is_legacy_api(found.api) or found.client is None:
+        return False
+    sent = [*found.node.args, *(k.value for k in found.node.keywords
+                                if k.arg == gemini_legacy.CONTENT_KEYWORD[found.api])]
+    if any(_names(n) & names for n in sent):
+        return True
+    return any(_names(n) & names and mod.enclosing_function(n) is fn for n in found.client.prompt_nodes)
 
 
 def _tainted_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo, params: set[str]) -> set[str]:
