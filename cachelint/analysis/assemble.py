@@ -7,7 +7,8 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterator
 
-from cachelint.analysis.calls import FoundCall
+from cachelint.analysis import gemini_legacy
+from cachelint.analysis.calls import FoundCall, client_of
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, NotStatic, to_python
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import (
@@ -614,12 +615,17 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         def node_span(n: ast.AST) -> Span:
             return span_of(Loc.of(mod.path, n))
 
+        legacy = gemini_legacy.is_legacy_api(api)
         for name, (v, n) in kw.items():
+            if legacy and name == gemini_legacy.CONTENT_KEYWORD[api]:
+                continue
             if name not in _PROMPT_SLOTS and not (found.provider == "gemini" and name == "config"):
                 params.append(_param(name, v, n, mod.source_of(n), node_span, span_of))
         if "tools" in kw:
             conditions.extend(_tool_conditions(kw["tools"][1], found.env, ev, node_span, mod))
-        if found.provider == "openai" and api.startswith("responses"):
+        if legacy:
+            model = _legacy_gemini(b, found, ev, kw, params, node_span, span_of)
+        elif found.provider == "openai" and api.startswith("responses"):
             _slot_json(b, kw, "tools", "tool definitions")
             text_cfg = kw.get("text")
             if text_cfg is not None:
@@ -702,6 +708,58 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         markers_unknown=b.markers_unknown,
         markers_passed_in=b.markers_passed_in,
     )
+
+
+def _legacy_gemini(b: _Builder, found: FoundCall, ev: Evaluator, kw: dict[str, tuple[Value, ast.AST]],
+                   params: list[Param], node_span: Callable[[ast.AST], Span], span_of: SpanOf) -> str | None:
+    """A call on a `google.generativeai` GenerativeModel or ChatSession: tools and system
+    instruction from the model's constructor, a chat's history, then the content sent.
+    Returns the model name, as written, without a leading "models/"."""
+    mod = found.env.mod
+    call = found.node
+    # The receiver again, in this environment: a wrapper's parameters are bound to the caller's values.
+    client = client_of(ev.eval(found.receiver, found.env)) or found.client
+    settings = client.settings if client is not None else None
+    model: str | None = None
+    if settings is None or not settings.complete:
+        # made where the analysis cannot see (a parameter typed GenerativeModel, `**options`):
+        # a system instruction or tools may be there
+        b.opaque_segment("system_instruction", OpaqueV(
+            Stability.UNKNOWN, mod.source_of(found.receiver), Loc.of(mod.path, found.receiver),
+            "model object made where its system instruction cannot be seen"))
+    if settings is not None:
+        for name, v in settings.entries:
+            if name in gemini_legacy.PROMPT_SETTINGS:
+                continue
+            vloc = _loc_of(v)
+            vnode = vloc.node if vloc is not None and vloc.path == mod.path else call
+            if name == "model_name":
+                text = _static_str(v)
+                model = text.removeprefix("models/") if text is not None else None
+                name = "model"
+            params.append(_param(name, v, vnode, name, node_span, span_of))
+        tools = kw["tools"][0] if "tools" in kw else settings.get("tools")  # a call's tools replace the model's
+        if tools is not None:
+            b.json_segment("tools", tools, call, "tool definitions")
+        si = settings.get("system_instruction")
+        if si is not None and not (isinstance(si, ConstV) and si.value is None):
+            b.gemini_text("system_instruction", si, call)
+        history = settings.get("history")
+        if history is not None and not (isinstance(history, ConstV) and history.value is None):
+            b.gemini_contents("history", history, call)
+    elif "tools" in kw:
+        b.json_segment("tools", kw["tools"][0], kw["tools"][1], "tool definitions")
+    slot = gemini_legacy.CONTENT_KEYWORD[found.api]
+    sent: tuple[Value, ast.AST] | None = kw.get(slot)
+    if call.args:
+        first = call.args[0]
+        if isinstance(first, ast.Starred):
+            b.complete = False
+        else:
+            sent = (ev.eval(first, found.env), first)
+    if sent is not None:
+        b.gemini_contents(slot, sent[0], sent[1])
+    return model
 
 
 def _slot_json(b: _Builder, kw: dict[str, tuple[Value, ast.AST]], name: str, what: str) -> None:

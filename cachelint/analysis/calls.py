@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from cachelint.analysis import gemini_legacy
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import AltV, ClientV, ModuleRefV, OpaqueV, Value
@@ -30,6 +31,9 @@ _APIS: dict[tuple[str, ...], tuple[str, str]] = {
     ("aio", "models", "generate_content"): ("gemini", "models.generate_content"),
     ("aio", "models", "generate_content_stream"): ("gemini", "models.generate_content_stream"),
 }
+# The legacy SDK (`google.generativeai`): methods of a GenerativeModel or ChatSession object.
+for _meth, (_, _api) in gemini_legacy.APIS.items():
+    _APIS[(_meth,)] = ("gemini", _api)
 _WRAPPERS = ("with_raw_response", "with_streaming_response")
 _METHODS = {k[-1] for k in _APIS}
 
@@ -61,7 +65,17 @@ class FoundCall:
 
 
 def api_chain(func: ast.expr) -> tuple[ast.expr, tuple[str, ...]] | None:
-    """Split `client.chat.completions.with_raw_response.create` into receiver and API path."""
+    """Split `client.chat.completions.with_raw_response.create` into receiver and API path
+    (the longest API path that matches)."""
+    chains = api_chains(func)
+    return chains[0] if chains else None
+
+
+def api_chains(func: ast.expr) -> list[tuple[ast.expr, tuple[str, ...]]]:
+    """Every split of the callee into receiver and API path, longest path first:
+    `client.models.generate_content` is a google.genai call on `client`, or a legacy
+    GenerativeModel call on `client.models`; the receiver decides."""
+    out: list[tuple[ast.expr, tuple[str, ...]]] = []
     names: list[str] = []
     cur = func
     while isinstance(cur, ast.Attribute):
@@ -69,8 +83,9 @@ def api_chain(func: ast.expr) -> tuple[ast.expr, tuple[str, ...]] | None:
         cur = cur.value
         path = tuple(n for n in reversed(names) if n not in _WRAPPERS)
         if path in _APIS:
-            return cur, path
-    return None
+            out.append((cur, path))
+    out.reverse()
+    return out
 
 
 def imports_sdk(mod: ModuleInfo) -> set[str]:
@@ -149,10 +164,28 @@ def client_of(v: Value) -> ClientV | None:
     if isinstance(v, AltV):
         clients = [client_of(o) for o in v.options]
         known_clients = [c for c in clients if c is not None]
-        if known_clients and all(c.provider == known_clients[0].provider for c in known_clients):
+        if known_clients and all(_sdk_of(c) == _sdk_of(known_clients[0]) for c in known_clients):
             # Every alternative that resolved is the same SDK; unresolved ones are unknown.
+            if known_clients[0].kind in gemini_legacy.KINDS:
+                return gemini_legacy.merge(known_clients, v)
             return known_clients[0]
     return None
+
+
+def _sdk_of(c: ClientV) -> tuple[str, str]:
+    """The provider, and for the legacy Gemini SDK the kind of object (a model is not a chat)."""
+    return (c.provider, c.kind if c.kind in gemini_legacy.KINDS else "")
+
+
+def _attribute_of_client(receiver: ast.expr, env: Env, ev: Evaluator) -> bool:
+    """`model.models` or `chat.history`: an attribute of an SDK object reads as the object
+    itself, but it is not a GenerativeModel."""
+    if not isinstance(receiver, ast.Attribute):
+        return False
+    try:
+        return client_of(ev.eval(receiver.value, env)) is not None
+    except Budget:
+        return True
 
 
 def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
@@ -164,32 +197,40 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
             continue
         if node.func.attr not in _METHODS:
             continue  # fast path: not one of the API method names
-        split = api_chain(node.func)
-        if split is None:
-            continue
-        receiver, path = split
-        provider, api = _APIS[path]
-        env = in_comprehensions(mod, node, env_at(mod, node), ev)
-        try:
-            value = ev.eval(receiver, env)
-        except Budget:
-            value = None
-        client = client_of(value) if value is not None else None
-        if client is not None:
-            if client.provider != provider:
-                continue  # e.g. an Anthropic client has no `responses` API
-            out.append(FoundCall(node, provider, api, receiver, client, env))
-            continue
-        if value is not None and not isinstance(value, OpaqueV | AltV):
-            continue  # the receiver is something else we know (a string, a list...)
-        if sdks is None:
-            sdks = imports_sdk(mod)
-        if provider not in sdks:
-            continue  # Twilio's client.messages.create in a file without the SDK
-        required, any_of = _SHAPES[api]
-        kws = {k.arg for k in node.keywords if k.arg}
-        if not required <= kws or (any_of and not kws & any_of):
-            continue  # keywords do not match the API's shape
-        out.append(FoundCall(node, provider, api, receiver, None, env))
+        env: Env | None = None
+        for receiver, path in api_chains(node.func):
+            provider, api = _APIS[path]
+            legacy = gemini_legacy.is_legacy_api(api)
+            if env is None:
+                env = in_comprehensions(mod, node, env_at(mod, node), ev)
+            try:
+                value = ev.eval(receiver, env)
+            except Budget:
+                value = None
+            client = client_of(value) if value is not None else None
+            if legacy:
+                # Only on an object shown to be a GenerativeModel (or its ChatSession): no shape test.
+                if client is not None and client.kind == gemini_legacy.APIS[path[-1]][0] \
+                        and not _attribute_of_client(receiver, env, ev):
+                    out.append(FoundCall(node, provider, api, receiver, client, env))
+                    break
+                continue
+            if client is not None:
+                if client.provider != provider or client.kind in gemini_legacy.KINDS:
+                    continue  # e.g. an Anthropic client has no `responses` API
+                out.append(FoundCall(node, provider, api, receiver, client, env))
+                break
+            if value is not None and not isinstance(value, OpaqueV | AltV):
+                continue  # the receiver is something else we know (a string, a list...)
+            if sdks is None:
+                sdks = imports_sdk(mod)
+            if provider not in sdks:
+                continue  # Twilio's client.messages.create in a file without the SDK
+            required, any_of = _SHAPES[api]
+            kws = {k.arg for k in node.keywords if k.arg}
+            if not required <= kws or (any_of and not kws & any_of):
+                continue  # keywords do not match the API's shape
+            out.append(FoundCall(node, provider, api, receiver, None, env))
+            break
     out.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
     return out

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from cachelint.analysis.values import AltV, ClientV, ConstV, DictV, Value
+from cachelint.analysis.values import AltV, ClientV, ConstV, DictV, StrV, Value, text_of
 
 if TYPE_CHECKING:
     from cachelint.analysis.evaluate import Env, Evaluator
@@ -127,9 +127,17 @@ def merge(clients: list[ClientV], where: AltV) -> ClientV:
         for s in settings:
             v = s.get(name)
             v = v if v is not None else ConstV(None)
-            if v not in options:
+            if v not in options and not any(_same_text(v, o) for o in options):
                 options.append(v)
         entries.append((name, options[0] if len(options) == 1 else AltV(tuple(options), where.loc, where.source)))
     complete = all(s.complete for s in settings)
     nodes = tuple(n for c in clients for n in c.prompt_nodes)
     return ClientV(first.provider, first.kind, settings=DictV(tuple(entries), where.loc, complete), prompt_nodes=nodes)
+
+
+def _same_text(a: Value, b: Value) -> bool:
+    """The same literal text written in two places (the model name in both branches)."""
+    if not (isinstance(a, StrV) and isinstance(b, StrV)):
+        return False
+    ta = text_of(a.pieces)
+    return ta is not None and ta == text_of(b.pieces)
