@@ -18,7 +18,9 @@ class VolatileInPrefix(Rule):
     ## What it does
     Checks for a value that changes on every call (the current time at sub-day
     precision, `time.time()`, `uuid4()`, `random`, `secrets`) placed in the prompt's
-    preamble (tools, instructions, system and developer messages) or ahead of static text.
+    preamble (tools, instructions, system and developer messages, a Gemini system
+    instruction, including one given to a legacy `google.generativeai` `GenerativeModel`)
+    or ahead of static text.
 
     ## Why is this bad?
     Prompt caches match an exact prefix. A timestamp or id in the system prompt makes

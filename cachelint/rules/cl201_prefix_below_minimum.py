@@ -17,7 +17,9 @@ class PrefixBelowMinimum(Rule):
     Checks for calls whose static prompt text, all of it together (as if every
     changing part were moved to the end), is shorter than the model's minimum
     cacheable prefix: 1,024 tokens on OpenAI, 512 to 4,096 on Anthropic and Gemini
-    depending on the model.
+    depending on the model. On Gemini the same minimums apply through the `google.genai`
+    client and the legacy `google.generativeai` SDK (whose `GenerativeModel` holds the
+    system instruction and tools).
 
     ## Why is this bad?
     Below the minimum nothing is cached and no error is raised: every call pays the full

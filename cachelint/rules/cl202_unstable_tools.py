@@ -30,7 +30,8 @@ class UnstableTools(Rule):
     Checks for a `tools=` list that differs between calls: filtered or built per call
     (from a parameter, a user's permissions, a request), built from an unordered source (a
     `set`, a directory listing), or containing per-call or volatile text in a tool's name,
-    description or schema. OpenAI and Anthropic calls.
+    description or schema. OpenAI and Anthropic calls (Gemini tools, through either SDK,
+    are not checked yet).
 
     ## Why is this bad?
     Tool definitions render first, before the instructions or system prompt. Any change to
