@@ -45,9 +45,10 @@ def _tokens(seg: Segment, prompt: AssembledPrompt, ctx: RuleContext) -> str:
         shown = n.display()
         return ("≥" + shown) if seg.truncated else shown
     if seg.alternatives:
-        lo = ctx.count([min(seg.alternatives, key=len)], prompt)
-        hi = ctx.count([max(seg.alternatives, key=len)], prompt)
-        return f"{lo.display()}-{hi.display()}"
+        # the longest text is not always the one with most tokens ("Japanese" 2, "Korean" 1)
+        counts = sorted((ctx.count([t], prompt) for t in seg.alternatives), key=lambda c: c.n)
+        lo, hi = counts[0], counts[-1]
+        return lo.display() if lo.n == hi.n else f"{lo.display()}-{hi.display()}"
     return "?"
 
 

@@ -46,7 +46,31 @@ def run_project(tmp_path: Path, files: dict[str, str], **settings: object) -> tu
     return found, expected, [str(e) for e in result.errors]
 
 
+TABLES_MOD = (
+    'LANGUAGES = {"ja": "Japanese", "ko": "Korean", "zh": "Chinese"}\n'
+    'TERMS = {"ja": {"agent": "agent (ja)"}, "ko": {"agent": "agent (ko)"}}\n'
+    'EXTRA = {"common": ["* Keep code as is."], "ja": ["* Use half-width spaces."]}\n'
+)
+
 CASES: dict[str, dict[str, str]] = {
+    # ---- tables looked up by a computed key (openai-agents' translation script)
+    "a table looked up by a parameter gives one of its texts": {
+        "app/__init__.py": "",
+        "app/prompts.py": RULES_MOD + TABLES_MOD,
+        "app/translate.py": CLIENT + "from app.prompts import EXTRA, LANGUAGES, RULES, TERMS\n"
+        "def build(lang_code):\n"
+        "    terms = '\\n'.join([f'* {k} -> {v}' for k, v in TERMS.get(lang_code, {}).items()])\n"
+        "    extra = '\\n'.join(EXTRA.get('common', []) + EXTRA.get(lang_code, []))\n"
+        "    return f'Translate into {LANGUAGES[lang_code]}.\\n' + RULES + terms + extra\n"
+        "def translate(text, lang_code):\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=build(lang_code), input=text)\n"
+        "def run(text):\n"
+        "    for code in LANGUAGES:\n"
+        "        translate(text, code)\n"
+        "def greet(text, lang, user):\n"
+        "    hello = {'ja': f'Hi {user.name}', 'ko': 'Korean'}  # expect: CL101\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=hello[lang] + RULES, input=text)\n",
+    },
     # ---- SDK calls inside comprehensions (graphiti's reranker)
     "a call in a comprehension over message lists built the same way": {
         "app/__init__.py": "",
@@ -329,6 +353,34 @@ def test_an_element_picked_from_a_mixed_list_is_unknown_not_per_call(tmp_path: P
     (prompt,) = assemble_module(mod, project)
     stabilities = {seg.slot: seg.stability for seg in prompt.segments}
     assert stabilities["instructions"] == Stability.UNKNOWN
+
+
+def _stabilities(tmp_path: Path, files: dict[str, str], path: str) -> list[dict[str, Stability]]:
+    run_project(tmp_path, files)
+    project = Project(str(tmp_path))
+    mod = project.load(str(tmp_path / path))
+    assert mod is not None
+    return [{seg.source: seg.stability for seg in p.segments} for p in assemble_module(mod, project)]
+
+
+def test_a_table_lookup_is_as_stable_as_its_values_not_its_key(tmp_path: Path) -> None:
+    """A language name picked from a fixed table by a parameter is one of three texts: each
+    language keeps a cached prefix of its own (it was per-call, a false CL101)."""
+    direct = _stabilities(tmp_path, CASES["a table looked up by a parameter gives one of its texts"],
+                          "app/translate.py")[0]
+    assert direct["{LANGUAGES[lang_code]}"] == Stability.STATIC
+    assert Stability.UNKNOWN not in direct.values()  # the comprehension and the list sum too
+
+
+def test_a_module_table_changed_at_run_time_is_not_its_import_time_value(tmp_path: Path) -> None:
+    files = {
+        "app.py": CLIENT + RULES_MOD + "PERSONAL = {'a': 'x'}\n"
+        "def register(user):\n    PERSONAL[user.id] = f'Hello {user.name}'\n"
+        "def ask(text):\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=PERSONAL['a'] + RULES, input=text)\n",
+    }
+    (prompt,) = _stabilities(tmp_path, files, "app.py")
+    assert prompt["PERSONAL['a']"] == Stability.UNKNOWN  # was the import-time 'x', static
 
 
 def test_the_wrapper_scan_does_not_depend_on_what_it_meets_first(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ Run with CACHELINT_UPDATE_SNAPSHOTS=1 to rewrite the snapshots, then review the 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,15 @@ def test_show_prompt_line_without_call(project: Path) -> None:
     result = CliRunner().invoke(cli_main, ["--show-prompt", "app/prompts.py:1"])
     assert result.exit_code == 0
     assert "no recognised LLM call" in result.stdout
+
+
+def test_one_of_several_texts_shows_the_fewest_and_most_tokens(project: Path) -> None:
+    """The longest text is not the one with most tokens: "Japanese" is 1 token, "Korean" 2."""
+    (project / "app" / "lang.py").write_text(
+        "from openai import OpenAI\n\nfrom app.prompts import RULES\n\nclient = OpenAI()\n"
+        "NAMES = {'ja': 'Japanese', 'ko': 'Korean'}\n\n\n"
+        "def ask(lang, question):\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=NAMES[lang] + RULES, input=question)\n")
+    result = CliRunner().invoke(cli_main, ["--show-prompt", "app/lang.py"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"static +1-2 +one of 2 texts: NAMES\[lang\]", result.output), result.output

@@ -57,6 +57,11 @@ from cachelint.prompt import Hop, Stability
 MAX_DEPTH = 12  # nested helper calls / name hops
 MAX_STEPS = 200_000  # expression evaluations for one call site
 MAX_UNROLL = 256  # comprehension items unrolled
+# Methods that change a dict, list or set in place.
+_MUTATORS = {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove",
+             "add", "discard", "sort", "reverse", "__setitem__", "__delitem__"}
+MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
+MAX_ALT_ITERATION = 8  # alternatives a comprehension is evaluated over, one by one
 NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
 
 _BUILTINS = set(dir(builtins))
@@ -145,6 +150,7 @@ class Evaluator:
         self._helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
         self._module_memo: dict[tuple[str, str], Value] = {}
         self._global_writes: dict[str, set[str]] = {}
+        self._mutated: dict[str, set[str]] = {}  # module path -> mutated_globals()
         # id(function node) -> (node, is it a generator): walking the body on every call was a fifth of the time.
         self._generators: dict[int, tuple[ast.AST, bool]] = {}
 
@@ -345,6 +351,9 @@ class Evaluator:
             if name in self.global_writes(mod):
                 v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, use or mod.tree),
                             "module global reassigned at run time")
+            elif use is None and isinstance(v, DictV | ListV | SetV) and name in self.mutated_globals(mod):
+                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, mod.tree),
+                            "module table changed in place at run time")
         if key is not None:
             self._module_memo[key] = v
         return v
@@ -360,6 +369,34 @@ class Evaluator:
 
     def global_writes(self, mod: ModuleInfo) -> set[str]:
         return mod.global_names
+
+    def mutated_globals(self, mod: ModuleInfo) -> set[str]:
+        """Module-level names a function of the module changes in place (`TABLE[k] = v`,
+        `TABLE.update(...)`, `TOOLS.append(...)`): read from a function, their import-time value
+        is not what the code sees (a registry filled at run time)."""
+        got = self._mutated.get(mod.path)
+        if got is None:
+            got = set()
+            for fn in mod.functions:
+                local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+                declared: set[str] = set()
+                for n in ast.walk(fn):
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                        local.add(n.id)
+                    elif isinstance(n, ast.Global | ast.Nonlocal):
+                        declared.update(n.names)
+                local -= declared
+                for n in ast.walk(fn):
+                    target = None
+                    if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store | ast.Del):
+                        target = n.value
+                    elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                          and n.func.attr in _MUTATORS):
+                        target = n.func.value
+                    if isinstance(target, ast.Name) and target.id not in local:
+                        got.add(target.id)
+            self._mutated[mod.path] = got
+        return got
 
     def local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
         guard = (id(ix), hash((name, _pos(use), id(env.bindings))))
@@ -755,6 +792,9 @@ class Evaluator:
                 return items[i].value
             if i >= 0 and all(not (x.repeated or x.optional) for x in items[: i + 1]) and i < len(items):
                 return items[i].value
+        table = self.table_lookup(base, key, env, node)
+        if table is not None:
+            return table
         if isinstance(base, OpaqueV):
             return OpaqueV(worst(base.stability, value_stability(key)), self.src(env, node),
                            self.loc(env, node), base.cause, hops=base.hops,
@@ -766,6 +806,33 @@ class Evaluator:
                         self.loc(env, node), self.src(env, node))
         stab = worst(value_stability(base), value_stability(key))
         return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.UNKNOWN, "item lookup")
+
+    def table_lookup(self, base: Value, key: Value, env: Env, node: ast.AST,
+                     default: Value | None = None) -> Value | None:
+        """`TABLE[key]` (or `TABLE.get(key, default)`) with a key that is not a literal: one of the
+        table's values. Each value gives a prompt of its own, and there are only so many, so a
+        key that changes per call (a language code, a persona) still leaves a cacheable prefix per
+        value: the lookup is as stable as the worst value, not as the key (openai-agents'
+        translation script picks the language name from a fixed table by a parameter)."""
+        if isinstance(key, ConstV) or (isinstance(key, StrV) and text_of(key.pieces) is not None):
+            return None  # a literal key that missed: a KeyError or a default, not a choice
+        if isinstance(base, DictV) and base.complete:
+            options = list(dict(base.entries).values())
+        elif isinstance(base, ListV) and not any(i.repeated or i.optional for i in base.items):
+            options = [i.value for i in base.items]
+        else:
+            return None
+        if default is not None:
+            options.append(default)
+        unique: list[Value] = []
+        for o in options:
+            if o not in unique:
+                unique.append(o)
+        if not unique or len(unique) > MAX_TABLE_OPTIONS:
+            return None
+        if len(unique) == 1:
+            return unique[0]
+        return AltV(tuple(unique), self.loc(env, node), self.src(env, node))
 
     # ------------------------------------------------------------------ operators
 
@@ -792,6 +859,12 @@ class Evaluator:
                 return StrV(merge_pieces((*lp, *rp)))
             if isinstance(left, ListV) and isinstance(right, ListV):
                 return ListV(left.items + right.items, left.loc, left.is_tuple)
+            # a list and one of several lists (`COMMON + TABLE.get(key, [])`): one of several sums
+            for one, other in ((left, right), (right, left)):
+                if (isinstance(one, ListV) and isinstance(other, AltV) and len(other.options) <= MAX_ALT_ITERATION
+                        and all(isinstance(o, ListV) for o in other.options)):
+                    return AltV(tuple(self.binop(left if other is right else o, o if other is right else right,
+                                                 op, env, node) for o in other.options), other.loc, other.source)
             if isinstance(left, ListV) and isinstance(right, OpaqueV):
                 return ListV((*left.items, Item(self.element_of(right, env, node), repeated=True)), left.loc)
             if isinstance(left, OpaqueV) and isinstance(right, ListV):
@@ -892,37 +965,46 @@ class Evaluator:
     def comprehension(self, node: ast.AST, elt: ast.expr, env: Env) -> Value:
         gens: list[ast.comprehension] = list(getattr(node, "generators", []))
         if len(gens) == 1 and not gens[0].is_async:
-            gen = gens[0]
-            it = self.eval(gen.iter, env)
-            seq = self.unroll_source(it)
-            if seq is not None:
-                items: list[Item] = []
-                for element, opt in seq:
-                    overlay = dict(env.overlay)
-                    if not self.bind_target(gen.target, element, overlay, env):
-                        break
-                    sub = env.child(overlay=overlay)
-                    items.append(Item(self.eval(elt, sub), optional=opt or bool(gen.ifs)))
-                else:
-                    if isinstance(it, SetV):
-                        return SetV(tuple(i.value for i in items), it.loc, it.source)
-                    return ListV(tuple(items), self.loc(env, node))
-            elem = self.element_of(it, env, gen.iter)
-            overlay = dict(env.overlay)
-            self.bind_target(gen.target, elem, overlay, env, force=True)
-            v = self.eval(elt, env.child(overlay=overlay))
-            stab = worst(value_stability(v), value_stability(elem))
-            if isinstance(it, SetV) or (isinstance(elem, OpaqueV) and elem.stability == Stability.UNORDERED):
-                stab = worst(stab, Stability.UNORDERED)
-            if stab == Stability.STATIC:
-                stab = Stability.STABLE
-            # A list built by one `for` has elements like `v`; a set's order is its own problem.
-            one_for = isinstance(node, ast.ListComp) and len(node.generators) == 1
-            ordered = one_for and not (isinstance(it, SetV) or stab == Stability.UNORDERED)
-            return OpaqueV(stab, self.src(env, node), self.loc(env, node),
-                           "comprehension over " + self.src(env, gen.iter), elements=stab,
-                           element=v if ordered else None)
+            it = self.eval(gens[0].iter, env)
+            if isinstance(it, AltV) and len(it.options) <= MAX_ALT_ITERATION:
+                # over one of several sequences (a table looked up by a computed key): one
+                # result per sequence, so each keeps its own text
+                return AltV(tuple(self.comprehension_over(node, elt, env, o) for o in it.options),
+                            self.loc(env, node), self.src(env, node))
+            return self.comprehension_over(node, elt, env, it)
         return self.unknown(env, node, "nested comprehension")
+
+    def comprehension_over(self, node: ast.AST, elt: ast.expr, env: Env, it: Value) -> Value:
+        """A one-`for` comprehension whose iterable evaluated to `it`."""
+        gen: ast.comprehension = getattr(node, "generators")[0]
+        seq = self.unroll_source(it)
+        if seq is not None:
+            items: list[Item] = []
+            for element, opt in seq:
+                overlay = dict(env.overlay)
+                if not self.bind_target(gen.target, element, overlay, env):
+                    break
+                sub = env.child(overlay=overlay)
+                items.append(Item(self.eval(elt, sub), optional=opt or bool(gen.ifs)))
+            else:
+                if isinstance(it, SetV):
+                    return SetV(tuple(i.value for i in items), it.loc, it.source)
+                return ListV(tuple(items), self.loc(env, node))
+        elem = self.element_of(it, env, gen.iter)
+        overlay = dict(env.overlay)
+        self.bind_target(gen.target, elem, overlay, env, force=True)
+        v = self.eval(elt, env.child(overlay=overlay))
+        stab = worst(value_stability(v), value_stability(elem))
+        if isinstance(it, SetV) or (isinstance(elem, OpaqueV) and elem.stability == Stability.UNORDERED):
+            stab = worst(stab, Stability.UNORDERED)
+        if stab == Stability.STATIC:
+            stab = Stability.STABLE
+        # A list built by one `for` has elements like `v`; a set's order is its own problem.
+        one_for = isinstance(node, ast.ListComp) and len(node.generators) == 1
+        ordered = one_for and not (isinstance(it, SetV) or stab == Stability.UNORDERED)
+        return OpaqueV(stab, self.src(env, node), self.loc(env, node),
+                       "comprehension over " + self.src(env, gen.iter), elements=stab,
+                       element=v if ordered else None)
 
     def unroll_source(self, it: Value) -> list[tuple[Value, bool]] | None:
         if isinstance(it, ListV):
@@ -1354,6 +1436,11 @@ class Evaluator:
                         return self.eval(node.args[1], env)
                     if recv.complete:
                         return ConstV(None, self.loc(env, node))
+                if kt is None:
+                    default = self.eval(node.args[1], env) if len(node.args) > 1 else ConstV(None)
+                    table = self.table_lookup(recv, key, env, node, default)
+                    if table is not None:
+                        return table
             if meth == "copy":
                 return recv
             if meth in ("keys", "values", "items"):
