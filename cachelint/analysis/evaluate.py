@@ -60,6 +60,7 @@ MAX_UNROLL = 256  # comprehension items unrolled
 # Methods that change a dict, list or set in place.
 _MUTATORS = {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove",
              "add", "discard", "sort", "reverse", "__setitem__", "__delitem__"}
+Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
 MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
 MAX_ALT_ITERATION = 8  # alternatives a comprehension is evaluated over, one by one
 NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
@@ -962,8 +963,8 @@ class Evaluator:
         stab = value_stability(keys)
         return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE, "dict comprehension")
 
-    def comprehension(self, node: ast.AST, elt: ast.expr, env: Env) -> Value:
-        gens: list[ast.comprehension] = list(getattr(node, "generators", []))
+    def comprehension(self, node: Comprehension, elt: ast.expr, env: Env) -> Value:
+        gens = node.generators
         if len(gens) == 1 and not gens[0].is_async:
             it = self.eval(gens[0].iter, env)
             if isinstance(it, AltV) and len(it.options) <= MAX_ALT_ITERATION:
@@ -974,9 +975,9 @@ class Evaluator:
             return self.comprehension_over(node, elt, env, it)
         return self.unknown(env, node, "nested comprehension")
 
-    def comprehension_over(self, node: ast.AST, elt: ast.expr, env: Env, it: Value) -> Value:
+    def comprehension_over(self, node: Comprehension, elt: ast.expr, env: Env, it: Value) -> Value:
         """A one-`for` comprehension whose iterable evaluated to `it`."""
-        gen: ast.comprehension = getattr(node, "generators")[0]
+        gen = node.generators[0]
         seq = self.unroll_source(it)
         if seq is not None:
             items: list[Item] = []
