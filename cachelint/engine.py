@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import io
 import os
-import re
 import stat
 import tokenize
 from collections.abc import Iterator, Sequence
@@ -29,7 +28,7 @@ from cachelint.settings import Settings
 if TYPE_CHECKING:
     from cachelint.analysis.project import Project
     from cachelint.cache import ResultCache
-    from cachelint.parallel import ModuleCache, TrackedProject
+    from cachelint.parallel import ModuleCache, TrackedProject, Workers
 
 
 @dataclass
@@ -165,11 +164,15 @@ def lint_source(
         result.errors.append(LintError(path, f"too large to analyse: {len(text) >> 10} KiB of source, "
                                              f"the limit is {MAX_MODULE_BYTES >> 10} KiB"))
         return result
-    try:
-        tree = parse_source(text, path)
-    except SourceError as exc:
-        result.errors.append(LintError(path, str(exc)))
-        return result
+    from cachelint.parallel import TrackedProject
+
+    tree = project.parsed_tree(path, text) if isinstance(project, TrackedProject) else None
+    if tree is None:
+        try:
+            tree = parse_source(text, path)
+        except SourceError as exc:
+            result.errors.append(LintError(path, str(exc)))
+            return result
     from cachelint.checker import check_module
     from cachelint.suppress import filter_suppressed
 
@@ -190,8 +193,9 @@ def lint_source(
 
 def _project_for(settings: Settings) -> Project:
     """A project for linting one source on its own, with the wrapper names lint_files would use."""
-    from cachelint.parallel import ModuleCache, TrackedProject
+    from cachelint.parallel import ModuleCache, TrackedProject, reset_real_paths
 
+    reset_real_paths()
     modules = ModuleCache()
     base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
     names = _scan(base, settings, _Reader(base, None), 1, modules, None)
@@ -310,11 +314,13 @@ class _Reader:
         except SourceError:
             return None
 
-    def names(self, path: str, facts: _Facts, names_key: str, rx: re.Pattern[str]) -> bool:
-        """Does the file name one of the wrapper names (hashed as `names_key`)?"""
+    def names(self, path: str, facts: _Facts, names_key: str, names: frozenset[str]) -> bool:
+        """Does the file name one of the wrapper `names` (hashed as `names_key`)?"""
         if facts.named_key != names_key:
+            from cachelint.analysis.project import names_in
+
             text = self.text(path)
-            facts.named_key, facts.named_hit = names_key, text is not None and rx.search(text) is not None
+            facts.named_key, facts.named_hit = names_key, text is not None and names_in(text, names)
             key = self.key(path)
             if self.rc is not None and key in self.rc.facts:
                 try:
@@ -326,29 +332,29 @@ class _Reader:
                     self.rc.changed = True
         return facts.named_hit
 
-    def is_candidate(self, path: str, rx: re.Pattern[str] | None) -> bool:
+    def is_candidate(self, path: str, names: frozenset[str] | None) -> bool:
         """Does a scan pass parse this file? (see cachelint.parallel.CandidateTest)"""
+        from cachelint.analysis.project import names_in
+
         facts = self.facts(path)
         if facts is None or facts.error:
             return False
-        if rx is None:
+        if names is None:
             return facts.mentions
         text = self.text(path)
-        return text is not None and rx.search(text) is not None
+        return text is not None and names_in(text, names)
 
     def candidates(self, files: Sequence[str], names: frozenset[str]) -> dict[str, str]:
         """Each file that names an SDK or one of `names`, with its content hash."""
         from cachelint.cache import names_hash
-        from cachelint.parallel import _names_pattern
 
-        rx = _names_pattern(names) if names else None
         names_key = names_hash(names)
         out: dict[str, str] = {}
         for path in files:
             facts = self.facts(path)
             if facts is None or facts.error:
                 continue
-            if facts.mentions or (rx is not None and self.names(path, facts, names_key, rx)):
+            if facts.mentions or (names and self.names(path, facts, names_key, names)):
                 out[self.key(path)] = facts.digest
         return out
 
@@ -357,7 +363,7 @@ def _scan(
     base: TrackedProject,
     settings: Settings,
     reader: _Reader,
-    jobs: int,
+    jobs: int | Workers,
     modules: ModuleCache,
     rc: ResultCache | None,
 ) -> frozenset[str]:
@@ -398,19 +404,22 @@ def lint_files(
     whatever the options: serial or parallel, cached or not.
     """
     from cachelint import cache
-    from cachelint.parallel import (
-        LintJob,
-        ModuleCache,
-        TrackedProject,
-        _names_pattern,
-        default_jobs,
-        lint_many,
-        probe_signature,
-    )
+    from cachelint.parallel import Workers, default_jobs, reset_real_paths
 
     opts = options or _RUN_OPTIONS.get() or RunOptions()
     jobs = opts.jobs if opts.jobs > 0 else default_jobs()
     cache.reset_file_hashes()
+    reset_real_paths()
+    with Workers(jobs) as workers:
+        return _lint_files(files, settings, rules, opts, workers)
+
+
+def _lint_files(
+    files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]], opts: RunOptions, workers: Workers
+) -> LintResult:
+    from cachelint import cache
+    from cachelint.parallel import LintJob, ModuleCache, TrackedProject, lint_many, probe_signature
+
     modules = ModuleCache()
     base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
     rc: ResultCache | None = None
@@ -418,7 +427,7 @@ def lint_files(
         rc = cache.ResultCache(opts.cache_dir, cache.config_key(settings, rules, base.search_roots))
         rc.load()
     reader = _Reader(base, rc)
-    names = _scan(base, settings, reader, jobs, modules, rc)
+    names = _scan(base, settings, reader, workers, modules, rc)
     project = TrackedProject(settings.root, settings.wrappers, modules, names)
     probes: dict[str, str] = {}
 
@@ -429,7 +438,6 @@ def lint_files(
 
     per_file: list[LintResult | None] = [None] * len(files)
     todo: list[tuple[int, str]] = []
-    rx = _names_pattern(names) if names else None
     names_key = cache.names_hash(names)
     for index, path in enumerate(files):
         facts = reader.facts(path)
@@ -438,7 +446,7 @@ def lint_files(
             continue
         if facts is not None:
             digest = facts.digest
-            matters = facts.mentions or facts.declared or (rx is not None and reader.names(path, facts, names_key, rx))
+            matters = facts.mentions or facts.declared or (bool(names) and reader.names(path, facts, names_key, names))
         else:  # not a module the scan reads (e.g. larger than it follows): read it here
             data, error = read_file(path)
             if data is None:
@@ -462,7 +470,7 @@ def lint_files(
         todo.append((index, path))
 
     job = LintJob(settings, tuple(rules), names, track=rc is not None)
-    for outcome in lint_many(todo, job, jobs, modules):
+    for outcome in lint_many(todo, job, workers, modules):
         path = files[outcome.index]
         diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
         per_file[outcome.index] = LintResult(diagnostics, outcome.errors, outcome.files_checked)

@@ -19,6 +19,7 @@ import ast
 import bisect
 import multiprocessing
 import os
+import pickle
 import re
 import sys
 from collections import OrderedDict
@@ -28,8 +29,19 @@ from multiprocessing.pool import Pool
 from typing import Any, TypeVar
 
 from cachelint.analysis import project as _project_module
-from cachelint.analysis.module import ModuleInfo, line_starts
-from cachelint.analysis.project import SDK_WORDS, Project, _read_module, mention_words, mentioning_functions
+from cachelint.analysis.calls import FoundCall
+from cachelint.analysis.module import _LINE_BREAK, ModuleInfo, line_starts
+from cachelint.analysis.project import (
+    SDK_WORDS,
+    LineWords,
+    Mention,
+    Project,
+    _read_module,
+    mention_set,
+    mention_words,
+    mentioning_functions,
+    names_regex,
+)
 from cachelint.diagnostics import LintError
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
@@ -120,7 +132,7 @@ class TrackedProject(Project):
         return super().wrapper_names()
 
     def load(self, path: str) -> ModuleInfo | None:
-        real = os.path.realpath(path)
+        real = real_path(path)
         if real in self._by_path:
             return self._by_path[real]
         mod = self.modules.get(real)
@@ -134,12 +146,26 @@ class TrackedProject(Project):
 
     def module_by_name(self, qualname: str) -> ModuleInfo | None:
         if qualname not in self.probed:
-            self.probed[qualname] = probe_signature(self.search_roots, qualname)
+            self.probed[qualname] = _probe_once(tuple(self.search_roots), qualname)
         return super().module_by_name(qualname)
+
+    def calls_in(self, mod: ModuleInfo) -> list[FoundCall]:
+        # Project.calls_in, whose key is the module's real path, asked for here at most once per path and run.
+        got = self._calls.get(real_path(mod.path))
+        return got if got is not None else super().calls_in(mod)
+
+    def parsed_tree(self, path: str, text: str) -> ast.Module | None:
+        """The tree of `path` parsed earlier in this process (by the wrapper scan, or as an
+        imported module) if it was parsed from the same text, so the file is not parsed twice.
+        A tree is never changed once parsed, so sharing it gives what parsing again would."""
+        mod = self.modules.get(real_path(path))
+        if mod is None or mod.text != text:
+            return None
+        return mod.tree
 
     def keep(self, path: str) -> None:
         """Offer the module registered for `path` (the linted file) to the shared cache."""
-        real = os.path.realpath(path)
+        real = real_path(path)
         mod = self._by_path.get(real)
         if mod is not None:
             self.modules.put(real, mod)
@@ -148,7 +174,7 @@ class TrackedProject(Project):
         files = set(self._by_path)
         files.update(_prompt_file_reads(self))
         if exclude is not None:
-            files.discard(os.path.realpath(exclude))
+            files.discard(real_path(exclude))
         return Dependencies(tuple(sorted(files)), tuple(sorted(self.probed.items())))
 
 
@@ -157,6 +183,18 @@ def _prompt_file_reads(project: Project) -> Iterable[str]:
     files = getattr(project.evaluator, "prompt_files", None)
     reads = getattr(files, "_reads", None)
     return list(reads) if isinstance(reads, dict) else []
+
+
+# probe_signature's answers in this run and process (reset with the real paths).
+_PROBES: dict[tuple[tuple[str, ...], str], str] = {}
+
+
+def _probe_once(search_roots: tuple[str, ...], qualname: str) -> str:
+    key = (search_roots, qualname)
+    got = _PROBES.get(key)
+    if got is None:
+        got = _PROBES[key] = probe_signature(search_roots, qualname)
+    return got
 
 
 def probe_signature(search_roots: Sequence[str], qualname: str) -> str:
@@ -193,7 +231,7 @@ def outline(mod: ModuleInfo) -> Outline:
     )
 
 
-def _nothing_to_check(path: str, known: Outline, pattern: re.Pattern[str], found: frozenset[str]) -> bool:
+def _nothing_to_check(path: str, known: Outline, pattern: Mention, found: frozenset[str]) -> bool:
     """Would `mentioning_functions` find nothing in this module? Decided from its outline and
     its text, as mentioning_functions' own test of the text, so the module need not be parsed."""
     ascii_text, functions = known
@@ -205,12 +243,18 @@ def _nothing_to_check(path: str, known: Outline, pattern: re.Pattern[str], found
     text = _read_module(path)
     if text is None:
         return False
+    wanted = mention_set(pattern)
+    if wanted is not None:
+        # Lines as the parser counts them; a line's words are all that can match on it.
+        lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
+        hits = LineWords(lines, wanted)
+        return not any(hits.any_in(first, last) for first, last in spans)
     words = mention_words(pattern)
     starts = line_starts(text)
-    lines = sorted({bisect.bisect_right(starts, m.start()) for m in words.finditer(text)})
+    found_lines = sorted({bisect.bisect_right(starts, m.start()) for m in words.finditer(text)})
     for first, last in spans:
-        i = bisect.bisect_left(lines, first)
-        if i < len(lines) and lines[i] <= last:
+        i = bisect.bisect_left(found_lines, first)
+        if i < len(found_lines) and found_lines[i] <= last:
             return False
     return True
 
@@ -234,7 +278,7 @@ def scan_chunk(
     functions already found); which functions are checked, and in which order, is unchanged.
     """
     project = TrackedProject(root, declared, modules, frozenset())
-    pattern = SDK_WORDS if pattern_names is None else _names_pattern(pattern_names)
+    pattern: Mention = SDK_WORDS if pattern_names is None else pattern_names
     new: set[str] = set()
     seen: dict[str, Outline] = {}
     for path in paths:
@@ -252,7 +296,7 @@ def scan_chunk(
 
 
 def _names_pattern(names: Iterable[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b")
+    return names_regex(frozenset(names))
 
 
 @dataclass
@@ -263,15 +307,15 @@ class ScanResult:
 
 
 # Is this file a candidate of a scan pass? None: the first pass (names an SDK); else the
-# pattern of the wrapper names found in the pass before.
-CandidateTest = Callable[[str, "re.Pattern[str] | None"], bool]
+# wrapper names found in the pass before (the file holds one as a whole word, see names_in).
+CandidateTest = Callable[[str, "frozenset[str] | None"], bool]
 
 
 def scan_wrappers(
     files: Sequence[str],
     settings: Settings,
     is_candidate: CandidateTest,
-    jobs: int,
+    jobs: int | Workers,
     modules: ModuleCache,
 ) -> ScanResult:
     """Names of project functions that forward parameters into SDK calls (see Project.wrapper_names).
@@ -290,8 +334,7 @@ def scan_wrappers(
     scanned = 0
     outlines: dict[str, Outline] = {}
     for _depth in range(MAX_WRAPPER_DEPTH + 1):
-        rx = None if pattern_names is None else _names_pattern(pattern_names)
-        candidates = [path for path in files if is_candidate(path, rx)]
+        candidates = [path for path in files if is_candidate(path, pattern_names)]
         scanned += len(candidates)
         # The chunks are the same as without outlines: they only let a worker skip a module.
         chunks = [
@@ -383,9 +426,12 @@ def _lint_task(items: Sequence[tuple[int, str]], job: LintJob, modules: ModuleCa
     return [lint_one(i, p, job, modules) for i, p in items]
 
 
-def lint_many(items: Sequence[tuple[int, str]], job: LintJob, jobs: int, modules: ModuleCache) -> list[FileOutcome]:
+def lint_many(
+    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers, modules: ModuleCache
+) -> list[FileOutcome]:
     """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`."""
-    size = max(1, min(32, len(items) // max(1, jobs * 4)))
+    count = jobs.jobs if isinstance(jobs, Workers) else jobs
+    size = max(1, min(32, len(items) // max(1, count * 4)))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     outcomes: list[FileOutcome] = []
     for chunk_out in map_tasks(_lint_task, chunks, job, jobs, modules):
@@ -400,24 +446,30 @@ MIN_PARALLEL_TASKS = 2  # fewer tasks than this run in the calling process
 
 S = TypeVar("S")
 
-# In a worker: what every task of the pool shares, and the worker's own module cache.
-_worker_shared: object = None
+# In a worker: the worker's own module cache, kept for the whole run (every scan pass and the
+# linting, as the calling process keeps its own in a serial run), and the last `shared`
+# value received with its key, so that it is unpickled once per map, not once per task.
 _worker_modules: ModuleCache | None = None
+_worker_shared: tuple[int, object] | None = None
 
 
-def _init_worker(shared: object) -> None:
-    global _worker_shared, _worker_modules
-    _worker_shared = shared
+def _init_worker() -> None:
+    global _worker_modules, _worker_shared
     _worker_modules = ModuleCache()
+    _worker_shared = None
     from cachelint.cache import reset_file_hashes
 
     reset_file_hashes()
+    reset_real_paths()
 
 
-def _call_in_worker(args: tuple[Callable[[Any, object, ModuleCache], Any], Any]) -> Any:
-    fn, task = args
+def _call_in_worker(args: tuple[Callable[[Any, object, ModuleCache], Any], Any, int, bytes]) -> Any:
+    global _worker_shared
+    fn, task, key, blob = args
     assert _worker_modules is not None
-    return fn(task, _worker_shared, _worker_modules)
+    if _worker_shared is None or _worker_shared[0] != key:
+        _worker_shared = (key, pickle.loads(blob))
+    return fn(task, _worker_shared[1], _worker_modules)
 
 
 def default_jobs() -> int:
@@ -434,22 +486,78 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context(method)
 
 
-def map_tasks(
-    fn: Callable[[T, S, ModuleCache], R], tasks: Sequence[T], shared: S, jobs: int, modules: ModuleCache
-) -> Iterator[R]:
-    """fn(task, shared, modules) for every task, in `jobs` worker processes (each with its own
-    module cache; `shared` reaches each worker once) or here when that cannot pay. Results
-    come in task order."""
-    if jobs <= 1 or len(tasks) < MIN_PARALLEL_TASKS:
-        for task in tasks:
-            yield fn(task, shared, modules)
-        return
-    pool: Pool = _context().Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(shared,))
-    try:
+class Workers:
+    """`jobs` worker processes for a whole run, started when first needed: the wrapper scan's
+    passes and the linting share them, so modules a worker parsed in one pass are not parsed
+    again in the next (each worker keeps its module cache, as a serial run does)."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: Pool | None = None
+        self._maps = 0
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+            pool.terminate()
+            pool.join()
+
+    def map(
+        self, fn: Callable[[T, S, ModuleCache], R], tasks: Sequence[T], shared: S, modules: ModuleCache
+    ) -> Iterator[R]:
+        """fn(task, shared, modules) for every task, in the worker processes (each with its own
+        module cache) or here when that cannot pay. Results come in task order."""
+        if self.jobs <= 1 or len(tasks) < MIN_PARALLEL_TASKS:
+            for task in tasks:
+                yield fn(task, shared, modules)
+            return
+        if self._pool is None:
+            self._pool = _context().Pool(self.jobs, initializer=_init_worker)
+        self._maps += 1
+        blob = pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)
         worker_fn: Any = fn
-        calls: list[tuple[Any, Any]] = [(worker_fn, t) for t in tasks]
-        yield from pool.imap(_call_in_worker, calls)
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+        calls: list[tuple[Any, Any, int, bytes]] = [(worker_fn, t, self._maps, blob) for t in tasks]
+        try:
+            yield from self._pool.imap(_call_in_worker, calls)
+        except BaseException:
+            self.close()  # a task failed or the caller stopped: no worker is left half way
+            raise
+
+
+def map_tasks(
+    fn: Callable[[T, S, ModuleCache], R], tasks: Sequence[T], shared: S, jobs: int | Workers, modules: ModuleCache
+) -> Iterator[R]:
+    """fn(task, shared, modules) for every task, in `jobs` worker processes (or the given
+    Workers), or here when that cannot pay. Results come in task order."""
+    if isinstance(jobs, Workers):
+        yield from jobs.map(fn, tasks, shared, modules)
+        return
+    with Workers(min(jobs, len(tasks))) as workers:
+        yield from workers.map(fn, tasks, shared, modules)
+
+
+# ---- real paths
+
+# Real paths are asked for tens of thousands of times per run (every module lookup); the
+# files do not move during a run, so each path is resolved once per run and process.
+_REAL_PATHS: dict[str, str] = {}
+
+
+def real_path(path: str) -> str:
+    got = _REAL_PATHS.get(path)
+    if got is None:
+        got = _REAL_PATHS[path] = os.path.realpath(path)
+    return got
+
+
+def reset_real_paths() -> None:
+    """Forget the real paths resolved and the module names probed so far (at the start of every run)."""
+    _REAL_PATHS.clear()
+    _PROBES.clear()

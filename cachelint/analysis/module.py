@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from cachelint.diagnostics import Span
@@ -189,51 +191,114 @@ def build_flow(body: list[ast.stmt], args: ast.arguments | None) -> FlowIndex:
 _LINE_BREAK = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
 
 
+# What str.splitlines() ends a line at besides \n (\r being the only one the parser also counts).
+_OTHER_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def split_lines(text: str) -> list[str]:
+    """`_LINE_BREAK.split(text)`: the lines as the parser counts them, each with its line break.
+    Text whose only line break is \n is split by str.splitlines, several times faster."""
+    if any(c in text for c in _OTHER_BREAKS):
+        return _LINE_BREAK.split(text)
+    lines = text.splitlines(True)
+    if not lines or lines[-1].endswith("\n"):
+        lines.append("")
+    return lines
+
+
 def line_starts(text: str) -> list[int]:
     """The offset where each line starts, lines counted as the parser does (see ModuleInfo.lines);
     `bisect_right(starts, offset)` is the 1-based line of `offset`."""
     starts = [0]
-    for line in _LINE_BREAK.split(text):
+    for line in split_lines(text):
         starts.append(starts[-1] + len(line))
     return starts
 
 
+# The module last indexed from each tree still in memory, by id(tree): the linted file's tree
+# is often the one the wrapper scan parsed (see TrackedProject.parsed_tree), and indexing it
+# again would repeat the walk over the whole tree.
+_INDEXED: weakref.WeakValueDictionary[int, ModuleInfo] = weakref.WeakValueDictionary()
+
+
 class ModuleInfo:
     """A parsed module with lazily built indexes. Nothing here executes the code."""
+
+    lines: list[str]
+    parents: dict[int, ast.AST]  # id(node) -> its parent
+    calls: list[ast.Call]  # every call, in walk order
+    global_names: set[str]  # names declared `global` in any function
+    _funcs_found: list[FuncNode]
+    _parent_count: int  # entries of `parents` made while indexing (later ones: synthetic calls)
 
     def __init__(self, path: str, text: str, tree: ast.Module, name: str = "") -> None:
         self.path = path
         self.text = text
         self.tree = tree
         self.name = name  # dotted module name inside the project ("" if unknown)
-        # Lines as the parser counts them: \r\n, \r and \n end a line, but not the \f, \v, \x1c
-        # or \u2028 that str.splitlines() also splits on (positions would land on the wrong line).
-        self.lines = _LINE_BREAK.split(text)
         self._encoded: dict[int, bytes] = {}  # line index -> its UTF-8 bytes (AST columns count bytes)
         self._flows: dict[int, FlowIndex] = {}
-        # One pass over the tree collects everything later passes would walk it again for.
-        self.parents: dict[int, ast.AST] = {}
-        self.calls: list[ast.Call] = []  # every call, in walk order
-        self.global_names: set[str] = set()  # names declared `global` in any function
-        funcs: list[FuncNode] = []
-        self._functions: list[FuncNode] | None = None
-        self._funcs_found = funcs
         self._line_starts: list[int] | None = None
-        parents = self.parents
+        self._functions: list[FuncNode] | None = None
+        donor = _INDEXED.get(id(tree))
+        if donor is not None and donor.tree is tree:
+            self._index_from(donor)
+        else:
+            self._index()
+        _INDEXED[id(tree)] = self
+        self.flow = self.flow_of(None)
+        self.is_package = path.endswith("__init__.py")
+
+    def _index(self) -> None:
+        tree = self.tree
+        # Lines as the parser counts them: \r\n, \r and \n end a line, but not the \f, \v, \x1c
+        # or \u2028 that str.splitlines() also splits on (positions would land on the wrong line).
+        self.lines = split_lines(self.text)
+        # One pass over the tree collects everything later passes would walk it again for.
+        self.parents = parents = {}
+        self.calls = calls = []  # every call, in walk order
+        self.global_names = set()  # names declared `global` in any function
+        self._funcs_found = funcs = []
         stack: list[ast.AST] = [tree]
+        pop, push = stack.pop, stack.append
+        AST = ast.AST
+        # ast.iter_child_nodes, inlined: the children of each node in the same order.
         while stack:
-            node = stack.pop()
+            node = pop()
             if isinstance(node, ast.Call):
-                self.calls.append(node)
+                calls.append(node)
             elif isinstance(node, ast.Global):
                 self.global_names.update(node.names)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 funcs.append(node)
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
-                stack.append(child)
-        self.flow = self.flow_of(None)
-        self.is_package = path.endswith("__init__.py")
+            for name in node._fields:
+                try:
+                    value = getattr(node, name)
+                except AttributeError:
+                    continue
+                if isinstance(value, AST):
+                    parents[id(value)] = node
+                    push(value)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, AST):
+                            parents[id(item)] = node
+                            push(item)
+        self._parent_count = len(self.parents)
+
+    def _index_from(self, donor: ModuleInfo) -> None:
+        """The indexes `_index` would build, copied from a module indexed from the same tree
+        (the wrapper scan's copy of the file being linted). Only the parents recorded while
+        indexing are copied: the donor may have had synthetic calls registered since."""
+        self.lines = list(donor.lines) if donor.text == self.text else split_lines(self.text)
+        n = donor._parent_count
+        self.parents = dict(itertools.islice(donor.parents.items(), n))
+        self._parent_count = n
+        self.calls = list(donor.calls)
+        self.global_names = set(donor.global_names)
+        self._funcs_found = list(donor._funcs_found)
+        if donor._functions is not None:
+            self._functions = list(donor._functions)
 
     # ---- positions
 

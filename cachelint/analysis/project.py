@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import os
 import re
 import stat
@@ -467,22 +468,54 @@ _PROMPT_KEYWORDS = {"messages", "input", "instructions", "system", "tools", "con
 
 def _calls_in_function(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.Call]:
     stack: list[ast.AST] = list(fn.body)
+    pop, push = stack.pop, stack.append
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+    AST = ast.AST
     while stack:
-        node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+        node = pop()
+        if isinstance(node, scopes):
             continue
         if isinstance(node, ast.Call):
             yield node
-        stack.extend(ast.iter_child_nodes(node))
+        # ast.iter_child_nodes, inlined: the same children in the same order.
+        for field in node._fields:
+            try:
+                value = getattr(node, field)
+            except AttributeError:
+                continue
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
 
 
-def _mentions(fn: ast.AST, pattern: re.Pattern[str]) -> bool:
+def _mentions(fn: ast.AST, pattern: Mention) -> bool:
+    words = _words_of(pattern)
+    if words is not None:
+        return _mentions_words(fn, words)
+    rx = _regex_of(pattern)
     for n in ast.walk(fn):
-        if isinstance(n, ast.Name) and pattern.fullmatch(n.id):
+        if isinstance(n, ast.Name) and rx.fullmatch(n.id):
             return True
-        if isinstance(n, ast.Attribute) and pattern.fullmatch(n.attr):
+        if isinstance(n, ast.Attribute) and rx.fullmatch(n.attr):
             return True
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _API_METHODS:
+            return True
+    return False
+
+
+def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
+    """`_mentions` for a pattern that matches exactly `words` (see pattern_words): fullmatch is membership."""
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Name):
+            if n.id in words:
+                return True
+        elif isinstance(n, ast.Attribute):
+            if n.attr in words:
+                return True
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _API_METHODS:
             return True
     return False
 
@@ -490,14 +523,125 @@ def _mentions(fn: ast.AST, pattern: re.Pattern[str]) -> bool:
 _API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream",
                 *gemini_legacy.APIS}
 
+# A run of word characters, as `\w` and `\b` see them (str patterns: Unicode).
+_WORD = re.compile(r"\w+")
+_ALTERNATION_HEAD, _ALTERNATION_TAIL = r"\b(?:", r")\b"
 
-def mention_words(pattern: re.Pattern[str]) -> re.Pattern[str]:
+
+@functools.lru_cache(maxsize=32)
+def _alternation_words(source: str, flags: int) -> frozenset[str] | None:
+    """The words of a pattern `\\b(?:w1|w2|...)\\b` whose alternatives are all plain words (word
+    characters only, so nothing escaped), or None for any other pattern."""
+    if flags != re.UNICODE or not (source.startswith(_ALTERNATION_HEAD) and source.endswith(_ALTERNATION_TAIL)):
+        return None
+    parts = source[len(_ALTERNATION_HEAD) : -len(_ALTERNATION_TAIL)].split("|")
+    if not all(_WORD.fullmatch(p) for p in parts):
+        return None
+    return frozenset(parts)
+
+
+def pattern_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The words `pattern` matches when it is an alternation of plain words between `\\b`s
+    (SDK_WORDS, the wrapper-name patterns), else None.
+
+    For such a pattern, a match in a text is exactly a maximal run of word characters that is
+    one of the words (a word is all word characters, and `\\b` on both sides makes the run
+    maximal); `fullmatch(s)` is `s in words`. So a text can be searched by splitting it into
+    runs and testing membership in a set, which for hundreds of wrapper names is far faster
+    than the alternation."""
+    return _alternation_words(pattern.pattern, pattern.flags)
+
+
+# What a scan pass looks for: a pattern, or names (as `names_regex(names)` matches them).
+Mention = re.Pattern[str] | frozenset[str]
+
+
+@functools.lru_cache(maxsize=32)
+def names_regex(names: frozenset[str]) -> re.Pattern[str]:
+    """`\\b(?:name|name|...)\\b`: the names as whole words."""
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b")
+
+
+@functools.lru_cache(maxsize=32)
+def _plain_names(names: frozenset[str]) -> bool:
+    return plain_words(names)
+
+
+def _words_of(m: Mention) -> frozenset[str] | None:
+    """The words `m` matches exactly (see pattern_words), or None when only its regex can tell."""
+    if isinstance(m, frozenset):
+        return m if m and _plain_names(m) else None
+    return pattern_words(m)
+
+
+def _regex_of(m: Mention) -> re.Pattern[str]:
+    return names_regex(m) if isinstance(m, frozenset) else m
+
+
+def plain_words(names: frozenset[str] | set[str]) -> bool:
+    """Are all `names` plain words (word characters only)? Then `pattern_words` holds for their pattern."""
+    return all(_WORD.fullmatch(n) for n in names)
+
+
+def has_word(text: str, words: frozenset[str] | set[str]) -> bool:
+    """Does `text` hold a maximal run of word characters that is one of `words`?"""
+    return not words.isdisjoint(_WORD.findall(text))
+
+
+def names_in(text: str, names: frozenset[str]) -> bool:
+    """`names_regex(names).search(text) is not None`, without the regex when the names are plain words."""
+    if names and _plain_names(names):
+        return has_word(text, names)
+    return names_regex(names).search(text) is not None
+
+
+_API_PLAIN = plain_words(_API_METHODS)
+
+
+def mention_words(pattern: Mention) -> re.Pattern[str]:
     """What a function's text holds if `_mentions(fn, pattern)` can be true: a match of
     `pattern`, or an API method's name."""
-    return re.compile(f"(?:{pattern.pattern})|\\b(?:{'|'.join(sorted(_API_METHODS))})\\b")
+    return re.compile(f"(?:{_regex_of(pattern).pattern})|\\b(?:{'|'.join(sorted(_API_METHODS))})\\b")
 
 
-def mentioning_functions(mod: ModuleInfo, pattern: re.Pattern[str],
+def mention_set(pattern: Mention) -> frozenset[str] | None:
+    """The words a match of `mention_words(pattern)` is exactly one of (see pattern_words), or None."""
+    words = _words_of(pattern)
+    if words is None or not _API_PLAIN:
+        return None
+    return _with_api(words)
+
+
+@functools.lru_cache(maxsize=32)
+def _with_api(words: frozenset[str]) -> frozenset[str]:
+    return words | _API_METHODS
+
+
+class LineWords:
+    """Which lines of a text hold one of a set of words (maximal runs of word characters),
+    each line split into words at most once, and only when asked."""
+
+    def __init__(self, lines: list[str], words: frozenset[str]) -> None:
+        self.lines = lines
+        self.words = words
+        self._hit: dict[int, bool] = {}
+
+    def any_in(self, first: int, last: int) -> bool:
+        """Does a line from `first` to `last` (1-based, inclusive) hold one of the words?"""
+        hit = self._hit
+        lines = self.lines
+        words = self.words
+        findall = _WORD.findall
+        for i in range(max(first, 1), min(last, len(lines)) + 1):
+            got = hit.get(i)
+            if got is None:
+                got = hit[i] = not words.isdisjoint(findall(lines[i - 1]))
+            if got:
+                return True
+        return False
+
+
+def mentioning_functions(mod: ModuleInfo, pattern: Mention,
                          skip: frozenset[str] | set[str] = frozenset()) -> list[FunctionNode]:
     """The functions of `mod` (in walk order, names in `skip` left out) for which `_mentions`
     holds. A function whose lines (decorators included) hold no match of `pattern` and no API
@@ -509,8 +653,17 @@ def mentioning_functions(mod: ModuleInfo, pattern: re.Pattern[str],
         return []
     if not mod.text.isascii():
         return [fn for fn in fns if _mentions(fn, pattern)]
-    words = mention_words(pattern)
-    lines = sorted({mod.line_of_offset(m.start()) for m in words.finditer(mod.text)})
+    wanted = mention_set(pattern)
+    if wanted is not None:
+        # The same lines as the regex below finds matches on, from each line's words.
+        words = _words_of(pattern)
+        assert words is not None
+        found = LineWords(mod.lines, wanted)
+        return [fn for fn in fns
+                if found.any_in(min([fn.lineno, *(d.lineno for d in fn.decorator_list)]), fn.end_lineno or fn.lineno)
+                and _mentions_words(fn, words)]
+    rx = mention_words(pattern)
+    lines = sorted({mod.line_of_offset(m.start()) for m in rx.finditer(mod.text)})
     if not lines:
         return []
     out = []
@@ -551,24 +704,54 @@ def _legacy_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: Modul
     return any(_names(n) & names and mod.enclosing_function(n) is fn for n in found.client.prompt_nodes)
 
 
+def _name_ids(node: ast.AST) -> set[str]:
+    """`_names(node)`: the ids of the Name nodes in `node`, walked without ast.walk's generators."""
+    out: set[str] = set()
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    AST, Name = ast.AST, ast.Name
+    while stack:
+        n = pop()
+        if isinstance(n, Name):
+            out.add(n.id)
+        for field in n._fields:
+            try:
+                value = getattr(n, field)
+            except AttributeError:
+                continue
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return out
+
+
 def _tainted_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo, params: set[str]) -> set[str]:
-    """Parameters and every local name assigned from them (or mutated with them)."""
+    """Parameters and every local name assigned from them (or mutated with them).
+
+    A name is tainted when one of its events (the value assigned, or the mutating call or
+    augmented assignment) reads a tainted name; the names each name's events read are
+    collected once, then the set grows until nothing changes (the least such set)."""
     ix = mod.flow_of(fn)
+    reads: dict[str, set[str]] = {}
+    for name, events in ix.events.items():
+        if name in params:
+            continue
+        used: set[str] = set()
+        for e in events:
+            if e.value is not None:
+                used |= _name_ids(e.value)
+            if e.extra is not None and e.kind in ("call", "augassign"):
+                used |= _name_ids(e.extra)
+        reads[name] = used
     tainted = set(params)
     changed = True
     while changed:
         changed = False
-        for name, events in ix.events.items():
-            if name in tainted:
-                continue
-            for e in events:
-                src: list[ast.AST] = []
-                if e.value is not None:
-                    src.append(e.value)
-                if e.extra is not None and e.kind in ("call", "augassign"):
-                    src.append(e.extra)
-                if any(_names(s) & tainted for s in src):
-                    tainted.add(name)
-                    changed = True
-                    break
+        for name, used in reads.items():
+            if name not in tainted and not used.isdisjoint(tainted):
+                tainted.add(name)
+                changed = True
     return tainted
