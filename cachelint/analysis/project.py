@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import stat
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -466,7 +467,18 @@ _PROMPT_KEYWORDS = {"messages", "input", "instructions", "system", "tools", "con
                     "response_format", "text", "functions", None}
 
 
-def _calls_in_function(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.Call]:
+# The calls of each function still in memory (see _calls_in_function): the same function is
+# checked in every scan pass and again for every file calling it, each in a project of its own.
+_FUNCTION_CALLS: weakref.WeakKeyDictionary[ast.AST, tuple[ast.Call, ...]] = weakref.WeakKeyDictionary()
+
+
+def _calls_in_function(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[ast.Call, ...]:
+    """The calls in `fn`'s body outside nested functions, classes and lambdas, in the order of a
+    depth-first walk from the last statement (a function of the tree, kept while it lives)."""
+    got = _FUNCTION_CALLS.get(fn)
+    if got is not None:
+        return got
+    out: list[ast.Call] = []
     stack: list[ast.AST] = list(fn.body)
     pop, push = stack.pop, stack.append
     scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -476,7 +488,7 @@ def _calls_in_function(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[a
         if isinstance(node, scopes):
             continue
         if isinstance(node, ast.Call):
-            yield node
+            out.append(node)
         # ast.iter_child_nodes, inlined: the same children in the same order.
         for field in node._fields:
             try:
@@ -489,6 +501,8 @@ def _calls_in_function(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[a
                 for item in value:
                     if isinstance(item, AST):
                         push(item)
+    got = _FUNCTION_CALLS[fn] = tuple(out)
+    return got
 
 
 def _mentions(fn: ast.AST, pattern: Mention) -> bool:
@@ -507,16 +521,32 @@ def _mentions(fn: ast.AST, pattern: Mention) -> bool:
 
 
 def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
-    """`_mentions` for a pattern that matches exactly `words` (see pattern_words): fullmatch is membership."""
-    for n in ast.walk(fn):
-        if isinstance(n, ast.Name):
+    """`_mentions` for a pattern that matches exactly `words` (see pattern_words): fullmatch is
+    membership. The nodes are those of ast.walk (the order does not change the answer)."""
+    stack = [fn]
+    pop, push = stack.pop, stack.append
+    AST, Name, Attribute, Call = ast.AST, ast.Name, ast.Attribute, ast.Call
+    while stack:
+        n = pop()
+        if isinstance(n, Name):
             if n.id in words:
                 return True
-        elif isinstance(n, ast.Attribute):
+        elif isinstance(n, Attribute):
             if n.attr in words:
                 return True
-        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _API_METHODS:
+        elif isinstance(n, Call) and isinstance(n.func, Attribute) and n.func.attr in _API_METHODS:
             return True
+        for field in n._fields:
+            try:
+                value = getattr(n, field)
+            except AttributeError:
+                continue
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
     return False
 
 
