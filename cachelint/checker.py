@@ -70,16 +70,13 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
 
 def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of) -> list[AssembledPrompt]:  # type: ignore[no-untyped-def]
     ev = project.evaluator
-    target = project.callee(call, mod)
-    if target is None:
-        return []
-    fn, fmod = target
     out = []
-    for site in project.wrapper_sites(fn, fmod):
+    sites = [(site, target) for target in project.callees(call, mod) for site in project.wrapper_sites(*target)]
+    for site, target in sites:
         ev.reset_budget()
         through: list[tuple[FunctionNode, ModuleInfo]] = []
         try:
-            bound = project.bound_env(site, call, env_at(mod, call), through)
+            bound = project.bound_env(site, call, env_at(mod, call), through, first=target)
         except Budget:
             continue
         if bound is None:
@@ -113,7 +110,7 @@ def check_module(
         return []
     ctx = RuleContext(settings, mod.path)
     instances = [r() for r in rules]
-    seen: set[tuple[str, Span, str]] = set()
+    seen: set[tuple[str, Span]] = set()
     out: list[Diagnostic] = []
     for prompt in prompts:
         for rule in instances:
@@ -122,9 +119,11 @@ def check_module(
                     continue  # reported when the module where it is written is linted
                 if prompt.call.via_scopes and _inside_wrappers(d, prompt.call):
                     continue  # nothing this caller wrote: the wrapper's own finding, reported inside it
-                key = (d.code, d.span, d.message)
+                key = (d.code, d.span)
                 if key in seen:
-                    continue  # the same value reached through several calls
+                    # the same value reached through several calls, or through a method of each of
+                    # several classes (counted with each one's model): reported once, as first found
+                    continue
                 seen.add(key)
                 out.append(d)
     out.sort(key=Diagnostic.sort_key)

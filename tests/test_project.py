@@ -52,7 +52,111 @@ TABLES_MOD = (
     'EXTRA = {"common": ["* Keep code as is."], "ja": ["* Use half-width spaces."]}\n'
 )
 
+LLM_BASE = (
+    "from abc import ABC, abstractmethod\n"
+    "class LLMBase(ABC):\n"
+    "    def __init__(self, config=None):\n        self.config = config\n"
+    "    def _get_supported_params(self, **kwargs):\n"
+    "        if self.config.model.startswith('o1'):\n"
+    "            supported = {}\n"
+    "            if 'messages' in kwargs:\n                supported['messages'] = kwargs['messages']\n"
+    "            if 'tools' in kwargs:\n                supported['tools'] = kwargs['tools']\n"
+    "            return supported\n"
+    "        return self._get_common_params(**kwargs)\n"
+    "    def _get_common_params(self, **kwargs):\n"
+    "        params = {'temperature': self.config.temperature}\n"
+    "        params.update(kwargs)\n        return params\n"
+    "    @abstractmethod\n"
+    "    def generate_response(self, messages, tools=None, **kwargs):\n        pass\n"
+)
+OPENAI_LLM = (
+    "import os\nfrom openai import OpenAI\nfrom app.llms.base import LLMBase\n"
+    "class OpenAILLM(LLMBase):\n"
+    "    def __init__(self, config=None):\n        super().__init__(config)\n        self.client = OpenAI()\n"
+    "    def generate_response(self, messages, tools=None, response_format=None, **kwargs):\n"
+    "        params = self._get_supported_params(messages=messages, **kwargs)\n"
+    "        params.update({'model': self.config.model, 'messages': messages})\n"
+    "        if os.getenv('OPENROUTER_API_KEY'):\n            params.pop('model')\n"
+    "        if response_format:\n            params['response_format'] = response_format\n"
+    "        if tools:\n            params['tools'] = tools\n"
+    "        return self.client.chat.completions.create(**params)\n"
+)
+ANTHROPIC_LLM = (
+    "import anthropic\nfrom app.llms.base import LLMBase\n"
+    "class AnthropicLLM(LLMBase):\n"
+    "    def __init__(self, config=None):\n        super().__init__(config)\n"
+    "        self.client = anthropic.Anthropic()\n"
+    "    def generate_response(self, messages, tools=None, **kwargs):\n"
+    "        params = {'model': 'claude-sonnet-4-5', 'max_tokens': 1024, 'system': messages[0]['content'],\n"
+    "                  'messages': messages[1:]}\n"
+    "        return self.client.messages.create(**params)\n"
+)
+FACTORY = (
+    "import importlib\n"
+    "def load_class(class_type):\n"
+    "    module_path, class_name = class_type.rsplit('.', 1)\n"
+    "    module = importlib.import_module(module_path)\n"
+    "    return getattr(module, class_name)\n"
+    "class LlmFactory:\n"
+    "    provider_to_class = {'openai': ('app.llms.openai.OpenAILLM', dict),\n"
+    "                         'anthropic': ('app.llms.anthropic.AnthropicLLM', dict)}\n"
+    "    @classmethod\n"
+    "    def create(cls, provider_name, config=None):\n"
+    "        class_type, config_class = cls.provider_to_class[provider_name]\n"
+    "        return load_class(class_type)(config)\n"
+)
+
 CASES: dict[str, dict[str, str]] = {
+    # ---- request dicts built by helpers, and classes chosen by a factory (mem0)
+    "a request dict built by a helper, updated and passed as **params": {
+        "app/__init__.py": "", "app/llms/__init__.py": "",
+        "app/llms/base.py": LLM_BASE,
+        "app/llms/openai.py": OPENAI_LLM,
+        "app/prompts.py": RULES_MOD,
+        "app/memory.py": "from datetime import datetime\nfrom app.llms.openai import OpenAILLM\n"
+        "from app.prompts import RULES\n"
+        "llm = OpenAILLM()\n"
+        "def stamped(q):\n"
+        "    system = f'Now: {datetime.now().isoformat()}\\n' + RULES  # expect: CL102\n"
+        "    return llm.generate_response(messages=[{'role': 'system', 'content': system},\n"
+        "                                           {'role': 'user', 'content': q}])\n"
+        "def steady(q):\n"
+        "    return llm.generate_response(messages=[{'role': 'system', 'content': RULES},\n"
+        "                                           {'role': 'user', 'content': q}])\n",
+    },
+    "keyword arguments gathered by **kwargs reach the SDK": {
+        "app/__init__.py": "",
+        "app/prompts.py": RULES_MOD,
+        "app/llm.py": CLIENT + "def chat(**kwargs):\n    return client.chat.completions.create(**kwargs)\n",
+        "app/main.py": "from app.llm import chat\nfrom app.prompts import RULES\n"
+        "def ask(user, q):\n"
+        "    return chat(model='gpt-4.1', messages=[\n"
+        "        {'role': 'system', 'content': f'User: {user.name}\\n' + RULES},  # expect: CL101\n"
+        "        {'role': 'user', 'content': q}])\n"
+        "def ask_well(user, q):\n"
+        "    return chat(model='gpt-4.1', messages=[{'role': 'system', 'content': RULES},\n"
+        "                                           {'role': 'user', 'content': f'User: {user.name}\\n{q}'}])\n",
+    },
+    "a method of one of several classes loaded by a factory from a table": {
+        "app/__init__.py": "", "app/llms/__init__.py": "",
+        "app/llms/base.py": LLM_BASE,
+        "app/llms/openai.py": OPENAI_LLM,
+        "app/llms/anthropic.py": ANTHROPIC_LLM,
+        "app/factory.py": FACTORY,
+        "app/prompts.py": RULES_MOD,
+        "app/memory.py": "from app.factory import LlmFactory\nfrom app.prompts import RULES\n"
+        "class Memory:\n"
+        "    def __init__(self, config):\n"
+        "        self.llm = LlmFactory.create(config.provider, config.llm)\n"
+        "    def extract(self, user, q):\n"
+        "        return self.llm.generate_response(messages=[  # expect: CL401\n"
+        "            {'role': 'system', 'content': f'User: {user.name}\\n' + RULES},  # expect: CL101\n"
+        "            {'role': 'user', 'content': q}])\n"
+        "    def extract_well(self, user, q):\n"
+        "        return self.llm.generate_response(messages=[  # expect: CL401 (AnthropicLLM has no cache_control)\n"
+        "            {'role': 'system', 'content': RULES},\n"
+        "            {'role': 'user', 'content': f'User: {user.name}\\n{q}'}])\n",
+    },
     # ---- tables looked up by a computed key (openai-agents' translation script)
     "a table looked up by a parameter gives one of its texts": {
         "app/__init__.py": "",
@@ -381,6 +485,19 @@ def test_a_module_table_changed_at_run_time_is_not_its_import_time_value(tmp_pat
     }
     (prompt,) = _stabilities(tmp_path, files, "app.py")
     assert prompt["PERSONAL['a']"] == Stability.UNKNOWN  # was the import-time 'x', static
+
+
+def test_a_factory_call_is_followed_into_each_class_it_may_make(tmp_path: Path) -> None:
+    """`LlmFactory.create(provider)` makes one of the table's classes (importlib and getattr on
+    dotted names): the caller's prompt is rebuilt through each class's method, once per class."""
+    case = CASES["a method of one of several classes loaded by a factory from a table"]
+    run_project(tmp_path, case)
+    project = Project(str(tmp_path))
+    mod = project.load(str(tmp_path / "app" / "memory.py"))
+    assert mod is not None
+    apis = sorted((p.call.span.line, p.call.provider, p.call.api) for p in assemble_module(mod, project))
+    assert apis == [(7, "anthropic", "messages.create"), (7, "openai", "chat.completions.create"),
+                    (11, "anthropic", "messages.create"), (11, "openai", "chat.completions.create")]
 
 
 def test_the_wrapper_scan_does_not_depend_on_what_it_meets_first(tmp_path: Path) -> None:

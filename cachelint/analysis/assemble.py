@@ -582,6 +582,41 @@ def _short(text: str, limit: int = 60) -> str:
     return repr(one if len(one) <= limit else one[: limit - 1] + "…")
 
 
+def _merged_dicts(v: AltV) -> DictV | None:
+    """One of several request dicts (`params = a() if c else b()`) as one dict whose every key
+    holds its value in each (None where a dict lacks it), or None if an option is not a dict."""
+    options: list[DictV] = []
+    stack: list[Value] = [v]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, AltV):
+            stack.extend(reversed(o.options))
+        elif isinstance(o, DictV):
+            options.append(o)
+        else:
+            return None
+    keys: list[str] = []
+    for d in options:
+        keys.extend(k for k, _ in d.entries if k not in keys)
+    entries: list[tuple[str, Value]] = []
+    for key in keys:
+        values: list[Value] = []
+        seen: list[object] = []
+        for d in options:
+            alts: list[Value] = [d.get(key) or ConstV(None)]
+            while alts:
+                got = alts.pop(0)
+                if isinstance(got, AltV):
+                    alts[:0] = got.options
+                    continue
+                same = ("const", got.value) if isinstance(got, ConstV) else got  # None is None wherever written
+                if same not in seen:
+                    seen.append(same)
+                    values.append(got)
+        entries.append((key, values[0] if len(values) == 1 else AltV(tuple(values), v.loc, v.source)))
+    return DictV(tuple(entries), options[0].loc if options else None, all(d.complete for d in options))
+
+
 def keyword_values(found: FoundCall, ev: Evaluator) -> tuple[dict[str, tuple[Value, ast.AST]], bool]:
     """The call's keyword arguments as values; False when `**kwargs` could not be followed."""
     out: dict[str, tuple[Value, ast.AST]] = {}
@@ -589,6 +624,8 @@ def keyword_values(found: FoundCall, ev: Evaluator) -> tuple[dict[str, tuple[Val
     for k in found.node.keywords:
         if k.arg is None:
             spread = ev.eval(k.value, found.env)
+            if isinstance(spread, AltV):
+                spread = _merged_dicts(spread) or spread
             if isinstance(spread, DictV):
                 for key, v in spread.entries:
                     out[key] = (v, k.value)

@@ -42,6 +42,7 @@ from cachelint.analysis.values import (
     Value,
     add_hop,
     element_stability,
+    flat_options,
     is_text,
     map_alternatives,
     map_text,
@@ -444,6 +445,8 @@ class Evaluator:
             rest = evs[base_i + 1 :]
         for e in rest:
             cond = not is_prefix(e.chain, use_chain)
+            if cond and self.never_runs(e, use_chain, env):
+                continue
             rep = any(lp not in use_loops for lp in e.in_loop)
             value = self.apply_event(value, e, env, cond, rep)
         # Loop-carried: changes later in a loop around the use reach it on the next pass.
@@ -454,6 +457,38 @@ class Evaluator:
         if value is None:
             return self.unknown(env, use, f"`{name}` is not assigned on every path")
         return value
+
+    def never_runs(self, e: Event, use_chain: tuple[tuple[int, str], ...], env: Env) -> bool:
+        """Is `e` under an `if` whose test is known to pick the other branch? Only membership of a
+        literal key in a dict whose keys are all known is decided (`if "tools" in kwargs:` in
+        mem0's request builder, with the keyword arguments of the call being analysed)."""
+        shared = 0
+        while shared < min(len(e.chain), len(use_chain)) and e.chain[shared] == use_chain[shared]:
+            shared += 1
+        branches = dict(e.chain[shared:])
+        node: ast.AST | None = e.stmt
+        while node is not None and branches:
+            parent = env.mod.parents.get(id(node))
+            if isinstance(parent, ast.If) and id(parent) in branches:
+                truth = self.static_truth(parent.test, env)
+                if truth is not None and truth != (branches.pop(id(parent)) == "body"):
+                    return True
+            node = parent
+        return False
+
+    def static_truth(self, test: ast.expr, env: Env) -> bool | None:
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.static_truth(test.operand, env)
+            return None if inner is None else not inner
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In | ast.NotIn)):
+            return None
+        key = self.eval(test.left, env)
+        k = text_of(key.pieces) if isinstance(key, StrV) else None
+        table = self.eval(test.comparators[0], env)
+        if k is None or not isinstance(table, DictV) or not table.complete:
+            return None
+        found = table.get(k) is not None
+        return found if isinstance(test.ops[0], ast.In) else not found
 
     def param_value(self, name: str, env: Env, ix: FlowIndex) -> Value:
         if env.bindings is not None and name in env.bindings:
@@ -545,12 +580,23 @@ class Evaluator:
             if isinstance(stmt, ast.Assign):
                 rhs = self.eval(stmt.value, env)
                 target = stmt.targets[0]
-                if isinstance(rhs, ListV) and isinstance(target, ast.Tuple | ast.List):
+                if isinstance(target, ast.Tuple | ast.List):
                     names = [t.id if isinstance(t, ast.Name) else None for t in target.elts]
-                    if e.name in names and len(rhs.items) == len(names) and not any(
-                        i.repeated or i.optional for i in rhs.items
+                    rows = flat_options(rhs) if isinstance(rhs, AltV) else [rhs]
+                    if e.name in names and all(
+                        isinstance(r, ListV) and len(r.items) == len(names)
+                        and not any(i.repeated or i.optional for i in r.items) for r in rows
                     ):
-                        return rhs.items[names.index(e.name)].value
+                        # `a, b = row` with row one of several (a table looked up by a key): `a`
+                        # is one of their first items
+                        picked: list[Value] = []
+                        for r in rows:
+                            assert isinstance(r, ListV)
+                            v = r.items[names.index(e.name)].value
+                            if v not in picked:
+                                picked.append(v)
+                        return picked[0] if len(picked) == 1 else AltV(tuple(picked), self.loc(env, stmt),
+                                                                     self.src(env, stmt))
                 return self.opaque(env, stmt, value_stability(rhs), "unpacked value")
             return self.unknown(env, stmt, f"`{e.name}` bound by {type(stmt).__name__.lower()}")
         return self.unknown(env, e.stmt, f"`{e.name}`")
@@ -586,6 +632,13 @@ class Evaluator:
             if cond and not rep:
                 return AltV((value, new), self.loc(env, e.stmt), self.src(env, e.stmt))
             return new
+        if isinstance(value, AltV) and e.kind in ("call", "setitem"):
+            flat = flat_options(value)
+            if len(flat) <= MAX_ALT_ITERATION and all(isinstance(o, DictV | ListV) for o in flat):
+                # one of several dicts or lists (a helper returning one of two request dicts) changed
+                # in place: each changes the same way
+                options = [self.apply_event(o, e, env, cond, rep) for o in flat]
+                return AltV(tuple(o for o in options if o is not None), value.loc, value.source)
         if e.kind == "call" and isinstance(e.extra, ast.Call):
             return self.mutate(value, e.extra, env, cond, rep)
         if e.kind == "setitem" and isinstance(e.extra, ast.Subscript) and e.value is not None:
@@ -632,14 +685,38 @@ class Evaluator:
                 return self.unknown(env, call, f"list.{meth} with unusual arguments")
             return ListV(tuple(items), lst.loc, lst.is_tuple)
         if meth in ("update", "setdefault") and isinstance(value, DictV):
-            if meth == "update" and len(call.args) == 1 and not call.keywords:
-                add = self.eval(call.args[0], env)
-                if isinstance(add, DictV) and not cond:
-                    return DictV(value.entries + add.entries, value.loc, value.complete and add.complete)
-            if meth == "update" and not call.args and not cond:
-                extra = tuple((k.arg, self.eval(k.value, env)) for k in call.keywords if k.arg)
-                return DictV(value.entries + extra, value.loc, value.complete)
+            if meth == "update" and len(call.args) <= 1 and not rep:
+                updated: DictV | None = value
+                for part in [*call.args, *call.keywords]:
+                    add = self.eval(part.value if isinstance(part, ast.keyword) else part, env)
+                    if isinstance(part, ast.keyword) and part.arg is not None:
+                        add = DictV(((part.arg, add),))
+                    if updated is None or not isinstance(add, DictV):
+                        updated = None
+                        break
+                    updated = DictV(updated.entries + add.entries, value.loc, updated.complete and add.complete)
+                if updated is not None and cond:
+                    # each key updated is its old value or the new one; not two whole dicts, which
+                    # doubles with every conditional update
+                    news = dict(updated.entries[len(value.entries):])
+                    entries = [(k, v) for k, v in value.entries if k not in news]
+                    entries += [(k, AltV((value.get(k) or ConstV(None), v), self.loc(env, call), self.src(env, call)))
+                                for k, v in news.items()]
+                    return DictV(tuple(entries), value.loc, updated.complete)
+                if updated is not None:
+                    return updated
             return DictV(value.entries, value.loc, False)
+        if meth == "pop" and isinstance(value, DictV) and call.args and not rep:
+            key = self.eval(call.args[0], env)
+            k = text_of(key.pieces) if isinstance(key, StrV) else None
+            if k is not None:
+                if cond:
+                    old = value.get(k)
+                    if old is None:
+                        return value
+                    gone = AltV((old, ConstV(None)), self.loc(env, call), self.src(env, call))
+                    return DictV(tuple((x, gone if x == k else v) for x, v in value.entries), value.loc, value.complete)
+                return DictV(tuple(x for x in value.entries if x[0] != k), value.loc, value.complete)
         if meth == "clear" and not cond and not rep:
             if isinstance(value, ListV):
                 return ListV((), value.loc, value.is_tuple)
@@ -1201,8 +1278,41 @@ class Evaluator:
                               and s != Stability.UNKNOWN)
         return self.opaque(env, node, stab, cause, elements=Stability.UNKNOWN if mixed else None)
 
+    def getattr_value(self, obj: Value, name: Value, node: ast.Call, env: Env) -> Value | None:
+        """`getattr(obj, name)` with a name known as text. With several objects and names (a
+        class loaded from one of several dotted paths: mem0's factory), a project module
+        lacking the name would raise: that pairing is left out."""
+        objs = flat_options(obj) if isinstance(obj, AltV) else [obj]
+        names = flat_options(name) if isinstance(name, AltV) else [name]
+        texts = [text_of(n.pieces) if isinstance(n, StrV) else None for n in names]
+        if any(t is None for t in texts) or len(objs) * len(texts) > MAX_TABLE_OPTIONS ** 2:
+            return None
+        out: list[Value] = []
+        for o in objs:
+            for t in texts:
+                assert t is not None
+                if isinstance(o, ModuleRefV):
+                    mod = self.project.module_by_name(o.qualname)
+                    if mod is not None and t not in mod.flow.events \
+                            and self.project.module_by_name(f"{o.qualname}.{t}") is None:
+                        continue  # AttributeError: not a value this call can return
+                got = self.attribute(o, t, node, env)
+                if got not in out:
+                    out.append(got)
+        if not out:
+            return None
+        return out[0] if len(out) == 1 else AltV(tuple(out), self.loc(env, node), self.src(env, node))
+
     def qualname_call(self, qual: str, node: ast.Call, env: Env) -> Value:
         qual = qual.lstrip(".")
+        if qual == "importlib.import_module" and len(node.args) == 1 and not node.keywords:
+            # a module named by a literal (or one of several): the module itself, never imported
+            arg = self.eval(node.args[0], env)
+            names = flat_options(arg) if isinstance(arg, AltV) else [arg]
+            quals = [text_of(n.pieces) if isinstance(n, StrV) else None for n in names]
+            if all(q and not q.startswith(".") for q in quals):
+                mods = [ModuleRefV(q) for q in quals if q]
+                return mods[0] if len(mods) == 1 else AltV(tuple(mods), self.loc(env, node), self.src(env, node))
         cc = known.client_class(qual)
         if cc is not None and cc[1] == gemini_legacy.MODEL_KIND:
             return gemini_legacy.construct(self, node, env)
@@ -1309,6 +1419,10 @@ class Evaluator:
 
     def builtin_call(self, name: str, node: ast.Call, env: Env) -> Value:
         args = node.args
+        if name == "getattr" and len(args) == 2 and not node.keywords:
+            got = self.getattr_value(self.eval(args[0], env), self.eval(args[1], env), node, env)
+            if got is not None:
+                return got
         if name == "str" and len(args) == 1 and not node.keywords:
             return self.to_str(self.eval(args[0], env), env, args[0])
         if name == "str" and not args:
@@ -1525,11 +1639,11 @@ class Evaluator:
                                    f"str.{meth}() longer than the evaluator builds")
             fn = simple[meth]
             return self.text_transform(recv, lambda s: fn(s, *argv), env, node)
-        if meth in ("split", "splitlines") and text_of(recv.pieces) is not None:
+        if meth in ("split", "rsplit", "splitlines") and text_of(recv.pieces) is not None:
             t = text_of(recv.pieces) or ""
             try:
                 argv2 = [to_python(self.eval(a, env)) for a in args]
-                parts = t.split(*argv2) if meth == "split" else t.splitlines(*argv2)
+                parts = t.splitlines(*argv2) if meth == "splitlines" else getattr(t, meth)(*argv2)
                 return ListV(tuple(Item(StrV((Text(p, self.loc(env, node)),))) for p in parts[:MAX_UNROLL * 4]))
             except (NotStatic, TypeError, ValueError):
                 pass
@@ -1821,19 +1935,36 @@ class Evaluator:
             elif a.vararg is None:
                 return None
         names = {p.arg for p in [*positional, *a.kwonlyargs]}
+        # Keywords no parameter names go to `**kwargs` (a dict of them); a `**spread` that cannot
+        # be followed may hold any parameter not given otherwise: those are unknown.
+        extra: list[tuple[str, Value]] = []
+        unfollowed: ast.expr | None = None
         for k in node.keywords:
             if k.arg is None:
                 spread = self.eval(k.value, env)
-                if not isinstance(spread, DictV) or not spread.complete:
-                    return None
+                if not isinstance(spread, DictV):
+                    unfollowed = k.value
+                    continue
+                if not spread.complete:
+                    unfollowed = k.value
                 for key, v in spread.entries:
                     if key in names:
                         bindings[key] = v
+                    elif a.kwarg is not None:
+                        extra.append((key, v))
+                    elif spread.complete:
+                        return None  # an unexpected keyword: the call would fail
                 continue
             if k.arg in names:
                 bindings[k.arg] = self.eval(k.value, env)
             elif a.kwarg is None:
                 return None
+            else:
+                extra.append((k.arg, self.eval(k.value, env)))
+        if unfollowed is not None:
+            for p in [*positional, *a.kwonlyargs]:
+                if p.arg not in bindings:
+                    bindings[p.arg] = self.unknown(env, unfollowed, f"may be given by **{self.src(env, unfollowed)}")
         # Defaults are evaluated once, in the defining module, at import.
         denv = Env(fmod, fmod.enclosing_scope(fnode) if fmod.enclosing_scope(fnode) is not None and not
                    isinstance(fmod.enclosing_scope(fnode), ast.ClassDef) else None, import_time=True)
@@ -1848,7 +1979,7 @@ class Evaluator:
         if a.vararg:
             bindings[a.vararg.arg] = self.opaque(env, node, Stability.PER_CALL, "*args")
         if a.kwarg:
-            bindings[a.kwarg.arg] = self.opaque(env, node, Stability.PER_CALL, "**kwargs")
+            bindings[a.kwarg.arg] = DictV(tuple(extra), self.loc(env, node), unfollowed is None)
         for p in positional + list(a.kwonlyargs):
             if p.arg not in bindings:
                 return None  # a required argument is missing: the call would fail anyway

@@ -20,7 +20,7 @@ from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.classes import ClassesMixin
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.values import FuncRefV, InstanceV, ModuleRefV, Value
+from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, Value, flat_options
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
 MAX_WRAPPER_DEPTH = 3  # wrapper of a wrapper of a wrapper
@@ -29,6 +29,7 @@ MAX_PROJECT_FILES = 20_000  # files scanned for wrappers; past that the scan sto
 # few steps (6 at most on gptme); what takes thousands is evaluating a receiver that is no
 # project function at all, where the wrapper scan has nothing to gain.
 CALLEE_STEPS = 5_000
+MAX_DISPATCH = 32  # classes a method call on one of several objects is followed into
 
 _EVALUATOR_BASES: list[type[Evaluator]] = [ClassesMixin]
 try:  # prompt files and templates live in their own modules
@@ -84,6 +85,9 @@ class WrapperSite:
 
     chain: tuple[ast.Call, ...]  # calls inside the wrapper (to inner wrappers), then the SDK call
     found: FoundCall  # the SDK call, analysed without bindings
+    # the function each call of the chain but the last enters (a call on one of several
+    # classes enters each in a site of its own)
+    targets: tuple[tuple[FunctionNode, ModuleInfo], ...] = ()
 
 
 Declared = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
@@ -390,15 +394,13 @@ class Project(ProjectHooks):
             for call in _calls_in_function(fn):
                 if any(call is s.found.node for s in sites) or not _call_uses(call, tainted, prompt_only=False):
                     continue
-                target = self.callee(call, mod)
-                if target is None:
-                    continue
-                tfn, tmod = target
-                if tfn is fn:
-                    continue
-                inner_sites, inner_whole = self._wrapper_sites(tfn, tmod, (*stack, id(fn)))
-                whole = whole and inner_whole
-                sites.extend(WrapperSite((call, *inner.chain), inner.found) for inner in inner_sites)
+                for tfn, tmod in self.callees(call, mod):
+                    if tfn is fn:
+                        continue
+                    inner_sites, inner_whole = self._wrapper_sites(tfn, tmod, (*stack, id(fn)))
+                    whole = whole and inner_whole
+                    sites.extend(WrapperSite((call, *inner.chain), inner.found, ((tfn, tmod), *inner.targets))
+                                 for inner in inner_sites)
         if whole:
             self._wrappers[key] = sites
         return sites, whole
@@ -417,17 +419,28 @@ class Project(ProjectHooks):
             return None
 
     def callee(self, call: ast.Call, mod: ModuleInfo) -> tuple[FunctionNode, ModuleInfo] | None:
-        """The project function a call goes to, when the evaluator can tell."""
+        """The project function a call goes to, when the evaluator can tell (and it is one)."""
+        got = self.callees(call, mod)
+        return got[0] if len(got) == 1 else None
+
+    def callees(self, call: ast.Call, mod: ModuleInfo) -> list[tuple[FunctionNode, ModuleInfo]]:
+        """The project functions a call may go to: one, or a method of each of several classes
+        the receiver may be (an object made by a factory from a table of classes: mem0's
+        LlmFactory). Each is analysed as if it were the one called."""
         ev = self.evaluator
         ev.reset_budget(CALLEE_STEPS)
         try:
-            return self._callee_in(call, env_at(mod, call))
+            return self._callees_in(call, env_at(mod, call))
+        except Budget:
+            return []
         finally:
             ev.reset_budget()
 
     def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env,
-                  through: list[tuple[FunctionNode, ModuleInfo]] | None = None) -> tuple[Env, ast.Call] | None:
-        """The environment of the SDK call with every wrapper's parameters bound, starting at `call`.
+                  through: list[tuple[FunctionNode, ModuleInfo]] | None = None,
+                  first: tuple[FunctionNode, ModuleInfo] | None = None) -> tuple[Env, ast.Call] | None:
+        """The environment of the SDK call with every wrapper's parameters bound, starting at `call`
+        (which enters `first`, when given).
 
         `through`, if given, receives the wrapper functions entered on the way.
         """
@@ -435,8 +448,13 @@ class Project(ProjectHooks):
         env = caller_env
         current = call
         steps = [*site.chain[:-1], site.found.node]
-        for nxt in steps:
-            target = self._callee_in(current, env)
+        known: list[tuple[FunctionNode, ModuleInfo] | None] = [first, *site.targets]
+        for i, nxt in enumerate(steps):
+            target = known[i] if i < len(known) else None
+            if target is None:
+                target = self._callee_in(current, env)
+            elif target not in self._callees_in(current, env):
+                return None
             if target is None:
                 return None
             fn, fmod = target
@@ -445,8 +463,12 @@ class Project(ProjectHooks):
             self_value = None
             if isinstance(current.func, ast.Attribute):
                 recv = ev.eval(current.func.value, env)
-                if isinstance(recv, InstanceV):
-                    self_value = recv
+                for option in (flat_options(recv) if isinstance(recv, AltV) else [recv]):
+                    if isinstance(option, InstanceV):
+                        method = ev.class_attribute(option, current.func.attr, current.func, env)
+                        if isinstance(method, FuncRefV) and method.node is fn:
+                            self_value = option
+                            break
             bindings = ev.bind_args(fn, current, env, fmod, self_value)
             if bindings is None:
                 return None
@@ -455,12 +477,18 @@ class Project(ProjectHooks):
         return env, current
 
     def _callee_in(self, call: ast.Call, env: Env) -> tuple[FunctionNode, ModuleInfo] | None:
+        got = self._callees_in(call, env)
+        return got[0] if len(got) == 1 else None
+
+    def _callees_in(self, call: ast.Call, env: Env) -> list[tuple[FunctionNode, ModuleInfo]]:
         target = self.callee_value(call, env)
-        if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
-            tmod = self.evaluator.module_for_path(target.module, env)
-            if tmod is not None:
-                return target.node, tmod
-        return None
+        out: list[tuple[FunctionNode, ModuleInfo]] = []
+        for option in (flat_options(target) if isinstance(target, AltV) else [target]):
+            if isinstance(option, FuncRefV) and isinstance(option.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                tmod = self.evaluator.module_for_path(option.module, env)
+                if tmod is not None and all(option.node is not fn for fn, _ in out):
+                    out.append((option.node, tmod))
+        return out[:MAX_DISPATCH]
 
 
 _PROMPT_KEYWORDS = {"messages", "input", "instructions", "system", "tools", "contents", "config",

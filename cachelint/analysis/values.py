@@ -243,6 +243,16 @@ Value = StrV | ConstV | OpaqueV | ListV | SetV | DictV | AltV | ClientV | Module
 # ---------------------------------------------------------------- helpers
 
 
+def flat_options(v: AltV) -> list[Value]:
+    """The alternatives of `v`, nested alternatives spread out, each once."""
+    out: list[Value] = []
+    for o in v.options:
+        for x in (flat_options(o) if isinstance(o, AltV) else [o]):
+            if x not in out:
+                out.append(x)
+    return out
+
+
 def text_of(pieces: Iterable[Piece]) -> str | None:
     """The full text when every piece is static text, else None."""
     out: list[str] = []
