@@ -72,8 +72,11 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
     ev = project.evaluator
     out = []
     sites = [(site, target) for target in project.callees(call, mod) for site in project.wrapper_sites(*target)]
+    ev.reset_budget()
     for site, target in sites:
-        ev.reset_budget()
+        # the caller's values are the same for every site (and every class a method call may
+        # reach): evaluated once, each site with a budget of its own
+        ev.reset_budget(keep_memo=True)
         through: list[tuple[FunctionNode, ModuleInfo]] = []
         try:
             bound = project.bound_env(site, call, env_at(mod, call), through, first=target)
@@ -84,7 +87,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
         env, sdk_call = bound
         found = FoundCall(sdk_call, site.found.provider, site.found.api, site.found.receiver,
                           site.found.client, env)
-        ev.reset_budget()
+        ev.reset_budget(keep_memo=True)
         prompt = assemble(found, ev, span_of)
         # Report at the caller: this call is where the prompt is built.
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),

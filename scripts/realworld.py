@@ -64,6 +64,8 @@ class RepoResult:
     # (path relative to the repo, line of the SDK call) -> preamble resolved at some site
     sites: dict[tuple[str, int], bool] = field(default_factory=dict)
     why: dict[tuple[str, int], str] = field(default_factory=dict)  # for sites not resolved
+    # (path, line of a call of a wrapper) -> preamble resolved there, for sites named by the caller
+    callers: dict[tuple[str, int], bool] = field(default_factory=dict)
 
 
 def shaped_calls(tree: ast.AST) -> Iterator[ast.Call]:
@@ -96,6 +98,8 @@ def blocker(prompt: AssembledPrompt) -> str | None:
             # at run time) may hold the system message, unless a preamble (instructions=,
             # system=) was already seen: then the list is the conversation
             opaque_list = "[" not in seg.slot and (unknown or seg.text is None)
+            if seg.slot.startswith("contents"):
+                opaque_list = False  # Gemini contents hold user and model turns only, never the system
             return None if seen or not opaque_list else why
         if unknown:
             return why
@@ -133,6 +137,9 @@ def analyse(repo: str, timeout: float) -> RepoResult:
             call = prompt.call
             if call.node is None:
                 continue
+            if call.via_scopes:
+                here = (rel, call.span.line)
+                result.callers[here] = result.callers.get(here, False) or blocker(prompt) is None
             where = call.via_scopes[-1][0] if call.via_scopes else path
             key = (os.path.relpath(where, root), call.node.lineno)
             if key in result.sites or not call.via_scopes:
@@ -195,11 +202,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             for line in fh:
                 row = dict(zip(header, line.rstrip("\n").split("\t"), strict=False))
                 repo, _, rest = row["site"].partition("/")
-                path, _, ln = rest.rpartition(":")
+                # `path:line (->where it goes)` names the caller of a wrapper, not the SDK call
+                by_caller = " (" in rest
+                path, _, ln = rest.split(" (")[0].rpartition(":")
                 repo_result = by_name.get(repo)
                 if repo_result is None or not ln.isdigit():
                     continue
-                got = repo_result.sites.get((path, int(ln)))
+                got = (repo_result.callers if by_caller else repo_result.sites).get((path, int(ln)))
                 verdict = "not recognised" if got is None else "yes" if got else "no"
                 kind = row.get("knowable", "").split(" ")[0]
                 if kind in ("yes", "partly"):

@@ -87,6 +87,8 @@ def test_counts_on_a_known_repository(tmp_path: Path, realworld: ModuleType) -> 
     # resolved: the direct one, and the pass-through one through its caller; not load_prompt()
     assert r.sites == {("app/main.py", 8): True, ("app/main.py", 13): True, ("app/other.py", 8): False}
     assert r.resolved == 2
+    # a site named by the caller of a wrapper: the passthrough() call in caller()
+    assert r.callers == {("app/main.py", 17): True}
     assert not r.timed_out and r.errors == 0
 
 
@@ -109,3 +111,5 @@ def test_preamble_resolution_rules(realworld: ModuleType) -> None:
     assert not realworld.preamble_resolved(prompt(("messages", P, False, True)))
     assert not realworld.preamble_resolved(prompt(("messages", P, False, False)))  # built at run time
     assert not realworld.preamble_resolved(prompt())
+    # Gemini contents never hold the system instruction: an unknown one leaves the preamble empty
+    assert realworld.preamble_resolved(prompt(("contents", P, False, True)))

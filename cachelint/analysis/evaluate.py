@@ -175,14 +175,16 @@ class Evaluator:
 
     # ------------------------------------------------------------------ entry
 
-    def reset_budget(self, allowance: int = MAX_STEPS) -> None:
-        """Start a top-level evaluation: `allowance` steps, and no memoised results.
+    def reset_budget(self, allowance: int = MAX_STEPS, keep_memo: bool = False) -> None:
+        """Start a top-level evaluation: `allowance` steps, and no memoised results (unless
+        `keep_memo`: another evaluation of the same caller's values).
 
         The budget is kept as steps already taken (MAX_STEPS - allowance), so code that still
         sets `steps = 0` directly gets the full budget back."""
         self.steps = MAX_STEPS - allowance
-        self._local_memo.clear()
-        self._helper_memo.clear()
+        if not keep_memo:
+            self._local_memo.clear()
+            self._helper_memo.clear()
         self.cut = NO_CUT
 
     def eval(self, node: ast.AST, env: Env) -> Value:

@@ -109,6 +109,7 @@ class Project(ProjectHooks):
         self._by_name: dict[str, ModuleInfo | None] = {}
         self._calls: dict[str, list[FoundCall]] = {}
         self._wrappers: dict[tuple[int, int], list[WrapperSite]] = {}  # (function, depth left)
+        self._callees: dict[int, tuple[ast.Call, list[tuple[FunctionNode, ModuleInfo]]]] = {}
         self.evaluator = ProjectEvaluator(self)
         self.evaluator.root = self.root  # type: ignore[attr-defined]
 
@@ -394,7 +395,11 @@ class Project(ProjectHooks):
             for call in _calls_in_function(fn):
                 if any(call is s.found.node for s in sites) or not _call_uses(call, tainted, prompt_only=False):
                     continue
-                for tfn, tmod in self.callees(call, mod):
+                # one function only: a call on one of several classes is followed where the prompt
+                # is built (the caller's own call, in the checker), not inside a chain, where each
+                # class multiplies every caller's sites (mem0: 18 providers behind Memory.add)
+                target = self.callee(call, mod)
+                for tfn, tmod in [target] if target is not None else []:
                     if tfn is fn:
                         continue
                     inner_sites, inner_whole = self._wrapper_sites(tfn, tmod, (*stack, id(fn)))
@@ -427,14 +432,19 @@ class Project(ProjectHooks):
         """The project functions a call may go to: one, or a method of each of several classes
         the receiver may be (an object made by a factory from a table of classes: mem0's
         LlmFactory). Each is analysed as if it were the one called."""
+        got = self._callees.get(id(call))
+        if got is not None and got[0] is call:
+            return got[1]  # the scan asks once per depth left it meets the function with
         ev = self.evaluator
         ev.reset_budget(CALLEE_STEPS)
         try:
-            return self._callees_in(call, env_at(mod, call))
+            found = self._callees_in(call, env_at(mod, call))
         except Budget:
-            return []
+            found = []
         finally:
             ev.reset_budget()
+        self._callees[id(call)] = (call, found)
+        return found
 
     def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env,
                   through: list[tuple[FunctionNode, ModuleInfo]] | None = None,
