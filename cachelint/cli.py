@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -22,7 +22,16 @@ from cachelint.cache import default_cache_dir
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved, resolve
 from cachelint.diagnostics import Diagnostic, LintError, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
-from cachelint.engine import LintResult, RunOptions, SourceError, decode_source, lint_files, lint_source, run_options
+from cachelint.engine import (
+    LintResult,
+    RunOptions,
+    SourceError,
+    decode_source,
+    lint_files,
+    lint_source,
+    project_factory,
+    run_options,
+)
 from cachelint.notebook import Notebook, is_notebook, lint_notebook, lint_notebook_file
 from cachelint.report import (
     FORMATS,
@@ -40,6 +49,9 @@ from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
 from cachelint.suppress import apply_per_file_ignores, filter_suppressed
+
+if TYPE_CHECKING:
+    from cachelint.analysis.project import Project
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -451,10 +463,19 @@ def _lint_notebooks(
     files: Sequence[str], resolved: Resolved, notebooks: _Notebooks, sources: _Sources, internal: list[LintError]
 ) -> LintResult:
     total = LintResult()
+    projects: list[Callable[[], Project]] = []
+
+    def lint_cells(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
+        # The project's wrapper scan once for all notebooks (mem0's seven notebooks scanned it
+        # seven times: most of the run), each notebook in a project of its own.
+        if not projects:
+            projects.append(project_factory(settings))
+        return _lint_source(text, path, settings, rules, projects[0]())
+
     for path in files:
         try:
             # Through this module's lint_source, like every other file of the run.
-            result, notebook = lint_notebook_file(path, resolved.settings, resolved.rules, _lint_source)
+            result, notebook = lint_notebook_file(path, resolved.settings, resolved.rules, lint_cells)
         except Exception as exc:
             internal.append(LintError(path, _describe(exc)))
             continue
@@ -463,9 +484,12 @@ def _lint_notebooks(
     return total
 
 
-def _lint_source(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
+def _lint_source(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]],
+                 project: Project | None = None) -> LintResult:
     # Looked up at call time, so a replaced `lint_source` (tests, plugins) sees notebooks too.
-    return lint_source(text, path, settings, rules)
+    if project is None:
+        return lint_source(text, path, settings, rules)
+    return lint_source(text, path, settings, rules, project=project)
 
 
 def _read_baseline(file: str) -> list[Entry] | None:

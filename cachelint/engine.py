@@ -15,7 +15,7 @@ import io
 import os
 import stat
 import tokenize
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -193,13 +193,19 @@ def lint_source(
 
 def _project_for(settings: Settings) -> Project:
     """A project for linting one source on its own, with the wrapper names lint_files would use."""
+    return project_factory(settings)()
+
+
+def project_factory(settings: Settings) -> Callable[[], Project]:
+    """Projects for linting several sources on their own (a run's notebooks): the wrapper scan
+    of the project's files runs once, not once per source; each source gets a project of its own."""
     from cachelint.parallel import ModuleCache, TrackedProject, reset_real_paths
 
     reset_real_paths()
     modules = ModuleCache()
     base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
     names = _scan(base, settings, _Reader(base, None), 1, modules, None)
-    return TrackedProject(settings.root, settings.wrappers, modules, names)
+    return lambda: TrackedProject(settings.root, settings.wrappers, modules, names)
 
 
 # ---- lint_files

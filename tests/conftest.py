@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from cachelint import cli as cli_module
 from cachelint import engine
+from cachelint.analysis.project import Project
 from cachelint.diagnostics import Diagnostic, Fix, Related, Span
 from cachelint.engine import LintResult
 from cachelint.rules import lookup
@@ -88,8 +89,9 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     real_files = engine.lint_files
     real_source = engine.lint_source
 
-    def lint_source(data: bytes | str, path: str, settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
-        result = real_source(data, path, settings, rules)
+    def lint_source(data: bytes | str, path: str, settings: Settings, rules: Sequence[type[Rule]],
+                    project: Project | None = None) -> LintResult:
+        result = real_source(data, path, settings, rules, project=project)
         if not result.errors:
             text = engine.decode_source(data) if isinstance(data, bytes) else data
             result.diagnostics.extend(marker_diagnostics(text, path, rules))

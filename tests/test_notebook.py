@@ -327,3 +327,36 @@ def test_real_finding_across_cells(project: Path, run: RunCli) -> None:
     assert "datetime.now()" in document.splitlines()[found["line"] - 1]
     concise = run("--format", "concise").stdout
     assert concise.startswith(f"support.ipynb:cell 4:line 4:col {found['cell']['column']}: CL102 ")
+
+
+def test_notebooks_share_one_wrapper_scan(project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each notebook calls the project's wrapper and is reported; the project's files are scanned
+    for wrappers once for the .py files and once for all the notebooks, not once per notebook
+    (mem0's seven notebooks made seven scans, most of its run)."""
+    import cachelint.engine
+
+    scans: list[str] = []
+    real_scan = cachelint.engine._scan
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        scans.append("scan")
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(cachelint.engine, "_scan", counting)
+    write(project / "llm.py", "from openai import OpenAI\nclient = OpenAI()\n\n\n"
+          "def ask(system, question):\n"
+          "    return client.responses.create(model='gpt-4.1', instructions=system, input=question)\n")
+    for n in range(3):
+        write(project / f"nb{n}.ipynb", notebook(code(lines(
+            """
+            from datetime import datetime
+            from llm import ask
+            RULES = "Cite the manual, never guess. " * 200
+            def hello():
+                return ask(f"Time: {datetime.now():%H:%M:%S}" + RULES, "hi")
+            """))))
+    result = run("--format", "concise")
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert [line.split(":")[0] for line in result.stdout.splitlines() if "CL102" in line] == \
+        ["nb0.ipynb", "nb1.ipynb", "nb2.ipynb"]
+    assert len(scans) == 2
