@@ -362,3 +362,13 @@ def test_generated_modules_are_valid_python() -> None:
     check()
     assert len(set(seen)) > 5
 
+
+
+@given(st.lists(st.sampled_from(["a", "bb", " ", "\n", "\t", "x" * 70, "é"]), max_size=80).map("".join),
+       st.integers(min_value=2, max_value=80))
+def test_short_display_normalises_only_what_it_shows(text: str, limit: int) -> None:
+    """`_short` reads only a prefix of long prompts: it must show what normalising the whole does."""
+    from cachelint.analysis.assemble import _short
+
+    whole = " ".join(text.split())
+    assert _short(text, limit) == repr(whole if len(whole) <= limit else whole[: limit - 1] + "…")

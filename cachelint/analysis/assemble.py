@@ -578,6 +578,14 @@ def _describe(v: Value) -> str:
 
 
 def _short(text: str, limit: int = 60) -> str:
+    # Normalise only as much of the text as the shown part needs (prompts run to many thousands
+    # of characters): the words before a cut are exact, the last one may be cut short.
+    size = limit * 2
+    while size < len(text):
+        exact = " ".join(text[:size].split()[:-1])
+        if len(exact) > limit:
+            return repr(exact[: limit - 1] + "…")
+        size *= 4
     one = " ".join(text.split())
     return repr(one if len(one) <= limit else one[: limit - 1] + "…")
 

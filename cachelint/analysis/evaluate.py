@@ -152,7 +152,6 @@ class Evaluator:
         self._helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
         self._module_memo: dict[tuple[str, str], Value] = {}
         self._global_writes: dict[str, set[str]] = {}
-        self._mutated: dict[str, set[str]] = {}  # module path -> mutated_globals()
         # id(function node) -> (node, is it a generator): walking the body on every call was a fifth of the time.
         self._generators: dict[int, tuple[ast.AST, bool]] = {}
 
@@ -378,7 +377,9 @@ class Evaluator:
         """Module-level names a function of the module changes in place (`TABLE[k] = v`,
         `TABLE.update(...)`, `TOOLS.append(...)`): read from a function, their import-time value
         is not what the code sees (a registry filled at run time)."""
-        got = self._mutated.get(mod.path)
+        # a function of the module's tree alone: kept on the module, which every project of a
+        # process shares, rather than worked out again for each linted file
+        got: set[str] | None = mod.__dict__.get("_mutated_globals")
         if got is None:
             got = set()
             for fn in mod.functions:
@@ -399,7 +400,7 @@ class Evaluator:
                         target = n.func.value
                     if isinstance(target, ast.Name) and target.id not in local:
                         got.add(target.id)
-            self._mutated[mod.path] = got
+            mod.__dict__["_mutated_globals"] = got
         return got
 
     def local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
