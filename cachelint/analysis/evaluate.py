@@ -62,6 +62,7 @@ MAX_UNROLL = 256  # comprehension items unrolled
 _MUTATORS = {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove",
              "add", "discard", "sort", "reverse", "__setitem__", "__delitem__"}
 Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
+_MUTATED: dict[tuple[str, str], set[str]] = {}  # (path, text) -> Evaluator.mutated_globals
 MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
 MAX_ALT_ITERATION = 8  # alternatives a comprehension is evaluated over, one by one
 NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
@@ -377,9 +378,10 @@ class Evaluator:
         """Module-level names a function of the module changes in place (`TABLE[k] = v`,
         `TABLE.update(...)`, `TOOLS.append(...)`): read from a function, their import-time value
         is not what the code sees (a registry filled at run time)."""
-        # a function of the module's tree alone: kept on the module, which every project of a
-        # process shares, rather than worked out again for each linted file
-        got: set[str] | None = mod.__dict__.get("_mutated_globals")
+        # a function of the module's text alone: kept for the process (each linted file's project
+        # parses and indexes the modules it imports again), not worked out for each file
+        key = (mod.path, mod.text)
+        got = _MUTATED.get(key)
         if got is None:
             got = set()
             for fn in mod.functions:
@@ -400,7 +402,9 @@ class Evaluator:
                         target = n.func.value
                     if isinstance(target, ast.Name) and target.id not in local:
                         got.add(target.id)
-            mod.__dict__["_mutated_globals"] = got
+            if len(_MUTATED) >= 1024:
+                _MUTATED.clear()  # bounded: a large tree's modules come and go
+            _MUTATED[key] = got
         return got
 
     def local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
