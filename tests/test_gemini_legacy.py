@@ -8,28 +8,19 @@ findings must be exactly the lines marked `# expect: CODE`.
 
 from __future__ import annotations
 
-import ast
 import json
-import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_project import run_project  # the same `# expect:` projects as issue 3's tests
+from test_providers import analyse, one  # the same single-module analysis
 
-from cachelint.analysis.assemble import assemble
-from cachelint.analysis.calls import find_calls
-from cachelint.analysis.evaluate import Evaluator
-from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
-from cachelint.analysis.values import Loc
 from cachelint.checker import assemble_module
 from cachelint.cli import cli as cli_main
-from cachelint.diagnostics import Span
-from cachelint.engine import lint_files
 from cachelint.prompt import AssembledPrompt, Stability
-from cachelint.rules import ALL_RULES
 from cachelint.rules.examples import GEMINI_PRELUDE
-from cachelint.settings import Settings
 
 S, P, V, U = Stability.STATIC, Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN
 
@@ -38,24 +29,6 @@ LEGACY = "import google.generativeai as genai\n"
 MANUAL_MOD = 'MANUAL = "Follow the troubleshooting manual step by step and quote the step you are on. " * 330\n'
 # About 1,400 estimated tokens: below Gemini 2.5's 2,048.
 POLICY_MOD = 'POLICY = "Always cite the relevant section of the support policy and never guess an answer. " * 90\n'
-
-
-def analyse(code: str, path: str = "/proj/app.py") -> list[AssembledPrompt]:
-    mod = ModuleInfo(path, code, ast.parse(code))
-    ev = Evaluator()
-
-    def span_of(loc: Loc) -> Span:
-        if loc.path == mod.path:
-            return mod.span(loc.node)
-        line, col, end_line, end_col = loc.pos
-        return Span(loc.path, max(line, 1), col + 1, max(end_line, 1), end_col + 1)
-
-    return [assemble(found, ev, span_of) for found in find_calls(mod, ev)]
-
-
-def one(code: str) -> AssembledPrompt:
-    (prompt,) = analyse(code)
-    return prompt
 
 
 def in_project(tmp_path: Path, code: str) -> list[AssembledPrompt]:
@@ -247,28 +220,6 @@ def ask_new(q):
 
 # ---------------------------------------------------------------- findings across modules
 
-Found = set[tuple[str, int, str]]
-_EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
-
-
-def run_project(tmp_path: Path, files: dict[str, str]) -> tuple[Found, Found]:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
-    expected: Found = set()
-    for name, text in files.items():
-        target = tmp_path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-        for n, line in enumerate(text.splitlines(), start=1):
-            m = _EXPECT.search(line)
-            if m:
-                expected.update((name, n, code) for code in m.group(1).replace(",", " ").split())
-    paths = sorted(str(tmp_path / n) for n in files if n.endswith(".py"))
-    result = lint_files(paths, Settings(root=str(tmp_path)), list(ALL_RULES))
-    assert result.errors == []
-    found = {(str(Path(d.span.path).relative_to(tmp_path)), d.span.line, d.code) for d in result.diagnostics}
-    return found, expected
-
-
 CASES: dict[str, dict[str, str]] = {
     "system instruction: a clock and a customer name before the manual; the fixed twins": {
         "app/__init__.py": "",
@@ -355,7 +306,8 @@ CASES: dict[str, dict[str, str]] = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_project_case(tmp_path: Path, name: str) -> None:
-    found, expected = run_project(tmp_path, CASES[name])
+    found, expected, errors = run_project(tmp_path, CASES[name])
+    assert errors == []
     assert found == expected
 
 

@@ -29,6 +29,7 @@ from cachelint.analysis.values import (
     Text,
     Value,
     pieces_stability,
+    spread_entries,
     text_of,
     value_stability,
 )
@@ -634,12 +635,9 @@ def keyword_values(found: FoundCall, ev: Evaluator) -> tuple[dict[str, tuple[Val
             spread = ev.eval(k.value, found.env)
             if isinstance(spread, AltV):
                 spread = _merged_dicts(spread) or spread
-            if isinstance(spread, DictV):
-                for key, v in spread.entries:
-                    out[key] = (v, k.value)
-                complete = complete and spread.complete
-            else:
-                complete = False
+            more, whole = spread_entries(spread)
+            out.update((key, (v, k.value)) for key, v in more)
+            complete = complete and whole
             continue
         out[k.arg] = (ev.eval(k.value, found.env), k.value)
     return out, complete

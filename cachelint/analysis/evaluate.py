@@ -49,6 +49,7 @@ from cachelint.analysis.values import (
     merge_pieces,
     pieces_stability,
     repeat_pieces,
+    spread_entries,
     text_of,
     value_stability,
     worst,
@@ -290,12 +291,9 @@ class Evaluator:
         complete = True
         for k, v in zip(node.keys, node.values, strict=True):
             if k is None:
-                spread = self.eval(v, env)
-                if isinstance(spread, DictV):
-                    entries.extend(spread.entries)
-                    complete = complete and spread.complete
-                else:
-                    complete = False
+                more, whole = spread_entries(self.eval(v, env))
+                entries.extend(more)
+                complete = complete and whole
                 continue
             key = self.eval(k, env)
             key_text = text_of(key.pieces) if isinstance(key, StrV) else None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from cachelint.analysis.values import AltV, ClientV, ConstV, DictV, StrV, Value, text_of
+from cachelint.analysis.values import AltV, ClientV, ConstV, DictV, StrV, Value, spread_entries, text_of
 
 if TYPE_CHECKING:
     from cachelint.analysis.evaluate import Env, Evaluator
@@ -71,12 +71,9 @@ def construct(ev: Evaluator, node: ast.Call, env: Env) -> ClientV:
     for k in node.keywords:
         if k.arg is None:
             prompt_nodes.append(k.value)
-            spread = ev.eval(k.value, env)
-            if isinstance(spread, DictV):
-                entries.extend(spread.entries)
-                complete = complete and spread.complete
-            else:
-                complete = False
+            more, whole = spread_entries(ev.eval(k.value, env))
+            entries.extend(more)
+            complete = complete and whole
             continue
         entries.append((k.arg, ev.eval(k.value, env)))
         if k.arg in PROMPT_SETTINGS:

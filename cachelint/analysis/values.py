@@ -243,6 +243,14 @@ Value = StrV | ConstV | OpaqueV | ListV | SetV | DictV | AltV | ClientV | Module
 # ---------------------------------------------------------------- helpers
 
 
+def spread_entries(spread: Value) -> tuple[tuple[tuple[str, Value], ...], bool]:
+    """What `**spread` adds to a dict display or a call's keywords: its entries, and whether
+    they are all of them (False when it is not a dict whose keys are known)."""
+    if isinstance(spread, DictV):
+        return spread.entries, spread.complete
+    return (), False
+
+
 def flat_options(v: AltV) -> list[Value]:
     """The alternatives of `v`, nested alternatives spread out, each once."""
     out: list[Value] = []
