@@ -498,3 +498,28 @@ def test_a_form_feed_does_not_shift_columns(tmp_path: Path) -> None:
     line = src.split("\n")[dyn.span.line - 1]
     assert line[dyn.span.column - 1:].startswith("f'{__name__}'") or line[dyn.span.column - 1:].startswith(
         "__name__"), (line, dyn.span)
+
+
+def test_a_chain_of_choices_between_methods_is_not_exponential(tmp_path: Path) -> None:
+    """`if c: s = s.upper() if d else s.lower()` 24 times: each method call on one of several
+    values was applied to every path through the earlier choices (sympy's domain.py made 836,000
+    attribute lookups and ran past a minute in the deep sweep). Each distinct value is visited once."""
+    body = "".join(f"    if sys.argv[{i}]:\n        s = s.upper() if sys.argv[{i}] else s.lower()\n" for i in range(24))
+    src = PRE + "import sys\n\ndef build(u):\n    s = 'You are helpful. ' * 50\n" + body + \
+        "    return s.strip()\n\nX = build(1)\n" + CALL
+    got = one(tmp_path, src)
+    assert got["errors"] == []
+
+
+def test_a_hop_on_a_value_with_shared_parts_copies_each_part_once() -> None:
+    """A value whose alternatives share the one before, 60 deep (2**60 paths): recording where it
+    came from used to copy every path (scipy's _lebedev.py: a minute of CPU in the deep sweep)."""
+    from cachelint.analysis.values import AltV, Hop, Loc, StrV, Text, Value, add_hop
+    from cachelint.diagnostics import Span
+
+    loc = Loc.of("/p/a.py", ast.parse("x").body[0])
+    v: Value = StrV((Text("x", loc),))
+    for _ in range(60):
+        v = AltV((v, v), loc, "v")
+    hop = Hop(Span("/p/a.py", 1, 1, 1, 2), "returned by f()")
+    assert isinstance(add_hop(v, hop), AltV)

@@ -65,6 +65,7 @@ _MUTATORS = {"update", "setdefault", "pop", "popitem", "clear", "append", "exten
 Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
 _MUTATED: dict[tuple[str, str], set[str]] = {}  # (path, text) -> Evaluator.mutated_globals
 MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
+MAX_ALT_VALUES = 64  # distinct values an operation on one of several values is applied to
 MAX_ALT_ITERATION = 8  # alternatives a comprehension is evaluated over, one by one
 NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
 
@@ -823,8 +824,7 @@ class Evaluator:
                            clock=base.clock if attr in ("tzinfo",) else None, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)
         if isinstance(base, AltV):
-            return AltV(tuple(self.attribute(o, attr, node, env) for o in base.options),
-                        self.loc(env, node), self.src(env, node))
+            return self.map_alt(base, lambda o: self.attribute(o, attr, node, env), node, env)
         return self.class_attribute(base, attr, node, env)
 
     def class_attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
@@ -885,10 +885,37 @@ class Evaluator:
         if isinstance(base, StrV):
             return self.opaque(env, node, pieces_stability(base.pieces), "character of a string")
         if isinstance(base, AltV):
-            return AltV(tuple(self.index(o, key, node, env) for o in base.options),
-                        self.loc(env, node), self.src(env, node))
+            return self.map_alt(base, lambda o: self.index(o, key, node, env), node, env)
         stab = worst(value_stability(base), value_stability(key))
         return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.UNKNOWN, "item lookup")
+
+    def map_alt(self, v: AltV, fn: Callable[[Value], Value], node: ast.AST, env: Env) -> Value:
+        """`fn` applied to each of the values `v` may be. Alternatives nest and share parts (a
+        chain of conditional assignments): each distinct one is visited once, by identity, and
+        past MAX_ALT_VALUES of them the result is one unknown value (sympy's domain.py made
+        836,000 attribute lookups through such a chain)."""
+        leaves: list[Value] = []
+        seen: set[int] = set()
+        stack: list[Value] = [v]
+        while stack:
+            o = stack.pop()
+            if id(o) in seen:
+                continue
+            seen.add(id(o))
+            if isinstance(o, AltV):
+                stack.extend(reversed(o.options))
+                continue
+            leaves.append(o)
+            if len(leaves) > MAX_ALT_VALUES:
+                return self.opaque(env, node, worst(value_stability(v), Stability.UNKNOWN)
+                                   if value_stability(v) == Stability.STATIC else value_stability(v),
+                                   "one of too many values")
+        out: list[Value] = []
+        for leaf in leaves:
+            got = fn(leaf)
+            if got not in out:
+                out.append(got)
+        return out[0] if len(out) == 1 else AltV(tuple(out), self.loc(env, node), self.src(env, node))
 
     def table_lookup(self, base: Value, key: Value, env: Env, node: ast.AST,
                      default: Value | None = None) -> Value | None:
@@ -1255,8 +1282,7 @@ class Evaluator:
         if isinstance(callee, ModuleRefV):
             return self.qualname_call(callee.qualname, node, env)
         if isinstance(callee, AltV):
-            return AltV(tuple(self.call_value(o, node, env) for o in callee.options),
-                        self.loc(env, node), self.src(env, node))
+            return self.map_alt(callee, lambda o: self.call_value(o, node, env), node, env)
         return self.unknown_call(node, env, "call of " + self.src(env, node.func))
 
     def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
@@ -1533,8 +1559,7 @@ class Evaluator:
         if isinstance(recv, StrV):
             return self.str_method(recv, meth, node, env)
         if isinstance(recv, AltV):
-            return AltV(tuple(self.method_call(o, meth, node, env) for o in recv.options),
-                        self.loc(env, node), self.src(env, node))
+            return self.map_alt(recv, lambda o: self.method_call(o, meth, node, env), node, env)
         if isinstance(recv, ClientV):
             if meth in ("with_options", "copy"):
                 return recv
@@ -1699,7 +1724,7 @@ class Evaluator:
             if t is not None:
                 return StrV((Text(sep_text.join(t), loc),))
         if isinstance(it, AltV):
-            return AltV(tuple(self.join(sep, o, env, node) for o in it.options), loc, src)
+            return self.map_alt(it, lambda o: self.join(sep, o, env, node), node, env)
         if isinstance(it, OpaqueV):
             stab = it.elements or it.stability
             return StrV((Hole(stab, src, loc, it.cause, it.hops),))

@@ -277,19 +277,55 @@ def static_text(v: Value) -> str | None:
     return None
 
 
+MAX_HOP_PARTS = 2_000  # parts of a value worth copying to record a hop on each
+
+
 def add_hop(v: Value, hop: Hop) -> Value:
-    """Record that a value was reached through `hop` (an import, a helper's return)."""
+    """Record that a value was reached through `hop` (an import, a helper's return). A hop is
+    for showing where text came from; a value too large to copy cheaply keeps its old hops."""
+    if _parts(v, MAX_HOP_PARTS) >= MAX_HOP_PARTS:
+        return v
+    return _add_hop(v, hop, {})
+
+
+def _parts(v: Value, limit: int) -> int:
+    """How many values `v` is made of, counting shared parts again, up to `limit`."""
+    count = 0
+    stack = [v]
+    while stack and count < limit:
+        x = stack.pop()
+        count += 1
+        if isinstance(x, ListV):
+            stack.extend(i.value for i in x.items)
+        elif isinstance(x, DictV):
+            stack.extend(e for _, e in x.entries)
+        elif isinstance(x, AltV):
+            stack.extend(x.options)
+        elif isinstance(x, StrV):
+            count += len(x.pieces)
+    return count
+
+
+def _add_hop(v: Value, hop: Hop, done: dict[int, Value]) -> Value:
+    # Values share parts (each branch of a long chain of conditional assignments holds the one
+    # before): each part is copied once, by identity, or the copy is exponential in the chain
+    # (scipy's _lebedev.py: 800,000 copies for 150 helper returns, a minute of CPU).
+    got = done.get(id(v))
+    if got is not None:
+        return got
+    new: Value = v
     if isinstance(v, StrV):
-        return StrV(tuple(_hop_piece(p, hop) for p in v.pieces))
-    if isinstance(v, OpaqueV):
-        return replace(v, hops=(hop, *v.hops))
-    if isinstance(v, ListV):
-        return replace(v, items=tuple(replace(i, value=add_hop(i.value, hop)) for i in v.items))
-    if isinstance(v, DictV):
-        return replace(v, entries=tuple((k, add_hop(x, hop)) for k, x in v.entries))
-    if isinstance(v, AltV):
-        return replace(v, options=tuple(add_hop(o, hop) for o in v.options))
-    return v
+        new = StrV(tuple(_hop_piece(p, hop) for p in v.pieces))
+    elif isinstance(v, OpaqueV):
+        new = replace(v, hops=(hop, *v.hops))
+    elif isinstance(v, ListV):
+        new = replace(v, items=tuple(replace(i, value=_add_hop(i.value, hop, done)) for i in v.items))
+    elif isinstance(v, DictV):
+        new = replace(v, entries=tuple((k, _add_hop(x, hop, done)) for k, x in v.entries))
+    elif isinstance(v, AltV):
+        new = replace(v, options=tuple(_add_hop(o, hop, done) for o in v.options))
+    done[id(v)] = new
+    return new
 
 
 def _hop_piece(p: Piece, hop: Hop) -> Piece:
