@@ -523,3 +523,4 @@ def test_a_hop_on_a_value_with_shared_parts_copies_each_part_once() -> None:
         v = AltV((v, v), loc, "v")
     hop = Hop(Span("/p/a.py", 1, 1, 1, 2), "returned by f()")
     assert isinstance(add_hop(v, hop), AltV)
+

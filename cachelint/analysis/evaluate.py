@@ -932,6 +932,8 @@ class Evaluator:
             options = [i.value for i in base.items]
         else:
             return None
+        if len(options) > 4 * MAX_TABLE_OPTIONS:
+            return None  # a data table (idna's thousands of code points), not a choice of texts
         if default is not None:
             options.append(default)
         unique: list[Value] = []
