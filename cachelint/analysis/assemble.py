@@ -28,6 +28,7 @@ from cachelint.analysis.values import (
     StrV,
     Text,
     Value,
+    flat_options,
     pieces_stability,
     spread_entries,
     text_of,
@@ -594,16 +595,10 @@ def _short(text: str, limit: int = 60) -> str:
 def _merged_dicts(v: AltV) -> DictV | None:
     """One of several request dicts (`params = a() if c else b()`) as one dict whose every key
     holds its value in each (None where a dict lacks it), or None if an option is not a dict."""
-    options: list[DictV] = []
-    stack: list[Value] = [v]
-    while stack:
-        o = stack.pop()
-        if isinstance(o, AltV):
-            stack.extend(reversed(o.options))
-        elif isinstance(o, DictV):
-            options.append(o)
-        else:
-            return None
+    leaves = flat_options(v)
+    options = [o for o in leaves if isinstance(o, DictV)]
+    if len(options) < len(leaves):
+        return None
     keys: list[str] = []
     for d in options:
         keys.extend(k for k, _ in d.entries if k not in keys)
@@ -612,12 +607,8 @@ def _merged_dicts(v: AltV) -> DictV | None:
         values: list[Value] = []
         seen: list[object] = []
         for d in options:
-            alts: list[Value] = [d.get(key) or ConstV(None)]
-            while alts:
-                got = alts.pop(0)
-                if isinstance(got, AltV):
-                    alts[:0] = got.options
-                    continue
+            value = d.get(key) or ConstV(None)
+            for got in flat_options(value) if isinstance(value, AltV) else [value]:
                 same = ("const", got.value) if isinstance(got, ConstV) else got  # None is None wherever written
                 if same not in seen:
                     seen.append(same)

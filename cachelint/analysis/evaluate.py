@@ -894,22 +894,11 @@ class Evaluator:
         chain of conditional assignments): each distinct one is visited once, by identity, and
         past MAX_ALT_VALUES of them the result is one unknown value (sympy's domain.py made
         836,000 attribute lookups through such a chain)."""
-        leaves: list[Value] = []
-        seen: set[int] = set()
-        stack: list[Value] = [v]
-        while stack:
-            o = stack.pop()
-            if id(o) in seen:
-                continue
-            seen.add(id(o))
-            if isinstance(o, AltV):
-                stack.extend(reversed(o.options))
-                continue
-            leaves.append(o)
-            if len(leaves) > MAX_ALT_VALUES:
-                return self.opaque(env, node, worst(value_stability(v), Stability.UNKNOWN)
-                                   if value_stability(v) == Stability.STATIC else value_stability(v),
-                                   "one of too many values")
+        leaves = flat_options(v, MAX_ALT_VALUES)
+        if len(leaves) > MAX_ALT_VALUES:
+            return self.opaque(env, node, worst(value_stability(v), Stability.UNKNOWN)
+                               if value_stability(v) == Stability.STATIC else value_stability(v),
+                               "one of too many values")
         out: list[Value] = []
         for leaf in leaves:
             got = fn(leaf)

@@ -251,13 +251,25 @@ def spread_entries(spread: Value) -> tuple[tuple[tuple[str, Value], ...], bool]:
     return (), False
 
 
-def flat_options(v: AltV) -> list[Value]:
-    """The alternatives of `v`, nested alternatives spread out, each once."""
+def flat_options(v: AltV, limit: int | None = None) -> list[Value]:
+    """The alternatives of `v`, nested alternatives spread out, each once, left to right.
+    Alternatives share parts (a chain of conditional assignments): each is visited once, by
+    identity, or the walk is exponential in the chain. With `limit`, the walk stops once it has
+    found more than `limit` values (the caller gives up on so many)."""
     out: list[Value] = []
-    for o in v.options:
-        for x in (flat_options(o) if isinstance(o, AltV) else [o]):
-            if x not in out:
-                out.append(x)
+    seen: set[int] = set()
+    stack: list[Value] = [v]
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        if isinstance(o, AltV):
+            stack.extend(reversed(o.options))
+        elif o not in out:
+            out.append(o)
+            if limit is not None and len(out) > limit:
+                break
     return out
 
 
