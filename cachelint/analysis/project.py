@@ -516,29 +516,7 @@ def _calls_in_function(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[ast.
     got = _FUNCTION_CALLS.get(fn)
     if got is not None:
         return got
-    out: list[ast.Call] = []
-    stack: list[ast.AST] = list(fn.body)
-    pop, push = stack.pop, stack.append
-    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-    AST = ast.AST
-    while stack:
-        node = pop()
-        if isinstance(node, scopes):
-            continue
-        if isinstance(node, ast.Call):
-            out.append(node)
-        # ast.iter_child_nodes, inlined: the same children in the same order.
-        for field in node._fields:
-            try:
-                value = getattr(node, field)
-            except AttributeError:
-                continue
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, AST):
-                        push(item)
+    out = [n for n in _subtree(fn.body, _SCOPES) if isinstance(n, ast.Call)]
     got = _FUNCTION_CALLS[fn] = tuple(out)
     return got
 
@@ -561,11 +539,8 @@ def _mentions(fn: ast.AST, pattern: Mention) -> bool:
 def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
     """`_mentions` for a pattern that matches exactly `words` (see pattern_words): fullmatch is
     membership. The nodes are those of ast.walk (the order does not change the answer)."""
-    stack = [fn]
-    pop, push = stack.pop, stack.append
-    AST, Name, Attribute, Call = ast.AST, ast.Name, ast.Attribute, ast.Call
-    while stack:
-        n = pop()
+    Name, Attribute, Call = ast.Name, ast.Attribute, ast.Call
+    for n in _subtree([fn]):
         if isinstance(n, Name):
             if n.id in words:
                 return True
@@ -574,9 +549,29 @@ def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
                 return True
         elif isinstance(n, Call) and isinstance(n.func, Attribute) and n.func.attr in _API_METHODS:
             return True
-        for field in n._fields:
+    return False
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _subtree(roots: list[ast.stmt] | list[ast.AST], skip: tuple[type[ast.AST], ...] = ()) -> list[ast.AST]:
+    """The nodes under `roots` (themselves included), those of a type in `skip` left out with all
+    below them, in the order of a depth-first walk that pushes each node's children as
+    ast.iter_child_nodes yields them. A list built in one loop, without ast.walk's generators:
+    the scan walks every candidate function this way."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(roots)
+    pop, push, keep = stack.pop, stack.append, out.append
+    AST = ast.AST
+    while stack:
+        node = pop()
+        if skip and isinstance(node, skip):
+            continue
+        keep(node)
+        for field in node._fields:
             try:
-                value = getattr(n, field)
+                value = getattr(node, field)
             except AttributeError:
                 continue
             if isinstance(value, AST):
@@ -585,7 +580,7 @@ def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
                 for item in value:
                     if isinstance(item, AST):
                         push(item)
-    return False
+    return out
 
 
 _API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream",
@@ -774,26 +769,7 @@ def _legacy_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: Modul
 
 def _name_ids(node: ast.AST) -> set[str]:
     """`_names(node)`: the ids of the Name nodes in `node`, walked without ast.walk's generators."""
-    out: set[str] = set()
-    stack = [node]
-    pop, push = stack.pop, stack.append
-    AST, Name = ast.AST, ast.Name
-    while stack:
-        n = pop()
-        if isinstance(n, Name):
-            out.add(n.id)
-        for field in n._fields:
-            try:
-                value = getattr(n, field)
-            except AttributeError:
-                continue
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, AST):
-                        push(item)
-    return out
+    return {n.id for n in _subtree([node]) if isinstance(n, ast.Name)}
 
 
 def _tainted_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo, params: set[str]) -> set[str]:
