@@ -450,7 +450,7 @@ class Project(ProjectHooks):
                   through: list[tuple[FunctionNode, ModuleInfo]] | None = None,
                   first: tuple[FunctionNode, ModuleInfo] | None = None) -> tuple[Env, ast.Call] | None:
         """The environment of the SDK call with every wrapper's parameters bound, starting at `call`
-        (which enters `first`, when given).
+        (which enters `first`, when given: one of `callees(call, ...)` in `caller_env`).
 
         `through`, if given, receives the wrapper functions entered on the way.
         """
@@ -463,7 +463,9 @@ class Project(ProjectHooks):
             target = known[i] if i < len(known) else None
             if target is None:
                 target = self._callee_in(current, env)
-            elif target not in self._callees_in(current, env):
+            elif i > 0 and target not in self._callees_in(current, env):
+                # found by the scan without the caller's bindings: still where this call goes?
+                # (`first` was just resolved by the caller, in this same environment)
                 return None
             if target is None:
                 return None
