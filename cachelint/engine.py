@@ -416,8 +416,13 @@ def lint_files(
     jobs = opts.jobs if opts.jobs > 0 else default_jobs()
     cache.reset_file_hashes()
     reset_real_paths()
-    with Workers(jobs) as workers:
-        return _lint_files(files, settings, rules, opts, workers)
+    from cachelint import gcpolicy
+
+    try:  # the workers and the serial loop freeze what they keep (see gcpolicy); thawed here
+        with Workers(jobs) as workers:
+            return _lint_files(files, settings, rules, opts, workers)
+    finally:
+        gcpolicy.release()
 
 
 def _lint_files(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from multiprocessing.pool import Pool
 from typing import Any, TypeVar
 
+from cachelint import gcpolicy
 from cachelint.analysis import project as _project_module
 from cachelint.analysis.calls import FoundCall
 from cachelint.analysis.module import _LINE_BREAK, ModuleInfo, line_starts
@@ -370,7 +371,10 @@ def _scan_task(
 ) -> tuple[set[str], Dependencies, dict[str, Outline]]:
     paths, outlines = task
     root, declared, pattern_names, found = shared
-    return scan_chunk(paths, root, declared, pattern_names, found, modules, outlines)
+    try:
+        return scan_chunk(paths, root, declared, pattern_names, found, modules, outlines)
+    finally:
+        gcpolicy.checkpoint()  # the chunk's project is garbage now; the parsed modules are kept
 
 
 # ---- linting one file
@@ -423,7 +427,11 @@ def lint_one(index: int, path: str, job: LintJob, modules: ModuleCache) -> FileO
 
 
 def _lint_task(items: Sequence[tuple[int, str]], job: LintJob, modules: ModuleCache) -> list[FileOutcome]:
-    return [lint_one(i, p, job, modules) for i, p in items]
+    out = []
+    for i, p in items:
+        out.append(lint_one(i, p, job, modules))
+        gcpolicy.checkpoint()  # the file's project is garbage now; what it cached is kept
+    return out
 
 
 def lint_many(
