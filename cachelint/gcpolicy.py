@@ -3,14 +3,15 @@
 A run keeps many parsed modules alive (the module cache: hundreds of thousands of AST
 nodes) and makes short-lived cycles with every file (a project and its evaluator point at
 each other). Python's automatic collector traverses every live container on each full
-collection, and with the parsed modules alive those collections took a third of the CPU
-time of a dense run. After each unit of work (a linted file, a scan chunk), `checkpoint`
+collection, and with the parsed modules alive those collections took a seventh of the CPU
+time of a dense run (3.1 s of 21 s on 1,000 modules; 0.8 s with this policy). After each unit of work (a linted file, a scan chunk), `checkpoint`
 collects what the unit left and moves what survives into the permanent generation
 (`gc.freeze`), so the collections that still run inside a unit only traverse what the unit
 made. Long-lived objects that die later (a module evicted from the cache) are freed by
 reference counting; only cycles among them wait for a full collection, which runs when the
-frozen objects have grown by half since the last one: memory stays within a bounded
-factor of what is alive, and the time spent in full collections in proportion to it.
+frozen objects have doubled since the last one (and grown by a million): memory stays
+within a bounded factor of what is alive, and the time spent in full collections in
+proportion to it.
 """
 
 from __future__ import annotations
@@ -18,20 +19,27 @@ from __future__ import annotations
 import gc
 
 # A full collection (everything unfrozen) once the frozen objects grew by this factor ...
-GROWTH = 1.5
+GROWTH = 2.0
 # ... and by at least this many objects (the first units freeze the imported modules).
-MIN_GROWTH = 200_000
+MIN_GROWTH = 1_000_000
 
 # Objects frozen by checkpoints since the last full collection, and how many were alive
 # after it (None: no checkpoint yet in this run). Counted here: gc.get_freeze_count()
 # walks the whole permanent generation.
 _frozen = 0
 _after_full: int | None = None
+# Young collections during a unit: Python's default (700 allocations) made ~1,600 of them in
+# a dense run of 1,000 files; what they find is a unit's garbage, which its checkpoint frees.
+YOUNG_THRESHOLD = 10_000
+_saved_threshold: tuple[int, int, int] | None = None
 
 
 def checkpoint() -> None:
     """After a unit of work: collect its cycles, freeze what survives."""
-    global _frozen, _after_full
+    global _frozen, _after_full, _saved_threshold
+    if _saved_threshold is None:
+        _saved_threshold = gc.get_threshold()
+        gc.set_threshold(YOUNG_THRESHOLD, *_saved_threshold[1:])
     if _after_full is None or _frozen > max(_after_full * (GROWTH - 1), MIN_GROWTH):
         gc.unfreeze()
         gc.collect()
@@ -45,6 +53,9 @@ def checkpoint() -> None:
 
 def release() -> None:
     """At the end of a run in this process: back to ordinary collection of everything."""
-    global _frozen, _after_full
+    global _frozen, _after_full, _saved_threshold
     _frozen, _after_full = 0, None
+    if _saved_threshold is not None:
+        gc.set_threshold(*_saved_threshold)
+        _saved_threshold = None
     gc.unfreeze()

@@ -49,11 +49,14 @@ def test_checkpoint_frees_the_cycles_a_unit_left() -> None:
 
 
 def test_checkpoint_freezes_what_survives_and_release_thaws_it() -> None:
+    before = gc.get_threshold()
     kept = [Node() for _ in range(10)]
     gcpolicy.checkpoint()
     assert gc.get_freeze_count() > len(kept)
+    assert gc.get_threshold()[0] == gcpolicy.YOUNG_THRESHOLD
     gcpolicy.release()
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
 
 
 def test_frozen_cycles_that_die_later_are_freed_once_enough_was_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
