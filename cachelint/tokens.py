@@ -285,7 +285,13 @@ def _encoding(name: str) -> tiktoken.Encoding:
         except TokenizerUnavailable as exc:
             _FAILED[name] = exc
             raise
-        return tiktoken.Encoding(**params)
+        enc = tiktoken.Encoding(**params)
+        # The encoding keeps the ranks twice: in its Rust core, which does all the counting, and
+        # as a Python dict of 200,000 bytes objects used only to pickle the encoding (which
+        # cachelint never does). Dropping the dict saves ~18 MB per encoding in every process.
+        if isinstance(getattr(enc, "_mergeable_ranks", None), dict):
+            enc._mergeable_ranks = {}
+        return enc
 
 
 def load_encoding(name: str) -> tiktoken.Encoding:
