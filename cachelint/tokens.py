@@ -46,6 +46,7 @@ never marked exact.
 from __future__ import annotations
 
 import binascii
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -292,6 +293,14 @@ def _encoding(name: str) -> tiktoken.Encoding:
         if isinstance(getattr(enc, "_mergeable_ranks", None), dict):
             enc._mergeable_ranks = {}
         return enc
+
+
+def preload(names: tuple[str, ...] = ("o200k_base", "cl100k_base")) -> None:
+    """Build these encodings now (in a process about to fork workers that will count with
+    them). One that cannot be built is left to fail where it is used, with its message."""
+    for name in names:
+        with contextlib.suppress(TokenizerUnavailable):
+            _encoding(name)
 
 
 def load_encoding(name: str) -> tiktoken.Encoding:
