@@ -39,7 +39,7 @@ from cachelint.report import (
     canonical_format,
     is_text_format,
     plain_location,
-    render,
+    render_chunks,
     render_statistics_for,
     summary_line,
 )
@@ -500,6 +500,24 @@ def _read_baseline(file: str) -> list[Entry] | None:
         return None
 
 
+# Rendered findings are written in batches of about this many characters: the whole output
+# of a large run at once took as much memory as the findings themselves, twice over.
+WRITE_BATCH = 1 << 16
+
+
+def _write_chunks(chunks: Iterable[str], color: bool) -> None:
+    batch: list[str] = []
+    size = 0
+    for chunk in chunks:
+        batch.append(chunk)
+        size += len(chunk)
+        if size >= WRITE_BATCH:
+            click.echo("".join(batch), nl=False, color=color)
+            batch, size = [], 0
+    if batch:
+        click.echo("".join(batch), nl=False, color=color)
+
+
 def _summary(
     diagnostics: Sequence[Diagnostic], failed: int, hidden: int, fail_on: Severity, baseline_used: bool
 ) -> str:
@@ -593,9 +611,9 @@ def run_check(options: CheckOptions) -> int:
         diagnostics, hidden = filter_baseline(diagnostics, entries, root)
 
     if options.statistics:
-        out = render_statistics_for(fmt, diagnostics, color=color)
+        click.echo(render_statistics_for(fmt, diagnostics, color=color), nl=False, color=color)
     else:
-        out = render(
+        chunks = render_chunks(
             fmt,
             diagnostics,
             color=color,
@@ -604,7 +622,7 @@ def run_check(options: CheckOptions) -> int:
             rules=resolved.rules,
             root=find_repository_root(root),
         )
-    click.echo(out, nl=False, color=color)
+        _write_chunks(chunks, color)
     if is_text_format(fmt) and not options.quiet:
         click.echo(_summary(diagnostics, failed, hidden, resolved.fail_on, entries is not None))
     if failed:

@@ -4,14 +4,15 @@ A run keeps many parsed modules alive (the module cache: hundreds of thousands o
 nodes) and makes short-lived cycles with every file (a project and its evaluator point at
 each other). Python's automatic collector traverses every live container on each full
 collection, and with the parsed modules alive those collections took a seventh of the CPU
-time of a dense run (3.1 s of 21 s on 1,000 modules; 0.8 s with this policy). After each unit of work (a linted file, a scan chunk), `checkpoint`
-collects what the unit left and moves what survives into the permanent generation
-(`gc.freeze`), so the collections that still run inside a unit only traverse what the unit
-made. Long-lived objects that die later (a module evicted from the cache) are freed by
-reference counting; only cycles among them wait for a full collection, which runs when the
-frozen objects have doubled since the last one (and grown by a million): memory stays
-within a bounded factor of what is alive, and the time spent in full collections in
-proportion to it.
+time of a dense run (3.1 s of 21 s on 1,000 modules; 0.8 s with this policy).
+
+After each unit of work (a linted file, a scan chunk), `checkpoint` collects what the unit
+left and moves what survives into the permanent generation (`gc.freeze`), so the
+collections that still run inside a unit only traverse what the unit made. Long-lived
+objects that die later (a module evicted from the cache) are freed by reference counting;
+only cycles among them wait for a full collection, which runs when the frozen objects have
+doubled since the last one (and grown by a million): memory stays within a bounded factor
+of what is alive, and the time spent in full collections in proportion to it.
 """
 
 from __future__ import annotations

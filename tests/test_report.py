@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cachelint.diagnostics import Applicability, Diagnostic, Fix, Related, Severity, Span
-from cachelint.report import canonical_format, render, render_statistics_for, summary_line
+from cachelint.report import canonical_format, render, render_chunks, render_statistics_for, summary_line
 
 SOURCES = {
     "app.py": [
@@ -195,6 +195,25 @@ def test_json() -> None:
     assert '"message": "café"' in render("json", [accented])  # UTF-8, not \\u escapes
     assert out.endswith("]\n")
     assert render("json", []) == "[]\n"
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5])
+def test_json_written_a_finding_at_a_time_is_the_whole_array_dumped(count: int) -> None:
+    from cachelint.report.json import diagnostic_to_dict, dump
+
+    tricky = Diagnostic("CL101", "x", Severity.ERROR, 'line\nbreak "quoted" 日本語 \\ tab\t', Span("a.py", 1, 1, 1, 2),
+                        related=(Related(Span("b.py", 2, 1, 2, 3), "two\nlines"),))
+    findings = [*DIAGNOSTICS, tricky][:count]
+    chunks = list(render_chunks("json", findings))
+    assert len(chunks) == count + 1  # one per finding, then the closing bracket
+    assert "".join(chunks) == dump([diagnostic_to_dict(d) for d in findings])
+
+
+@pytest.mark.parametrize("fmt", ["full", "concise", "github", "sarif"])
+def test_every_format_in_chunks_joins_to_the_whole(fmt: str) -> None:
+    chunks = list(render_chunks(fmt, DIAGNOSTICS, source_lines=source_lines))
+    assert "".join(chunks) == render(fmt, DIAGNOSTICS, source_lines=source_lines)
+    assert len(chunks) == (1 if fmt == "sarif" else len(DIAGNOSTICS))
 
 
 def test_json_paths_relative_to_cwd_with_forward_slashes(project: Path) -> None:

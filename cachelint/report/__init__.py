@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from cachelint.diagnostics import Diagnostic
-from cachelint.report.github import render_github
-from cachelint.report.json import render_json, render_json_statistics
+from cachelint.report.github import iter_github
+from cachelint.report.json import iter_json, render_json_statistics
 from cachelint.report.locate import CellPosition, Location, Locator, plain_location
 from cachelint.report.sarif import render_sarif
 from cachelint.report.text import (
     SourceLines,
-    render_concise,
-    render_full,
+    iter_concise,
+    iter_full,
     render_statistics,
     summary_line,
 )
@@ -37,6 +37,7 @@ __all__ = [
     "is_text_format",
     "plain_location",
     "render",
+    "render_chunks",
     "render_statistics_for",
     "summary_line",
 ]
@@ -70,16 +71,34 @@ def render(
     `locate` maps spans to what is shown (notebook cells); `rules` (the rules that ran)
     and `root` (what paths are relative to, default cwd) are used by `sarif` and `github`.
     """
+    return "".join(render_chunks(fmt, diagnostics, color=color, source_lines=source_lines, cwd=cwd,
+                                 locate=locate, rules=rules, root=root))
+
+
+def render_chunks(
+    fmt: str,
+    diagnostics: Sequence[Diagnostic],
+    *,
+    color: bool = False,
+    source_lines: SourceLines | None = None,
+    cwd: str | None = None,
+    locate: Locator = plain_location,
+    rules: Sequence[type[Rule]] = ALL_RULES,
+    root: str | None = None,
+) -> Iterator[str]:
+    """`render`, in pieces that join to it: a finding at a time, so a run with tens of
+    thousands of findings is written out as it is rendered (SARIF, one document with
+    the rules at its head, comes whole)."""
     fmt = canonical_format(fmt)
     if fmt == "json":
-        return render_json(diagnostics, cwd=cwd, locate=locate)
+        return iter_json(diagnostics, cwd=cwd, locate=locate)
     if fmt == "sarif":
-        return render_sarif(diagnostics, rules=rules, root=root if root is not None else cwd, locate=locate)
+        return iter([render_sarif(diagnostics, rules=rules, root=root if root is not None else cwd, locate=locate)])
     if fmt == "github":
-        return render_github(diagnostics, root=root if root is not None else cwd, locate=locate)
+        return iter_github(diagnostics, root=root if root is not None else cwd, locate=locate)
     if fmt == "concise":
-        return render_concise(diagnostics, color=color, cwd=cwd, locate=locate)
-    return render_full(diagnostics, color=color, source_lines=source_lines, cwd=cwd, locate=locate)
+        return iter_concise(diagnostics, color=color, cwd=cwd, locate=locate)
+    return iter_full(diagnostics, color=color, source_lines=source_lines, cwd=cwd, locate=locate)
 
 
 def render_statistics_for(fmt: str, diagnostics: Sequence[Diagnostic], *, color: bool = False) -> str:

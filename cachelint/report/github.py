@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from cachelint.diagnostics import Diagnostic, Severity
 from cachelint.report.locate import Locator, plain_location
@@ -43,8 +43,17 @@ def render_github(
     the message of a notebook finding starts with `cell N, line M: `. The fix, when there
     is one, follows on a second line of the annotation.
     """
+    return "".join(iter_github(diagnostics, root=root, locate=locate))
+
+
+def iter_github(
+    diagnostics: Iterable[Diagnostic],
+    *,
+    root: str | None = None,
+    locate: Locator = plain_location,
+) -> Iterator[str]:
+    """`render_github`, one annotation at a time."""
     root = os.path.abspath(root if root is not None else os.getcwd())
-    out = []
     for d in diagnostics:
         where = locate(d.span)
         props = [
@@ -59,5 +68,4 @@ def render_github(
         if d.fix is not None and d.fix.title:
             message += f"\nhelp: {d.fix.title}"
         joined = ",".join(f"{key}={escape_property(value)}" for key, value in props)
-        out.append(f"::{COMMANDS[Severity(d.severity)]} {joined}::{escape_data(message)}\n")
-    return "".join(out)
+        yield f"::{COMMANDS[Severity(d.severity)]} {joined}::{escape_data(message)}\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from cachelint.diagnostics import Diagnostic, Severity, Span
@@ -57,7 +57,22 @@ def dump(value: object) -> str:
 
 def render_json(diagnostics: Sequence[Diagnostic], *, cwd: str | None = None, locate: Locator = plain_location) -> str:
     """A top-level array of findings (`[]` when clean), newline-terminated."""
-    return dump([diagnostic_to_dict(d, cwd, locate) for d in diagnostics])
+    return "".join(iter_json(diagnostics, cwd=cwd, locate=locate))
+
+
+def iter_json(
+    diagnostics: Iterable[Diagnostic], *, cwd: str | None = None, locate: Locator = plain_location
+) -> Iterator[str]:
+    """`render_json` one finding at a time: what `dump` prints for the whole array, without
+    building it (a run with 26,000 findings held them as dicts and as one string at once).
+    JSON strings never hold a raw newline, so indenting each item's lines by one level gives
+    the item as it appears inside the array."""
+    first = True
+    for d in diagnostics:
+        item = json.dumps(diagnostic_to_dict(d, cwd, locate), indent=2, ensure_ascii=False)
+        yield ("[\n  " if first else ",\n  ") + item.replace("\n", "\n  ")
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 def render_json_statistics(diagnostics: Sequence[Diagnostic]) -> str:

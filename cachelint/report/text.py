@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import click
 
@@ -75,9 +75,21 @@ def render_full(
     locate: Locator = plain_location,
 ) -> str:
     """ruff-style blocks: header, location, code frame, notes, help; each ends with a blank line."""
+    return "".join(iter_full(diagnostics, color=color, source_lines=source_lines, cwd=cwd, locate=locate))
+
+
+def iter_full(
+    diagnostics: Iterable[Diagnostic],
+    *,
+    color: bool = False,
+    source_lines: SourceLines | None = None,
+    cwd: str | None = None,
+    locate: Locator = plain_location,
+) -> Iterator[str]:
+    """`render_full`, one finding's block at a time."""
     paint = _Paint(color)
-    out: list[str] = []
     for d in diagnostics:
+        out: list[str] = []
         fg = _SEVERITY_COLORS[Severity(d.severity)]
         where = locate(d.span)
         gutter = " " * len(str(where.frame_line))
@@ -94,7 +106,7 @@ def render_full(
         if d.fix is not None and d.fix.title:
             out.append(f"{paint('help', fg='cyan', bold=True)}: {d.fix.title}")
         out.append("")
-    return "".join(line + "\n" for line in out)
+        yield "".join(line + "\n" for line in out)
 
 
 def render_concise(
@@ -105,12 +117,21 @@ def render_concise(
     locate: Locator = plain_location,
 ) -> str:
     """One line per finding: `path:line:col: CODE message`."""
+    return "".join(iter_concise(diagnostics, color=color, cwd=cwd, locate=locate))
+
+
+def iter_concise(
+    diagnostics: Iterable[Diagnostic],
+    *,
+    color: bool = False,
+    cwd: str | None = None,
+    locate: Locator = plain_location,
+) -> Iterator[str]:
+    """`render_concise`, one line at a time."""
     paint = _Paint(color)
-    out = []
     for d in diagnostics:
         code = paint(d.code, fg=_SEVERITY_COLORS[Severity(d.severity)], bold=True)
-        out.append(f"{paint(_where(d.span, cwd, locate), bold=True)}: {code} {d.message}\n")
-    return "".join(out)
+        yield f"{paint(_where(d.span, cwd, locate), bold=True)}: {code} {d.message}\n"
 
 
 def _plural(count: int, word: str) -> str:
