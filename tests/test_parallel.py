@@ -118,3 +118,38 @@ def test_evicting_parsed_modules_does_not_change_findings(tree: Path, monkeypatc
     monkeypatch.setattr(parallel.ModuleCache.__init__, "__defaults__", (1, 1))
     assert parallel.ModuleCache().max_bytes == 1
     assert lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=1)) == reference
+
+
+def _square(task: int, shared: int, modules: parallel.ModuleCache) -> int:
+    from cachelint.tokens import _encoding
+
+    # the worker sees what the parent built before forking: no build of its own
+    return task * task + shared + _encoding.cache_info().currsize
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_what_the_parent_loads_before_the_workers_start_is_shared_with_them() -> None:
+    from cachelint.tokens import _encoding, preload
+
+    _encoding.cache_clear()
+    calls: list[int] = []
+
+    def before() -> None:
+        calls.append(1)
+        preload(("cl100k_base",))
+
+    with parallel.Workers(2, before_start=before) as workers:
+        got = list(workers.map(_square, [1, 2, 3, 4], 10, parallel.ModuleCache()))
+        again = list(workers.map(_square, [5, 6], 0, parallel.ModuleCache()))
+    assert calls == [1]  # once, when the pool starts
+    assert got == [11 + 1, 14 + 1, 19 + 1, 26 + 1] and again == [26, 37]
+
+
+def test_nothing_is_loaded_ahead_when_no_worker_starts() -> None:
+    from cachelint.tokens import _encoding
+
+    _encoding.cache_clear()
+    calls: list[int] = []
+    with parallel.Workers(1, before_start=lambda: calls.append(1)) as workers:
+        assert list(workers.map(_square, [1, 2, 3], 0, parallel.ModuleCache())) == [1, 4, 9]
+    assert calls == []
