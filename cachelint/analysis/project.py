@@ -648,8 +648,16 @@ def has_word(text: str, words: frozenset[str] | set[str]) -> bool:
     return not words.isdisjoint(_WORD.findall(text))
 
 
+# Up to this many names, looking each up as a substring (a scan of the text in C) first is
+# cheaper than splitting the text into words: a later scan pass asks about every file of the
+# project for the few wrappers found in the pass before, and most files hold none of them.
+SUBSTRING_FIRST = 64
+
+
 def names_in(text: str, names: frozenset[str]) -> bool:
     """`names_regex(names).search(text) is not None`, without the regex when the names are plain words."""
+    if names and len(names) <= SUBSTRING_FIRST and not any(n in text for n in names):
+        return False  # a name that is not in the text at all is not in it as a word
     if names and _plain_names(names):
         return has_word(text, names)
     return names_regex(names).search(text) is not None
