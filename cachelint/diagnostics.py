@@ -20,7 +20,9 @@ class Applicability(str, Enum):
     DISPLAY_ONLY = "display-only"  # advice; no edit is offered
 
 
-@dataclass(frozen=True, order=True)
+# Slots: a run with tens of thousands of findings holds them all in the parent process until
+# they are sorted and written (a finding with four related places is a dozen of these objects).
+@dataclass(frozen=True, order=True, slots=True)
 class Span:
     """A source range: 1-based lines, 1-based columns (as editors show them)."""
 
@@ -31,7 +33,7 @@ class Span:
     end_column: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """A secondary location, e.g. `SYSTEM_PROMPT defined here (1,842 tokens, o200k_base)`."""
 
@@ -39,13 +41,13 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fix:
     title: str
     applicability: Applicability = Applicability.DISPLAY_ONLY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str
     name: str

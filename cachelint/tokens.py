@@ -72,7 +72,7 @@ ESTIMATE_ERROR: Final[dict[str, tuple[float, float]]] = {
     "gemini": (-0.15, 0.15),
     "openai": (-0.15, 0.15),  # unknown OpenAI-compatible models counted with o200k_base
 }
-COUNT_CACHE_SIZE: Final = 4096  # memoised (encoding, text) counts
+COUNT_CACHE_SIZE: Final = 1024  # memoised (encoding, text) counts; prompts are KBs each
 
 # ---- BPE files -----------------------------------------------------------------------------
 BPE_DIR_ENV: Final = "CACHELINT_BPE_DIR"
