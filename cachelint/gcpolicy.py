@@ -52,6 +52,19 @@ def checkpoint() -> None:
     gc.freeze()
 
 
+def parsed() -> None:
+    """A module was just parsed: its tree will live in the module cache or die by reference
+    counting (trees hold no cycles), so it is frozen now rather than traversed by the young
+    collections and the checkpoint of the unit that parsed it (on letta, whose modules are
+    large and parsed again as the cache turns over, those traversals were a third of the run).
+    Only while a run's policy is on (after its first checkpoint)."""
+    global _frozen
+    if _after_full is None:
+        return
+    _frozen += sum(gc.get_count())  # about what is frozen: it counts towards the next full collection
+    gc.freeze()
+
+
 def release() -> None:
     """At the end of a run in this process: back to ordinary collection of everything."""
     global _frozen, _after_full, _saved_threshold

@@ -174,6 +174,12 @@ class TrackedProject(Project):
         if mod is not None:
             self.modules.put(real, mod)
 
+    def close(self) -> None:
+        """Done with this project: drop what it holds now, by reference counting. It and its
+        evaluator point at each other, so it would otherwise wait, with every module and value
+        it reached, for the cyclic collector (which then traversed and freed them all)."""
+        self.__dict__.clear()
+
     def dependencies(self, exclude: str | None = None) -> Dependencies:
         files = set(self._by_path)
         files.update(_prompt_file_reads(self))
@@ -296,7 +302,9 @@ def scan_chunk(
         for fn in mentioning_functions(mod, pattern, found):
             if project.wrapper_sites(fn, mod):
                 new.add(fn.name)
-    return new, project.dependencies(), seen
+    deps = project.dependencies()
+    project.close()
+    return new, deps, seen
 
 
 def _names_pattern(names: Iterable[str]) -> re.Pattern[str]:
@@ -426,6 +434,7 @@ def lint_one(index: int, path: str, job: LintJob, modules: ModuleCache) -> FileO
         out.content_hash = content_hash(data)
         out.deps = project.dependencies(exclude=path)
         out.dep_hashes = {p: file_hash(p) for p in out.deps.files}
+    project.close()
     return out
 
 

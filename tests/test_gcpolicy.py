@@ -93,3 +93,31 @@ def test_a_run_leaves_nothing_frozen_and_reports_the_same(tmp_path: Path) -> Non
     again = lint_files([str(src)], settings, ALL_RULES, options=RunOptions(jobs=1, cache_dir=None))
     assert [d.code for d in got.diagnostics] == [d.code for d in again.diagnostics]
     assert got.diagnostics  # the per-user value ahead of the static text
+
+
+def test_a_parsed_tree_is_frozen_only_while_a_run_is_on() -> None:
+    gcpolicy.parsed()
+    assert gc.get_freeze_count() == 0  # no run: nothing frozen behind a library caller's back
+    gcpolicy.checkpoint()
+    before = gc.get_freeze_count()
+    import ast
+
+    tree = ast.parse("x = [1, 2, 3]\n" * 50)
+    gcpolicy.parsed()
+    assert gc.get_freeze_count() > before + 50
+    del tree
+
+
+def test_a_closed_project_is_freed_without_the_cyclic_collector(tmp_path: Path) -> None:
+    from cachelint.parallel import ModuleCache, TrackedProject
+
+    (tmp_path / "m.py").write_text("X = 1\n")
+    project = TrackedProject(str(tmp_path), (), ModuleCache())
+    assert project.load(str(tmp_path / "m.py")) is not None
+    evaluator = weakref.ref(project.evaluator)
+    gc.disable()
+    try:
+        project.close()
+        assert evaluator() is None
+    finally:
+        gc.enable()

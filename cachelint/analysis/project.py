@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cachelint import gcpolicy
 from cachelint.analysis import gemini_legacy
 from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.classes import ClassesMixin
@@ -163,6 +164,7 @@ class Project(ProjectHooks):
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 tree = None
             if tree is not None:
+                gcpolicy.parsed()
                 mod = ModuleInfo(path, text, tree, self.module_name_for(path))
         self._by_path[real] = mod
         return mod
