@@ -11,6 +11,7 @@ project of its own (see `cachelint.parallel`), in worker processes when there ar
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import os
 import stat
@@ -410,7 +411,7 @@ def lint_files(
     whatever the options: serial or parallel, cached or not.
     """
     from cachelint import cache
-    from cachelint.parallel import Workers, default_jobs, reset_real_paths
+    from cachelint.parallel import Workers, cache_budget, default_jobs, reset_real_paths
 
     opts = options or _RUN_OPTIONS.get() or RunOptions()
     jobs = opts.jobs if opts.jobs > 0 else default_jobs()
@@ -423,19 +424,29 @@ def lint_files(
         # Workers start only when there are files with SDK calls to share out, which will count
         # tokens: the encodings are loaded once, before they fork, instead of in each of them
         # (each worker held ~50 MB of tokenizer tables and spent ~0.8 s building them).
-        with Workers(jobs, before_start=preload) as workers:
-            return _lint_files(files, settings, rules, opts, workers)
+        budget = cache_budget(_source_bytes(files))
+        with Workers(jobs, before_start=preload, cache_bytes=budget) as workers:
+            return _lint_files(files, settings, rules, opts, workers, budget)
     finally:
         gcpolicy.release()
 
 
+def _source_bytes(files: Sequence[str]) -> int:
+    total = 0
+    for path in files:
+        with contextlib.suppress(OSError):  # reported when the file is read
+            total += os.stat(path).st_size
+    return total
+
+
 def _lint_files(
-    files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]], opts: RunOptions, workers: Workers
+    files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]], opts: RunOptions, workers: Workers,
+    cache_bytes: int,
 ) -> LintResult:
     from cachelint import cache
     from cachelint.parallel import LintJob, ModuleCache, TrackedProject, lint_many, probe_signature
 
-    modules = ModuleCache()
+    modules = ModuleCache(cache_bytes)
     base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
     rc: ResultCache | None = None
     if opts.cache_dir is not None:

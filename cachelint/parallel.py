@@ -52,12 +52,23 @@ from cachelint.settings import Settings
 MAX_WRAPPER_DEPTH: int = getattr(_project_module, "MAX_WRAPPER_DEPTH", 3)
 _fn_mentions: Callable[[ast.AST, re.Pattern[str]], bool] | None = getattr(_project_module, "_mentions", None)
 
-# Parsed modules kept between files, per process. A parsed and indexed module takes about 45
-# times its source size in memory, so 512 KiB of source is about 23 MB. Files are linted in
-# path order, so the modules a file imports (its package's, mostly) are usually the ones just
-# used: on a dense 10,000-module tree, workers held 146 MB with 1 MiB and 99 MB with 512 KiB
-# (with the smaller count cache of tokens.py), for no measurable CPU on dense 1,000 or letta.
-MODULE_CACHE_BYTES = 512 * 1024
+# Parsed modules kept between files, per process, in bytes of source. A parsed and indexed
+# module takes about 45 times its source size in memory. When the project's modules fit in
+# the larger budget they are all kept: every scan pass and the linting reuse them (dense 1,000
+# modules, 2.3 MB of source: 13-15 s of CPU, against 18-20 s with 1 MiB). When they do not fit,
+# the passes over the files in order evict each module before it is needed again, whatever the
+# budget; only the modules a file imports from its own package are reused, and the small
+# budget keeps those: a dense 10,000-module tree took the same CPU with 4 MiB and 2 MiB, and
+# workers of 291, 200 and 99 MB with 4 MiB, 2 MiB and 512 KiB.
+MODULE_CACHE_BYTES = 4 * 1024 * 1024
+SMALL_MODULE_CACHE_BYTES = 512 * 1024
+
+
+def cache_budget(source_bytes: int) -> int:
+    """The module cache budget for a project with this much Python source."""
+    return MODULE_CACHE_BYTES if source_bytes <= MODULE_CACHE_BYTES else SMALL_MODULE_CACHE_BYTES
+
+
 MODULE_CACHE_COUNT = 2000
 # Files per scan chunk. Fixed, never derived from the number of workers: the chunks are the
 # same in every run, so the names found are too.
@@ -473,9 +484,9 @@ _worker_modules: ModuleCache | None = None
 _worker_shared: tuple[int, object] | None = None
 
 
-def _init_worker() -> None:
+def _init_worker(cache_bytes: int = MODULE_CACHE_BYTES) -> None:
     global _worker_modules, _worker_shared
-    _worker_modules = ModuleCache()
+    _worker_modules = ModuleCache(cache_bytes)
     _worker_shared = None
     from cachelint.cache import reset_file_hashes
 
@@ -511,8 +522,10 @@ class Workers:
     passes and the linting share them, so modules a worker parsed in one pass are not parsed
     again in the next (each worker keeps its module cache, as a serial run does)."""
 
-    def __init__(self, jobs: int, before_start: Callable[[], None] | None = None) -> None:
+    def __init__(self, jobs: int, before_start: Callable[[], None] | None = None,
+                 cache_bytes: int = MODULE_CACHE_BYTES) -> None:
         self.jobs = jobs
+        self.cache_bytes = cache_bytes  # each worker's module cache
         self._pool: Pool | None = None
         self._maps = 0
         # Run here just before the workers are forked: what it loads, they share (copy on write).
@@ -544,7 +557,7 @@ class Workers:
             context = _context()
             if self.before_start is not None and context.get_start_method() == "fork":
                 self.before_start()
-            self._pool = context.Pool(self.jobs, initializer=_init_worker)
+            self._pool = context.Pool(self.jobs, initializer=_init_worker, initargs=(self.cache_bytes,))
         self._maps += 1
         blob = pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)
         worker_fn: Any = fn

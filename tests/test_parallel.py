@@ -153,3 +153,10 @@ def test_nothing_is_loaded_ahead_when_no_worker_starts() -> None:
     with parallel.Workers(1, before_start=lambda: calls.append(1)) as workers:
         assert list(workers.map(_square, [1, 2, 3], 0, parallel.ModuleCache())) == [1, 4, 9]
     assert calls == []
+
+
+def test_the_module_cache_holds_a_small_project_whole_and_turns_over_a_large_one_in_little() -> None:
+    assert parallel.cache_budget(parallel.MODULE_CACHE_BYTES) == parallel.MODULE_CACHE_BYTES
+    assert parallel.cache_budget(parallel.MODULE_CACHE_BYTES + 1) == parallel.SMALL_MODULE_CACHE_BYTES
+    parallel._init_worker(12345)
+    assert parallel._worker_modules is not None and parallel._worker_modules.max_bytes == 12345
