@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from cachelint import gcpolicy
 from cachelint.analysis import project as _project_module
+from cachelint.analysis import realpaths
 from cachelint.analysis.calls import FoundCall
 from cachelint.analysis.module import _LINE_BREAK, ModuleInfo, line_starts
 from cachelint.analysis.project import (
@@ -43,6 +44,7 @@ from cachelint.analysis.project import (
     mentioning_functions,
     names_regex,
 )
+from cachelint.analysis.realpaths import real_path
 from cachelint.diagnostics import LintError
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
@@ -583,19 +585,7 @@ def map_tasks(
 
 # ---- real paths
 
-# Real paths are asked for tens of thousands of times per run (every module lookup); the
-# files do not move during a run, so each path is resolved once per run and process.
-_REAL_PATHS: dict[str, str] = {}
-
-
-def real_path(path: str) -> str:
-    got = _REAL_PATHS.get(path)
-    if got is None:
-        got = _REAL_PATHS[path] = os.path.realpath(path)
-    return got
-
-
 def reset_real_paths() -> None:
     """Forget the real paths resolved and the module names probed so far (at the start of every run)."""
-    _REAL_PATHS.clear()
+    realpaths.clear()
     _PROBES.clear()

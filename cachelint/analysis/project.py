@@ -21,6 +21,7 @@ from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.classes import ClassesMixin
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.realpaths import real_path
 from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, Value, flat_options
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
@@ -100,7 +101,7 @@ _ROLE_KEYWORD = {"model": "model", "messages": "messages", "input": "input", "sy
 
 class Project(ProjectHooks):
     def __init__(self, root: str, declared: Declared = ()) -> None:
-        self.root = os.path.realpath(root)
+        self.root = real_path(root)
         self.declared = {name: dict(roles) for name, roles in declared}
         self.search_roots = [self.root]
         src = os.path.join(self.root, "src")
@@ -118,7 +119,7 @@ class Project(ProjectHooks):
 
     def module_name_for(self, path: str) -> str:
         """The dotted module name of a file, from the search root it is under."""
-        real = os.path.realpath(path)
+        real = real_path(path)
         base = None
         for r in self.search_roots:
             if real == r or real.startswith(r + os.sep):
@@ -140,7 +141,7 @@ class Project(ProjectHooks):
 
     def add(self, mod: ModuleInfo) -> ModuleInfo:
         """Register a module already parsed (the file being linted)."""
-        real = os.path.realpath(mod.path)
+        real = real_path(mod.path)
         existing = self._by_path.get(real)
         if existing is not None:
             return existing
@@ -152,7 +153,7 @@ class Project(ProjectHooks):
         return mod
 
     def load(self, path: str) -> ModuleInfo | None:
-        real = os.path.realpath(path)
+        real = real_path(path)
         if real in self._by_path:
             return self._by_path[real]
         self._by_path[real] = None  # guards against re-entry while parsing
@@ -348,7 +349,7 @@ class Project(ProjectHooks):
         return bool(names) and names_in(text, names)
 
     def calls_in(self, mod: ModuleInfo) -> list[FoundCall]:
-        key = os.path.realpath(mod.path)
+        key = real_path(mod.path)
         calls = self._calls.get(key)
         if calls is None:
             calls = find_calls(mod, self.evaluator) if mentions_sdk(mod.text) else []

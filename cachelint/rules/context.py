@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from cachelint.analysis.realpaths import real_path
 from cachelint.diagnostics import Applicability, Diagnostic, Fix, Related, Span
 from cachelint.models import ModelLookup, lookup_model
 from cachelint.prompt import AssembledPrompt, Segment, Stability
@@ -237,7 +238,7 @@ class RuleContext:
         # The path relative to the project root, so the same finding keeps its identity
         # whether cachelint runs from the root, a subfolder or with absolute paths.
         try:
-            rel = os.path.relpath(os.path.realpath(self.path), os.path.realpath(self.settings.root))
+            rel = os.path.relpath(real_path(self.path), real_path(self.settings.root))
         except ValueError:
             rel = self.path
         fp_src = "\0".join([rule.code, rel.replace(os.sep, "/"), identity or message])
