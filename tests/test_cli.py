@@ -722,3 +722,15 @@ def test_python_dash_m(project: Path) -> None:
         2,
         "cachelint: error: missing.py: no such file or directory\n",
     )
+
+
+def test_sources_are_kept_only_for_the_code_frames_of_the_full_format(tmp_path: Path) -> None:
+    from cachelint.cli import _Sources
+
+    f = tmp_path / "a.py"
+    f.write_text("x = 1\n")
+    for keep in (True, False):
+        sources = _Sources(keep=keep)
+        assert sources.text(str(f)) == "x = 1\n"
+        assert (str(f) in sources.texts) is keep
+        assert sources.lines(str(f)) == ["x = 1", ""]
