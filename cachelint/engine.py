@@ -424,19 +424,22 @@ def lint_files(
         # Workers start only when there are files with SDK calls to share out, which will count
         # tokens: the encodings are loaded once, before they fork, instead of in each of them
         # (each worker held ~50 MB of tokenizer tables and spent ~0.8 s building them).
-        budget = cache_budget(_source_bytes(files))
+        budget = cache_budget(*_source_bytes(files))
         with Workers(jobs, before_start=preload, cache_bytes=budget) as workers:
             return _lint_files(files, settings, rules, opts, workers, budget)
     finally:
         gcpolicy.release()
 
 
-def _source_bytes(files: Sequence[str]) -> int:
-    total = 0
+def _source_bytes(files: Sequence[str]) -> tuple[int, int]:
+    """The total size of `files` and the size of the largest."""
+    total = largest = 0
     for path in files:
         with contextlib.suppress(OSError):  # reported when the file is read
-            total += os.stat(path).st_size
-    return total
+            size = os.stat(path).st_size
+            total += size
+            largest = max(largest, size)
+    return total, largest
 
 
 def _lint_files(

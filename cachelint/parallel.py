@@ -66,9 +66,14 @@ MODULE_CACHE_BYTES = 4 * 1024 * 1024
 SMALL_MODULE_CACHE_BYTES = 512 * 1024
 
 
-def cache_budget(source_bytes: int) -> int:
-    """The module cache budget for a project with this much Python source."""
-    return MODULE_CACHE_BYTES if source_bytes <= MODULE_CACHE_BYTES else SMALL_MODULE_CACHE_BYTES
+def cache_budget(source_bytes: int, largest: int = 0) -> int:
+    """The module cache budget for a project with this much Python source, whose largest
+    file has `largest` bytes. A small budget still holds two modules of the largest size: a
+    large module imported by every file (generated prompts) would otherwise never stay cached
+    and be parsed again for each file."""
+    if source_bytes <= MODULE_CACHE_BYTES:
+        return MODULE_CACHE_BYTES
+    return max(SMALL_MODULE_CACHE_BYTES, min(MODULE_CACHE_BYTES, 2 * largest))
 
 
 MODULE_CACHE_COUNT = 2000

@@ -158,5 +158,9 @@ def test_nothing_is_loaded_ahead_when_no_worker_starts() -> None:
 def test_the_module_cache_holds_a_small_project_whole_and_turns_over_a_large_one_in_little() -> None:
     assert parallel.cache_budget(parallel.MODULE_CACHE_BYTES) == parallel.MODULE_CACHE_BYTES
     assert parallel.cache_budget(parallel.MODULE_CACHE_BYTES + 1) == parallel.SMALL_MODULE_CACHE_BYTES
+    # a large module imported everywhere still stays cached (two of its size fit), up to the large budget
+    big = parallel.SMALL_MODULE_CACHE_BYTES
+    assert parallel.cache_budget(10 * parallel.MODULE_CACHE_BYTES, big) == 2 * big
+    assert parallel.cache_budget(10 * parallel.MODULE_CACHE_BYTES, 10 * big) == parallel.MODULE_CACHE_BYTES
     parallel._init_worker(12345)
     assert parallel._worker_modules is not None and parallel._worker_modules.max_bytes == 12345
