@@ -205,7 +205,10 @@ def project_factory(settings: Settings) -> Callable[[], Project]:
     reset_real_paths()
     modules = ModuleCache()
     base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
-    names = _scan(base, settings, _Reader(base, None), 1, modules, None)
+    from cachelint import gcpolicy
+
+    with gcpolicy.run():
+        names = _scan(base, settings, _Reader(base, None), 1, modules, None)
     return lambda: TrackedProject(settings.root, settings.wrappers, modules, names)
 
 
@@ -420,15 +423,13 @@ def lint_files(
     from cachelint import gcpolicy
     from cachelint.tokens import preload
 
-    try:  # the workers and the serial loop freeze what they keep (see gcpolicy); thawed here
-        # Workers start only when there are files with SDK calls to share out, which will count
-        # tokens: the encodings are loaded once, before they fork, instead of in each of them
-        # (each worker held ~50 MB of tokenizer tables and spent ~0.8 s building them).
-        budget = cache_budget(*_source_bytes(files))
-        with Workers(jobs, before_start=preload, cache_bytes=budget) as workers:
-            return _lint_files(files, settings, rules, opts, workers, budget)
-    finally:
-        gcpolicy.release()
+    # Workers start only when there are files with SDK calls to share out, which will count
+    # tokens: the encodings are loaded once, before they fork, instead of in each of them
+    # (each worker held ~50 MB of tokenizer tables and spent ~0.8 s building them). The workers
+    # and the serial loop freeze what they keep (see gcpolicy); thawed after the run.
+    budget = cache_budget(*_source_bytes(files))
+    with gcpolicy.run(), Workers(jobs, before_start=preload, cache_bytes=budget) as workers:
+        return _lint_files(files, settings, rules, opts, workers, budget)
 
 
 def _source_bytes(files: Sequence[str]) -> tuple[int, int]:

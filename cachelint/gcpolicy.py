@@ -13,11 +13,17 @@ objects that die later (a module evicted from the cache) are freed by reference 
 only cycles among them wait for a full collection, which runs when the frozen objects have
 doubled since the last one (and grown by a million): memory stays within a bounded factor
 of what is alive, and the time spent in full collections in proportion to it.
+
+The policy holds only inside `run()` (lint_files, the wrapper scan of a single source) and
+in the workers of a run: elsewhere checkpoints do nothing, so a library caller's heap is never
+frozen behind its back.
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # A full collection (everything unfrozen) once the frozen objects grew by this factor ...
 GROWTH = 2.0
@@ -33,11 +39,33 @@ _after_full: int | None = None
 # a dense run of 1,000 files; what they find is a unit's garbage, which its checkpoint frees.
 YOUNG_THRESHOLD = 10_000
 _saved_threshold: tuple[int, int, int] | None = None
+_on = False  # inside a run (see run())
+
+
+@contextmanager
+def run() -> Iterator[None]:
+    """The policy for the run inside; everything thawed after it (a run inside a run is the outer one)."""
+    if _on:
+        yield
+        return
+    start()
+    try:
+        yield
+    finally:
+        release()
+
+
+def start() -> None:
+    """Checkpoints act from now on in this process (a worker of a run, for the whole run)."""
+    global _on
+    _on = True
 
 
 def checkpoint() -> None:
     """After a unit of work: collect its cycles, freeze what survives."""
     global _frozen, _after_full, _saved_threshold
+    if not _on:
+        return
     if _saved_threshold is None:
         _saved_threshold = gc.get_threshold()
         gc.set_threshold(YOUNG_THRESHOLD, *_saved_threshold[1:])
@@ -59,7 +87,7 @@ def parsed() -> None:
     large and parsed again as the cache turns over, those traversals were a third of the run).
     Only while a run's policy is on (after its first checkpoint)."""
     global _frozen
-    if _after_full is None:
+    if not _on or _after_full is None:
         return
     _frozen += sum(gc.get_count())  # about what is frozen: it counts towards the next full collection
     gc.freeze()
@@ -67,8 +95,8 @@ def parsed() -> None:
 
 def release() -> None:
     """At the end of a run in this process: back to ordinary collection of everything."""
-    global _frozen, _after_full, _saved_threshold
-    _frozen, _after_full = 0, None
+    global _frozen, _after_full, _saved_threshold, _on
+    _frozen, _after_full, _on = 0, None, False
     if _saved_threshold is not None:
         gc.set_threshold(*_saved_threshold)
         _saved_threshold = None

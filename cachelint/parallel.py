@@ -495,6 +495,7 @@ def _init_worker(cache_bytes: int = MODULE_CACHE_BYTES) -> None:
     global _worker_modules, _worker_shared
     _worker_modules = ModuleCache(cache_bytes)
     _worker_shared = None
+    gcpolicy.start()  # a forked worker has it on already; a spawned one starts it here
     from cachelint.cache import reset_file_hashes
 
     reset_file_hashes()

@@ -31,6 +31,7 @@ def cycle() -> tuple[Node, weakref.ref[Node]]:
 @pytest.fixture(autouse=True)
 def thawed() -> Iterator[None]:
     gcpolicy.release()
+    gcpolicy.start()  # as a run does; test_nothing_happens_outside_a_run checks the contrary
     yield
     gcpolicy.release()
 
@@ -80,6 +81,7 @@ def test_frozen_cycles_that_die_later_are_freed_once_enough_was_frozen(monkeypat
 
 
 def test_a_run_leaves_nothing_frozen_and_reports_the_same(tmp_path: Path) -> None:
+    gcpolicy.release()  # as a program starts: no run on
     src = tmp_path / "app.py"
     src.write_text(
         "from openai import OpenAI\n"
@@ -93,6 +95,30 @@ def test_a_run_leaves_nothing_frozen_and_reports_the_same(tmp_path: Path) -> Non
     again = lint_files([str(src)], settings, ALL_RULES, options=RunOptions(jobs=1, cache_dir=None))
     assert [d.code for d in got.diagnostics] == [d.code for d in again.diagnostics]
     assert got.diagnostics  # the per-user value ahead of the static text
+
+
+def test_nothing_happens_outside_a_run() -> None:
+    gcpolicy.release()
+    threshold = gc.get_threshold()
+    gcpolicy.checkpoint()
+    gcpolicy.parsed()
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
+    with gcpolicy.run():
+        gcpolicy.checkpoint()
+        assert gc.get_freeze_count() > 0
+        with gcpolicy.run():  # inside a run: the outer run's
+            pass
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
+
+
+def test_a_single_source_leaves_nothing_frozen(tmp_path: Path) -> None:
+    from cachelint.engine import lint_source
+
+    gcpolicy.release()
+    (tmp_path / "app.py").write_text("from openai import OpenAI\n")
+    lint_source("x = 1\n", str(tmp_path / "b.py"), Settings(root=str(tmp_path)), ALL_RULES)
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_parsed_tree_is_frozen_only_while_a_run_is_on() -> None:
