@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -164,3 +165,31 @@ def test_the_module_cache_holds_a_small_project_whole_and_turns_over_a_large_one
     assert parallel.cache_budget(10 * parallel.MODULE_CACHE_BYTES, 10 * big) == parallel.MODULE_CACHE_BYTES
     parallel._init_worker(12345)
     assert parallel._worker_modules is not None and parallel._worker_modules.max_bytes == 12345
+
+
+def test_scan_passes_read_each_file_once_and_find_the_same_with_no_texts_kept(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pre-filter keeps the texts it read for the scan's later passes (which ask every file
+    again for the wrappers found in the pass before); without them, files are read again."""
+    from cachelint import engine
+
+    settings = Settings(root=str(tree))
+    files = py_files(tree)
+    reads: list[str] = []
+    real_read = engine.read_file
+
+    def counting(path: str) -> tuple[bytes | None, str]:
+        reads.append(path)
+        return real_read(path)
+
+    monkeypatch.setattr(engine, "read_file", counting)
+    kept = lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=1))
+    # Once by the pre-filter, and a linted file once more to lint it.
+    assert max(Counter(reads).values()) == 2
+
+    reads.clear()
+    monkeypatch.setattr(engine, "TEXT_BUDGET", 0)
+    reread = lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=1))
+    assert max(Counter(reads).values()) > 2  # the passes after the first read files again
+    assert reread.diagnostics == kept.diagnostics and reread.diagnostics
