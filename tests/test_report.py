@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from cachelint.diagnostics import Applicability, Diagnostic, Fix, Related, Severity, Span
 from cachelint.report import canonical_format, render, render_chunks, render_statistics_for, summary_line
@@ -273,3 +276,23 @@ def test_formats() -> None:
     assert canonical_format("text") == "full"
     with pytest.raises(ValueError):
         canonical_format("xml")
+
+
+_JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+_JSON_VALUES = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    | st.dictionaries(st.integers(), inner, max_size=2),
+    max_leaves=20,
+)
+
+
+@given(_JSON_VALUES)
+@hsettings(max_examples=300, deadline=None)
+def test_indented_json_is_what_json_dumps_writes(value: object) -> None:
+    """The fast writer of JSON findings gives json.dumps(indent=2, ensure_ascii=False) exactly."""
+    from cachelint.report.json import indented
+
+    expected = json.dumps(value, indent=2, ensure_ascii=False)
+    assert indented(value) == expected
+    assert indented(value, "\n  ") == expected.replace("\n", "\n  ")
