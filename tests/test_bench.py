@@ -60,3 +60,23 @@ def test_a_disagreement_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyP
     bench.corpus.generate(str(tmp_path), 6)
     with pytest.raises(bench.Mismatch, match="differs from"):
         bench.check_same("tiny", str(tmp_path))
+
+
+def test_times_come_from_unwatched_runs_and_memory_from_one_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sampling the tree's memory slows what it watches: it is done in a run of its own."""
+    bench = load_bench()
+    calls: list[bool] = []
+
+    def fake_run(cmd: list[str], cwd: str, env: dict[str, str] | None = None, sample: bool = False) -> object:
+        calls.append(sample)
+        wall = 100.0 if sample else float(len(calls))
+        return bench.RunOutput(0, b"", b"", wall, wall, 10.0, 50.0 if sample else None)
+
+    monkeypatch.setattr(bench, "run", fake_run)
+    m = bench.measure("t", 1, "tool", ["x"], ".", 3)
+    assert calls == [False, False, False, True]
+    assert (m.walls, m.wall, m.cpu, m.tree_mb, m.note) == ([1.0, 2.0, 3.0], 2.0, 2.0, 50.0, "")
+    calls.clear()
+    memory_only = bench.measure("t", 1, "tool", ["x"], ".", 0)
+    assert calls == [True]
+    assert (memory_only.wall, memory_only.tree_mb, memory_only.note) == (100.0, 50.0, "times from the memory run")
