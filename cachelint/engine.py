@@ -206,8 +206,9 @@ def project_factory(settings: Settings) -> Callable[[], Project]:
     modules = ModuleCache()
     base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
     from cachelint import gcpolicy
+    from cachelint.analysis import realpaths
 
-    with gcpolicy.run():
+    with gcpolicy.run(), realpaths.run():
         names = _scan(base, settings, _Reader(base, None), 1, modules, None)
     return lambda: TrackedProject(settings.root, settings.wrappers, modules, names)
 
@@ -442,6 +443,7 @@ def lint_files(
     cache.reset_file_hashes()
     reset_real_paths()
     from cachelint import gcpolicy
+    from cachelint.analysis import realpaths
     from cachelint.tokens import preload
 
     # Workers start only when there are files with SDK calls to share out, which will count
@@ -449,7 +451,7 @@ def lint_files(
     # (each worker held ~50 MB of tokenizer tables and spent ~0.8 s building them). The workers
     # and the serial loop freeze what they keep (see gcpolicy); thawed after the run.
     budget = cache_budget(*_source_bytes(files))
-    with gcpolicy.run(), Workers(jobs, before_start=preload, cache_bytes=budget) as workers:
+    with gcpolicy.run(), realpaths.run(), Workers(jobs, before_start=preload, cache_bytes=budget) as workers:
         return _lint_files(files, settings, rules, opts, workers, budget)
 
 

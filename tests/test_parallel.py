@@ -156,13 +156,21 @@ def test_nothing_is_loaded_ahead_when_no_worker_starts() -> None:
     assert calls == []
 
 
-def test_the_module_cache_holds_a_small_project_whole_and_turns_over_a_large_one_in_little() -> None:
+def test_the_module_cache_holds_a_small_project_whole_and_turns_over_a_large_one_in_little(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert parallel.cache_budget(parallel.MODULE_CACHE_BYTES) == parallel.MODULE_CACHE_BYTES
     assert parallel.cache_budget(parallel.MODULE_CACHE_BYTES + 1) == parallel.SMALL_MODULE_CACHE_BYTES
     # a large module imported everywhere still stays cached (two of its size fit), up to the large budget
     big = parallel.SMALL_MODULE_CACHE_BYTES
     assert parallel.cache_budget(10 * parallel.MODULE_CACHE_BYTES, big) == 2 * big
     assert parallel.cache_budget(10 * parallel.MODULE_CACHE_BYTES, 10 * big) == parallel.MODULE_CACHE_BYTES
+    # a worker's set-up, here in the test process: the switches it turns on are turned back after
+    from cachelint import gcpolicy
+    from cachelint.analysis import realpaths
+
+    monkeypatch.setattr(gcpolicy, "_on", gcpolicy._on)
+    monkeypatch.setattr(realpaths, "_active", realpaths._active)
     parallel._init_worker(12345)
     assert parallel._worker_modules is not None and parallel._worker_modules.max_bytes == 12345
 
@@ -193,3 +201,23 @@ def test_scan_passes_read_each_file_once_and_find_the_same_with_no_texts_kept(
     reread = lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=1))
     assert max(Counter(reads).values()) > 2  # the passes after the first read files again
     assert reread.diagnostics == kept.diagnostics and reread.diagnostics
+
+
+def test_file_tests_are_kept_only_while_a_run_lasts(tmp_path: Path) -> None:
+    """Module lookups test the same candidate paths for every file's project: inside a run the
+    first answer stands; outside one (a library caller linting sources one by one) every
+    question goes to the file system, so a module created in between is found."""
+    from cachelint.analysis import realpaths
+
+    made_between = tmp_path / "m.py"
+    assert not realpaths.is_file(str(made_between))
+    made_between.write_text("")
+    assert realpaths.is_file(str(made_between))
+    inside = tmp_path / "n.py"
+    package = tmp_path / "pkg"
+    with realpaths.run():
+        assert not realpaths.is_file(str(inside)) and not realpaths.is_dir(str(package))
+        inside.write_text("")
+        package.mkdir()
+        assert not realpaths.is_file(str(inside)) and not realpaths.is_dir(str(package))
+    assert realpaths.is_file(str(inside)) and realpaths.is_dir(str(package))

@@ -14,12 +14,13 @@ import json
 import re
 import string
 import textwrap
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cachelint.analysis import gemini_legacy, known
-from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, ScopeNode
+from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, ScopeNode, subtree
 from cachelint.analysis.values import (
     MAX_TEXT,
     Alt,
@@ -64,6 +65,33 @@ _MUTATORS = {"update", "setdefault", "pop", "popitem", "clear", "append", "exten
              "add", "discard", "sort", "reverse", "__setitem__", "__delitem__"}
 Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
 _MUTATED: dict[tuple[str, str], set[str]] = {}  # (path, text) -> Evaluator.mutated_globals
+
+
+def _mutated_globals(mod: ModuleInfo) -> set[str]:
+    """See Evaluator.mutated_globals. Each function's nodes are those ast.walk gives (nested
+    functions included), listed once and read twice."""
+    got: set[str] = set()
+    Name, Store, Subscript, Call, Attribute = ast.Name, ast.Store, ast.Subscript, ast.Call, ast.Attribute
+    for fn in mod.functions:
+        root: list[ast.AST] = [fn]
+        nodes = subtree(root)
+        local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+        declared: set[str] = set()
+        for n in nodes:
+            if isinstance(n, Name) and isinstance(n.ctx, Store):
+                local.add(n.id)
+            elif isinstance(n, ast.Global | ast.Nonlocal):
+                declared.update(n.names)
+        local -= declared
+        for n in nodes:
+            target = None
+            if isinstance(n, Subscript) and isinstance(n.ctx, Store | ast.Del):
+                target = n.value
+            elif isinstance(n, Call) and isinstance(n.func, Attribute) and n.func.attr in _MUTATORS:
+                target = n.func.value
+            if isinstance(target, Name) and target.id not in local:
+                got.add(target.id)
+    return got
 MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
 MAX_ALT_VALUES = 64  # distinct values an operation on one of several values is applied to
 MAX_ALT_ITERATION = 8  # alternatives a comprehension is evaluated over, one by one
@@ -156,7 +184,6 @@ class Evaluator:
         self._module_memo: dict[tuple[str, str], Value] = {}
         self._global_writes: dict[str, set[str]] = {}
         # id(function node) -> (node, is it a generator): walking the body on every call was a fifth of the time.
-        self._generators: dict[int, tuple[ast.AST, bool]] = {}
 
     # ------------------------------------------------------------------ utils
 
@@ -377,33 +404,20 @@ class Evaluator:
         """Module-level names a function of the module changes in place (`TABLE[k] = v`,
         `TABLE.update(...)`, `TOOLS.append(...)`): read from a function, their import-time value
         is not what the code sees (a registry filled at run time)."""
-        # a function of the module's text alone: kept for the process (each linted file's project
-        # parses and indexes the modules it imports again), not worked out for each file
+        # A function of the module's tree alone: kept with the module (shared by every project
+        # of the process through the module cache) and, for a module parsed again after being
+        # evicted, by its text.
+        got = mod.mutated
+        if got is not None:
+            return got
         key = (mod.path, mod.text)
         got = _MUTATED.get(key)
         if got is None:
-            got = set()
-            for fn in mod.functions:
-                local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
-                declared: set[str] = set()
-                for n in ast.walk(fn):
-                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                        local.add(n.id)
-                    elif isinstance(n, ast.Global | ast.Nonlocal):
-                        declared.update(n.names)
-                local -= declared
-                for n in ast.walk(fn):
-                    target = None
-                    if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store | ast.Del):
-                        target = n.value
-                    elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                          and n.func.attr in _MUTATORS):
-                        target = n.func.value
-                    if isinstance(target, ast.Name) and target.id not in local:
-                        got.add(target.id)
+            got = _mutated_globals(mod)
             if len(_MUTATED) >= 1024:
                 _MUTATED.clear()  # bounded: a large tree's modules come and go
             _MUTATED[key] = got
+        mod.mutated = got
         return got
 
     def local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
@@ -1872,10 +1886,7 @@ class Evaluator:
         fmod = self.module_for_path(fn.module, env)
         if fmod is None:
             return self.unknown_call(node, env, f"call of {fn.qualname}")
-        gen = self._generators.get(id(fnode))
-        if gen is None or gen[0] is not fnode:
-            gen = self._generators[id(fnode)] = (fnode, _is_generator(fnode))
-        if gen[1]:
+        if _is_generator(fnode):
             return self.unknown_call(node, env, f"generator {fn.qualname}")
         decorated = isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef) and any(
             not _harmless_decorator(d) for d in fnode.decorator_list)
@@ -2079,8 +2090,17 @@ def _ix(v: object) -> int | None:
     raise TypeError("slice indices must be integers or None")
 
 
+# Whether each function still in memory is a generator: a function of its tree, asked for every
+# call of a helper in every file's project (it was worked out again for each).
+_GENERATORS: weakref.WeakKeyDictionary[ast.AST, bool] = weakref.WeakKeyDictionary()
+
+
 def _is_generator(fnode: ast.AST) -> bool:
-    return any(isinstance(n, ast.Yield | ast.YieldFrom) and n is not fnode for n in ast.walk(fnode))
+    """Does a `yield` (or `yield from`) appear anywhere under `fnode`, nested functions included?"""
+    got = _GENERATORS.get(fnode)
+    if got is None:
+        got = _GENERATORS[fnode] = any(isinstance(n, ast.Yield | ast.YieldFrom) for n in subtree([fnode]))
+    return got
 
 
 def _harmless_decorator(d: ast.expr) -> bool:

@@ -240,6 +240,7 @@ class ModuleInfo:
         self._flows: dict[int, FlowIndex] = {}
         self._line_starts: list[int] | None = None
         self._functions: list[FuncNode] | None = None
+        self.mutated: set[str] | None = None  # Evaluator.mutated_globals, once worked out
         donor = _INDEXED.get(id(tree))
         if donor is not None and donor.tree is tree:
             self._index_from(donor)
@@ -297,6 +298,7 @@ class ModuleInfo:
         self.calls = list(donor.calls)
         self.global_names = set(donor.global_names)
         self._funcs_found = list(donor._funcs_found)
+        self.mutated = donor.mutated
         if donor._functions is not None:
             self._functions = list(donor._functions)
 
@@ -441,3 +443,31 @@ class ModuleInfo:
         if stmt is None:
             return (), ()
         return ix.chains[id(stmt)], ix.loops[id(stmt)]
+
+
+def subtree(roots: list[ast.stmt] | list[ast.AST], skip: tuple[type[ast.AST], ...] = ()) -> list[ast.AST]:
+    """The nodes under `roots` (themselves included), those of a type in `skip` left out with all
+    below them, in the order of a depth-first walk that pushes each node's children as
+    ast.iter_child_nodes yields them. A list built in one loop, without ast.walk's generators:
+    the scan walks every candidate function this way, and the evaluator every module's functions."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(roots)
+    pop, push, keep = stack.pop, stack.append, out.append
+    AST = ast.AST
+    while stack:
+        node = pop()
+        if skip and isinstance(node, skip):
+            continue
+        keep(node)
+        for name in node._fields:
+            try:
+                value = getattr(node, name)
+            except AttributeError:
+                continue
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return out

@@ -21,7 +21,8 @@ from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.classes import ClassesMixin
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.realpaths import real_path
+from cachelint.analysis.module import subtree as _subtree
+from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, Value, flat_options
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
@@ -184,7 +185,7 @@ class Project(ProjectHooks):
         rel = qualname.replace(".", os.sep)
         for r in self.search_roots:
             for cand in (os.path.join(r, rel + ".py"), os.path.join(r, rel, "__init__.py")):
-                if os.path.isfile(cand):
+                if is_file(cand):
                     found = self.load(cand)
                     if found is not None:
                         found.name = qualname
@@ -192,7 +193,7 @@ class Project(ProjectHooks):
             if found is not None:
                 break
             ns = os.path.join(r, rel)
-            if os.path.isdir(ns):
+            if is_dir(ns):
                 # A namespace package: no code, but its submodules resolve through it.
                 found = ModuleInfo(os.path.join(ns, "__init__.py"), "", ast.parse(""), qualname)
                 break
@@ -555,34 +556,6 @@ def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-def _subtree(roots: list[ast.stmt] | list[ast.AST], skip: tuple[type[ast.AST], ...] = ()) -> list[ast.AST]:
-    """The nodes under `roots` (themselves included), those of a type in `skip` left out with all
-    below them, in the order of a depth-first walk that pushes each node's children as
-    ast.iter_child_nodes yields them. A list built in one loop, without ast.walk's generators:
-    the scan walks every candidate function this way."""
-    out: list[ast.AST] = []
-    stack: list[ast.AST] = list(roots)
-    pop, push, keep = stack.pop, stack.append, out.append
-    AST = ast.AST
-    while stack:
-        node = pop()
-        if skip and isinstance(node, skip):
-            continue
-        keep(node)
-        for field in node._fields:
-            try:
-                value = getattr(node, field)
-            except AttributeError:
-                continue
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, AST):
-                        push(item)
-    return out
-
-
 _API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream",
                 *gemini_legacy.APIS}
 
@@ -746,19 +719,15 @@ def mentioning_functions(mod: ModuleInfo, pattern: Mention,
     return out
 
 
-def _names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
 def _call_uses(call: ast.Call, names: set[str], prompt_only: bool) -> bool:
     """Do the call's prompt arguments (or any argument) mention one of `names`?"""
     for k in call.keywords:
         if prompt_only and k.arg not in _PROMPT_KEYWORDS:
             continue
-        if _names(k.value) & names:
+        if _name_ids(k.value) & names:
             return True
     if not prompt_only:
-        return any(_names(a) & names for a in call.args)
+        return any(_name_ids(a) & names for a in call.args)
     return False
 
 
@@ -770,13 +739,13 @@ def _legacy_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: Modul
         return False
     sent = [*found.node.args, *(k.value for k in found.node.keywords
                                 if k.arg == gemini_legacy.CONTENT_KEYWORD[found.api])]
-    if any(_names(n) & names for n in sent):
+    if any(_name_ids(n) & names for n in sent):
         return True
-    return any(_names(n) & names and mod.enclosing_function(n) is fn for n in found.client.prompt_nodes)
+    return any(_name_ids(n) & names and mod.enclosing_function(n) is fn for n in found.client.prompt_nodes)
 
 
 def _name_ids(node: ast.AST) -> set[str]:
-    """`_names(node)`: the ids of the Name nodes in `node`, walked without ast.walk's generators."""
+    """`_name_ids(node)`: the ids of the Name nodes in `node`, walked without ast.walk's generators."""
     return {n.id for n in _subtree([node]) if isinstance(n, ast.Name)}
 
 

@@ -1,4 +1,4 @@
-"""Real paths, resolved once per run and process.
+"""Real paths, and whether a path is a file or a directory, found once per run and process.
 
 They are asked for tens of thousands of times per run (every module lookup, every file's
 project, every finding's relative path); the files do not move during a run, so each path
@@ -8,8 +8,15 @@ is resolved once, and the answers are forgotten when the next run starts.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _REAL_PATHS: dict[str, str] = {}
+_IS_FILE: dict[str, bool] = {}
+_IS_DIR: dict[str, bool] = {}
+# File and directory tests are kept only inside a run (run() or a run's worker): a library caller
+# linting sources one at a time may create the module a later source imports.
+_active = False
 
 
 def real_path(path: str) -> str:
@@ -19,5 +26,48 @@ def real_path(path: str) -> str:
     return got
 
 
+def is_file(path: str) -> bool:
+    """os.path.isfile, asked once per path: each file's project looks every import up again."""
+    if not _active:
+        return os.path.isfile(path)
+    got = _IS_FILE.get(path)
+    if got is None:
+        got = _IS_FILE[path] = os.path.isfile(path)
+    return got
+
+
+def is_dir(path: str) -> bool:
+    """os.path.isdir, asked once per path."""
+    if not _active:
+        return os.path.isdir(path)
+    got = _IS_DIR.get(path)
+    if got is None:
+        got = _IS_DIR[path] = os.path.isdir(path)
+    return got
+
+
 def clear() -> None:
     _REAL_PATHS.clear()
+    _IS_FILE.clear()
+    _IS_DIR.clear()
+
+
+def start() -> None:
+    """Keep file and directory tests from now on (a worker process, for the run it serves)."""
+    global _active
+    _active = True
+
+
+@contextmanager
+def run() -> Iterator[None]:
+    """Keep file and directory tests while a run lasts; forget them when it ends."""
+    global _active
+    outer = _active
+    _active = True
+    try:
+        yield
+    finally:
+        _active = outer
+        if not outer:
+            _IS_FILE.clear()
+            _IS_DIR.clear()
