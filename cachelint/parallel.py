@@ -77,29 +77,12 @@ def cache_budget(source_bytes: int, largest: int = 0) -> int:
 
 
 MODULE_CACHE_COUNT = 2000
-# Files per scan chunk, at most. Never derived from the number of workers: the chunks are the
+# Files per scan chunk. Fixed, never derived from the number of workers: the chunks are the
 # same in every run, so the names found are too.
 SCAN_CHUNK = 48
-SCAN_CHUNK_TAIL = 16  # the smallest, toward the end of a pass (see tapered)
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-
-def tapered(items: Sequence[T], largest: int, smallest: int, parts: int) -> list[Sequence[T]]:
-    """`items` in consecutive chunks of `largest` at most, each about a `parts`-th of what is
-    left but not under `smallest`: chunks shrink toward the end, so the workers finish a pass
-    together (the last large chunk kept one worker busy for up to 0.2 s while the other
-    waited, at the end of each scan pass and of the linting). A function of `items` and the
-    sizes alone."""
-    out: list[Sequence[T]] = []
-    start = 0
-    while start < len(items):
-        size = max(smallest, min(largest, (len(items) - start) // parts))
-        out.append(items[start : start + size])
-        start += size
-    return out
 
 
 class ModuleCache:
