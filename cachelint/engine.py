@@ -253,7 +253,7 @@ class _Reader:
     """Reads files for the pre-filter and the scan, each at most once per run, and not at
     all when the cache holds their facts and their size, mtime and inode are unchanged."""
 
-    def __init__(self, project: TrackedProject, rc: ResultCache | None) -> None:
+    def __init__(self, project: TrackedProject, rc: ResultCache | None, keep_texts: bool = True) -> None:
         import time
 
         self.project = project
@@ -264,10 +264,12 @@ class _Reader:
         self.cwd = os.path.realpath(os.getcwd())
         # Texts kept for the scan's later passes, which ask every file again whether it names
         # a wrapper found in the pass before: reading and decoding each file again took ~0.1 s
-        # a pass on 1,000 files, in the parent, while the workers waited. Bounded: a large
-        # tree keeps the first TEXT_BUDGET characters' worth and reads the rest again.
+        # a pass on 1,000 files, in the parent, while the workers waited. Only for a project
+        # whose whole source fits in TEXT_BUDGET: the workers fork after the first pass has
+        # read every file, so each of them would inherit the texts too (a 10,000-file tree
+        # went from 306 to 314 MB), and a tree that large reads most files again anyway.
         self._texts: dict[str, str] = {}
-        self._kept = 0
+        self._kept = 0 if keep_texts else TEXT_BUDGET + 1
 
     def key(self, path: str) -> str:
         return os.path.normpath(os.path.join(self.cwd, path))
@@ -450,9 +452,10 @@ def lint_files(
     # tokens: the encodings are loaded once, before they fork, instead of in each of them
     # (each worker held ~50 MB of tokenizer tables and spent ~0.8 s building them). The workers
     # and the serial loop freeze what they keep (see gcpolicy); thawed after the run.
-    budget = cache_budget(*_source_bytes(files))
+    total, largest = _source_bytes(files)
+    budget = cache_budget(total, largest)
     with gcpolicy.run(), realpaths.run(), Workers(jobs, before_start=preload, cache_bytes=budget) as workers:
-        return _lint_files(files, settings, rules, opts, workers, budget)
+        return _lint_files(files, settings, rules, opts, workers, budget, total <= TEXT_BUDGET)
 
 
 def _source_bytes(files: Sequence[str]) -> tuple[int, int]:
@@ -468,7 +471,7 @@ def _source_bytes(files: Sequence[str]) -> tuple[int, int]:
 
 def _lint_files(
     files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]], opts: RunOptions, workers: Workers,
-    cache_bytes: int,
+    cache_bytes: int, keep_texts: bool = True,
 ) -> LintResult:
     from cachelint import cache
     from cachelint.parallel import LintJob, ModuleCache, TrackedProject, lint_many, probe_signature
@@ -479,7 +482,7 @@ def _lint_files(
     if opts.cache_dir is not None:
         rc = cache.ResultCache(opts.cache_dir, cache.config_key(settings, rules, base.search_roots))
         rc.load()
-    reader = _Reader(base, rc)
+    reader = _Reader(base, rc, keep_texts)
     names = _scan(base, settings, reader, workers, modules, rc)
     project = TrackedProject(settings.root, settings.wrappers, modules, names)
     probes: dict[str, str] = {}
