@@ -8,7 +8,7 @@ is resolved once, and the answers are forgotten when the next run starts.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 _REAL_PATHS: dict[str, str] = {}
@@ -28,21 +28,20 @@ def real_path(path: str) -> str:
 
 def is_file(path: str) -> bool:
     """os.path.isfile, asked once per path: each file's project looks every import up again."""
-    if not _active:
-        return os.path.isfile(path)
-    got = _IS_FILE.get(path)
-    if got is None:
-        got = _IS_FILE[path] = os.path.isfile(path)
-    return got
+    return _asked(_IS_FILE, os.path.isfile, path)
 
 
 def is_dir(path: str) -> bool:
     """os.path.isdir, asked once per path."""
+    return _asked(_IS_DIR, os.path.isdir, path)
+
+
+def _asked(answers: dict[str, bool], test: Callable[[str], bool], path: str) -> bool:
     if not _active:
-        return os.path.isdir(path)
-    got = _IS_DIR.get(path)
+        return test(path)
+    got = answers.get(path)
     if got is None:
-        got = _IS_DIR[path] = os.path.isdir(path)
+        got = answers[path] = test(path)
     return got
 
 
