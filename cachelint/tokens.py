@@ -50,7 +50,6 @@ import contextlib
 import functools
 import hashlib
 import importlib
-import importlib.metadata
 import importlib.util
 import os
 import tempfile
@@ -141,9 +140,13 @@ def _litellm_tokenizers_dir() -> Path | None:
             candidate = Path(location).joinpath(*_LITELLM_TOKENIZERS)
             if candidate.is_dir():
                 return candidate
+    # Imported here: importlib.metadata pulls in the email package, a sixth of the start-up of
+    # a run served from the cache, and only an installed litellm without a spec gets here.
+    from importlib import metadata
+
     try:
-        dist = importlib.metadata.distribution("litellm")
-    except importlib.metadata.PackageNotFoundError:
+        dist = metadata.distribution("litellm")
+    except metadata.PackageNotFoundError:
         return None
     located = Path(str(dist.locate_file("litellm"))).joinpath(*_LITELLM_TOKENIZERS)
     return located if located.is_dir() else None
