@@ -268,8 +268,9 @@ class _Reader:
         # whose whole source fits in TEXT_BUDGET: the workers fork after the first pass has
         # read every file, so each of them would inherit the texts too (a 10,000-file tree
         # went from 306 to 314 MB), and a tree that large reads most files again anyway.
+        self._keep = keep_texts
         self._texts: dict[str, str] = {}
-        self._kept = 0 if keep_texts else TEXT_BUDGET + 1
+        self._kept = 0
 
     def key(self, path: str) -> str:
         return os.path.normpath(os.path.join(self.cwd, path))
@@ -302,7 +303,7 @@ class _Reader:
         if data is None:
             return None
         text, facts = self._decode(key, data)
-        if text is not None and self._kept + len(text) <= TEXT_BUDGET:
+        if self._keep and text is not None and self._kept + len(text) <= TEXT_BUDGET:
             self._texts[key] = text
             self._kept += len(text)
         if rc is not None and st.st_mtime_ns < self.trust_before:
@@ -331,7 +332,8 @@ class _Reader:
         remember_hash(os.path.realpath(key) if os.path.islink(key) else key, digest)
 
     def forget_texts(self) -> None:
-        """Drop the texts kept (the pre-filter is done with them)."""
+        """Drop the texts kept, and keep no more (the pre-filter is done with them)."""
+        self._keep = False
         self._texts.clear()
         self._kept = 0
 

@@ -221,3 +221,17 @@ def test_file_tests_are_kept_only_while_a_run_lasts(tmp_path: Path) -> None:
         package.mkdir()
         assert not realpaths.is_file(str(inside)) and not realpaths.is_dir(str(package))
     assert realpaths.is_file(str(inside)) and realpaths.is_dir(str(package))
+
+
+def test_the_reader_keeps_no_texts_once_told_to_forget_them(tmp_path: Path) -> None:
+    from cachelint import engine
+
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text("import openai\n")
+    reader = engine._Reader(parallel.TrackedProject(str(tmp_path)), None)
+    reader.facts(str(tmp_path / "a.py"))
+    assert str(tmp_path / "a.py") in reader._texts
+    reader.forget_texts()
+    reader.facts(str(tmp_path / "b.py"))
+    assert reader._texts == {}
+    assert reader.text(str(tmp_path / "b.py")) == "import openai\n"  # read again when asked

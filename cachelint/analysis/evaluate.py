@@ -65,6 +65,12 @@ _MUTATORS = {"update", "setdefault", "pop", "popitem", "clear", "append", "exten
              "add", "discard", "sort", "reverse", "__setitem__", "__delitem__"}
 Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
 _MUTATED: dict[tuple[str, str], set[str]] = {}  # (path, text) -> Evaluator.mutated_globals
+MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
+MAX_ALT_VALUES = 64  # distinct values an operation on one of several values is applied to
+MAX_ALT_ITERATION = 8  # alternatives a comprehension is evaluated over, one by one
+NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
+
+_BUILTINS = set(dir(builtins))
 
 
 def _mutated_globals(mod: ModuleInfo) -> set[str]:
@@ -73,8 +79,7 @@ def _mutated_globals(mod: ModuleInfo) -> set[str]:
     got: set[str] = set()
     Name, Store, Subscript, Call, Attribute = ast.Name, ast.Store, ast.Subscript, ast.Call, ast.Attribute
     for fn in mod.functions:
-        root: list[ast.AST] = [fn]
-        nodes = subtree(root)
+        nodes = subtree([fn])
         local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
         declared: set[str] = set()
         for n in nodes:
@@ -92,12 +97,6 @@ def _mutated_globals(mod: ModuleInfo) -> set[str]:
             if isinstance(target, Name) and target.id not in local:
                 got.add(target.id)
     return got
-MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
-MAX_ALT_VALUES = 64  # distinct values an operation on one of several values is applied to
-MAX_ALT_ITERATION = 8  # alternatives a comprehension is evaluated over, one by one
-NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
-
-_BUILTINS = set(dir(builtins))
 
 
 class Budget(Exception):
@@ -183,7 +182,6 @@ class Evaluator:
         self._helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
         self._module_memo: dict[tuple[str, str], Value] = {}
         self._global_writes: dict[str, set[str]] = {}
-        # id(function node) -> (node, is it a generator): walking the body on every call was a fifth of the time.
 
     # ------------------------------------------------------------------ utils
 

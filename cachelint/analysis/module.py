@@ -7,6 +7,7 @@ import bisect
 import itertools
 import re
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cachelint.diagnostics import Span
@@ -445,7 +446,7 @@ class ModuleInfo:
         return ix.chains[id(stmt)], ix.loops[id(stmt)]
 
 
-def subtree(roots: list[ast.stmt] | list[ast.AST], skip: tuple[type[ast.AST], ...] = ()) -> list[ast.AST]:
+def subtree(roots: Sequence[ast.AST], skip: tuple[type[ast.AST], ...] = ()) -> list[ast.AST]:
     """The nodes under `roots` (themselves included), those of a type in `skip` left out with all
     below them, in the order of a depth-first walk that pushes each node's children as
     ast.iter_child_nodes yields them. A list built in one loop, without ast.walk's generators:

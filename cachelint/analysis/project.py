@@ -20,8 +20,7 @@ from cachelint.analysis import gemini_legacy
 from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.classes import ClassesMixin
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
-from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.module import subtree as _subtree
+from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, Value, flat_options
 
@@ -517,7 +516,7 @@ def _calls_in_function(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[ast.
     got = _FUNCTION_CALLS.get(fn)
     if got is not None:
         return got
-    out = [n for n in _subtree(fn.body, _SCOPES) if isinstance(n, ast.Call)]
+    out = [n for n in subtree(fn.body, _SCOPES) if isinstance(n, ast.Call)]
     got = _FUNCTION_CALLS[fn] = tuple(out)
     return got
 
@@ -541,7 +540,7 @@ def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
     """`_mentions` for a pattern that matches exactly `words` (see pattern_words): fullmatch is
     membership. The nodes are those of ast.walk (the order does not change the answer)."""
     Name, Attribute, Call = ast.Name, ast.Attribute, ast.Call
-    for n in _subtree([fn]):
+    for n in subtree([fn]):
         if isinstance(n, Name):
             if n.id in words:
                 return True
@@ -745,8 +744,8 @@ def _legacy_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: Modul
 
 
 def _name_ids(node: ast.AST) -> set[str]:
-    """`_name_ids(node)`: the ids of the Name nodes in `node`, walked without ast.walk's generators."""
-    return {n.id for n in _subtree([node]) if isinstance(n, ast.Name)}
+    """The ids of the Name nodes in `node` (itself included), walked without ast.walk's generators."""
+    return {n.id for n in subtree([node]) if isinstance(n, ast.Name)}
 
 
 def _tainted_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo, params: set[str]) -> set[str]:
