@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import inspect
@@ -12,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
@@ -729,4 +730,23 @@ def rule(selector: str | None, show_all: bool, output_format: str) -> int:
 
 def main() -> None:
     """Console entry point (`cachelint`, `python -m cachelint`)."""
-    cli.main(prog_name=PROG)
+    code = cli.main(prog_name=PROG, standalone_mode=False)
+    leave(code)
+
+
+def leave(code: int) -> NoReturn:
+    """End the process with `code` once the output is flushed, skipping the interpreter's
+    teardown: freeing every object one by one (the tokenizer tables, the parsed modules, the
+    findings) took 0.33-0.48 s after a dense 1,000-file run had printed everything, and the
+    run's children, files and caches are all closed and written by the time the command
+    returns. Only for the console entry: a library caller's interpreter goes on."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            pass  # the reader went away (`cachelint | head`), as in DefaultGroup.main
+        except (OSError, ValueError) as exc:  # a full disk or a closed stream: output was lost
+            with contextlib.suppress(OSError, ValueError):
+                os.write(2, f"{PROG}: error: cannot write the output: {_describe(exc)}\n".encode())
+            code = EXIT_ERROR
+    os._exit(code)

@@ -724,6 +724,72 @@ def test_python_dash_m(project: Path) -> None:
     )
 
 
+def test_the_entry_point_exits_with_the_code_after_all_of_its_output(tmp_path: Path) -> None:
+    # main() leaves with os._exit, skipping the interpreter's teardown: the output still
+    # buffered for a pipe (block-buffered, larger than one buffer) must reach the reader.
+    repo = Path(__file__).resolve().parent.parent
+    app = tmp_path / "app.py"
+    lines = ["from openai import OpenAI", "client = OpenAI()"]
+    for i in range(60):
+        lines += [
+            f"def f{i}(user):",
+            "    return client.responses.create(",
+            "        model='gpt-4.1', instructions=f'Hi {user}. ' + 'Be brief. ' * 300, input='x')",
+        ]
+    app.write_text("\n".join(lines) + "\n")
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run(
+        [sys.executable, "-m", "cachelint", "--no-cache", "--format", "json", "app.py"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
+    )
+    assert (done.returncode, done.stderr) == (1, "")
+    assert len(done.stdout) > 8192
+    findings = json.loads(done.stdout)
+    assert sorted({f["line"] for f in findings}) == [4 + 3 * i for i in range(60)]
+
+
+class _Stream:
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
+
+    def flush(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+class _Left(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "stderr"),
+    [
+        (None, 1, b""),
+        (BrokenPipeError(32, "Broken pipe"), 1, b""),  # `cachelint | head`: quiet, as before
+        (OSError(28, "No space left on device"), 2,
+         b"cachelint: error: cannot write the output: OSError: [Errno 28] No space left on device\n"),
+    ],
+)
+def test_leave_reports_output_that_could_not_be_written(
+    monkeypatch: pytest.MonkeyPatch, error: BaseException | None, code: int, stderr: bytes
+) -> None:
+    written: list[tuple[int, bytes]] = []
+    codes: list[int] = []
+
+    def fake_exit(n: int) -> None:
+        codes.append(n)
+        raise _Left
+
+    monkeypatch.setattr(sys, "stdout", _Stream(error))
+    monkeypatch.setattr(sys, "stderr", _Stream(None))
+    monkeypatch.setattr(os, "write", lambda fd, data: written.append((fd, data)) or len(data))
+    monkeypatch.setattr(os, "_exit", fake_exit)
+    with pytest.raises(_Left):
+        cli_module.leave(1)
+    assert codes == [code]
+    assert b"".join(d for fd, d in written if fd == 2) == stderr
+
+
 def test_sources_are_kept_only_for_the_code_frames_of_the_full_format(tmp_path: Path) -> None:
     from cachelint.cli import _Sources
 
