@@ -21,12 +21,13 @@ import multiprocessing
 import os
 import pickle
 import re
+import signal
 import sys
-from collections import OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.pool import Pool
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar, cast
 
 from cachelint import gcpolicy
 from cachelint.analysis import project as _project_module
@@ -376,7 +377,8 @@ def scan_wrappers(
         frozen_found = frozenset(found)
         shared = (settings.root, settings.wrappers, pattern_names, frozen_found)
         new: set[str] = set()
-        for chunk_new, deps, seen in map_tasks(_scan_task, chunks, shared, jobs, modules):
+        keys = [chunk for chunk, _ in chunks]
+        for chunk_new, deps, seen in map_tasks(_scan_task, chunks, shared, jobs, modules, keys):
             new |= chunk_new
             dep_files.update(deps.files)
             probes.update(deps.probes)
@@ -474,7 +476,8 @@ def lint_many(
     size = max(1, min(32, len(items) // max(1, count * 4)))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     outcomes: list[FileOutcome] = []
-    for chunk_out in map_tasks(_lint_task, chunks, job, jobs, modules):
+    keys = [[path for _, path in chunk] for chunk in chunks]
+    for chunk_out in map_tasks(_lint_task, chunks, job, jobs, modules, keys):
         outcomes.extend(chunk_out)
     outcomes.sort(key=lambda o: o.index)
     return outcomes
@@ -487,16 +490,13 @@ MIN_PARALLEL_TASKS = 2  # fewer tasks than this run in the calling process
 S = TypeVar("S")
 
 # In a worker: the worker's own module cache, kept for the whole run (every scan pass and the
-# linting, as the calling process keeps its own in a serial run), and the last `shared`
-# value received with its key, so that it is unpickled once per map, not once per task.
+# linting, as the calling process keeps its own in a serial run).
 _worker_modules: ModuleCache | None = None
-_worker_shared: tuple[int, object] | None = None
 
 
 def _init_worker(cache_bytes: int = MODULE_CACHE_BYTES) -> None:
-    global _worker_modules, _worker_shared
+    global _worker_modules
     _worker_modules = ModuleCache(cache_bytes)
-    _worker_shared = None
     gcpolicy.start()  # a forked worker has it on already; a spawned one starts it here
     from cachelint.cache import reset_file_hashes
 
@@ -505,13 +505,47 @@ def _init_worker(cache_bytes: int = MODULE_CACHE_BYTES) -> None:
     realpaths.start()  # the worker serves one run
 
 
-def _call_in_worker(args: tuple[Callable[[Any, object, ModuleCache], Any], Any, int, bytes]) -> Any:
-    global _worker_shared
-    fn, task, key, blob = args
+# A task as sent to a worker: the function, the task, its index in the map, and the map's
+# `shared` value pickled, sent only with a worker's first task of each map (None after).
+_Message = tuple[Callable[[Any, Any, ModuleCache], Any], Any, int, "bytes | None"]
+
+
+def _worker_main(conn: Connection, cache_bytes: int) -> None:
+    """A worker's life: run the tasks the parent sends, one at a time, until told to stop."""
+    # Ctrl-C reaches the whole process group: the parent stops the workers, which would
+    # otherwise each print a traceback of where the interrupt found them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(cache_bytes)
     assert _worker_modules is not None
-    if _worker_shared is None or _worker_shared[0] != key:
-        _worker_shared = (key, pickle.loads(blob))
-    return fn(task, _worker_shared[1], _worker_modules)
+    shared: Any = None
+    while True:
+        try:
+            message: _Message | None = conn.recv()
+        except EOFError:  # the parent is gone
+            return
+        if message is None:
+            return
+        fn, task, index, blob = message
+        if blob is not None:
+            shared = pickle.loads(blob)
+        try:
+            reply = pickle.dumps((index, True, fn(task, shared, _worker_modules)), pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # it goes to the parent, which raises it
+            reply = pickle.dumps((index, False, _portable(exc)), pickle.HIGHEST_PROTOCOL)
+        conn.send_bytes(reply)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """`exc` if it survives pickling, else a RuntimeError that names it."""
+    try:
+        pickle.loads(pickle.dumps(exc, pickle.HIGHEST_PROTOCOL))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended in the middle of a run (killed, or out of memory)."""
 
 
 def default_jobs() -> int:
@@ -531,14 +565,22 @@ def _context() -> multiprocessing.context.BaseContext:
 class Workers:
     """`jobs` worker processes for a whole run, started when first needed: the wrapper scan's
     passes and the linting share them, so modules a worker parsed in one pass are not parsed
-    again in the next (each worker keeps its module cache, as a serial run does)."""
+    again in the next (each worker keeps its module cache, as a serial run does).
+
+    To make that happen, a task goes to the worker that last had its files (`keys`), and a
+    worker with nothing of its own left takes the last task of the busiest other. With a
+    shared queue (multiprocessing.Pool) a file scanned by one worker was as often linted by the
+    other: on dense 1,000 modules the two workers parsed 1,677 modules between them, against
+    1,060 in a serial run. Which worker runs a task never changes what it returns.
+    """
 
     def __init__(self, jobs: int, before_start: Callable[[], None] | None = None,
                  cache_bytes: int = MODULE_CACHE_BYTES) -> None:
         self.jobs = jobs
         self.cache_bytes = cache_bytes  # each worker's module cache
-        self._pool: Pool | None = None
-        self._maps = 0
+        self._procs: list[Any] = []
+        self._conns: list[Connection] = []
+        self._owner: dict[str, int] = {}  # file -> the worker that last had a task with it
         # Run here just before the workers are forked: what it loads, they share (copy on write).
         self.before_start = before_start
 
@@ -549,47 +591,127 @@ class Workers:
         self.close()
 
     def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
-            pool.terminate()
-            pool.join()
+        procs, conns = self._procs, self._conns
+        self._procs, self._conns = [], []
+        self._owner.clear()  # a new pool's workers have empty caches
+        for proc in procs:
+            proc.terminate()  # nothing a worker holds needs an orderly end
+        for proc in procs:
+            proc.join()
+        for conn in conns:
+            conn.close()
+
+    def _start(self) -> None:
+        context = _context()
+        if self.before_start is not None and context.get_start_method() == "fork":
+            self.before_start()
+        for _ in range(self.jobs):
+            here, there = context.Pipe()
+            proc = cast(Any, context).Process(target=_worker_main, args=(there, self.cache_bytes), daemon=True)
+            proc.start()
+            there.close()
+            self._procs.append(proc)
+            self._conns.append(here)
+
+    def _home(self, keys: Sequence[str], index: int, count: int) -> int:
+        """The worker that had most of these files, or else the one whose even share of the
+        tasks this one falls in (neighbouring files stay together: one package, one worker)."""
+        votes = Counter(self._owner[k] for k in keys if k in self._owner)
+        if votes:
+            return min(votes, key=lambda w: (-votes[w], w))
+        return index * self.jobs // count
 
     def map(
-        self, fn: Callable[[T, S, ModuleCache], R], tasks: Sequence[T], shared: S, modules: ModuleCache
+        self,
+        fn: Callable[[T, S, ModuleCache], R],
+        tasks: Sequence[T],
+        shared: S,
+        modules: ModuleCache,
+        keys: Sequence[Sequence[str]] | None = None,
     ) -> Iterator[R]:
         """fn(task, shared, modules) for every task, in the worker processes (each with its own
-        module cache) or here when that cannot pay. Results come in task order."""
+        module cache) or here when that cannot pay. Results come in task order. `keys[i]`:
+        the files task i works on, so that it goes where they were parsed before."""
         if self.jobs <= 1 or len(tasks) < MIN_PARALLEL_TASKS:
             for task in tasks:
                 yield fn(task, shared, modules)
             return
-        if self._pool is None:
-            context = _context()
-            if self.before_start is not None and context.get_start_method() == "fork":
-                self.before_start()
-            self._pool = context.Pool(self.jobs, initializer=_init_worker, initargs=(self.cache_bytes,))
-        self._maps += 1
-        blob = pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)
-        worker_fn: Any = fn
-        calls: list[tuple[Any, Any, int, bytes]] = [(worker_fn, t, self._maps, blob) for t in tasks]
         try:
-            yield from self._pool.imap(_call_in_worker, calls)
+            if not self._procs:
+                self._start()
+            yield from self._run(fn, tasks, shared, keys)
         except BaseException:
             self.close()  # a task failed or the caller stopped: no worker is left half way
             raise
 
+    def _run(
+        self, fn: Callable[[T, S, ModuleCache], R], tasks: Sequence[T], shared: S,
+        keys: Sequence[Sequence[str]] | None,
+    ) -> Iterator[R]:
+        count = len(tasks)
+        task_keys: Sequence[Sequence[str]] = keys if keys is not None else [()] * count
+        queues: list[deque[int]] = [deque() for _ in range(self.jobs)]
+        for i in range(count):
+            queues[self._home(task_keys[i], i, count)].append(i)
+        blob: bytes | None = pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)
+        has_shared = [False] * self.jobs
+
+        def send_next(w: int) -> None:
+            queue = queues[w]
+            if not queue:
+                victim = max(range(self.jobs), key=lambda v: len(queues[v]))
+                queue = queues[victim]
+                if not queue:
+                    return
+                i = queue.pop()  # the other end from where its own worker is working
+            else:
+                i = queue.popleft()
+            message: _Message = (fn, tasks[i], i, None if has_shared[w] else blob)
+            self._conns[w].send(message)
+            has_shared[w] = True
+
+        for w in range(self.jobs):
+            send_next(w)
+        done: dict[int, R] = {}
+        emitted = 0
+        by_conn = {id(conn): w for w, conn in enumerate(self._conns)}
+        while emitted < count:
+            while emitted in done:
+                yield done.pop(emitted)
+                emitted += 1
+            if emitted == count:
+                break
+            for conn in wait(self._conns):
+                w = by_conn[id(conn)]
+                try:
+                    data = conn.recv_bytes()  # type: ignore[union-attr]
+                except EOFError:
+                    code = self._procs[w].exitcode
+                    raise WorkerDied(f"a worker process ended unexpectedly (exit code {code})") from None
+                send_next(w)  # before unpickling the result: the worker waits for nothing
+                index, ok, value = pickle.loads(data)
+                if not ok:
+                    raise value
+                done[index] = value
+                for k in task_keys[index]:
+                    self._owner[k] = w
+
 
 def map_tasks(
-    fn: Callable[[T, S, ModuleCache], R], tasks: Sequence[T], shared: S, jobs: int | Workers, modules: ModuleCache
+    fn: Callable[[T, S, ModuleCache], R],
+    tasks: Sequence[T],
+    shared: S,
+    jobs: int | Workers,
+    modules: ModuleCache,
+    keys: Sequence[Sequence[str]] | None = None,
 ) -> Iterator[R]:
     """fn(task, shared, modules) for every task, in `jobs` worker processes (or the given
-    Workers), or here when that cannot pay. Results come in task order."""
+    Workers), or here when that cannot pay. Results come in task order. `keys`: see Workers.map."""
     if isinstance(jobs, Workers):
-        yield from jobs.map(fn, tasks, shared, modules)
+        yield from jobs.map(fn, tasks, shared, modules, keys)
         return
     with Workers(min(jobs, len(tasks))) as workers:
-        yield from workers.map(fn, tasks, shared, modules)
+        yield from workers.map(fn, tasks, shared, modules, keys)
 
 
 # ---- real paths

@@ -235,3 +235,64 @@ def test_the_reader_keeps_no_texts_once_told_to_forget_them(tmp_path: Path) -> N
     reader.facts(str(tmp_path / "b.py"))
     assert reader._texts == {}
     assert reader.text(str(tmp_path / "b.py")) == "import openai\n"  # read again when asked
+
+
+# ---- the worker pool: where tasks go, and how failures come back
+
+
+def _where(task: tuple[str, float], shared: None, modules: parallel.ModuleCache) -> tuple[str, int]:
+    import time
+
+    name, pause = task
+    time.sleep(pause)
+    return name, os.getpid()
+
+
+def test_a_task_goes_back_to_the_worker_that_had_its_files_and_an_idle_worker_takes_work() -> None:
+    with parallel.Workers(2) as workers:
+        names = [f"f{i}" for i in range(8)]
+        first = dict(workers.map(_where, [(n, 0.0) for n in names], None, parallel.ModuleCache(), [[n] for n in names]))
+        pids = {w: proc.pid for w, proc in enumerate(workers._procs)}
+        # the pool remembers which worker had each file, and that is where the task ran
+        assert {n: pids[w] for n, w in workers._owner.items()} == first
+        assert all(workers._home([n], 0, 1) == workers._owner[n] for n in names)
+        # every task of a second map is homed on worker 0; the first one takes a while, so
+        # worker 1, with nothing of its own, takes the others from the back of worker 0's queue
+        for n in names:
+            workers._owner[n] = 0
+        tasks = [(n, 1.0 if i == 0 else 0.0) for i, n in enumerate(names)]
+        second = dict(workers.map(_where, tasks, None, parallel.ModuleCache(), [[n] for n in names]))
+        assert second[names[0]] == pids[0]
+        assert set(second.values()) == {pids[0], pids[1]}
+        assert sum(pid == pids[1] for pid in second.values()) >= len(names) - 2
+
+
+def _fail(task: str, shared: None, modules: parallel.ModuleCache) -> str:
+    if task == "value":
+        raise ValueError("bad task")
+    if task == "unpicklable":
+        error = RuntimeError("holds a lock")
+        error.lock = __import__("threading").Lock()  # type: ignore[attr-defined]
+        raise error
+    if task == "die":
+        os._exit(3)
+    return task
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        ("value", ValueError, "bad task"),
+        ("unpicklable", RuntimeError, "RuntimeError: holds a lock"),
+        ("die", parallel.WorkerDied, "a worker process ended unexpectedly (exit code 3)"),
+    ],
+)
+def test_a_failing_task_raises_in_the_caller_and_the_next_map_starts_new_workers(
+    bad: str, error: type[BaseException], message: str
+) -> None:
+    with parallel.Workers(2) as workers:
+        with pytest.raises(error) as caught:
+            list(workers.map(_fail, ["a", bad, "b", "c"], None, parallel.ModuleCache()))
+        assert str(caught.value) == message
+        assert workers._procs == []  # stopped, none left half way
+        assert list(workers.map(_fail, ["a", "b"], None, parallel.ModuleCache())) == ["a", "b"]
