@@ -448,15 +448,16 @@ def lint_files(
     reset_real_paths()
     from cachelint import gcpolicy
     from cachelint.analysis import realpaths
-    from cachelint.tokens import preload
+    from cachelint.tokens import PRELOAD
 
     # Workers start only when there are files with SDK calls to share out, which will count
-    # tokens: the encodings are loaded once, before they fork, instead of in each of them
-    # (each worker held ~50 MB of tokenizer tables and spent ~0.8 s building them). The workers
-    # and the serial loop freeze what they keep (see gcpolicy); thawed after the run.
+    # tokens: a counting process starts with them and builds the encodings while they scan
+    # (see cachelint.tokenserver), instead of each worker building its own (~0.8 s and ~50 MB
+    # each) or the workers waiting while this process builds them before they fork. The
+    # workers and the serial loop freeze what they keep (see gcpolicy); thawed after the run.
     total, largest = _source_bytes(files)
     budget = cache_budget(total, largest)
-    with gcpolicy.run(), realpaths.run(), Workers(jobs, before_start=preload, cache_bytes=budget) as workers:
+    with gcpolicy.run(), realpaths.run(), Workers(jobs, cache_bytes=budget, count_tokens=PRELOAD) as workers:
         return _lint_files(files, settings, rules, opts, workers, budget, total <= TEXT_BUDGET)
 
 

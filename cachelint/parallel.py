@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar, cast
 
-from cachelint import gcpolicy
+from cachelint import gcpolicy, tokens
 from cachelint.analysis import project as _project_module
 from cachelint.analysis import realpaths
 from cachelint.analysis.calls import FoundCall
@@ -49,6 +49,7 @@ from cachelint.analysis.realpaths import real_path
 from cachelint.diagnostics import LintError
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
+from cachelint.tokenserver import RemoteCounter, close_all, serve
 
 # The scan below mirrors Project.wrapper_names, one chunk of files at a time. Should the
 # project model stop providing these, the scan falls back to Project.wrapper_names.
@@ -510,12 +511,18 @@ def _init_worker(cache_bytes: int = MODULE_CACHE_BYTES) -> None:
 _Message = tuple[Callable[[Any, Any, ModuleCache], Any], Any, int, "bytes | None"]
 
 
-def _worker_main(conn: Connection, cache_bytes: int) -> None:
-    """A worker's life: run the tasks the parent sends, one at a time, until told to stop."""
+def _worker_main(conn: Connection, cache_bytes: int, counter: Connection | None = None,
+                 inherited: Sequence[Connection] = ()) -> None:
+    """A worker's life: run the tasks the parent sends, one at a time, until told to stop.
+    `counter`: the pipe to the run's counting process (see cachelint.tokenserver).
+    `inherited`: pipe ends a forked worker holds copies of that are not its own."""
+    close_all(inherited)
     # Ctrl-C reaches the whole process group: the parent stops the workers, which would
     # otherwise each print a traceback of where the interrupt found them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _init_worker(cache_bytes)
+    if counter is not None:
+        tokens.set_counter(RemoteCounter(counter))
     assert _worker_modules is not None
     shared: Any = None
     while True:
@@ -574,15 +581,15 @@ class Workers:
     955 in a serial run (cache misses, counted alike). Which worker runs a task never changes what it returns.
     """
 
-    def __init__(self, jobs: int, before_start: Callable[[], None] | None = None,
-                 cache_bytes: int = MODULE_CACHE_BYTES) -> None:
+    def __init__(self, jobs: int, cache_bytes: int = MODULE_CACHE_BYTES, count_tokens: tuple[str, ...] = ()) -> None:
         self.jobs = jobs
         self.cache_bytes = cache_bytes  # each worker's module cache
-        self._procs: list[Any] = []
+        # Encodings a counting process builds as the workers start, and counts with for them
+        # (see cachelint.tokenserver); () for none: each worker counts for itself.
+        self.count_tokens = count_tokens
+        self._procs: list[Any] = []  # the workers, then the counting process if any
         self._conns: list[Connection] = []
         self._owner: dict[str, int] = {}  # file -> the worker that last had a task with it
-        # Run here just before the workers are forked: what it loads, they share (copy on write).
-        self.before_start = before_start
 
     def __enter__(self) -> Workers:
         return self
@@ -603,15 +610,35 @@ class Workers:
 
     def _start(self) -> None:
         context = _context()
-        if self.before_start is not None and context.get_start_method() == "fork":
-            self.before_start()
-        for _ in range(self.jobs):
+        process = cast(Any, context).Process
+        # A forked child holds a copy of every pipe end this process has open; it closes those
+        # that are not its own, so that each end sees the other go (a worker whose parent was
+        # killed stops instead of waiting forever). A spawned child gets only its own.
+        forked = context.get_start_method() == "fork"
+        pairs = [context.Pipe() for _ in range(self.jobs)] if self.count_tokens else []
+        counters: list[Connection | None] = [end for end, _ in pairs] or [None] * self.jobs
+        server = None
+        if pairs:
+            worker_ends = [end for end, _ in pairs]
+            server = process(target=serve, args=([end for _, end in pairs], self.count_tokens,
+                                                 worker_ends if forked else []), daemon=True)
+            server.start()
+            for _, server_end in pairs:
+                server_end.close()
+        for w in range(self.jobs):
             here, there = context.Pipe()
-            proc = cast(Any, context).Process(target=_worker_main, args=(there, self.cache_bytes), daemon=True)
+            others = [*self._conns, here, *(c for j, c in enumerate(counters) if j != w and c is not None)]
+            proc = process(target=_worker_main, args=(there, self.cache_bytes, counters[w],
+                                                      others if forked else []), daemon=True)
             proc.start()
             there.close()
             self._procs.append(proc)
             self._conns.append(here)
+        for counter in counters:
+            if counter is not None:
+                counter.close()
+        if server is not None:
+            self._procs.append(server)  # after the workers: self._procs[w] is worker w
 
     def _home(self, keys: Sequence[str], index: int, count: int) -> int:
         """The worker that had most of these files, or else the one whose even share of the

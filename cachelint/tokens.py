@@ -298,9 +298,14 @@ def _encoding(name: str) -> tiktoken.Encoding:
         return enc
 
 
-def preload(names: tuple[str, ...] = ("o200k_base", "cl100k_base")) -> None:
-    """Build these encodings now (in a process about to fork workers that will count with
-    them). One that cannot be built is left to fail where it is used, with its message."""
+# The encodings a run's counting process builds before it is asked (every model row's).
+PRELOAD: Final = ("o200k_base", "cl100k_base")
+
+
+def preload(names: tuple[str, ...] = PRELOAD) -> None:
+    """Build these encodings now (in the process that will count with them, or one about to
+    fork such processes). One that cannot be built is left to fail where it is used, with
+    its message."""
     for name in names:
         with contextlib.suppress(TokenizerUnavailable):
             _encoding(name)
@@ -336,8 +341,22 @@ def _pieces(text: str) -> Iterator[str]:
     yield text[start:]
 
 
+# Counts this process asks another for (a worker asks the run's counting process, see
+# cachelint.tokenserver), or None: counted here.
+_counter: Callable[[str, str], int] | None = None
+
+
+def set_counter(counter: Callable[[str, str], int] | None) -> None:
+    """Count with `counter(text, encoding_name)` from now on (None: here). Counts already
+    memoised are kept: they are the same whoever counted them."""
+    global _counter
+    _counter = counter
+
+
 @functools.lru_cache(maxsize=COUNT_CACHE_SIZE)
 def _count(text: str, encoding_name: str) -> int:
+    if _counter is not None:
+        return _counter(text, encoding_name)
     enc = _encoding(encoding_name)
     if len(text) <= _PIECE:
         return len(enc.encode_ordinary(text))

@@ -122,38 +122,16 @@ def test_evicting_parsed_modules_does_not_change_findings(tree: Path, monkeypatc
 
 
 def _square(task: int, shared: int, modules: parallel.ModuleCache) -> int:
-    from cachelint.tokens import _encoding
-
-    # the worker sees what the parent built before forking: no build of its own
-    return task * task + shared + _encoding.cache_info().currsize
+    return task * task + shared
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
-def test_what_the_parent_loads_before_the_workers_start_is_shared_with_them() -> None:
-    from cachelint.tokens import _encoding, preload
-
-    _encoding.cache_clear()
-    calls: list[int] = []
-
-    def before() -> None:
-        calls.append(1)
-        preload(("cl100k_base",))
-
-    with parallel.Workers(2, before_start=before) as workers:
-        got = list(workers.map(_square, [1, 2, 3, 4], 10, parallel.ModuleCache()))
-        again = list(workers.map(_square, [5, 6], 0, parallel.ModuleCache()))
-    assert calls == [1]  # once, when the pool starts
-    assert got == [11 + 1, 14 + 1, 19 + 1, 26 + 1] and again == [26, 37]
-
-
-def test_nothing_is_loaded_ahead_when_no_worker_starts() -> None:
-    from cachelint.tokens import _encoding
-
-    _encoding.cache_clear()
-    calls: list[int] = []
-    with parallel.Workers(1, before_start=lambda: calls.append(1)) as workers:
+def test_one_job_runs_here_and_starts_no_process() -> None:
+    with parallel.Workers(1, count_tokens=("cl100k_base",)) as workers:
         assert list(workers.map(_square, [1, 2, 3], 0, parallel.ModuleCache())) == [1, 4, 9]
-    assert calls == []
+        assert workers._procs == []
+    with parallel.Workers(2, count_tokens=("cl100k_base",)) as workers:  # one task: not worth a process
+        assert list(workers.map(_square, [5], 1, parallel.ModuleCache())) == [26]
+        assert workers._procs == []
 
 
 def test_the_module_cache_holds_a_small_project_whole_and_turns_over_a_large_one_in_little(
@@ -296,3 +274,97 @@ def test_a_failing_task_raises_in_the_caller_and_the_next_map_starts_new_workers
         assert str(caught.value) == message
         assert workers._procs == []  # stopped, none left half way
         assert list(workers.map(_fail, ["a", "b"], None, parallel.ModuleCache())) == ["a", "b"]
+
+
+# ---- counting tokens for the workers
+
+
+def _count_in_worker(task: tuple[str, str], shared: None, modules: parallel.ModuleCache) -> tuple[object, int]:
+    from cachelint import tokens
+
+    text, encoding = task
+    try:
+        got: object = tokens.count_for_encoding(text, encoding)
+    except Exception as exc:
+        got = (type(exc).__name__, str(exc))
+    return got, tokens._encoding.cache_info().currsize
+
+
+def test_workers_count_tokens_in_the_counting_process_exactly_as_here() -> None:
+    from cachelint import tokens
+
+    tokens.clear_caches()  # nothing built here for the workers to inherit
+    texts = ["You are a helpful assistant. " * 40, "Ünïcödé and emoji 🙂 " * 9, "x"]
+    tasks = [(t, enc) for t in texts for enc in ("o200k_base", "cl100k_base")]
+    with parallel.Workers(2, count_tokens=("o200k_base",)) as workers:
+        got = list(workers.map(_count_in_worker, tasks, None, parallel.ModuleCache()))
+        assert workers._procs[-1].is_alive()  # the counting process, besides the two workers
+        assert len(workers._procs) == 3
+    # the same counts as counted here; no worker built an encoding of its own
+    assert got == [(tokens.count_for_encoding(t, enc), 0) for t, enc in tasks]
+
+
+def test_a_tokenizer_that_cannot_be_built_fails_in_a_worker_as_it_fails_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cachelint import tokens
+
+    bad = tmp_path / "o200k_base.tiktoken"
+    bad.write_bytes(b"not the official file\n")
+    monkeypatch.setenv("CACHELINT_BPE_DIR", str(tmp_path))
+    tokens.clear_caches()
+    try:
+        with parallel.Workers(2, count_tokens=("o200k_base",)) as workers:
+            got = list(workers.map(_count_in_worker, [("hi", "o200k_base")] * 2, None, parallel.ModuleCache()))
+        with pytest.raises(tokens.TokenizerUnavailable) as here:
+            tokens.count_for_encoding("hi", "o200k_base")
+    finally:
+        monkeypatch.undo()
+        tokens.clear_caches()
+    assert "sha256" in str(here.value)
+    assert got == [(("TokenizerUnavailable", str(here.value)), 0)] * 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_workers_and_the_counting_process_stop_when_the_parent_is_killed(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys, time\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from cachelint import parallel\n"
+        "def slow(task, shared, modules):\n"
+        "    time.sleep(0.3)\n"
+        "    return task\n"
+        "parallel.slow = slow\n"
+        "slow.__module__ = 'cachelint.parallel'\n"
+        "with parallel.Workers(2, count_tokens=('cl100k_base',)) as workers:\n"
+        "    for n in workers.map(slow, list(range(100)), None, parallel.ModuleCache()):\n"
+        "        if n == 1:\n"
+        "            print(' '.join(str(p.pid) for p in workers._procs), flush=True)\n"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, str(script), str(repo)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    children = [int(p) for p in proc.stdout.readline().split()]
+    assert len(children) == 3
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    def running(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(running(p) for p in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in children if running(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    assert left == []
