@@ -19,6 +19,7 @@ and exits 1 (after printing what differed) when they do not.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -78,7 +79,7 @@ class RunOutput:
 
 
 def _children(pid: int) -> list[int]:
-    found = []
+    found: list[int] = []
     try:
         for tid in os.listdir(f"/proc/{pid}/task"):
             with open(f"/proc/{pid}/task/{tid}/children") as fh:
@@ -237,9 +238,7 @@ def find_ruff() -> list[str] | None:
     exe = shutil.which("ruff")
     if exe:
         return [exe]
-    try:
-        import ruff  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("ruff") is None:  # ruff installed as a package, not on PATH
         return None
     return [sys.executable, "-m", "ruff"]
 
@@ -401,8 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _label, path, _ in trees:
             for dirpath, _dirs, filenames in os.walk(path):
                 for name in filenames:
-                    with open(os.path.join(dirpath, name), "rb") as fh:
-                        fh.read()
+                    with open(os.path.join(dirpath, name), "rb") as data:
+                        data.read()
 
         failed = False
         for label, path, with_fixit in trees:
