@@ -368,3 +368,28 @@ def test_workers_and_the_counting_process_stop_when_the_parent_is_killed(tmp_pat
     for p in left:
         os.kill(p, signal.SIGKILL)
     assert left == []
+
+
+def test_giving_back_freed_memory_is_harmless_where_the_c_library_cannot(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes
+
+    from cachelint import tokenserver
+
+    calls: list[int] = []
+
+    class Glibc:
+        def malloc_trim(self, pad: int) -> int:
+            calls.append(pad)
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Glibc())
+    tokenserver._give_back_freed_memory()
+    assert calls == [0]
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # no malloc_trim (musl, macOS)
+    tokenserver._give_back_freed_memory()
+
+    def refuse(name: object) -> object:
+        raise TypeError("no main program handle")  # Windows
+
+    monkeypatch.setattr(ctypes, "CDLL", refuse)
+    tokenserver._give_back_freed_memory()
