@@ -47,9 +47,10 @@ from cachelint.analysis.project import (
 )
 from cachelint.analysis.realpaths import real_path
 from cachelint.diagnostics import LintError
+from cachelint.pipes import close_all, portable
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
-from cachelint.tokenserver import RemoteCounter, close_all, serve
+from cachelint.tokenserver import RemoteCounter, serve
 
 # The scan below mirrors Project.wrapper_names, one chunk of files at a time. Should the
 # project model stop providing these, the scan falls back to Project.wrapper_names.
@@ -538,17 +539,8 @@ def _worker_main(conn: Connection, cache_bytes: int, counter: Connection | None 
         try:
             reply = pickle.dumps((index, True, fn(task, shared, _worker_modules)), pickle.HIGHEST_PROTOCOL)
         except BaseException as exc:  # it goes to the parent, which raises it
-            reply = pickle.dumps((index, False, _portable(exc)), pickle.HIGHEST_PROTOCOL)
+            reply = pickle.dumps((index, False, portable(exc)), pickle.HIGHEST_PROTOCOL)
         conn.send_bytes(reply)
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """`exc` if it survives pickling, else a RuntimeError that names it."""
-    try:
-        pickle.loads(pickle.dumps(exc, pickle.HIGHEST_PROTOCOL))
-    except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
 
 
 class WorkerDied(RuntimeError):
@@ -616,15 +608,15 @@ class Workers:
         # killed stops instead of waiting forever). A spawned child gets only its own.
         forked = context.get_start_method() == "fork"
         pairs = [context.Pipe() for _ in range(self.jobs)] if self.count_tokens else []
-        counters: list[Connection | None] = [end for end, _ in pairs] or [None] * self.jobs
+        worker_ends = [end for end, _ in pairs]
+        server_ends = [end for _, end in pairs]
+        counters: list[Connection | None] = [*worker_ends] or [None] * self.jobs
         server = None
         if pairs:
-            worker_ends = [end for end, _ in pairs]
-            server = process(target=serve, args=([end for _, end in pairs], self.count_tokens,
+            server = process(target=serve, args=(server_ends, self.count_tokens,
                                                  worker_ends if forked else []), daemon=True)
             server.start()
-            for _, server_end in pairs:
-                server_end.close()
+            close_all(server_ends)
         for w in range(self.jobs):
             here, there = context.Pipe()
             others = [*self._conns, here, *(c for j, c in enumerate(counters) if j != w and c is not None)]

@@ -23,17 +23,11 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 
 from cachelint import tokens
+from cachelint.pipes import close_all, portable
 
 # What a worker sends: (text, encoding name). What comes back, pickled: (True, count) or
 # (False, the exception to raise).
 Request = tuple[str, str]
-
-
-def close_all(conns: Sequence[Connection]) -> None:
-    """Close these pipe ends (copies a forked process inherited and does not use)."""
-    for conn in conns:
-        with contextlib.suppress(OSError):
-            conn.close()
 
 
 def serve(conns: Sequence[Connection], preload: tuple[str, ...], inherited: Sequence[Connection] = ()) -> None:
@@ -42,7 +36,6 @@ def serve(conns: Sequence[Connection], preload: tuple[str, ...], inherited: Sequ
     close_all(inherited)
     # Ctrl-C reaches the whole process group; the parent stops this process with the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    tokens.set_counter(None)  # this process counts for itself (a forked worker may have one)
     tokens.preload(preload)
     _give_back_freed_memory()
     open_conns = list(conns)
@@ -50,21 +43,17 @@ def serve(conns: Sequence[Connection], preload: tuple[str, ...], inherited: Sequ
         for conn in wait(open_conns):
             assert isinstance(conn, Connection)
             try:
-                text, encoding = conn.recv()
+                request: Request = conn.recv()
             except EOFError:  # that worker is done
                 open_conns.remove(conn)
                 conn.close()
                 continue
             try:
-                reply: tuple[bool, object] = (True, tokens.count_for_encoding(text, encoding))
+                reply: tuple[bool, object] = (True, tokens.count_for_encoding(*request))
             except Exception as exc:
-                reply = (False, exc)
-            try:
-                data = pickle.dumps(reply, pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:  # an exception that does not pickle: its text does
-                data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {reply[1]}")))
+                reply = (False, portable(exc))
             with contextlib.suppress(OSError):  # a worker that was stopped meanwhile
-                conn.send_bytes(data)
+                conn.send_bytes(pickle.dumps(reply, pickle.HIGHEST_PROTOCOL))
 
 
 def _give_back_freed_memory() -> None:

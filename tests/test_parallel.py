@@ -393,3 +393,29 @@ def test_giving_back_freed_memory_is_harmless_where_the_c_library_cannot(monkeyp
 
     monkeypatch.setattr(ctypes, "CDLL", refuse)
     tokenserver._give_back_freed_memory()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the counting process forks on Linux only")
+def test_an_error_that_does_not_pickle_reaches_the_worker_named_by_its_own_type(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import functools
+    import threading
+
+    from cachelint import tokens
+
+    class LockedError(tokens.TokenizerUnavailable):
+        pass
+
+    @functools.cache  # as the real one (the task reads its cache_info)
+    def failing(name: str) -> object:
+        error = LockedError("cannot count")
+        error.lock = threading.Lock()  # type: ignore[attr-defined]
+        raise error
+
+    tokens.clear_caches()
+    monkeypatch.setattr(tokens, "_encoding", failing)  # what the forked counting process builds with
+    with parallel.Workers(2, count_tokens=("cl100k_base",)) as workers:
+        got = list(workers.map(_count_in_worker, [("a", "cl100k_base"), ("b", "cl100k_base")], None,
+                               parallel.ModuleCache()))
+    assert got == [(("RuntimeError", "LockedError: cannot count"), 0)] * 2
