@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from cachelint.fastinit import fast_init
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -22,6 +24,7 @@ class Applicability(str, Enum):
 
 # Slots: a run with tens of thousands of findings holds them all in the parent process until
 # they are sorted and written (a finding with four related places is a dozen of these objects).
+@fast_init
 @dataclass(frozen=True, order=True, slots=True)
 class Span:
     """A source range: 1-based lines, 1-based columns (as editors show them)."""
@@ -33,6 +36,7 @@ class Span:
     end_column: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Related:
     """A secondary location, e.g. `SYSTEM_PROMPT defined here (1,842 tokens, o200k_base)`."""
@@ -41,12 +45,14 @@ class Related:
     message: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Fix:
     title: str
     applicability: Applicability = Applicability.DISPLAY_ONLY
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str

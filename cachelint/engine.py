@@ -75,6 +75,16 @@ class SourceError(Exception):
 
 def decode_source(data: bytes) -> str:
     """Decode Python source bytes honouring a BOM and PEP 263 coding cookies."""
+    if not data.startswith(b"\xef\xbb\xbf"):
+        # Without a BOM, tokenize.detect_encoding answers UTF-8 unless one of the first two
+        # lines holds a cookie, which needs the word `coding`: most files are decoded at once.
+        # Bytes that are not UTF-8 go the long way, which words the error as before.
+        second = data.find(b"\n", data.find(b"\n") + 1)
+        if b"coding" not in (data if second < 0 else data[:second]):
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:  # an unknown or malformed coding cookie

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from cachelint.diagnostics import Span
+from cachelint.fastinit import fast_init
 
 
 class Stability(str, Enum):
@@ -26,6 +27,7 @@ class Provider(str, Enum):
     GEMINI = "gemini"
 
 
+@fast_init
 @dataclass(frozen=True)
 class Hop:
     """One step from the call site towards where a value is defined."""
@@ -34,6 +36,7 @@ class Hop:
     note: str  # "SYSTEM_PROMPT defined here", "returned by build_messages()"
 
 
+@fast_init
 @dataclass(frozen=True)
 class Segment:
     """A contiguous piece of the rendered prompt.
@@ -60,6 +63,7 @@ class Segment:
     node: ast.AST | None = field(default=None, compare=False, repr=False)
 
 
+@fast_init
 @dataclass(frozen=True)
 class CallSite:
     provider: Provider
@@ -96,6 +100,7 @@ class _NotStatic:
 NOT_STATIC = _NotStatic()
 
 
+@fast_init
 @dataclass(frozen=True)
 class Breakpoint:
     """A cache marker and where it sits in render order.
@@ -151,6 +156,7 @@ class Breakpoint:
         return self.get("mode")
 
 
+@fast_init
 @dataclass(frozen=True)
 class Param:
     """A request parameter other than the prompt itself (`model`, `prompt_cache_key`, ...).
@@ -170,6 +176,7 @@ class Param:
     hops: tuple[Hop, ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True)
 class Condition:
     """A part of the request included only on some calls (a tool appended under `if`)."""
@@ -180,6 +187,7 @@ class Condition:
     span: Span
 
 
+@fast_init
 @dataclass(frozen=True)
 class AssembledPrompt:
     call: CallSite

@@ -61,6 +61,7 @@ from typing import Any, Final
 
 import tiktoken
 
+from cachelint.fastinit import fast_init
 from cachelint.models import lookup_model
 
 # ---- estimate method -----------------------------------------------------------------------
@@ -95,6 +96,7 @@ class TokenizerUnavailable(RuntimeError):
     """An encoding's BPE file is missing or fails its sha256 check; the message is one line."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class TokenCount:
     n: int

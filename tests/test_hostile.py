@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
@@ -488,6 +491,49 @@ def test_pep263_latin1_cookie(tmp_path: Path) -> None:
 def test_undecodable_sources_are_one_line(tmp_path: Path, data: bytes, start: str) -> None:
     got = one(tmp_path, data)
     assert only_error(got).startswith(start), only_error(got)
+
+
+def _decode_by_cookie(data: bytes) -> str:
+    """decode_source as PEP 263 words it: tokenize.detect_encoding, then the codec."""
+    import io
+    import tokenize
+
+    from cachelint.engine import SourceError
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        raise SourceError("cookie") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise SourceError("codec") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+_SOURCE_BYTES = st.lists(st.sampled_from([
+    b"\n", b"\r\n", b"\r", b"# -*- coding: latin-1 -*-\n", b"# coding=ascii\n", b"# vim: set fileencoding=utf-8 :\n",
+    b"#!/usr/bin/env python\n", b"\xef\xbb\xbf", b"coding", b"x = 1\n", b"'\xc3\xa9'", b"\xe9", b"\xff\xfe", b"# \n",
+    b"   \n", "é".encode("utf-16"), b"# coding: nonexistent\n",
+]), max_size=6).map(b"".join)
+
+
+@given(_SOURCE_BYTES | st.binary(max_size=40))
+@hsettings(max_examples=400, deadline=None)
+def test_sources_decode_as_their_cookie_says(data: bytes) -> None:
+    """The shortcut for files with no BOM and no cookie decodes (or refuses) what the long
+    way does."""
+    from cachelint.engine import SourceError, decode_source
+
+    try:
+        expected: str | None = _decode_by_cookie(data)
+    except SourceError:
+        expected = None
+    try:
+        got: str | None = decode_source(data)
+    except SourceError:
+        got = None
+    assert got == expected
 
 
 def test_a_form_feed_does_not_shift_columns(tmp_path: Path) -> None:

@@ -296,3 +296,31 @@ def test_indented_json_is_what_json_dumps_writes(value: object) -> None:
     expected = json.dumps(value, indent=2, ensure_ascii=False)
     assert indented(value) == expected
     assert indented(value, "\n  ") == expected.replace("\n", "\n  ")
+
+
+_SPANS = st.builds(Span, st.text(max_size=8), st.integers(1, 10**6), st.integers(1, 999), st.integers(1, 10**6),
+                   st.integers(1, 999))
+_FINDINGS = st.builds(
+    Diagnostic,
+    st.text(max_size=6), st.text(max_size=12), st.sampled_from(list(Severity)), st.text(max_size=40), _SPANS,
+    st.none() | st.builds(Fix, st.text(max_size=20), st.sampled_from(list(Applicability))),
+    st.lists(st.builds(Related, _SPANS, st.text(max_size=20)), max_size=3).map(tuple),
+    st.text(max_size=16),
+)
+
+
+@given(st.lists(_FINDINGS, max_size=4), st.booleans())
+@hsettings(max_examples=300, deadline=None)
+def test_json_findings_written_directly_are_their_dicts_dumped(findings: list[Diagnostic], cells: bool) -> None:
+    """The JSON writer's text for a finding (written without building its dict) is json.dumps
+    of diagnostic_to_dict, notebook cells included."""
+    from cachelint.report.json import diagnostic_to_dict, dump, iter_json
+    from cachelint.report.locate import CellPosition, Location, plain_location
+
+    def in_cells(span: Span) -> Location:
+        cell = CellPosition(span.line % 7 + 1, 2, span.column, 3, span.end_column)
+        return Location(span.path, span.line, span.column, span.end_line, span.end_column, cell, 2)
+
+    locate = in_cells if cells else plain_location
+    expected = dump([diagnostic_to_dict(d, "/", locate) for d in findings])
+    assert "".join(iter_json(findings, cwd="/", locate=locate)) == expected

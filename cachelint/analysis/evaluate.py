@@ -16,7 +16,7 @@ import string
 import textwrap
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from cachelint.analysis import gemini_legacy, known
@@ -119,7 +119,16 @@ class Env:
     _key: tuple[object, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def child(self, **kw: Any) -> Env:
-        return replace(self, **kw)
+        """`dataclasses.replace(self, **kw)`, without its walk over the fields and the
+        keyword call of __init__ (environments are made by the tens of thousands)."""
+        if not kw.keys() <= _ENV_FIELDS:
+            return replace(self, **kw)  # raises as replace does
+        new = object.__new__(Env)
+        state = new.__dict__
+        state.update(self.__dict__)
+        state.update(kw)
+        state["_key"] = None
+        return new
 
     def memo_key(self) -> tuple[object, ...]:
         """What evaluating in this environment depends on, by identity: two environments with
@@ -138,6 +147,9 @@ class Env:
             )
             self._key = key
         return key
+
+
+_ENV_FIELDS = frozenset(f.name for f in fields(Env) if f.init)
 
 
 class ProjectHooks:

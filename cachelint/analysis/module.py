@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cachelint.diagnostics import Span
+from cachelint.fastinit import fast_init
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
@@ -22,6 +23,7 @@ Chain = tuple[tuple[int, str], ...]
 _TRY_NODES: tuple[type[ast.stmt], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
 
 
+@fast_init
 @dataclass(frozen=True)
 class Event:
     """Something that happens to a local name: an assignment, a mutation, a loop binding."""
@@ -264,7 +266,9 @@ class ModuleInfo:
         stack: list[ast.AST] = [tree]
         pop, push = stack.pop, stack.append
         AST = ast.AST
-        # ast.iter_child_nodes, inlined: the children of each node in the same order.
+        walked = _CHILD_FIELDS
+        # ast.iter_child_nodes, inlined: the children of each node in the same order (less the
+        # fields child_fields leaves out).
         while stack:
             node = pop()
             if isinstance(node, ast.Call):
@@ -273,11 +277,11 @@ class ModuleInfo:
                 self.global_names.update(node.names)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 funcs.append(node)
-            for name in node._fields:
-                try:
-                    value = getattr(node, name)
-                except AttributeError:
-                    continue
+            fields = walked.get(type(node))
+            if fields is None:
+                fields = child_fields(type(node))
+            for name in fields:
+                value = getattr(node, name, None)
                 if isinstance(value, AST):
                     parents[id(value)] = node
                     push(value)
@@ -446,25 +450,45 @@ class ModuleInfo:
         return ix.chains[id(stmt)], ix.loops[id(stmt)]
 
 
+# Fields never walked into: those that always hold a string, a number or None, and the
+# expression contexts and operators (ast.Load(), ast.Add(): one shared object each, which no
+# analysis looks for as a node). A third of a module's nodes were those, each pushed, popped,
+# recorded as a child of its latest parent and looked through for fields. Not `name`, which
+# is a Name node in a 3.12 `type` statement.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "module", "level", "kind",
+                          "conversion", "is_async", "type_comment", "simple"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of node type `cls` that may hold child nodes, in `_fields` order."""
+    got = _CHILD_FIELDS.get(cls)
+    if got is None:
+        got = _CHILD_FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f not in _LEAF_FIELDS)
+    return got
+
+
 def subtree(roots: Sequence[ast.AST], skip: tuple[type[ast.AST], ...] = ()) -> list[ast.AST]:
     """The nodes under `roots` (themselves included), those of a type in `skip` left out with all
     below them, in the order of a depth-first walk that pushes each node's children as
-    ast.iter_child_nodes yields them. A list built in one loop, without ast.walk's generators:
+    ast.iter_child_nodes yields them (contexts and operators left out, see child_fields). A list
+    built in one loop, without ast.walk's generators:
     the scan walks every candidate function this way, and the evaluator every module's functions."""
     out: list[ast.AST] = []
     stack: list[ast.AST] = list(roots)
     pop, push, keep = stack.pop, stack.append, out.append
     AST = ast.AST
+    walked = _CHILD_FIELDS
     while stack:
         node = pop()
         if skip and isinstance(node, skip):
             continue
         keep(node)
-        for name in node._fields:
-            try:
-                value = getattr(node, name)
-            except AttributeError:
-                continue
+        fields = walked.get(type(node))
+        if fields is None:
+            fields = child_fields(type(node))
+        for name in fields:
+            value = getattr(node, name, None)
             if isinstance(value, AST):
                 push(value)
             elif isinstance(value, list):

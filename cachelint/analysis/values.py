@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
+from cachelint.fastinit import fast_init
 from cachelint.prompt import Hop, Stability
 
 # Longest string the evaluator builds; longer results are cut and flagged (`"x" * 10**12`).
@@ -63,6 +64,7 @@ class Clock(str, Enum):
     TIMESTAMP = "timestamp"  # a float/int from time.time(): always volatile
 
 
+@fast_init
 @dataclass(frozen=True)
 class Loc:
     """Where a piece of a value is written: the module path, its position, and the node."""
@@ -86,6 +88,7 @@ class Loc:
 # ---------------------------------------------------------------- string pieces
 
 
+@fast_init
 @dataclass(frozen=True)
 class Text:
     text: str
@@ -94,6 +97,7 @@ class Text:
     truncated: bool = False  # built only up to MAX_TEXT
 
 
+@fast_init
 @dataclass(frozen=True)
 class Hole:
     stability: Stability
@@ -104,6 +108,7 @@ class Hole:
     passthrough: bool = False
 
 
+@fast_init
 @dataclass(frozen=True)
 class Alt:
     """One of several alternatives (branches of `A if c else B`, conditional appends)."""
@@ -119,17 +124,20 @@ Piece = Text | Hole | Alt
 # ---------------------------------------------------------------- values
 
 
+@fast_init
 @dataclass(frozen=True)
 class StrV:
     pieces: tuple[Piece, ...]
 
 
+@fast_init
 @dataclass(frozen=True)
 class ConstV:
     value: int | float | bool | bytes | complex | None
     loc: Loc | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class OpaqueV:
     """A value whose content is not known statically."""
@@ -148,6 +156,7 @@ class OpaqueV:
     element: Value | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class Item:
     value: Value
@@ -155,6 +164,7 @@ class Item:
     repeated: bool = False  # appended in a loop: any number of such items
 
 
+@fast_init
 @dataclass(frozen=True)
 class ListV:
     items: tuple[Item, ...]
@@ -162,6 +172,7 @@ class ListV:
     is_tuple: bool = False
 
 
+@fast_init
 @dataclass(frozen=True)
 class SetV:
     """A set/frozenset: iteration order depends on the hash seed."""
@@ -171,6 +182,7 @@ class SetV:
     source: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class DictV:
     entries: tuple[tuple[str, Value], ...]
@@ -184,6 +196,7 @@ class DictV:
         return None
 
 
+@fast_init
 @dataclass(frozen=True)
 class AltV:
     """A value that is one of several (conditional assignment, several returns)."""
@@ -193,6 +206,7 @@ class AltV:
     source: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class ClientV:
     """An SDK client instance (or the `openai` module used as one)."""
@@ -208,6 +222,7 @@ class ClientV:
     prompt_nodes: tuple[ast.AST, ...] = field(default=(), compare=False, repr=False)
 
 
+@fast_init
 @dataclass(frozen=True)
 class ModuleRefV:
     """A module imported by name (`import datetime`): attribute access builds a qualified name."""
@@ -215,6 +230,7 @@ class ModuleRefV:
     qualname: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class FuncRefV:
     """A function or class that can be called: a definition node, or a known qualified name."""
@@ -227,6 +243,7 @@ class FuncRefV:
     bound_self: Value | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class InstanceV:
     """An instance of a project class: attributes resolve through the class body and methods."""
