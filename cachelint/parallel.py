@@ -352,11 +352,14 @@ def scan_wrappers(
     is_candidate: CandidateTest,
     jobs: int | Workers,
     modules: ModuleCache,
+    meanwhile: Callable[[], None] | None = None,
 ) -> ScanResult:
     """Names of project functions that forward parameters into SDK calls (see Project.wrapper_names).
 
     `files` are the project's files in a fixed order; `is_candidate` tells which of them a
     pass parses (see CandidateTest). Chunks of candidates go to `jobs` processes.
+    `meanwhile` is called once the first pass runs in worker processes (not when it runs
+    here), with this process free until the pass ends.
     """
     if _fn_mentions is None:  # pragma: no cover - see the import above
         project = TrackedProject(settings.root, settings.wrappers, modules)
@@ -381,6 +384,9 @@ def scan_wrappers(
         new: set[str] = set()
         keys = [chunk for chunk, _ in chunks]
         for chunk_new, deps, seen in map_tasks(_scan_task, chunks, shared, jobs, modules, keys):
+            if meanwhile is not None and isinstance(jobs, Workers) and jobs.started:
+                meanwhile()
+                meanwhile = None
             new |= chunk_new
             dep_files.update(deps.files)
             probes.update(deps.probes)
@@ -585,6 +591,11 @@ class Workers:
 
     def __enter__(self) -> Workers:
         return self
+
+    @property
+    def started(self) -> bool:
+        """Are the worker processes running (a map has been shared out)?"""
+        return bool(self._procs)
 
     def __exit__(self, *exc: object) -> None:
         self.close()

@@ -57,12 +57,13 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
-
-import tiktoken
+from typing import TYPE_CHECKING, Any, Final
 
 from cachelint.fastinit import fast_init
 from cachelint.models import lookup_model
+
+if TYPE_CHECKING:
+    import tiktoken
 
 # ---- estimate method -----------------------------------------------------------------------
 ESTIMATE_FACTORS: Final[dict[str, float]] = {"anthropic": 1.1, "gemini": 1.0, "openai": 1.0}
@@ -291,6 +292,10 @@ def _encoding(name: str) -> tiktoken.Encoding:
         except TokenizerUnavailable as exc:
             _FAILED[name] = exc
             raise
+        # Imported here: a parallel run's main process never counts (its counting process
+        # does), and importing tiktoken there delayed the start of every run.
+        import tiktoken
+
         enc = tiktoken.Encoding(**params)
         # The encoding keeps the ranks twice: in its Rust core, which does all the counting, and
         # as a Python dict of 200,000 bytes objects used only to pickle the encoding (which

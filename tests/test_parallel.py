@@ -215,6 +215,35 @@ def test_the_reader_keeps_no_texts_once_told_to_forget_them(tmp_path: Path) -> N
     assert reader.text(str(tmp_path / "b.py")) == "import openai\n"  # read again when asked
 
 
+def test_the_readers_word_index_answers_as_the_texts_do(tmp_path: Path) -> None:
+    """A later scan pass asks each file for wrapper names: from the words a thread indexed
+    (or, without it, found when first asked), the answer the text gives."""
+    from cachelint import engine
+    from cachelint.analysis.project import names_in
+
+    texts = {f"m{i}.py": f"import openai\n\ndef f{i}(x):\n    return ask_{i % 3}(x) + other{i}\n" for i in range(40)}
+    texts["odd.py"] = "x = ' a\u0301b'\n"  # the regex finds a\u0301 here; the words are a and b
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text)
+    paths = [str(tmp_path / name) for name in texts]
+    asks = [frozenset({"ask_1"}), frozenset({"other7", "nothing"}), frozenset({"f3", "ask_2"}), frozenset({"a\u0301"}),
+            frozenset({"openai"}), frozenset({"absent"})]
+    for threaded in (True, False):
+        reader = engine._Reader(parallel.TrackedProject(str(tmp_path)), None)
+        assert [reader.is_candidate(p, None) for p in paths] == ["openai" in t for t in texts.values()]
+        if threaded:
+            reader.index_words()
+            assert reader._indexer is not None
+        for names in asks:
+            assert [reader.is_candidate(p, names) for p in paths] == [names_in(t, names) for t in texts.values()]
+        assert reader._indexer is None  # the first question waited for the thread
+        assert set(reader._words) == {engine.os.path.normpath(p) for p in paths}
+        reader.forget_texts()
+        assert reader._words == {} and reader._texts == {}
+        # once forgotten, files are read again to answer
+        assert reader.is_candidate(paths[1], frozenset({"ask_1"}))
+
+
 # ---- the worker pool: where tasks go, and how failures come back
 
 

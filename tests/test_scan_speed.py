@@ -32,6 +32,15 @@ def test_words_search_is_the_alternation_search() -> None:
             assert (word in names) == (rx.fullmatch(word) is not None)
 
 
+def test_a_texts_words_answer_what_searching_the_text_answers() -> None:
+    names = frozenset({"a", "ab", "b1", "openai", "_", "é"})
+    for text in _texts(20_000, seed=5):
+        assert P.names_in_words(P.text_words(text), names) == P.names_in(text, names), repr(text)
+    # names that are not all word characters, or none at all: only the text can tell
+    assert P.names_in_words(P.text_words("xa\u0301"), frozenset({"a\u0301"})) is None
+    assert P.names_in_words(P.text_words("x"), frozenset()) is None
+
+
 def test_only_plain_alternations_are_read_as_words() -> None:
     assert P.pattern_words(P.SDK_WORDS) is not None
     assert P.pattern_words(re.compile(r"\b(?:a|b.c)\b")) is None

@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import stat
+import sys
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -638,6 +639,19 @@ def names_in(text: str, names: frozenset[str]) -> bool:
     if names and _plain_names(names):
         return has_word(text, names)
     return names_regex(names).search(text) is not None
+
+
+def text_words(text: str) -> frozenset[str]:
+    """The words of `text` (maximal runs of word characters), for `names_in_words`."""
+    return frozenset(map(sys.intern, _WORD.findall(text)))  # one copy of each word for all files
+
+
+def names_in_words(words: frozenset[str], names: frozenset[str]) -> bool | None:
+    """`names_in(text, names)` from `text_words(text)`, or None when that cannot tell (the
+    names are not all plain words, or there are none)."""
+    if not names or not _plain_names(names):
+        return None
+    return not names.isdisjoint(words)
 
 
 _API_PLAIN = plain_words(_API_METHODS)
