@@ -115,3 +115,31 @@ def test_cachelint_classes_keep_their_signatures() -> None:
                 assert p.default is f.default, (cls, f.name)
             elif f.default_factory is dataclasses.MISSING:
                 assert p.default is inspect.Parameter.empty, (cls, f.name)
+
+
+@fast_init
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    hops: tuple[str, ...] = ()
+
+
+def test_replace_is_dataclasses_replace() -> None:
+    from cachelint.fastinit import replace
+
+    piece = Piece("a", ("x",))
+    object.__setattr__(piece, "_cached", 1)  # an answer kept in the instance, as values.py does
+    got = replace(piece, hops=("y", "x"))
+    assert got == dataclasses.replace(piece, hops=("y", "x")) == Piece("a", ("y", "x"))
+    assert type(got) is Piece and not hasattr(got, "_cached")
+    assert replace(piece) == piece and replace(piece) is not piece
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.text = "b"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        replace(piece, colour="red")
+    # classes it does not copy directly go to dataclasses.replace: __post_init__ runs, slots work
+    for slots in (False, True):
+        plain, fast = _both(slots=slots)
+        value = fast(1, "x", d=2)
+        assert dataclasses.asdict(replace(value, a=5)) == dataclasses.asdict(plain(5, "x", d=2))
+        assert replace(value, a=5).e == 7

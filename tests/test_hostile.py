@@ -536,6 +536,27 @@ def test_sources_decode_as_their_cookie_says(data: bytes) -> None:
     assert got == expected
 
 
+@given(st.integers(0, 140_000), st.integers(0, 200_000), st.integers(-3, 3))
+@hsettings(max_examples=60, deadline=None)
+def test_a_file_is_read_as_the_buffered_reader_reads_it(length: int, limit: int, drift: int) -> None:
+    """read_fd gives what `open(path, "rb").read(limit + 1)` gives, also when the size it was
+    told is stale (the file changed between its fstat and the read)."""
+    import tempfile
+
+    from cachelint.engine import read_fd
+
+    data = bytes(range(256)) * (length // 256) + b"x" * (length % 256)
+    with tempfile.NamedTemporaryFile() as fh:
+        fh.write(data)
+        fh.flush()
+        fd = os.open(fh.name, os.O_RDONLY)
+        try:
+            got = read_fd(fd, max(0, length + drift), limit)
+        finally:
+            os.close(fd)
+    assert got == data[: limit + 1]
+
+
 def test_a_form_feed_does_not_shift_columns(tmp_path: Path) -> None:
     """str.splitlines() also splits on \\f and \\x1c; the parser does not (a column came out wrong)."""
     src = prompt_module("# page\x0c break \x1c\nX = 'é' + f'{__name__}'")

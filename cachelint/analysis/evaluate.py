@@ -16,7 +16,7 @@ import string
 import textwrap
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cachelint.analysis import gemini_legacy, known
@@ -55,6 +55,7 @@ from cachelint.analysis.values import (
     value_stability,
     worst,
 )
+from cachelint.fastinit import replace
 from cachelint.prompt import Hop, Stability
 
 MAX_DEPTH = 12  # nested helper calls / name hops

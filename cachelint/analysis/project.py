@@ -63,7 +63,7 @@ def mentions_sdk(text: str) -> bool:
 
 
 def _read_module(path: str) -> str | None:
-    from cachelint.engine import SourceError, decode_source
+    from cachelint.engine import SourceError, decode_source, read_fd
 
     try:
         # O_NONBLOCK + fstat: a FIFO or device named *.py is never waited on.
@@ -74,9 +74,7 @@ def _read_module(path: str) -> str | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MODULE_BYTES:
             return None
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_MODULE_BYTES + 1)
-        return decode_source(data)
+        return decode_source(read_fd(fd, st.st_size, MAX_MODULE_BYTES))
     except (OSError, SourceError):
         return None
     finally:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 
-from cachelint.fastinit import fast_init
+from cachelint.fastinit import fast_init, replace
 from cachelint.prompt import Hop, Stability
 
 # Longest string the evaluator builds; longer results are cut and flagged (`"x" * 10**12`).
