@@ -452,8 +452,8 @@ class ModuleInfo:
 
 # Fields never walked into: those that always hold a string, a number or None, and the
 # expression contexts and operators (ast.Load(), ast.Add(): one shared object each, which no
-# analysis looks for as a node). A third of a module's nodes were those, each pushed, popped,
-# recorded as a child of its latest parent and looked through for fields. Not `name`, which
+# analysis looks for as a node). They were 29% of the nodes of dense 1,000, each pushed,
+# popped, recorded as a child of its latest parent and looked through for fields. Not `name`, which
 # is a Name node in a 3.12 `type` statement.
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "module", "level", "kind",
                           "conversion", "is_async", "type_comment", "simple"})
