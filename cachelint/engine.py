@@ -306,6 +306,8 @@ class _Reader:
         # run the first pass (see index_words), which leaves this process waiting on them.
         self._words: dict[str, frozenset[str]] = {}
         self._indexer: threading.Thread | None = None
+        self._early: tuple[int, Callable[[], None]] | None = None  # see start_early
+        self._mentioning = 0
 
     def key(self, path: str) -> str:
         return os.path.normpath(os.path.join(self.cwd, path))
@@ -359,7 +361,20 @@ class _Reader:
             text = decode_source(data)
         except SourceError as exc:
             return None, _Facts(digest, error=str(exc))
-        return text, _Facts(digest, mentions_sdk(text), any(n in text for n in self.declared))
+        facts = _Facts(digest, mentions_sdk(text), any(n in text for n in self.declared))
+        if facts.mentions and self._early is not None:
+            self._mentioning += 1
+            if self._mentioning >= self._early[0]:
+                start, self._early = self._early[1], None
+                start()
+        return text, facts
+
+    def start_early(self, files: int, start: Callable[[], None]) -> None:
+        """Call `start` once `files` files read so far name an SDK: from then on the scan's
+        first pass is sure to be shared out, and the processes can start while the rest is
+        read (the counting process builds its tables meanwhile, on a core otherwise idle).
+        Files whose facts come from the cache are not counted: a warm run may scan nothing."""
+        self._early = (files, start)
 
     def _remember(self, key: str, digest: str) -> None:
         from cachelint.cache import remember_hash
@@ -546,7 +561,14 @@ def _lint_files(
     cache_bytes: int, keep_texts: bool = True,
 ) -> LintResult:
     from cachelint import cache
-    from cachelint.parallel import LintJob, ModuleCache, TrackedProject, lint_many, probe_signature
+    from cachelint.parallel import (
+        LintJob,
+        ModuleCache,
+        TrackedProject,
+        files_for_parallel_scan,
+        lint_many,
+        probe_signature,
+    )
 
     modules = ModuleCache(cache_bytes)
     base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
@@ -555,6 +577,8 @@ def _lint_files(
         rc = cache.ResultCache(opts.cache_dir, cache.config_key(settings, rules, base.search_roots))
         rc.load()
     reader = _Reader(base, rc, keep_texts)
+    if workers.jobs > 1:
+        reader.start_early(files_for_parallel_scan(), workers.start)
     try:
         names = _scan(base, settings, reader, workers, modules, rc)
     except BaseException:

@@ -16,6 +16,7 @@ continuation (``gpt-5.*`` covers every gpt-5.x). The longest matching pattern wi
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -266,6 +267,9 @@ _CLAUDE_OLD_ORDER = re.compile(r"^claude-(\d)((?:-\d)?)-(opus|sonnet|haiku|fable
 _CLAUDE_NEW_ORDER = re.compile(r"^claude-(opus|sonnet|haiku|fable|mythos)-(\d)((?:-\d)?)(?=$|-)")
 
 
+# The tables are constants, so a name's answer never changes: each linted call asks again
+# (every rule of every call site), for the few model names a project uses.
+@functools.lru_cache(maxsize=1024)
 def normalise_model_name(name: str) -> str:
     """Lowercase a model name and strip provider prefixes, deployment suffixes and aliases.
 
@@ -334,6 +338,7 @@ def _fallback(name: str) -> ModelInfo:
     return FALLBACK_OPENAI  # OpenAI and everything else (OpenAI-compatible is the common case)
 
 
+@functools.lru_cache(maxsize=1024)
 def lookup_model(name: str | None, default: str) -> ModelLookup:
     """Find the row for a model name; ``default`` is used when the call's model is not known.
 

@@ -495,6 +495,11 @@ def lint_many(
 
 MIN_PARALLEL_TASKS = 2  # fewer tasks than this run in the calling process
 
+
+def files_for_parallel_scan() -> int:
+    """How many candidates make the scan's first pass run in the workers."""
+    return SCAN_CHUNK * (MIN_PARALLEL_TASKS - 1) + 1
+
 S = TypeVar("S")
 
 # In a worker: the worker's own module cache, kept for the whole run (every scan pass and the
@@ -594,8 +599,18 @@ class Workers:
 
     @property
     def started(self) -> bool:
-        """Are the worker processes running (a map has been shared out)?"""
+        """Are the worker processes running?"""
         return bool(self._procs)
+
+    def start(self) -> None:
+        """Start the processes now rather than at the first map that shares work out (a
+        caller that knows one will). Nothing for a pool of one."""
+        if self.jobs > 1 and not self._procs:
+            try:
+                self._start()
+            except BaseException:
+                self.close()
+                raise
 
     def __exit__(self, *exc: object) -> None:
         self.close()

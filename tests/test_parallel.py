@@ -244,6 +244,51 @@ def test_the_readers_word_index_answers_as_the_texts_do(tmp_path: Path) -> None:
         assert reader.is_candidate(paths[1], frozenset({"ask_1"}))
 
 
+def test_the_reader_starts_the_processes_once_the_first_pass_is_sure_to_share_work(tmp_path: Path) -> None:
+    """start_early: called once, when the files read so far that name an SDK reach the count;
+    facts taken from the cache are not counted (a warm run may scan nothing)."""
+    from cachelint import engine
+
+    for i in range(6):
+        (tmp_path / f"m{i}.py").write_text("import openai\n" if i != 2 else "x = 1\n")
+    calls: list[int] = []
+    reader = engine._Reader(parallel.TrackedProject(str(tmp_path)), None)
+    reader.start_early(3, lambda: calls.append(len(reader.memo)))
+    for i in range(6):
+        reader.facts(str(tmp_path / f"m{i}.py"))
+    assert calls == [3]  # m0, m1 and m3 name an SDK (m2 does not): started while m3 was read
+    # a second run whose cache knows every file reads none, and starts nothing early
+    from cachelint.cache import ResultCache
+
+    for i in range(6):
+        os.utime(tmp_path / f"m{i}.py", (1_000_000_000, 1_000_000_000))  # old enough to be trusted
+    rc = ResultCache(str(tmp_path / "cache"), "k")
+    first = engine._Reader(parallel.TrackedProject(str(tmp_path)), rc)
+    for i in range(6):
+        first.facts(str(tmp_path / f"m{i}.py"))
+    warm = engine._Reader(parallel.TrackedProject(str(tmp_path)), rc)
+    warm.start_early(1, lambda: calls.append(-1))
+    assert all(warm.facts(str(tmp_path / f"m{i}.py")) is not None for i in range(6))
+    assert warm._texts == {} and calls == [3]
+    assert parallel.files_for_parallel_scan() == parallel.SCAN_CHUNK * (parallel.MIN_PARALLEL_TASKS - 1) + 1
+
+
+def test_a_pool_started_early_is_the_one_its_maps_use() -> None:
+    with parallel.Workers(1) as alone:
+        alone.start()
+        assert not alone.started  # one worker: everything runs here
+    with parallel.Workers(2) as workers:
+        workers.start()
+        assert workers.started
+        pids = {proc.pid for proc in workers._procs}
+        workers.start()  # again: nothing new
+        assert {proc.pid for proc in workers._procs} == pids
+        names = [f"f{i}" for i in range(4)]
+        ran = dict(workers.map(_where, [(n, 0.0) for n in names], None, parallel.ModuleCache(), [[n] for n in names]))
+        assert set(ran.values()) <= pids and set(ran) == set(names)
+    assert not workers.started
+
+
 # ---- the worker pool: where tasks go, and how failures come back
 
 
