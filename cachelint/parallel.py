@@ -113,6 +113,10 @@ class ModuleCache:
         self._mods.move_to_end(real)
         return mod
 
+    def peek(self, real: str) -> ModuleInfo | None:
+        """The module if cached, without counting a hit or a miss or making it more recent."""
+        return self._mods.get(real)
+
     def put(self, real: str, mod: ModuleInfo) -> None:
         old = self._mods.pop(real, None)
         if old is not None:
@@ -264,22 +268,26 @@ def outline(mod: ModuleInfo) -> Outline:
     )
 
 
-def _nothing_to_check(path: str, known: Outline, pattern: Mention, found: frozenset[str]) -> bool:
+def _nothing_to_check(path: str, known: Outline, pattern: Mention, found: frozenset[str],
+                      parsed: ModuleInfo | None = None) -> bool:
     """Would `mentioning_functions` find nothing in this module? Decided from its outline and
-    its text, as mentioning_functions' own test of the text, so the module need not be parsed."""
+    its text, as mentioning_functions' own test of the text, so the module need not be parsed.
+    `parsed`: the module as this process parsed it earlier in the run, whose text and lines
+    are used rather than reading the file again."""
     ascii_text, functions = known
     if not ascii_text:
         return False  # the tree may spell names differently (NFKC): parse and walk it
     spans = [(first, last) for name, first, last in functions if name not in found]
     if not spans:
         return True
-    text = _read_module(path)
+    text = parsed.text if parsed is not None else _read_module(path)
     if text is None:
         return False
     wanted = mention_set(pattern)
     if wanted is not None:
         # Lines as the parser counts them; a line's words are all that can match on it.
-        lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
+        # (a parsed module's lines are split_lines(text): the same split)
+        lines = parsed.lines if parsed is not None else _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
         hits = LineWords(lines, wanted)
         return not any(hits.any_in(first, last) for first, last in spans)
     words = mention_words(pattern)
@@ -316,7 +324,7 @@ def scan_chunk(
     seen: dict[str, Outline] = {}
     for path in paths:
         known = outlines.get(path) if outlines else None
-        if known is not None and _nothing_to_check(path, known, pattern, found):
+        if known is not None and _nothing_to_check(path, known, pattern, found, modules.peek(real_path(path))):
             continue
         mod = project.load(path)
         if mod is None:
