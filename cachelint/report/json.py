@@ -9,31 +9,34 @@ from typing import Any
 
 from cachelint.diagnostics import Diagnostic, Severity, Span
 from cachelint.discovery import display_path
-from cachelint.report.locate import Locator, plain_location
+from cachelint.report.locate import CellPosition, Locator, plain_location
 from cachelint.report.text import rule_counts
 
 
 def _span_fields(span: Span, cwd: str | None, locate: Locator,
                  shown: Callable[[str, str | None], str] = display_path) -> dict[str, Any]:
     where = locate(span)
-    cell = where.cell
     return {
         "path": shown(where.path, cwd),
         "line": where.line,
         "column": where.column,
         "end_line": where.end_line,
         "end_column": where.end_column,
-        # Notebooks only: the same range as the cell shows it (cells numbered from 1,
-        # markdown cells included); path..end_column then point into the .ipynb text.
-        "cell": None
-        if cell is None
-        else {
-            "number": cell.cell,
-            "line": cell.line,
-            "column": cell.column,
-            "end_line": cell.end_line,
-            "end_column": cell.end_column,
-        },
+        "cell": _cell_fields(where.cell),
+    }
+
+
+def _cell_fields(cell: CellPosition | None) -> dict[str, int] | None:
+    """Notebooks only: the same range as the cell shows it (cells numbered from 1, markdown
+    cells included); path..end_column then point into the .ipynb text."""
+    if cell is None:
+        return None
+    return {
+        "number": cell.cell,
+        "line": cell.line,
+        "column": cell.column,
+        "end_line": cell.end_line,
+        "end_column": cell.end_column,
     }
 
 
@@ -89,11 +92,10 @@ def _span_text(span: Span, cwd: str | None, locate: Locator, shown: Callable[[st
                at: str) -> str:
     """The span's keys of `_span_fields`, as `indented` writes them with keys at `at`."""
     where = locate(span)
-    cell = where.cell
     return (f'"path": {encode_basestring(shown(where.path, cwd))},{at}"line": {where.line:d},'
             f'{at}"column": {where.column:d},{at}"end_line": {where.end_line:d},'
             f'{at}"end_column": {where.end_column:d},{at}"cell": '
-            + ("null" if cell is None else indented(_span_fields(span, cwd, locate, shown)["cell"], at)))
+            + indented(_cell_fields(where.cell), at))
 
 
 def _item(d: Diagnostic, cwd: str | None, locate: Locator, shown: Callable[[str, str | None], str]) -> str:
@@ -125,51 +127,33 @@ def _item(d: Diagnostic, cwd: str | None, locate: Locator, shown: Callable[[str,
     )
 
 
-# How json writes a value of exactly these types (bool is not int here: type() is exact).
-_SCALARS: dict[type, Callable[[Any], str]] = {
-    str: encode_basestring,
-    int: int.__repr__,
-    bool: {True: "true", False: "false"}.__getitem__,
-    type(None): lambda _: "null",
-}
-_KEYS: dict[str, str] = {}  # a key as written, with its colon: the same few keys in every finding
-
-
 def indented(value: object, newline: str = "\n") -> str:
     """`json.dumps(value, indent=2, ensure_ascii=False)` with every newline written as `newline`.
 
     json's indenting encoder is pure Python and took most of the time of a large run's JSON
     output; this writes the same text for the values findings hold (dicts with string keys,
     lists, strings, ints, None, booleans), escaping strings with json's own C function, and
-    hands anything else to json. Scalars, most of what a finding holds, are written by a C
-    function looked up by type rather than by a call of this function each."""
-    kind = type(value)
-    scalar = _SCALARS.get(kind)
-    if scalar is not None:
-        return scalar(value)
-    if kind is dict and all(type(k) is str for k in value):  # type: ignore[attr-defined]
+    hands anything else to json."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return str(value)
+    inner = newline + "  "
+    if type(value) is dict and all(type(k) is str for k in value):
         if not value:
             return "{}"
-        inner = newline + "  "
-        items = []
-        for k, v in value.items():  # type: ignore[attr-defined]
-            key = _KEYS.get(k)
-            if key is None:
-                key = encode_basestring(k) + ": "
-                if len(_KEYS) < 256:
-                    _KEYS[k] = key
-            scalar = _SCALARS.get(type(v))
-            items.append(key + (scalar(v) if scalar is not None else indented(v, inner)))
+        items = (encode_basestring(k) + ": " + indented(v, inner) for k, v in value.items())
         return "{" + inner + ("," + inner).join(items) + newline + "}"
-    if kind is list:
+    if type(value) is list:
         if not value:
             return "[]"
-        inner = newline + "  "
-        parts = []
-        for v in value:  # type: ignore[attr-defined]
-            scalar = _SCALARS.get(type(v))
-            parts.append(scalar(v) if scalar is not None else indented(v, inner))
-        return "[" + inner + ("," + inner).join(parts) + newline + "]"
+        return "[" + inner + ("," + inner).join(indented(v, inner) for v in value) + newline + "]"
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", newline)
 
 
