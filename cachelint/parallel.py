@@ -690,8 +690,7 @@ class Workers:
                 yield fn(task, shared, modules)
             return
         try:
-            if not self._procs:
-                self._start()
+            self.start()
             yield from self._run(fn, tasks, shared, keys)
         except BaseException:
             self.close()  # a task failed or the caller stopped: no worker is left half way
