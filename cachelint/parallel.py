@@ -46,6 +46,7 @@ from cachelint.analysis.project import (
     names_regex,
 )
 from cachelint.analysis.realpaths import real_path
+from cachelint.analysis.shared import Event
 from cachelint.diagnostics import LintError
 from cachelint.pipes import close_all, portable
 from cachelint.rules._base import Rule
@@ -156,6 +157,47 @@ class TrackedProject(Project):
         self.modules = modules if modules is not None else ModuleCache()
         self.given_names = names
         self.probed: dict[str, str] = {}
+        # Shared results (cachelint.analysis.shared): what the computations in progress
+        # loaded, looked up and read, while `_recording` of them are; the real paths of the
+        # files registered with `add` (the linted file), which no shared result may read.
+        self._log: list[Event] = []
+        self._recording = 0
+        self._own: set[str] = set()
+
+    shares = True
+
+    def begin_record(self) -> int:
+        self._recording += 1
+        return len(self._log)
+
+    def end_record(self, mark: int) -> tuple[tuple[Event, ...], frozenset[str], bool]:
+        events = tuple(self._log[mark:])
+        self._recording -= 1
+        if not self._recording:
+            self._log.clear()
+        paths = frozenset(real for _, _, real in events if real)
+        return events, paths, not (paths & self._own)
+
+    def may_reuse(self, paths: frozenset[str]) -> bool:
+        return not (paths & self._own)
+
+    def replay(self, events: tuple[Event, ...]) -> None:
+        for kind, arg, _ in events:
+            if kind == "load":
+                self.load(arg)
+            elif kind == "name":
+                self.module_by_name(arg)
+            else:
+                self.evaluator.files().read(arg)  # type: ignore[attr-defined]
+
+    def note_read(self, path: str, real: str | None) -> None:
+        """A prompt file was read (or looked for): recorded for the shared results in progress."""
+        if self._recording:
+            self._log.append(("read", path, ""))
+
+    def add(self, mod: ModuleInfo) -> ModuleInfo:
+        self._own.add(real_path(mod.path))
+        return super().add(mod)
 
     def wrapper_names(self) -> frozenset[str]:
         if self.given_names is not None:
@@ -164,6 +206,8 @@ class TrackedProject(Project):
 
     def load(self, path: str) -> ModuleInfo | None:
         real = real_path(path)
+        if self._recording:
+            self._log.append(("load", path, real))
         if real in self._by_path:
             return self._by_path[real]
         mod = self.modules.get(real)
@@ -178,7 +222,10 @@ class TrackedProject(Project):
     def module_by_name(self, qualname: str) -> ModuleInfo | None:
         if qualname not in self.probed:
             self.probed[qualname] = _probe_once(tuple(self.search_roots), qualname)
-        return super().module_by_name(qualname)
+        found = super().module_by_name(qualname)
+        if self._recording:
+            self._log.append(("name", qualname, real_path(found.path) if found is not None else ""))
+        return found
 
     def calls_in(self, mod: ModuleInfo) -> list[FoundCall]:
         # Project.calls_in, whose key is the module's real path, asked for here at most once per path and run.

@@ -21,6 +21,7 @@ from typing import Any
 
 from cachelint.analysis import gemini_legacy, known
 from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, ScopeNode, subtree
+from cachelint.analysis.shared import SharedResult
 from cachelint.analysis.values import (
     MAX_TEXT,
     Alt,
@@ -168,6 +169,24 @@ class ProjectHooks:
     def module_from_path(self, path: str) -> ModuleInfo | None:
         return None
 
+    # Results shared with other projects of the process (see cachelint.analysis.shared):
+    # a project that shares records what a computation depends on, and replays it on reuse.
+    shares = False
+
+    def begin_record(self) -> int:
+        raise NotImplementedError
+
+    def end_record(self, mark: int) -> tuple[tuple[Any, ...], frozenset[str], bool]:
+        """The events since `mark`, the real paths of the modules they resolved, and whether
+        none of them is a file of this project's own (see may_reuse)."""
+        raise NotImplementedError
+
+    def may_reuse(self, paths: frozenset[str]) -> bool:
+        return False
+
+    def replay(self, events: tuple[Any, ...]) -> None:
+        raise NotImplementedError
+
 
 def is_prefix(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) <= len(b) and b[: len(a)] == a
@@ -194,6 +213,8 @@ class Evaluator:
         self._local_memo: dict[tuple[object, ...], tuple[Value, object]] = {}
         self._helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
         self._module_memo: dict[tuple[str, str], Value] = {}
+        # How often the budget ran out (a result computed while it did is not shared).
+        self.budget_hits = 0
         self._global_writes: dict[str, set[str]] = {}
 
     # ------------------------------------------------------------------ utils
@@ -230,6 +251,7 @@ class Evaluator:
     def eval(self, node: ast.AST, env: Env) -> Value:
         self.steps += 1
         if self.steps > MAX_STEPS:
+            self.budget_hits += 1
             raise Budget()
         try:
             method = getattr(self, "e_" + type(node).__name__, None)
@@ -268,6 +290,40 @@ class Evaluator:
         cut = self.cut
         self.cut = min(saved, cut)
         return cut >= level
+
+    def shared(self, mod: ModuleInfo, key: object, compute: Callable[[], Any]) -> Any:
+        """`compute()`, a result of `mod` the same in every project, shared with the other
+        projects of this process that hold the same parsed module (see
+        cachelint.analysis.shared). Reusing it charges the steps it took and replays its
+        dependencies, as computing it again would."""
+        project = self.project
+        if not project.shares:
+            return compute()
+        table = mod.shared
+        got: SharedResult | None = table.get(key)
+        if got is not None and project.may_reuse(got.paths):
+            self.steps += got.steps
+            if self.steps > MAX_STEPS:
+                self.budget_hits += 1
+                raise Budget()
+            project.replay(got.events)
+            return got.value
+        guard = ("shared", id(mod), key)
+        if guard in self.active:
+            return compute()
+        mark = project.begin_record()
+        steps, hits = self.steps, self.budget_hits
+        state = self.memo_begin(guard)
+        done = False
+        try:
+            value = compute()
+            done = True
+        finally:
+            whole = self.memo_end(guard, state)
+            events, paths, own_free = project.end_record(mark)
+        if whole and done and own_free and got is None and self.budget_hits == hits:
+            table[key] = SharedResult(value, events, paths, self.steps - steps)
+        return value
 
     # ------------------------------------------------------------------ literals
 
@@ -368,16 +424,22 @@ class Evaluator:
 
     def module_value(self, name: str, mod: ModuleInfo, use: ast.AST | None) -> Value:
         """A module-level name; `use` None means 'after import' (read from a function)."""
-        key = (mod.path, name) if use is None else None
-        if key is not None and key in self._module_memo:
-            return self._module_memo[key]
+        if use is not None:
+            return self._module_value(name, mod, use)
+        key = (mod.path, name)
+        got = self._module_memo.get(key)
+        if got is None:
+            # After import, a name holds the same in every project (shared); memoised here too,
+            # as before sharing: a project asks again for what it already has at no cost.
+            got = self._module_memo[key] = self.shared(mod, name, lambda: self._module_value(name, mod, None))
+        return got
+
+    def _module_value(self, name: str, mod: ModuleInfo, use: ast.AST | None) -> Value:
         ix = mod.flow
         env = Env(mod, None, import_time=True)
         if name not in ix.events:
             star = self.star_import(name, mod)
             if star is not None:
-                if key is not None:
-                    self._module_memo[key] = star
                 return star
             if name in _BUILTINS:
                 v: Value = FuncRefV("builtins." + name)
@@ -395,8 +457,6 @@ class Evaluator:
             elif use is None and isinstance(v, DictV | ListV | SetV) and name in self.mutated_globals(mod):
                 v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, mod.tree),
                             "module table changed in place at run time")
-        if key is not None:
-            self._module_memo[key] = v
         return v
 
     def star_import(self, name: str, mod: ModuleInfo) -> Value | None:

@@ -121,6 +121,9 @@ class PromptFiles:
         self._reads: dict[str, FileRead] = {}
         self._texts: dict[tuple[str, str, str, bool], str | None] = {}
         self.opened = 0  # files opened, for tests of the cache
+        # Told of every read asked for (path as given, and its real path if inside the
+        # root): a project records them as what shared results depend on.
+        self.listener: Callable[[str, str | None], None] | None = None
 
     def absolute(self, path: str) -> str | None:
         """A path as the program would see it run from the project root."""
@@ -157,6 +160,8 @@ class PromptFiles:
 
     def read(self, path: str) -> FileRead:
         real, why = self.locate(path)
+        if self.listener is not None:
+            self.listener(path, real)
         if real is None:
             return FileRead(None, None, path, why)
         got = self._reads.get(real)
@@ -282,6 +287,7 @@ class FilesMixin(Evaluator):
         pf = self.prompt_files
         if pf is None or pf.root_arg != self.root:
             pf = PromptFiles(self.root)
+            pf.listener = getattr(self.project, "note_read", None)
             self.prompt_files = pf
         return pf
 

@@ -9,6 +9,7 @@ import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cachelint.diagnostics import Span
 from cachelint.fastinit import fast_init
@@ -244,6 +245,8 @@ class ModuleInfo:
         self._line_starts: list[int] | None = None
         self._functions: list[FuncNode] | None = None
         self.mutated: set[str] | None = None  # Evaluator.mutated_globals, once worked out
+        # Results the same in every project, kept with the module (see cachelint.analysis.shared).
+        self.shared: dict[object, Any] = {}
         donor = _INDEXED.get(id(tree))
         if donor is not None and donor.tree is tree:
             self._index_from(donor)

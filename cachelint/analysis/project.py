@@ -353,7 +353,11 @@ class Project(ProjectHooks):
         key = real_path(mod.path)
         calls = self._calls.get(key)
         if calls is None:
-            calls = find_calls(mod, self.evaluator) if mentions_sdk(mod.text) else []
+            if mentions_sdk(mod.text):
+                ev = self.evaluator
+                calls = ev.shared(mod, "calls", lambda: find_calls(mod, ev))
+            else:
+                calls = []
             self._calls[key] = calls
         return calls
 

@@ -1,0 +1,229 @@
+"""Results shared between the projects of a process (cachelint.analysis.shared): reused only
+as if computed again, with the same dependencies, steps and values."""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from cachelint import parallel
+from cachelint.analysis import evaluate
+from cachelint.analysis.evaluate import Evaluator
+from cachelint.analysis.module import ModuleInfo
+from cachelint.engine import LintResult, RunOptions, lint_files
+from cachelint.rules import ALL_RULES
+from cachelint.settings import Settings
+
+CLIENT = "from openai import OpenAI\n\nclient = OpenAI()\n"
+LONG = "Always cite the relevant section of the support policy and never guess. "
+SHORT = "Answer briefly."
+
+
+def importer(name: str) -> str:
+    return (
+        CLIENT + "from app.prompts import POLICY\n\n\n"
+        f"def {name}(user, q):\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=f'Hi {user}\\n' + POLICY, input=q)\n"
+    )
+
+
+# app/prompts.py builds POLICY from app/base.py; app/a.py and app/b.py both read it.
+CHAIN = {
+    "app/__init__.py": "",
+    "app/base.py": f"BASE = {LONG!r} * 90\n",
+    "app/prompts.py": "from app.base import BASE\n\nPOLICY = BASE + '\\nBe kind.'\n",
+    "app/a.py": importer("ask_a"),
+    "app/b.py": importer("ask_b"),
+}
+
+
+def write(root: Path, files: dict[str, str]) -> list[str]:
+    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return sorted(str(root / n) for n in files if n.endswith(".py"))
+
+
+Computed = list[tuple[str, str]]
+
+
+@pytest.fixture
+def computed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Computed]:
+    """The module-level names actually worked out as read after import (not taken from a
+    memo or a shared result)."""
+    names: Computed = []
+    real = Evaluator._module_value
+
+    def counting(self: Evaluator, name: str, mod: ModuleInfo, use: object) -> object:
+        if use is None:
+            names.append((Path(mod.path).name, name))
+        return real(self, name, mod, use)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Evaluator, "_module_value", counting)
+    yield names
+
+
+Lint = Callable[..., LintResult]
+
+
+@pytest.fixture
+def lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lint]:
+    """lint_files in this process, with the cache under tmp_path/cache; records the files linted."""
+    linted: list[str] = []
+    real = parallel.lint_one
+
+    def counting(index: int, path: str, job: parallel.LintJob, modules: parallel.ModuleCache) -> parallel.FileOutcome:
+        linted.append(Path(path).name)
+        return real(index, path, job, modules)
+
+    monkeypatch.setattr(parallel, "lint_one", counting)
+
+    def run(paths: list[str], cached: bool = True) -> LintResult:
+        linted.clear()
+        options = RunOptions(jobs=1, cache_dir=str(tmp_path / "cache") if cached else None)
+        return lint_files(paths, Settings(root=str(tmp_path / "proj")), list(ALL_RULES), options=options)
+
+    run.linted = linted  # type: ignore[attr-defined]
+    (tmp_path / "proj").mkdir()
+    yield run
+
+
+def cl101_files(result: LintResult) -> list[str]:
+    return sorted(Path(d.span.path).name for d in result.diagnostics if d.code == "CL101")
+
+
+def test_the_second_importer_reuses_the_value(tmp_path: Path, lint: Lint, computed: Computed) -> None:
+    paths = write(tmp_path / "proj", CHAIN)
+    result = lint(paths, cached=False)
+    assert cl101_files(result) == ["a.py", "b.py"]
+    # Worked out once in the run, though each file is linted in a project of its own.
+    assert computed.count(("prompts.py", "POLICY")) == 1
+    assert computed.count(("base.py", "BASE")) == 1
+
+
+def test_a_reused_value_brings_its_dependencies(tmp_path: Path, lint: Lint, computed: Computed) -> None:
+    """b.py's result took POLICY from a.py's project: it still depends on base.py, which
+    only the computation of POLICY read."""
+    root = tmp_path / "proj"
+    paths = write(root, CHAIN)
+    assert cl101_files(lint(paths)) == ["a.py", "b.py"]
+    assert computed.count(("prompts.py", "POLICY")) == 1
+    (root / "app/base.py").write_text(f"BASE = {SHORT!r}\n")
+    after = lint(paths)
+    assert sorted(lint.linted) == ["a.py", "b.py"]  # type: ignore[attr-defined]
+    assert cl101_files(after) == []
+    assert after == lint(paths, cached=False)
+
+
+def test_a_reused_value_brings_the_modules_it_looked_for(tmp_path: Path, lint: Lint) -> None:
+    """POLICY is unknown while app/extra.py is missing: a module that appears later
+    changes both importers, not only the one that computed it."""
+    root = tmp_path / "proj"
+    files = dict(CHAIN)
+    files["app/prompts.py"] = (
+        "from app.extra import BASE\n\nPOLICY = BASE + '\\nBe kind.'\n"
+    )
+    del files["app/base.py"]
+    paths = write(root, files)
+    assert cl101_files(lint(paths)) == []
+    (root / "app/extra.py").write_text(f"BASE = {LONG!r} * 90\n")
+    after = lint(paths)
+    assert sorted(lint.linted) == ["a.py", "b.py"]  # type: ignore[attr-defined]
+    assert after == lint(paths, cached=False)
+    assert cl101_files(after) == ["a.py", "b.py"]
+
+
+def test_a_reused_value_brings_the_prompt_files_it_read(tmp_path: Path, lint: Lint, computed: Computed) -> None:
+    root = tmp_path / "proj"
+    files = dict(CHAIN)
+    files["app/prompts.py"] = (
+        "from pathlib import Path\n\nPOLICY = (Path(__file__).parent / 'policy.txt').read_text()\n"
+    )
+    files["app/policy.txt"] = SHORT
+    paths = write(root, files)
+    assert cl101_files(lint(paths)) == []
+    assert computed.count(("prompts.py", "POLICY")) == 1
+    (root / "app/policy.txt").write_text(LONG * 90)
+    after = lint(paths)
+    assert sorted(lint.linted) == ["a.py", "b.py"]  # type: ignore[attr-defined]
+    assert cl101_files(after) == ["a.py", "b.py"]
+    assert after == lint(paths, cached=False)
+
+
+def project(root: Path, modules: parallel.ModuleCache) -> parallel.TrackedProject:
+    return parallel.TrackedProject(str(root), (), modules)
+
+
+def test_reuse_charges_the_steps_and_replays_the_loads(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    write(root, CHAIN)
+    modules = parallel.ModuleCache()
+    first = project(root, modules)
+    prompts = first.module_by_name("app.prompts")
+    assert prompts is not None
+    first.evaluator.reset_budget()
+    value = first.evaluator.module_value("POLICY", prompts, None)
+    steps = first.evaluator.steps
+    second = project(root, modules)
+    same = second.module_by_name("app.prompts")
+    assert same is prompts  # the module cache's copy: its shared results come with it
+    assert second.dependencies().files == (str((root / "app/prompts.py").resolve()),)
+    second.evaluator.reset_budget()
+    assert second.evaluator.module_value("POLICY", same, None) is value
+    assert second.evaluator.steps == steps
+    assert second.dependencies() == first.dependencies()
+
+
+def test_a_result_is_not_shared_when_the_budget_ran_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    write(root, CHAIN)
+    modules = parallel.ModuleCache()
+    first = project(root, modules)
+    prompts = first.module_by_name("app.prompts")
+    assert prompts is not None
+    first.evaluator.reset_budget(allowance=3)
+    with pytest.raises(evaluate.Budget):
+        first.evaluator.module_value("POLICY", prompts, None)
+    assert "POLICY" not in prompts.shared
+    # With the steps it needs, it is shared; a project left fewer steps than it took runs out.
+    first.evaluator.reset_budget()
+    first.evaluator.module_value("POLICY", prompts, None)
+    assert "POLICY" in prompts.shared
+    second = project(root, modules)
+    second.evaluator.reset_budget(allowance=3)
+    with pytest.raises(evaluate.Budget):
+        second.evaluator.module_value("POLICY", prompts, None)
+
+
+def test_a_result_that_read_the_linted_file_is_not_reused_there(tmp_path: Path) -> None:
+    """In the project of a linted file, that file is a module object of its own (named by
+    the path the user gave): a result that read it elsewhere would point into another copy."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    files = {"app/__init__.py": "", "app/names.py": "NAME = 'Ada'\n",
+             "app/prompts.py": "from app.names import NAME\n\nPOLICY = 'Hello ' + NAME\n"}
+    write(root, files)
+    modules = parallel.ModuleCache()
+    first = project(root, modules)
+    prompts = first.module_by_name("app.prompts")
+    assert prompts is not None
+    first.evaluator.reset_budget()
+    shared = first.evaluator.module_value("POLICY", prompts, None)
+    assert "POLICY" in prompts.shared
+    linted = project(root, modules)
+    text = (root / "app/names.py").read_text()
+    typed = os.path.relpath(root / "app/names.py")  # as a user names it, relative to the cwd
+    own = linted.add(ModuleInfo(typed, text, ast.parse(text)))
+    linted.evaluator.reset_budget()
+    again = linted.evaluator.module_value("POLICY", linted.module_by_name("app.prompts"), None)  # type: ignore[arg-type]
+    assert again is not shared  # worked out again, in this project
+    assert [p.loc.path for p in shared.pieces] == [str(root / "app/prompts.py"), str(root / "app/names.py")]
+    assert [p.loc.path for p in again.pieces] == [str(root / "app/prompts.py"), own.path]
