@@ -13,6 +13,7 @@ from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import FunctionNode, Project
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Diagnostic, Span
+from cachelint.fastinit import replace
 from cachelint.prompt import AssembledPrompt, CallSite
 from cachelint.rules._base import Rule
 from cachelint.rules.context import RuleContext
@@ -107,7 +108,7 @@ def check_module(
     project: Project | None = None,
 ) -> list[Diagnostic]:
     project = project or Project(settings.root, settings.wrappers)
-    mod = project.add(ModuleInfo(path, text, tree))
+    mod = project.add(project.linted_module(path, text, tree))
     prompts = assemble_module(mod, project)
     if not prompts:
         return []
@@ -129,8 +130,21 @@ def check_module(
                     continue
                 seen.add(key)
                 out.append(d)
+    if mod.path != path:
+        out = [_shown_at(d, mod.path, path) for d in out]
     out.sort(key=Diagnostic.sort_key)
     return out
+
+
+def _shown_at(d: Diagnostic, actual: str, shown: str) -> Diagnostic:
+    """`d` with the places in the linted file named by the path it was linted as (`shown`),
+    not the path of the module copy the analysis used (`actual`, the same file)."""
+
+    def at(span: Span) -> Span:
+        return replace(span, path=shown) if span.path == actual else span
+
+    related = tuple(replace(r, span=at(r.span)) if r.span.path == actual else r for r in d.related)
+    return replace(d, span=at(d.span), related=related)
 
 
 def _inside_wrappers(d: Diagnostic, call: CallSite) -> bool:

@@ -196,8 +196,22 @@ class TrackedProject(Project):
             self._log.append(("read", path, ""))
 
     def add(self, mod: ModuleInfo) -> ModuleInfo:
-        self._own.add(real_path(mod.path))
+        real = real_path(mod.path)
+        if self.modules.peek(real) is not mod:
+            self._own.add(real)  # a copy of this project's own (see linted_module)
         return super().add(mod)
+
+    def linted_module(self, path: str, text: str, tree: ast.Module) -> ModuleInfo:
+        """The copy of the file parsed earlier in this process (by the wrapper scan, or as an
+        imported module) when it holds `tree`, so what was worked out for it there is reused
+        (its SDK calls, its module-level values: see cachelint.analysis.shared). That copy is
+        named by the path it was loaded by, which is used only when it is `path` made absolute:
+        a path through a symbolic link would otherwise change what `__file__` holds. The
+        checker names the places in the file by `path` again (see checker._shown_at)."""
+        mod = self.modules.peek(real_path(path))
+        if mod is not None and mod.tree is tree and (mod.path == path or mod.path == os.path.abspath(path)):
+            return mod
+        return super().linted_module(path, text, tree)
 
     def wrapper_names(self) -> frozenset[str]:
         if self.given_names is not None:

@@ -227,3 +227,35 @@ def test_a_result_that_read_the_linted_file_is_not_reused_there(tmp_path: Path) 
     assert again is not shared  # worked out again, in this project
     assert [p.loc.path for p in shared.pieces] == [str(root / "app/prompts.py"), str(root / "app/names.py")]
     assert [p.loc.path for p in again.pieces] == [str(root / "app/prompts.py"), own.path]
+
+
+def test_the_linted_file_is_the_copy_the_scan_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The linted file is analysed as the module object the wrapper scan parsed (its shared
+    results come with it), yet its findings name it by the path it was linted as."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    write(root, CHAIN)
+    monkeypatch.chdir(root)
+    typed = ["app/a.py", "app/b.py"]
+    reused: list[str] = []
+    real = parallel.TrackedProject.linted_module
+
+    def spying(self: parallel.TrackedProject, path: str, text: str, tree: ast.Module) -> ModuleInfo:
+        got = real(self, path, text, tree)
+        if got.path != path:
+            reused.append(path)
+        return got
+
+    def run() -> LintResult:
+        return lint_files(typed, Settings(root=str(root)), list(ALL_RULES), options=RunOptions(jobs=1))
+
+    monkeypatch.setattr(parallel.TrackedProject, "linted_module", spying)
+    shared = run()
+    assert reused == typed
+    monkeypatch.setattr(parallel.TrackedProject, "linted_module", parallel.Project.linted_module)
+    fresh = run()
+    assert shared == fresh
+    assert shared.diagnostics
+    places = {span.path for d in shared.diagnostics for span in (d.span, *(r.span for r in d.related))}
+    assert places >= {"app/a.py", "app/b.py"}
+    assert not any(p.startswith(str(root)) and p.endswith(("a.py", "b.py")) for p in places)

@@ -140,6 +140,10 @@ class Project(ProjectHooks):
             parts = parts[:-1]
         return ".".join(p for p in parts if p)
 
+    def linted_module(self, path: str, text: str, tree: ast.Module) -> ModuleInfo:
+        """The module object for a file linted as `path`, parsed as `tree` from `text`."""
+        return ModuleInfo(path, text, tree)
+
     def add(self, mod: ModuleInfo) -> ModuleInfo:
         """Register a module already parsed (the file being linted)."""
         real = real_path(mod.path)
