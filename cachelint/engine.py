@@ -540,7 +540,7 @@ def lint_files(
     # each) or the workers waiting while this process builds them before they fork. The
     # workers and the serial loop freeze what they keep (see gcpolicy); thawed after the run.
     total, largest = _source_bytes(files)
-    budget = cache_budget(total, largest)
+    budget = cache_budget(total, largest, jobs)
     with gcpolicy.run(), realpaths.run(), Workers(jobs, cache_bytes=budget, count_tokens=PRELOAD) as workers:
         return _lint_files(files, settings, rules, opts, workers, budget, total <= TEXT_BUDGET)
 

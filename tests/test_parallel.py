@@ -139,6 +139,12 @@ def test_the_module_cache_holds_a_small_project_whole_and_turns_over_a_large_one
 ) -> None:
     assert parallel.cache_budget(parallel.MODULE_CACHE_BYTES) == parallel.MODULE_CACHE_BYTES
     assert parallel.cache_budget(parallel.MODULE_CACHE_BYTES + 1) == parallel.SMALL_MODULE_CACHE_BYTES
+    # with workers, each keeps its own share of the files: held whole while three quarters of
+    # the large budget hold it
+    share = parallel.MODULE_CACHE_BYTES * 3 // 4
+    assert parallel.cache_budget(2 * share, jobs=2) == parallel.MODULE_CACHE_BYTES
+    assert parallel.cache_budget(2 * share + 1, jobs=2) == parallel.SMALL_MODULE_CACHE_BYTES
+    assert parallel.cache_budget(2 * share, jobs=1) == parallel.SMALL_MODULE_CACHE_BYTES
     # a large module imported everywhere still stays cached (two of its size fit), up to the large budget
     big = parallel.SMALL_MODULE_CACHE_BYTES
     assert parallel.cache_budget(10 * parallel.MODULE_CACHE_BYTES, big) == 2 * big

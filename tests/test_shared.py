@@ -4,7 +4,9 @@ as if computed again, with the same dependencies, steps and values."""
 from __future__ import annotations
 
 import ast
+import gc
 import os
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -259,3 +261,27 @@ def test_the_linted_file_is_the_copy_the_scan_parsed(tmp_path: Path, monkeypatch
     places = {span.path for d in shared.diagnostics for span in (d.span, *(r.span for r in d.related))}
     assert places >= {"app/a.py", "app/b.py"}
     assert not any(p.startswith(str(root)) and p.endswith(("a.py", "b.py")) for p in places)
+
+
+def test_an_evicted_module_is_freed_with_its_shared_results(tmp_path: Path) -> None:
+    """A module's shared results point back at it (a found call's environment names its
+    module): eviction drops them, so the module is freed by reference counting. The gc
+    policy makes full collections rare; a 10,000-file run held 635 MB instead of 293 MB."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    write(root, CHAIN)
+    modules = parallel.ModuleCache(max_count=1)
+    first = project(root, modules)
+    mod = first.load(str(root / "app/a.py"))
+    assert mod is not None and first.calls_in(mod)
+    assert "calls" in mod.shared
+    gone = weakref.ref(mod)
+    first.close()
+    del mod, first
+    gc.disable()
+    try:
+        second = project(root, modules)
+        second.load(str(root / "app/b.py"))  # evicts a.py
+        assert gone() is None
+    finally:
+        gc.enable()
