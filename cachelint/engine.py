@@ -274,7 +274,7 @@ class _Facts:
         return cls(digest, bool(mentions), bool(declared), error, named_key, bool(named_hit))
 
 
-TEXT_BUDGET = 4 << 20  # characters of source the reader keeps (see _Reader.text)
+TEXT_BUDGET = 8 << 20  # characters of source the reader keeps (see _Reader.text)
 
 
 class _Reader:
@@ -292,10 +292,11 @@ class _Reader:
         self.cwd = os.path.realpath(os.getcwd())
         # Texts kept for the scan's later passes, which ask every file again whether it names
         # a wrapper found in the pass before: reading and decoding each file again took ~0.1 s
-        # a pass on 1,000 files, in the parent, while the workers waited. Only for a project
-        # whose whole source fits in TEXT_BUDGET: the workers fork after the first pass has
-        # read every file, so each of them would inherit the texts too (a 10,000-file tree
-        # went from 306 to 314 MB), and a tree that large reads most files again anyway.
+        # a pass on 1,000 files, in the parent, while the workers waited (~0.3 s on 2,000).
+        # Only for a project whose whole source fits in TEXT_BUDGET, which holds the
+        # benchmark's dense 2,000 (4.6 MB): this process keeps them, not the workers, which
+        # fork once the first files are read (see start_early). A much larger tree (10,000
+        # files, 23 MB) reads most files again anyway, and its parent stays small.
         self._keep = keep_texts
         self._texts: dict[str, str] = {}
         self._kept = 0
