@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,24 @@ class _Ignorer:
     _gitignores: dict[str, list[pathspec.Pattern]] = field(default_factory=dict)
     _bases: dict[str, str | None] = field(default_factory=dict)
     _chains: dict[str, list[tuple[str, list[pathspec.Pattern]]]] = field(default_factory=dict)
+    # Per pattern list (by identity; the lists live as long as this object): one regex that
+    # matches where any of them does, or None when they cannot be joined.
+    _any: dict[int, re.Pattern[str] | None] = field(default_factory=dict)
+
+    def _verdict(self, patterns: list[pathspec.Pattern], origin: str, rel: str,
+                skip: frozenset[_PatternId], matched: set[_PatternId]) -> bool | None:
+        """`_decide`, answering at once for a path no pattern of the list matches (almost
+        every file: the default excludes made 17 regex searches a file, a third of a warm
+        run over the standard library)."""
+        if not patterns:
+            return None
+        key = id(patterns)
+        if key not in self._any:
+            self._any[key] = _joined(patterns)
+        joined = self._any[key]
+        if joined is not None and joined.search(rel) is None:
+            return None
+        return _decide(patterns, origin, rel, skip, matched)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> _Ignorer:
@@ -108,7 +127,7 @@ class _Ignorer:
         """
         suffix = "/" if is_dir else ""
         matched: set[_PatternId] = set()
-        excluded = _decide(self.exclude, "", _posix_rel(path, self.root) + suffix, skip, matched)
+        excluded = self._verdict(self.exclude, "", _posix_rel(path, self.root) + suffix, skip, matched)
         gitignored: bool | None = None
         if self.respect_gitignore:
             # Deeper .gitignore files take precedence, as in git: the first file (walking
@@ -116,7 +135,7 @@ class _Ignorer:
             # is complete.
             for directory, patterns in self._chain(os.path.dirname(path)):
                 rel = _posix_rel(path, directory) + suffix
-                verdict = _decide(patterns, directory, rel, skip, matched)
+                verdict = self._verdict(patterns, directory, rel, skip, matched)
                 if gitignored is None:
                     gitignored = verdict
         return bool(excluded) or bool(gitignored), frozenset(matched)
@@ -176,6 +195,26 @@ class _Ignorer:
 
 def _compile(lines: Iterable[str]) -> list[pathspec.Pattern]:
     return [p for p in pathspec.GitIgnoreSpec.from_lines(lines).patterns if p.include is not None]
+
+
+# A named group (pathspec names the trailing slash of a folder pattern): each pattern
+# has its own, and a name may occur only once in a regex.
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def _joined(patterns: list[pathspec.Pattern]) -> re.Pattern[str] | None:
+    """One regex that searches like any of `patterns` (None if they cannot be joined)."""
+    sources = []
+    for p in patterns:
+        rx = getattr(p, "regex", None)
+        if not isinstance(rx, re.Pattern) or not isinstance(rx.pattern, str) or rx.flags != re.UNICODE \
+                or "(?P=" in rx.pattern:
+            return None
+        sources.append(_NAMED_GROUP.sub("(?:", rx.pattern))
+    try:
+        return re.compile("|".join(f"(?:{src})" for src in sources))
+    except re.error:
+        return None
 
 
 def _decide(

@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from cachelint import discovery
 from cachelint.diagnostics import LintError
@@ -190,3 +193,30 @@ def test_display_path(project: Path) -> None:
     assert display_path("-") == "-"
     assert display_path("../elsewhere/x.py") == "../elsewhere/x.py"
     assert display_path("/somewhere/else.py", cwd=str(project)) == "/somewhere/else.py"
+
+
+_PATTERN_LINES = [*DEFAULT_EXCLUDE, "*.py[cod]", "/build", "docs/**/gen", "!keep.py", "a/*/b", "*.ipynb", "tmp/",
+                  "[Tt]est?.py", "\\#odd", "**/x", "!important/", "s p a c e"]
+_PATH_PARTS = ["build", "keep.py", "a", "b", "c", "docs", "gen", "tmp", "test1.py", "Tests.py", ".venv", "x",
+               "node_modules", "pkg.egg-info", "important", "#odd", "s p a c e", "m.pyc", "n.ipynb", "__pycache__"]
+
+
+@given(
+    lines=st.lists(st.sampled_from(_PATTERN_LINES), max_size=8),
+    parts=st.lists(st.sampled_from(_PATH_PARTS), min_size=1, max_size=5),
+    is_dir=st.booleans(),
+)
+@hsettings(max_examples=400, deadline=None)
+def test_the_joined_patterns_answer_as_each_pattern_does(lines: list[str], parts: list[str], is_dir: bool) -> None:
+    """Discovery asks one regex joined from a pattern list whether any pattern matches, and
+    the patterns one by one only when one does: the same verdict and matches as always
+    asking them one by one."""
+    patterns = discovery._compile(lines)
+    ignorer = discovery._Ignorer(root="/r", exclude=patterns, respect_gitignore=False)
+    rel = "/".join(parts) + ("/" if is_dir else "")
+    fast: set[tuple[str, int]] = set()
+    slow: set[tuple[str, int]] = set()
+    verdict = discovery._decide(patterns, "", rel, frozenset(), slow)
+    assert ignorer._verdict(patterns, "", rel, frozenset(), fast) == verdict
+    assert fast == slow
+    assert discovery._joined(patterns) is not None or not patterns
