@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cachelint import cli as cli_module
-from cachelint import engine
+from cachelint import engine, parallel
 from cachelint.analysis.project import Project
 from cachelint.diagnostics import Diagnostic, Fix, Related, Span
-from cachelint.engine import LintResult
-from cachelint.rules import lookup
+from cachelint.engine import LintResult, RunOptions, lint_files
+from cachelint.rules import ALL_RULES, lookup
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
 
@@ -148,3 +148,48 @@ def bad_app() -> str:
 @pytest.fixture
 def clean_app() -> str:
     return CLEAN_APP
+
+
+# lint_files in this process with the result cache under tmp_path/cache (test_cache, test_shared).
+Lint = Callable[..., LintResult]
+
+
+@pytest.fixture
+def lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lint:
+    """lint_files with the cache under tmp_path/cache (the project root is tmp_path/proj);
+    `lint.linted` holds the names of the files actually linted by the last call."""
+    linted: list[str] = []
+    real = parallel.lint_one
+
+    def counting(index: int, path: str, job: parallel.LintJob, modules: parallel.ModuleCache) -> parallel.FileOutcome:
+        linted.append(Path(path).name)
+        return real(index, path, job, modules)
+
+    monkeypatch.setattr(parallel, "lint_one", counting)
+
+    def run(paths: list[str], cached: bool = True, **settings: object) -> LintResult:
+        linted.clear()
+        options = RunOptions(jobs=1, cache_dir=str(tmp_path / "cache") if cached else None)
+        return lint_files(paths, Settings(root=str(tmp_path / "proj"), **settings),  # type: ignore[arg-type]
+                          list(ALL_RULES), options=options)
+
+    run.linted = linted  # type: ignore[attr-defined]
+    (tmp_path / "proj").mkdir()
+    return run
+
+
+def write_tree(root: Path, files: dict[str, str]) -> list[str]:
+    """`files` (relative path: text) written under `root`, with a pyproject.toml; the paths
+    of the Python files among them, sorted."""
+    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return sorted(str(root / n) for n in files if n.endswith(".py"))
+
+
+@pytest.fixture
+def write() -> Callable[[Path, dict[str, str]], list[str]]:
+    """write_tree, for tests that build a project of several modules."""
+    return write_tree

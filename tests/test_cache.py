@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cachelint import cache, parallel
+from cachelint import cache
 from cachelint.diagnostics import Diagnostic, Fix, LintError, Related, Severity, Span
-from cachelint.engine import LintResult, RunOptions, lint_files
-from cachelint.rules import ALL_RULES
-from cachelint.settings import Settings
+from cachelint.engine import LintResult
 
 CLIENT = "from openai import OpenAI\n\nclient = OpenAI()\n"
 SHORT = 'POLICY = "Answer briefly."\n'
@@ -25,46 +23,15 @@ MAIN = (
 )
 
 
-def write(root: Path, files: dict[str, str]) -> list[str]:
-    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
-    for name, text in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    return sorted(str(root / n) for n in files if n.endswith(".py"))
-
-
 Lint = Callable[..., LintResult]
-
-
-@pytest.fixture
-def lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lint:
-    """lint_files with the cache under tmp_path/cache; counts the files actually linted."""
-    linted: list[str] = []
-    real = parallel.lint_one
-
-    def counting(index: int, path: str, job: parallel.LintJob, modules: parallel.ModuleCache) -> parallel.FileOutcome:
-        linted.append(Path(path).name)
-        return real(index, path, job, modules)
-
-    monkeypatch.setattr(parallel, "lint_one", counting)
-
-    def run(paths: list[str], cached: bool = True, **settings: object) -> LintResult:
-        linted.clear()
-        options = RunOptions(jobs=1, cache_dir=str(tmp_path / "cache") if cached else None)
-        return lint_files(paths, Settings(root=str(tmp_path / "proj"), **settings),  # type: ignore[arg-type]
-                          list(ALL_RULES), options=options)
-
-    run.linted = linted  # type: ignore[attr-defined]
-    (tmp_path / "proj").mkdir()
-    return run
+Write = Callable[[Path, dict[str, str]], list[str]]
 
 
 def codes(result: LintResult) -> list[tuple[str, int, str]]:
     return [(Path(d.span.path).name, d.span.line, d.code) for d in result.diagnostics]
 
 
-def test_second_run_is_served_from_the_cache(tmp_path: Path, lint: Lint) -> None:
+def test_second_run_is_served_from_the_cache(tmp_path: Path, lint: Lint, write: Write) -> None:
     paths = write(tmp_path / "proj", {"app/__init__.py": "", "app/prompts.py": LONG, "app/main.py": MAIN})
     first = lint(paths)
     assert ("main.py", 8, "CL101") in codes(first)
@@ -74,7 +41,7 @@ def test_second_run_is_served_from_the_cache(tmp_path: Path, lint: Lint) -> None
     assert second == first
 
 
-def test_changing_an_imported_constant_invalidates_the_importer(tmp_path: Path, lint: Lint) -> None:
+def test_changing_an_imported_constant_invalidates_the_importer(tmp_path: Path, lint: Lint, write: Write) -> None:
     root = tmp_path / "proj"
     paths = write(root, {"app/__init__.py": "", "app/prompts.py": SHORT, "app/main.py": MAIN})
     before = lint(paths)
@@ -86,7 +53,7 @@ def test_changing_an_imported_constant_invalidates_the_importer(tmp_path: Path, 
     assert after == lint(paths, cached=False)
 
 
-def test_a_module_that_appears_later_is_followed(tmp_path: Path, lint: Lint) -> None:
+def test_a_module_that_appears_later_is_followed(tmp_path: Path, lint: Lint, write: Write) -> None:
     root = tmp_path / "proj"
     paths = write(root, {"app/__init__.py": "", "app/main.py": MAIN})  # app/prompts.py is missing
     assert "CL101" not in {c for _, _, c in codes(lint(paths))}
@@ -96,7 +63,7 @@ def test_a_module_that_appears_later_is_followed(tmp_path: Path, lint: Lint) -> 
     assert after == lint(paths, cached=False)
 
 
-def test_a_new_wrapper_changes_the_callers(tmp_path: Path, lint: Lint) -> None:
+def test_a_new_wrapper_changes_the_callers(tmp_path: Path, lint: Lint, write: Write) -> None:
     root = tmp_path / "proj"
     llm_plain = "def chat(system, question):\n    return system + question\n"
     llm_wrapper = (
@@ -117,7 +84,7 @@ def test_a_new_wrapper_changes_the_callers(tmp_path: Path, lint: Lint) -> None:
     assert after == lint(paths, cached=False)
 
 
-def test_changing_a_prompt_file_invalidates_its_reader(tmp_path: Path, lint: Lint) -> None:
+def test_changing_a_prompt_file_invalidates_its_reader(tmp_path: Path, lint: Lint, write: Write) -> None:
     root = tmp_path / "proj"
     reader = (
         CLIENT + "from pathlib import Path\n\n"
@@ -133,7 +100,7 @@ def test_changing_a_prompt_file_invalidates_its_reader(tmp_path: Path, lint: Lin
     assert codes(after) != codes(before)
 
 
-def test_settings_are_part_of_the_key(tmp_path: Path, lint: Lint) -> None:
+def test_settings_are_part_of_the_key(tmp_path: Path, lint: Lint, write: Write) -> None:
     paths = write(tmp_path / "proj", {"app/__init__.py": "", "app/prompts.py": LONG, "app/main.py": MAIN})
     assert ("main.py", 8, "CL101") in codes(lint(paths))
     lint(paths, min_lost_tokens=100_000)
@@ -141,7 +108,7 @@ def test_settings_are_part_of_the_key(tmp_path: Path, lint: Lint) -> None:
     assert "CL101" not in {c for _, _, c in codes(lint(paths, min_lost_tokens=100_000))}
 
 
-def test_editing_the_file_itself(tmp_path: Path, lint: Lint) -> None:
+def test_editing_the_file_itself(tmp_path: Path, lint: Lint, write: Write) -> None:
     root = tmp_path / "proj"
     paths = write(root, {"app/__init__.py": "", "app/prompts.py": LONG, "app/main.py": MAIN})
     lint(paths)
@@ -150,7 +117,7 @@ def test_editing_the_file_itself(tmp_path: Path, lint: Lint) -> None:
     assert lint.linted == ["main.py"]  # type: ignore[attr-defined]
 
 
-def test_errors_are_cached_and_internal_errors_are_not(tmp_path: Path, lint: Lint) -> None:
+def test_errors_are_cached_and_internal_errors_are_not(tmp_path: Path, lint: Lint, write: Write) -> None:
     root = tmp_path / "proj"
     paths = write(root, {"bad.py": "import openai\ndef f(:\n"})
     first = lint(paths)
@@ -159,7 +126,7 @@ def test_errors_are_cached_and_internal_errors_are_not(tmp_path: Path, lint: Lin
     assert lint.linted == []  # type: ignore[attr-defined]
 
 
-def test_cache_folder_layout(tmp_path: Path, lint: Lint) -> None:
+def test_cache_folder_layout(tmp_path: Path, lint: Lint, write: Write) -> None:
     paths = write(tmp_path / "proj", {"app/__init__.py": "", "app/prompts.py": LONG, "app/main.py": MAIN})
     lint(paths)
     folder = tmp_path / "cache"
@@ -171,7 +138,7 @@ def test_cache_folder_layout(tmp_path: Path, lint: Lint) -> None:
     assert str(tmp_path / "proj/app/prompts.py") in data["files"][str(tmp_path / "proj/app/main.py")]["deps"]
 
 
-def test_a_damaged_cache_is_ignored(tmp_path: Path, lint: Lint) -> None:
+def test_a_damaged_cache_is_ignored(tmp_path: Path, lint: Lint, write: Write) -> None:
     paths = write(tmp_path / "proj", {"app/__init__.py": "", "app/prompts.py": LONG, "app/main.py": MAIN})
     first = lint(paths)
     [data_file] = (tmp_path / "cache" / cache.__version__).glob("*.json")

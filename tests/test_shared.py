@@ -43,15 +43,6 @@ CHAIN = {
 }
 
 
-def write(root: Path, files: dict[str, str]) -> list[str]:
-    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
-    for name, text in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    return sorted(str(root / n) for n in files if n.endswith(".py"))
-
-
 Computed = list[tuple[str, str]]
 
 
@@ -72,35 +63,14 @@ def computed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Computed]:
 
 
 Lint = Callable[..., LintResult]
-
-
-@pytest.fixture
-def lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lint]:
-    """lint_files in this process, with the cache under tmp_path/cache; records the files linted."""
-    linted: list[str] = []
-    real = parallel.lint_one
-
-    def counting(index: int, path: str, job: parallel.LintJob, modules: parallel.ModuleCache) -> parallel.FileOutcome:
-        linted.append(Path(path).name)
-        return real(index, path, job, modules)
-
-    monkeypatch.setattr(parallel, "lint_one", counting)
-
-    def run(paths: list[str], cached: bool = True) -> LintResult:
-        linted.clear()
-        options = RunOptions(jobs=1, cache_dir=str(tmp_path / "cache") if cached else None)
-        return lint_files(paths, Settings(root=str(tmp_path / "proj")), list(ALL_RULES), options=options)
-
-    run.linted = linted  # type: ignore[attr-defined]
-    (tmp_path / "proj").mkdir()
-    yield run
+Write = Callable[[Path, dict[str, str]], list[str]]
 
 
 def cl101_files(result: LintResult) -> list[str]:
     return sorted(Path(d.span.path).name for d in result.diagnostics if d.code == "CL101")
 
 
-def test_the_second_importer_reuses_the_value(tmp_path: Path, lint: Lint, computed: Computed) -> None:
+def test_the_second_importer_reuses_the_value(tmp_path: Path, lint: Lint, computed: Computed, write: Write) -> None:
     paths = write(tmp_path / "proj", CHAIN)
     result = lint(paths, cached=False)
     assert cl101_files(result) == ["a.py", "b.py"]
@@ -109,7 +79,7 @@ def test_the_second_importer_reuses_the_value(tmp_path: Path, lint: Lint, comput
     assert computed.count(("base.py", "BASE")) == 1
 
 
-def test_a_reused_value_brings_its_dependencies(tmp_path: Path, lint: Lint, computed: Computed) -> None:
+def test_a_reused_value_brings_its_dependencies(tmp_path: Path, lint: Lint, computed: Computed, write: Write) -> None:
     """b.py's result took POLICY from a.py's project: it still depends on base.py, which
     only the computation of POLICY read."""
     root = tmp_path / "proj"
@@ -123,7 +93,7 @@ def test_a_reused_value_brings_its_dependencies(tmp_path: Path, lint: Lint, comp
     assert after == lint(paths, cached=False)
 
 
-def test_a_reused_value_brings_the_modules_it_looked_for(tmp_path: Path, lint: Lint) -> None:
+def test_a_reused_value_brings_the_modules_it_looked_for(tmp_path: Path, lint: Lint, write: Write) -> None:
     """POLICY is unknown while app/extra.py is missing: a module that appears later
     changes both importers, not only the one that computed it."""
     root = tmp_path / "proj"
@@ -141,7 +111,9 @@ def test_a_reused_value_brings_the_modules_it_looked_for(tmp_path: Path, lint: L
     assert cl101_files(after) == ["a.py", "b.py"]
 
 
-def test_a_reused_value_brings_the_prompt_files_it_read(tmp_path: Path, lint: Lint, computed: Computed) -> None:
+def test_a_reused_value_brings_the_prompt_files_it_read(
+    tmp_path: Path, lint: Lint, computed: Computed, write: Write
+) -> None:
     root = tmp_path / "proj"
     files = dict(CHAIN)
     files["app/prompts.py"] = (
@@ -162,7 +134,11 @@ def project(root: Path, modules: parallel.ModuleCache) -> parallel.TrackedProjec
     return parallel.TrackedProject(str(root), (), modules)
 
 
-def test_reuse_charges_the_steps_and_replays_the_loads(tmp_path: Path) -> None:
+Chain = tuple[Path, parallel.ModuleCache, parallel.TrackedProject, ModuleInfo]
+
+
+def chain_prompts(tmp_path: Path, write: Write) -> Chain:
+    """CHAIN written under tmp_path/proj, a module cache, a first project, and app.prompts in it."""
     root = tmp_path / "proj"
     root.mkdir()
     write(root, CHAIN)
@@ -170,6 +146,11 @@ def test_reuse_charges_the_steps_and_replays_the_loads(tmp_path: Path) -> None:
     first = project(root, modules)
     prompts = first.module_by_name("app.prompts")
     assert prompts is not None
+    return root, modules, first, prompts
+
+
+def test_reuse_charges_the_steps_and_replays_the_loads(tmp_path: Path, write: Write) -> None:
+    root, modules, first, prompts = chain_prompts(tmp_path, write)
     first.evaluator.reset_budget()
     value = first.evaluator.module_value("POLICY", prompts, None)
     steps = first.evaluator.steps
@@ -183,14 +164,8 @@ def test_reuse_charges_the_steps_and_replays_the_loads(tmp_path: Path) -> None:
     assert second.dependencies() == first.dependencies()
 
 
-def test_a_result_is_not_shared_when_the_budget_ran_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = tmp_path / "proj"
-    root.mkdir()
-    write(root, CHAIN)
-    modules = parallel.ModuleCache()
-    first = project(root, modules)
-    prompts = first.module_by_name("app.prompts")
-    assert prompts is not None
+def test_a_result_is_not_shared_when_the_budget_ran_out(tmp_path: Path, write: Write) -> None:
+    root, modules, first, prompts = chain_prompts(tmp_path, write)
     first.evaluator.reset_budget(allowance=3)
     with pytest.raises(evaluate.Budget):
         first.evaluator.module_value("POLICY", prompts, None)
@@ -205,7 +180,7 @@ def test_a_result_is_not_shared_when_the_budget_ran_out(tmp_path: Path, monkeypa
         second.evaluator.module_value("POLICY", prompts, None)
 
 
-def test_a_result_that_read_the_linted_file_is_not_reused_there(tmp_path: Path) -> None:
+def test_a_result_that_read_the_linted_file_is_not_reused_there(tmp_path: Path, write: Write) -> None:
     """In the project of a linted file, that file is a module object of its own (named by
     the path the user gave): a result that read it elsewhere would point into another copy."""
     root = tmp_path / "proj"
@@ -231,7 +206,9 @@ def test_a_result_that_read_the_linted_file_is_not_reused_there(tmp_path: Path) 
     assert [p.loc.path for p in again.pieces] == [str(root / "app/prompts.py"), own.path]
 
 
-def test_the_linted_file_is_the_copy_the_scan_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_linted_file_is_the_copy_the_scan_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: Write
+) -> None:
     """The linted file is analysed as the module object the wrapper scan parsed (its shared
     results come with it), yet its findings name it by the path it was linted as."""
     root = tmp_path / "proj"
@@ -263,7 +240,7 @@ def test_the_linted_file_is_the_copy_the_scan_parsed(tmp_path: Path, monkeypatch
     assert not any(p.startswith(str(root)) and p.endswith(("a.py", "b.py")) for p in places)
 
 
-def test_an_evicted_module_is_freed_with_its_shared_results(tmp_path: Path) -> None:
+def test_an_evicted_module_is_freed_with_its_shared_results(tmp_path: Path, write: Write) -> None:
     """A module's shared results point back at it (a found call's environment names its
     module): eviction drops them, so the module is freed by reference counting. The gc
     policy makes full collections rare; a 10,000-file run held 635 MB instead of 293 MB."""
