@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from cachelint import cache
 from cachelint.diagnostics import Diagnostic, Fix, LintError, Related, Severity, Span
@@ -170,3 +174,19 @@ def test_cli_no_cache_and_cache_dir(project: Path, run: Callable[..., object]) -
     assert (project / ".cachelint_cache" / ".gitignore").exists()
     run("--cache-dir", str(project / "elsewhere"), "-j", "1")
     assert (project / "elsewhere" / "CACHEDIR.TAG").exists()
+
+
+_JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+_JSON = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(), _JSON | st.dictionaries(st.text(), _JSON, max_size=4), max_size=5))
+@hsettings(max_examples=300, deadline=None)
+def test_the_cache_file_is_written_as_json_dump_writes_it(data: dict[str, object]) -> None:
+    out = io.StringIO()
+    cache.write_compact(out, data)
+    assert out.getvalue() == json.dumps(data, separators=(",", ":"))
