@@ -33,7 +33,7 @@ from cachelint import gcpolicy, tokens
 from cachelint.analysis import project as _project_module
 from cachelint.analysis import realpaths
 from cachelint.analysis.calls import FoundCall
-from cachelint.analysis.module import _LINE_BREAK, ModuleInfo, line_starts
+from cachelint.analysis.module import ModuleInfo, line_starts, split_lines
 from cachelint.analysis.project import (
     SDK_WORDS,
     LineWords,
@@ -186,13 +186,12 @@ class TrackedProject(Project):
         self._recording += 1
         return len(self._log)
 
-    def end_record(self, mark: int) -> tuple[tuple[Event, ...], frozenset[str], bool]:
+    def end_record(self, mark: int) -> tuple[tuple[Event, ...], frozenset[str]]:
         events = tuple(self._log[mark:])
         self._recording -= 1
         if not self._recording:
             self._log.clear()
-        paths = frozenset(real for _, _, real in events if real)
-        return events, paths, not (paths & self._own)
+        return events, frozenset(real for _, _, real in events if real)
 
     def may_reuse(self, paths: frozenset[str]) -> bool:
         return not (paths & self._own)
@@ -206,7 +205,7 @@ class TrackedProject(Project):
             else:
                 self.evaluator.files().read(arg)  # type: ignore[attr-defined]
 
-    def note_read(self, path: str, real: str | None) -> None:
+    def note_read(self, path: str) -> None:
         """A prompt file was read (or looked for): recorded for the shared results in progress."""
         if self._recording:
             self._log.append(("read", path, ""))
@@ -363,8 +362,7 @@ def _nothing_to_check(path: str, known: Outline, pattern: Mention, found: frozen
     wanted = mention_set(pattern)
     if wanted is not None:
         # Lines as the parser counts them; a line's words are all that can match on it.
-        # (a parsed module's lines are split_lines(text): the same split)
-        lines = parsed.lines if parsed is not None else _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
+        lines = parsed.lines if parsed is not None else split_lines(text)
         hits = LineWords(lines, wanted)
         return not any(hits.any_in(first, last) for first, last in spans)
     words = mention_words(pattern)

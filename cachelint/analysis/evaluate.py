@@ -176,12 +176,12 @@ class ProjectHooks:
     def begin_record(self) -> int:
         raise NotImplementedError
 
-    def end_record(self, mark: int) -> tuple[tuple[Any, ...], frozenset[str], bool]:
-        """The events since `mark`, the real paths of the modules they resolved, and whether
-        none of them is a file of this project's own (see may_reuse)."""
+    def end_record(self, mark: int) -> tuple[tuple[Any, ...], frozenset[str]]:
+        """The events since `mark`, and the real paths of the modules they resolved."""
         raise NotImplementedError
 
     def may_reuse(self, paths: frozenset[str]) -> bool:
+        """May a result that resolved these modules serve here (none is this project's own)?"""
         return False
 
     def replay(self, events: tuple[Any, ...]) -> None:
@@ -320,8 +320,8 @@ class Evaluator:
             done = True
         finally:
             whole = self.memo_end(guard, state)
-            events, paths, own_free = project.end_record(mark)
-        if whole and done and own_free and got is None and self.budget_hits == hits:
+            events, paths = project.end_record(mark)
+        if whole and done and got is None and self.budget_hits == hits and project.may_reuse(paths):
             table[key] = SharedResult(value, events, paths, self.steps - steps)
         return value
 

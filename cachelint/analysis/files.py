@@ -121,9 +121,9 @@ class PromptFiles:
         self._reads: dict[str, FileRead] = {}
         self._texts: dict[tuple[str, str, str, bool], str | None] = {}
         self.opened = 0  # files opened, for tests of the cache
-        # Told of every read asked for (path as given, and its real path if inside the
-        # root): a project records them as what shared results depend on.
-        self.listener: Callable[[str, str | None], None] | None = None
+        # Told of every read asked for (the path as given): a project records them as what
+        # shared results depend on.
+        self.listener: Callable[[str], None] | None = None
 
     def absolute(self, path: str) -> str | None:
         """A path as the program would see it run from the project root."""
@@ -159,9 +159,9 @@ class PromptFiles:
         return real is not None and os.path.isdir(real)
 
     def read(self, path: str) -> FileRead:
-        real, why = self.locate(path)
         if self.listener is not None:
-            self.listener(path, real)
+            self.listener(path)
+        real, why = self.locate(path)
         if real is None:
             return FileRead(None, None, path, why)
         got = self._reads.get(real)
