@@ -6,8 +6,9 @@
 
 Each target is a folder, named in a targets file (TSV: `name<TAB>path`, `#` comments).
 cachelint is run from the source tree TREE (`PYTHONPATH=TREE`) as a user would run it, from the
-target's root: `python -m cachelint --no-cache --format json -j 2 .` with the target as the
-working directory. Targets run one after another, never side by side, so the machine's other
+target's root: `python -P -m cachelint --no-cache --format json -j 2 .` with the target as the
+working directory (`-P`: the target's own modules are never importable, as with the installed
+`cachelint` command). Targets run one after another, never side by side, so the machine's other
 work keeps a core.
 
 `record` writes, per target, OUTDIR/NAME/{stdout,stderr,exit_code,meta.json} (meta.json holds
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
 import json
 import os
 import subprocess
@@ -53,6 +55,7 @@ class Output:
     stderr: bytes
     exit_code: int
     seconds: float
+    fingerprint: str | None = None  # of the target's files, for a record
 
 
 def read_targets(path: Path) -> list[Target]:
@@ -96,7 +99,10 @@ def select(targets: Sequence[Target], only: str | None) -> list[Target]:
 
 
 def command(python: str, jobs: int) -> list[str]:
-    return [python, "-m", "cachelint", "--no-cache", "--format", "json", "-j", str(jobs), "."]
+    # -P: `python -m` would otherwise put the working directory, the analysed project, first on
+    # sys.path, and a project module named like a standard one (simple-evals has a types.py) would
+    # be imported in cachelint's place. The installed `cachelint` command never does that.
+    return [python, "-P", "-m", "cachelint", "--no-cache", "--format", "json", "-j", str(jobs), "."]
 
 
 def environment(tree: Path) -> dict[str, str]:
@@ -107,6 +113,22 @@ def environment(tree: Path) -> dict[str, str]:
     # Bytecode goes to a cache of our own: the trees compared (/work/main included) stay untouched.
     env["PYTHONPYCACHEPREFIX"] = str(Path.home() / ".cache" / "cachelint-compare" / "pycache")
     return env
+
+
+def fingerprint(folder: Path) -> str:
+    """A digest of the target's file names, sizes and modification times: a record only means
+    something for the files it was made from, so `check` warns when they have changed."""
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".cachelint_cache"))
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            digest.update(f"{os.path.relpath(path, folder)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def run_target(tree: Path, target: Target, python: str, jobs: int) -> Output:
@@ -151,8 +173,9 @@ def record(args: argparse.Namespace) -> int:
         (folder / "stdout").write_bytes(result.stdout)
         (folder / "stderr").write_bytes(result.stderr)
         (folder / "exit_code").write_text(f"{result.exit_code}\n", encoding="ascii")
-        meta = {"target": str(target.path), "tree": str(tree), "commit": commit, "dirty": tree_dirty(tree),
-                "command": command("python", args.jobs), "seconds": round(result.seconds, 2)}
+        meta = {"target": str(target.path), "fingerprint": fingerprint(target.path), "tree": str(tree),
+                "commit": commit, "dirty": tree_dirty(tree), "command": command("python", args.jobs),
+                "seconds": round(result.seconds, 2)}
         (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         print(f"recorded {target.name}: exit {result.exit_code}, {len(result.stdout):,} bytes of stdout, "
               f"{result.seconds:.1f} s", flush=True)
@@ -184,7 +207,7 @@ def load_recorded(baseline: Path, target: Target) -> Output:
         code = int((folder / "exit_code").read_text(encoding="ascii"))
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         return Output((folder / "stdout").read_bytes(), (folder / "stderr").read_bytes(), code,
-                      float(meta.get("seconds", 0.0)))
+                      float(meta.get("seconds", 0.0)), meta.get("fingerprint"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"no usable record of target {target.name} in {baseline}: {exc}") from None
 
@@ -210,6 +233,8 @@ def check(args: argparse.Namespace) -> int:
         print(f"{verdict} {target.name} ({new.seconds:.1f} s, baseline {old.seconds:.1f} s)", flush=True)
         for line in problems:
             print(f"    {line}")
+        if problems and old.fingerprint and old.fingerprint != fingerprint(target.path):
+            print(f"    note: the files under {target.path} changed since they were recorded")
         different += bool(problems)
     print(f"{len(chosen) - different} identical, {different} different")
     return 1 if different else 0

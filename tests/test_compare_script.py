@@ -51,6 +51,8 @@ def targets(tmp_path: Path) -> Path:
         folder.mkdir(parents=True)
         for f in files:
             (folder / f).write_text("x = 1\n")
+    # A project module named like a standard one must not be imported in place of it.
+    (tmp_path / "targets" / "alpha" / "json.py").write_text("raise SystemExit('imported the target')\n")
     tsv = tmp_path / "targets.tsv"
     tsv.write_text(f"# comment\nalpha\t{tmp_path / 'targets' / 'alpha'}\nbeta\t{tmp_path / 'targets' / 'beta'}\n")
     return tsv
@@ -65,6 +67,7 @@ def test_record_stores_each_stream_and_the_target_list(compare: ModuleType, tmp_
                      "files": ["b.py", "c.py"]}
     assert (out / "beta" / "stderr").read_text() == "warning\n"
     assert (out / "alpha" / "exit_code").read_text().strip() == "1"
+    assert json.loads((out / "alpha" / "stdout").read_text().splitlines()[0])["files"] == ["a.py", "json.py"]
     assert [t.name for t in compare.read_targets(out / "targets.tsv")] == ["alpha", "beta"]
     assert json.loads((out / "alpha" / "meta.json").read_text())["seconds"] >= 0
 
@@ -98,6 +101,20 @@ def test_check_any_difference_is_reported_with_a_diff_and_exits_1(
     assert "DIFFERENT beta" in text and all(s in text for s in shown)
     assert "alpha" not in text  # --only
     assert "0 identical, 1 different" in text
+
+
+def test_a_changed_target_is_named_as_a_possible_cause(compare: ModuleType, tmp_path: Path, targets: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "baseline"
+    main = fake_tree(tmp_path / "main")
+    compare.main(["record", "--tree", str(main), "--out", str(out), "--targets", str(targets)])
+    (tmp_path / "targets" / "beta" / "d.py").write_text("y = 2\n")  # the stand-in lists the files
+    capsys.readouterr()
+    assert compare.main(["check", "--tree", str(main), "--baseline", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "identical alpha" in text and "DIFFERENT beta" in text and "+" in text
+    assert f"the files under {tmp_path / 'targets' / 'beta'} changed" in text
+    assert "targets/alpha changed" not in text
 
 
 def test_the_exit_status_of_the_script_itself(tmp_path: Path, targets: Path) -> None:
