@@ -153,7 +153,9 @@ def analyse(repo: str, timeout: float) -> RepoResult:
     result.resolved = sum(result.sites.values())
     start = time.monotonic()
     try:
-        proc = subprocess.run([sys.executable, "-m", "cachelint", "--no-cache", "--output-format", "json", "."],
+        # -P keeps the repository off sys.path, as the installed command does: simple-evals' own
+        # types.py would otherwise be imported in place of the standard module.
+        proc = subprocess.run([sys.executable, "-P", "-m", "cachelint", "--no-cache", "--output-format", "json", "."],
                               cwd=root, capture_output=True, text=True, timeout=timeout)
         result.seconds = time.monotonic() - start
         data = json.loads(proc.stdout or "[]")
@@ -162,6 +164,8 @@ def analyse(repo: str, timeout: float) -> RepoResult:
         for d in items:
             result.findings_by_code[d["code"]] = result.findings_by_code.get(d["code"], 0) + 1
         result.errors = sum(1 for line in proc.stderr.splitlines() if line.startswith("cachelint:"))
+        if not proc.stdout.strip():  # the CLI died before printing its JSON: not a clean run with no findings
+            result.errors += 1
     except subprocess.TimeoutExpired:
         result.seconds = timeout
         result.timed_out = True

@@ -61,6 +61,17 @@ def sms(client):
     return client.messages.create(body="hi", to="+1555")
 '''
 
+DYNAMIC = '''from datetime import datetime
+from openai import OpenAI
+
+client = OpenAI()
+POLICY = "Answer from the refund policy and quote it. " * 300
+
+
+def ask(q):
+    return client.responses.create(model="gpt-4.1", instructions=f"Today is {datetime.now()}. " + POLICY, input=q)
+'''
+
 TEST = '''from openai import OpenAI
 
 
@@ -90,6 +101,19 @@ def test_counts_on_a_known_repository(tmp_path: Path, realworld: ModuleType) -> 
     # a site named by the caller of a wrapper: the passthrough() call in caller()
     assert r.callers == {("app/main.py", 17): True}
     assert not r.timed_out and r.errors == 0
+
+
+def test_the_repository_is_never_imported(tmp_path: Path, realworld: ModuleType) -> None:
+    """Run from the repository's root, `python -m` would import a top-level `types.py` of the
+    repository in place of the standard module (simple-evals has one) and die printing nothing."""
+    repo = tmp_path / "shadow"
+    repo.mkdir()
+    (repo / "types.py").write_text("raise SystemExit('the repository was imported')\n")
+    (repo / "json.py").write_text("raise SystemExit('the repository was imported')\n")
+    (repo / "main.py").write_text(DYNAMIC)
+    r = realworld.analyse(str(repo), timeout=120)
+    assert r.errors == 0
+    assert r.findings_by_code == {"CL102": 1}
 
 
 def test_preamble_resolution_rules(realworld: ModuleType) -> None:
