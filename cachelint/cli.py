@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
-import inspect
 import json
 import os
 import re
@@ -45,7 +44,7 @@ from cachelint.report import (
     summary_line,
 )
 from cachelint.report.sarif import find_repository_root
-from cachelint.ruledocs import rule_text
+from cachelint.ruledocs import docstring, rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
@@ -690,7 +689,7 @@ def rule_json(rule: type[Rule]) -> dict[str, object]:
         "default": rule.default,
         "summary": rule.summary,
         "fix_title": rule.fix_title,
-        "explanation": inspect.cleandoc(rule.__doc__) if rule.__doc__ else "",
+        "explanation": docstring(rule),
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from cachelint.diagnostics import Severity
 from cachelint.discovery import DEFAULT_EXCLUDE, display_path
-from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
+from cachelint.rules import ALL_RULES, UnknownRuleError, lookup, select_layers
 from cachelint.rules._base import Rule
 from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, DEFAULT_MODEL, Settings
 
@@ -377,27 +377,6 @@ def find_project_root(start: str, cwd: str | None = None) -> str:
         current = parent
 
 
-def _layered_rules(
-    layers: Iterable[tuple[Sequence[str] | None, Sequence[str], Sequence[str]]],
-) -> list[type[Rule]]:
-    """Apply (select, ignore, extend-select) layers in turn, as ruff does.
-
-    The first layer starts from the default rules. A layer's `select` replaces what the
-    layers before it chose; its `extend-select` adds; its `ignore` removes. So
-    `--extend-select CL201` on the command line wins over `ignore = ["CL201"]` in the file.
-    """
-    chosen = {r.code: r for r in ALL_RULES if r.default}
-    for select, ignore, extend in layers:
-        if select is not None:
-            chosen = {r.code: r for s in select for r in lookup(s)}
-        for selector in extend:
-            chosen.update({r.code: r for r in lookup(selector)})
-        for selector in ignore:
-            for rule in lookup(selector):
-                chosen.pop(rule.code, None)
-    return [chosen[code] for code in sorted(chosen)]
-
-
 def validate_cli_rules(option: str, selectors: Iterable[str]) -> None:
     """Raise ConfigError naming the option for a code or name that matches no rule."""
     for selector in selectors:
@@ -429,7 +408,7 @@ def resolve(
     options = load_config_file(path) if path is not None else FileOptions()
     # The project root: the configuration's folder, else the nearest project marker.
     root = find_project_root(start, cwd) if options.path is None else os.path.dirname(options.path)
-    rules = _layered_rules(
+    rules = select_layers(
         [
             (options.select, options.ignore, options.extend_select),
             (cli.select, cli.ignore, cli.extend_select),

@@ -36,7 +36,6 @@ class Span:
     end_column: int
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Related:
     """A secondary location, e.g. `SYSTEM_PROMPT defined here (1,842 tokens, o200k_base)`."""
@@ -45,14 +44,12 @@ class Related:
     message: str
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Fix:
     title: str
     applicability: Applicability = Applicability.DISPLAY_ONLY
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str

@@ -27,7 +27,6 @@ class Provider(str, Enum):
     GEMINI = "gemini"
 
 
-@fast_init
 @dataclass(frozen=True)
 class Hop:
     """One step from the call site towards where a value is defined."""
@@ -63,7 +62,6 @@ class Segment:
     node: ast.AST | None = field(default=None, compare=False, repr=False)
 
 
-@fast_init
 @dataclass(frozen=True)
 class CallSite:
     provider: Provider
@@ -100,7 +98,6 @@ class _NotStatic:
 NOT_STATIC = _NotStatic()
 
 
-@fast_init
 @dataclass(frozen=True)
 class Breakpoint:
     """A cache marker and where it sits in render order.
@@ -156,7 +153,6 @@ class Breakpoint:
         return self.get("mode")
 
 
-@fast_init
 @dataclass(frozen=True)
 class Param:
     """A request parameter other than the prompt itself (`model`, `prompt_cache_key`, ...).
@@ -176,7 +172,6 @@ class Param:
     hops: tuple[Hop, ...] = ()
 
 
-@fast_init
 @dataclass(frozen=True)
 class Condition:
     """A part of the request included only on some calls (a tool appended under `if`)."""
@@ -187,7 +182,6 @@ class Condition:
     span: Span
 
 
-@fast_init
 @dataclass(frozen=True)
 class AssembledPrompt:
     call: CallSite

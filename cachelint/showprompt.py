@@ -12,7 +12,7 @@ from cachelint.diagnostics import Diagnostic, Span
 from cachelint.engine import SourceError, decode_source, parse_source
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules import select_rules
-from cachelint.rules.context import RuleContext
+from cachelint.rules.context import RuleContext, count
 from cachelint.settings import Settings
 
 
@@ -41,12 +41,12 @@ def _tokens(seg: Segment, prompt: AssembledPrompt, ctx: RuleContext) -> str:
     if seg.stability != Stability.STATIC:
         return "-"
     if seg.text is not None:
-        n = ctx.count([seg.text], prompt)
+        n = count([seg.text], ctx.model(prompt))
         shown = n.display()
         return ("≥" + shown) if seg.truncated else shown
     if seg.alternatives:
         # the longest text is not always the one with most tokens ("Japanese" 2, "Korean" 1)
-        counts = sorted((ctx.count([t], prompt) for t in seg.alternatives), key=lambda c: c.n)
+        counts = sorted((count([t], ctx.model(prompt)) for t in seg.alternatives), key=lambda c: c.n)
         lo, hi = counts[0], counts[-1]
         return lo.display() if lo.n == hi.n else f"{lo.display()}-{hi.display()}"
     return "?"
@@ -85,7 +85,7 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
     lines.append("  * = preamble (tools, schemas, instructions, system and developer messages)")
     for b in prompt.breakpoints:
         covered = prompt.segments[: b.after + 1] if b.after >= 0 else ()
-        upto = ctx.count(ctx.static_runs(covered), prompt)
+        upto = count(ctx.static_runs(covered), ctx.model(prompt))
         fields = ", ".join(f"{k}={v!r}" for k, v in b.fields) or "?"
         where = "top level" if b.top_level else f"after segment {b.after + 1}"
         flags = [f for f, on in (("conditional", b.conditional), ("in a loop", b.repeated),
@@ -96,7 +96,7 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
     # The cacheable prefix: static text before the first segment that changes per call.
     first_break = next((i for i, s in enumerate(prompt.segments) if ctx.is_breaker(s)), len(prompt.segments))
     before = prompt.segments[:first_break]
-    prefix = ctx.count(ctx.static_runs(before), prompt)
+    prefix = count(ctx.static_runs(before), ctx.model(prompt))
     unseen = any(s.stability in (Stability.STABLE, Stability.UNKNOWN) or s.passthrough for s in before)
     total = ctx.total_static(prompt)
     verdict = "reaches" if prefix.n >= m.min_cache_tokens else "is below"

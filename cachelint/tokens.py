@@ -59,7 +59,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from cachelint.fastinit import fast_init
 from cachelint.models import lookup_model
 
 if TYPE_CHECKING:
@@ -97,7 +96,6 @@ class TokenizerUnavailable(RuntimeError):
     """An encoding's BPE file is missing or fails its sha256 check; the message is one line."""
 
 
-@fast_init
 @dataclass(frozen=True)
 class TokenCount:
     n: int

@@ -174,24 +174,10 @@ def test_comments_in_the_examples_match_the_findings() -> None:
 # --- the README's claims ---------------------------------------------------------------
 
 README = REPO / "README.md"
-RULE_TABLE = re.compile(r"<!-- begin: rule table[^\n]*-->\n(.*?)<!-- end: rule table -->", re.S)
 HELP_BLOCK = re.compile(r"<!-- begin: cachelint --help -->\n(.*?)<!-- end: cachelint --help -->", re.S)
 REPORTED_ROW = re.compile(r"^\| `(acme_support/[\w/]+\.py):(\d+)` \| (CL\d{3}) \|", re.M)
 CONFIG_ROW = re.compile(r"^\| `([a-z-]+)` \| ", re.M)
 LONG_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
-
-
-def rule_table() -> str:
-    """The README's rule table, from the registry: `python tests/test_examples.py` prints it."""
-    from cachelint.rules import ALL_RULES
-
-    lines = ["| code | name | provider | default | severity | summary |", "|---|---|---|---|---|---|"]
-    for rule in ALL_RULES:
-        providers = "all" if set(rule.providers) == {"openai", "anthropic", "gemini"} else ", ".join(rule.providers)
-        default = "on" if rule.default else "off (preview)"
-        severity = getattr(rule.severity, "value", rule.severity)
-        lines.append(f"| {rule.code} | `{rule.name}` | {providers} | {default} | {severity} | {rule.summary} |")
-    return "\n".join(lines) + "\n"
 
 
 def readme() -> str:
@@ -201,12 +187,6 @@ def readme() -> str:
 def test_readme_lists_exactly_the_reported_calls() -> None:
     rows = {(path, int(line), code) for path, line, code in REPORTED_ROW.findall(readme())}
     assert rows == EXPECTED
-
-
-def test_readme_rule_table_matches_the_registry() -> None:
-    found = RULE_TABLE.search(readme())
-    assert found, "README.md lost its rule table markers"
-    assert found.group(1) == rule_table(), "regenerate the table with `python tests/test_examples.py`"
 
 
 def test_readme_documents_every_option() -> None:
@@ -232,6 +212,3 @@ def test_readme_test_command_is_the_one_ci_runs() -> None:
     assert command and command.group(1) == "python -m pytest -q"
     assert "pip install '.[test]' && python -m pytest -q\n" in readme()
 
-
-if __name__ == "__main__":
-    print(rule_table(), end="")

@@ -104,7 +104,14 @@ def _fast_classes() -> list[type]:
 def test_cachelint_classes_keep_their_signatures() -> None:
     """Every class of the package given fast_init takes the parameters its fields declare."""
     classes = _fast_classes()
-    assert len(classes) >= 30  # the values, prompt and diagnostic classes
+    # Confined to the value types measured to be built most often (see fastinit's docstring).
+    assert sorted(f"{c.__module__}.{c.__qualname__}" for c in classes) == [
+        "cachelint.analysis.module.Event",
+        "cachelint.analysis.values.Loc",
+        "cachelint.analysis.values.Text",
+        "cachelint.diagnostics.Span",
+        "cachelint.prompt.Segment",
+    ]
     for cls in classes:
         params = list(inspect.signature(vars(cls)["__init__"]).parameters.values())[1:]
         fields = [f for f in dataclasses.fields(cls) if f.init]

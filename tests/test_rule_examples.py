@@ -1,70 +1,28 @@
-"""Every rule's documented VALID and INVALID examples run as tests (as Fixit does)."""
+"""Every rule's VALID and INVALID cases run as tests (as Fixit does); those marked docs=True are
+the examples its documentation shows."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from cachelint.engine import lint_files
+from cachelint.rulecases import case_problems, cases, expected_lines
 from cachelint.rules import ALL_RULES
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.settings import Settings
 
-_EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
-
-
-def _cases() -> list[tuple[str, type[Rule], Valid | Invalid]]:
-    out = []
-    for rule in ALL_RULES:
-        for i, v in enumerate(rule.VALID):
-            out.append((f"{rule.code}-VALID-{i}", rule, v))
-        for i, inv in enumerate(rule.INVALID):
-            out.append((f"{rule.code}-INVALID-{i}", rule, inv))
-    return out
-
-
-CASES = _cases()
-
-
-def _lint(tmp_path: Path, case: Valid | Invalid) -> tuple[list[tuple[int, str]], list[str]]:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'example'\n")
-    (tmp_path / "example.py").write_text(case.code)
-    for name, text in case.files.items():
-        target = tmp_path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    settings = replace(Settings(root=str(tmp_path)), **case.settings)  # type: ignore[arg-type]
-    result = lint_files([str(tmp_path / "example.py")], settings, list(ALL_RULES))
-    assert result.errors == []
-    found = [(d.span.line, d.code) for d in result.diagnostics]
-    messages = [d.message for d in result.diagnostics]
-    return found, messages
+CASES = [(case_id, rule, case) for rule in ALL_RULES for case_id, case in cases(rule)]
 
 
 @pytest.mark.parametrize(("case_id", "rule", "case"), CASES, ids=[c[0] for c in CASES])
 def test_rule_example(tmp_path: Path, case_id: str, rule: type[Rule], case: Valid | Invalid) -> None:
-    found, messages = _lint(tmp_path, case)
-    mine = sorted(line for line, code in found if code == rule.code)
-    if isinstance(case, Valid):
-        assert mine == [], f"{case_id}: unexpected {rule.code} at lines {mine}"
-        return
-    expected = sorted(
-        n for n, line in enumerate(case.code.splitlines(), start=1)
-        for m in [_EXPECT.search(line)] if m and rule.code in m.group(1)
-    )
-    assert expected, f"{case_id}: an INVALID example must mark its expected lines"
-    assert mine == expected, f"{case_id}: {rule.code} at {mine}, expected {expected}; all: {found}"
-    if case.message is not None:
-        assert any(case.message in msg for (_, code), msg in zip(found, messages, strict=True)
-                   if code == rule.code), messages
+    assert case_problems(rule, case, tmp_path) == [], case_id
 
 
 def test_every_rule_has_examples() -> None:
     for rule in ALL_RULES:
         assert rule.VALID and rule.INVALID, rule.code
+        assert any(c.docs for c in rule.VALID) and any(c.docs for c in rule.INVALID), rule.code
 
 
 def test_minimum_example_counts() -> None:
@@ -74,3 +32,35 @@ def test_minimum_example_counts() -> None:
         if rule.code in need:
             assert len(rule.VALID) >= need[rule.code], rule.code
             assert len(rule.INVALID) >= need[rule.code], rule.code
+
+
+# --- the case runner itself must be able to fail
+
+
+def _rule(code: str) -> type[Rule]:
+    return next(r for r in ALL_RULES if r.code == code)
+
+
+def test_expected_lines_reads_the_markers() -> None:
+    case = Invalid("a = 1\nb = 2  # expect: CL101, CL102\nc = 3  # expect: CL102\n")
+    assert expected_lines(case, "CL101") == [2]
+    assert expected_lines(case, "CL102") == [2, 3]
+    assert expected_lines(case, "CL201") == []
+
+
+def test_a_case_that_does_not_hold_is_reported(tmp_path: Path) -> None:
+    rule = _rule("CL101")
+    reported = rule.INVALID[0]
+    # The same code as a VALID case: the finding is unexpected.
+    assert case_problems(rule, Valid(reported.code), tmp_path) != []
+    # The marker moved to another line: the finding is on the wrong line.
+    unmarked = reported.code.replace("  # expect: CL101", "")
+    moved = unmarked.replace("input=question)", "input=question)  # expect: CL101")
+    assert moved != reported.code
+    assert case_problems(rule, Invalid(moved), tmp_path) != []
+    # No marker at all.
+    assert case_problems(rule, Invalid(unmarked), tmp_path) != []
+    # A message that is not there.
+    assert case_problems(rule, Invalid(reported.code, message="no such words"), tmp_path) != []
+    # A VALID case that reports nothing holds.
+    assert case_problems(rule, rule.VALID[0], tmp_path) == []

@@ -20,7 +20,7 @@ from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Diagnostic, Span
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules import ALL_RULES
-from cachelint.rules.context import RuleContext
+from cachelint.rules.context import RuleContext, count
 from cachelint.settings import Settings
 
 LONG = "".join(f"Rule {i}: answer politely, cite the handbook section, never guess.\n" for i in range(150))
@@ -415,8 +415,8 @@ def test_include_of_static_partials_gives_a_long_static_prefix(root: Path) -> No
     # The static prefix is measured whole: well above the 1,024-token minimum, and no finding.
     ctx = RuleContext(Settings(root=str(root)), str(root / "app.py"))
     first_break = next(i for i, s in enumerate(prompt.segments) if ctx.is_breaker(s))
-    prefix = ctx.count(ctx.static_runs(prompt.segments[:first_break]), prompt)
-    assert prefix.n == ctx.count([expected], prompt).n > 1024
+    prefix = count(ctx.static_runs(prompt.segments[:first_break]), ctx.model(prompt))
+    assert prefix.n == count([expected], ctx.model(prompt)).n > 1024
     assert _findings(root, code) == []
 
 

@@ -9,7 +9,6 @@ from cachelint.analysis import gemini_legacy
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import AltV, ClientV, ModuleRefV, OpaqueV, Value
-from cachelint.fastinit import fast_init
 
 # API paths (attribute chains after the client) and the provider whose SDK has them.
 _APIS: dict[tuple[str, ...], tuple[str, str]] = {
@@ -55,7 +54,6 @@ _SHAPES = {
 }
 
 
-@fast_init
 @dataclass(frozen=True)
 class FoundCall:
     node: ast.Call

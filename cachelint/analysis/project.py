@@ -24,7 +24,6 @@ from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, Value, flat_options
-from cachelint.fastinit import fast_init
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
 MAX_WRAPPER_DEPTH = 3  # wrapper of a wrapper of a wrapper
@@ -81,7 +80,6 @@ def _read_module(path: str) -> str | None:
         os.close(fd)
 
 
-@fast_init
 @dataclass(frozen=True)
 class WrapperSite:
     """How a wrapper reaches an SDK call: the calls to follow, ending at the SDK call."""

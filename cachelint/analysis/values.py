@@ -97,7 +97,6 @@ class Text:
     truncated: bool = False  # built only up to MAX_TEXT
 
 
-@fast_init
 @dataclass(frozen=True)
 class Hole:
     stability: Stability
@@ -108,7 +107,6 @@ class Hole:
     passthrough: bool = False
 
 
-@fast_init
 @dataclass(frozen=True)
 class Alt:
     """One of several alternatives (branches of `A if c else B`, conditional appends)."""
@@ -124,20 +122,17 @@ Piece = Text | Hole | Alt
 # ---------------------------------------------------------------- values
 
 
-@fast_init
 @dataclass(frozen=True)
 class StrV:
     pieces: tuple[Piece, ...]
 
 
-@fast_init
 @dataclass(frozen=True)
 class ConstV:
     value: int | float | bool | bytes | complex | None
     loc: Loc | None = None
 
 
-@fast_init
 @dataclass(frozen=True)
 class OpaqueV:
     """A value whose content is not known statically."""
@@ -156,7 +151,6 @@ class OpaqueV:
     element: Value | None = None
 
 
-@fast_init
 @dataclass(frozen=True)
 class Item:
     value: Value
@@ -164,7 +158,6 @@ class Item:
     repeated: bool = False  # appended in a loop: any number of such items
 
 
-@fast_init
 @dataclass(frozen=True)
 class ListV:
     items: tuple[Item, ...]
@@ -172,7 +165,6 @@ class ListV:
     is_tuple: bool = False
 
 
-@fast_init
 @dataclass(frozen=True)
 class SetV:
     """A set/frozenset: iteration order depends on the hash seed."""
@@ -182,7 +174,6 @@ class SetV:
     source: str
 
 
-@fast_init
 @dataclass(frozen=True)
 class DictV:
     entries: tuple[tuple[str, Value], ...]
@@ -196,7 +187,6 @@ class DictV:
         return None
 
 
-@fast_init
 @dataclass(frozen=True)
 class AltV:
     """A value that is one of several (conditional assignment, several returns)."""
@@ -206,7 +196,6 @@ class AltV:
     source: str
 
 
-@fast_init
 @dataclass(frozen=True)
 class ClientV:
     """An SDK client instance (or the `openai` module used as one)."""
@@ -222,7 +211,6 @@ class ClientV:
     prompt_nodes: tuple[ast.AST, ...] = field(default=(), compare=False, repr=False)
 
 
-@fast_init
 @dataclass(frozen=True)
 class ModuleRefV:
     """A module imported by name (`import datetime`): attribute access builds a qualified name."""
@@ -230,7 +218,6 @@ class ModuleRefV:
     qualname: str
 
 
-@fast_init
 @dataclass(frozen=True)
 class FuncRefV:
     """A function or class that can be called: a definition node, or a known qualified name."""
@@ -243,7 +230,6 @@ class FuncRefV:
     bound_self: Value | None = None
 
 
-@fast_init
 @dataclass(frozen=True)
 class InstanceV:
     """An instance of a project class: attributes resolve through the class body and methods."""

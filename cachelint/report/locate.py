@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from cachelint.diagnostics import Span
 from cachelint.discovery import display_path
-from cachelint.fastinit import fast_init
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,6 @@ class CellPosition:
     end_column: int
 
 
-@fast_init
 @dataclass(frozen=True)
 class Location:
     """A span as reporters print it.

@@ -1,52 +1,71 @@
-"""The rule registry: lookup by code, name or code prefix, and selection."""
+"""The rule registry: every `clNNN_name.py` module of this package, lookup by code, name or
+code prefix, and selection.
+
+A rule is one module: adding `clNNN_name.py` with one `Rule` subclass registers it (nothing
+to list here); `scripts/new_rule.py` writes such a module.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib
+import inspect
+import itertools
+import pkgutil
+import re
+from collections.abc import Iterable, Sequence
 
 from cachelint.rules._base import Rule
-from cachelint.rules.cl101_dynamic_before_static import DynamicBeforeStatic
-from cachelint.rules.cl102_volatile_in_prefix import VolatileInPrefix
-from cachelint.rules.cl103_unordered_in_prefix import UnorderedInPrefix
-from cachelint.rules.cl201_prefix_below_minimum import PrefixBelowMinimum
-from cachelint.rules.cl202_unstable_tools import UnstableTools
-from cachelint.rules.cl301_volatile_cache_key import VolatileCacheKey
-from cachelint.rules.cl302_invalid_cache_option import InvalidCacheOption
-from cachelint.rules.cl303_breakpoint_limit import BreakpointLimit
-from cachelint.rules.cl304_missing_explicit_breakpoint import MissingExplicitBreakpoint
-from cachelint.rules.cl305_deprecated_user_param import DeprecatedUserParam
-from cachelint.rules.cl401_missing_cache_control import MissingCacheControl
-from cachelint.rules.cl402_too_many_breakpoints import TooManyBreakpoints
-from cachelint.rules.cl403_breakpoint_after_dynamic import BreakpointAfterDynamic
-from cachelint.rules.cl404_breakpoint_below_minimum import BreakpointBelowMinimum
-from cachelint.rules.cl405_ttl_order import TtlOrder
-from cachelint.rules.cl406_invalid_cache_control import InvalidCacheControl
 
-ALL_RULES: tuple[type[Rule], ...] = (
-    DynamicBeforeStatic,
-    VolatileInPrefix,
-    UnorderedInPrefix,
-    PrefixBelowMinimum,
-    UnstableTools,
-    VolatileCacheKey,
-    InvalidCacheOption,
-    BreakpointLimit,
-    MissingExplicitBreakpoint,
-    DeprecatedUserParam,
-    MissingCacheControl,
-    TooManyBreakpoints,
-    BreakpointAfterDynamic,
-    BreakpointBelowMinimum,
-    TtlOrder,
-    InvalidCacheControl,
-)
+# A rule module's name: its code's number and its name with underscores (cl101_dynamic_before_static).
+RULE_MODULE = re.compile(r"cl(?P<number>\d{3})_(?P<name>[a-z0-9_]+)")
 
-_BY_CODE = {r.code: r for r in ALL_RULES}
-_BY_NAME = {r.name: r for r in ALL_RULES}
+# (select, ignore, extend-select) of one configuration layer; `select` None keeps what
+# the layers before chose.
+Layer = tuple[Sequence[str] | None, Sequence[str], Sequence[str]]
+
+
+class RuleModuleError(ImportError):
+    """A rule module that does not define exactly one rule matching its file name."""
 
 
 class UnknownRuleError(ValueError):
     """A code, name or prefix that matches no rule."""
+
+
+def module_rule(module_name: str) -> type[Rule]:
+    """The one Rule subclass defined in a rule module, checked against the module's name."""
+    module = importlib.import_module(module_name)
+    short = module_name.rpartition(".")[2]
+    found = RULE_MODULE.fullmatch(short)
+    rules = [
+        obj for _, obj in inspect.getmembers(module, inspect.isclass)
+        if issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__
+    ]
+    if found is None or len(rules) != 1:
+        raise RuleModuleError(f"{module_name} must be named clNNN_name and define one Rule, found {len(rules)}")
+    rule = rules[0]
+    expected = (f"CL{found.group('number')}", found.group("name").replace("_", "-"))
+    if (rule.code, rule.name) != expected:
+        raise RuleModuleError(
+            f"{module_name} defines {rule.code} {rule.name}, its file name says {expected[0]} {expected[1]}"
+        )
+    return rule
+
+
+def discover(path: Iterable[str], package: str) -> tuple[type[Rule], ...]:
+    """The rules of the `clNNN_*` modules of a package, ordered by code (not by file system order)."""
+    names = sorted(info.name for info in pkgutil.iter_modules(list(path)) if RULE_MODULE.fullmatch(info.name))
+    rules = sorted((module_rule(f"{package}.{name}") for name in names), key=lambda r: r.code)
+    for first, second in itertools.pairwise(rules):
+        if first.code == second.code:
+            raise RuleModuleError(f"two rule modules define {first.code}")
+    return tuple(rules)
+
+
+ALL_RULES: tuple[type[Rule], ...] = discover(__path__, __name__)
+
+_BY_CODE = {r.code: r for r in ALL_RULES}
+_BY_NAME = {r.name: r for r in ALL_RULES}
 
 
 def lookup(selector: str) -> list[type[Rule]]:
@@ -70,24 +89,30 @@ def resolve_selector(selector: str) -> list[str]:
     return [r.code for r in lookup(selector)]
 
 
+def select_layers(layers: Iterable[Layer]) -> list[type[Rule]]:
+    """Apply (select, ignore, extend-select) layers in turn, as ruff does.
+
+    The first layer starts from the default rules. A layer's `select` replaces what the
+    layers before it chose; its `extend-select` adds; its `ignore` removes. So
+    `--extend-select CL201` on the command line wins over `ignore = ["CL201"]` in the file.
+    Raises UnknownRuleError.
+    """
+    chosen = {r.code: r for r in ALL_RULES if r.default}
+    for select, ignore, extend in layers:
+        if select is not None:
+            chosen = {r.code: r for s in select for r in lookup(s)}
+        for selector in extend:
+            chosen.update({r.code: r for r in lookup(selector)})
+        for selector in ignore:
+            for rule in lookup(selector):
+                chosen.pop(rule.code, None)
+    return [chosen[code] for code in sorted(chosen)]
+
+
 def select_rules(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
     extend_select: Iterable[str] = (),
 ) -> list[type[Rule]]:
-    """The enabled rules: `select` (or the defaults) plus `extend_select`, minus `ignore`."""
-    select = list(select)
-    chosen: dict[str, type[Rule]] = {}
-    if select:
-        for sel in select:
-            for r in lookup(sel):
-                chosen[r.code] = r
-    else:
-        chosen = {r.code: r for r in ALL_RULES if r.default}
-    for sel in extend_select:
-        for r in lookup(sel):
-            chosen[r.code] = r
-    for sel in ignore:
-        for r in lookup(sel):
-            chosen.pop(r.code, None)
-    return [chosen[c] for c in sorted(chosen)]
+    """The enabled rules: `select` (or the defaults when it is empty) plus `extend_select`, minus `ignore`."""
+    return select_layers([(list(select) or None, list(ignore), list(extend_select))])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
@@ -14,23 +15,31 @@ if TYPE_CHECKING:
     from cachelint.rules.context import RuleContext
 
 
+# How an INVALID example marks a line that must be reported: `# expect: CL101` (or several codes).
+EXPECT = re.compile(r"\s*#\s*expect:\s*(?P<codes>[A-Z0-9, ]+)")
+
+
 @dataclass(frozen=True)
 class Valid:
-    """A documented example that must produce no finding of this rule."""
+    """An example that must produce no finding of this rule. `docs=True` shows it in the
+    rule's documentation, under "Use instead"."""
 
     code: str
     files: dict[str, str] = field(default_factory=dict)  # extra project modules
     settings: dict[str, object] = field(default_factory=dict)
+    docs: bool = False
 
 
 @dataclass(frozen=True)
 class Invalid:
-    """A documented example; lines marked `# expect: CODE` must be reported, nothing else."""
+    """An example whose lines marked `# expect: CODE` must be reported, and nothing else.
+    `docs=True` shows it in the rule's documentation, under "Example"."""
 
     code: str
     files: dict[str, str] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
     message: str | None = None  # an expected substring of the message
+    docs: bool = False
 
 
 class Rule:

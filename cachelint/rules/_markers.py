@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from cachelint.diagnostics import Related, Span
 from cachelint.models import ModelLookup, normalise_model_name
 from cachelint.prompt import AssembledPrompt, Breakpoint, Segment, Stability
 from cachelint.rules.context import RuleContext, provider_fallback
-from cachelint.tokens import ESTIMATE_ERROR, ESTIMATE_FACTORS, TokenCount, count_for_encoding
+from cachelint.tokens import ESTIMATE_ERROR, TokenCount
 
 # Anthropic's marker TTLs and what a write costs, as a multiple of the input price.
 ANTHROPIC_TTLS = ("5m", "1h")
@@ -28,15 +28,6 @@ def call_model(prompt: AssembledPrompt, ctx: RuleContext) -> ModelLookup:
     if m.provider == provider:
         return m
     return dataclasses.replace(provider_fallback(provider), name=m.name, defaulted=m.defaulted)
-
-
-def count(texts: Iterable[str], m: ModelLookup) -> TokenCount:
-    """Tokens of several runs of text under the model `m` (an estimate for Claude and Gemini)."""
-    base = sum(count_for_encoding(t, m.encoding) for t in texts if t)
-    if m.exact_tokens or base == 0:
-        return TokenCount(base, True, m.encoding)
-    factor = ESTIMATE_FACTORS.get(m.provider, 1.0)
-    return TokenCount(int(base * factor + 0.5), False, m.encoding)
 
 
 def surely_at_least(n: TokenCount, m: ModelLookup, minimum: int) -> bool:

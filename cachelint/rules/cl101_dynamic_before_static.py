@@ -25,26 +25,6 @@ class DynamicBeforeStatic(Rule):
     text behind the value is at least `min-lost-tokens` (default 128) and the request's
     static text reaches the model's minimum cacheable length, so the move would pay.
 
-    ## Example
-    ```python
-    def answer(user_name: str, question: str) -> str:
-        return client.responses.create(
-            model="gpt-4.1",
-            instructions=f"The user is {user_name}.\\n" + SUPPORT_RULES,
-            input=question,
-        ).output_text
-    ```
-
-    Use instead:
-    ```python
-    def answer(user_name: str, question: str) -> str:
-        return client.responses.create(
-            model="gpt-4.1",
-            instructions=SUPPORT_RULES,
-            input=f"The user is {user_name}.\\n{question}",
-        ).output_text
-    ```
-
     ## Fix safety
     Display-only: moving a value changes the text the model sees, so cachelint does
     not rewrite it.
@@ -66,7 +46,7 @@ class DynamicBeforeStatic(Rule):
 def answer(user_name, question):
     return client.responses.create(model="gpt-4.1", instructions=RULES,
                                    input=f"I am {user_name}. {question}")
-'''),
+''', docs=True),
         # a module-level constant is static, not per-call
         Valid(PRELUDE + RULES_DEF + '''
 PRODUCT = "Acme"
@@ -127,7 +107,7 @@ def answer(user_name, question):
     return client.responses.create(model="gpt-4.1",
         instructions=f"The user is {user_name}.\\n" + RULES,  # expect: CL101
         input=question)
-''', message="`{user_name}` precedes"),
+''', message="`{user_name}` precedes", docs=True),
         # system message in Chat Completions, value from a request object
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(request):

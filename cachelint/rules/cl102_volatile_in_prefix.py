@@ -29,18 +29,6 @@ class VolatileInPrefix(Rule):
     models (1.25x on Anthropic and on OpenAI's gpt-5.6 family), so such a prompt can cost
     more than no caching at all.
 
-    ## Example
-    ```python
-    instructions = f"Current time: {datetime.now():%H:%M}\\n" + RULES
-    ```
-
-    Use instead:
-    ```python
-    instructions = RULES  # and put the time in the user input, or in request `metadata`
-    # or, if the model needs the date, date precision is cached for a whole day:
-    instructions = f"Today is {date.today():%Y-%m-%d}.\\n" + RULES
-    ```
-
     ## Fix safety
     Display-only: moving the value changes the text the model sees.
 
@@ -61,7 +49,7 @@ class VolatileInPrefix(Rule):
 def reply(text):
     return client.responses.create(model="gpt-4.1", instructions=RULES,
                                    input=f"{text}\\n(sent at {datetime.now():%H:%M})")
-'''),
+''', docs=True),
         # date precision is a daily value: not flagged by default
         Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
 def reply(text):
@@ -115,7 +103,7 @@ def reply(text):
     return client.responses.create(model="gpt-4.1",
         instructions=f"Time: {datetime.now():%H:%M}.\\n" + RULES,  # expect: CL102
         input=text)
-''', message="changes every request"),
+''', message="changes every request", docs=True),
         # bare datetime.now() in an f-string renders to the microsecond
         Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
 def reply(text):

@@ -24,17 +24,6 @@ class UnorderedInPrefix(Rule):
     served by different processes never share a cache entry, and a restart empties it.
     (A tools list built from an unordered source is reported by CL202.)
 
-    ## Example
-    ```python
-    CAPABILITIES = {"search", "summarise", "translate"}
-    instructions = "You can: " + ", ".join(CAPABILITIES) + "\\n" + RULES
-    ```
-
-    Use instead:
-    ```python
-    instructions = "You can: " + ", ".join(sorted(CAPABILITIES)) + "\\n" + RULES
-    ```
-
     ## Fix safety
     Safe: `sorted(...)` keeps the same items and only fixes their order.
 
@@ -55,7 +44,7 @@ CAPABILITIES = {"search", "summarise", "translate"}
 def reply(text):
     return client.responses.create(model="gpt-4.1",
         instructions="You can: " + ", ".join(sorted(CAPABILITIES)) + "\\n" + RULES, input=text)
-'''),
+''', docs=True),
         # a list keeps its order
         Valid(PRELUDE + RULES_DEF + '''
 CAPABILITIES = ["search", "summarise", "translate"]
@@ -90,7 +79,7 @@ def reply(text):
     return client.responses.create(model="gpt-4.1",
         instructions="You can: " + ", ".join(CAPABILITIES) + "\\n" + RULES,  # expect: CL103
         input=text)
-''', message="order"),
+''', message="order", docs=True),
         Invalid("import os\n" + PRELUDE + RULES_DEF + '''
 def reply(text):
     files = os.listdir("docs")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
 from cachelint.prompt import AssembledPrompt, MarkerKind, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules.context import RuleContext, _definition_note
+from cachelint.rules.context import RuleContext, _definition_note, count
 from cachelint.rules.examples import ANTHROPIC_PRELUDE, PRELUDE, RULES_DEF
 
 
@@ -31,18 +31,6 @@ class PrefixBelowMinimum(Rule):
     at run time, a helper it could not follow, a parameter passed straight through)
     could make the prefix longer, and only when the call has some static text.
 
-    ## Example
-    ```python
-    long_prefix = "You are a highly knowledgeable assistant. " * 5
-    client.responses.create(model="gpt-4.1-mini", input=long_prefix + question)
-    ```
-
-    Use instead:
-    ```python
-    long_prefix = "You are a highly knowledgeable assistant. " * 200  # > 1,024 tokens
-    client.responses.create(model="gpt-4.1-mini", input=long_prefix + question)
-    ```
-
     ## Fix safety
     Display-only: growing a prompt changes what the model sees.
 
@@ -63,7 +51,7 @@ class PrefixBelowMinimum(Rule):
 long_prefix = """You are a highly knowledgeable assistant. Answer accurately and cite sources.""" * 200
 def ask(question):
     return client.responses.create(model="gpt-4.1-mini", input=long_prefix + question)
-'''),
+''', docs=True),
         # static text long enough, spread over instructions and input
         Valid(PRELUDE + RULES_DEF + '''
 def ask(question):
@@ -112,7 +100,7 @@ def ask(question):
 long_prefix = """You are a highly knowledgeable assistant. Answer accurately and cite sources.""" * 5
 def ask(question):
     return client.responses.create(model="gpt-4.1-mini", input=long_prefix + question)  # expect: CL201
-''', message="1,024-token minimum"),
+''', message="1,024-token minimum", docs=True),
         Invalid(PRELUDE + '''
 SYSTEM = "You are a helpful assistant. Answer briefly."
 def ask(question):
@@ -198,7 +186,7 @@ def _statics(prompt: AssembledPrompt, ctx: RuleContext) -> tuple[Related, ...]:
     notes: list[Related] = []
     for seg in prompt.segments:
         if seg.stability == Stability.STATIC and seg.text and len(notes) < 3:
-            n = ctx.count([seg.text], prompt)
+            n = count([seg.text], ctx.model(prompt))
             where = _definition_note(seg) if seg.hops else f"static text of {seg.slot}"
             notes.append(Related(seg.span, f"{where} ({n.display()} tokens, {n.encoding})"))
     return tuple(notes)

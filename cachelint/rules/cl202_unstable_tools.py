@@ -8,8 +8,8 @@ from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
 from cachelint.models import ModelLookup
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules._markers import call_model, count, surely_at_least, tokens
-from cachelint.rules.context import RuleContext
+from cachelint.rules._markers import call_model, surely_at_least, tokens
+from cachelint.rules.context import RuleContext, count
 from cachelint.rules.examples import ANTHROPIC_PRELUDE, POLICY_DEF, PRELUDE, RULES_DEF
 from cachelint.tokens import TokenCount
 
@@ -39,21 +39,6 @@ class UnstableTools(Rule):
     them misses the cache, on every call that sends a different list. An unordered source
     differs between worker processes, so each one fills its own cache entries.
 
-    ## Example
-    ```python
-    tools = [t for t in TOOLS if t["name"] in user.allowed_tools]
-    client.responses.create(model="gpt-4.1", tools=tools, instructions=RULES, input=text)
-    ```
-
-    Use instead:
-    ```python
-    client.responses.create(
-        model="gpt-4.1", tools=TOOLS, instructions=RULES, input=text,
-        tool_choice={"type": "allowed_tools", "mode": "auto",
-                     "tools": [{"type": "function", "name": n} for n in sorted(user.allowed_tools)]},
-    )
-    ```
-
     ## Fix safety
     Display-only: sending every tool changes what the model may call unless
     `tool_choice` narrows it.
@@ -76,7 +61,7 @@ class UnstableTools(Rule):
         Valid(PRELUDE + RULES_DEF + _TOOLS_DEF + '''
 def reply(text):
     return client.responses.create(model="gpt-4.1", tools=TOOLS, instructions=RULES, input=text)
-'''),
+''', docs=True),
         # narrowed per call with allowed_tools: the tools themselves never change
         Valid(PRELUDE + RULES_DEF + _TOOLS_DEF + '''
 def reply(text, allowed):
@@ -121,7 +106,7 @@ def reply(text):
 def reply(text, user):
     tools = [t for t in TOOLS if t["name"] in user.allowed_tools]  # expect: CL202
     return client.responses.create(model="gpt-4.1", tools=tools, instructions=RULES, input=text)
-''', message="allowed_tools"),
+''', message="allowed_tools", docs=True),
         # a tool appended for some users only
         Invalid(PRELUDE + RULES_DEF + _TOOLS_DEF + '''
 ADMIN_TOOL = {"type": "function", "name": "admin", "parameters": {"type": "object"}}

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
 from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules._markers import call_model, count, in_file, tokens
-from cachelint.rules.context import RuleContext
+from cachelint.rules._markers import call_model, in_file, tokens
+from cachelint.rules.context import RuleContext, count
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
 _IMPORTS = "import time\nimport uuid\n"
@@ -25,18 +25,6 @@ class VolatileCacheKey(Rule):
     `prompt_cache_key`, so requests that share both land on the same machine and find its
     cache. A key that never repeats sends every request somewhere new: the shared prefix is
     cached on one machine after another and rarely read back.
-
-    ## Example
-    ```python
-    client.responses.create(model="gpt-5", instructions=RULES, input=text,
-                            prompt_cache_key=str(uuid.uuid4()))
-    ```
-
-    Use instead:
-    ```python
-    client.responses.create(model="gpt-5", instructions=RULES, input=text,
-                            prompt_cache_key=f"support-{tenant_id}")
-    ```
 
     ## Fix safety
     Display-only: choosing the key's granularity (per prompt family, tenant or conversation)
@@ -59,7 +47,7 @@ class VolatileCacheKey(Rule):
 def reply(tenant_id, text):
     return client.responses.create(model="gpt-5", instructions=RULES, input=text,
                                    prompt_cache_key=f"support-{tenant_id}")
-'''),
+''', docs=True),
         # a constant key for one prompt family
         Valid(PRELUDE + RULES_DEF + '''
 def reply(text):
@@ -89,7 +77,7 @@ def reply(text):
 def reply(text):
     return client.responses.create(model="gpt-5", instructions=RULES, input=text,
                                    prompt_cache_key=str(uuid.uuid4()))  # expect: CL301
-''', message="uuid.uuid4()"),
+''', message="uuid.uuid4()", docs=True),
         # a timestamp through a local variable
         Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
 def reply(user_id, text):

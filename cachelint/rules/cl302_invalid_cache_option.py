@@ -42,18 +42,6 @@ class InvalidCacheOption(Rule):
     Only literal model names are judged: a model chosen at run time, or an Azure deployment
     name, is never reported.
 
-    ## Example
-    ```python
-    client.responses.create(model="gpt-5.6", input=items,
-                            prompt_cache_options={"mode": "explicit", "ttl": "1h"})
-    ```
-
-    Use instead:
-    ```python
-    client.responses.create(model="gpt-5.6", input=items,
-                            prompt_cache_options={"mode": "explicit", "ttl": "30m"})
-    ```
-
     ## Fix safety
     Display-only.
 
@@ -74,7 +62,7 @@ class InvalidCacheOption(Rule):
         Valid(PRELUDE + '''
 def reply(text):
     return client.responses.create(model="gpt-4.1", input=text, prompt_cache_retention="24h")
-'''),
+''', docs=True),
         Valid(PRELUDE + _LONG + '''
 def reply(text):
     return client.responses.create(model="gpt-5.6", input=[{"role": "developer", "content": DEV},
@@ -103,7 +91,7 @@ def reply(text, ttl):
 def reply(text):
     return client.responses.create(model="gpt-4.1", input=text,
                                    prompt_cache_retention="24hours")  # expect: CL302
-''', message='"24hours"'),
+''', message='"24hours"', docs=True),
         # gpt-5.6 answers "in_memory" with 400
         Invalid(PRELUDE + '''
 def reply(text):

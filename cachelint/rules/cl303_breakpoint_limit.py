@@ -10,7 +10,6 @@ from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules._markers import (
     call_model,
     certain,
-    count,
     in_file,
     marker_related,
     marker_span,
@@ -18,7 +17,7 @@ from cachelint.rules._markers import (
     tokens,
 )
 from cachelint.rules.cl302_invalid_cache_option import FIRST_WITH_OPTIONS
-from cachelint.rules.context import RuleContext
+from cachelint.rules.context import RuleContext, count
 from cachelint.rules.examples import PRELUDE
 
 # Breakpoints a request writes: the latest 4 in explicit mode, 3 beside the implicit one.
@@ -43,17 +42,6 @@ class BreakpointLimit(Rule):
     close the longest shared prefix, cache nothing. In explicit mode without any breakpoint
     nothing is cached at all, and every call pays the full input price.
 
-    ## Example
-    ```python
-    client.responses.create(model="gpt-5.6", input=items,  # 5 breakpoints in its content
-                            prompt_cache_options={"mode": "explicit"})
-    ```
-
-    Use instead:
-    ```python
-    # at most 4 breakpoints, at the ends of the parts that are shared across calls
-    ```
-
     ## Fix safety
     Display-only.
 
@@ -75,7 +63,7 @@ def reply(text):
     return client.responses.create(model="gpt-5.6", input=[
         {"role": "developer", "content": [part("Rules."), part("Tools guide."), part("Examples.")]},
         {"role": "user", "content": text}])
-'''),
+''', docs=True),
         # explicit mode writes 4
         Valid(PRELUDE + _PARTS + '''
 def reply(text):
@@ -102,7 +90,7 @@ def reply(text):
     return client.responses.create(model="gpt-5.6", input=[  # expect: CL303
         {"role": "developer", "content": [part("Rules."), part("Tools guide."), part("Examples.")]},
         {"role": "user", "content": [part(text)]}])
-''', message="3 in implicit mode"),
+''', message="3 in implicit mode", docs=True),
         # explicit mode with no breakpoint: nothing is cached
         Invalid(PRELUDE + '''
 RULES = "Answer from the policy only. " * 300

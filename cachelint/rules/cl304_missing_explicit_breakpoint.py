@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
 from cachelint.prompt import AssembledPrompt, MarkerKind, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules._markers import call_model, count, openai_version, tokens
+from cachelint.rules._markers import call_model, openai_version, tokens
 from cachelint.rules.cl302_invalid_cache_option import FIRST_WITH_OPTIONS
-from cachelint.rules.context import RuleContext
+from cachelint.rules.context import RuleContext, count
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
 
@@ -26,19 +26,6 @@ class MissingExplicitBreakpoint(Rule):
     can miss entirely: a replay with a 9,000-token developer prefix and only the last user
     message changing got no cache hits. An explicit breakpoint at the end of the static part
     marks the exact boundary to cache.
-
-    ## Example
-    ```python
-    client.responses.create(model="gpt-5.6", instructions=RULES, input=question)
-    ```
-
-    Use instead:
-    ```python
-    client.responses.create(model="gpt-5.6", input=[
-        {"role": "developer", "content": [{"type": "input_text", "text": RULES,
-                                           "prompt_cache_breakpoint": {"mode": "explicit"}}]},
-        {"role": "user", "content": question}])
-    ```
 
     ## Fix safety
     Display-only.
@@ -64,7 +51,7 @@ def reply(text):
         {"role": "developer", "content": [{"type": "input_text", "text": RULES,
                                            "prompt_cache_breakpoint": {"mode": "explicit"}}]},
         {"role": "user", "content": text}])
-'''),
+''', docs=True),
         # older models round to 128-token blocks and write for free
         Valid(PRELUDE + RULES_DEF + '''
 def reply(text):
@@ -81,7 +68,7 @@ def reply(text):
 def reply(text):
     return client.responses.create(model="gpt-5.6", instructions=RULES,  # expect: CL304
                                    input=text)
-''', message="implicit"),
+''', message="implicit", docs=True),
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(history, text):
     return client.chat.completions.create(model="gpt-5.6-sol", messages=[  # expect: CL304

@@ -22,17 +22,6 @@ class DeprecatedUserParam(Rule):
     detection) and `prompt_cache_key` (cache routing). Keeping `user` does not help
     requests of the same prompt reach the same cache.
 
-    ## Example
-    ```python
-    client.responses.create(model="gpt-5", input=text, user=user_id)
-    ```
-
-    Use instead:
-    ```python
-    client.responses.create(model="gpt-5", input=text, safety_identifier=hashed_user_id,
-                            prompt_cache_key="support-v3")
-    ```
-
     ## Fix safety
     Display-only.
 
@@ -54,7 +43,7 @@ class DeprecatedUserParam(Rule):
 def reply(user_id, text):
     return client.responses.create(model="gpt-5", input=text, safety_identifier=user_id,
                                    prompt_cache_key="support")
-'''),
+''', docs=True),
         # `user` inside a message is a role, not the parameter
         Valid(PRELUDE + '''
 def reply(text):
@@ -65,7 +54,7 @@ def reply(text):
         Invalid(PRELUDE + '''
 def reply(user_id, text):
     return client.responses.create(model="gpt-5", input=text, user=user_id)  # expect: CL305
-''', message="deprecated"),
+''', message="deprecated", docs=True),
         Invalid(PRELUDE + '''
 def reply(user_id, text):
     return client.chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": text}],

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
 from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules._markers import call_model, count, model_phrase, multi_turn, surely_at_least, varies
-from cachelint.rules.context import RuleContext
+from cachelint.rules._markers import call_model, model_phrase, multi_turn, surely_at_least, varies
+from cachelint.rules.context import RuleContext, count
 from cachelint.rules.examples import ANTHROPIC_PRELUDE, POLICY_DEF
 
 
@@ -31,19 +31,6 @@ class MissingCacheControl(Rule):
     ## Known problems
     Markers added by a caller to a message list passed in whole are not seen.
 
-    ## Example
-    ```python
-    client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
-                           system=POLICY, messages=history)
-    ```
-
-    Use instead:
-    ```python
-    client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
-                           system=POLICY, messages=history,
-                           cache_control={"type": "ephemeral"})
-    ```
-
     ## Fix safety
     Display-only: a marker makes the first call pay 1.25x for the write.
 
@@ -65,7 +52,7 @@ class MissingCacheControl(Rule):
 def reply(history):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=POLICY,
                                   messages=history, cache_control={"type": "ephemeral"})
-'''),
+''', docs=True),
         # a marker on the system block, passed through a variable
         Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
 def reply(question):
@@ -133,7 +120,7 @@ def size(question):
 def reply(history):
     return client.messages.create(  # expect: CL401
         model="claude-sonnet-4-5", max_tokens=1024, system=POLICY, messages=history)
-''', message="~1,500 static tokens"),
+''', message="~1,500 static tokens", docs=True),
         # async client, system as a list of text blocks without a marker
         Invalid('''from anthropic import AsyncAnthropic
 aclient = AsyncAnthropic()

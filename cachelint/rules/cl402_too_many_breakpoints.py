@@ -27,16 +27,6 @@ class TooManyBreakpoints(Rule):
     Markers set only on some calls, or added in a loop, are not counted: the rule reports only
     a count it can show.
 
-    ## Example
-    ```python
-    tools = [{**t, "cache_control": CC} for t in TOOLS]  # 5 tools, 5 markers
-    ```
-
-    Use instead:
-    ```python
-    tools = [*TOOLS[:-1], {**TOOLS[-1], "cache_control": CC}]  # the last tool caches them all
-    ```
-
     ## Fix safety
     Display-only: which markers to keep depends on which parts change between calls.
 
@@ -63,7 +53,7 @@ def reply(history, question):
                   {"role": "user", "content": [{"type": "text", "text": "Context", "cache_control": CC}]},
                   {"role": "assistant", "content": [{"type": "text", "text": "Ok", "cache_control": CC}]},
                   {"role": "user", "content": [{"type": "text", "text": question, "cache_control": CC}]}])
-'''),
+''', docs=True),
         # 3 block markers and the top-level one
         Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
 def reply(history):
@@ -111,7 +101,7 @@ TOOLS = [{"name": n, "input_schema": {"type": "object"}, "cache_control": CC} fo
 def reply(question):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, tools=TOOLS,  # expect: CL402
                                   messages=[{"role": "user", "content": question}])
-''', message="5 `cache_control` markers"),
+''', message="5 `cache_control` markers", docs=True),
         # 4 block markers plus the top-level one: the documented 400
         Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
 def reply(history, question):

@@ -10,7 +10,6 @@ from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules._markers import (
     WRITE_PRICE,
     call_model,
-    count,
     effective_ttl,
     marker_name,
     marker_related,
@@ -18,7 +17,7 @@ from cachelint.rules._markers import (
     multi_turn,
     varies,
 )
-from cachelint.rules.context import RuleContext
+from cachelint.rules.context import RuleContext, count
 from cachelint.rules.examples import ANTHROPIC_PRELUDE, POLICY_DEF
 
 _IMPORTS = "from datetime import datetime\n"
@@ -41,22 +40,6 @@ class BreakpointAfterDynamic(Rule):
     sends the same messages again and reads the entry. So content in the messages counts only
     when the request carries no earlier turns; dynamic content in the tools or system prompt
     counts always.
-
-    ## Example
-    ```python
-    system = [
-        {"type": "text", "text": POLICY},
-        {"type": "text", "text": f"The customer is {name}.", "cache_control": CC},
-    ]
-    ```
-
-    Use instead:
-    ```python
-    system = [
-        {"type": "text", "text": POLICY, "cache_control": CC},
-        {"type": "text", "text": f"The customer is {name}."},
-    ]
-    ```
 
     ## Fix safety
     Display-only: moving a marker changes which prefix is cached.
@@ -81,7 +64,7 @@ def reply(name, question):
         system=[{"type": "text", "text": POLICY, "cache_control": CC},
                 {"type": "text", "text": f"The customer is {name}."}],
         messages=[{"role": "user", "content": question}])
-'''),
+''', docs=True),
         # a conversation: the marker on the last message is read by the next turn
         Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
 def reply(history, question):
@@ -123,7 +106,7 @@ def reply(name, question):
         system=[{"type": "text", "text": POLICY},
                 {"type": "text", "text": f"The customer is {name}.", "cache_control": CC}],  # expect: CL403
         messages=[{"role": "user", "content": question}])
-''', message="cache entry (1.25x the input price)"),
+''', message="cache entry (1.25x the input price)", docs=True),
         # the time in the system prompt, marker through a helper-built block
         Invalid(_IMPORTS + ANTHROPIC_PRELUDE + POLICY_DEF + '''
 def cached(text):

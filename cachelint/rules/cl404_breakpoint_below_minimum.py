@@ -9,7 +9,6 @@ from cachelint.prompt import AssembledPrompt, Breakpoint, MarkerKind, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules._markers import (
     call_model,
-    count,
     marker_name,
     marker_related,
     marker_span,
@@ -17,7 +16,7 @@ from cachelint.rules._markers import (
     surely_below,
     tokens,
 )
-from cachelint.rules.context import RuleContext
+from cachelint.rules.context import RuleContext, count
 from cachelint.rules.examples import ANTHROPIC_PRELUDE, POLICY_DEF
 from cachelint.tokens import TokenCount
 
@@ -41,21 +40,6 @@ class BreakpointBelowMinimum(Rule):
     minimum even at the high end of the estimate's error, and only when everything before the
     marker is static text it can count.
 
-    ## Example
-    ```python
-    client.messages.create(model="claude-haiku-4-5", max_tokens=256,
-        system=[{"type": "text", "text": "You are a helpful assistant.", "cache_control": CC}],
-        messages=[{"role": "user", "content": question}])
-    ```
-
-    Use instead:
-    ```python
-    # a shared prefix long enough to cache (4,096+ tokens on Haiku 4.5), or no marker at all
-    client.messages.create(model="claude-haiku-4-5", max_tokens=256,
-        system="You are a helpful assistant.",
-        messages=[{"role": "user", "content": question}])
-    ```
-
     ## Fix safety
     Display-only: growing the prefix changes what the model sees.
 
@@ -78,7 +62,7 @@ def reply(question):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
         system=[{"type": "text", "text": POLICY, "cache_control": CC}],
         messages=[{"role": "user", "content": question}])
-'''),
+''', docs=True),
         # Opus 5 caches from 512 tokens
         Valid(ANTHROPIC_PRELUDE + '''
 GUIDE = "Explain the refund rules in plain words and link the policy page. " * 60
@@ -116,7 +100,7 @@ def reply(question):
     return client.messages.create(model="claude-haiku-4-5", max_tokens=256,
         system=[{"type": "text", "text": "You are a helpful assistant.", "cache_control": CC}],  # expect: CL404
         messages=[{"role": "user", "content": question}])
-''', message="4,096-token minimum"),
+''', message="4,096-token minimum", docs=True),
         # the top-level marker on a short static conversation
         Invalid(ANTHROPIC_PRELUDE + '''
 def classify():

@@ -27,19 +27,6 @@ class TtlOrder(Rule):
     cache_control block"). The top-level marker lands on the last block, so a block marker
     there with another TTL is also rejected.
 
-    ## Example
-    ```python
-    system = [{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral"}}]
-    tools = [..., {**LAST_TOOL, "cache_control": {"type": "ephemeral", "ttl": "1h"}}]  # tools render first: fine
-    messages = [{"role": "user", "content": [
-        {"type": "text", "text": DOC, "cache_control": {"type": "ephemeral", "ttl": "1h"}}]}]  # after a 5m: 400
-    ```
-
-    Use instead:
-    ```python
-    system = [{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
-    ```
-
     ## Fix safety
     Display-only: changing a TTL changes what the cache costs (a 1-hour write is 2x the input price).
 
@@ -62,7 +49,7 @@ def reply(history, question):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
         system=[{"type": "text", "text": POLICY, "cache_control": CC_1H}],
         messages=[*history, {"role": "user", "content": [{"type": "text", "text": question, "cache_control": CC}]}])
-'''),
+''', docs=True),
         # one TTL everywhere
         Valid(_HOUR + ANTHROPIC_PRELUDE + POLICY_DEF + '''
 def reply(history):
@@ -100,7 +87,7 @@ def reply(history, question):
         system=[{"type": "text", "text": POLICY, "cache_control": CC}],
         messages=[*history, {"role": "user", "content": [
             {"type": "text", "text": question, "cache_control": CC_1H}]}])  # expect: CL405
-''', message="answers 400"),
+''', message="answers 400", docs=True),
         # tools render before the system prompt: a 5m marker on the last tool comes first
         Invalid(_HOUR + ANTHROPIC_PRELUDE + POLICY_DEF + '''
 TOOLS = [{"name": "lookup", "description": POLICY, "input_schema": {"type": "object"},

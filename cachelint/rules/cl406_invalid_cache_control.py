@@ -28,17 +28,6 @@ class InvalidCacheControl(Rule):
     (a `system=` or message `content` given as a `str`) has no block to carry one: use a
     list of text blocks, or the top-level `cache_control=`.
 
-    ## Example
-    ```python
-    {"role": "user", "content": question, "cache_control": {"type": "ephemeral", "ttl": "10m"}}
-    ```
-
-    Use instead:
-    ```python
-    {"role": "user", "content": [
-        {"type": "text", "text": question, "cache_control": {"type": "ephemeral", "ttl": "5m"}}]}
-    ```
-
     ## Fix safety
     Display-only.
 
@@ -61,7 +50,7 @@ def reply(history, question):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
         system=[{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
         messages=[*history, {"role": "user", "content": [{"type": "text", "text": question, "cache_control": CC}]}])
-'''),
+''', docs=True),
         # a marker on a tool result and on an image
         Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
 def reply(history, tool_id, output, image_url):
@@ -103,7 +92,7 @@ def reply(question):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
         system=[{"type": "text", "text": POLICY, "cache_control": {"type": "persistent"}}],  # expect: CL406
         messages=[{"role": "user", "content": question}])
-''', message="type"),
+''', message="type", docs=True),
         # a TTL the API does not know, through a variable
         Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
 CC_10M = {"type": "ephemeral", "ttl": "10m"}

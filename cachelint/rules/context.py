@@ -25,6 +25,16 @@ _BREAKING = {Stability.PER_CALL, Stability.VOLATILE, Stability.UNORDERED}
 PROVIDER_PROBE = {"anthropic": "claude", "gemini": "gemini", "openai": "gpt"}
 
 
+def count(texts: Iterable[str], m: ModelLookup) -> TokenCount:
+    """Tokens of several runs of text under the model `m`, each run counted whole: exact for
+    OpenAI's tokenizers, an estimate (scaled by the provider's factor) for Claude and Gemini."""
+    base = sum(count_for_encoding(t, m.encoding) for t in texts if t)
+    if m.exact_tokens or base == 0:
+        return TokenCount(base, True, m.encoding)
+    factor = ESTIMATE_FACTORS.get(m.provider, 1.0)
+    return TokenCount(int(base * factor + 0.5), False, m.encoding)
+
+
 def provider_fallback(provider: str) -> ModelLookup:
     """The fallback row of a provider (its tokenizer and usual minimum, model unknown)."""
     probe = PROVIDER_PROBE[provider]
@@ -50,15 +60,6 @@ class RuleContext:
                 m = replace(provider_fallback(key[1]), name=PROVIDER_PROBE[key[1]] + "-*", defaulted=True)
             self._models[key] = m
         return self._models[key]
-
-    def count(self, texts: Iterable[str], prompt: AssembledPrompt) -> TokenCount:
-        """Tokens of several runs of text, each counted whole (exact per run)."""
-        m = self.model(prompt)
-        base = sum(count_for_encoding(t, m.encoding) for t in texts if t)
-        if m.exact_tokens or base == 0:
-            return TokenCount(base, True, m.encoding)
-        factor = ESTIMATE_FACTORS.get(m.provider, 1.0)
-        return TokenCount(int(base * factor + 0.5), False, m.encoding)
 
     # ---- segment classes
 
@@ -111,7 +112,8 @@ class RuleContext:
             if self.stops_count(s):
                 break
             behind.append(s)
-        return self.count(self.static_runs(behind), prompt), [s for s in behind if s.stability == Stability.STATIC]
+        statics = [s for s in behind if s.stability == Stability.STATIC]
+        return count(self.static_runs(behind), self.model(prompt)), statics
 
     def groups(
         self, prompt: AssembledPrompt, is_candidate: Callable[[Segment], bool]
@@ -141,7 +143,7 @@ class RuleContext:
             for n, m in enumerate(members):
                 end = members[n + 1] if n + 1 < len(members) else j
                 between = [s for s in segs[m + 1 : end]]
-                gaps.append((self.count(self.static_runs(between), prompt), between))
+                gaps.append((count(self.static_runs(between), self.model(prompt)), between))
             group: list[int] = []
             behind: list[Segment] = []
             total = 0
@@ -186,10 +188,10 @@ class RuleContext:
             if self.stops_count(s):
                 break
             before.append(s)
-        return self.count(self.static_runs(before), prompt)
+        return count(self.static_runs(before), self.model(prompt))
 
     def total_static(self, prompt: AssembledPrompt, shortest: bool = True) -> TokenCount:
-        return self.count(self.static_runs(prompt.segments, shortest), prompt)
+        return count(self.static_runs(prompt.segments, shortest), self.model(prompt))
 
     # ---- reporting
 
@@ -220,7 +222,7 @@ class RuleContext:
         statics = [s for s in behind if s.text]
         if statics:
             big = max(statics, key=lambda s: len(s.text or ""))
-            n = self.count([big.text or ""], prompt)
+            n = count([big.text or ""], self.model(prompt))
             where = _definition_note(big)
             notes.append(Related(big.span, f"{_defined(where)} ({n.display()} tokens, {n.encoding})"))
         notes.append(Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"))
