@@ -17,13 +17,33 @@ from __future__ import annotations
 import ast
 import bisect
 import posixpath
-import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cachelint.analysis.evaluate import MAX_UNROLL, Env
 from cachelint.analysis.files import FileRead, FilesMixin, file_loc
+
+# The syntax tree under the names the renderer below has always used for it.
+from cachelint.analysis.template_syntax import KEYWORDS as _KEYWORDS
+from cachelint.analysis.template_syntax import SENTINEL as _SENTINEL
+from cachelint.analysis.template_syntax import Bind as _Bind
+from cachelint.analysis.template_syntax import Block as _Block
+from cachelint.analysis.template_syntax import Extends as _Extends
+from cachelint.analysis.template_syntax import For as _For
+from cachelint.analysis.template_syntax import If as _If
+from cachelint.analysis.template_syntax import Include as _Include
+from cachelint.analysis.template_syntax import JinjaOptions, Unparseable
+from cachelint.analysis.template_syntax import Node as _Node
+from cachelint.analysis.template_syntax import Out as _Out
+from cachelint.analysis.template_syntax import TextN as _TextN
+from cachelint.analysis.template_syntax import Unknown as _Unknown
+from cachelint.analysis.template_syntax import blocks_in as _blocks_in
+from cachelint.analysis.template_syntax import body_names as _body_names
+from cachelint.analysis.template_syntax import expr_tokens as _tokens
+from cachelint.analysis.template_syntax import has_include as _has_include
+from cachelint.analysis.template_syntax import parse as _parse
+from cachelint.analysis.template_syntax import root_names as _root_names
 from cachelint.analysis.values import (
     MAX_TEXT,
     Alt,
@@ -48,13 +68,8 @@ from cachelint.diagnostics import Span
 from cachelint.prompt import Hop, Stability
 
 MAX_RENDER = 20_000  # template nodes rendered for one call (nested loops unrolled)
-MAX_TAG = 2_000  # characters inside one `{{ }}` or `{% %}`
 MAX_RENDER_TEXT = 4 * MAX_TEXT  # template text emitted for one call (includes in loops multiply it)
 MAX_NESTING = 16  # templates included or extended inside one another
-
-# Private-use characters stand in for the non-text parts of a template's source while it
-# is parsed; they are neither whitespace nor identifier characters.
-_SENTINEL = 0xF0000
 
 _STRING_TEMPLATE = ("string.Template",)
 _JINJA_TEMPLATE = ("jinja2.Template", "jinja2.environment.Template")
@@ -70,15 +85,6 @@ _SYNTAX_OPTIONS = {"block_start_string", "block_end_string", "variable_start_str
 
 
 # ---------------------------------------------------------------- values
-
-
-@dataclass(frozen=True)
-class JinjaOptions:
-    trim_blocks: bool = False
-    lstrip_blocks: bool = False
-    keep_trailing_newline: bool = False
-    autoescape: bool | None = False  # None: decided at run time
-    parseable: bool = True  # False when the environment changes the syntax
 
 
 @dataclass(frozen=True)
@@ -105,10 +111,6 @@ class JinjaEnvV(OpaqueV):
 
     search_path: tuple[str, ...] | None = None
     options: JinjaOptions = field(default_factory=JinjaOptions)
-
-
-class Unparseable(Exception):
-    """The template uses syntax the subset parser does not follow."""
 
 
 # ---------------------------------------------------------------- the template source
@@ -251,394 +253,13 @@ class _Args:
         return [self.value(e) for e in exprs]
 
 
-# ---------------------------------------------------------------- Jinja: lexing and parsing
-
-
-@dataclass
-class _Tok:
-    kind: str  # "text" | "var" | "block" | "comment"
-    start: int
-    end: int
-    inner: str = ""
-    inner_at: int = 0  # offset of `inner` in the source
-    strip_before: bool = False  # `{%-`: strip whitespace before the tag
-    strip_after: bool = False  # `-%}`: strip whitespace after the tag
-    plus: bool = False  # `{%+`: no lstrip_blocks for this tag
-
-
-@dataclass
-class _TextN:
-    start: int
-    end: int
-
-
-@dataclass
-class _Out:
-    expr: str
-    at: int
-
-
-@dataclass
-class _If:
-    branches: list[tuple[str, list[_Node]]]
-    orelse: list[_Node] | None
-    at: int
-    source: str
-
-
-@dataclass
-class _For:
-    targets: list[str]
-    iter: str
-    body: list[_Node]
-    orelse: list[_Node]
-    at: int
-    source: str
-    simple: bool  # no `if` filter, no `recursive`
-
-
-@dataclass
-class _Bind:
-    names: list[str]  # names given a value the renderer does not follow (`set`, `import`, `macro`)
-
-
-@dataclass
-class _Unknown:
-    what: str
-    at: int
-    source: str
-
-
-@dataclass
-class _Group:
-    body: list[_Node]  # rendered in place (`autoescape`)
-
-
-@dataclass
-class _Block:
-    name: str
-    body: list[_Node]  # rendered in place, unless a template that extends this one overrides it
-
-
-@dataclass
-class _Include:
-    names: list[str] | None  # literal names, tried in order; None when not literal
-    ignore_missing: bool
-    context: bool  # False: `without context`
-    at: int
-    source: str
-
-
-@dataclass
-class _Extends:
-    names: list[str] | None  # literal names, tried in order; None when not literal
-    at: int
-    source: str
-
-
-_Node = _TextN | _Out | _If | _For | _Bind | _Unknown | _Group | _Block | _Include | _Extends
-
-_OPEN = re.compile(r"\{([{%#])([-+]?)")
-_ENDRAW = re.compile(r"\{%([-+]?)\s*endraw\s*(-?)%\}")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _lex(src: str, opts: JinjaOptions) -> list[_Tok]:
-    toks: list[_Tok] = []
-    pos = 0
-    n = len(src)
-    while pos < n:
-        m = _OPEN.search(src, pos)
-        if m is None:
-            toks.append(_Tok("text", pos, n))
-            break
-        if m.start() > pos:
-            toks.append(_Tok("text", pos, m.start()))
-        kind = {"{": "var", "%": "block", "#": "comment"}[m.group(1)]
-        close = {"var": "}}", "block": "%}", "comment": "#}"}[kind]
-        end = src.find(close, m.end())
-        if end < 0:
-            raise Unparseable(f"unclosed `{m.group(0)}`")
-        strip_after = end > m.end() and src[end - 1] == "-"
-        inner_end = end - 1 if strip_after else end
-        inner = src[m.end():inner_end]
-        if kind != "comment" and len(inner) > MAX_TAG:
-            raise Unparseable("a tag too long to follow")
-        tok = _Tok(kind, m.start(), end + 2, inner.strip(), m.end() + (len(inner) - len(inner.lstrip())),
-                   m.group(2) == "-", strip_after, m.group(2) == "+")
-        pos = end + 2
-        if kind == "block" and tok.inner == "raw":
-            toks.append(tok)
-            em = _ENDRAW.search(src, pos)
-            if em is None:
-                raise Unparseable("unclosed `{% raw %}`")
-            toks.append(_Tok("text", pos, em.start()))
-            toks.append(_Tok("block", em.start(), em.end(), "endraw", em.start(), em.group(1) == "-",
-                             em.group(2) == "-"))
-            pos = em.end()
-            continue
-        toks.append(tok)
-    # Whitespace control: `-` strips, trim_blocks drops the newline after a block tag,
-    # lstrip_blocks strips blanks before a block tag at the start of a line.
-    for i, t in enumerate(toks):
-        if t.kind != "text":
-            continue
-        a, b = t.start, t.end
-        prev = toks[i - 1] if i > 0 else None
-        nxt = toks[i + 1] if i + 1 < len(toks) else None
-        if prev is not None and prev.strip_after:
-            while a < b and src[a].isspace():
-                a += 1
-        elif prev is not None and prev.kind in ("block", "comment") and opts.trim_blocks:
-            if src.startswith("\r\n", a):
-                a += 2
-            elif a < b and src[a] in "\r\n":
-                a += 1
-        if nxt is not None and nxt.strip_before:
-            while b > a and src[b - 1].isspace():
-                b -= 1
-        elif nxt is not None and nxt.kind in ("block", "comment") and opts.lstrip_blocks and not nxt.plus:
-            k = b
-            while k > a and src[k - 1] in " \t":
-                k -= 1
-            if (k > a and src[k - 1] in "\r\n") or (k == a and (a == 0 or src[a - 1] in "\r\n")):
-                b = k
-        t.start, t.end = a, b
-    return toks
-
-
-def _parse(src: _Source, opts: JinjaOptions) -> list[_Node]:
-    """The nodes of one template's source."""
-    if not opts.parseable:
-        raise Unparseable("the environment changes the template syntax")
-    text = src.text
-    end = len(text)
-    if not opts.keep_trailing_newline:
-        # Jinja drops a single newline at the end of the source.
-        if text.endswith("\r\n"):
-            end -= 2
-        elif text.endswith(("\n", "\r")):
-            end -= 1
-    return _Parser(text[:end], _lex(text[:end], opts)).parse()
-
-
-def _blocks_in(nodes: list[_Node]) -> list[_Block]:
-    """Every `{% block %}` of a template, nested ones too (Jinja defines them all, wherever they are)."""
-    out: list[_Block] = []
-    for n in nodes:
-        if isinstance(n, _Block):
-            out.append(n)
-            out.extend(_blocks_in(n.body))
-        elif isinstance(n, _Group):
-            out.extend(_blocks_in(n.body))
-        elif isinstance(n, _If):
-            for _, body in n.branches:
-                out.extend(_blocks_in(body))
-            out.extend(_blocks_in(n.orelse or []))
-        elif isinstance(n, _For):
-            out.extend(_blocks_in(n.body))
-            out.extend(_blocks_in(n.orelse))
-    return out
-
-
-def _has_include(nodes: list[_Node]) -> bool:
-    for n in nodes:
-        if isinstance(n, _Include):
-            return True
-        if isinstance(n, _Group | _Block) and _has_include(n.body):
-            return True
-        if isinstance(n, _If) and any(_has_include(b) for b in [*(b for _, b in n.branches), n.orelse or []]):
-            return True
-        if isinstance(n, _For) and (_has_include(n.body) or _has_include(n.orelse)):
-            return True
-    return False
-
-
-class _Parser:
-    def __init__(self, src: str, toks: list[_Tok]) -> None:
-        self.src = src
-        self.toks = toks
-        self.i = 0
-
-    def parse(self) -> list[_Node]:
-        body, stop = self.body(set())
-        if stop is not None:
-            raise Unparseable(f"unexpected `{{% {stop} %}}`")
-        return body
-
-    def body(self, stops: set[str]) -> tuple[list[_Node], str | None]:
-        out: list[_Node] = []
-        while self.i < len(self.toks):
-            t = self.toks[self.i]
-            self.i += 1
-            if t.kind == "text":
-                out.append(_TextN(t.start, t.end))
-            elif t.kind == "var":
-                out.append(_Out(t.inner, t.start))
-            elif t.kind == "block":
-                word = t.inner.split(None, 1)[0] if t.inner else ""
-                if word in stops:
-                    self.i -= 1
-                    return out, word
-                out.append(self.tag(t, word))
-        return out, None
-
-    def expect(self, stops: set[str]) -> tuple[list[_Node], _Tok]:
-        body, stop = self.body(stops)
-        if stop is None:
-            raise Unparseable(f"missing `{{% {sorted(stops)[0]} %}}`")
-        t = self.toks[self.i]
-        self.i += 1
-        return body, t
-
-    def tag(self, t: _Tok, word: str) -> _Node:
-        rest = t.inner[len(word):].strip()
-        source = self.src[t.start:t.end]
-        if word == "if":
-            branches: list[tuple[str, list[_Node]]] = []
-            cond = rest
-            orelse: list[_Node] | None = None
-            while True:
-                body, end = self.expect({"elif", "else", "endif"})
-                branches.append((cond, body))
-                ew = end.inner.split(None, 1)[0]
-                if ew == "elif":
-                    cond = end.inner[4:].strip()
-                    continue
-                if ew == "else":
-                    orelse, end = self.expect({"endif"})
-                break
-            return _If(branches, orelse, t.start, source)
-        if word == "for":
-            m = re.fullmatch(r"(.+?)\s+in\s+(.+?)(\s+if\s+.+?)?(\s+recursive)?", rest, re.S)
-            if m is None:
-                raise Unparseable("`{% for %}` not understood")
-            targets = [x.strip() for x in m.group(1).strip("() ").split(",")]
-            if not all(_IDENT.fullmatch(x) for x in targets):
-                raise Unparseable("`{% for %}` target not understood")
-            body, end = self.expect({"else", "endfor"})
-            orelse: list[_Node] = []  # type: ignore[no-redef]
-            if end.inner.split(None, 1)[0] == "else":
-                orelse, end = self.expect({"endfor"})
-            return _For(targets, m.group(2).strip(), body, orelse or [], t.start, source,
-                        m.group(3) is None and m.group(4) is None)
-        if word == "set":
-            lhs = rest.split("=", 1)[0]
-            names = [x.strip() for x in lhs.split("|", 1)[0].split(",")]
-            if "=" not in rest:
-                self.expect({"endset"})  # `{% set x %}...{% endset %}`
-            return _Bind([n for n in names if _IDENT.fullmatch(n)])
-        if word == "macro":
-            name = rest.split("(", 1)[0].strip()
-            self.expect({"endmacro"})
-            return _Bind([name])
-        if word in ("import", "from"):
-            names = [x.split()[-1] for x in re.split(r",|\bimport\b", rest)[1:] if x.strip()]
-            if word == "import":
-                m2 = re.search(r"\bas\s+(\w+)", rest)
-                names = [m2.group(1)] if m2 else []
-            return _Bind(names)
-        if word == "include":
-            m = re.fullmatch(r"(.+?)(\s+ignore\s+missing)?(?:\s+(with|without)\s+context)?", rest, re.S)
-            if m is None:
-                raise Unparseable("`{% include %}` not understood")
-            return _Include(_literal_names(m.group(1)), m.group(2) is not None, m.group(3) != "without", t.start,
-                            source)
-        if word == "extends":
-            return _Extends(_literal_names(rest), t.start, source)
-        if word in ("call", "filter", "with"):
-            self.expect({"end" + word})
-            return _Unknown(f"`{{% {word} %}}` is not followed", t.start, source)
-        if word == "block":
-            name = rest.split(None, 1)[0] if rest else ""
-            if not _IDENT.fullmatch(name):
-                raise Unparseable("`{% block %}` without a name")
-            body, _ = self.expect({"endblock"})
-            return _Block(name, body)
-        if word == "autoescape":
-            body, _ = self.expect({"endautoescape"})
-            return _Group(body)
-        if word == "raw":
-            return _Bind([])
-        if word == "endraw":
-            return _Bind([])
-        if word in ("break", "continue"):
-            return _Unknown(f"`{{% {word} %}}`", t.start, source)
-        raise Unparseable(f"`{{% {word} %}}` is not followed")
-
-
 # ---------------------------------------------------------------- Jinja: expressions
 
-_EXPR_TOKEN = re.compile(
-    r"\s+|(?P<str>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")|(?P<num>\d[\d_]*(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%~<>=|.,:()\[\]{}!])"
-)
-_KEYWORDS = {"and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False", "None"}
 _TEXT_FILTERS: dict[str, Callable[[str], str]] = {
     "upper": str.upper, "lower": str.lower, "title": str.title, "capitalize": str.capitalize,
     "trim": str.strip, "string": str, "safe": str,
 }
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"}
-
-
-def _tokens(expr: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(expr):
-        m = _EXPR_TOKEN.match(expr, pos)
-        if m is None:
-            raise Unparseable(f"expression `{expr}` not understood")
-        pos = m.end()
-        kind = m.lastgroup
-        if kind is not None:
-            out.append((kind, m.group(0)))
-    return out
-
-
-def _root_names(toks: list[tuple[str, str]]) -> list[str]:
-    """Names an expression reads from the context (not attributes, filters, tests or keywords)."""
-    names: list[str] = []
-    for i, (kind, text) in enumerate(toks):
-        if kind != "name" or text in _KEYWORDS:
-            continue
-        prev = toks[i - 1][1] if i else ""
-        nxt = toks[i + 1][1] if i + 1 < len(toks) else ""
-        if prev in (".", "|", "is") or (nxt == "=" and i + 2 < len(toks) and toks[i + 2][1] != "="):
-            continue
-        if text not in names:
-            names.append(text)
-    return names
-
-
-def _literal_names(expr: str) -> list[str] | None:
-    """The names in `"a.j2"` or `["a.j2", "b.j2"]` (tried in order); None when the name is computed."""
-    if any(ord(c) >= _SENTINEL for c in expr):
-        return None
-    try:
-        toks = _tokens(expr.strip())
-    except Unparseable:
-        return None
-    if len(toks) == 1 and toks[0][0] == "str":
-        strs = toks
-    elif len(toks) >= 3 and (toks[0][1], toks[-1][1]) in (("[", "]"), ("(", ")")):
-        inner = toks[1:-1]
-        if inner[-1][1] == ",":
-            inner = inner[:-1]
-        strs, seps = inner[0::2], inner[1::2]
-        if not strs or any(k != "str" for k, _ in strs) or any(x != "," for _, x in seps):
-            return None
-    else:
-        return None
-    names: list[str] = []
-    for _, lit in strs:
-        try:
-            v = ast.literal_eval(lit)
-        except (ValueError, SyntaxError):
-            return None
-        if not isinstance(v, str):
-            return None
-        names.append(v)
-    return names
 
 
 @dataclass
@@ -820,7 +441,7 @@ class _Renderer:
         if parsed is None:
             try:
                 src = _Source((Text(text, file_loc(real), hops),) if text else (), real, here)
-                parsed = (src, _parse(src, self.tv.options))
+                parsed = (src, _parse(src.text, self.tv.options))
             except Unparseable as exc:
                 parsed = str(exc)
             self.shared.parsed[key] = parsed
@@ -1071,30 +692,6 @@ class _Renderer:
         first = self.lookup(names[0], scope) if names else None
         cause = f"loop over `{n.iter}`" if first is not None else f"no value passed for `{n.iter}`"
         return [self.hole(stab, n.source, n.at, first, cause)]
-
-
-def _body_names(nodes: list[_Node]) -> list[str]:
-    names: list[str] = []
-    for n in nodes:
-        exprs: list[str] = []
-        if isinstance(n, _Out):
-            exprs = [n.expr]
-        elif isinstance(n, _If):
-            exprs = [c for c, _ in n.branches]
-            for _, b in n.branches:
-                names.extend(_body_names(b))
-            names.extend(_body_names(n.orelse or []))
-        elif isinstance(n, _For):
-            exprs = [n.iter]
-            names.extend(x for x in _body_names(n.body) if x not in n.targets)
-        elif isinstance(n, _Group | _Block):
-            names.extend(_body_names(n.body))
-        for e in exprs:
-            try:
-                names.extend(_root_names(_tokens(e)))
-            except Unparseable:
-                continue
-    return names
 
 
 def _items(v: Value, method: str | None) -> list[Value] | None:
@@ -1365,7 +962,7 @@ class TemplatesMixin(FilesMixin):
         return out
 
     def render_jinja(self, tv: TemplateV, src: _Source, args: _Args, node: ast.Call, env: Env) -> list[Piece]:
-        nodes = _parse(src, tv.options)
+        nodes = _parse(src.text, tv.options)
         return _Renderer(self, tv, src, args, node, env).render_template(nodes, {}, {})
 
     # ---- attributes of loaders (`env.loader = ...` is not followed)
