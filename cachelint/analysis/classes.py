@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from cachelint.analysis.evaluate import Env, Evaluator, _EndOfModule
+from cachelint.analysis.env import EndOfModule, Env
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, OpaqueV, Value, add_hop
 from cachelint.prompt import Hop, Stability
+
+if TYPE_CHECKING:
+    from cachelint.analysis.evaluate import Evaluator
 
 MAX_BASES = 8  # how far up an inheritance chain attributes are looked for
 
@@ -27,17 +31,15 @@ def _decorator_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     return names
 
 
-class ClassesMixin(Evaluator):
-    """Instances of project classes, `self`, class attributes and methods."""
+class Classes:
+    """Instances of project classes, `self`, class attributes and methods, for one evaluator.
 
-    _attr_memo: dict[tuple[int, str], Value | None]
+    Each method answers None where the evaluator's general rule applies (a value not known)."""
 
-    def _memo(self) -> dict[tuple[int, str], Value | None]:
-        memo = getattr(self, "_attr_memo", None)
-        if memo is None:
-            memo = {}
-            self._attr_memo = memo
-        return memo
+    def __init__(self, ev: Evaluator) -> None:
+        self.ev = ev
+        # Attributes of instances, by class and name, for the evaluator's whole life.
+        self._memo: dict[tuple[int, str], Value | None] = {}
 
     # ---- `self` and `cls`
 
@@ -57,28 +59,28 @@ class ClassesMixin(Evaluator):
         qual = f"{mod.name}.{cls.name}" if mod.name else cls.name
         return InstanceV(cls, mod.path, qual, (cls.lineno, cls.col_offset))
 
-    def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
+    def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value | None:
         if isinstance(cls.node, ast.ClassDef):
-            mod = self.module_for_path(cls.module, env)
+            mod = self.ev.module_for_path(cls.module, env)
             if mod is not None:
                 return self.instance_of(cls.node, mod)
-        return super().instantiate(cls, node, env)
+        return None
 
     # ---- attributes
 
-    def class_attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
+    def attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value | None:
         if isinstance(base, InstanceV):
             found = self.instance_attr(base, attr, env, node)
             if found is not None:
                 return found
-            return self.unknown(env, node, f"attribute `{attr}` of {base.qualname.rsplit('.', 1)[-1]}")
+            return self.ev.unknown(env, node, f"attribute `{attr}` of {base.qualname.rsplit('.', 1)[-1]}")
         if isinstance(base, FuncRefV) and isinstance(base.node, ast.ClassDef):
-            mod = self.module_for_path(base.module, env)
+            mod = self.ev.module_for_path(base.module, env)
             if mod is not None:
                 found = self.class_level(base.node, mod, attr, env, node, bases_depth=0)
                 if found is not None:
                     return found
-        return super().class_attribute(base, attr, node, env)
+        return None
 
     def class_level(self, cls: ast.ClassDef, mod: ModuleInfo, attr: str, env: Env, node: ast.AST,
                     bases_depth: int) -> Value | None:
@@ -91,7 +93,7 @@ class ClassesMixin(Evaluator):
                 if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                     return FuncRefV(attr, fn, mod.path)
             cenv = Env(mod, cls, None, None, import_time=True)
-            v = self.local_value(attr, _EndOfModule(mod), cenv, ix)
+            v = self.ev.local_value(attr, EndOfModule(mod), cenv, ix)
             assign = [e for e in events if e.kind == "assign"]
             if assign:
                 v = add_hop(v, Hop(mod.span(assign[-1].stmt), f"`{cls.name}.{attr}` defined here"))
@@ -99,9 +101,9 @@ class ClassesMixin(Evaluator):
         if bases_depth >= MAX_BASES:
             return None
         for b in cls.bases:
-            bv = self.eval(b, Env(mod, None, import_time=True))
+            bv = self.ev.eval(b, Env(mod, None, import_time=True))
             if isinstance(bv, FuncRefV) and isinstance(bv.node, ast.ClassDef):
-                bmod = self.module_for_path(bv.module, env)
+                bmod = self.ev.module_for_path(bv.module, env)
                 if bmod is not None:
                     found = self.class_level(bv.node, bmod, attr, env, node, bases_depth + 1)
                     if found is not None:
@@ -110,22 +112,22 @@ class ClassesMixin(Evaluator):
 
     def instance_attr(self, inst: InstanceV, attr: str, env: Env, node: ast.AST) -> Value | None:
         key = (id(inst.cls), attr)
-        memo = self._memo()
+        memo = self._memo
         if key in memo:
             return memo[key]
-        if key in self.active:
-            self.guard_hit(key)
-            return OpaqueV(Stability.UNKNOWN, attr, self.loc(env, node), "attribute depends on itself")
-        self.active[key] = len(self.active)  # its level: see Evaluator.active
+        if key in self.ev.active:
+            self.ev.guard_hit(key)
+            return OpaqueV(Stability.UNKNOWN, attr, self.ev.loc(env, node), "attribute depends on itself")
+        self.ev.active[key] = len(self.ev.active)  # its level: see Evaluator.active
         try:
             result = self._instance_attr(inst, attr, env, node)
         finally:
-            del self.active[key]
+            del self.ev.active[key]
         memo[key] = result
         return result
 
     def _instance_attr(self, inst: InstanceV, attr: str, env: Env, node: ast.AST) -> Value | None:
-        mod = self.module_for_path(inst.module, env)
+        mod = self.ev.module_for_path(inst.module, env)
         if mod is None:
             return None
         classes = self.class_chain(inst.cls, mod, env)
@@ -141,7 +143,7 @@ class ClassesMixin(Evaluator):
                     ast.copy_location(fake, node)
                     fake.end_lineno = getattr(node, "end_lineno", fake.lineno)
                     fake.end_col_offset = getattr(node, "end_col_offset", fake.col_offset)
-                    return self.call_helper(ref, fake, env, self_value=inst)
+                    return self.ev.call_helper(ref, fake, env, self_value=inst)
                 if "staticmethod" in decos:
                     return FuncRefV(attr, fn, cmod.path)
                 return ref
@@ -161,7 +163,7 @@ class ClassesMixin(Evaluator):
                     if not (isinstance(tgt.value, ast.Name) and tgt.value.id == me) or e.value is None:
                         continue
                     menv = Env(cmod, fn, None, None, import_time=False, self_value=inst)
-                    v = self.eval(e.value, menv)
+                    v = self.ev.eval(e.value, menv)
                     v = add_hop(v, Hop(cmod.span(e.stmt), f"`self.{attr}` set in {fn.name}()"))
                     if v not in options:
                         options.append(v)
@@ -174,7 +176,7 @@ class ClassesMixin(Evaluator):
             return self.annotated_client(classes, attr)
         if len(options) == 1:
             return options[0]
-        return AltV(tuple(options), self.loc(env, node), f"self.{attr}")
+        return AltV(tuple(options), self.ev.loc(env, node), f"self.{attr}")
 
     def annotated_client(self, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> Value | None:
         """`client: AsyncOpenAI` declared in a class body is proof enough of a client."""
@@ -182,7 +184,7 @@ class ClassesMixin(Evaluator):
             for stmt in cls.body:
                 if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
                         and stmt.target.id == attr):
-                    client = self.annotation_client(stmt.annotation, Env(cmod, None, import_time=True))
+                    client = self.ev.annotation_client(stmt.annotation, Env(cmod, None, import_time=True))
                     if isinstance(client, ClientV):
                         return client
         return None
@@ -194,9 +196,9 @@ class ClassesMixin(Evaluator):
         while i < len(chain) and len(chain) < MAX_BASES:
             c, m = chain[i]
             for b in c.bases:
-                bv = self.eval(b, Env(m, None, import_time=True))
+                bv = self.ev.eval(b, Env(m, None, import_time=True))
                 if isinstance(bv, FuncRefV) and isinstance(bv.node, ast.ClassDef) and id(bv.node) not in seen:
-                    bm = self.module_for_path(bv.module, env)
+                    bm = self.ev.module_for_path(bv.module, env)
                     if bm is not None:
                         seen.add(id(bv.node))
                         chain.append((bv.node, bm))
@@ -205,22 +207,22 @@ class ClassesMixin(Evaluator):
 
     # ---- method calls
 
-    def method_of_other(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value:
+    def method_call(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value | None:
         if isinstance(recv, InstanceV):
             target = self.instance_attr(recv, meth, env, node.func)
             if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
-                return self.call_value(target, node, env)
+                return self.ev.call_value(target, node, env)
             if isinstance(target, ClientV):
                 return target
-            return self.unknown_call(node, env, f"{recv.qualname.rsplit('.', 1)[-1]}.{meth}()")
-        return super().method_of_other(recv, meth, node, env)
+            return self.ev.unknown_call(node, env, f"{recv.qualname.rsplit('.', 1)[-1]}.{meth}()")
+        return None
 
-    def funcref_method(self, recv: FuncRefV, meth: str, node: ast.Call, env: Env) -> Value:
+    def classmethod_call(self, recv: FuncRefV, meth: str, node: ast.Call, env: Env) -> Value | None:
         if isinstance(recv.node, ast.ClassDef):
-            target = self.class_attribute(recv, meth, node.func, env)
+            target = self.ev.class_attribute(recv, meth, node.func, env)
             if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
                 decos = _decorator_names(target.node)
                 if "classmethod" in decos:
-                    return self.call_helper(target, node, env, self_value=recv)
-                return self.call_value(target, node, env)
-        return super().funcref_method(recv, meth, node, env)
+                    return self.ev.call_helper(target, node, env, self_value=recv)
+                return self.ev.call_value(target, node, env)
+        return None

@@ -9,25 +9,25 @@ from __future__ import annotations
 
 import ast
 import builtins
-import inspect
-import json
-import re
-import string
-import textwrap
 import weakref
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
 from typing import Any
 
-from cachelint.analysis import gemini_legacy, known
-from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, ScopeNode, subtree
+from cachelint.analysis.classes import Classes
+from cachelint.analysis.env import MAX_UNROLL, Budget, EndOfModule, Env
+from cachelint.analysis.files import PromptFiles, module_file
+from cachelint.analysis.library.catalog import REGISTRY
+from cachelint.analysis.library.clocks import clock_stability
+from cachelint.analysis.library.registry import AttributeModel, CallModel, MethodModel
+from cachelint.analysis.library.sdk_clients import client_class
+from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, subtree
 from cachelint.analysis.shared import SharedResult
+from cachelint.analysis.statics import NotStatic, format_value, static_text, to_python
 from cachelint.analysis.values import (
     MAX_TEXT,
     Alt,
     AltV,
     ClientV,
-    Clock,
     ConstV,
     DictV,
     FuncRefV,
@@ -47,7 +47,6 @@ from cachelint.analysis.values import (
     flat_options,
     is_text,
     map_alternatives,
-    map_text,
     merge_pieces,
     pieces_stability,
     repeat_pieces,
@@ -61,7 +60,6 @@ from cachelint.prompt import Hop, Stability
 
 MAX_DEPTH = 12  # nested helper calls / name hops
 MAX_STEPS = 200_000  # expression evaluations for one call site
-MAX_UNROLL = 256  # comprehension items unrolled
 # Methods that change a dict, list or set in place.
 _MUTATORS = {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove",
              "add", "discard", "sort", "reverse", "__setitem__", "__delitem__"}
@@ -99,59 +97,6 @@ def _mutated_globals(mod: ModuleInfo) -> set[str]:
             if isinstance(target, Name) and target.id not in local:
                 got.add(target.id)
     return got
-
-
-class Budget(Exception):
-    """The evaluation budget for one call site ran out."""
-
-
-@dataclass
-class Env:
-    """Where an expression is evaluated: module, function scope, bound parameters."""
-
-    mod: ModuleInfo
-    scope: ScopeNode | None = None
-    bindings: dict[str, Value] | None = None
-    parent: Env | None = None
-    import_time: bool = True
-    depth: int = 0
-    overlay: dict[str, Value] = field(default_factory=dict)
-    self_value: Value | None = None
-    # The memo key of this environment (see memo_key), computed once; never copied by replace().
-    _key: tuple[object, ...] | None = field(default=None, init=False, repr=False, compare=False)
-
-    def child(self, **kw: Any) -> Env:
-        """`dataclasses.replace(self, **kw)`, without its walk over the fields and the
-        keyword call of __init__ (environments are made by the tens of thousands)."""
-        if not kw.keys() <= _ENV_FIELDS:
-            return replace(self, **kw)  # raises as replace does
-        new = object.__new__(Env)
-        state = new.__dict__
-        state.update(self.__dict__)
-        state.update(kw)
-        state["_key"] = None
-        return new
-
-    def memo_key(self) -> tuple[object, ...]:
-        """What evaluating in this environment depends on, by identity: two environments with
-        the same key give the same value for the same expression. Bindings and overlays are
-        never changed once an environment holds them, so their identities (and the identities
-        of their values) stand for their contents. Whoever stores the key keeps the environment
-        alive, so no id in it can be reused by another object."""
-        key = self._key
-        if key is None:
-            key = (
-                id(self.mod), id(self.scope), id(self.bindings),
-                self.parent.memo_key() if self.parent is not None else None,
-                self.import_time, self.depth,
-                tuple((k, id(v)) for k, v in self.overlay.items()) if self.overlay else (),
-                id(self.self_value),
-            )
-            self._key = key
-        return key
-
-
-_ENV_FIELDS = frozenset(f.name for f in fields(Env) if f.init)
 
 
 class ProjectHooks:
@@ -216,6 +161,15 @@ class Evaluator:
         # How often the budget ran out (a result computed while it did is not shared).
         self.budget_hits = 0
         self._global_writes: dict[str, set[str]] = {}
+        # Prompt files are read inside `root` only (None reads none), each once per run.
+        self.root: str | None = None
+        self.prompt_files: PromptFiles | None = None
+        # Instances of project classes, `self` and class attributes (language semantics, kept
+        # in their own module).
+        self.classes = Classes(self)
+        # The library models for each (value type, name), looked up once per evaluator.
+        self._method_models: dict[tuple[type, str], list[MethodModel]] = {}
+        self._attribute_models: dict[tuple[type, str], list[AttributeModel]] = {}
 
     # ------------------------------------------------------------------ utils
 
@@ -233,6 +187,15 @@ class Evaluator:
 
     def hop(self, env: Env, node: ast.AST, note: str) -> Hop:
         return Hop(env.mod.span(node), note)
+
+    def files(self) -> PromptFiles:
+        """The prompt files of the project root (made again if the root changes)."""
+        pf = self.prompt_files
+        if pf is None or pf.root_arg != self.root:
+            pf = PromptFiles(self.root)
+            pf.listener = getattr(self.project, "note_read", None)
+            self.prompt_files = pf
+        return pf
 
     # ------------------------------------------------------------------ entry
 
@@ -424,6 +387,8 @@ class Evaluator:
 
     def module_value(self, name: str, mod: ModuleInfo, use: ast.AST | None) -> Value:
         """A module-level name; `use` None means 'after import' (read from a function)."""
+        if name == "__file__" and name not in mod.flow.events:
+            return module_file(mod, use)
         if use is not None:
             return self._module_value(name, mod, use)
         key = (mod.path, name)
@@ -446,7 +411,7 @@ class Evaluator:
             else:
                 v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, use or mod.tree), "undefined name")
         else:
-            anchor = use if use is not None else _EndOfModule(mod)
+            anchor = use if use is not None else EndOfModule(mod)
             v = self.local_value(name, anchor, env, ix)
             defs = [e for e in ix.events[name] if e.kind == "assign"]
             if defs and isinstance(v, StrV | ListV | DictV):
@@ -492,13 +457,18 @@ class Evaluator:
         return got
 
     def local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
+        evs = ix.events.get(name)
+        if evs and any(e.kind == "opaque" and isinstance(e.stmt, ast.With | ast.AsyncWith) for e in evs):
+            bound = self.with_binding(name, use, env, ix)
+            if bound is not None:
+                return bound
         guard = (id(ix), hash((name, _pos(use), id(env.bindings))))
         if guard in self.active:
             self.guard_hit(guard)
             return self.unknown(env, use, f"`{name}` depends on itself")
         # The cycle check comes first: a value memoised earlier must not stand in for the cut
-        # the guard makes here. Every _EndOfModule is the same position with no block chain.
-        key = (id(ix), name, "end" if isinstance(use, _EndOfModule) else id(use), env.memo_key())
+        # the guard makes here. Every EndOfModule is the same position with no block chain.
+        key = (id(ix), name, "end" if isinstance(use, EndOfModule) else id(use), env.memo_key())
         got = self._local_memo.get(key)
         if got is not None:
             return got[0]
@@ -513,8 +483,8 @@ class Evaluator:
         return value
 
     def _local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
-        use_pos = _pos(use) if not isinstance(use, _EndOfModule) else (10**9, 0)
-        if isinstance(use, _EndOfModule):
+        use_pos = _pos(use) if not isinstance(use, EndOfModule) else (10**9, 0)
+        if isinstance(use, EndOfModule):
             use_chain: tuple[tuple[int, str], ...] = ()
             use_loops: tuple[int, ...] = ()
         else:
@@ -607,9 +577,30 @@ class Evaluator:
             elements=Stability.PER_CALL,
         )
 
+    def with_binding(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value | None:
+        """`f` inside `with open(p) as f:`: the object itself, for the library values whose
+        `__enter__` returns them (files, paths), when nothing rebinds `f` before the use."""
+        cur: ast.AST = use
+        while True:
+            parent = env.mod.parents.get(id(cur))
+            if parent is None or isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+                                            | ast.ClassDef):
+                return None
+            if isinstance(parent, ast.With | ast.AsyncWith) and cur in parent.body:
+                for item in parent.items:
+                    if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
+                        start = (getattr(item.context_expr, "end_lineno", 0) or 0,
+                                 getattr(item.context_expr, "end_col_offset", 0) or 0)
+                        use_pos = _pos(use)
+                        if any(e.stmt is not parent and start < e.pos <= use_pos for e in ix.events.get(name, [])):
+                            return None  # rebound inside the block
+                        v = self.eval(item.context_expr, env)
+                        return v if isinstance(v, REGISTRY.enters_itself) else None
+            cur = parent
+
     def self_instance(self, env: Env) -> Value | None:
-        """The value of `self`/`cls` in a method (classes.py fills this in)."""
-        return None
+        """The value of `self`/`cls` in a method."""
+        return self.classes.self_instance(env)
 
     def is_self_param(self, name: str, env: Env) -> bool:
         scope = env.scope
@@ -637,7 +628,7 @@ class Evaluator:
         if isinstance(node, ast.Name | ast.Attribute):
             qual = self.qualname_of(node, env)
             if qual:
-                cc = known.client_class(qual)
+                cc = client_class(qual)
                 if cc:
                     return ClientV(cc[0], cc[1])
         return None
@@ -899,12 +890,14 @@ class Evaluator:
         if isinstance(base, ClientV):
             return base
         if isinstance(base, OpaqueV):
-            if base.clock is not None and not env.import_time:
-                if attr in known.SUBDAY_ATTRS:
-                    return self.opaque(env, node, Stability.VOLATILE, base.cause)
-                if attr in known.DAY_ATTRS:
-                    return self.opaque(env, node, Stability.DAILY, base.cause,
-                                       clock=Clock.DATE if attr == "date" else None)
+            key = (type(base), attr)
+            models = self._attribute_models.get(key)
+            if models is None:
+                models = self._attribute_models[key] = REGISTRY.attribute_models(*key)
+            for model in models:
+                got = model(self, base, attr, node, env)
+                if got is not None:
+                    return got
             return OpaqueV(base.stability, self.src(env, node), self.loc(env, node), base.cause,
                            clock=base.clock if attr in ("tzinfo",) else None, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)
@@ -913,6 +906,9 @@ class Evaluator:
         return self.class_attribute(base, attr, node, env)
 
     def class_attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
+        got = self.classes.attribute(base, attr, node, env)
+        if got is not None:
+            return got
         return self.unknown(env, node, f"attribute `{attr}`")
 
     def e_Subscript(self, node: ast.Subscript, env: Env) -> Value:
@@ -1035,6 +1031,10 @@ class Evaluator:
         return self.binop(left, right, node.op, env, node)
 
     def binop(self, left: Value, right: Value, op: ast.operator, env: Env, node: ast.AST) -> Value:
+        for model in REGISTRY.operators.get(type(op), ()):
+            got = model(self, left, right, op, env, node)
+            if got is not None:
+                return got
         if isinstance(op, ast.Add):
             textual = StrV | OpaqueV | AltV
             if (is_text(left) or is_text(right)) and (
@@ -1067,8 +1067,6 @@ class Evaluator:
                 if len(s.items) * n.value <= 1000:
                     return ListV(s.items * n.value, s.loc, s.is_tuple)
                 return ListV(tuple(replace(i, repeated=True) for i in s.items), s.loc)
-        if isinstance(op, ast.Mod) and isinstance(left, StrV):
-            return self.percent_format(left, right, env, node)
         if isinstance(left, ConstV) and isinstance(right, ConstV):
             r = safe_arith(left.value, right.value, op)
             if r is not None:
@@ -1273,14 +1271,14 @@ class Evaluator:
             t = text_of(v.pieces)
             if t is not None and spec != "?":
                 try:
-                    rendered = _format(repr(t) if conv == "r" else ascii(t) if conv == "a" else t, spec or "")
+                    rendered = format_value(repr(t) if conv == "r" else ascii(t) if conv == "a" else t, spec or "")
                     first = v.pieces[0] if v.pieces else None
                     return (Text(rendered, loc, first.hops if isinstance(first, Text | Hole) else ()),)
                 except (ValueError, TypeError):
                     pass
             stab = pieces_stability(v.pieces)
             if stab == Stability.STATIC and spec != "?":  # a few alternatives: format each
-                each = map_alternatives(v.pieces, lambda s: _format(
+                each = map_alternatives(v.pieces, lambda s: format_value(
                     repr(s) if conv == "r" else ascii(s) if conv == "a" else s, spec or ""))
                 if each is not None:
                     return each
@@ -1291,10 +1289,15 @@ class Evaluator:
             try:
                 val = repr(v.value) if conv == "r" else ascii(v.value) if conv == "a" else \
                     str(v.value) if conv == "s" else v.value
-                return (Text(_format(val, spec or ""), loc),)
+                return (Text(format_value(val, spec or ""), loc),)
             except (ValueError, TypeError):
                 return (Hole(Stability.STABLE, src, loc, "formatted value"),)
         if isinstance(v, OpaqueV):
+            render = REGISTRY.renders.get(type(v))
+            if render is not None:
+                shown = render(self, v, env, node, spec, conv)
+                if shown is not None:
+                    return shown
             stab = v.stability
             cause = v.cause
             if v.clock is not None and not env.import_time:
@@ -1311,7 +1314,7 @@ class Evaluator:
         if isinstance(v, ListV | DictV):
             try:
                 obj = to_python(v)
-                return (Text(_format(repr(obj) if conv in ("r", "a") else str(obj), spec or "")
+                return (Text(format_value(repr(obj) if conv in ("r", "a") else str(obj), spec or "")
                              if spec != "?" else str(obj), loc),)
             except (NotStatic, ValueError, TypeError):
                 stab = value_stability(v)
@@ -1362,6 +1365,9 @@ class Evaluator:
         return self.unknown_call(node, env, "call of " + self.src(env, node.func))
 
     def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
+        got = self.classes.instantiate(cls, node, env)
+        if got is not None:
+            return got
         return self.unknown_call(node, env, f"instance of {cls.qualname}")
 
     def arg_values(self, node: ast.Call, env: Env) -> list[Value]:
@@ -1420,61 +1426,19 @@ class Evaluator:
             if all(q and not q.startswith(".") for q in quals):
                 mods = [ModuleRefV(q) for q in quals if q]
                 return mods[0] if len(mods) == 1 else AltV(tuple(mods), self.loc(env, node), self.src(env, node))
-        cc = known.client_class(qual)
-        if cc is not None and cc[1] == gemini_legacy.MODEL_KIND:
-            return gemini_legacy.construct(self, node, env)
-        if cc is not None:
-            base_url = None
-            for k in node.keywords:
-                if k.arg == "base_url":
-                    bv = self.eval(k.value, env)
-                    base_url = text_of(bv.pieces) if isinstance(bv, StrV) else None
-            return ClientV(cc[0], cc[1], base_url)
-        if qual in known.CLOCK_CALLS:
-            if env.import_time:
-                return self.opaque(env, node, Stability.STABLE, qual + "() evaluated once at import")
-            clock = known.CLOCK_CALLS[qual]
-            if qual in ("time.ctime", "time.asctime"):
-                return self.opaque(env, node, Stability.VOLATILE, qual + "()")
-            stab = Stability.DAILY if clock == Clock.DATE else Stability.VOLATILE
-            return self.opaque(env, node, stab, self.src(env, node.func) + "()", clock=clock)
-        if qual == "time.strftime" and node.args:
-            fmt = self.eval(node.args[0], env)
-            ft = text_of(fmt.pieces) if isinstance(fmt, StrV) else None
-            if env.import_time or len(node.args) > 1:
-                return self.opaque(env, node, Stability.STABLE, "time.strftime()")
-            sub = known.clock_format_is_subday(ft) if ft is not None else True
-            return self.opaque(env, node, Stability.DAILY if sub is False else Stability.VOLATILE,
-                               "time.strftime()")
-        if qual in known.VOLATILE_CALLS or qual.startswith(known.VOLATILE_PREFIXES):
-            if env.import_time:
-                return self.opaque(env, node, Stability.STABLE, qual + "() evaluated once at import")
-            return self.opaque(env, node, Stability.VOLATILE, self.src(env, node.func) + "()")
-        if qual in known.UNORDERED_CALLS:
-            return self.opaque(env, node, Stability.UNORDERED, self.src(env, node.func) + "()",
-                               elements=Stability.UNORDERED)
-        if qual in known.STABLE_CALLS:
-            return self.opaque(env, node, Stability.STABLE, self.src(env, node.func) + "()")
-        if qual in ("copy.copy", "copy.deepcopy") and len(node.args) == 1 and not node.keywords \
-                and not isinstance(node.args[0], ast.Starred):
-            return self.eval(node.args[0], env)  # a copy renders the same text
-        if qual in ("textwrap.dedent", "inspect.cleandoc") and len(node.args) == 1:
-            fn = textwrap.dedent if qual == "textwrap.dedent" else inspect.cleandoc
-            return self.text_transform(self.eval(node.args[0], env), fn, env, node)
-        if qual == "textwrap.indent" and len(node.args) >= 2:
-            prefix = self.eval(node.args[1], env)
-            pt = text_of(prefix.pieces) if isinstance(prefix, StrV) else None
-            if pt is not None and len(node.args) == 2:
-                return self.text_transform(self.eval(node.args[0], env),
-                                           lambda s: textwrap.indent(s, pt), env, node)
-        if qual == "json.dumps" and node.args:
-            return self.json_dumps(node, env)
-        if qual.startswith(_SDK_TYPE_MODULES) and not node.args:
-            # Typed request params (`GenerateContentConfig(...)`, `*MessageParam(...)`)
-            # are plain dicts of their keywords.
-            entries = tuple((k.arg, self.eval(k.value, env)) for k in node.keywords if k.arg)
-            return DictV(entries, self.loc(env, node), all(k.arg for k in node.keywords))
+        got = self.library_call(qual, node, env)
+        if got is not None:
+            return got
         return self.project_call(qual, node, env)
+
+    def library_call(self, qual: str, node: ast.Call, env: Env) -> Value | None:
+        """The value a library model gives a call of `qual`; None when no model knows it."""
+        model: CallModel
+        for model in REGISTRY.call_models(qual):
+            got = model(self, qual, node, env)
+            if got is not None:
+                return got
+        return None
 
     def project_call(self, qual: str, node: ast.Call, env: Env) -> Value:
         """`pkg.mod.func(...)` reached through a module reference: follow it into the project."""
@@ -1490,39 +1454,6 @@ class Evaluator:
                 return self.call_value(target, node, env)
             break
         return self.unknown_call(node, env, f"call of `{qual}`")
-
-    def text_transform(self, v: Value, fn: Callable[[str], str], env: Env, node: ast.AST) -> Value:
-        if isinstance(v, StrV):
-            out = map_text(v.pieces, fn)
-            if out is not None:
-                return StrV(merge_pieces(out))
-            return StrV(v.pieces)  # keep the parts: the transform only changes whitespace/case
-        if isinstance(v, AltV):
-            return AltV(tuple(self.text_transform(o, fn, env, node) for o in v.options),
-                        self.loc(env, node), self.src(env, node))
-        return v if isinstance(v, OpaqueV) else self.to_str(v, env, node)
-
-    def json_dumps(self, node: ast.Call, env: Env) -> Value:
-        obj = self.eval(node.args[0], env)
-        kwargs: dict[str, Any] = {}
-        for k in node.keywords:
-            if k.arg in ("indent", "sort_keys", "ensure_ascii", "separators", "default"):
-                kv = self.eval(k.value, env)
-                try:
-                    kwargs[k.arg] = to_python(kv)
-                except NotStatic:
-                    kwargs = {"__bad__": True}
-                    break
-        if "__bad__" not in kwargs and "default" not in kwargs:
-            try:
-                text = json.dumps(to_python(obj), **kwargs)
-                return StrV((Text(text, self.loc(env, node)),))
-            except (NotStatic, TypeError, ValueError):
-                pass
-        stab = value_stability(obj)
-        if stab == Stability.STATIC:
-            stab = Stability.STABLE
-        return self.opaque(env, node, stab, "json.dumps(...)")
 
     def builtin_call(self, name: str, node: ast.Call, env: Env) -> Value:
         args = node.args
@@ -1589,7 +1520,8 @@ class Evaluator:
             return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE,
                                f"{name}()")
         if name == "open":
-            return self.open_call(node, env)
+            got = self.library_call("builtins.open", node, env)
+            return got if got is not None else self.unknown_call(node, env, "open()")
         if name in ("enumerate", "zip", "reversed", "filter", "map", "iter"):
             vals = [self.eval(a, env) for a in args]
             stab = worst(*(self.elements_of(v) for v in vals)) if vals else Stability.STATIC
@@ -1604,9 +1536,6 @@ class Evaluator:
             # str hashes are salted per process: like a set, the order of processes differs.
             return self.opaque(env, node, worst(Stability.UNORDERED, value_stability(v)), "hash()")
         return self.unknown_call(node, env, f"{name}()")
-
-    def open_call(self, node: ast.Call, env: Env) -> Value:
-        return self.unknown_call(node, env, "open()")
 
     def sorted_value(self, v: Value, env: Env, node: ast.AST) -> Value:
         if isinstance(v, SetV):
@@ -1633,18 +1562,19 @@ class Evaluator:
         if isinstance(recv, ModuleRefV):
             return self.qualname_call(f"{recv.qualname}.{meth}", node, env)
         if isinstance(recv, StrV):
-            return self.str_method(recv, meth, node, env)
+            got = self.library_method(recv, meth, node, env)
+            assert got is not None  # the strings model knows every method of a string
+            return got
         if isinstance(recv, AltV):
             return self.map_alt(recv, lambda o: self.method_call(o, meth, node, env), node, env)
         if isinstance(recv, ClientV):
             if meth in ("with_options", "copy"):
                 return recv
-            legacy = gemini_legacy.method(self, recv, meth, node, env)
-            if legacy is not None:
-                return legacy
-            return self.unknown(env, node, "SDK call result")
+            got = self.library_method(recv, meth, node, env)
+            return got if got is not None else self.unknown(env, node, "SDK call result")
         if isinstance(recv, OpaqueV):
-            return self.opaque_method(recv, meth, node, env)
+            got = self.library_method(recv, meth, node, env)
+            return got if got is not None else self.opaque_method(recv, meth, node, env)
         if isinstance(recv, DictV):
             if meth == "get" and node.args:
                 key = self.eval(node.args[0], env)
@@ -1679,271 +1609,38 @@ class Evaluator:
             return self.funcref_method(recv, meth, node, env)
         return self.method_of_other(recv, meth, node, env)
 
+    def library_method(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value | None:
+        """The value a library model gives `recv.meth(...)`; None when no model knows it."""
+        key = (type(recv), meth)
+        models = self._method_models.get(key)
+        if models is None:
+            models = self._method_models[key] = REGISTRY.method_models(*key)
+        for model in models:
+            got = model(self, recv, meth, node, env)
+            if got is not None:
+                return got
+        return None
+
     def funcref_method(self, recv: FuncRefV, meth: str, node: ast.Call, env: Env) -> Value:
+        got = self.classes.classmethod_call(recv, meth, node, env)
+        if got is not None:
+            return got
         return self.unknown_call(node, env, f"{recv.qualname}.{meth}()")
 
     def method_of_other(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value:
+        got = self.classes.method_call(recv, meth, node, env)
+        if got is not None:
+            return got
         stab = value_stability(recv)
         return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.UNKNOWN,
                            f".{meth}()")
 
     def opaque_method(self, recv: OpaqueV, meth: str, node: ast.Call, env: Env) -> Value:
-        if recv.clock is not None and not env.import_time:
-            if meth == "strftime" and node.args:
-                fmt = self.eval(node.args[0], env)
-                ft = text_of(fmt.pieces) if isinstance(fmt, StrV) else None
-                sub = known.clock_format_is_subday(ft) if ft is not None else True
-                stab = Stability.DAILY if (sub is False or (sub is None and recv.clock == Clock.DATE)) \
-                    else Stability.VOLATILE
-                if recv.clock == Clock.DATE and sub is not True:
-                    stab = Stability.DAILY
-                return self.opaque(env, node, stab, recv.cause)
-            if meth == "date":
-                return self.opaque(env, node, Stability.DAILY, recv.cause, clock=Clock.DATE)
-            if meth in ("isoformat", "ctime", "timestamp", "__str__", "time", "timetz"):
-                stab = Stability.DAILY if recv.clock == Clock.DATE and meth != "timestamp" else Stability.VOLATILE
-                return self.opaque(env, node, stab, recv.cause)
-            if meth in ("replace", "astimezone", "to", "in_timezone", "in_tz", "shift"):
-                return replace(recv, source=self.src(env, node), loc=self.loc(env, node))
-            if meth == "weekday" or meth == "isoweekday":
-                return self.opaque(env, node, Stability.DAILY, recv.cause)
-        if meth in known.UNORDERED_METHODS:
-            return self.opaque(env, node, Stability.UNORDERED, f".{meth}()", elements=Stability.UNORDERED)
+        """A method no library model knows, of a value not known: as stable as it and its arguments."""
         stab = worst(recv.stability, *(value_stability(v) for v in self.arg_values(node, env)))
         return OpaqueV(stab, self.src(env, node), self.loc(env, node), recv.cause, hops=recv.hops,
                        passthrough=recv.passthrough and meth in ("copy", "strip"),
                        elements=recv.elements if meth == "copy" else None)
-
-    def str_method(self, recv: StrV, meth: str, node: ast.Call, env: Env) -> Value:
-        args = node.args
-        if meth == "format":
-            return self.str_format(recv, node, env, None)
-        if meth == "format_map" and len(args) == 1:
-            return self.str_format(recv, node, env, self.eval(args[0], env))
-        if meth == "join" and len(args) == 1:
-            return self.join(recv, self.eval(args[0], env), env, node)
-        simple: dict[str, Callable[..., str]] = {
-            "strip": str.strip, "lstrip": str.lstrip, "rstrip": str.rstrip,
-            "upper": str.upper, "lower": str.lower, "title": str.title, "capitalize": str.capitalize,
-            "casefold": str.casefold, "replace": str.replace, "removeprefix": str.removeprefix,
-            "removesuffix": str.removesuffix, "expandtabs": str.expandtabs, "center": str.center,
-            "ljust": str.ljust, "rjust": str.rjust, "zfill": str.zfill, "swapcase": str.swapcase,
-        }
-        if meth in simple:
-            argv: list[Any] = []
-            for a in args:
-                av = self.eval(a, env)
-                if isinstance(av, StrV) and text_of(av.pieces) is not None:
-                    argv.append(text_of(av.pieces))
-                elif isinstance(av, ConstV):
-                    argv.append(av.value)
-                else:
-                    return self.opaque(env, node, worst(pieces_stability(recv.pieces), value_stability(av),
-                                                        Stability.STABLE), f"str.{meth}()")
-            if _too_long(meth, recv.pieces, argv):
-                return self.opaque(env, node, worst(pieces_stability(recv.pieces), Stability.STABLE),
-                                   f"str.{meth}() longer than the evaluator builds")
-            fn = simple[meth]
-            return self.text_transform(recv, lambda s: fn(s, *argv), env, node)
-        if meth in ("split", "rsplit", "splitlines") and text_of(recv.pieces) is not None:
-            t = text_of(recv.pieces) or ""
-            try:
-                argv2 = [to_python(self.eval(a, env)) for a in args]
-                parts = t.splitlines(*argv2) if meth == "splitlines" else getattr(t, meth)(*argv2)
-                return ListV(tuple(Item(StrV((Text(p, self.loc(env, node)),))) for p in parts[:MAX_UNROLL * 4]))
-            except (NotStatic, TypeError, ValueError):
-                pass
-        if meth == "encode":
-            return self.opaque(env, node, worst(pieces_stability(recv.pieces), Stability.STABLE), "bytes")
-        stab = pieces_stability(recv.pieces)
-        return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE, f"str.{meth}()")
-
-    def join(self, sep: StrV, it: Value, env: Env, node: ast.AST) -> Value:
-        sep_text = text_of(sep.pieces)
-        src = self.src(env, node)
-        loc = self.loc(env, node)
-        if sep_text is None:
-            return self.opaque(env, node, worst(pieces_stability(sep.pieces), value_stability(it)), "join")
-        if isinstance(it, ListV):
-            pieces: list[Piece] = []
-            for n, item in enumerate(it.items):
-                if item.repeated:
-                    stab = value_stability(item.value)
-                    if isinstance(item.value, OpaqueV):
-                        ip: tuple[Piece, ...] = self.as_pieces(item.value, env, node)
-                        if len(ip) == 1 and isinstance(ip[0], Hole):
-                            pieces.append(replace(ip[0], passthrough=False))
-                        else:
-                            pieces.append(Hole(stab, src, loc, "items of " + src))
-                    else:
-                        pieces.append(Hole(stab if stab != Stability.STATIC else Stability.STABLE,
-                                           src, loc, "items added in a loop"))
-                    pieces.append(Text(sep_text, loc))
-                    continue
-                part = list(self.as_pieces(item.value, env, node))
-                if n < len(it.items) - 1:
-                    part.append(Text(sep_text, loc))
-                if item.optional:
-                    pieces.append(Alt((tuple(part), ()), loc, src))
-                else:
-                    pieces.extend(part)
-            return StrV(merge_pieces(pieces))
-        if isinstance(it, SetV):
-            if len(it.elements) <= 1:
-                return self.join(sep, ListV(tuple(Item(e) for e in it.elements)), env, node)
-            return StrV((Hole(Stability.UNORDERED, src, loc, "iteration order of a set"),))
-        if isinstance(it, DictV):
-            return self.join(sep, ListV(tuple(Item(StrV((Text(k, None),))) for k, _ in dict(it.entries).items())),
-                             env, node)
-        if isinstance(it, StrV):
-            t = text_of(it.pieces)
-            if t is not None:
-                return StrV((Text(sep_text.join(t), loc),))
-        if isinstance(it, AltV):
-            return self.map_alt(it, lambda o: self.join(sep, o, env, node), node, env)
-        if isinstance(it, OpaqueV):
-            stab = it.elements or it.stability
-            return StrV((Hole(stab, src, loc, it.cause, it.hops),))
-        stab = value_stability(it)
-        return StrV((Hole(stab if stab != Stability.STATIC else Stability.UNKNOWN, src, loc, "join"),))
-
-    def str_format(self, template: StrV, node: ast.Call, env: Env, mapping: Value | None) -> Value:
-        t = text_of(template.pieces)
-        loc = self.loc(env, node)
-        if t is None:
-            stab = worst(pieces_stability(template.pieces), *(value_stability(v) for v in self.arg_values(node, env)))
-            return self.opaque(env, node, stab, "str.format on a computed template")
-        pos_args = [a for a in node.args]
-        kw_nodes = {k.arg: k.value for k in node.keywords if k.arg}
-        has_star_kw = any(k.arg is None for k in node.keywords)
-        cache: dict[object, Value] = {}
-
-        def arg_value(key: str | int) -> tuple[Value, ast.AST] | None:
-            if isinstance(key, int):
-                if key < len(pos_args) and not isinstance(pos_args[key], ast.Starred):
-                    a = pos_args[key]
-                    if key not in cache:
-                        cache[key] = self.eval(a, env)
-                    return cache[key], a
-                return None
-            if mapping is not None:
-                if isinstance(mapping, DictV):
-                    got = mapping.get(key)
-                    if got is not None:
-                        return got, node
-                return None
-            if key in kw_nodes:
-                if key not in cache:
-                    cache[key] = self.eval(kw_nodes[key], env)
-                return cache[key], kw_nodes[key]
-            if has_star_kw:
-                for k in node.keywords:
-                    if k.arg is None:
-                        d = self.eval(k.value, env)
-                        if isinstance(d, DictV) and d.get(key) is not None:
-                            return d.get(key), k.value  # type: ignore[return-value]
-            return None
-
-        pieces: list[Piece] = []
-        auto = 0
-        try:
-            parsed = list(string.Formatter().parse(t))
-        except ValueError:
-            return self.opaque(env, node, Stability.UNKNOWN, "malformed format string")
-        for literal, field_name, spec, conv in parsed:
-            if literal:
-                pieces.append(Text(literal, template.pieces[0].loc if isinstance(template.pieces[0], Text) else loc,
-                                   template.pieces[0].hops if isinstance(template.pieces[0], Text) else ()))
-            if field_name is None:
-                continue
-            first, rest = _split_field(field_name)
-            key: str | int
-            if first == "":
-                key = auto
-                auto += 1
-            elif first.isdigit():
-                key = int(first)
-            else:
-                key = first
-            got = arg_value(key)
-            placeholder = "{" + field_name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
-            if got is None:
-                pieces.append(Hole(Stability.UNKNOWN, placeholder, loc, "format argument not found"))
-                continue
-            val, at = got
-            for is_attr, part in rest:
-                val = self.attribute(val, str(part), at, env) if is_attr else self.index(
-                    val, StrV((Text(str(part), None),)) if isinstance(part, str) else ConstV(part), at, env)
-            if spec and "{" in spec:
-                spec = "?"
-            arg_src = self.src(env, at) if at is not node else first
-            shown = placeholder if arg_src == first else f"{placeholder}={arg_src}"
-            pieces.extend(self.as_pieces(val, env, at, spec=spec or None, conv=conv, source=shown))
-        return StrV(merge_pieces(pieces))
-
-    def percent_format(self, template: StrV, args: Value, env: Env, node: ast.AST) -> Value:
-        t = text_of(template.pieces)
-        loc = self.loc(env, node)
-        if t is None:
-            return self.opaque(env, node, worst(pieces_stability(template.pieces), value_stability(args)),
-                               "% on a computed template")
-        if isinstance(args, ListV) and args.is_tuple:
-            if any(i.repeated or i.optional for i in args.items):
-                return self.opaque(env, node, value_stability(args), "% with unknown arguments")
-            positional: list[Value] | None = [i.value for i in args.items]
-            mapping = None
-        elif isinstance(args, DictV):
-            positional, mapping = None, args
-        else:
-            positional, mapping = [args], None
-        pieces: list[Piece] = []
-        pos = 0
-        n = 0
-        for m in _PERCENT.finditer(t):
-            if m.start() > pos:
-                pieces.append(Text(t[pos:m.start()], loc))
-            pos = m.end()
-            spec = m.group(0)
-            if spec == "%%":
-                pieces.append(Text("%", loc))
-                continue
-            key = m.group(1)
-            if key is not None:
-                val = mapping.get(key) if mapping is not None else None
-            else:
-                val = positional[n] if positional is not None and n < len(positional) else None
-                n += 1
-            if val is None:
-                pieces.append(Hole(Stability.UNKNOWN, spec, loc, "% argument not found"))
-                continue
-            py_spec = "%" + spec[1:] if key is None else "%" + spec[len(key) + 3:]
-            if isinstance(val, ConstV) or (isinstance(val, StrV) and text_of(val.pieces) is not None):
-                try:
-                    pv = val.value if isinstance(val, ConstV) else text_of(val.pieces)
-                    pieces.append(Text(_format(pv, py_spec, percent=True), loc))
-                    continue
-                except _TooWide:
-                    pieces.append(Hole(Stability.STABLE, spec, loc, "formatted value"))
-                    continue
-                except (TypeError, ValueError):
-                    pass
-            if isinstance(val, StrV) and py_spec == "%s":
-                pieces.extend(val.pieces)
-                continue
-            # %5s, %-6r, %.2s: the same as format() with a width, an alignment and a conversion.
-            ps = _PERCENT_TEXT.match(py_spec)
-            if ps is None:
-                pieces.extend(self.as_pieces(val, env, node, source=spec))
-                continue
-            left, width, precision, kind = ps.groups()
-            fspec = (("<" if left else ">") + width if width else "") + ("." + precision if precision else "")
-            pieces.extend(self.as_pieces(val, env, node, spec=fspec or None, conv=None if kind == "s" else kind,
-                                         source=spec))
-        if pos < len(t):
-            pieces.append(Text(t[pos:], loc))
-        return StrV(merge_pieces(pieces))
-
-    # ------------------------------------------------------------------ helpers
 
     def call_helper(self, fn: FuncRefV, node: ast.Call, env: Env, self_value: Value | None = None) -> Value:
         fnode = fn.node
@@ -2089,69 +1786,10 @@ class Evaluator:
         return bindings
 
 
-class _EndOfModule(ast.AST):
-    """A position after every statement of a module: names read from inside functions."""
-
-    def __init__(self, mod: ModuleInfo) -> None:
-        super().__init__()
-        self.lineno = 10**9
-        self.col_offset = 0
-
-
 _SDK_TYPE_MODULES = ("openai.types", "anthropic.types", "google.genai.types", "google.generativeai.types",
                      "google.generativeai.protos", "google.generativeai.GenerationConfig")
 
-_PERCENT = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
-_PERCENT_TEXT = re.compile(r"%(-?)(\d*)(?:\.(\d+))?([sra])\Z")
 
-
-def _split_field(field_name: str) -> tuple[str, list[tuple[bool, str | int]]]:
-    try:
-        first, rest = _formatter_field_name_split(field_name)
-    except ValueError:
-        return field_name, []
-    return str(first), [(bool(is_attr), part) for is_attr, part in rest]
-
-
-def _formatter_field_name_split(field_name: str) -> tuple[Any, Iterator[tuple[bool, Any]]]:
-    import importlib
-
-    # `_string` holds the field-name parser str.format itself uses.
-    split: Any = importlib.import_module("_string").formatter_field_name_split
-    result: tuple[Any, Iterator[tuple[bool, Any]]] = split(field_name)
-    return result
-
-
-class _TooWide(ValueError):
-    pass
-
-
-def _format(value: object, spec: str, percent: bool = False) -> str:
-    """format(value, spec) (or `spec % value`), refusing a width or precision that would build
-    more than MAX_TEXT characters (`f"{x:>1000000000}"` allocates a gigabyte before returning)."""
-    for digits in re.findall(r"\d+", spec):
-        if len(digits.lstrip("0")) > 7 or int(digits) > MAX_TEXT:
-            raise _TooWide("format width or precision too large")
-    return spec % (value,) if percent else format(value, spec)
-
-
-def _too_long(meth: str, pieces: tuple[Piece, ...], argv: list[Any]) -> bool:
-    """Would `str.<meth>(*argv)` on these pieces build more than MAX_TEXT characters?"""
-    text = "".join(p.text for p in pieces if isinstance(p, Text))
-    size = len(text) + sum(1 for p in pieces if not isinstance(p, Text))
-    try:
-        if meth in ("center", "ljust", "rjust", "zfill") and argv:
-            return int(argv[0]) > MAX_TEXT
-        if meth == "expandtabs":
-            return size + text.count("\t") * int(argv[0] if argv else 8) > MAX_TEXT
-        if meth == "replace" and len(argv) >= 2 and isinstance(argv[0], str) and isinstance(argv[1], str):
-            hits = size + 1 if argv[0] == "" else text.count(argv[0])
-            if len(argv) > 2 and int(argv[2]) >= 0:
-                hits = min(hits, int(argv[2]))
-            return size + hits * (len(argv[1]) - len(argv[0])) > MAX_TEXT
-    except (TypeError, ValueError, OverflowError):
-        return False  # the call itself fails the same way, and the transform gives up
-    return False
 
 
 def _ix(v: object) -> int | None:
@@ -2190,47 +1828,6 @@ def _span_of(loc: Loc, env: Env) -> Any:
     if loc.path == env.mod.path:
         return env.mod.span(loc.node)
     return Span(loc.path, line, col + 1, end_line, end_col + 1)
-
-
-class NotStatic(Exception):
-    pass
-
-
-def to_python(v: Value) -> Any:
-    """The Python object a fully static value stands for; raises NotStatic otherwise."""
-    if isinstance(v, StrV):
-        t = text_of(v.pieces)
-        if t is None or any(isinstance(p, Text) and p.truncated for p in v.pieces):
-            raise NotStatic()
-        return t
-    if isinstance(v, ConstV):
-        return v.value
-    if isinstance(v, ListV):
-        if any(i.repeated or i.optional for i in v.items):
-            raise NotStatic()
-        items = [to_python(i.value) for i in v.items]
-        return tuple(items) if v.is_tuple else items
-    if isinstance(v, DictV):
-        if not v.complete:
-            raise NotStatic()
-        return {k: to_python(x) for k, x in v.entries}
-    raise NotStatic()
-
-
-def static_text(v: Value) -> str | None:
-    return text_of(v.pieces) if isinstance(v, StrV) else None
-
-
-def clock_stability(clock: Clock, spec: str | None, conv: str | None) -> Stability:
-    if clock == Clock.TIMESTAMP:
-        return Stability.VOLATILE
-    if spec and spec != "?":
-        sub = known.clock_format_is_subday(spec)
-        if sub is True:
-            return Stability.VOLATILE
-        if sub is False:
-            return Stability.DAILY
-    return Stability.DAILY if clock == Clock.DATE else Stability.VOLATILE
 
 
 def safe_arith(a: object, b: object, op: ast.operator) -> int | float | None:

@@ -21,8 +21,10 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cachelint.analysis.evaluate import MAX_UNROLL, Env
-from cachelint.analysis.files import FileRead, FilesMixin, file_loc
+from cachelint.analysis.env import MAX_UNROLL, Env
+from cachelint.analysis.files import FileRead, file_loc
+from cachelint.analysis.library.api import EvaluatorAPI
+from cachelint.analysis.library.strings import join
 
 # The syntax tree under the names the renderer below has always used for it.
 from cachelint.analysis.template_syntax import KEYWORDS as _KEYWORDS
@@ -70,18 +72,6 @@ from cachelint.prompt import Hop, Stability
 MAX_RENDER = 20_000  # template nodes rendered for one call (nested loops unrolled)
 MAX_RENDER_TEXT = 4 * MAX_TEXT  # template text emitted for one call (includes in loops multiply it)
 MAX_NESTING = 16  # templates included or extended inside one another
-
-_STRING_TEMPLATE = ("string.Template",)
-_JINJA_TEMPLATE = ("jinja2.Template", "jinja2.environment.Template")
-_JINJA_ENV = ("jinja2.Environment", "jinja2.environment.Environment", "jinja2.sandbox.SandboxedEnvironment",
-              "jinja2.sandbox.ImmutableSandboxedEnvironment")
-_FS_LOADER = ("jinja2.FileSystemLoader", "jinja2.loaders.FileSystemLoader")
-_PKG_LOADER = ("jinja2.PackageLoader", "jinja2.loaders.PackageLoader")
-_CHOICE_LOADER = ("jinja2.ChoiceLoader", "jinja2.loaders.ChoiceLoader")
-# Environment options that change the template syntax: such templates are not parsed.
-_SYNTAX_OPTIONS = {"block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
-                   "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
-                   "newline_sequence"}
 
 
 # ---------------------------------------------------------------- values
@@ -192,7 +182,7 @@ class _Source:
 class _Args:
     """The values passed to `substitute`/`render`: keywords win over `**spreads`, which win over a mapping."""
 
-    def __init__(self, ev: FilesMixin, node: ast.Call, env: Env) -> None:
+    def __init__(self, ev: EvaluatorAPI, node: ast.Call, env: Env) -> None:
         self.ev = ev
         self.env = env
         self.node = node
@@ -287,7 +277,7 @@ class _Shared:
 
 
 class _Renderer:
-    def __init__(self, ev: TemplatesMixin, tv: TemplateV, src: _Source, args: _Args, node: ast.Call,
+    def __init__(self, ev: EvaluatorAPI, tv: TemplateV, src: _Source, args: _Args, node: ast.Call,
                  env: Env, shared: _Shared | None = None, context: bool = True,
                  blocks: dict[str, _BlockChain] | None = None) -> None:
         self.ev = ev
@@ -411,7 +401,7 @@ class _Renderer:
         assert self.tv.search_path is not None
         found = None
         for name in names:
-            got, cause, missing = self.ev.find_template(self.tv.search_path, name)
+            got, cause, missing = find_template(self.ev, self.tv.search_path, name)
             if got is not None:
                 found = got
                 break
@@ -572,7 +562,7 @@ class _Renderer:
                 if fname != "join" or i + 2 >= len(toks) or toks[i + 1][0] != "str" or toks[i + 2][1] != ")":
                     return None
                 sep = StrV((Text(str(ast.literal_eval(toks[i + 1][1])), self.src.loc_at(0)),))
-                joined = self.ev.join(sep, value, self.env, at)
+                joined = join(self.ev, sep, value, self.env, at)
                 if not isinstance(joined, StrV):
                     return None
                 value = joined
@@ -581,14 +571,14 @@ class _Renderer:
             fn = _TEXT_FILTERS.get(fname)
             if fn is None:
                 return None
-            t = _static_text(value)
+            t = static_value_text(value)
             if t is None:
                 if fname in ("string", "safe") and isinstance(value, StrV):
                     continue
                 return None
             value = StrV((Text(fn(t), self.ev.loc(self.env, at)),))
         if self.tv.options.autoescape is not False:
-            t = _static_text(value)
+            t = static_value_text(value)
             if t is not None and any(c in t for c in _ESCAPES):
                 if self.tv.options.autoescape is None:
                     return None
@@ -718,7 +708,7 @@ def _loop_vars(i: int, n: int) -> DictV:
     return DictV(tuple((k, ConstV(v)) for k, v in vals.items()))
 
 
-def _static_text(v: Value) -> str | None:
+def static_value_text(v: Value) -> str | None:
     if isinstance(v, StrV):
         return text_of(v.pieces)
     if isinstance(v, ConstV) and not isinstance(v.value, bytes):
@@ -726,251 +716,109 @@ def _static_text(v: Value) -> str | None:
     return None
 
 
-def _bool_option(v: Value) -> bool | None:
-    if isinstance(v, ConstV) and isinstance(v.value, bool):
-        return v.value
-    return None
+# ---------------------------------------------------------------- making, finding and rendering templates
 
 
-# ---------------------------------------------------------------- the mixin
+def make_template(ev: EvaluatorAPI, source: Value, kind: str, opts: JinjaOptions, env: Env, node: ast.AST,
+                  file: str | None = None, search_path: tuple[str, ...] | None = None) -> Value:
+    if isinstance(source, AltV):
+        return AltV(tuple(make_template(ev, o, kind, opts, env, node, search_path=search_path)
+                          for o in source.options), ev.loc(env, node), ev.src(env, node))
+    text = source if isinstance(source, StrV) else None
+    stab = value_stability(source)
+    if stab == Stability.STATIC or (stab == Stability.UNKNOWN and text is not None):
+        stab = Stability.STABLE
+    cause = "template" if text is not None else "template whose text is not known statically"
+    if isinstance(source, OpaqueV) and text is None:
+        cause = source.cause
+    return TemplateV(stab, ev.src(env, node), ev.loc(env, node), cause, kind=kind, text=text, file=file,
+                     options=opts, search_path=search_path)
 
 
-class TemplatesMixin(FilesMixin):
-    """`string.Template` and Jinja templates, inline or loaded from files in the project."""
+def render(ev: EvaluatorAPI, tv: TemplateV, node: ast.Call, env: Env, safe: bool) -> Value:
+    args = _Args(ev, node, env)
+    if not args.ok:
+        return render_failed(ev, tv, args, node, env, "arguments not followed")
+    if tv.text is None:
+        return render_failed(ev, tv, args, node, env, tv.cause)
+    try:
+        src = _Source(tv.text.pieces, tv.file, ev.loc(env, node))
+        if tv.kind == "string":
+            pieces = substitute(ev, src, args, node, env, safe)
+        else:
+            pieces = render_jinja(ev, tv, src, args, node, env)
+    except Unparseable as exc:
+        return render_failed(ev, tv, args, node, env, f"template not followed: {exc}")
+    except RecursionError:
+        return render_failed(ev, tv, args, node, env, "template nested too deeply to follow")
+    return StrV(merge_pieces(pieces))
 
-    def qualname_call(self, qual: str, node: ast.Call, env: Env) -> Value:
-        q = qual.lstrip(".")
-        if q in _STRING_TEMPLATE and len(node.args) == 1 and not node.keywords:
-            return self.make_template(self.eval(node.args[0], env), "string", JinjaOptions(), env, node)
-        if q in _JINJA_TEMPLATE and len(node.args) == 1:
-            opts = self.jinja_options(node, env)
-            return self.make_template(self.eval(node.args[0], env), "jinja", opts, env, node)
-        if q in _JINJA_ENV and not node.args:
-            return self.jinja_environment(node, env)
-        if q in _FS_LOADER or q in _PKG_LOADER:
-            return self.jinja_loader(q in _PKG_LOADER, node, env)
-        if q in _CHOICE_LOADER:
-            return self.choice_loader(node, env)
-        return super().qualname_call(qual, node, env)
 
-    # ---- making templates
+def render_failed(ev: EvaluatorAPI, tv: TemplateV, args: _Args, node: ast.Call, env: Env, cause: str) -> Value:
+    """Text not known: stable, unless the template or a value passed to it changes per call."""
+    stabs = [tv.stability, *(value_stability(v) for v in args.all_values())]
+    dyn = [s for s in stabs if s in (Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN)]
+    stab = worst(Stability.STABLE, *dyn)
+    if stab == Stability.UNKNOWN:
+        stab = Stability.STABLE
+    return ev.opaque(env, node, stab, cause)
 
-    def make_template(self, source: Value, kind: str, opts: JinjaOptions, env: Env, node: ast.AST,
-                      file: str | None = None, search_path: tuple[str, ...] | None = None) -> Value:
-        if isinstance(source, AltV):
-            return AltV(tuple(self.make_template(o, kind, opts, env, node, search_path=search_path)
-                              for o in source.options), self.loc(env, node), self.src(env, node))
-        text = source if isinstance(source, StrV) else None
-        stab = value_stability(source)
-        if stab == Stability.STATIC or (stab == Stability.UNKNOWN and text is not None):
-            stab = Stability.STABLE
-        cause = "template" if text is not None else "template whose text is not known statically"
-        if isinstance(source, OpaqueV) and text is None:
-            cause = source.cause
-        return TemplateV(stab, self.src(env, node), self.loc(env, node), cause, kind=kind, text=text, file=file,
-                         options=opts, search_path=search_path)
 
-    def jinja_options(self, node: ast.Call, env: Env, base: JinjaOptions | None = None) -> JinjaOptions:
-        opts = base or JinjaOptions()
-        vals: dict[str, bool | None] = {
-            "trim_blocks": opts.trim_blocks, "lstrip_blocks": opts.lstrip_blocks,
-            "keep_trailing_newline": opts.keep_trailing_newline, "autoescape": opts.autoescape,
-        }
-        parseable = opts.parseable
-        for k in node.keywords:
-            if k.arg is None or k.arg in _SYNTAX_OPTIONS:
-                parseable = False
-            elif k.arg in vals:
-                b = _bool_option(self.eval(k.value, env))
-                if b is None and k.arg != "autoescape":
-                    parseable = False  # whitespace handling not known
-                vals[k.arg] = b
-        return JinjaOptions(bool(vals["trim_blocks"]), bool(vals["lstrip_blocks"]),
-                            bool(vals["keep_trailing_newline"]), vals["autoescape"], parseable)
-
-    def jinja_loader(self, package: bool, node: ast.Call, env: Env) -> Value:
-        src, loc = self.src(env, node), self.loc(env, node)
-        if package:
-            if not node.args or any(k.arg != "package_path" for k in node.keywords):
-                return LoaderV(Stability.STABLE, src, loc, "PackageLoader not followed")
-            pkg = self.package_dir(node.args[0], env)
-            sub_node = node.args[1] if len(node.args) > 1 else next(
-                (k.value for k in node.keywords if k.arg == "package_path"), None)
-            sub = self.eval(sub_node, env) if sub_node is not None else StrV((Text("templates", None),))
-            p = self.path_text(pkg)
-            s = self.path_text(sub)
-            dirs = (posixpath.join(p, s),) if p is not None and s is not None else None
-            return LoaderV(Stability.STABLE, src, loc, "package loader", search_path=dirs)
-        arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "searchpath"), None)
-        if arg is None:
-            return LoaderV(Stability.STABLE, src, loc, "loader without a search path")
-        v = self.eval(arg, env)
-        values = [i.value for i in v.items] if isinstance(v, ListV) and not any(
-            i.repeated or i.optional for i in v.items) else [v]
-        texts = [self.path_text(x) for x in values]
-        found = tuple(t for t in texts if t is not None)
-        return LoaderV(Stability.STABLE, src, loc, "file system loader",
-                       search_path=found if len(found) == len(texts) else None)
-
-    def choice_loader(self, node: ast.Call, env: Env) -> Value:
-        """`ChoiceLoader([a, b])`: the folders of each loader in turn, when all are known."""
-        src, loc = self.src(env, node), self.loc(env, node)
-        arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
-        v = self.eval(arg, env) if arg is not None else None
-        if not isinstance(v, ListV) or any(i.repeated or i.optional for i in v.items):
-            return LoaderV(Stability.STABLE, src, loc, "ChoiceLoader not followed")
-        dirs: list[str] = []
-        for i in v.items:
-            if not isinstance(i.value, LoaderV) or i.value.search_path is None:
-                return LoaderV(Stability.STABLE, src, loc, "ChoiceLoader over a loader not followed")
-            dirs.extend(i.value.search_path)
-        return LoaderV(Stability.STABLE, src, loc, "choice loader", search_path=tuple(dirs))
-
-    def jinja_environment(self, node: ast.Call, env: Env) -> Value:
-        opts = self.jinja_options(node, env)
-        search: tuple[str, ...] | None = None
-        cause = "Jinja environment"
-        for k in node.keywords:
-            if k.arg == "loader":
-                loader = self.eval(k.value, env)
-                if isinstance(loader, LoaderV):
-                    search = loader.search_path
-                if search is None:
-                    cause = "Jinja environment whose loader is not followed"
-        return JinjaEnvV(Stability.STABLE, self.src(env, node), self.loc(env, node), cause, search_path=search,
-                         options=opts)
-
-    def get_template(self, jenv: JinjaEnvV, node: ast.Call, env: Env) -> Value:
-        if len(node.args) != 1 or node.keywords:
-            return self.unknown_call(node, env, "get_template(...)")
-        name_v = self.eval(node.args[0], env)
-        if isinstance(name_v, AltV):
-            return AltV(tuple(self._load(jenv, o, node, env) for o in name_v.options),
-                        self.loc(env, node), self.src(env, node))
-        return self._load(jenv, name_v, node, env)
-
-    def _load(self, jenv: JinjaEnvV, name_v: Value, node: ast.Call, env: Env) -> Value:
-        name = _static_text(name_v) if isinstance(name_v, StrV) else None
-        if name is None:
-            stab = value_stability(name_v)
-            return self.opaque(env, node, stab if stab in (Stability.PER_CALL, Stability.VOLATILE)
-                               else Stability.STABLE, "template whose name is not known statically")
-        if jenv.search_path is None:
-            return self.opaque(env, node, Stability.STABLE, f"template `{name}` from a loader not followed")
-        last, cause, _ = self.find_template(jenv.search_path, name)
-        if last is None:
-            return self.opaque(env, node, Stability.STABLE, cause)
-        if last.data is None or last.real is None:
-            return self.opaque(env, node, last.stability, last.cause)
-        text = self.files().text(last, "utf-8", "strict", True)
-        if text is None:
-            return self.opaque(env, node, Stability.UNKNOWN, f"template `{last.rel}` is not valid UTF-8 text")
-        source = self.file_text(text, last, env, node)
-        return self.make_template(source, "jinja", jenv.options, env, node, file=last.real,
-                                  search_path=jenv.search_path)
-
-    def find_template(self, search_path: tuple[str, ...], name: str) -> tuple[FileRead | None, str, bool]:
-        """What a FileSystemLoader finds for `name` in its folders, read like any prompt file.
-
-        (the read, "", False) when a file is there (the read says whether it could be read);
-        (None, why, missing) otherwise, `missing` when Jinja would raise TemplateNotFound."""
-        parts = []
-        for piece in name.split("/"):
-            if piece == "..":
-                return None, f"template name `{name}` leaves the loader's folder", True
-            if "\\" in piece:
-                return None, f"template name `{name}` leaves the loader's folder", False
-            if piece and piece != ".":
-                parts.append(piece)
-        for folder in search_path:
-            got = self.files().read(posixpath.join(folder, *parts))
-            if not got.missing:
-                return got, "", False
-        return None, f"template `{name}` not found in the project", True
-
-    # ---- rendering
-
-    def opaque_method(self, recv: OpaqueV, meth: str, node: ast.Call, env: Env) -> Value:
-        if isinstance(recv, TemplateV):
-            if recv.kind == "string" and meth in ("substitute", "safe_substitute"):
-                return self.render_template(recv, node, env, safe=meth == "safe_substitute")
-            if recv.kind == "jinja" and meth in ("render", "render_async"):
-                return self.render_template(recv, node, env, safe=False)
-        if isinstance(recv, JinjaEnvV):
-            if meth == "get_template":
-                return self.get_template(recv, node, env)
-            if meth == "from_string" and len(node.args) == 1 and not node.keywords:
-                return self.make_template(self.eval(node.args[0], env), "jinja", recv.options, env, node,
-                                          search_path=recv.search_path)
-        return super().opaque_method(recv, meth, node, env)
-
-    def render_template(self, tv: TemplateV, node: ast.Call, env: Env, safe: bool) -> Value:
-        args = _Args(self, node, env)
-        if not args.ok:
-            return self.render_failed(tv, args, node, env, "arguments not followed")
-        if tv.text is None:
-            return self.render_failed(tv, args, node, env, tv.cause)
-        try:
-            src = _Source(tv.text.pieces, tv.file, self.loc(env, node))
-            if tv.kind == "string":
-                pieces = self.substitute(src, args, node, env, safe)
+def substitute(ev: EvaluatorAPI, src: _Source, args: _Args, node: ast.Call, env: Env, safe: bool) -> list[Piece]:
+    out: list[Piece] = []
+    text = src.text
+    pos = 0
+    for m in string.Template.pattern.finditer(text):
+        out.extend(src.slice(pos, m.start(), newlines=False))
+        pos = m.end()
+        name = m.group("named") or m.group("braced")
+        if m.group("escaped") is not None:
+            out.append(Text("$", src.loc_at(m.start())))
+            continue
+        if name is None:  # `$` not followed by a name
+            if not safe:
+                raise Unparseable("invalid placeholder")
+            out.extend(src.slice(m.start(), m.end() or m.start() + 1, newlines=False))
+            pos = max(pos, m.start() + 1)
+            continue
+        got = args.get(name)
+        if got is None:
+            if safe:
+                out.extend(src.slice(m.start(), m.end(), newlines=False))
             else:
-                pieces = self.render_jinja(tv, src, args, node, env)
-        except Unparseable as exc:
-            return self.render_failed(tv, args, node, env, f"template not followed: {exc}")
-        except RecursionError:
-            return self.render_failed(tv, args, node, env, "template nested too deeply to follow")
-        return StrV(merge_pieces(pieces))
-
-    def render_failed(self, tv: TemplateV, args: _Args, node: ast.Call, env: Env, cause: str) -> Value:
-        """Text not known: stable, unless the template or a value passed to it changes per call."""
-        stabs = [tv.stability, *(value_stability(v) for v in args.all_values())]
-        dyn = [s for s in stabs if s in (Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN)]
-        stab = worst(Stability.STABLE, *dyn)
-        if stab == Stability.UNKNOWN:
-            stab = Stability.STABLE
-        return self.opaque(env, node, stab, cause)
-
-    def substitute(self, src: _Source, args: _Args, node: ast.Call, env: Env, safe: bool) -> list[Piece]:
-        out: list[Piece] = []
-        text = src.text
-        pos = 0
-        for m in string.Template.pattern.finditer(text):
-            out.extend(src.slice(pos, m.start(), newlines=False))
-            pos = m.end()
-            name = m.group("named") or m.group("braced")
-            if m.group("escaped") is not None:
-                out.append(Text("$", src.loc_at(m.start())))
-                continue
-            if name is None:  # `$` not followed by a name
-                if not safe:
-                    raise Unparseable("invalid placeholder")
-                out.extend(src.slice(m.start(), m.end() or m.start() + 1, newlines=False))
-                pos = max(pos, m.start() + 1)
-                continue
-            got = args.get(name)
-            if got is None:
-                if safe:
-                    out.extend(src.slice(m.start(), m.end(), newlines=False))
-                else:
-                    out.append(Hole(Stability.UNKNOWN, m.group(0), src.loc_at(m.start()),
-                                    f"no value passed for `{m.group(0)}`"))
-                continue
-            value, at = got
-            out.extend(self.as_pieces(value, env, at, source=f"{m.group(0)} = {args.src(at)}"))
-        out.extend(src.slice(pos, len(text), newlines=False))
-        return out
-
-    def render_jinja(self, tv: TemplateV, src: _Source, args: _Args, node: ast.Call, env: Env) -> list[Piece]:
-        nodes = _parse(src.text, tv.options)
-        return _Renderer(self, tv, src, args, node, env).render_template(nodes, {}, {})
-
-    # ---- attributes of loaders (`env.loader = ...` is not followed)
-
-    def attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
-        if isinstance(base, TemplateV | JinjaEnvV | LoaderV):
-            return self.opaque(env, node, Stability.STABLE, f"`.{attr}` of a template object")
-        return super().attribute(base, attr, node, env)
+                out.append(Hole(Stability.UNKNOWN, m.group(0), src.loc_at(m.start()),
+                                f"no value passed for `{m.group(0)}`"))
+            continue
+        value, at = got
+        out.extend(ev.as_pieces(value, env, at, source=f"{m.group(0)} = {args.src(at)}"))
+    out.extend(src.slice(pos, len(text), newlines=False))
+    return out
 
 
-__all__ = ["JinjaEnvV", "JinjaOptions", "LoaderV", "TemplateV", "TemplatesMixin", "Unparseable"]
+def render_jinja(ev: EvaluatorAPI, tv: TemplateV, src: _Source, args: _Args, node: ast.Call, env: Env) -> list[Piece]:
+    nodes = _parse(src.text, tv.options)
+    return _Renderer(ev, tv, src, args, node, env).render_template(nodes, {}, {})
+
+
+def find_template(ev: EvaluatorAPI, search_path: tuple[str, ...], name: str) -> tuple[FileRead | None, str, bool]:
+    """What a FileSystemLoader finds for `name` in its folders, read like any prompt file.
+
+    (the read, "", False) when a file is there (the read says whether it could be read);
+    (None, why, missing) otherwise, `missing` when Jinja would raise TemplateNotFound."""
+    parts = []
+    for piece in name.split("/"):
+        if piece == "..":
+            return None, f"template name `{name}` leaves the loader's folder", True
+        if "\\" in piece:
+            return None, f"template name `{name}` leaves the loader's folder", False
+        if piece and piece != ".":
+            parts.append(piece)
+    for folder in search_path:
+        got = ev.files().read(posixpath.join(folder, *parts))
+        if not got.missing:
+            return got, "", False
+    return None, f"template `{name}` not found in the project", True
+
+
+__all__ = ["JinjaEnvV", "JinjaOptions", "LoaderV", "TemplateV", "Unparseable", "find_template", "make_template",
+           "render", "static_value_text"]
