@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from cachelint.analysis.classes import Classes
+from cachelint.analysis import classes
 from cachelint.analysis.env import MAX_UNROLL, Budget, EndOfModule, Env
 from cachelint.analysis.files import PromptFiles, module_file
 from cachelint.analysis.library.catalog import REGISTRY
@@ -164,9 +164,9 @@ class Evaluator:
         # Prompt files are read inside `root` only (None reads none), each once per run.
         self.root: str | None = None
         self.prompt_files: PromptFiles | None = None
-        # Instances of project classes, `self` and class attributes (language semantics, kept
-        # in their own module).
-        self.classes = Classes(self)
+        # Attributes of instances of project classes (see classes.py), by class and name, for
+        # the evaluator's whole life.
+        self.instance_attrs: dict[tuple[int, str], Value | None] = {}
         # The library models for each (value type, name), looked up once per evaluator.
         self._method_models: dict[tuple[type, str], list[MethodModel]] = {}
         self._attribute_models: dict[tuple[type, str], list[AttributeModel]] = {}
@@ -600,7 +600,7 @@ class Evaluator:
 
     def self_instance(self, env: Env) -> Value | None:
         """The value of `self`/`cls` in a method."""
-        return self.classes.self_instance(env)
+        return classes.self_instance(self, env)
 
     def is_self_param(self, name: str, env: Env) -> bool:
         scope = env.scope
@@ -906,7 +906,7 @@ class Evaluator:
         return self.class_attribute(base, attr, node, env)
 
     def class_attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
-        got = self.classes.attribute(base, attr, node, env)
+        got = classes.attribute(self, base, attr, node, env)
         if got is not None:
             return got
         return self.unknown(env, node, f"attribute `{attr}`")
@@ -1365,7 +1365,7 @@ class Evaluator:
         return self.unknown_call(node, env, "call of " + self.src(env, node.func))
 
     def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
-        got = self.classes.instantiate(cls, node, env)
+        got = classes.instantiate(self, cls, node, env)
         if got is not None:
             return got
         return self.unknown_call(node, env, f"instance of {cls.qualname}")
@@ -1622,13 +1622,13 @@ class Evaluator:
         return None
 
     def funcref_method(self, recv: FuncRefV, meth: str, node: ast.Call, env: Env) -> Value:
-        got = self.classes.classmethod_call(recv, meth, node, env)
+        got = classes.classmethod_call(self, recv, meth, node, env)
         if got is not None:
             return got
         return self.unknown_call(node, env, f"{recv.qualname}.{meth}()")
 
     def method_of_other(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value:
-        got = self.classes.method_call(recv, meth, node, env)
+        got = classes.method_call(self, recv, meth, node, env)
         if got is not None:
             return got
         stab = value_stability(recv)
