@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cachelint.analysis import scopes
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import find_calls
 from cachelint.analysis.evaluate import Evaluator
@@ -384,8 +385,8 @@ def test_values_are_paths_and_files(root: Path) -> None:
     path = root / "vals.py"
     path.write_text(code)
     mod = ModuleInfo(str(path), code, ast.parse(code))
-    p = ev.module_value("P", mod, None)
-    f = ev.module_value("F", mod, None)
+    p = scopes.module_value(ev, "P", mod, None)
+    f = scopes.module_value(ev, "F", mod, None)
     assert isinstance(p, PathV) and p.path == str(root / "prompts")
     assert isinstance(f, FileV) and f.path == str(root / "prompts" / "system.md") and f.handle
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cachelint.analysis import scopes
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import find_calls
 from cachelint.analysis.evaluate import Evaluator
@@ -372,8 +373,8 @@ def test_values_are_templates(root: Path) -> None:
     path = root / "vals.py"
     path.write_text(code)
     mod = ModuleInfo(str(path), code, ast.parse(code))
-    e = ev.module_value("E", mod, None)
-    t = ev.module_value("T", mod, None)
+    e = scopes.module_value(ev, "E", mod, None)
+    t = scopes.module_value(ev, "T", mod, None)
     assert isinstance(e, JinjaEnvV) and e.search_path == ("templates",)
     assert isinstance(t, TemplateV) and t.kind == "jinja"
 

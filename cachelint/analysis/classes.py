@@ -10,8 +10,10 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from cachelint.analysis import interproc, scopes
 from cachelint.analysis.env import EndOfModule, Env
 from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.scopes import decorator_names, instance_of
 from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, OpaqueV, Value, add_hop
 from cachelint.prompt import Hop, Stability
 
@@ -25,44 +27,16 @@ def _methods(cls: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     return [n for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
 
 
-def _decorator_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    names = set()
-    for d in fn.decorator_list:
-        target = d.func if isinstance(d, ast.Call) else d
-        if isinstance(target, ast.Name):
-            names.add(target.id)
-        elif isinstance(target, ast.Attribute):
-            names.add(target.attr)
-    return names
-
-
-# ---------------------------------------------------------------- `self` and `cls`
-
-
-def self_instance(ev: Evaluator, env: Env) -> Value | None:
-    scope = env.scope
-    if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
-        return None
-    cls = env.mod.parents.get(id(scope))
-    if not isinstance(cls, ast.ClassDef):
-        return None
-    decos = _decorator_names(scope)
-    if "classmethod" in decos:
-        return FuncRefV(cls.name, cls, env.mod.path)
-    return instance_of(ev, cls, env.mod)
-
-
-def instance_of(ev: Evaluator, cls: ast.ClassDef, mod: ModuleInfo) -> InstanceV:
-    qual = f"{mod.name}.{cls.name}" if mod.name else cls.name
-    return InstanceV(cls, mod.path, qual, (cls.lineno, cls.col_offset))
+# ---------------------------------------------------------------- instances
 
 
 def instantiate(ev: Evaluator, cls: FuncRefV, node: ast.Call, env: Env) -> Value | None:
     if isinstance(cls.node, ast.ClassDef):
         mod = ev.module_for_path(cls.module, env)
         if mod is not None:
-            return instance_of(ev, cls.node, mod)
+            return instance_of(cls.node, mod)
     return None
+
 
 # ---------------------------------------------------------------- attributes
 
@@ -93,7 +67,7 @@ def class_level(ev: Evaluator, cls: ast.ClassDef, mod: ModuleInfo, attr: str, en
             if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 return FuncRefV(attr, fn, mod.path)
         cenv = Env(mod, cls, None, None, import_time=True)
-        v = ev.local_value(attr, EndOfModule(mod), cenv, ix)
+        v = scopes.local_value(ev, attr, EndOfModule(mod), cenv, ix)
         assign = [e for e in events if e.kind == "assign"]
         if assign:
             v = add_hop(v, Hop(mod.span(assign[-1].stmt), f"`{cls.name}.{attr}` defined here"))
@@ -138,14 +112,14 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
         for fn in _methods(cls):
             if fn.name != attr:
                 continue
-            decos = _decorator_names(fn)
+            decos = decorator_names(fn)
             ref = FuncRefV(attr, fn, cmod.path, bound_self=inst)
             if decos & {"property", "cached_property"}:
                 fake = ast.Call(func=ast.Name(id=attr), args=[], keywords=[])
                 ast.copy_location(fake, node)
                 fake.end_lineno = getattr(node, "end_lineno", fake.lineno)
                 fake.end_col_offset = getattr(node, "end_col_offset", fake.col_offset)
-                return ev.call_helper(ref, fake, env, self_value=inst)
+                return interproc.call_helper(ev, ref, fake, env, self_value=inst)
             if "staticmethod" in decos:
                 return FuncRefV(attr, fn, cmod.path)
             return ref
@@ -187,7 +161,7 @@ def annotated_client(ev: Evaluator, classes: list[tuple[ast.ClassDef, ModuleInfo
         for stmt in cls.body:
             if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
                     and stmt.target.id == attr):
-                client = ev.annotation_client(stmt.annotation, Env(cmod, None, import_time=True))
+                client = scopes.annotation_client(ev, stmt.annotation, Env(cmod, None, import_time=True))
                 if isinstance(client, ClientV):
                     return client
     return None
@@ -227,8 +201,8 @@ def classmethod_call(ev: Evaluator, recv: FuncRefV, meth: str, node: ast.Call, e
     if isinstance(recv.node, ast.ClassDef):
         target = ev.class_attribute(recv, meth, node.func, env)
         if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
-            decos = _decorator_names(target.node)
+            decos = decorator_names(target.node)
             if "classmethod" in decos:
-                return ev.call_helper(target, node, env, self_value=recv)
+                return interproc.call_helper(ev, target, node, env, self_value=recv)
             return ev.call_value(target, node, env)
     return None

@@ -10,7 +10,9 @@ from cachelint.analysis.module import ModuleInfo, ScopeNode
 from cachelint.analysis.values import Value
 from cachelint.fastinit import replace
 
+MAX_DEPTH = 12  # nested helper calls / name hops
 MAX_UNROLL = 256  # items of a comprehension or a template loop unrolled
+MAX_ALT_ITERATION = 8  # alternatives a comprehension (or a loop) is evaluated over, one by one
 
 
 class Budget(Exception):
@@ -75,4 +77,4 @@ class EndOfModule(ast.AST):
         self.col_offset = 0
 
 
-__all__ = ["MAX_UNROLL", "Budget", "EndOfModule", "Env"]
+__all__ = ["MAX_ALT_ITERATION", "MAX_DEPTH", "MAX_UNROLL", "Budget", "EndOfModule", "Env"]

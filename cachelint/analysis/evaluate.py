@@ -8,19 +8,16 @@ that: precision over recall.
 from __future__ import annotations
 
 import ast
-import builtins
-import weakref
 from collections.abc import Callable
 from typing import Any
 
-from cachelint.analysis import classes
-from cachelint.analysis.env import MAX_UNROLL, Budget, EndOfModule, Env
-from cachelint.analysis.files import PromptFiles, module_file
+from cachelint.analysis import classes, interproc, scopes
+from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_UNROLL, Budget, Env
+from cachelint.analysis.files import PromptFiles
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.clocks import clock_stability
 from cachelint.analysis.library.registry import AttributeModel, CallModel, MethodModel
-from cachelint.analysis.library.sdk_clients import client_class
-from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, subtree
+from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.shared import SharedResult
 from cachelint.analysis.statics import NotStatic, format_value, static_text, to_python
 from cachelint.analysis.values import (
@@ -58,45 +55,12 @@ from cachelint.analysis.values import (
 from cachelint.fastinit import replace
 from cachelint.prompt import Hop, Stability
 
-MAX_DEPTH = 12  # nested helper calls / name hops
 MAX_STEPS = 200_000  # expression evaluations for one call site
-# Methods that change a dict, list or set in place.
-_MUTATORS = {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove",
-             "add", "discard", "sort", "reverse", "__setitem__", "__delitem__"}
 Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
-_MUTATED: dict[tuple[str, str], set[str]] = {}  # (path, text) -> Evaluator.mutated_globals
 MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
 MAX_ALT_VALUES = 64  # distinct values an operation on one of several values is applied to
-MAX_ALT_ITERATION = 8  # alternatives a comprehension is evaluated over, one by one
 NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
 
-_BUILTINS = set(dir(builtins))
-
-
-def _mutated_globals(mod: ModuleInfo) -> set[str]:
-    """See Evaluator.mutated_globals. Each function's nodes are those ast.walk gives (nested
-    functions included), listed once and read twice."""
-    got: set[str] = set()
-    Name, Store, Subscript, Call, Attribute = ast.Name, ast.Store, ast.Subscript, ast.Call, ast.Attribute
-    for fn in mod.functions:
-        nodes = subtree([fn])
-        local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
-        declared: set[str] = set()
-        for n in nodes:
-            if isinstance(n, Name) and isinstance(n.ctx, Store):
-                local.add(n.id)
-            elif isinstance(n, ast.Global | ast.Nonlocal):
-                declared.update(n.names)
-        local -= declared
-        for n in nodes:
-            target = None
-            if isinstance(n, Subscript) and isinstance(n.ctx, Store | ast.Del):
-                target = n.value
-            elif isinstance(n, Call) and isinstance(n.func, Attribute) and n.func.attr in _MUTATORS:
-                target = n.func.value
-            if isinstance(target, Name) and target.id not in local:
-                got.add(target.id)
-    return got
 
 
 class ProjectHooks:
@@ -133,14 +97,6 @@ class ProjectHooks:
         raise NotImplementedError
 
 
-def is_prefix(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return len(a) <= len(b) and b[: len(a)] == a
-
-
-def _pos(node: ast.AST) -> tuple[int, int]:
-    return (getattr(node, "lineno", 0) or 0, getattr(node, "col_offset", 0) or 0)
-
-
 class Evaluator:
     def __init__(self, project: ProjectHooks | None = None) -> None:
         self.project = project or ProjectHooks()
@@ -155,9 +111,9 @@ class Evaluator:
         # reset_budget), with the objects their keys name by identity, to keep those alive.
         # Without them evaluation is exponential in code that reads a name several times
         # (every use re-evaluated every assignment before it, and every helper call its body).
-        self._local_memo: dict[tuple[object, ...], tuple[Value, object]] = {}
-        self._helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
-        self._module_memo: dict[tuple[str, str], Value] = {}
+        self.local_memo: dict[tuple[object, ...], tuple[Value, object]] = {}
+        self.helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
+        self.module_memo: dict[tuple[str, str], Value] = {}
         # How often the budget ran out (a result computed while it did is not shared).
         self.budget_hits = 0
         self._global_writes: dict[str, set[str]] = {}
@@ -207,8 +163,8 @@ class Evaluator:
         sets `steps = 0` directly gets the full budget back."""
         self.steps = MAX_STEPS - allowance
         if not keep_memo:
-            self._local_memo.clear()
-            self._helper_memo.clear()
+            self.local_memo.clear()
+            self.helper_memo.clear()
         self.cut = NO_CUT
 
     def eval(self, node: ast.AST, env: Env) -> Value:
@@ -364,510 +320,9 @@ class Evaluator:
     # ------------------------------------------------------------------ names
 
     def e_Name(self, node: ast.Name, env: Env) -> Value:
-        return self.lookup(node.id, node, env)
-
-    def lookup(self, name: str, use: ast.AST, env: Env) -> Value:
-        if name in env.overlay:
-            return env.overlay[name]
-        scope = env.scope
-        if scope is not None and not isinstance(scope, ast.ClassDef):
-            ix = env.mod.flow_of(scope)
-            if name not in ix.globals_ and (name in ix.params or name in ix.events):
-                return self.local_value(name, use, env, ix)
-            if env.parent is not None:
-                return self.lookup(name, use, env.parent)
-            return self.module_value(name, env.mod, use if env.import_time else None)
-        if isinstance(scope, ast.ClassDef):
-            ix = env.mod.flow_of(scope)
-            if name in ix.events:
-                return self.local_value(name, use, env, ix)
-            if env.parent is not None:
-                return self.lookup(name, use, env.parent)
-        return self.module_value(name, env.mod, use)
-
-    def module_value(self, name: str, mod: ModuleInfo, use: ast.AST | None) -> Value:
-        """A module-level name; `use` None means 'after import' (read from a function)."""
-        if name == "__file__" and name not in mod.flow.events:
-            return module_file(mod, use)
-        if use is not None:
-            return self._module_value(name, mod, use)
-        key = (mod.path, name)
-        got = self._module_memo.get(key)
-        if got is None:
-            # After import, a name holds the same in every project (shared); memoised here too,
-            # as before sharing: a project asks again for what it already has at no cost.
-            got = self._module_memo[key] = self.shared(mod, name, lambda: self._module_value(name, mod, None))
-        return got
-
-    def _module_value(self, name: str, mod: ModuleInfo, use: ast.AST | None) -> Value:
-        ix = mod.flow
-        env = Env(mod, None, import_time=True)
-        if name not in ix.events:
-            star = self.star_import(name, mod)
-            if star is not None:
-                return star
-            if name in _BUILTINS:
-                v: Value = FuncRefV("builtins." + name)
-            else:
-                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, use or mod.tree), "undefined name")
-        else:
-            anchor = use if use is not None else EndOfModule(mod)
-            v = self.local_value(name, anchor, env, ix)
-            defs = [e for e in ix.events[name] if e.kind == "assign"]
-            if defs and isinstance(v, StrV | ListV | DictV):
-                v = add_hop(v, Hop(mod.span(defs[-1].stmt), f"`{name}` defined here"))
-            if name in self.global_writes(mod):
-                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, use or mod.tree),
-                            "module global reassigned at run time")
-            elif use is None and isinstance(v, DictV | ListV | SetV) and name in self.mutated_globals(mod):
-                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, mod.tree),
-                            "module table changed in place at run time")
-        return v
-
-    def star_import(self, name: str, mod: ModuleInfo) -> Value | None:
-        """`name` provided by a `from x import *` of a project module."""
-        for stmt in mod.tree.body:
-            if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
-                target = self.project.resolve_module(mod, stmt.module or "", stmt.level)
-                if target is not None and target is not mod and name in target.flow.events:
-                    return self.from_project(target, name, stmt, Env(mod, None, import_time=True))
-        return None
-
-    def global_writes(self, mod: ModuleInfo) -> set[str]:
-        return mod.global_names
-
-    def mutated_globals(self, mod: ModuleInfo) -> set[str]:
-        """Module-level names a function of the module changes in place (`TABLE[k] = v`,
-        `TABLE.update(...)`, `TOOLS.append(...)`): read from a function, their import-time value
-        is not what the code sees (a registry filled at run time)."""
-        # A function of the module's tree alone: kept with the module (shared by every project
-        # of the process through the module cache) and, for a module parsed again after being
-        # evicted, by its text.
-        got = mod.mutated
-        if got is not None:
-            return got
-        key = (mod.path, mod.text)
-        got = _MUTATED.get(key)
-        if got is None:
-            got = _mutated_globals(mod)
-            if len(_MUTATED) >= 1024:
-                _MUTATED.clear()  # bounded: a large tree's modules come and go
-            _MUTATED[key] = got
-        mod.mutated = got
-        return got
-
-    def local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
-        evs = ix.events.get(name)
-        if evs and any(e.kind == "opaque" and isinstance(e.stmt, ast.With | ast.AsyncWith) for e in evs):
-            bound = self.with_binding(name, use, env, ix)
-            if bound is not None:
-                return bound
-        guard = (id(ix), hash((name, _pos(use), id(env.bindings))))
-        if guard in self.active:
-            self.guard_hit(guard)
-            return self.unknown(env, use, f"`{name}` depends on itself")
-        # The cycle check comes first: a value memoised earlier must not stand in for the cut
-        # the guard makes here. Every EndOfModule is the same position with no block chain.
-        key = (id(ix), name, "end" if isinstance(use, EndOfModule) else id(use), env.memo_key())
-        got = self._local_memo.get(key)
-        if got is not None:
-            return got[0]
-        state = self.memo_begin(guard)
-        done = False
-        try:
-            value = self._local_value(name, use, env, ix)
-            done = True
-        finally:
-            if self.memo_end(guard, state) and done:
-                self._local_memo[key] = (value, (ix, use, env))
-        return value
-
-    def _local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
-        use_pos = _pos(use) if not isinstance(use, EndOfModule) else (10**9, 0)
-        if isinstance(use, EndOfModule):
-            use_chain: tuple[tuple[int, str], ...] = ()
-            use_loops: tuple[int, ...] = ()
-        else:
-            use_chain, use_loops = env.mod.statement_chain(env.scope, use)
-        all_events = ix.events.get(name, [])
-        evs = [e for e in all_events if e.pos <= use_pos]
-        base_i: int | None = None
-        for i in range(len(evs) - 1, -1, -1):
-            e = evs[i]
-            if e.kind in ("assign", "loopvar", "opaque", "import", "def") and is_prefix(e.chain, use_chain):
-                base_i = i
-                break
-        value: Value | None
-        if base_i is None:
-            value = self.param_value(name, env, ix) if name in ix.params else None
-            rest = evs
-        else:
-            value = self.event_value(evs[base_i], env)
-            rest = evs[base_i + 1 :]
-        for e in rest:
-            cond = not is_prefix(e.chain, use_chain)
-            if cond and self.never_runs(e, use_chain, env):
-                continue
-            rep = any(lp not in use_loops for lp in e.in_loop)
-            value = self.apply_event(value, e, env, cond, rep)
-        # Loop-carried: changes later in a loop around the use reach it on the next pass.
-        for lp in use_loops:
-            later = [e for e in all_events if e.pos > use_pos and lp in e.in_loop]
-            if later and value is not None:
-                value = self.loop_carry(value, later, env, use)
-        if value is None:
-            return self.unknown(env, use, f"`{name}` is not assigned on every path")
-        return value
-
-    def never_runs(self, e: Event, use_chain: tuple[tuple[int, str], ...], env: Env) -> bool:
-        """Is `e` under an `if` whose test is known to pick the other branch? Only membership of a
-        literal key in a dict whose keys are all known is decided (`if "tools" in kwargs:` in
-        mem0's request builder, with the keyword arguments of the call being analysed)."""
-        shared = 0
-        while shared < min(len(e.chain), len(use_chain)) and e.chain[shared] == use_chain[shared]:
-            shared += 1
-        branches = dict(e.chain[shared:])
-        node: ast.AST | None = e.stmt
-        while node is not None and branches:
-            parent = env.mod.parents.get(id(node))
-            if isinstance(parent, ast.If) and id(parent) in branches:
-                truth = self.static_truth(parent.test, env)
-                if truth is not None and truth != (branches.pop(id(parent)) == "body"):
-                    return True
-            node = parent
-        return False
-
-    def static_truth(self, test: ast.expr, env: Env) -> bool | None:
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            inner = self.static_truth(test.operand, env)
-            return None if inner is None else not inner
-        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In | ast.NotIn)):
-            return None
-        key = self.eval(test.left, env)
-        k = text_of(key.pieces) if isinstance(key, StrV) else None
-        table = self.eval(test.comparators[0], env)
-        if k is None or not isinstance(table, DictV) or not table.complete:
-            return None
-        found = table.get(k) is not None
-        return found if isinstance(test.ops[0], ast.In) else not found
-
-    def param_value(self, name: str, env: Env, ix: FlowIndex) -> Value:
-        if env.bindings is not None and name in env.bindings:
-            return env.bindings[name]
-        arg = ix.params[name]
-        scope = env.scope
-        fname = getattr(scope, "name", "<lambda>")
-        if arg.annotation is not None:
-            ann = self.annotation_client(arg.annotation, env)
-            if ann is not None:
-                return ann
-        if self.is_self_param(name, env):
-            if env.self_value is not None:
-                return env.self_value
-            inst = self.self_instance(env)
-            if inst is not None:
-                return inst
-            return self.opaque(env, arg, Stability.UNKNOWN, "instance state")
-        return OpaqueV(
-            Stability.PER_CALL,
-            name,
-            self.loc(env, arg),
-            f"parameter `{name}` of {fname}()",
-            passthrough=True,
-            elements=Stability.PER_CALL,
-        )
-
-    def with_binding(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value | None:
-        """`f` inside `with open(p) as f:`: the object itself, for the library values whose
-        `__enter__` returns them (files, paths), when nothing rebinds `f` before the use."""
-        cur: ast.AST = use
-        while True:
-            parent = env.mod.parents.get(id(cur))
-            if parent is None or isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
-                                            | ast.ClassDef):
-                return None
-            if isinstance(parent, ast.With | ast.AsyncWith) and cur in parent.body:
-                for item in parent.items:
-                    if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
-                        start = (getattr(item.context_expr, "end_lineno", 0) or 0,
-                                 getattr(item.context_expr, "end_col_offset", 0) or 0)
-                        use_pos = _pos(use)
-                        if any(e.stmt is not parent and start < e.pos <= use_pos for e in ix.events.get(name, [])):
-                            return None  # rebound inside the block
-                        v = self.eval(item.context_expr, env)
-                        return v if isinstance(v, REGISTRY.enters_itself) else None
-            cur = parent
-
-    def self_instance(self, env: Env) -> Value | None:
-        """The value of `self`/`cls` in a method."""
-        return classes.self_instance(self, env)
-
-    def is_self_param(self, name: str, env: Env) -> bool:
-        scope = env.scope
-        if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
-            return False
-        params = [*scope.args.posonlyargs, *scope.args.args]
-        if not params or params[0].arg != name:
-            return False
-        parent = env.mod.parents.get(id(scope))
-        if not isinstance(parent, ast.ClassDef):
-            return False
-        return all(not (isinstance(d, ast.Name) and d.id == "staticmethod") for d in scope.decorator_list)
-
-    def annotation_client(self, ann: ast.expr, env: Env) -> Value | None:
-        node = ann
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                node = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
-                return None
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            return self.annotation_client(node.left, env) or self.annotation_client(node.right, env)
-        if isinstance(node, ast.Subscript):  # Optional[OpenAI]
-            return self.annotation_client(node.slice, env)
-        if isinstance(node, ast.Name | ast.Attribute):
-            qual = self.qualname_of(node, env)
-            if qual:
-                cc = client_class(qual)
-                if cc:
-                    return ClientV(cc[0], cc[1])
-        return None
-
-    def qualname_of(self, node: ast.expr, env: Env) -> str | None:
-        """The imported qualified name of a Name/Attribute chain, if it comes from an import."""
-        if isinstance(node, ast.Name):
-            v = self.lookup(node.id, node, env)
-            return v.qualname if isinstance(v, ModuleRefV) else None
-        if isinstance(node, ast.Attribute):
-            base = self.qualname_of(node.value, env)
-            return f"{base}.{node.attr}" if base else None
-        return None
-
-    def event_value(self, e: Event, env: Env) -> Value:
-        if e.kind == "assign" and e.value is not None:
-            v = self.eval(e.value, env)
-            return self.rebind_loc(v, e, env)
-        if e.kind == "loopvar" and e.value is not None:
-            it = self.eval(e.value, env)
-            if isinstance(e.extra, ast.Tuple | ast.List):
-                inner = self.element_of(it, env, e.value)
-                return self.element_of(inner, env, e.value) if isinstance(inner, ListV) else inner
-            return self.element_of(it, env, e.value)
-        if e.kind == "import" and isinstance(e.extra, ast.Import | ast.ImportFrom):
-            return self.import_value(e.name, e.extra, env)
-        if e.kind == "def" and isinstance(e.extra, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            return FuncRefV(e.extra.name, e.extra, env.mod.path)
-        if e.kind == "opaque":
-            stmt = e.stmt
-            if isinstance(stmt, ast.Assign):
-                rhs = self.eval(stmt.value, env)
-                target = stmt.targets[0]
-                if isinstance(target, ast.Tuple | ast.List):
-                    names = [t.id if isinstance(t, ast.Name) else None for t in target.elts]
-                    rows = flat_options(rhs) if isinstance(rhs, AltV) else [rhs]
-                    if e.name in names and all(
-                        isinstance(r, ListV) and len(r.items) == len(names)
-                        and not any(i.repeated or i.optional for i in r.items) for r in rows
-                    ):
-                        # `a, b = row` with row one of several (a table looked up by a key): `a`
-                        # is one of their first items
-                        picked: list[Value] = []
-                        for r in rows:
-                            assert isinstance(r, ListV)
-                            v = r.items[names.index(e.name)].value
-                            if v not in picked:
-                                picked.append(v)
-                        return picked[0] if len(picked) == 1 else AltV(tuple(picked), self.loc(env, stmt),
-                                                                     self.src(env, stmt))
-                return self.opaque(env, stmt, value_stability(rhs), "unpacked value")
-            return self.unknown(env, stmt, f"`{e.name}` bound by {type(stmt).__name__.lower()}")
-        return self.unknown(env, e.stmt, f"`{e.name}`")
-
-    def rebind_loc(self, v: Value, e: Event, env: Env) -> Value:
-        return v
-
-    def apply_event(self, value: Value | None, e: Event, env: Env, cond: bool, rep: bool) -> Value | None:
-        if e.kind in ("assign", "loopvar", "opaque", "import", "def"):
-            new = self.event_value(e, env)
-            if value is None or not cond:
-                return new
-            return AltV((value, new), self.loc(env, e.stmt), self.src(env, e.stmt))
-        if value is None:
-            return None
-        if e.kind == "augassign" and e.value is not None and isinstance(e.extra, ast.AugAssign):
-            rhs = self.eval(e.value, env)
-            if rep:
-                stab = value_stability(rhs)
-                piece = self.opaque(
-                    env, e.value, Stability.STABLE if stab == Stability.STATIC else stab,
-                    "appended in a loop",
-                )
-                rhs = piece
-            new = self.binop(value, rhs, e.extra.op, env, e.extra)
-            if cond and not rep and isinstance(new, StrV) and isinstance(e.extra.op, ast.Add) \
-                    and isinstance(value, StrV | OpaqueV | AltV) and isinstance(rhs, StrV | OpaqueV | AltV):
-                # `if c: s += x` is s, then x or nothing: one optional piece. Both whole strings as
-                # alternatives would hold s twice, and n such ifs 2**n paths to walk.
-                tail = self.as_pieces(rhs, env, e.extra)
-                opt = Alt((tail, ()), self.loc(env, e.stmt), self.src(env, e.stmt))
-                return StrV(merge_pieces((*self.as_pieces(value, env, e.extra), opt)))
-            if cond and not rep:
-                return AltV((value, new), self.loc(env, e.stmt), self.src(env, e.stmt))
-            return new
-        if isinstance(value, AltV) and e.kind in ("call", "setitem"):
-            flat = flat_options(value)
-            if len(flat) <= MAX_ALT_ITERATION and all(isinstance(o, DictV | ListV) for o in flat):
-                # one of several dicts or lists (a helper returning one of two request dicts) changed
-                # in place: each changes the same way
-                options = [self.apply_event(o, e, env, cond, rep) for o in flat]
-                return AltV(tuple(o for o in options if o is not None), value.loc, value.source)
-        if e.kind == "call" and isinstance(e.extra, ast.Call):
-            return self.mutate(value, e.extra, env, cond, rep)
-        if e.kind == "setitem" and isinstance(e.extra, ast.Subscript) and e.value is not None:
-            return self.setitem(value, e.extra, e.value, env, cond)
-        if e.kind == "delitem":
-            return self.unknown(env, e.stmt, "item deleted") if not isinstance(value, DictV) else value
-        return value
-
-    def as_list(self, value: Value, env: Env, node: ast.AST) -> ListV | None:
-        if isinstance(value, ListV):
-            return value
-        if isinstance(value, OpaqueV):
-            return ListV((Item(self.element_of(value, env, node), repeated=True),), value.loc)
-        return None
-
-    def mutate(self, value: Value, call: ast.Call, env: Env, cond: bool, rep: bool) -> Value:
-        assert isinstance(call.func, ast.Attribute)
-        meth = call.func.attr
-        optional = cond and not rep
-        if meth in ("append", "extend", "insert"):
-            lst = self.as_list(value, env, call)
-            if lst is None:
-                return value
-            items = list(lst.items)
-            if meth == "append" and len(call.args) == 1:
-                items.append(Item(self.eval(call.args[0], env), optional=optional, repeated=rep))
-            elif meth == "extend" and len(call.args) == 1:
-                add = self.eval(call.args[0], env)
-                for it in self.spread(add, env, call.args[0]):
-                    items.append(replace(it, optional=it.optional or optional,
-                                         repeated=it.repeated or rep))
-            elif meth == "insert" and len(call.args) == 2:
-                idx = self.eval(call.args[0], env)
-                new = Item(self.eval(call.args[1], env), optional=optional, repeated=rep)
-                plain = all(not (i.repeated or i.optional) for i in items)
-                if isinstance(idx, ConstV) and isinstance(idx.value, int) and plain and not rep:
-                    i = idx.value
-                    items.insert(i if i >= 0 else max(0, len(items) + i), new)
-                elif isinstance(idx, ConstV) and idx.value == 0 and not rep:
-                    items.insert(0, new)
-                else:
-                    return self.unknown(env, call, "inserted at an unknown position")
-            else:
-                return self.unknown(env, call, f"list.{meth} with unusual arguments")
-            return ListV(tuple(items), lst.loc, lst.is_tuple)
-        if meth in ("update", "setdefault") and isinstance(value, DictV):
-            if meth == "update" and len(call.args) <= 1 and not rep:
-                updated: DictV | None = value
-                for part in [*call.args, *call.keywords]:
-                    add = self.eval(part.value if isinstance(part, ast.keyword) else part, env)
-                    if isinstance(part, ast.keyword) and part.arg is not None:
-                        add = DictV(((part.arg, add),))
-                    if updated is None or not isinstance(add, DictV):
-                        updated = None
-                        break
-                    updated = DictV(updated.entries + add.entries, value.loc, updated.complete and add.complete)
-                if updated is not None and cond:
-                    # each key updated is its old value or the new one; not two whole dicts, which
-                    # doubles with every conditional update
-                    news = dict(updated.entries[len(value.entries):])
-                    entries = [(k, v) for k, v in value.entries if k not in news]
-                    entries += [(k, AltV((value.get(k) or ConstV(None), v), self.loc(env, call), self.src(env, call)))
-                                for k, v in news.items()]
-                    return DictV(tuple(entries), value.loc, updated.complete)
-                if updated is not None:
-                    return updated
-            return DictV(value.entries, value.loc, False)
-        if meth == "pop" and isinstance(value, DictV) and call.args and not rep:
-            key = self.eval(call.args[0], env)
-            k = text_of(key.pieces) if isinstance(key, StrV) else None
-            if k is not None:
-                if cond:
-                    old = value.get(k)
-                    if old is None:
-                        return value
-                    gone = AltV((old, ConstV(None)), self.loc(env, call), self.src(env, call))
-                    return DictV(tuple((x, gone if x == k else v) for x, v in value.entries), value.loc, value.complete)
-                return DictV(tuple(x for x in value.entries if x[0] != k), value.loc, value.complete)
-        if meth == "clear" and not cond and not rep:
-            if isinstance(value, ListV):
-                return ListV((), value.loc, value.is_tuple)
-            if isinstance(value, DictV):
-                return DictV((), value.loc)
-        if meth == "sort" and isinstance(value, ListV) and not cond:
-            return self.sorted_value(value, env, call)
-        # pop/remove/reverse/...: the list changed in a way not followed.
-        return self.unknown(env, call, f"changed by .{meth}()")
-
-    def setitem(self, value: Value, target: ast.Subscript, rhs: ast.expr, env: Env, cond: bool) -> Value:
-        key = self.eval(target.slice, env)
-        new = self.eval(rhs, env)
-        if isinstance(value, DictV) and isinstance(key, StrV):
-            k = text_of(key.pieces)
-            if k is not None:
-                if cond:
-                    old = value.get(k) or ConstV(None)
-                    new = AltV((old, new), self.loc(env, target), self.src(env, target))
-                return DictV((*value.entries, (k, new)), value.loc, value.complete)
-        if isinstance(value, ListV) and isinstance(key, ConstV) and isinstance(key.value, int):
-            items = list(value.items)
-            i = key.value
-            if all(not (x.repeated or x.optional) for x in items) and -len(items) <= i < len(items):
-                items[i] = Item(AltV((items[i].value, new), self.loc(env, target),
-                                     self.src(env, target)) if cond else new)
-                return ListV(tuple(items), value.loc, value.is_tuple)
-        return self.unknown(env, target, "item assignment not followed")
-
-    def loop_carry(self, value: Value, later: list[Event], env: Env, use: ast.AST) -> Value:
-        grows = any(e.kind == "call" for e in later)
-        reassigned = any(e.kind in ("assign", "augassign", "opaque") for e in later)
-        if isinstance(value, ListV) and grows:
-            tail = self.opaque(env, use, Stability.PER_CALL, "items appended on earlier iterations")
-            return ListV((*value.items, Item(tail, repeated=True)), value.loc, value.is_tuple)
-        if reassigned:
-            return AltV((value, self.opaque(env, use, Stability.PER_CALL, "reassigned on earlier iterations")),
-                        self.loc(env, use), self.src(env, use))
-        return value
+        return scopes.lookup(self, node.id, node, env)
 
     # ------------------------------------------------------------------ imports
-
-    def import_value(self, name: str, stmt: ast.Import | ast.ImportFrom, env: Env) -> Value:
-        if isinstance(stmt, ast.Import):
-            for a in stmt.names:
-                if (a.asname or a.name.split(".")[0]) == name:
-                    return ModuleRefV(a.name if a.asname else a.name.split(".")[0])
-        else:
-            modname = stmt.module or ""
-            for a in stmt.names:
-                if (a.asname or a.name) == name:
-                    target = self.project.resolve_module(env.mod, modname, stmt.level)
-                    if target is not None:
-                        return self.from_project(target, a.name, stmt, env)
-                    prefix = "." * stmt.level + modname
-                    return ModuleRefV(f"{prefix}.{a.name}" if prefix else a.name)
-        return self.unknown(env, stmt, f"import of `{name}`")
-
-    def from_project(self, target: ModuleInfo, attr: str, stmt: ast.AST, env: Env) -> Value:
-        sub = self.project.module_by_name(f"{target.name}.{attr}") if target.name else None
-        if sub is not None and attr not in target.flow.events:
-            return ModuleRefV(sub.name)
-        if attr not in target.flow.events:
-            star = self.star_import(attr, target)  # `from .sub import *` in a package's __init__
-            if star is not None:
-                return star
-            return ModuleRefV(f"{target.name}.{attr}")
-        v = self.module_value(attr, target, None)
-        return add_hop(v, self.hop(env, stmt, f"`{attr}` imported from {target.name or target.path}"))
 
     # ------------------------------------------------------------------ attributes, subscripts
 
@@ -884,7 +339,7 @@ class Evaluator:
                 if sub is not None:
                     return ModuleRefV(qual)
                 if attr in mod.flow.events:
-                    v = self.module_value(attr, mod, None)
+                    v = scopes.module_value(self, attr, mod, None)
                     return add_hop(v, self.hop(env, node, f"`{attr}` defined in {mod.name}"))
             return ModuleRefV(qual)
         if isinstance(base, ClientV):
@@ -1351,11 +806,11 @@ class Evaluator:
                 if ret is not None:
                     fmod = self.module_for_path(callee.module, env)
                     if fmod is not None:
-                        client = self.annotation_client(ret, Env(fmod, None, import_time=True))
+                        client = scopes.annotation_client(self, ret, Env(fmod, None, import_time=True))
                         if client is not None:
                             return client  # `def make_client() -> AsyncOpenAI:` says what it returns
             if isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                return self.call_helper(callee, node, env)
+                return interproc.call_helper(self, callee, node, env)
             if isinstance(callee.node, ast.ClassDef):
                 return self.instantiate(callee, node, env)
         if isinstance(callee, ModuleRefV):
@@ -1429,7 +884,7 @@ class Evaluator:
         got = self.library_call(qual, node, env)
         if got is not None:
             return got
-        return self.project_call(qual, node, env)
+        return interproc.project_call(self, qual, node, env)
 
     def library_call(self, qual: str, node: ast.Call, env: Env) -> Value | None:
         """The value a library model gives a call of `qual`; None when no model knows it."""
@@ -1439,21 +894,6 @@ class Evaluator:
             if got is not None:
                 return got
         return None
-
-    def project_call(self, qual: str, node: ast.Call, env: Env) -> Value:
-        """`pkg.mod.func(...)` reached through a module reference: follow it into the project."""
-        parts = qual.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            mod = self.project.module_by_name(".".join(parts[:cut]))
-            if mod is None:
-                continue
-            target: Value = ModuleRefV(".".join(parts[:cut]))
-            for attr in parts[cut:]:
-                target = self.attribute(target, attr, node.func, env)
-            if isinstance(target, FuncRefV | AltV):
-                return self.call_value(target, node, env)
-            break
-        return self.unknown_call(node, env, f"call of `{qual}`")
 
     def builtin_call(self, name: str, node: ast.Call, env: Env) -> Value:
         args = node.args
@@ -1642,74 +1082,6 @@ class Evaluator:
                        passthrough=recv.passthrough and meth in ("copy", "strip"),
                        elements=recv.elements if meth == "copy" else None)
 
-    def call_helper(self, fn: FuncRefV, node: ast.Call, env: Env, self_value: Value | None = None) -> Value:
-        fnode = fn.node
-        assert isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
-        if env.depth >= MAX_DEPTH:
-            return self.unknown(env, node, "helper chain too deep to follow")
-        key = (id(fnode), -1)
-        if key in self.active:
-            self.guard_hit(key)
-            return self.unknown(env, node, "recursive helper")
-        fmod = self.module_for_path(fn.module, env)
-        if fmod is None:
-            return self.unknown_call(node, env, f"call of {fn.qualname}")
-        if _is_generator(fnode):
-            return self.unknown_call(node, env, f"generator {fn.qualname}")
-        decorated = isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef) and any(
-            not _harmless_decorator(d) for d in fnode.decorator_list)
-        if decorated:
-            return self.unknown_call(node, env, f"decorated function {fn.qualname}")
-        bindings = self.bind_args(fnode, node, env, fmod, self_value if self_value is not None else fn.bound_self)
-        if bindings is None:
-            return self.unknown_call(node, env, f"call of {fn.qualname} with unfollowable arguments")
-        parent_env: Env | None = None
-        if fmod is env.mod:
-            outer = fmod.enclosing_scope(fnode)
-            if outer is not None and not isinstance(outer, ast.ClassDef):
-                parent_env = env if env.scope is outer else Env(fmod, outer, None, None, env.import_time, env.depth)
-        inner = Env(fmod, fnode, bindings, parent_env, env.import_time, env.depth + 1,
-                    self_value=self_value if self_value is not None else fn.bound_self)
-        # The same function with the same argument values (by identity) in the same kind of
-        # environment returns the same values: evaluate its body once per top-level evaluation.
-        mkey = (id(fnode), id(fmod), tuple((k, id(v)) for k, v in bindings.items()),
-                parent_env.memo_key() if parent_env is not None else None, env.import_time, env.depth,
-                id(inner.self_value))
-        got = self._helper_memo.get(mkey)
-        if got is not None:
-            options = list(got[0])
-        else:
-            state = self.memo_begin(key)
-            done = False
-            try:
-                options = self.helper_returns(fnode, fmod, inner)
-                done = True
-            finally:
-                if self.memo_end(key, state) and done:
-                    self._helper_memo[mkey] = (tuple(options), (fnode, fmod, bindings, parent_env, inner))
-        if not options:
-            return ConstV(None, self.loc(env, node))
-        result = options[0] if len(options) == 1 else AltV(tuple(options), self.loc(env, node),
-                                                            self.src(env, node))
-        name = getattr(fnode, "name", "<lambda>")
-        return add_hop(result, self.hop(env, node, f"returned by {name}()"))
-
-    def helper_returns(self, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, fmod: ModuleInfo,
-                       inner: Env) -> list[Value]:
-        """The distinct values a helper's body returns in `inner` (None only when nothing else)."""
-        if isinstance(fnode, ast.Lambda):
-            return [self.eval(fnode.body, inner)]
-        ix = fmod.flow_of(fnode)
-        options: list[Value] = []
-        for ret in ix.returns:
-            if ret.value is None:
-                continue
-            v = self.eval(ret.value, inner)
-            if v not in options:
-                options.append(v)
-        non_none = [o for o in options if not (isinstance(o, ConstV) and o.value is None)]
-        return non_none or options
-
     def module_for_path(self, path: str, env: Env) -> ModuleInfo | None:
         if path == env.mod.path or not path:
             return env.mod
@@ -1718,107 +1090,12 @@ class Evaluator:
     def module_from_path(self, path: str) -> ModuleInfo | None:
         return self.project.module_from_path(path)
 
-    def bind_args(self, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, node: ast.Call,
-                  env: Env, fmod: ModuleInfo, self_value: Value | None) -> dict[str, Value] | None:
-        a = fnode.args
-        positional = [*a.posonlyargs, *a.args]
-        bindings: dict[str, Value] = {}
-        if self_value is not None and positional:
-            bindings[positional[0].arg] = self_value
-            positional = positional[1:]
-        args = list(node.args)
-        for i, arg_node in enumerate(args):
-            if isinstance(arg_node, ast.Starred):
-                return None
-            if i < len(positional):
-                bindings[positional[i].arg] = self.eval(arg_node, env)
-            elif a.vararg is None:
-                return None
-        names = {p.arg for p in [*positional, *a.kwonlyargs]}
-        # Keywords no parameter names go to `**kwargs` (a dict of them); a `**spread` that cannot
-        # be followed may hold any parameter not given otherwise: those are unknown.
-        extra: list[tuple[str, Value]] = []
-        unfollowed: ast.expr | None = None
-        for k in node.keywords:
-            if k.arg is None:
-                spread = self.eval(k.value, env)
-                if not isinstance(spread, DictV):
-                    unfollowed = k.value
-                    continue
-                if not spread.complete:
-                    unfollowed = k.value
-                for key, v in spread.entries:
-                    if key in names:
-                        bindings[key] = v
-                    elif a.kwarg is not None:
-                        extra.append((key, v))
-                    elif spread.complete:
-                        return None  # an unexpected keyword: the call would fail
-                continue
-            if k.arg in names:
-                bindings[k.arg] = self.eval(k.value, env)
-            elif a.kwarg is None:
-                return None
-            else:
-                extra.append((k.arg, self.eval(k.value, env)))
-        if unfollowed is not None:
-            for p in [*positional, *a.kwonlyargs]:
-                if p.arg not in bindings:
-                    bindings[p.arg] = self.unknown(env, unfollowed, f"may be given by **{self.src(env, unfollowed)}")
-        # Defaults are evaluated once, in the defining module, at import.
-        denv = Env(fmod, fmod.enclosing_scope(fnode) if fmod.enclosing_scope(fnode) is not None and not
-                   isinstance(fmod.enclosing_scope(fnode), ast.ClassDef) else None, import_time=True)
-        pos_defaults = list(zip(positional[len(positional) - len(a.defaults):] if a.defaults else [],
-                                a.defaults, strict=False))
-        for p, d in pos_defaults:
-            if p.arg not in bindings:
-                bindings[p.arg] = self.eval(d, denv)
-        for p, kd in zip(a.kwonlyargs, a.kw_defaults, strict=True):
-            if p.arg not in bindings and kd is not None:
-                bindings[p.arg] = self.eval(kd, denv)
-        if a.vararg:
-            bindings[a.vararg.arg] = self.opaque(env, node, Stability.PER_CALL, "*args")
-        if a.kwarg:
-            bindings[a.kwarg.arg] = DictV(tuple(extra), self.loc(env, node), unfollowed is None)
-        for p in positional + list(a.kwonlyargs):
-            if p.arg not in bindings:
-                return None  # a required argument is missing: the call would fail anyway
-        return bindings
-
-
-_SDK_TYPE_MODULES = ("openai.types", "anthropic.types", "google.genai.types", "google.generativeai.types",
-                     "google.generativeai.protos", "google.generativeai.GenerationConfig")
-
-
-
 
 def _ix(v: object) -> int | None:
     """A slice bound: an int or None; anything else raises TypeError like Python does."""
     if v is None or (isinstance(v, int) and not isinstance(v, bool)):
         return v
     raise TypeError("slice indices must be integers or None")
-
-
-# Whether each function still in memory is a generator: a function of its tree, asked for every
-# call of a helper in every file's project (it was worked out again for each).
-_GENERATORS: weakref.WeakKeyDictionary[ast.AST, bool] = weakref.WeakKeyDictionary()
-
-
-def _is_generator(fnode: ast.AST) -> bool:
-    """Does a `yield` (or `yield from`) appear anywhere under `fnode`, nested functions included?"""
-    got = _GENERATORS.get(fnode)
-    if got is None:
-        got = _GENERATORS[fnode] = any(isinstance(n, ast.Yield | ast.YieldFrom) for n in subtree([fnode]))
-    return got
-
-
-def _harmless_decorator(d: ast.expr) -> bool:
-    name = d.attr if isinstance(d, ast.Attribute) else d.id if isinstance(d, ast.Name) else ""
-    if isinstance(d, ast.Call):
-        name = d.func.attr if isinstance(d.func, ast.Attribute) else d.func.id if isinstance(d.func, ast.Name) else ""
-    return name in ("staticmethod", "classmethod", "property", "cache", "lru_cache", "cached_property",
-                    "wraps", "functools.cache", "override", "abstractmethod", "tool", "traceable",
-                    "observe", "retry", "timed")
 
 
 def _span_of(loc: Loc, env: Env) -> Any:

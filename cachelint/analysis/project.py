@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cachelint import gcpolicy
-from cachelint.analysis import gemini_legacy
+from cachelint.analysis import gemini_legacy, interproc
 from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo, subtree
@@ -471,7 +471,7 @@ class Project(ProjectHooks):
                         if isinstance(method, FuncRefV) and method.node is fn:
                             self_value = option
                             break
-            bindings = ev.bind_args(fn, current, env, fmod, self_value)
+            bindings = interproc.bind_args(ev, fn, current, env, fmod, self_value)
             if bindings is None:
                 return None
             env = Env(fmod, fn, bindings, None, import_time=False, depth=env.depth + 1, self_value=self_value)
