@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,15 @@ def test_lookup_of_attributes_operators_and_renders() -> None:
     assert reg.operators[ast.Mod] == [strings.percent]
     assert reg.renders[PathV] is paths.render_path
     assert (PathV, ANY) in reg.methods
+
+
+def test_models_see_the_evaluator_only_through_its_api() -> None:
+    """No library module imports the evaluator core: a model is a function of EvaluatorAPI."""
+    core = {"cachelint.analysis.evaluate", "cachelint.analysis.scopes", "cachelint.analysis.interproc",
+            "cachelint.analysis.classes"}
+    folder = Path(catalog.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not imported & core, path.name

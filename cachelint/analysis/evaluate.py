@@ -3,6 +3,13 @@
 Nothing is executed. Every construct the evaluator does not understand becomes an
 opaque value whose stability is derived from its inputs, never guessed worse than
 that: precision over recall.
+
+The evaluator is the language core: expression dispatch (here), names and data flow
+(scopes.py), calls into project functions (interproc.py), classes and `self` (classes.py),
+and the memo, budget and shared results that bound the work (here). What a library does
+(`textwrap.dedent`, `Path.read_text`, `str.format`, Jinja, ...) is a library model in
+cachelint.analysis.library, found through its registry; a model sees the evaluator only
+through library.api.EvaluatorAPI.
 """
 
 from __future__ import annotations
@@ -98,6 +105,8 @@ class ProjectHooks:
 
 
 class Evaluator:
+    """Abstract evaluation of the expressions of one project (see the module docstring)."""
+
     def __init__(self, project: ProjectHooks | None = None) -> None:
         self.project = project or ProjectHooks()
         self.steps = 0

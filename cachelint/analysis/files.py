@@ -240,7 +240,8 @@ class PromptFiles:
 # ---------------------------------------------------------------- paths and reads, for library models
 
 
-def _static_str(v: Value) -> str | None:
+def static_str(v: Value) -> str | None:
+    """The text of a string known statically and whole (not cut at MAX_TEXT)."""
     if isinstance(v, StrV):
         if any(isinstance(p, Text) and p.truncated for p in v.pieces):
             return None
@@ -277,11 +278,6 @@ def dynamic(stabs: list[Stability]) -> Stability:
 
 
 
-def static_str(v: Value) -> str | None:
-    """The text of a string known statically and whole (not cut at MAX_TEXT)."""
-    return _static_str(v)
-
-
 def module_file(mod: ModuleInfo, use: ast.AST | None) -> PathV:
     """`__file__` in a module that does not assign it: the module's own path."""
     return PathV(Stability.STABLE, "__file__", Loc.of(mod.path, use or mod.tree), "path of this module",
@@ -303,7 +299,7 @@ def path_text(v: Value) -> str | None:
     """The text of a path-like value: a static string or a known path."""
     if isinstance(v, PathV):
         return v.path
-    return _static_str(v)
+    return static_str(v)
 
 
 def unknown_path(ev: EvaluatorAPI, values: list[Value], env: Env, node: ast.AST, flavour: str, cause: str) -> PathV:
@@ -354,7 +350,7 @@ def package_dir(ev: EvaluatorAPI, arg: ast.expr, env: Env) -> Value:
     if isinstance(arg, ast.Name) and arg.id in ("__name__", "__package__") and arg.id not in mod.flow.events:
         return path_value(ev, os.path.dirname(os.path.abspath(mod.path)), env, arg)
     v = ev.eval(arg, env)
-    name = v.qualname if isinstance(v, ModuleRefV) else _static_str(v)
+    name = v.qualname if isinstance(v, ModuleRefV) else static_str(v)
     if name is None:
         return unknown_path(ev, [v], env, arg, "pathlib", "package not known statically")
     if mod.name and name in (mod.name, mod.name.rpartition(".")[0]):
@@ -376,8 +372,8 @@ def file_handle(ev: EvaluatorAPI, path: Value, env: Env, node: ast.AST, binary: 
         return AltV(tuple(file_handle(ev, o, env, node, binary, enc, errs) for o in path.options),
                     ev.loc(env, node), ev.src(env, node))
     text = path_text(path)
-    encoding = _static_str(enc) if enc is not None else None
-    errors = _static_str(errs) if errs is not None else "strict"
+    encoding = static_str(enc) if enc is not None else None
+    errors = static_str(errs) if errs is not None else "strict"
     stab = Stability.STABLE if text is not None else dynamic([value_stability(path)])
     cause = "open file" if text is not None else "file whose path is not known statically"
     if enc is not None and encoding is None:
@@ -401,10 +397,10 @@ def read_value(ev: EvaluatorAPI, path: Value, env: Env, node: ast.AST, *, binary
         return ev.opaque(env, node, dynamic([value_stability(path)]), cause)
     enc: str | None = "utf-8"
     if encoding is not None:
-        enc = _static_str(encoding)
+        enc = static_str(encoding)
         if enc is None:
             return ev.opaque(env, node, Stability.STABLE, "file read with an encoding not known statically")
-    errs = _static_str(errors) if errors is not None else "strict"
+    errs = static_str(errors) if errors is not None else "strict"
     return read_path(ev, text, env, node, binary=binary, encoding=enc, errors=errs, newlines=newlines)
 
 

@@ -10,6 +10,10 @@ Part of its prompt is fixed when the model object is made, and the rest is sent 
 A GenerativeModel or ChatSession is a ClientV whose `settings` hold the constructor's
 arguments by name (and the chat's history). A call on one is recognised only when its
 receiver is shown to be such an object: `.generate_content` on anything else says nothing.
+
+This module holds the shape of the API (its calls and settings), read when calls are found and
+prompts assembled; the values themselves are made by the library model
+cachelint.analysis.library.gemini_legacy.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from cachelint.analysis.values import MAX_TEXT, ConstV, DictV, ListV, StrV, Text
 
 
 class TooWide(ValueError):
-    pass
+    """A format width or precision past MAX_TEXT: the text is not built."""
 
 
 def format_value(value: object, spec: str, percent: bool = False) -> str:
@@ -23,7 +23,7 @@ def format_value(value: object, spec: str, percent: bool = False) -> str:
 
 
 class NotStatic(Exception):
-    pass
+    """The value is not known statically as a Python object."""
 
 
 def to_python(v: Value) -> Any:
