@@ -121,6 +121,9 @@ class Evaluator:
         # Without them evaluation is exponential in code that reads a name several times
         # (every use re-evaluated every assignment before it, and every helper call its body).
         self.local_memo: dict[tuple[object, ...], tuple[Value, object]] = {}
+        # The value of a name after each of its events, for uses in one block (see
+        # scopes._local_value): a chain of changes is followed once, not once per use.
+        self.event_memo: dict[tuple[object, ...], tuple[Value | None, object]] = {}
         self.helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
         self.module_memo: dict[tuple[str, str], Value] = {}
         # How often the budget ran out (a result computed while it did is not shared).
@@ -173,6 +176,7 @@ class Evaluator:
         self.steps = MAX_STEPS - allowance
         if not keep_memo:
             self.local_memo.clear()
+            self.event_memo.clear()
             self.helper_memo.clear()
         self.cut = NO_CUT
 

@@ -202,16 +202,24 @@ def local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex)
         return got[0]
     state = ev.memo_begin(guard)
     done = False
+    learned: list[tuple[tuple[object, ...], Value | None]] = []
     try:
-        value = _local_value(ev, name, use, env, ix)
+        value = _local_value(ev, name, use, env, ix, learned)
         done = True
     finally:
         if ev.memo_end(guard, state) and done:
             ev.local_memo[key] = (value, (ix, use, env))
+            for k, v in learned:
+                ev.event_memo[k] = (v, (ix, env))
     return value
 
 
-def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
+def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex,
+                 learned: list[tuple[tuple[object, ...], Value | None]]) -> Value:
+    """The value of `name` at `use`: its last assignment on the way there, then every change
+    after it. The value after each change, for uses in the same block, is kept (in `learned`,
+    memoised by the caller): a later use starts from it instead of applying every change again,
+    which made a chain of n changes that each read the name cost n * n steps."""
     use_pos = _pos(use) if not isinstance(use, EndOfModule) else (10**9, 0)
     if isinstance(use, EndOfModule):
         use_chain: tuple[tuple[int, str], ...] = ()
@@ -226,19 +234,37 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
         if e.kind in ("assign", "loopvar", "opaque", "import", "def") and is_prefix(e.chain, use_chain):
             base_i = i
             break
-    value: Value | None
-    if base_i is None:
-        value = param_value(ev, name, env, ix) if name in ix.params else None
-        rest = evs
-    else:
-        value = event_value(ev, evs[base_i], env)
-        rest = evs[base_i + 1 :]
-    for e in rest:
+    # What a value after the j-th event depends on, when the events before the use are the
+    # first ones of the name (always, but for events that end after a later one: a loop's).
+    prefix_key: tuple[object, ...] | None = None
+    if len(evs) == len(all_events) or all(e.pos > use_pos for e in all_events[len(evs):]):
+        prefix_key = (id(ix), name, env.memo_key(), use_chain, use_loops)
+    first = -1 if base_i is None else base_i
+    start = first
+    value: Value | None = None
+    found = False
+    if prefix_key is not None:
+        for j in range(len(evs) - 1, first - 1, -1):
+            got = ev.event_memo.get((*prefix_key, j))
+            if got is not None:
+                value, start, found = got[0], j, True
+                break
+    if not found:
+        if base_i is None:
+            value = param_value(ev, name, env, ix) if name in ix.params else None
+        else:
+            value = event_value(ev, evs[base_i], env)
+            if prefix_key is not None:
+                learned.append(((*prefix_key, base_i), value))
+    for j in range(start + 1, len(evs)):
+        e = evs[j]
         cond = not is_prefix(e.chain, use_chain)
         if cond and never_runs(ev, e, use_chain, env):
             continue
         rep = any(lp not in use_loops for lp in e.in_loop)
         value = apply_event(ev, value, e, env, cond, rep)
+        if prefix_key is not None:
+            learned.append(((*prefix_key, j), value))
     # Loop-carried: changes later in a loop around the use reach it on the next pass.
     for lp in use_loops:
         later = [e for e in all_events if e.pos > use_pos and lp in e.in_loop]
