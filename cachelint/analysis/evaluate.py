@@ -69,7 +69,6 @@ MAX_ALT_VALUES = 64  # distinct values an operation on one of several values is 
 NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
 
 
-
 class ProjectHooks:
     """What the evaluator asks of the project (other modules, classes, files).
 

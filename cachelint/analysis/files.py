@@ -276,8 +276,6 @@ def dynamic(stabs: list[Stability]) -> Stability:
     return Stability.STABLE if s == Stability.UNKNOWN else s
 
 
-
-
 def module_file(mod: ModuleInfo, use: ast.AST | None) -> PathV:
     """`__file__` in a module that does not assign it: the module's own path."""
     return PathV(Stability.STABLE, "__file__", Loc.of(mod.path, use or mod.tree), "path of this module",

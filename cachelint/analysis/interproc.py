@@ -156,8 +156,6 @@ def bind_args(ev: Evaluator, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast
     return bindings
 
 
-
-
 def project_call(ev: Evaluator, qual: str, node: ast.Call, env: Env) -> Value:
     """`pkg.mod.func(...)` reached through a module reference: follow it into the project."""
     parts = qual.split(".")

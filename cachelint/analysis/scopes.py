@@ -87,7 +87,6 @@ def _mutated_globals(mod: ModuleInfo) -> set[str]:
     return got
 
 
-
 def lookup(ev: Evaluator, name: str, use: ast.AST, env: Env) -> Value:
     if name in env.overlay:
         return env.overlay[name]

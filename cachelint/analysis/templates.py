@@ -10,6 +10,9 @@ followed when the name is a literal and the environment's loader folders are kno
 file is found with the same search path and read like any prompt file (inside the root,
 regular, at most 1 MiB). Anything else there (a computed or missing name, an unreadable
 file, a cycle, nesting deeper than MAX_NESTING) is `unknown`.
+
+This is the rendering machinery; the library model cachelint.analysis.library.templates
+makes the template objects and calls `render` where a template is rendered.
 """
 
 from __future__ import annotations

@@ -77,6 +77,7 @@ def clock_stability(clock: Clock, spec: str | None, conv: str | None) -> Stabili
 
 
 def now(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value:
+    """`datetime.now()` and the other clock reads: a clock value (read once when at import)."""
     if env.import_time:
         return ev.opaque(env, node, Stability.STABLE, qual + "() evaluated once at import")
     clock = CLOCK_CALLS[qual]
@@ -87,6 +88,7 @@ def now(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value:
 
 
 def time_strftime(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`time.strftime(fmt)` of the current time: daily when `fmt` shows only the date."""
     if not node.args:
         return None
     fmt = ev.eval(node.args[0], env)
@@ -123,6 +125,7 @@ def clock_method(ev: EvaluatorAPI, recv: OpaqueV, meth: str, node: ast.Call, env
 
 
 def clock_attribute(ev: EvaluatorAPI, base: OpaqueV, attr: str, node: ast.AST, env: Env) -> Value | None:
+    """`.year`, `.hour`, ... of a clock value: daily for the day and coarser, else per call."""
     if base.clock is None or env.import_time:
         return None
     if attr in SUBDAY_ATTRS:

@@ -11,6 +11,7 @@ from cachelint.analysis.values import Value
 
 
 def copy_of(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`copy.copy(x)`, `copy.deepcopy(x)`: the value of `x`."""
     if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
         return None
     return ev.eval(node.args[0], env)

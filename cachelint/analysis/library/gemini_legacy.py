@@ -60,7 +60,6 @@ def start_chat(ev: EvaluatorAPI, recv: ClientV, meth: str, node: ast.Call, env: 
     return ClientV("gemini", CHAT_KIND, settings=settings, prompt_nodes=nodes)
 
 
-
 def register(reg: Registry) -> None:
     reg.call(MODEL_CLASSES, construct)
     reg.method(ClientV, ("start_chat",), start_chat)

@@ -12,6 +12,7 @@ from cachelint.analysis.values import Value
 
 
 def count(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value:
+    """`itertools.count()`."""
     return volatile_call(ev, qual, node, env)
 
 

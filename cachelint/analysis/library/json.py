@@ -15,6 +15,7 @@ from cachelint.prompt import Stability
 
 
 def dumps(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`json.dumps(obj, ...)`."""
     if not node.args:
         return None
     obj = ev.eval(node.args[0], env)

@@ -39,6 +39,7 @@ _OPEN_PARAMS = ["file", "mode", "buffering", "encoding", "errors", "newline"]
 
 
 def pathlib_path(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`Path(a, b, ...)`: the path joined from the parts known statically."""
     vals = [ev.eval(a, env) for a in node.args if not isinstance(a, ast.Starred)]
     if len(vals) != len(node.args) or node.keywords:
         return unknown_path(ev, vals, env, node, "pathlib", "path built from unpacked arguments")
@@ -121,6 +122,7 @@ def resources(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | 
 
 
 def pkgutil_get_data(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`pkgutil.get_data(package, resource)`: the bytes of a file of the package."""
     if len(node.args) != 2 or node.keywords:
         return None
     pkg = package_dir(ev, node.args[0], env)
@@ -130,6 +132,7 @@ def pkgutil_get_data(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> V
 
 
 def unordered_listing(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value:
+    """`os.listdir()`, `glob.glob()`, ...: in the order the filesystem gives."""
     return ev.opaque(env, node, Stability.UNORDERED, ev.src(env, node.func) + "()", elements=Stability.UNORDERED)
 
 
@@ -137,6 +140,7 @@ def unordered_listing(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> 
 
 
 def path_method(ev: EvaluatorAPI, recv: PathV, meth: str, node: ast.Call, env: Env) -> Value | None:
+    """A method of a path: reading it, opening it, or deriving another path."""
     args = node.args
     if any(isinstance(a, ast.Starred) for a in args):
         return None
@@ -227,6 +231,7 @@ def unordered_method(ev: EvaluatorAPI, recv: OpaqueV, meth: str, node: ast.Call,
 
 
 def path_attribute(ev: EvaluatorAPI, base: PathV, attr: str, node: ast.AST, env: Env) -> Value | None:
+    """`.parent`, `.name`, `.stem`, `.suffix`, `.parents` of a pathlib path."""
     if base.flavour != "pathlib":
         return None
     if attr == "parent":

@@ -15,6 +15,7 @@ STABLE_CALLS = ("os.getenv", "os.environ.get", "os.getcwd", "os.getpid", "platfo
 
 
 def process_value(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value:
+    """A value read from the process or its host: the same on every call."""
     return ev.opaque(env, node, Stability.STABLE, ev.src(env, node.func) + "()")
 
 

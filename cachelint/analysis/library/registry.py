@@ -133,6 +133,7 @@ def _by_type(table: dict[tuple[type, str], Any], cls: type, name: str) -> list[A
 
 
 def build(modules: Iterable[tuple[str, Callable[[Registry], None]]]) -> Registry:
+    """The registry every `register` of `modules` fills, each under its module's name."""
     reg = Registry()
     for name, register in modules:
         reg._owner = name

@@ -41,6 +41,7 @@ def client_class(qualname: str) -> tuple[str, str] | None:
 
 
 def sdk_call(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """A call into an SDK package: a client object, a typed parameter dict, or not modelled."""
     cc = client_class(qual)
     if cc is not None:
         base_url = None

@@ -40,6 +40,9 @@ from cachelint.fastinit import replace
 from cachelint.prompt import Stability
 
 MAX_SPLIT = 256 * 4  # parts of a `split()` kept
+# A `%` conversion, and one that formats text like format() with a width and a conversion.
+_PERCENT = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
+_PERCENT_TEXT = re.compile(r"%(-?)(\d*)(?:\.(\d+))?([sra])\Z")
 # Methods applied to the text as Python applies them, when it and the arguments are known.
 _SIMPLE: dict[str, Callable[..., str]] = {
     "strip": str.strip, "lstrip": str.lstrip, "rstrip": str.rstrip,
@@ -51,6 +54,8 @@ _SIMPLE: dict[str, Callable[..., str]] = {
 
 
 def text_transform(ev: EvaluatorAPI, v: Value, fn: Callable[[str], str], env: Env, node: ast.AST) -> Value:
+    """`fn` applied to the text of `v` where it is known (each alternative of it); the parts
+    not known are kept as they are."""
     if isinstance(v, StrV):
         out = map_text(v.pieces, fn)
         if out is not None:
@@ -96,6 +101,7 @@ def str_method(ev: EvaluatorAPI, recv: StrV, meth: str, node: ast.Call, env: Env
 
 
 def join(ev: EvaluatorAPI, sep: StrV, it: Value, env: Env, node: ast.AST) -> Value:
+    """`sep.join(items)`: the items in order with the separator between them."""
     sep_text = text_of(sep.pieces)
     src = ev.src(env, node)
     loc = ev.loc(env, node)
@@ -146,6 +152,7 @@ def join(ev: EvaluatorAPI, sep: StrV, it: Value, env: Env, node: ast.AST) -> Val
 
 
 def str_format(ev: EvaluatorAPI, template: StrV, node: ast.Call, env: Env, mapping: Value | None) -> Value:
+    """`template.format(...)` (or `format_map(mapping)`): each field the argument it names."""
     t = text_of(template.pieces)
     loc = ev.loc(env, node)
     if t is None:
@@ -221,6 +228,7 @@ def str_format(ev: EvaluatorAPI, template: StrV, node: ast.Call, env: Env, mappi
 
 
 def percent_format(ev: EvaluatorAPI, template: StrV, args: Value, env: Env, node: ast.AST) -> Value:
+    """`template % args`: each conversion the argument it takes."""
     t = text_of(template.pieces)
     loc = ev.loc(env, node)
     if t is None:
@@ -286,6 +294,7 @@ def percent_format(ev: EvaluatorAPI, template: StrV, args: Value, env: Env, node
 
 
 def str_format_method(ev: EvaluatorAPI, recv: StrV, meth: str, node: ast.Call, env: Env) -> Value | None:
+    """`.format(...)` and `.format_map(mapping)` of a string."""
     if meth == "format":
         return str_format(ev, recv, node, env, None)
     if len(node.args) == 1:  # format_map
@@ -294,6 +303,7 @@ def str_format_method(ev: EvaluatorAPI, recv: StrV, meth: str, node: ast.Call, e
 
 
 def join_method(ev: EvaluatorAPI, recv: StrV, meth: str, node: ast.Call, env: Env) -> Value | None:
+    """`.join(items)` of a string."""
     if len(node.args) != 1:
         return None
     return join(ev, recv, ev.eval(node.args[0], env), env, node)
@@ -303,9 +313,6 @@ def percent(ev: EvaluatorAPI, left: Value, right: Value, op: ast.operator, env: 
     """`"..." % args`."""
     return percent_format(ev, left, right, env, node) if isinstance(left, StrV) else None
 
-
-_PERCENT = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
-_PERCENT_TEXT = re.compile(r"%(-?)(\d*)(?:\.(\d+))?([sra])\Z")
 
 def _split_field(field_name: str) -> tuple[str, list[tuple[bool, str | int]]]:
     try:

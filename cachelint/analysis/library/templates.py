@@ -66,6 +66,7 @@ def choice(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value:
 
 
 def jinja_options(ev: EvaluatorAPI, node: ast.Call, env: Env, base: JinjaOptions | None = None) -> JinjaOptions:
+    """The whitespace options of an Environment or Template (a base's, overridden)."""
     opts = base or JinjaOptions()
     vals: dict[str, bool | None] = {
         "trim_blocks": opts.trim_blocks, "lstrip_blocks": opts.lstrip_blocks,
@@ -85,6 +86,7 @@ def jinja_options(ev: EvaluatorAPI, node: ast.Call, env: Env, base: JinjaOptions
 
 
 def jinja_loader(ev: EvaluatorAPI, package: bool, node: ast.Call, env: Env) -> Value:
+    """A FileSystemLoader or PackageLoader: the folders it looks in, when known."""
     src, loc = ev.src(env, node), ev.loc(env, node)
     if package:
         if not node.args or any(k.arg != "package_path" for k in node.keywords):
@@ -140,6 +142,7 @@ def jinja_environment(ev: EvaluatorAPI, node: ast.Call, env: Env) -> Value:
 
 
 def get_template(ev: EvaluatorAPI, jenv: JinjaEnvV, node: ast.Call, env: Env) -> Value:
+    """`env.get_template(name)`: the template file found in the loader's folders."""
     if len(node.args) != 1 or node.keywords:
         return ev.unknown_call(node, env, "get_template(...)")
     name_v = ev.eval(node.args[0], env)

@@ -14,6 +14,7 @@ from cachelint.analysis.values import StrV, Value, text_of
 
 
 def dedent(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`textwrap.dedent(text)` and `inspect.cleandoc(text)`."""
     if len(node.args) != 1:
         return None
     fn = textwrap.dedent if qual == "textwrap.dedent" else inspect.cleandoc
@@ -21,6 +22,7 @@ def dedent(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | Non
 
 
 def indent(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`textwrap.indent(text, prefix)` with a prefix known statically."""
     if len(node.args) < 2:
         return None
     prefix = ev.eval(node.args[1], env)
