@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from cachelint.analysis import scopes
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import find_calls
 from cachelint.analysis.evaluate import Evaluator
-from cachelint.analysis.files import MAX_FILE_BYTES, FilesMixin, FileV, PathV, PromptFiles
+from cachelint.analysis.files import MAX_FILE_BYTES, FileV, PathV, PromptFiles
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.templates import TemplatesMixin
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Diagnostic, Span
 from cachelint.prompt import AssembledPrompt, Segment, Stability
@@ -29,8 +29,8 @@ SYSTEM = "You are a careful assistant.\nAnswer briefly.\n"
 LONG = "".join(f"Rule {i}: answer politely, cite the handbook section, never guess.\n" for i in range(150))
 
 
-class Ev(TemplatesMixin, FilesMixin, Evaluator):
-    """The combination the project evaluator uses, without the project model."""
+# The project's evaluator, without the project model (library models included).
+Ev = Evaluator
 
 
 def _span_of(mod: ModuleInfo) -> object:
@@ -385,8 +385,8 @@ def test_values_are_paths_and_files(root: Path) -> None:
     path = root / "vals.py"
     path.write_text(code)
     mod = ModuleInfo(str(path), code, ast.parse(code))
-    p = ev.module_value("P", mod, None)
-    f = ev.module_value("F", mod, None)
+    p = scopes.module_value(ev, "P", mod, None)
+    f = scopes.module_value(ev, "F", mod, None)
     assert isinstance(p, PathV) and p.path == str(root / "prompts")
     assert isinstance(f, FileV) and f.path == str(root / "prompts" / "system.md") and f.handle
 
@@ -431,16 +431,6 @@ def test_no_finding_when_the_file_cannot_be_read(root: Path) -> None:
     assert findings(root, prompt, str(root / "app.py")) == []
 
 
-def _project_uses_files() -> bool:
-    try:
-        from cachelint.analysis import project
-    except ImportError:
-        return False
-    ev_cls = getattr(project, "ProjectEvaluator", None)
-    return isinstance(ev_cls, type) and issubclass(ev_cls, FilesMixin)
-
-
-@pytest.mark.skipif(not _project_uses_files(), reason="the project evaluator does not use FilesMixin yet")
 def test_end_to_end_through_lint_files(tmp_path: Path) -> None:
     from cachelint.engine import lint_files
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cachelint import parallel
-from cachelint.analysis import evaluate
+from cachelint.analysis import evaluate, scopes
 from cachelint.analysis.evaluate import Evaluator
 from cachelint.analysis.module import ModuleInfo
 from cachelint.engine import LintResult, RunOptions, lint_files
@@ -51,14 +51,14 @@ def computed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Computed]:
     """The module-level names actually worked out as read after import (not taken from a
     memo or a shared result)."""
     names: Computed = []
-    real = Evaluator._module_value
+    real = scopes._module_value
 
-    def counting(self: Evaluator, name: str, mod: ModuleInfo, use: object) -> object:
+    def counting(ev: Evaluator, name: str, mod: ModuleInfo, use: object) -> object:
         if use is None:
             names.append((Path(mod.path).name, name))
-        return real(self, name, mod, use)  # type: ignore[arg-type]
+        return real(ev, name, mod, use)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Evaluator, "_module_value", counting)
+    monkeypatch.setattr(scopes, "_module_value", counting)
     yield names
 
 
@@ -152,14 +152,14 @@ def chain_prompts(tmp_path: Path, write: Write) -> Chain:
 def test_reuse_charges_the_steps_and_replays_the_loads(tmp_path: Path, write: Write) -> None:
     root, modules, first, prompts = chain_prompts(tmp_path, write)
     first.evaluator.reset_budget()
-    value = first.evaluator.module_value("POLICY", prompts, None)
+    value = scopes.module_value(first.evaluator, "POLICY", prompts, None)
     steps = first.evaluator.steps
     second = project(root, modules)
     same = second.module_by_name("app.prompts")
     assert same is prompts  # the module cache's copy: its shared results come with it
     assert second.dependencies().files == (str((root / "app/prompts.py").resolve()),)
     second.evaluator.reset_budget()
-    assert second.evaluator.module_value("POLICY", same, None) is value
+    assert scopes.module_value(second.evaluator, "POLICY", same, None) is value
     assert second.evaluator.steps == steps
     assert second.dependencies() == first.dependencies()
 
@@ -168,16 +168,16 @@ def test_a_result_is_not_shared_when_the_budget_ran_out(tmp_path: Path, write: W
     root, modules, first, prompts = chain_prompts(tmp_path, write)
     first.evaluator.reset_budget(allowance=3)
     with pytest.raises(evaluate.Budget):
-        first.evaluator.module_value("POLICY", prompts, None)
+        scopes.module_value(first.evaluator, "POLICY", prompts, None)
     assert "POLICY" not in prompts.shared
     # With the steps it needs, it is shared; a project left fewer steps than it took runs out.
     first.evaluator.reset_budget()
-    first.evaluator.module_value("POLICY", prompts, None)
+    scopes.module_value(first.evaluator, "POLICY", prompts, None)
     assert "POLICY" in prompts.shared
     second = project(root, modules)
     second.evaluator.reset_budget(allowance=3)
     with pytest.raises(evaluate.Budget):
-        second.evaluator.module_value("POLICY", prompts, None)
+        scopes.module_value(second.evaluator, "POLICY", prompts, None)
 
 
 def test_a_result_that_read_the_linted_file_is_not_reused_there(tmp_path: Path, write: Write) -> None:
@@ -193,14 +193,14 @@ def test_a_result_that_read_the_linted_file_is_not_reused_there(tmp_path: Path, 
     prompts = first.module_by_name("app.prompts")
     assert prompts is not None
     first.evaluator.reset_budget()
-    shared = first.evaluator.module_value("POLICY", prompts, None)
+    shared = scopes.module_value(first.evaluator, "POLICY", prompts, None)
     assert "POLICY" in prompts.shared
     linted = project(root, modules)
     text = (root / "app/names.py").read_text()
     typed = os.path.relpath(root / "app/names.py")  # as a user names it, relative to the cwd
     own = linted.add(ModuleInfo(typed, text, ast.parse(text)))
     linted.evaluator.reset_budget()
-    again = linted.evaluator.module_value("POLICY", linted.module_by_name("app.prompts"), None)  # type: ignore[arg-type]
+    again = scopes.module_value(linted.evaluator, "POLICY", linted.module_by_name("app.prompts"), None)  # type: ignore[arg-type]
     assert again is not shared  # worked out again, in this project
     assert [p.loc.path for p in shared.pieces] == [str(root / "app/prompts.py"), str(root / "app/names.py")]
     assert [p.loc.path for p in again.pieces] == [str(root / "app/prompts.py"), own.path]

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from cachelint.analysis import scopes
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import find_calls
 from cachelint.analysis.evaluate import Evaluator
-from cachelint.analysis.files import FilesMixin
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.templates import JinjaEnvV, TemplatesMixin, TemplateV
+from cachelint.analysis.templates import JinjaEnvV, TemplateV
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Diagnostic, Span
 from cachelint.prompt import AssembledPrompt, Segment, Stability
@@ -28,8 +28,8 @@ LONG = "".join(f"Rule {i}: answer politely, cite the handbook section, never gue
 S, P, U, ST, V = Stability.STATIC, Stability.PER_CALL, Stability.UNKNOWN, Stability.STABLE, Stability.VOLATILE
 
 
-class Ev(TemplatesMixin, FilesMixin, Evaluator):
-    """The combination the project evaluator uses, without the project model."""
+# The project's evaluator, without the project model (library models included).
+Ev = Evaluator
 
 
 def analyse(root: Path, code: str, name: str = "app.py") -> list[AssembledPrompt]:
@@ -373,8 +373,8 @@ def test_values_are_templates(root: Path) -> None:
     path = root / "vals.py"
     path.write_text(code)
     mod = ModuleInfo(str(path), code, ast.parse(code))
-    e = ev.module_value("E", mod, None)
-    t = ev.module_value("T", mod, None)
+    e = scopes.module_value(ev, "E", mod, None)
+    t = scopes.module_value(ev, "T", mod, None)
     assert isinstance(e, JinjaEnvV) and e.search_path == ("templates",)
     assert isinstance(t, TemplateV) and t.kind == "jinja"
 
@@ -656,16 +656,6 @@ def test_no_finding_for_a_value_after_the_static_text(root: Path) -> None:
     assert _findings(root, code) == []
 
 
-def _project_uses_templates() -> bool:
-    try:
-        from cachelint.analysis import project
-    except ImportError:
-        return False
-    ev_cls = getattr(project, "ProjectEvaluator", None)
-    return isinstance(ev_cls, type) and issubclass(ev_cls, TemplatesMixin)
-
-
-@pytest.mark.skipif(not _project_uses_templates(), reason="the project evaluator does not use TemplatesMixin yet")
 def test_end_to_end_through_lint_files(tmp_path: Path) -> None:
     from cachelint.engine import lint_files
 

@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator
 
 from cachelint.analysis import gemini_legacy
 from cachelint.analysis.calls import FoundCall, client_of
-from cachelint.analysis.evaluate import Budget, Env, Evaluator, NotStatic, to_python
+from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.statics import NotStatic, to_python
 from cachelint.analysis.values import (
     Alt,
     AltV,

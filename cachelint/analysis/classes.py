@@ -1,13 +1,24 @@
-"""Follow prompts kept on classes: class attributes, `self.x` set in methods, methods and properties."""
+"""Follow prompts kept on classes: class attributes, `self.x` set in methods, methods and properties.
+
+Part of the evaluator's language core, as functions of the evaluator (which calls them where a
+value is an instance, a class or `self`); each answers None where the evaluator's general rule
+applies. They keep no state of their own: instance attributes are memoised in
+`Evaluator.instance_attrs`, so nothing here makes a reference cycle with the evaluator."""
 
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from cachelint.analysis.evaluate import Env, Evaluator, _EndOfModule
+from cachelint.analysis import interproc, scopes
+from cachelint.analysis.env import EndOfModule, Env
 from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.scopes import decorator_names, instance_of
 from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, OpaqueV, Value, add_hop
 from cachelint.prompt import Hop, Stability
+
+if TYPE_CHECKING:
+    from cachelint.analysis.evaluate import Evaluator
 
 MAX_BASES = 8  # how far up an inheritance chain attributes are looked for
 
@@ -16,211 +27,182 @@ def _methods(cls: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     return [n for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
 
 
-def _decorator_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    names = set()
-    for d in fn.decorator_list:
-        target = d.func if isinstance(d, ast.Call) else d
-        if isinstance(target, ast.Name):
-            names.add(target.id)
-        elif isinstance(target, ast.Attribute):
-            names.add(target.attr)
-    return names
+# ---------------------------------------------------------------- instances
 
 
-class ClassesMixin(Evaluator):
-    """Instances of project classes, `self`, class attributes and methods."""
+def instantiate(ev: Evaluator, cls: FuncRefV, node: ast.Call, env: Env) -> Value | None:
+    if isinstance(cls.node, ast.ClassDef):
+        mod = ev.module_for_path(cls.module, env)
+        if mod is not None:
+            return instance_of(cls.node, mod)
+    return None
 
-    _attr_memo: dict[tuple[int, str], Value | None]
 
-    def _memo(self) -> dict[tuple[int, str], Value | None]:
-        memo = getattr(self, "_attr_memo", None)
-        if memo is None:
-            memo = {}
-            self._attr_memo = memo
-        return memo
+# ---------------------------------------------------------------- attributes
 
-    # ---- `self` and `cls`
 
-    def self_instance(self, env: Env) -> Value | None:
-        scope = env.scope
-        if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
-            return None
-        cls = env.mod.parents.get(id(scope))
-        if not isinstance(cls, ast.ClassDef):
-            return None
-        decos = _decorator_names(scope)
-        if "classmethod" in decos:
-            return FuncRefV(cls.name, cls, env.mod.path)
-        return self.instance_of(cls, env.mod)
-
-    def instance_of(self, cls: ast.ClassDef, mod: ModuleInfo) -> InstanceV:
-        qual = f"{mod.name}.{cls.name}" if mod.name else cls.name
-        return InstanceV(cls, mod.path, qual, (cls.lineno, cls.col_offset))
-
-    def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
-        if isinstance(cls.node, ast.ClassDef):
-            mod = self.module_for_path(cls.module, env)
-            if mod is not None:
-                return self.instance_of(cls.node, mod)
-        return super().instantiate(cls, node, env)
-
-    # ---- attributes
-
-    def class_attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
-        if isinstance(base, InstanceV):
-            found = self.instance_attr(base, attr, env, node)
+def attribute(ev: Evaluator, base: Value, attr: str, node: ast.AST, env: Env) -> Value | None:
+    if isinstance(base, InstanceV):
+        found = instance_attr(ev, base, attr, env, node)
+        if found is not None:
+            return found
+        return ev.unknown(env, node, f"attribute `{attr}` of {base.qualname.rsplit('.', 1)[-1]}")
+    if isinstance(base, FuncRefV) and isinstance(base.node, ast.ClassDef):
+        mod = ev.module_for_path(base.module, env)
+        if mod is not None:
+            found = class_level(ev, base.node, mod, attr, env, node, bases_depth=0)
             if found is not None:
                 return found
-            return self.unknown(env, node, f"attribute `{attr}` of {base.qualname.rsplit('.', 1)[-1]}")
-        if isinstance(base, FuncRefV) and isinstance(base.node, ast.ClassDef):
-            mod = self.module_for_path(base.module, env)
-            if mod is not None:
-                found = self.class_level(base.node, mod, attr, env, node, bases_depth=0)
+    return None
+
+
+def class_level(ev: Evaluator, cls: ast.ClassDef, mod: ModuleInfo, attr: str, env: Env, node: ast.AST,
+                bases_depth: int) -> Value | None:
+    """A name in the class body (constant or method), looked up the bases too."""
+    ix = mod.flow_of(cls)
+    if attr in ix.events:
+        events = ix.events[attr]
+        if any(e.kind == "def" for e in events):
+            fn = next(e.extra for e in events if e.kind == "def")
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                return FuncRefV(attr, fn, mod.path)
+        cenv = Env(mod, cls, None, None, import_time=True)
+        v = scopes.local_value(ev, attr, EndOfModule(mod), cenv, ix)
+        assign = [e for e in events if e.kind == "assign"]
+        if assign:
+            v = add_hop(v, Hop(mod.span(assign[-1].stmt), f"`{cls.name}.{attr}` defined here"))
+        return v
+    if bases_depth >= MAX_BASES:
+        return None
+    for b in cls.bases:
+        bv = ev.eval(b, Env(mod, None, import_time=True))
+        if isinstance(bv, FuncRefV) and isinstance(bv.node, ast.ClassDef):
+            bmod = ev.module_for_path(bv.module, env)
+            if bmod is not None:
+                found = class_level(ev, bv.node, bmod, attr, env, node, bases_depth + 1)
                 if found is not None:
                     return found
-        return super().class_attribute(base, attr, node, env)
+    return None
 
-    def class_level(self, cls: ast.ClassDef, mod: ModuleInfo, attr: str, env: Env, node: ast.AST,
-                    bases_depth: int) -> Value | None:
-        """A name in the class body (constant or method), looked up the bases too."""
-        ix = mod.flow_of(cls)
-        if attr in ix.events:
-            events = ix.events[attr]
-            if any(e.kind == "def" for e in events):
-                fn = next(e.extra for e in events if e.kind == "def")
-                if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                    return FuncRefV(attr, fn, mod.path)
-            cenv = Env(mod, cls, None, None, import_time=True)
-            v = self.local_value(attr, _EndOfModule(mod), cenv, ix)
-            assign = [e for e in events if e.kind == "assign"]
-            if assign:
-                v = add_hop(v, Hop(mod.span(assign[-1].stmt), f"`{cls.name}.{attr}` defined here"))
-            return v
-        if bases_depth >= MAX_BASES:
-            return None
-        for b in cls.bases:
-            bv = self.eval(b, Env(mod, None, import_time=True))
-            if isinstance(bv, FuncRefV) and isinstance(bv.node, ast.ClassDef):
-                bmod = self.module_for_path(bv.module, env)
-                if bmod is not None:
-                    found = self.class_level(bv.node, bmod, attr, env, node, bases_depth + 1)
-                    if found is not None:
-                        return found
+
+def instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: ast.AST) -> Value | None:
+    key = (id(inst.cls), attr)
+    memo = ev.instance_attrs
+    if key in memo:
+        return memo[key]
+    if key in ev.active:
+        ev.guard_hit(key)
+        return OpaqueV(Stability.UNKNOWN, attr, ev.loc(env, node), "attribute depends on itself")
+    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
+    try:
+        result = _instance_attr(ev, inst, attr, env, node)
+    finally:
+        del ev.active[key]
+    memo[key] = result
+    return result
+
+
+def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: ast.AST) -> Value | None:
+    mod = ev.module_for_path(inst.module, env)
+    if mod is None:
         return None
-
-    def instance_attr(self, inst: InstanceV, attr: str, env: Env, node: ast.AST) -> Value | None:
-        key = (id(inst.cls), attr)
-        memo = self._memo()
-        if key in memo:
-            return memo[key]
-        if key in self.active:
-            self.guard_hit(key)
-            return OpaqueV(Stability.UNKNOWN, attr, self.loc(env, node), "attribute depends on itself")
-        self.active[key] = len(self.active)  # its level: see Evaluator.active
-        try:
-            result = self._instance_attr(inst, attr, env, node)
-        finally:
-            del self.active[key]
-        memo[key] = result
-        return result
-
-    def _instance_attr(self, inst: InstanceV, attr: str, env: Env, node: ast.AST) -> Value | None:
-        mod = self.module_for_path(inst.module, env)
-        if mod is None:
-            return None
-        classes = self.class_chain(inst.cls, mod, env)
-        # 1. methods and properties
-        for cls, cmod in classes:
-            for fn in _methods(cls):
-                if fn.name != attr:
+    classes = class_chain(ev, inst.cls, mod, env)
+    # 1. methods and properties
+    for cls, cmod in classes:
+        for fn in _methods(cls):
+            if fn.name != attr:
+                continue
+            decos = decorator_names(fn)
+            ref = FuncRefV(attr, fn, cmod.path, bound_self=inst)
+            if decos & {"property", "cached_property"}:
+                fake = ast.Call(func=ast.Name(id=attr), args=[], keywords=[])
+                ast.copy_location(fake, node)
+                fake.end_lineno = getattr(node, "end_lineno", fake.lineno)
+                fake.end_col_offset = getattr(node, "end_col_offset", fake.col_offset)
+                return interproc.call_helper(ev, ref, fake, env, self_value=inst)
+            if "staticmethod" in decos:
+                return FuncRefV(attr, fn, cmod.path)
+            return ref
+    # 2. `self.attr = ...` in methods, and class-level defaults
+    options: list[Value] = []
+    for cls, cmod in classes:
+        for fn in _methods(cls):
+            ix = cmod.flow_of(fn)
+            params = [*fn.args.posonlyargs, *fn.args.args]
+            if not params:
+                continue
+            me = params[0].arg
+            for e in ix.events.get(me, []):
+                tgt = e.extra
+                if e.kind != "attrset" or not isinstance(tgt, ast.Attribute) or tgt.attr != attr:
                     continue
-                decos = _decorator_names(fn)
-                ref = FuncRefV(attr, fn, cmod.path, bound_self=inst)
-                if decos & {"property", "cached_property"}:
-                    fake = ast.Call(func=ast.Name(id=attr), args=[], keywords=[])
-                    ast.copy_location(fake, node)
-                    fake.end_lineno = getattr(node, "end_lineno", fake.lineno)
-                    fake.end_col_offset = getattr(node, "end_col_offset", fake.col_offset)
-                    return self.call_helper(ref, fake, env, self_value=inst)
-                if "staticmethod" in decos:
-                    return FuncRefV(attr, fn, cmod.path)
-                return ref
-        # 2. `self.attr = ...` in methods, and class-level defaults
-        options: list[Value] = []
-        for cls, cmod in classes:
-            for fn in _methods(cls):
-                ix = cmod.flow_of(fn)
-                params = [*fn.args.posonlyargs, *fn.args.args]
-                if not params:
+                if not (isinstance(tgt.value, ast.Name) and tgt.value.id == me) or e.value is None:
                     continue
-                me = params[0].arg
-                for e in ix.events.get(me, []):
-                    tgt = e.extra
-                    if e.kind != "attrset" or not isinstance(tgt, ast.Attribute) or tgt.attr != attr:
-                        continue
-                    if not (isinstance(tgt.value, ast.Name) and tgt.value.id == me) or e.value is None:
-                        continue
-                    menv = Env(cmod, fn, None, None, import_time=False, self_value=inst)
-                    v = self.eval(e.value, menv)
-                    v = add_hop(v, Hop(cmod.span(e.stmt), f"`self.{attr}` set in {fn.name}()"))
-                    if v not in options:
-                        options.append(v)
-            level = self.class_level(cls, cmod, attr, env, node, bases_depth=MAX_BASES)
-            if level is not None and not isinstance(level, FuncRefV) and level not in options:
-                options.append(level)
-            if options:
-                break  # the most derived class that sets it decides
-        if not options:
-            return self.annotated_client(classes, attr)
-        if len(options) == 1:
-            return options[0]
-        return AltV(tuple(options), self.loc(env, node), f"self.{attr}")
+                menv = Env(cmod, fn, None, None, import_time=False, self_value=inst)
+                v = ev.eval(e.value, menv)
+                v = add_hop(v, Hop(cmod.span(e.stmt), f"`self.{attr}` set in {fn.name}()"))
+                if v not in options:
+                    options.append(v)
+        level = class_level(ev, cls, cmod, attr, env, node, bases_depth=MAX_BASES)
+        if level is not None and not isinstance(level, FuncRefV) and level not in options:
+            options.append(level)
+        if options:
+            break  # the most derived class that sets it decides
+    if not options:
+        return annotated_client(ev, classes, attr)
+    if len(options) == 1:
+        return options[0]
+    return AltV(tuple(options), ev.loc(env, node), f"self.{attr}")
 
-    def annotated_client(self, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> Value | None:
-        """`client: AsyncOpenAI` declared in a class body is proof enough of a client."""
-        for cls, cmod in classes:
-            for stmt in cls.body:
-                if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
-                        and stmt.target.id == attr):
-                    client = self.annotation_client(stmt.annotation, Env(cmod, None, import_time=True))
-                    if isinstance(client, ClientV):
-                        return client
-        return None
 
-    def class_chain(self, cls: ast.ClassDef, mod: ModuleInfo, env: Env) -> list[tuple[ast.ClassDef, ModuleInfo]]:
-        chain = [(cls, mod)]
-        seen = {id(cls)}
-        i = 0
-        while i < len(chain) and len(chain) < MAX_BASES:
-            c, m = chain[i]
-            for b in c.bases:
-                bv = self.eval(b, Env(m, None, import_time=True))
-                if isinstance(bv, FuncRefV) and isinstance(bv.node, ast.ClassDef) and id(bv.node) not in seen:
-                    bm = self.module_for_path(bv.module, env)
-                    if bm is not None:
-                        seen.add(id(bv.node))
-                        chain.append((bv.node, bm))
-            i += 1
-        return chain
+def annotated_client(ev: Evaluator, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> Value | None:
+    """`client: AsyncOpenAI` declared in a class body is proof enough of a client."""
+    for cls, cmod in classes:
+        for stmt in cls.body:
+            if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+                    and stmt.target.id == attr):
+                client = scopes.annotation_client(ev, stmt.annotation, Env(cmod, None, import_time=True))
+                if isinstance(client, ClientV):
+                    return client
+    return None
 
-    # ---- method calls
 
-    def method_of_other(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value:
-        if isinstance(recv, InstanceV):
-            target = self.instance_attr(recv, meth, env, node.func)
-            if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
-                return self.call_value(target, node, env)
-            if isinstance(target, ClientV):
-                return target
-            return self.unknown_call(node, env, f"{recv.qualname.rsplit('.', 1)[-1]}.{meth}()")
-        return super().method_of_other(recv, meth, node, env)
+def class_chain(ev: Evaluator, cls: ast.ClassDef, mod: ModuleInfo, env: Env) -> list[tuple[ast.ClassDef, ModuleInfo]]:
+    chain = [(cls, mod)]
+    seen = {id(cls)}
+    i = 0
+    while i < len(chain) and len(chain) < MAX_BASES:
+        c, m = chain[i]
+        for b in c.bases:
+            bv = ev.eval(b, Env(m, None, import_time=True))
+            if isinstance(bv, FuncRefV) and isinstance(bv.node, ast.ClassDef) and id(bv.node) not in seen:
+                bm = ev.module_for_path(bv.module, env)
+                if bm is not None:
+                    seen.add(id(bv.node))
+                    chain.append((bv.node, bm))
+        i += 1
+    return chain
 
-    def funcref_method(self, recv: FuncRefV, meth: str, node: ast.Call, env: Env) -> Value:
-        if isinstance(recv.node, ast.ClassDef):
-            target = self.class_attribute(recv, meth, node.func, env)
-            if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
-                decos = _decorator_names(target.node)
-                if "classmethod" in decos:
-                    return self.call_helper(target, node, env, self_value=recv)
-                return self.call_value(target, node, env)
-        return super().funcref_method(recv, meth, node, env)
+# ---------------------------------------------------------------- method calls
+
+
+def method_call(ev: Evaluator, recv: Value, meth: str, node: ast.Call, env: Env) -> Value | None:
+    if isinstance(recv, InstanceV):
+        target = instance_attr(ev, recv, meth, env, node.func)
+        if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return ev.call_value(target, node, env)
+        if isinstance(target, ClientV):
+            return target
+        return ev.unknown_call(node, env, f"{recv.qualname.rsplit('.', 1)[-1]}.{meth}()")
+    return None
+
+
+def classmethod_call(ev: Evaluator, recv: FuncRefV, meth: str, node: ast.Call, env: Env) -> Value | None:
+    if isinstance(recv.node, ast.ClassDef):
+        target = ev.class_attribute(recv, meth, node.func, env)
+        if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            decos = decorator_names(target.node)
+            if "classmethod" in decos:
+                return interproc.call_helper(ev, target, node, env, self_value=recv)
+            return ev.call_value(target, node, env)
+    return None

@@ -3,31 +3,35 @@
 Nothing is executed. Every construct the evaluator does not understand becomes an
 opaque value whose stability is derived from its inputs, never guessed worse than
 that: precision over recall.
+
+The evaluator is the language core: expression dispatch (here), names and data flow
+(scopes.py), calls into project functions (interproc.py), classes and `self` (classes.py),
+and the memo, budget and shared results that bound the work (here). What a library does
+(`textwrap.dedent`, `Path.read_text`, `str.format`, Jinja, ...) is a library model in
+cachelint.analysis.library, found through its registry; a model sees the evaluator only
+through library.api.EvaluatorAPI.
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
-import inspect
-import json
-import re
-import string
-import textwrap
-import weakref
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
 from typing import Any
 
-from cachelint.analysis import gemini_legacy, known
-from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, ScopeNode, subtree
+from cachelint.analysis import classes, interproc, scopes
+from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_UNROLL, Budget, Env
+from cachelint.analysis.files import PromptFiles
+from cachelint.analysis.library.catalog import REGISTRY
+from cachelint.analysis.library.clocks import clock_stability
+from cachelint.analysis.library.registry import AttributeModel, CallModel, MethodModel
+from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.shared import SharedResult
+from cachelint.analysis.statics import NotStatic, format_value, static_text, to_python
 from cachelint.analysis.values import (
     MAX_TEXT,
     Alt,
     AltV,
     ClientV,
-    Clock,
     ConstV,
     DictV,
     FuncRefV,
@@ -47,7 +51,6 @@ from cachelint.analysis.values import (
     flat_options,
     is_text,
     map_alternatives,
-    map_text,
     merge_pieces,
     pieces_stability,
     repeat_pieces,
@@ -59,99 +62,11 @@ from cachelint.analysis.values import (
 from cachelint.fastinit import replace
 from cachelint.prompt import Hop, Stability
 
-MAX_DEPTH = 12  # nested helper calls / name hops
 MAX_STEPS = 200_000  # expression evaluations for one call site
-MAX_UNROLL = 256  # comprehension items unrolled
-# Methods that change a dict, list or set in place.
-_MUTATORS = {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove",
-             "add", "discard", "sort", "reverse", "__setitem__", "__delitem__"}
 Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
-_MUTATED: dict[tuple[str, str], set[str]] = {}  # (path, text) -> Evaluator.mutated_globals
 MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
 MAX_ALT_VALUES = 64  # distinct values an operation on one of several values is applied to
-MAX_ALT_ITERATION = 8  # alternatives a comprehension is evaluated over, one by one
 NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
-
-_BUILTINS = set(dir(builtins))
-
-
-def _mutated_globals(mod: ModuleInfo) -> set[str]:
-    """See Evaluator.mutated_globals. Each function's nodes are those ast.walk gives (nested
-    functions included), listed once and read twice."""
-    got: set[str] = set()
-    Name, Store, Subscript, Call, Attribute = ast.Name, ast.Store, ast.Subscript, ast.Call, ast.Attribute
-    for fn in mod.functions:
-        nodes = subtree([fn])
-        local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
-        declared: set[str] = set()
-        for n in nodes:
-            if isinstance(n, Name) and isinstance(n.ctx, Store):
-                local.add(n.id)
-            elif isinstance(n, ast.Global | ast.Nonlocal):
-                declared.update(n.names)
-        local -= declared
-        for n in nodes:
-            target = None
-            if isinstance(n, Subscript) and isinstance(n.ctx, Store | ast.Del):
-                target = n.value
-            elif isinstance(n, Call) and isinstance(n.func, Attribute) and n.func.attr in _MUTATORS:
-                target = n.func.value
-            if isinstance(target, Name) and target.id not in local:
-                got.add(target.id)
-    return got
-
-
-class Budget(Exception):
-    """The evaluation budget for one call site ran out."""
-
-
-@dataclass
-class Env:
-    """Where an expression is evaluated: module, function scope, bound parameters."""
-
-    mod: ModuleInfo
-    scope: ScopeNode | None = None
-    bindings: dict[str, Value] | None = None
-    parent: Env | None = None
-    import_time: bool = True
-    depth: int = 0
-    overlay: dict[str, Value] = field(default_factory=dict)
-    self_value: Value | None = None
-    # The memo key of this environment (see memo_key), computed once; never copied by replace().
-    _key: tuple[object, ...] | None = field(default=None, init=False, repr=False, compare=False)
-
-    def child(self, **kw: Any) -> Env:
-        """`dataclasses.replace(self, **kw)`, without its walk over the fields and the
-        keyword call of __init__ (environments are made by the tens of thousands)."""
-        if not kw.keys() <= _ENV_FIELDS:
-            return replace(self, **kw)  # raises as replace does
-        new = object.__new__(Env)
-        state = new.__dict__
-        state.update(self.__dict__)
-        state.update(kw)
-        state["_key"] = None
-        return new
-
-    def memo_key(self) -> tuple[object, ...]:
-        """What evaluating in this environment depends on, by identity: two environments with
-        the same key give the same value for the same expression. Bindings and overlays are
-        never changed once an environment holds them, so their identities (and the identities
-        of their values) stand for their contents. Whoever stores the key keeps the environment
-        alive, so no id in it can be reused by another object."""
-        key = self._key
-        if key is None:
-            key = (
-                id(self.mod), id(self.scope), id(self.bindings),
-                self.parent.memo_key() if self.parent is not None else None,
-                self.import_time, self.depth,
-                tuple((k, id(v)) for k, v in self.overlay.items()) if self.overlay else (),
-                id(self.self_value),
-            )
-            self._key = key
-        return key
-
-
-_ENV_FIELDS = frozenset(f.name for f in fields(Env) if f.init)
 
 
 class ProjectHooks:
@@ -188,15 +103,9 @@ class ProjectHooks:
         raise NotImplementedError
 
 
-def is_prefix(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return len(a) <= len(b) and b[: len(a)] == a
-
-
-def _pos(node: ast.AST) -> tuple[int, int]:
-    return (getattr(node, "lineno", 0) or 0, getattr(node, "col_offset", 0) or 0)
-
-
 class Evaluator:
+    """Abstract evaluation of the expressions of one project (see the module docstring)."""
+
     def __init__(self, project: ProjectHooks | None = None) -> None:
         self.project = project or ProjectHooks()
         self.steps = 0
@@ -210,12 +119,24 @@ class Evaluator:
         # reset_budget), with the objects their keys name by identity, to keep those alive.
         # Without them evaluation is exponential in code that reads a name several times
         # (every use re-evaluated every assignment before it, and every helper call its body).
-        self._local_memo: dict[tuple[object, ...], tuple[Value, object]] = {}
-        self._helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
-        self._module_memo: dict[tuple[str, str], Value] = {}
+        self.local_memo: dict[tuple[object, ...], tuple[Value, object]] = {}
+        # The value of a name after each of its events, for uses in one block (see
+        # scopes._local_value): a chain of changes is followed once, not once per use.
+        self.event_memo: dict[tuple[object, ...], tuple[Value | None, object]] = {}
+        self.helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
+        self.module_memo: dict[tuple[str, str], Value] = {}
         # How often the budget ran out (a result computed while it did is not shared).
         self.budget_hits = 0
         self._global_writes: dict[str, set[str]] = {}
+        # Prompt files are read inside `root` only (None reads none), each once per run.
+        self.root: str | None = None
+        self.prompt_files: PromptFiles | None = None
+        # Attributes of instances of project classes (see classes.py), by class and name, for
+        # the evaluator's whole life.
+        self.instance_attrs: dict[tuple[int, str], Value | None] = {}
+        # The library models for each (value type, name), looked up once per evaluator.
+        self._method_models: dict[tuple[type, str], list[MethodModel]] = {}
+        self._attribute_models: dict[tuple[type, str], list[AttributeModel]] = {}
 
     # ------------------------------------------------------------------ utils
 
@@ -234,6 +155,15 @@ class Evaluator:
     def hop(self, env: Env, node: ast.AST, note: str) -> Hop:
         return Hop(env.mod.span(node), note)
 
+    def files(self) -> PromptFiles:
+        """The prompt files of the project root (made again if the root changes)."""
+        pf = self.prompt_files
+        if pf is None or pf.root_arg != self.root:
+            pf = PromptFiles(self.root)
+            pf.listener = getattr(self.project, "note_read", None)
+            self.prompt_files = pf
+        return pf
+
     # ------------------------------------------------------------------ entry
 
     def reset_budget(self, allowance: int = MAX_STEPS, keep_memo: bool = False) -> None:
@@ -244,8 +174,9 @@ class Evaluator:
         sets `steps = 0` directly gets the full budget back."""
         self.steps = MAX_STEPS - allowance
         if not keep_memo:
-            self._local_memo.clear()
-            self._helper_memo.clear()
+            self.local_memo.clear()
+            self.event_memo.clear()
+            self.helper_memo.clear()
         self.cut = NO_CUT
 
     def eval(self, node: ast.AST, env: Env) -> Value:
@@ -401,482 +332,9 @@ class Evaluator:
     # ------------------------------------------------------------------ names
 
     def e_Name(self, node: ast.Name, env: Env) -> Value:
-        return self.lookup(node.id, node, env)
-
-    def lookup(self, name: str, use: ast.AST, env: Env) -> Value:
-        if name in env.overlay:
-            return env.overlay[name]
-        scope = env.scope
-        if scope is not None and not isinstance(scope, ast.ClassDef):
-            ix = env.mod.flow_of(scope)
-            if name not in ix.globals_ and (name in ix.params or name in ix.events):
-                return self.local_value(name, use, env, ix)
-            if env.parent is not None:
-                return self.lookup(name, use, env.parent)
-            return self.module_value(name, env.mod, use if env.import_time else None)
-        if isinstance(scope, ast.ClassDef):
-            ix = env.mod.flow_of(scope)
-            if name in ix.events:
-                return self.local_value(name, use, env, ix)
-            if env.parent is not None:
-                return self.lookup(name, use, env.parent)
-        return self.module_value(name, env.mod, use)
-
-    def module_value(self, name: str, mod: ModuleInfo, use: ast.AST | None) -> Value:
-        """A module-level name; `use` None means 'after import' (read from a function)."""
-        if use is not None:
-            return self._module_value(name, mod, use)
-        key = (mod.path, name)
-        got = self._module_memo.get(key)
-        if got is None:
-            # After import, a name holds the same in every project (shared); memoised here too,
-            # as before sharing: a project asks again for what it already has at no cost.
-            got = self._module_memo[key] = self.shared(mod, name, lambda: self._module_value(name, mod, None))
-        return got
-
-    def _module_value(self, name: str, mod: ModuleInfo, use: ast.AST | None) -> Value:
-        ix = mod.flow
-        env = Env(mod, None, import_time=True)
-        if name not in ix.events:
-            star = self.star_import(name, mod)
-            if star is not None:
-                return star
-            if name in _BUILTINS:
-                v: Value = FuncRefV("builtins." + name)
-            else:
-                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, use or mod.tree), "undefined name")
-        else:
-            anchor = use if use is not None else _EndOfModule(mod)
-            v = self.local_value(name, anchor, env, ix)
-            defs = [e for e in ix.events[name] if e.kind == "assign"]
-            if defs and isinstance(v, StrV | ListV | DictV):
-                v = add_hop(v, Hop(mod.span(defs[-1].stmt), f"`{name}` defined here"))
-            if name in self.global_writes(mod):
-                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, use or mod.tree),
-                            "module global reassigned at run time")
-            elif use is None and isinstance(v, DictV | ListV | SetV) and name in self.mutated_globals(mod):
-                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, mod.tree),
-                            "module table changed in place at run time")
-        return v
-
-    def star_import(self, name: str, mod: ModuleInfo) -> Value | None:
-        """`name` provided by a `from x import *` of a project module."""
-        for stmt in mod.tree.body:
-            if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
-                target = self.project.resolve_module(mod, stmt.module or "", stmt.level)
-                if target is not None and target is not mod and name in target.flow.events:
-                    return self.from_project(target, name, stmt, Env(mod, None, import_time=True))
-        return None
-
-    def global_writes(self, mod: ModuleInfo) -> set[str]:
-        return mod.global_names
-
-    def mutated_globals(self, mod: ModuleInfo) -> set[str]:
-        """Module-level names a function of the module changes in place (`TABLE[k] = v`,
-        `TABLE.update(...)`, `TOOLS.append(...)`): read from a function, their import-time value
-        is not what the code sees (a registry filled at run time)."""
-        # A function of the module's tree alone: kept with the module (shared by every project
-        # of the process through the module cache) and, for a module parsed again after being
-        # evicted, by its text.
-        got = mod.mutated
-        if got is not None:
-            return got
-        key = (mod.path, mod.text)
-        got = _MUTATED.get(key)
-        if got is None:
-            got = _mutated_globals(mod)
-            if len(_MUTATED) >= 1024:
-                _MUTATED.clear()  # bounded: a large tree's modules come and go
-            _MUTATED[key] = got
-        mod.mutated = got
-        return got
-
-    def local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
-        guard = (id(ix), hash((name, _pos(use), id(env.bindings))))
-        if guard in self.active:
-            self.guard_hit(guard)
-            return self.unknown(env, use, f"`{name}` depends on itself")
-        # The cycle check comes first: a value memoised earlier must not stand in for the cut
-        # the guard makes here. Every _EndOfModule is the same position with no block chain.
-        key = (id(ix), name, "end" if isinstance(use, _EndOfModule) else id(use), env.memo_key())
-        got = self._local_memo.get(key)
-        if got is not None:
-            return got[0]
-        state = self.memo_begin(guard)
-        done = False
-        try:
-            value = self._local_value(name, use, env, ix)
-            done = True
-        finally:
-            if self.memo_end(guard, state) and done:
-                self._local_memo[key] = (value, (ix, use, env))
-        return value
-
-    def _local_value(self, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value:
-        use_pos = _pos(use) if not isinstance(use, _EndOfModule) else (10**9, 0)
-        if isinstance(use, _EndOfModule):
-            use_chain: tuple[tuple[int, str], ...] = ()
-            use_loops: tuple[int, ...] = ()
-        else:
-            use_chain, use_loops = env.mod.statement_chain(env.scope, use)
-        all_events = ix.events.get(name, [])
-        evs = [e for e in all_events if e.pos <= use_pos]
-        base_i: int | None = None
-        for i in range(len(evs) - 1, -1, -1):
-            e = evs[i]
-            if e.kind in ("assign", "loopvar", "opaque", "import", "def") and is_prefix(e.chain, use_chain):
-                base_i = i
-                break
-        value: Value | None
-        if base_i is None:
-            value = self.param_value(name, env, ix) if name in ix.params else None
-            rest = evs
-        else:
-            value = self.event_value(evs[base_i], env)
-            rest = evs[base_i + 1 :]
-        for e in rest:
-            cond = not is_prefix(e.chain, use_chain)
-            if cond and self.never_runs(e, use_chain, env):
-                continue
-            rep = any(lp not in use_loops for lp in e.in_loop)
-            value = self.apply_event(value, e, env, cond, rep)
-        # Loop-carried: changes later in a loop around the use reach it on the next pass.
-        for lp in use_loops:
-            later = [e for e in all_events if e.pos > use_pos and lp in e.in_loop]
-            if later and value is not None:
-                value = self.loop_carry(value, later, env, use)
-        if value is None:
-            return self.unknown(env, use, f"`{name}` is not assigned on every path")
-        return value
-
-    def never_runs(self, e: Event, use_chain: tuple[tuple[int, str], ...], env: Env) -> bool:
-        """Is `e` under an `if` whose test is known to pick the other branch? Only membership of a
-        literal key in a dict whose keys are all known is decided (`if "tools" in kwargs:` in
-        mem0's request builder, with the keyword arguments of the call being analysed)."""
-        shared = 0
-        while shared < min(len(e.chain), len(use_chain)) and e.chain[shared] == use_chain[shared]:
-            shared += 1
-        branches = dict(e.chain[shared:])
-        node: ast.AST | None = e.stmt
-        while node is not None and branches:
-            parent = env.mod.parents.get(id(node))
-            if isinstance(parent, ast.If) and id(parent) in branches:
-                truth = self.static_truth(parent.test, env)
-                if truth is not None and truth != (branches.pop(id(parent)) == "body"):
-                    return True
-            node = parent
-        return False
-
-    def static_truth(self, test: ast.expr, env: Env) -> bool | None:
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            inner = self.static_truth(test.operand, env)
-            return None if inner is None else not inner
-        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In | ast.NotIn)):
-            return None
-        key = self.eval(test.left, env)
-        k = text_of(key.pieces) if isinstance(key, StrV) else None
-        table = self.eval(test.comparators[0], env)
-        if k is None or not isinstance(table, DictV) or not table.complete:
-            return None
-        found = table.get(k) is not None
-        return found if isinstance(test.ops[0], ast.In) else not found
-
-    def param_value(self, name: str, env: Env, ix: FlowIndex) -> Value:
-        if env.bindings is not None and name in env.bindings:
-            return env.bindings[name]
-        arg = ix.params[name]
-        scope = env.scope
-        fname = getattr(scope, "name", "<lambda>")
-        if arg.annotation is not None:
-            ann = self.annotation_client(arg.annotation, env)
-            if ann is not None:
-                return ann
-        if self.is_self_param(name, env):
-            if env.self_value is not None:
-                return env.self_value
-            inst = self.self_instance(env)
-            if inst is not None:
-                return inst
-            return self.opaque(env, arg, Stability.UNKNOWN, "instance state")
-        return OpaqueV(
-            Stability.PER_CALL,
-            name,
-            self.loc(env, arg),
-            f"parameter `{name}` of {fname}()",
-            passthrough=True,
-            elements=Stability.PER_CALL,
-        )
-
-    def self_instance(self, env: Env) -> Value | None:
-        """The value of `self`/`cls` in a method (classes.py fills this in)."""
-        return None
-
-    def is_self_param(self, name: str, env: Env) -> bool:
-        scope = env.scope
-        if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
-            return False
-        params = [*scope.args.posonlyargs, *scope.args.args]
-        if not params or params[0].arg != name:
-            return False
-        parent = env.mod.parents.get(id(scope))
-        if not isinstance(parent, ast.ClassDef):
-            return False
-        return all(not (isinstance(d, ast.Name) and d.id == "staticmethod") for d in scope.decorator_list)
-
-    def annotation_client(self, ann: ast.expr, env: Env) -> Value | None:
-        node = ann
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                node = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
-                return None
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            return self.annotation_client(node.left, env) or self.annotation_client(node.right, env)
-        if isinstance(node, ast.Subscript):  # Optional[OpenAI]
-            return self.annotation_client(node.slice, env)
-        if isinstance(node, ast.Name | ast.Attribute):
-            qual = self.qualname_of(node, env)
-            if qual:
-                cc = known.client_class(qual)
-                if cc:
-                    return ClientV(cc[0], cc[1])
-        return None
-
-    def qualname_of(self, node: ast.expr, env: Env) -> str | None:
-        """The imported qualified name of a Name/Attribute chain, if it comes from an import."""
-        if isinstance(node, ast.Name):
-            v = self.lookup(node.id, node, env)
-            return v.qualname if isinstance(v, ModuleRefV) else None
-        if isinstance(node, ast.Attribute):
-            base = self.qualname_of(node.value, env)
-            return f"{base}.{node.attr}" if base else None
-        return None
-
-    def event_value(self, e: Event, env: Env) -> Value:
-        if e.kind == "assign" and e.value is not None:
-            v = self.eval(e.value, env)
-            return self.rebind_loc(v, e, env)
-        if e.kind == "loopvar" and e.value is not None:
-            it = self.eval(e.value, env)
-            if isinstance(e.extra, ast.Tuple | ast.List):
-                inner = self.element_of(it, env, e.value)
-                return self.element_of(inner, env, e.value) if isinstance(inner, ListV) else inner
-            return self.element_of(it, env, e.value)
-        if e.kind == "import" and isinstance(e.extra, ast.Import | ast.ImportFrom):
-            return self.import_value(e.name, e.extra, env)
-        if e.kind == "def" and isinstance(e.extra, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            return FuncRefV(e.extra.name, e.extra, env.mod.path)
-        if e.kind == "opaque":
-            stmt = e.stmt
-            if isinstance(stmt, ast.Assign):
-                rhs = self.eval(stmt.value, env)
-                target = stmt.targets[0]
-                if isinstance(target, ast.Tuple | ast.List):
-                    names = [t.id if isinstance(t, ast.Name) else None for t in target.elts]
-                    rows = flat_options(rhs) if isinstance(rhs, AltV) else [rhs]
-                    if e.name in names and all(
-                        isinstance(r, ListV) and len(r.items) == len(names)
-                        and not any(i.repeated or i.optional for i in r.items) for r in rows
-                    ):
-                        # `a, b = row` with row one of several (a table looked up by a key): `a`
-                        # is one of their first items
-                        picked: list[Value] = []
-                        for r in rows:
-                            assert isinstance(r, ListV)
-                            v = r.items[names.index(e.name)].value
-                            if v not in picked:
-                                picked.append(v)
-                        return picked[0] if len(picked) == 1 else AltV(tuple(picked), self.loc(env, stmt),
-                                                                     self.src(env, stmt))
-                return self.opaque(env, stmt, value_stability(rhs), "unpacked value")
-            return self.unknown(env, stmt, f"`{e.name}` bound by {type(stmt).__name__.lower()}")
-        return self.unknown(env, e.stmt, f"`{e.name}`")
-
-    def rebind_loc(self, v: Value, e: Event, env: Env) -> Value:
-        return v
-
-    def apply_event(self, value: Value | None, e: Event, env: Env, cond: bool, rep: bool) -> Value | None:
-        if e.kind in ("assign", "loopvar", "opaque", "import", "def"):
-            new = self.event_value(e, env)
-            if value is None or not cond:
-                return new
-            return AltV((value, new), self.loc(env, e.stmt), self.src(env, e.stmt))
-        if value is None:
-            return None
-        if e.kind == "augassign" and e.value is not None and isinstance(e.extra, ast.AugAssign):
-            rhs = self.eval(e.value, env)
-            if rep:
-                stab = value_stability(rhs)
-                piece = self.opaque(
-                    env, e.value, Stability.STABLE if stab == Stability.STATIC else stab,
-                    "appended in a loop",
-                )
-                rhs = piece
-            new = self.binop(value, rhs, e.extra.op, env, e.extra)
-            if cond and not rep and isinstance(new, StrV) and isinstance(e.extra.op, ast.Add) \
-                    and isinstance(value, StrV | OpaqueV | AltV) and isinstance(rhs, StrV | OpaqueV | AltV):
-                # `if c: s += x` is s, then x or nothing: one optional piece. Both whole strings as
-                # alternatives would hold s twice, and n such ifs 2**n paths to walk.
-                tail = self.as_pieces(rhs, env, e.extra)
-                opt = Alt((tail, ()), self.loc(env, e.stmt), self.src(env, e.stmt))
-                return StrV(merge_pieces((*self.as_pieces(value, env, e.extra), opt)))
-            if cond and not rep:
-                return AltV((value, new), self.loc(env, e.stmt), self.src(env, e.stmt))
-            return new
-        if isinstance(value, AltV) and e.kind in ("call", "setitem"):
-            flat = flat_options(value)
-            if len(flat) <= MAX_ALT_ITERATION and all(isinstance(o, DictV | ListV) for o in flat):
-                # one of several dicts or lists (a helper returning one of two request dicts) changed
-                # in place: each changes the same way
-                options = [self.apply_event(o, e, env, cond, rep) for o in flat]
-                return AltV(tuple(o for o in options if o is not None), value.loc, value.source)
-        if e.kind == "call" and isinstance(e.extra, ast.Call):
-            return self.mutate(value, e.extra, env, cond, rep)
-        if e.kind == "setitem" and isinstance(e.extra, ast.Subscript) and e.value is not None:
-            return self.setitem(value, e.extra, e.value, env, cond)
-        if e.kind == "delitem":
-            return self.unknown(env, e.stmt, "item deleted") if not isinstance(value, DictV) else value
-        return value
-
-    def as_list(self, value: Value, env: Env, node: ast.AST) -> ListV | None:
-        if isinstance(value, ListV):
-            return value
-        if isinstance(value, OpaqueV):
-            return ListV((Item(self.element_of(value, env, node), repeated=True),), value.loc)
-        return None
-
-    def mutate(self, value: Value, call: ast.Call, env: Env, cond: bool, rep: bool) -> Value:
-        assert isinstance(call.func, ast.Attribute)
-        meth = call.func.attr
-        optional = cond and not rep
-        if meth in ("append", "extend", "insert"):
-            lst = self.as_list(value, env, call)
-            if lst is None:
-                return value
-            items = list(lst.items)
-            if meth == "append" and len(call.args) == 1:
-                items.append(Item(self.eval(call.args[0], env), optional=optional, repeated=rep))
-            elif meth == "extend" and len(call.args) == 1:
-                add = self.eval(call.args[0], env)
-                for it in self.spread(add, env, call.args[0]):
-                    items.append(replace(it, optional=it.optional or optional,
-                                         repeated=it.repeated or rep))
-            elif meth == "insert" and len(call.args) == 2:
-                idx = self.eval(call.args[0], env)
-                new = Item(self.eval(call.args[1], env), optional=optional, repeated=rep)
-                plain = all(not (i.repeated or i.optional) for i in items)
-                if isinstance(idx, ConstV) and isinstance(idx.value, int) and plain and not rep:
-                    i = idx.value
-                    items.insert(i if i >= 0 else max(0, len(items) + i), new)
-                elif isinstance(idx, ConstV) and idx.value == 0 and not rep:
-                    items.insert(0, new)
-                else:
-                    return self.unknown(env, call, "inserted at an unknown position")
-            else:
-                return self.unknown(env, call, f"list.{meth} with unusual arguments")
-            return ListV(tuple(items), lst.loc, lst.is_tuple)
-        if meth in ("update", "setdefault") and isinstance(value, DictV):
-            if meth == "update" and len(call.args) <= 1 and not rep:
-                updated: DictV | None = value
-                for part in [*call.args, *call.keywords]:
-                    add = self.eval(part.value if isinstance(part, ast.keyword) else part, env)
-                    if isinstance(part, ast.keyword) and part.arg is not None:
-                        add = DictV(((part.arg, add),))
-                    if updated is None or not isinstance(add, DictV):
-                        updated = None
-                        break
-                    updated = DictV(updated.entries + add.entries, value.loc, updated.complete and add.complete)
-                if updated is not None and cond:
-                    # each key updated is its old value or the new one; not two whole dicts, which
-                    # doubles with every conditional update
-                    news = dict(updated.entries[len(value.entries):])
-                    entries = [(k, v) for k, v in value.entries if k not in news]
-                    entries += [(k, AltV((value.get(k) or ConstV(None), v), self.loc(env, call), self.src(env, call)))
-                                for k, v in news.items()]
-                    return DictV(tuple(entries), value.loc, updated.complete)
-                if updated is not None:
-                    return updated
-            return DictV(value.entries, value.loc, False)
-        if meth == "pop" and isinstance(value, DictV) and call.args and not rep:
-            key = self.eval(call.args[0], env)
-            k = text_of(key.pieces) if isinstance(key, StrV) else None
-            if k is not None:
-                if cond:
-                    old = value.get(k)
-                    if old is None:
-                        return value
-                    gone = AltV((old, ConstV(None)), self.loc(env, call), self.src(env, call))
-                    return DictV(tuple((x, gone if x == k else v) for x, v in value.entries), value.loc, value.complete)
-                return DictV(tuple(x for x in value.entries if x[0] != k), value.loc, value.complete)
-        if meth == "clear" and not cond and not rep:
-            if isinstance(value, ListV):
-                return ListV((), value.loc, value.is_tuple)
-            if isinstance(value, DictV):
-                return DictV((), value.loc)
-        if meth == "sort" and isinstance(value, ListV) and not cond:
-            return self.sorted_value(value, env, call)
-        # pop/remove/reverse/...: the list changed in a way not followed.
-        return self.unknown(env, call, f"changed by .{meth}()")
-
-    def setitem(self, value: Value, target: ast.Subscript, rhs: ast.expr, env: Env, cond: bool) -> Value:
-        key = self.eval(target.slice, env)
-        new = self.eval(rhs, env)
-        if isinstance(value, DictV) and isinstance(key, StrV):
-            k = text_of(key.pieces)
-            if k is not None:
-                if cond:
-                    old = value.get(k) or ConstV(None)
-                    new = AltV((old, new), self.loc(env, target), self.src(env, target))
-                return DictV((*value.entries, (k, new)), value.loc, value.complete)
-        if isinstance(value, ListV) and isinstance(key, ConstV) and isinstance(key.value, int):
-            items = list(value.items)
-            i = key.value
-            if all(not (x.repeated or x.optional) for x in items) and -len(items) <= i < len(items):
-                items[i] = Item(AltV((items[i].value, new), self.loc(env, target),
-                                     self.src(env, target)) if cond else new)
-                return ListV(tuple(items), value.loc, value.is_tuple)
-        return self.unknown(env, target, "item assignment not followed")
-
-    def loop_carry(self, value: Value, later: list[Event], env: Env, use: ast.AST) -> Value:
-        grows = any(e.kind == "call" for e in later)
-        reassigned = any(e.kind in ("assign", "augassign", "opaque") for e in later)
-        if isinstance(value, ListV) and grows:
-            tail = self.opaque(env, use, Stability.PER_CALL, "items appended on earlier iterations")
-            return ListV((*value.items, Item(tail, repeated=True)), value.loc, value.is_tuple)
-        if reassigned:
-            return AltV((value, self.opaque(env, use, Stability.PER_CALL, "reassigned on earlier iterations")),
-                        self.loc(env, use), self.src(env, use))
-        return value
+        return scopes.lookup(self, node.id, node, env)
 
     # ------------------------------------------------------------------ imports
-
-    def import_value(self, name: str, stmt: ast.Import | ast.ImportFrom, env: Env) -> Value:
-        if isinstance(stmt, ast.Import):
-            for a in stmt.names:
-                if (a.asname or a.name.split(".")[0]) == name:
-                    return ModuleRefV(a.name if a.asname else a.name.split(".")[0])
-        else:
-            modname = stmt.module or ""
-            for a in stmt.names:
-                if (a.asname or a.name) == name:
-                    target = self.project.resolve_module(env.mod, modname, stmt.level)
-                    if target is not None:
-                        return self.from_project(target, a.name, stmt, env)
-                    prefix = "." * stmt.level + modname
-                    return ModuleRefV(f"{prefix}.{a.name}" if prefix else a.name)
-        return self.unknown(env, stmt, f"import of `{name}`")
-
-    def from_project(self, target: ModuleInfo, attr: str, stmt: ast.AST, env: Env) -> Value:
-        sub = self.project.module_by_name(f"{target.name}.{attr}") if target.name else None
-        if sub is not None and attr not in target.flow.events:
-            return ModuleRefV(sub.name)
-        if attr not in target.flow.events:
-            star = self.star_import(attr, target)  # `from .sub import *` in a package's __init__
-            if star is not None:
-                return star
-            return ModuleRefV(f"{target.name}.{attr}")
-        v = self.module_value(attr, target, None)
-        return add_hop(v, self.hop(env, stmt, f"`{attr}` imported from {target.name or target.path}"))
 
     # ------------------------------------------------------------------ attributes, subscripts
 
@@ -893,18 +351,20 @@ class Evaluator:
                 if sub is not None:
                     return ModuleRefV(qual)
                 if attr in mod.flow.events:
-                    v = self.module_value(attr, mod, None)
+                    v = scopes.module_value(self, attr, mod, None)
                     return add_hop(v, self.hop(env, node, f"`{attr}` defined in {mod.name}"))
             return ModuleRefV(qual)
         if isinstance(base, ClientV):
             return base
         if isinstance(base, OpaqueV):
-            if base.clock is not None and not env.import_time:
-                if attr in known.SUBDAY_ATTRS:
-                    return self.opaque(env, node, Stability.VOLATILE, base.cause)
-                if attr in known.DAY_ATTRS:
-                    return self.opaque(env, node, Stability.DAILY, base.cause,
-                                       clock=Clock.DATE if attr == "date" else None)
+            key = (type(base), attr)
+            models = self._attribute_models.get(key)
+            if models is None:
+                models = self._attribute_models[key] = REGISTRY.attribute_models(*key)
+            for model in models:
+                got = model(self, base, attr, node, env)
+                if got is not None:
+                    return got
             return OpaqueV(base.stability, self.src(env, node), self.loc(env, node), base.cause,
                            clock=base.clock if attr in ("tzinfo",) else None, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)
@@ -913,6 +373,9 @@ class Evaluator:
         return self.class_attribute(base, attr, node, env)
 
     def class_attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
+        got = classes.attribute(self, base, attr, node, env)
+        if got is not None:
+            return got
         return self.unknown(env, node, f"attribute `{attr}`")
 
     def e_Subscript(self, node: ast.Subscript, env: Env) -> Value:
@@ -1035,6 +498,10 @@ class Evaluator:
         return self.binop(left, right, node.op, env, node)
 
     def binop(self, left: Value, right: Value, op: ast.operator, env: Env, node: ast.AST) -> Value:
+        for model in REGISTRY.operators.get(type(op), ()):
+            got = model(self, left, right, op, env, node)
+            if got is not None:
+                return got
         if isinstance(op, ast.Add):
             textual = StrV | OpaqueV | AltV
             if (is_text(left) or is_text(right)) and (
@@ -1067,8 +534,6 @@ class Evaluator:
                 if len(s.items) * n.value <= 1000:
                     return ListV(s.items * n.value, s.loc, s.is_tuple)
                 return ListV(tuple(replace(i, repeated=True) for i in s.items), s.loc)
-        if isinstance(op, ast.Mod) and isinstance(left, StrV):
-            return self.percent_format(left, right, env, node)
         if isinstance(left, ConstV) and isinstance(right, ConstV):
             r = safe_arith(left.value, right.value, op)
             if r is not None:
@@ -1273,14 +738,14 @@ class Evaluator:
             t = text_of(v.pieces)
             if t is not None and spec != "?":
                 try:
-                    rendered = _format(repr(t) if conv == "r" else ascii(t) if conv == "a" else t, spec or "")
+                    rendered = format_value(repr(t) if conv == "r" else ascii(t) if conv == "a" else t, spec or "")
                     first = v.pieces[0] if v.pieces else None
                     return (Text(rendered, loc, first.hops if isinstance(first, Text | Hole) else ()),)
                 except (ValueError, TypeError):
                     pass
             stab = pieces_stability(v.pieces)
             if stab == Stability.STATIC and spec != "?":  # a few alternatives: format each
-                each = map_alternatives(v.pieces, lambda s: _format(
+                each = map_alternatives(v.pieces, lambda s: format_value(
                     repr(s) if conv == "r" else ascii(s) if conv == "a" else s, spec or ""))
                 if each is not None:
                     return each
@@ -1291,10 +756,15 @@ class Evaluator:
             try:
                 val = repr(v.value) if conv == "r" else ascii(v.value) if conv == "a" else \
                     str(v.value) if conv == "s" else v.value
-                return (Text(_format(val, spec or ""), loc),)
+                return (Text(format_value(val, spec or ""), loc),)
             except (ValueError, TypeError):
                 return (Hole(Stability.STABLE, src, loc, "formatted value"),)
         if isinstance(v, OpaqueV):
+            render = REGISTRY.renders.get(type(v))
+            if render is not None:
+                shown = render(self, v, env, node, spec, conv)
+                if shown is not None:
+                    return shown
             stab = v.stability
             cause = v.cause
             if v.clock is not None and not env.import_time:
@@ -1311,7 +781,7 @@ class Evaluator:
         if isinstance(v, ListV | DictV):
             try:
                 obj = to_python(v)
-                return (Text(_format(repr(obj) if conv in ("r", "a") else str(obj), spec or "")
+                return (Text(format_value(repr(obj) if conv in ("r", "a") else str(obj), spec or "")
                              if spec != "?" else str(obj), loc),)
             except (NotStatic, ValueError, TypeError):
                 stab = value_stability(v)
@@ -1348,11 +818,11 @@ class Evaluator:
                 if ret is not None:
                     fmod = self.module_for_path(callee.module, env)
                     if fmod is not None:
-                        client = self.annotation_client(ret, Env(fmod, None, import_time=True))
+                        client = scopes.annotation_client(self, ret, Env(fmod, None, import_time=True))
                         if client is not None:
                             return client  # `def make_client() -> AsyncOpenAI:` says what it returns
             if isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                return self.call_helper(callee, node, env)
+                return interproc.call_helper(self, callee, node, env)
             if isinstance(callee.node, ast.ClassDef):
                 return self.instantiate(callee, node, env)
         if isinstance(callee, ModuleRefV):
@@ -1362,6 +832,9 @@ class Evaluator:
         return self.unknown_call(node, env, "call of " + self.src(env, node.func))
 
     def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
+        got = classes.instantiate(self, cls, node, env)
+        if got is not None:
+            return got
         return self.unknown_call(node, env, f"instance of {cls.qualname}")
 
     def arg_values(self, node: ast.Call, env: Env) -> list[Value]:
@@ -1420,109 +893,19 @@ class Evaluator:
             if all(q and not q.startswith(".") for q in quals):
                 mods = [ModuleRefV(q) for q in quals if q]
                 return mods[0] if len(mods) == 1 else AltV(tuple(mods), self.loc(env, node), self.src(env, node))
-        cc = known.client_class(qual)
-        if cc is not None and cc[1] == gemini_legacy.MODEL_KIND:
-            return gemini_legacy.construct(self, node, env)
-        if cc is not None:
-            base_url = None
-            for k in node.keywords:
-                if k.arg == "base_url":
-                    bv = self.eval(k.value, env)
-                    base_url = text_of(bv.pieces) if isinstance(bv, StrV) else None
-            return ClientV(cc[0], cc[1], base_url)
-        if qual in known.CLOCK_CALLS:
-            if env.import_time:
-                return self.opaque(env, node, Stability.STABLE, qual + "() evaluated once at import")
-            clock = known.CLOCK_CALLS[qual]
-            if qual in ("time.ctime", "time.asctime"):
-                return self.opaque(env, node, Stability.VOLATILE, qual + "()")
-            stab = Stability.DAILY if clock == Clock.DATE else Stability.VOLATILE
-            return self.opaque(env, node, stab, self.src(env, node.func) + "()", clock=clock)
-        if qual == "time.strftime" and node.args:
-            fmt = self.eval(node.args[0], env)
-            ft = text_of(fmt.pieces) if isinstance(fmt, StrV) else None
-            if env.import_time or len(node.args) > 1:
-                return self.opaque(env, node, Stability.STABLE, "time.strftime()")
-            sub = known.clock_format_is_subday(ft) if ft is not None else True
-            return self.opaque(env, node, Stability.DAILY if sub is False else Stability.VOLATILE,
-                               "time.strftime()")
-        if qual in known.VOLATILE_CALLS or qual.startswith(known.VOLATILE_PREFIXES):
-            if env.import_time:
-                return self.opaque(env, node, Stability.STABLE, qual + "() evaluated once at import")
-            return self.opaque(env, node, Stability.VOLATILE, self.src(env, node.func) + "()")
-        if qual in known.UNORDERED_CALLS:
-            return self.opaque(env, node, Stability.UNORDERED, self.src(env, node.func) + "()",
-                               elements=Stability.UNORDERED)
-        if qual in known.STABLE_CALLS:
-            return self.opaque(env, node, Stability.STABLE, self.src(env, node.func) + "()")
-        if qual in ("copy.copy", "copy.deepcopy") and len(node.args) == 1 and not node.keywords \
-                and not isinstance(node.args[0], ast.Starred):
-            return self.eval(node.args[0], env)  # a copy renders the same text
-        if qual in ("textwrap.dedent", "inspect.cleandoc") and len(node.args) == 1:
-            fn = textwrap.dedent if qual == "textwrap.dedent" else inspect.cleandoc
-            return self.text_transform(self.eval(node.args[0], env), fn, env, node)
-        if qual == "textwrap.indent" and len(node.args) >= 2:
-            prefix = self.eval(node.args[1], env)
-            pt = text_of(prefix.pieces) if isinstance(prefix, StrV) else None
-            if pt is not None and len(node.args) == 2:
-                return self.text_transform(self.eval(node.args[0], env),
-                                           lambda s: textwrap.indent(s, pt), env, node)
-        if qual == "json.dumps" and node.args:
-            return self.json_dumps(node, env)
-        if qual.startswith(_SDK_TYPE_MODULES) and not node.args:
-            # Typed request params (`GenerateContentConfig(...)`, `*MessageParam(...)`)
-            # are plain dicts of their keywords.
-            entries = tuple((k.arg, self.eval(k.value, env)) for k in node.keywords if k.arg)
-            return DictV(entries, self.loc(env, node), all(k.arg for k in node.keywords))
-        return self.project_call(qual, node, env)
+        got = self.library_call(qual, node, env)
+        if got is not None:
+            return got
+        return interproc.project_call(self, qual, node, env)
 
-    def project_call(self, qual: str, node: ast.Call, env: Env) -> Value:
-        """`pkg.mod.func(...)` reached through a module reference: follow it into the project."""
-        parts = qual.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            mod = self.project.module_by_name(".".join(parts[:cut]))
-            if mod is None:
-                continue
-            target: Value = ModuleRefV(".".join(parts[:cut]))
-            for attr in parts[cut:]:
-                target = self.attribute(target, attr, node.func, env)
-            if isinstance(target, FuncRefV | AltV):
-                return self.call_value(target, node, env)
-            break
-        return self.unknown_call(node, env, f"call of `{qual}`")
-
-    def text_transform(self, v: Value, fn: Callable[[str], str], env: Env, node: ast.AST) -> Value:
-        if isinstance(v, StrV):
-            out = map_text(v.pieces, fn)
-            if out is not None:
-                return StrV(merge_pieces(out))
-            return StrV(v.pieces)  # keep the parts: the transform only changes whitespace/case
-        if isinstance(v, AltV):
-            return AltV(tuple(self.text_transform(o, fn, env, node) for o in v.options),
-                        self.loc(env, node), self.src(env, node))
-        return v if isinstance(v, OpaqueV) else self.to_str(v, env, node)
-
-    def json_dumps(self, node: ast.Call, env: Env) -> Value:
-        obj = self.eval(node.args[0], env)
-        kwargs: dict[str, Any] = {}
-        for k in node.keywords:
-            if k.arg in ("indent", "sort_keys", "ensure_ascii", "separators", "default"):
-                kv = self.eval(k.value, env)
-                try:
-                    kwargs[k.arg] = to_python(kv)
-                except NotStatic:
-                    kwargs = {"__bad__": True}
-                    break
-        if "__bad__" not in kwargs and "default" not in kwargs:
-            try:
-                text = json.dumps(to_python(obj), **kwargs)
-                return StrV((Text(text, self.loc(env, node)),))
-            except (NotStatic, TypeError, ValueError):
-                pass
-        stab = value_stability(obj)
-        if stab == Stability.STATIC:
-            stab = Stability.STABLE
-        return self.opaque(env, node, stab, "json.dumps(...)")
+    def library_call(self, qual: str, node: ast.Call, env: Env) -> Value | None:
+        """The value a library model gives a call of `qual`; None when no model knows it."""
+        model: CallModel
+        for model in REGISTRY.call_models(qual):
+            got = model(self, qual, node, env)
+            if got is not None:
+                return got
+        return None
 
     def builtin_call(self, name: str, node: ast.Call, env: Env) -> Value:
         args = node.args
@@ -1589,7 +972,8 @@ class Evaluator:
             return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE,
                                f"{name}()")
         if name == "open":
-            return self.open_call(node, env)
+            got = self.library_call("builtins.open", node, env)
+            return got if got is not None else self.unknown_call(node, env, "open()")
         if name in ("enumerate", "zip", "reversed", "filter", "map", "iter"):
             vals = [self.eval(a, env) for a in args]
             stab = worst(*(self.elements_of(v) for v in vals)) if vals else Stability.STATIC
@@ -1604,9 +988,6 @@ class Evaluator:
             # str hashes are salted per process: like a set, the order of processes differs.
             return self.opaque(env, node, worst(Stability.UNORDERED, value_stability(v)), "hash()")
         return self.unknown_call(node, env, f"{name}()")
-
-    def open_call(self, node: ast.Call, env: Env) -> Value:
-        return self.unknown_call(node, env, "open()")
 
     def sorted_value(self, v: Value, env: Env, node: ast.AST) -> Value:
         if isinstance(v, SetV):
@@ -1633,18 +1014,19 @@ class Evaluator:
         if isinstance(recv, ModuleRefV):
             return self.qualname_call(f"{recv.qualname}.{meth}", node, env)
         if isinstance(recv, StrV):
-            return self.str_method(recv, meth, node, env)
+            got = self.library_method(recv, meth, node, env)
+            assert got is not None  # the strings model knows every method of a string
+            return got
         if isinstance(recv, AltV):
             return self.map_alt(recv, lambda o: self.method_call(o, meth, node, env), node, env)
         if isinstance(recv, ClientV):
             if meth in ("with_options", "copy"):
                 return recv
-            legacy = gemini_legacy.method(self, recv, meth, node, env)
-            if legacy is not None:
-                return legacy
-            return self.unknown(env, node, "SDK call result")
+            got = self.library_method(recv, meth, node, env)
+            return got if got is not None else self.unknown(env, node, "SDK call result")
         if isinstance(recv, OpaqueV):
-            return self.opaque_method(recv, meth, node, env)
+            got = self.library_method(recv, meth, node, env)
+            return got if got is not None else self.opaque_method(recv, meth, node, env)
         if isinstance(recv, DictV):
             if meth == "get" and node.args:
                 key = self.eval(node.args[0], env)
@@ -1679,339 +1061,38 @@ class Evaluator:
             return self.funcref_method(recv, meth, node, env)
         return self.method_of_other(recv, meth, node, env)
 
+    def library_method(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value | None:
+        """The value a library model gives `recv.meth(...)`; None when no model knows it."""
+        key = (type(recv), meth)
+        models = self._method_models.get(key)
+        if models is None:
+            models = self._method_models[key] = REGISTRY.method_models(*key)
+        for model in models:
+            got = model(self, recv, meth, node, env)
+            if got is not None:
+                return got
+        return None
+
     def funcref_method(self, recv: FuncRefV, meth: str, node: ast.Call, env: Env) -> Value:
+        got = classes.classmethod_call(self, recv, meth, node, env)
+        if got is not None:
+            return got
         return self.unknown_call(node, env, f"{recv.qualname}.{meth}()")
 
     def method_of_other(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value:
+        got = classes.method_call(self, recv, meth, node, env)
+        if got is not None:
+            return got
         stab = value_stability(recv)
         return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.UNKNOWN,
                            f".{meth}()")
 
     def opaque_method(self, recv: OpaqueV, meth: str, node: ast.Call, env: Env) -> Value:
-        if recv.clock is not None and not env.import_time:
-            if meth == "strftime" and node.args:
-                fmt = self.eval(node.args[0], env)
-                ft = text_of(fmt.pieces) if isinstance(fmt, StrV) else None
-                sub = known.clock_format_is_subday(ft) if ft is not None else True
-                stab = Stability.DAILY if (sub is False or (sub is None and recv.clock == Clock.DATE)) \
-                    else Stability.VOLATILE
-                if recv.clock == Clock.DATE and sub is not True:
-                    stab = Stability.DAILY
-                return self.opaque(env, node, stab, recv.cause)
-            if meth == "date":
-                return self.opaque(env, node, Stability.DAILY, recv.cause, clock=Clock.DATE)
-            if meth in ("isoformat", "ctime", "timestamp", "__str__", "time", "timetz"):
-                stab = Stability.DAILY if recv.clock == Clock.DATE and meth != "timestamp" else Stability.VOLATILE
-                return self.opaque(env, node, stab, recv.cause)
-            if meth in ("replace", "astimezone", "to", "in_timezone", "in_tz", "shift"):
-                return replace(recv, source=self.src(env, node), loc=self.loc(env, node))
-            if meth == "weekday" or meth == "isoweekday":
-                return self.opaque(env, node, Stability.DAILY, recv.cause)
-        if meth in known.UNORDERED_METHODS:
-            return self.opaque(env, node, Stability.UNORDERED, f".{meth}()", elements=Stability.UNORDERED)
+        """A method no library model knows, of a value not known: as stable as it and its arguments."""
         stab = worst(recv.stability, *(value_stability(v) for v in self.arg_values(node, env)))
         return OpaqueV(stab, self.src(env, node), self.loc(env, node), recv.cause, hops=recv.hops,
                        passthrough=recv.passthrough and meth in ("copy", "strip"),
                        elements=recv.elements if meth == "copy" else None)
-
-    def str_method(self, recv: StrV, meth: str, node: ast.Call, env: Env) -> Value:
-        args = node.args
-        if meth == "format":
-            return self.str_format(recv, node, env, None)
-        if meth == "format_map" and len(args) == 1:
-            return self.str_format(recv, node, env, self.eval(args[0], env))
-        if meth == "join" and len(args) == 1:
-            return self.join(recv, self.eval(args[0], env), env, node)
-        simple: dict[str, Callable[..., str]] = {
-            "strip": str.strip, "lstrip": str.lstrip, "rstrip": str.rstrip,
-            "upper": str.upper, "lower": str.lower, "title": str.title, "capitalize": str.capitalize,
-            "casefold": str.casefold, "replace": str.replace, "removeprefix": str.removeprefix,
-            "removesuffix": str.removesuffix, "expandtabs": str.expandtabs, "center": str.center,
-            "ljust": str.ljust, "rjust": str.rjust, "zfill": str.zfill, "swapcase": str.swapcase,
-        }
-        if meth in simple:
-            argv: list[Any] = []
-            for a in args:
-                av = self.eval(a, env)
-                if isinstance(av, StrV) and text_of(av.pieces) is not None:
-                    argv.append(text_of(av.pieces))
-                elif isinstance(av, ConstV):
-                    argv.append(av.value)
-                else:
-                    return self.opaque(env, node, worst(pieces_stability(recv.pieces), value_stability(av),
-                                                        Stability.STABLE), f"str.{meth}()")
-            if _too_long(meth, recv.pieces, argv):
-                return self.opaque(env, node, worst(pieces_stability(recv.pieces), Stability.STABLE),
-                                   f"str.{meth}() longer than the evaluator builds")
-            fn = simple[meth]
-            return self.text_transform(recv, lambda s: fn(s, *argv), env, node)
-        if meth in ("split", "rsplit", "splitlines") and text_of(recv.pieces) is not None:
-            t = text_of(recv.pieces) or ""
-            try:
-                argv2 = [to_python(self.eval(a, env)) for a in args]
-                parts = t.splitlines(*argv2) if meth == "splitlines" else getattr(t, meth)(*argv2)
-                return ListV(tuple(Item(StrV((Text(p, self.loc(env, node)),))) for p in parts[:MAX_UNROLL * 4]))
-            except (NotStatic, TypeError, ValueError):
-                pass
-        if meth == "encode":
-            return self.opaque(env, node, worst(pieces_stability(recv.pieces), Stability.STABLE), "bytes")
-        stab = pieces_stability(recv.pieces)
-        return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE, f"str.{meth}()")
-
-    def join(self, sep: StrV, it: Value, env: Env, node: ast.AST) -> Value:
-        sep_text = text_of(sep.pieces)
-        src = self.src(env, node)
-        loc = self.loc(env, node)
-        if sep_text is None:
-            return self.opaque(env, node, worst(pieces_stability(sep.pieces), value_stability(it)), "join")
-        if isinstance(it, ListV):
-            pieces: list[Piece] = []
-            for n, item in enumerate(it.items):
-                if item.repeated:
-                    stab = value_stability(item.value)
-                    if isinstance(item.value, OpaqueV):
-                        ip: tuple[Piece, ...] = self.as_pieces(item.value, env, node)
-                        if len(ip) == 1 and isinstance(ip[0], Hole):
-                            pieces.append(replace(ip[0], passthrough=False))
-                        else:
-                            pieces.append(Hole(stab, src, loc, "items of " + src))
-                    else:
-                        pieces.append(Hole(stab if stab != Stability.STATIC else Stability.STABLE,
-                                           src, loc, "items added in a loop"))
-                    pieces.append(Text(sep_text, loc))
-                    continue
-                part = list(self.as_pieces(item.value, env, node))
-                if n < len(it.items) - 1:
-                    part.append(Text(sep_text, loc))
-                if item.optional:
-                    pieces.append(Alt((tuple(part), ()), loc, src))
-                else:
-                    pieces.extend(part)
-            return StrV(merge_pieces(pieces))
-        if isinstance(it, SetV):
-            if len(it.elements) <= 1:
-                return self.join(sep, ListV(tuple(Item(e) for e in it.elements)), env, node)
-            return StrV((Hole(Stability.UNORDERED, src, loc, "iteration order of a set"),))
-        if isinstance(it, DictV):
-            return self.join(sep, ListV(tuple(Item(StrV((Text(k, None),))) for k, _ in dict(it.entries).items())),
-                             env, node)
-        if isinstance(it, StrV):
-            t = text_of(it.pieces)
-            if t is not None:
-                return StrV((Text(sep_text.join(t), loc),))
-        if isinstance(it, AltV):
-            return self.map_alt(it, lambda o: self.join(sep, o, env, node), node, env)
-        if isinstance(it, OpaqueV):
-            stab = it.elements or it.stability
-            return StrV((Hole(stab, src, loc, it.cause, it.hops),))
-        stab = value_stability(it)
-        return StrV((Hole(stab if stab != Stability.STATIC else Stability.UNKNOWN, src, loc, "join"),))
-
-    def str_format(self, template: StrV, node: ast.Call, env: Env, mapping: Value | None) -> Value:
-        t = text_of(template.pieces)
-        loc = self.loc(env, node)
-        if t is None:
-            stab = worst(pieces_stability(template.pieces), *(value_stability(v) for v in self.arg_values(node, env)))
-            return self.opaque(env, node, stab, "str.format on a computed template")
-        pos_args = [a for a in node.args]
-        kw_nodes = {k.arg: k.value for k in node.keywords if k.arg}
-        has_star_kw = any(k.arg is None for k in node.keywords)
-        cache: dict[object, Value] = {}
-
-        def arg_value(key: str | int) -> tuple[Value, ast.AST] | None:
-            if isinstance(key, int):
-                if key < len(pos_args) and not isinstance(pos_args[key], ast.Starred):
-                    a = pos_args[key]
-                    if key not in cache:
-                        cache[key] = self.eval(a, env)
-                    return cache[key], a
-                return None
-            if mapping is not None:
-                if isinstance(mapping, DictV):
-                    got = mapping.get(key)
-                    if got is not None:
-                        return got, node
-                return None
-            if key in kw_nodes:
-                if key not in cache:
-                    cache[key] = self.eval(kw_nodes[key], env)
-                return cache[key], kw_nodes[key]
-            if has_star_kw:
-                for k in node.keywords:
-                    if k.arg is None:
-                        d = self.eval(k.value, env)
-                        if isinstance(d, DictV) and d.get(key) is not None:
-                            return d.get(key), k.value  # type: ignore[return-value]
-            return None
-
-        pieces: list[Piece] = []
-        auto = 0
-        try:
-            parsed = list(string.Formatter().parse(t))
-        except ValueError:
-            return self.opaque(env, node, Stability.UNKNOWN, "malformed format string")
-        for literal, field_name, spec, conv in parsed:
-            if literal:
-                pieces.append(Text(literal, template.pieces[0].loc if isinstance(template.pieces[0], Text) else loc,
-                                   template.pieces[0].hops if isinstance(template.pieces[0], Text) else ()))
-            if field_name is None:
-                continue
-            first, rest = _split_field(field_name)
-            key: str | int
-            if first == "":
-                key = auto
-                auto += 1
-            elif first.isdigit():
-                key = int(first)
-            else:
-                key = first
-            got = arg_value(key)
-            placeholder = "{" + field_name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
-            if got is None:
-                pieces.append(Hole(Stability.UNKNOWN, placeholder, loc, "format argument not found"))
-                continue
-            val, at = got
-            for is_attr, part in rest:
-                val = self.attribute(val, str(part), at, env) if is_attr else self.index(
-                    val, StrV((Text(str(part), None),)) if isinstance(part, str) else ConstV(part), at, env)
-            if spec and "{" in spec:
-                spec = "?"
-            arg_src = self.src(env, at) if at is not node else first
-            shown = placeholder if arg_src == first else f"{placeholder}={arg_src}"
-            pieces.extend(self.as_pieces(val, env, at, spec=spec or None, conv=conv, source=shown))
-        return StrV(merge_pieces(pieces))
-
-    def percent_format(self, template: StrV, args: Value, env: Env, node: ast.AST) -> Value:
-        t = text_of(template.pieces)
-        loc = self.loc(env, node)
-        if t is None:
-            return self.opaque(env, node, worst(pieces_stability(template.pieces), value_stability(args)),
-                               "% on a computed template")
-        if isinstance(args, ListV) and args.is_tuple:
-            if any(i.repeated or i.optional for i in args.items):
-                return self.opaque(env, node, value_stability(args), "% with unknown arguments")
-            positional: list[Value] | None = [i.value for i in args.items]
-            mapping = None
-        elif isinstance(args, DictV):
-            positional, mapping = None, args
-        else:
-            positional, mapping = [args], None
-        pieces: list[Piece] = []
-        pos = 0
-        n = 0
-        for m in _PERCENT.finditer(t):
-            if m.start() > pos:
-                pieces.append(Text(t[pos:m.start()], loc))
-            pos = m.end()
-            spec = m.group(0)
-            if spec == "%%":
-                pieces.append(Text("%", loc))
-                continue
-            key = m.group(1)
-            if key is not None:
-                val = mapping.get(key) if mapping is not None else None
-            else:
-                val = positional[n] if positional is not None and n < len(positional) else None
-                n += 1
-            if val is None:
-                pieces.append(Hole(Stability.UNKNOWN, spec, loc, "% argument not found"))
-                continue
-            py_spec = "%" + spec[1:] if key is None else "%" + spec[len(key) + 3:]
-            if isinstance(val, ConstV) or (isinstance(val, StrV) and text_of(val.pieces) is not None):
-                try:
-                    pv = val.value if isinstance(val, ConstV) else text_of(val.pieces)
-                    pieces.append(Text(_format(pv, py_spec, percent=True), loc))
-                    continue
-                except _TooWide:
-                    pieces.append(Hole(Stability.STABLE, spec, loc, "formatted value"))
-                    continue
-                except (TypeError, ValueError):
-                    pass
-            if isinstance(val, StrV) and py_spec == "%s":
-                pieces.extend(val.pieces)
-                continue
-            # %5s, %-6r, %.2s: the same as format() with a width, an alignment and a conversion.
-            ps = _PERCENT_TEXT.match(py_spec)
-            if ps is None:
-                pieces.extend(self.as_pieces(val, env, node, source=spec))
-                continue
-            left, width, precision, kind = ps.groups()
-            fspec = (("<" if left else ">") + width if width else "") + ("." + precision if precision else "")
-            pieces.extend(self.as_pieces(val, env, node, spec=fspec or None, conv=None if kind == "s" else kind,
-                                         source=spec))
-        if pos < len(t):
-            pieces.append(Text(t[pos:], loc))
-        return StrV(merge_pieces(pieces))
-
-    # ------------------------------------------------------------------ helpers
-
-    def call_helper(self, fn: FuncRefV, node: ast.Call, env: Env, self_value: Value | None = None) -> Value:
-        fnode = fn.node
-        assert isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
-        if env.depth >= MAX_DEPTH:
-            return self.unknown(env, node, "helper chain too deep to follow")
-        key = (id(fnode), -1)
-        if key in self.active:
-            self.guard_hit(key)
-            return self.unknown(env, node, "recursive helper")
-        fmod = self.module_for_path(fn.module, env)
-        if fmod is None:
-            return self.unknown_call(node, env, f"call of {fn.qualname}")
-        if _is_generator(fnode):
-            return self.unknown_call(node, env, f"generator {fn.qualname}")
-        decorated = isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef) and any(
-            not _harmless_decorator(d) for d in fnode.decorator_list)
-        if decorated:
-            return self.unknown_call(node, env, f"decorated function {fn.qualname}")
-        bindings = self.bind_args(fnode, node, env, fmod, self_value if self_value is not None else fn.bound_self)
-        if bindings is None:
-            return self.unknown_call(node, env, f"call of {fn.qualname} with unfollowable arguments")
-        parent_env: Env | None = None
-        if fmod is env.mod:
-            outer = fmod.enclosing_scope(fnode)
-            if outer is not None and not isinstance(outer, ast.ClassDef):
-                parent_env = env if env.scope is outer else Env(fmod, outer, None, None, env.import_time, env.depth)
-        inner = Env(fmod, fnode, bindings, parent_env, env.import_time, env.depth + 1,
-                    self_value=self_value if self_value is not None else fn.bound_self)
-        # The same function with the same argument values (by identity) in the same kind of
-        # environment returns the same values: evaluate its body once per top-level evaluation.
-        mkey = (id(fnode), id(fmod), tuple((k, id(v)) for k, v in bindings.items()),
-                parent_env.memo_key() if parent_env is not None else None, env.import_time, env.depth,
-                id(inner.self_value))
-        got = self._helper_memo.get(mkey)
-        if got is not None:
-            options = list(got[0])
-        else:
-            state = self.memo_begin(key)
-            done = False
-            try:
-                options = self.helper_returns(fnode, fmod, inner)
-                done = True
-            finally:
-                if self.memo_end(key, state) and done:
-                    self._helper_memo[mkey] = (tuple(options), (fnode, fmod, bindings, parent_env, inner))
-        if not options:
-            return ConstV(None, self.loc(env, node))
-        result = options[0] if len(options) == 1 else AltV(tuple(options), self.loc(env, node),
-                                                            self.src(env, node))
-        name = getattr(fnode, "name", "<lambda>")
-        return add_hop(result, self.hop(env, node, f"returned by {name}()"))
-
-    def helper_returns(self, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, fmod: ModuleInfo,
-                       inner: Env) -> list[Value]:
-        """The distinct values a helper's body returns in `inner` (None only when nothing else)."""
-        if isinstance(fnode, ast.Lambda):
-            return [self.eval(fnode.body, inner)]
-        ix = fmod.flow_of(fnode)
-        options: list[Value] = []
-        for ret in ix.returns:
-            if ret.value is None:
-                continue
-            v = self.eval(ret.value, inner)
-            if v not in options:
-                options.append(v)
-        non_none = [o for o in options if not (isinstance(o, ConstV) and o.value is None)]
-        return non_none or options
 
     def module_for_path(self, path: str, env: Env) -> ModuleInfo | None:
         if path == env.mod.path or not path:
@@ -2021,166 +1102,12 @@ class Evaluator:
     def module_from_path(self, path: str) -> ModuleInfo | None:
         return self.project.module_from_path(path)
 
-    def bind_args(self, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, node: ast.Call,
-                  env: Env, fmod: ModuleInfo, self_value: Value | None) -> dict[str, Value] | None:
-        a = fnode.args
-        positional = [*a.posonlyargs, *a.args]
-        bindings: dict[str, Value] = {}
-        if self_value is not None and positional:
-            bindings[positional[0].arg] = self_value
-            positional = positional[1:]
-        args = list(node.args)
-        for i, arg_node in enumerate(args):
-            if isinstance(arg_node, ast.Starred):
-                return None
-            if i < len(positional):
-                bindings[positional[i].arg] = self.eval(arg_node, env)
-            elif a.vararg is None:
-                return None
-        names = {p.arg for p in [*positional, *a.kwonlyargs]}
-        # Keywords no parameter names go to `**kwargs` (a dict of them); a `**spread` that cannot
-        # be followed may hold any parameter not given otherwise: those are unknown.
-        extra: list[tuple[str, Value]] = []
-        unfollowed: ast.expr | None = None
-        for k in node.keywords:
-            if k.arg is None:
-                spread = self.eval(k.value, env)
-                if not isinstance(spread, DictV):
-                    unfollowed = k.value
-                    continue
-                if not spread.complete:
-                    unfollowed = k.value
-                for key, v in spread.entries:
-                    if key in names:
-                        bindings[key] = v
-                    elif a.kwarg is not None:
-                        extra.append((key, v))
-                    elif spread.complete:
-                        return None  # an unexpected keyword: the call would fail
-                continue
-            if k.arg in names:
-                bindings[k.arg] = self.eval(k.value, env)
-            elif a.kwarg is None:
-                return None
-            else:
-                extra.append((k.arg, self.eval(k.value, env)))
-        if unfollowed is not None:
-            for p in [*positional, *a.kwonlyargs]:
-                if p.arg not in bindings:
-                    bindings[p.arg] = self.unknown(env, unfollowed, f"may be given by **{self.src(env, unfollowed)}")
-        # Defaults are evaluated once, in the defining module, at import.
-        denv = Env(fmod, fmod.enclosing_scope(fnode) if fmod.enclosing_scope(fnode) is not None and not
-                   isinstance(fmod.enclosing_scope(fnode), ast.ClassDef) else None, import_time=True)
-        pos_defaults = list(zip(positional[len(positional) - len(a.defaults):] if a.defaults else [],
-                                a.defaults, strict=False))
-        for p, d in pos_defaults:
-            if p.arg not in bindings:
-                bindings[p.arg] = self.eval(d, denv)
-        for p, kd in zip(a.kwonlyargs, a.kw_defaults, strict=True):
-            if p.arg not in bindings and kd is not None:
-                bindings[p.arg] = self.eval(kd, denv)
-        if a.vararg:
-            bindings[a.vararg.arg] = self.opaque(env, node, Stability.PER_CALL, "*args")
-        if a.kwarg:
-            bindings[a.kwarg.arg] = DictV(tuple(extra), self.loc(env, node), unfollowed is None)
-        for p in positional + list(a.kwonlyargs):
-            if p.arg not in bindings:
-                return None  # a required argument is missing: the call would fail anyway
-        return bindings
-
-
-class _EndOfModule(ast.AST):
-    """A position after every statement of a module: names read from inside functions."""
-
-    def __init__(self, mod: ModuleInfo) -> None:
-        super().__init__()
-        self.lineno = 10**9
-        self.col_offset = 0
-
-
-_SDK_TYPE_MODULES = ("openai.types", "anthropic.types", "google.genai.types", "google.generativeai.types",
-                     "google.generativeai.protos", "google.generativeai.GenerationConfig")
-
-_PERCENT = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
-_PERCENT_TEXT = re.compile(r"%(-?)(\d*)(?:\.(\d+))?([sra])\Z")
-
-
-def _split_field(field_name: str) -> tuple[str, list[tuple[bool, str | int]]]:
-    try:
-        first, rest = _formatter_field_name_split(field_name)
-    except ValueError:
-        return field_name, []
-    return str(first), [(bool(is_attr), part) for is_attr, part in rest]
-
-
-def _formatter_field_name_split(field_name: str) -> tuple[Any, Iterator[tuple[bool, Any]]]:
-    import importlib
-
-    # `_string` holds the field-name parser str.format itself uses.
-    split: Any = importlib.import_module("_string").formatter_field_name_split
-    result: tuple[Any, Iterator[tuple[bool, Any]]] = split(field_name)
-    return result
-
-
-class _TooWide(ValueError):
-    pass
-
-
-def _format(value: object, spec: str, percent: bool = False) -> str:
-    """format(value, spec) (or `spec % value`), refusing a width or precision that would build
-    more than MAX_TEXT characters (`f"{x:>1000000000}"` allocates a gigabyte before returning)."""
-    for digits in re.findall(r"\d+", spec):
-        if len(digits.lstrip("0")) > 7 or int(digits) > MAX_TEXT:
-            raise _TooWide("format width or precision too large")
-    return spec % (value,) if percent else format(value, spec)
-
-
-def _too_long(meth: str, pieces: tuple[Piece, ...], argv: list[Any]) -> bool:
-    """Would `str.<meth>(*argv)` on these pieces build more than MAX_TEXT characters?"""
-    text = "".join(p.text for p in pieces if isinstance(p, Text))
-    size = len(text) + sum(1 for p in pieces if not isinstance(p, Text))
-    try:
-        if meth in ("center", "ljust", "rjust", "zfill") and argv:
-            return int(argv[0]) > MAX_TEXT
-        if meth == "expandtabs":
-            return size + text.count("\t") * int(argv[0] if argv else 8) > MAX_TEXT
-        if meth == "replace" and len(argv) >= 2 and isinstance(argv[0], str) and isinstance(argv[1], str):
-            hits = size + 1 if argv[0] == "" else text.count(argv[0])
-            if len(argv) > 2 and int(argv[2]) >= 0:
-                hits = min(hits, int(argv[2]))
-            return size + hits * (len(argv[1]) - len(argv[0])) > MAX_TEXT
-    except (TypeError, ValueError, OverflowError):
-        return False  # the call itself fails the same way, and the transform gives up
-    return False
-
 
 def _ix(v: object) -> int | None:
     """A slice bound: an int or None; anything else raises TypeError like Python does."""
     if v is None or (isinstance(v, int) and not isinstance(v, bool)):
         return v
     raise TypeError("slice indices must be integers or None")
-
-
-# Whether each function still in memory is a generator: a function of its tree, asked for every
-# call of a helper in every file's project (it was worked out again for each).
-_GENERATORS: weakref.WeakKeyDictionary[ast.AST, bool] = weakref.WeakKeyDictionary()
-
-
-def _is_generator(fnode: ast.AST) -> bool:
-    """Does a `yield` (or `yield from`) appear anywhere under `fnode`, nested functions included?"""
-    got = _GENERATORS.get(fnode)
-    if got is None:
-        got = _GENERATORS[fnode] = any(isinstance(n, ast.Yield | ast.YieldFrom) for n in subtree([fnode]))
-    return got
-
-
-def _harmless_decorator(d: ast.expr) -> bool:
-    name = d.attr if isinstance(d, ast.Attribute) else d.id if isinstance(d, ast.Name) else ""
-    if isinstance(d, ast.Call):
-        name = d.func.attr if isinstance(d.func, ast.Attribute) else d.func.id if isinstance(d.func, ast.Name) else ""
-    return name in ("staticmethod", "classmethod", "property", "cache", "lru_cache", "cached_property",
-                    "wraps", "functools.cache", "override", "abstractmethod", "tool", "traceable",
-                    "observe", "retry", "timed")
 
 
 def _span_of(loc: Loc, env: Env) -> Any:
@@ -2190,47 +1117,6 @@ def _span_of(loc: Loc, env: Env) -> Any:
     if loc.path == env.mod.path:
         return env.mod.span(loc.node)
     return Span(loc.path, line, col + 1, end_line, end_col + 1)
-
-
-class NotStatic(Exception):
-    pass
-
-
-def to_python(v: Value) -> Any:
-    """The Python object a fully static value stands for; raises NotStatic otherwise."""
-    if isinstance(v, StrV):
-        t = text_of(v.pieces)
-        if t is None or any(isinstance(p, Text) and p.truncated for p in v.pieces):
-            raise NotStatic()
-        return t
-    if isinstance(v, ConstV):
-        return v.value
-    if isinstance(v, ListV):
-        if any(i.repeated or i.optional for i in v.items):
-            raise NotStatic()
-        items = [to_python(i.value) for i in v.items]
-        return tuple(items) if v.is_tuple else items
-    if isinstance(v, DictV):
-        if not v.complete:
-            raise NotStatic()
-        return {k: to_python(x) for k, x in v.entries}
-    raise NotStatic()
-
-
-def static_text(v: Value) -> str | None:
-    return text_of(v.pieces) if isinstance(v, StrV) else None
-
-
-def clock_stability(clock: Clock, spec: str | None, conv: str | None) -> Stability:
-    if clock == Clock.TIMESTAMP:
-        return Stability.VOLATILE
-    if spec and spec != "?":
-        sub = known.clock_format_is_subday(spec)
-        if sub is True:
-            return Stability.VOLATILE
-        if sub is False:
-            return Stability.DAILY
-    return Stability.DAILY if clock == Clock.DATE else Stability.VOLATILE
 
 
 def safe_arith(a: object, b: object, op: ast.operator) -> int | float | None:

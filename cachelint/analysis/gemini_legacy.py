@@ -10,17 +10,15 @@ Part of its prompt is fixed when the model object is made, and the rest is sent 
 A GenerativeModel or ChatSession is a ClientV whose `settings` hold the constructor's
 arguments by name (and the chat's history). A call on one is recognised only when its
 receiver is shown to be such an object: `.generate_content` on anything else says nothing.
+
+This module holds the shape of the API (its calls and settings), read when calls are found and
+prompts assembled; the values themselves are made by the library model
+cachelint.analysis.library.gemini_legacy.
 """
 
 from __future__ import annotations
 
-import ast
-from typing import TYPE_CHECKING
-
-from cachelint.analysis.values import AltV, ClientV, ConstV, DictV, StrV, Value, spread_entries, text_of
-
-if TYPE_CHECKING:
-    from cachelint.analysis.evaluate import Env, Evaluator
+from cachelint.analysis.values import AltV, ClientV, ConstV, DictV, StrV, Value, text_of
 
 MODEL_KIND = "GenerativeModel"
 CHAT_KIND = "ChatSession"
@@ -53,53 +51,6 @@ CONTENT_KEYWORD = {"GenerativeModel.generate_content": "contents", "GenerativeMo
 
 def is_legacy_api(api: str) -> bool:
     return api in API_NAMES
-
-
-def construct(ev: Evaluator, node: ast.Call, env: Env) -> ClientV:
-    """`genai.GenerativeModel(...)`: a model object holding its arguments by name."""
-    entries: list[tuple[str, Value]] = []
-    prompt_nodes: list[ast.AST] = []
-    complete = True
-    for name, arg in zip(MODEL_PARAMS, node.args, strict=False):
-        if isinstance(arg, ast.Starred):
-            complete = False
-            prompt_nodes.append(arg)
-            break
-        entries.append((name, ev.eval(arg, env)))
-        if name in PROMPT_SETTINGS:
-            prompt_nodes.append(arg)
-    for k in node.keywords:
-        if k.arg is None:
-            prompt_nodes.append(k.value)
-            more, whole = spread_entries(ev.eval(k.value, env))
-            entries.extend(more)
-            complete = complete and whole
-            continue
-        entries.append((k.arg, ev.eval(k.value, env)))
-        if k.arg in PROMPT_SETTINGS:
-            prompt_nodes.append(k.value)
-    settings = DictV(tuple(entries), ev.loc(env, node), complete)
-    return ClientV("gemini", MODEL_KIND, settings=settings, prompt_nodes=tuple(prompt_nodes))
-
-
-def method(ev: Evaluator, recv: ClientV, meth: str, node: ast.Call, env: Env) -> Value | None:
-    """A method of a model object whose result the analysis follows: `start_chat` only."""
-    if recv.kind != MODEL_KIND or meth != "start_chat":
-        return None
-    hist: ast.expr | None = node.args[0] if node.args else None
-    for k in node.keywords:
-        if k.arg == "history":
-            hist = k.value
-    base = recv.settings
-    entries = base.entries if base is not None else ()
-    complete = base.complete if base is not None else False
-    nodes = recv.prompt_nodes
-    if hist is not None:
-        entries = (*entries, ("history", ev.eval(hist, env)))
-        nodes = (*nodes, hist)
-    settings = DictV(entries, base.loc if base is not None else ev.loc(env, node), complete) \
-        if base is not None or hist is not None else None
-    return ClientV("gemini", CHAT_KIND, settings=settings, prompt_nodes=nodes)
 
 
 def model_name(settings: DictV | None) -> Value | None:

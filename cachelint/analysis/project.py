@@ -17,9 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cachelint import gcpolicy
-from cachelint.analysis import gemini_legacy
+from cachelint.analysis import gemini_legacy, interproc
 from cachelint.analysis.calls import FoundCall, env_at, find_calls
-from cachelint.analysis.classes import ClassesMixin
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
@@ -33,22 +32,6 @@ MAX_PROJECT_FILES = 20_000  # files scanned for wrappers; past that the scan sto
 # project function at all, where the wrapper scan has nothing to gain.
 CALLEE_STEPS = 5_000
 MAX_DISPATCH = 32  # classes a method call on one of several objects is followed into
-
-_EVALUATOR_BASES: list[type[Evaluator]] = [ClassesMixin]
-try:  # prompt files and templates live in their own modules
-    from cachelint.analysis.templates import TemplatesMixin
-
-    _EVALUATOR_BASES.insert(0, TemplatesMixin)
-except ImportError:  # pragma: no cover - optional while the module is being written
-    pass
-try:
-    from cachelint.analysis.files import FilesMixin
-
-    _EVALUATOR_BASES.insert(len(_EVALUATOR_BASES) - 1, FilesMixin)
-except ImportError:  # pragma: no cover
-    pass
-
-ProjectEvaluator: type[Evaluator] = type("ProjectEvaluator", (*_EVALUATOR_BASES, Evaluator), {})
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -111,8 +94,8 @@ class Project(ProjectHooks):
         self._calls: dict[str, list[FoundCall]] = {}
         self._wrappers: dict[tuple[int, int], list[WrapperSite]] = {}  # (function, depth left)
         self._callees: dict[int, tuple[ast.Call, list[tuple[FunctionNode, ModuleInfo]]]] = {}
-        self.evaluator = ProjectEvaluator(self)
-        self.evaluator.root = self.root  # type: ignore[attr-defined]
+        self.evaluator = Evaluator(self)
+        self.evaluator.root = self.root
 
     # ---- module index
 
@@ -486,7 +469,7 @@ class Project(ProjectHooks):
                         if isinstance(method, FuncRefV) and method.node is fn:
                             self_value = option
                             break
-            bindings = ev.bind_args(fn, current, env, fmod, self_value)
+            bindings = interproc.bind_args(ev, fn, current, env, fmod, self_value)
             if bindings is None:
                 return None
             env = Env(fmod, fn, bindings, None, import_time=False, depth=env.depth + 1, self_value=self_value)

@@ -10,6 +10,9 @@ followed when the name is a literal and the environment's loader folders are kno
 file is found with the same search path and read like any prompt file (inside the root,
 regular, at most 1 MiB). Anything else there (a computed or missing name, an unreadable
 file, a cycle, nesting deeper than MAX_NESTING) is `unknown`.
+
+This is the rendering machinery; the library model cachelint.analysis.library.templates
+makes the template objects and calls `render` where a template is rendered.
 """
 
 from __future__ import annotations
@@ -17,13 +20,35 @@ from __future__ import annotations
 import ast
 import bisect
 import posixpath
-import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cachelint.analysis.evaluate import MAX_UNROLL, Env
-from cachelint.analysis.files import FileRead, FilesMixin, file_loc
+from cachelint.analysis.env import MAX_UNROLL, Env
+from cachelint.analysis.files import FileRead, file_loc
+from cachelint.analysis.library.api import EvaluatorAPI
+from cachelint.analysis.library.strings import join
+
+# The syntax tree under the names the renderer below has always used for it.
+from cachelint.analysis.template_syntax import KEYWORDS as _KEYWORDS
+from cachelint.analysis.template_syntax import SENTINEL as _SENTINEL
+from cachelint.analysis.template_syntax import Bind as _Bind
+from cachelint.analysis.template_syntax import Block as _Block
+from cachelint.analysis.template_syntax import Extends as _Extends
+from cachelint.analysis.template_syntax import For as _For
+from cachelint.analysis.template_syntax import If as _If
+from cachelint.analysis.template_syntax import Include as _Include
+from cachelint.analysis.template_syntax import JinjaOptions, Unparseable
+from cachelint.analysis.template_syntax import Node as _Node
+from cachelint.analysis.template_syntax import Out as _Out
+from cachelint.analysis.template_syntax import TextN as _TextN
+from cachelint.analysis.template_syntax import Unknown as _Unknown
+from cachelint.analysis.template_syntax import blocks_in as _blocks_in
+from cachelint.analysis.template_syntax import body_names as _body_names
+from cachelint.analysis.template_syntax import expr_tokens as _tokens
+from cachelint.analysis.template_syntax import has_include as _has_include
+from cachelint.analysis.template_syntax import parse as _parse
+from cachelint.analysis.template_syntax import root_names as _root_names
 from cachelint.analysis.values import (
     MAX_TEXT,
     Alt,
@@ -48,37 +73,11 @@ from cachelint.diagnostics import Span
 from cachelint.prompt import Hop, Stability
 
 MAX_RENDER = 20_000  # template nodes rendered for one call (nested loops unrolled)
-MAX_TAG = 2_000  # characters inside one `{{ }}` or `{% %}`
 MAX_RENDER_TEXT = 4 * MAX_TEXT  # template text emitted for one call (includes in loops multiply it)
 MAX_NESTING = 16  # templates included or extended inside one another
 
-# Private-use characters stand in for the non-text parts of a template's source while it
-# is parsed; they are neither whitespace nor identifier characters.
-_SENTINEL = 0xF0000
-
-_STRING_TEMPLATE = ("string.Template",)
-_JINJA_TEMPLATE = ("jinja2.Template", "jinja2.environment.Template")
-_JINJA_ENV = ("jinja2.Environment", "jinja2.environment.Environment", "jinja2.sandbox.SandboxedEnvironment",
-              "jinja2.sandbox.ImmutableSandboxedEnvironment")
-_FS_LOADER = ("jinja2.FileSystemLoader", "jinja2.loaders.FileSystemLoader")
-_PKG_LOADER = ("jinja2.PackageLoader", "jinja2.loaders.PackageLoader")
-_CHOICE_LOADER = ("jinja2.ChoiceLoader", "jinja2.loaders.ChoiceLoader")
-# Environment options that change the template syntax: such templates are not parsed.
-_SYNTAX_OPTIONS = {"block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
-                   "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
-                   "newline_sequence"}
-
 
 # ---------------------------------------------------------------- values
-
-
-@dataclass(frozen=True)
-class JinjaOptions:
-    trim_blocks: bool = False
-    lstrip_blocks: bool = False
-    keep_trailing_newline: bool = False
-    autoescape: bool | None = False  # None: decided at run time
-    parseable: bool = True  # False when the environment changes the syntax
 
 
 @dataclass(frozen=True)
@@ -105,10 +104,6 @@ class JinjaEnvV(OpaqueV):
 
     search_path: tuple[str, ...] | None = None
     options: JinjaOptions = field(default_factory=JinjaOptions)
-
-
-class Unparseable(Exception):
-    """The template uses syntax the subset parser does not follow."""
 
 
 # ---------------------------------------------------------------- the template source
@@ -190,7 +185,7 @@ class _Source:
 class _Args:
     """The values passed to `substitute`/`render`: keywords win over `**spreads`, which win over a mapping."""
 
-    def __init__(self, ev: FilesMixin, node: ast.Call, env: Env) -> None:
+    def __init__(self, ev: EvaluatorAPI, node: ast.Call, env: Env) -> None:
         self.ev = ev
         self.env = env
         self.node = node
@@ -251,394 +246,13 @@ class _Args:
         return [self.value(e) for e in exprs]
 
 
-# ---------------------------------------------------------------- Jinja: lexing and parsing
-
-
-@dataclass
-class _Tok:
-    kind: str  # "text" | "var" | "block" | "comment"
-    start: int
-    end: int
-    inner: str = ""
-    inner_at: int = 0  # offset of `inner` in the source
-    strip_before: bool = False  # `{%-`: strip whitespace before the tag
-    strip_after: bool = False  # `-%}`: strip whitespace after the tag
-    plus: bool = False  # `{%+`: no lstrip_blocks for this tag
-
-
-@dataclass
-class _TextN:
-    start: int
-    end: int
-
-
-@dataclass
-class _Out:
-    expr: str
-    at: int
-
-
-@dataclass
-class _If:
-    branches: list[tuple[str, list[_Node]]]
-    orelse: list[_Node] | None
-    at: int
-    source: str
-
-
-@dataclass
-class _For:
-    targets: list[str]
-    iter: str
-    body: list[_Node]
-    orelse: list[_Node]
-    at: int
-    source: str
-    simple: bool  # no `if` filter, no `recursive`
-
-
-@dataclass
-class _Bind:
-    names: list[str]  # names given a value the renderer does not follow (`set`, `import`, `macro`)
-
-
-@dataclass
-class _Unknown:
-    what: str
-    at: int
-    source: str
-
-
-@dataclass
-class _Group:
-    body: list[_Node]  # rendered in place (`autoescape`)
-
-
-@dataclass
-class _Block:
-    name: str
-    body: list[_Node]  # rendered in place, unless a template that extends this one overrides it
-
-
-@dataclass
-class _Include:
-    names: list[str] | None  # literal names, tried in order; None when not literal
-    ignore_missing: bool
-    context: bool  # False: `without context`
-    at: int
-    source: str
-
-
-@dataclass
-class _Extends:
-    names: list[str] | None  # literal names, tried in order; None when not literal
-    at: int
-    source: str
-
-
-_Node = _TextN | _Out | _If | _For | _Bind | _Unknown | _Group | _Block | _Include | _Extends
-
-_OPEN = re.compile(r"\{([{%#])([-+]?)")
-_ENDRAW = re.compile(r"\{%([-+]?)\s*endraw\s*(-?)%\}")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _lex(src: str, opts: JinjaOptions) -> list[_Tok]:
-    toks: list[_Tok] = []
-    pos = 0
-    n = len(src)
-    while pos < n:
-        m = _OPEN.search(src, pos)
-        if m is None:
-            toks.append(_Tok("text", pos, n))
-            break
-        if m.start() > pos:
-            toks.append(_Tok("text", pos, m.start()))
-        kind = {"{": "var", "%": "block", "#": "comment"}[m.group(1)]
-        close = {"var": "}}", "block": "%}", "comment": "#}"}[kind]
-        end = src.find(close, m.end())
-        if end < 0:
-            raise Unparseable(f"unclosed `{m.group(0)}`")
-        strip_after = end > m.end() and src[end - 1] == "-"
-        inner_end = end - 1 if strip_after else end
-        inner = src[m.end():inner_end]
-        if kind != "comment" and len(inner) > MAX_TAG:
-            raise Unparseable("a tag too long to follow")
-        tok = _Tok(kind, m.start(), end + 2, inner.strip(), m.end() + (len(inner) - len(inner.lstrip())),
-                   m.group(2) == "-", strip_after, m.group(2) == "+")
-        pos = end + 2
-        if kind == "block" and tok.inner == "raw":
-            toks.append(tok)
-            em = _ENDRAW.search(src, pos)
-            if em is None:
-                raise Unparseable("unclosed `{% raw %}`")
-            toks.append(_Tok("text", pos, em.start()))
-            toks.append(_Tok("block", em.start(), em.end(), "endraw", em.start(), em.group(1) == "-",
-                             em.group(2) == "-"))
-            pos = em.end()
-            continue
-        toks.append(tok)
-    # Whitespace control: `-` strips, trim_blocks drops the newline after a block tag,
-    # lstrip_blocks strips blanks before a block tag at the start of a line.
-    for i, t in enumerate(toks):
-        if t.kind != "text":
-            continue
-        a, b = t.start, t.end
-        prev = toks[i - 1] if i > 0 else None
-        nxt = toks[i + 1] if i + 1 < len(toks) else None
-        if prev is not None and prev.strip_after:
-            while a < b and src[a].isspace():
-                a += 1
-        elif prev is not None and prev.kind in ("block", "comment") and opts.trim_blocks:
-            if src.startswith("\r\n", a):
-                a += 2
-            elif a < b and src[a] in "\r\n":
-                a += 1
-        if nxt is not None and nxt.strip_before:
-            while b > a and src[b - 1].isspace():
-                b -= 1
-        elif nxt is not None and nxt.kind in ("block", "comment") and opts.lstrip_blocks and not nxt.plus:
-            k = b
-            while k > a and src[k - 1] in " \t":
-                k -= 1
-            if (k > a and src[k - 1] in "\r\n") or (k == a and (a == 0 or src[a - 1] in "\r\n")):
-                b = k
-        t.start, t.end = a, b
-    return toks
-
-
-def _parse(src: _Source, opts: JinjaOptions) -> list[_Node]:
-    """The nodes of one template's source."""
-    if not opts.parseable:
-        raise Unparseable("the environment changes the template syntax")
-    text = src.text
-    end = len(text)
-    if not opts.keep_trailing_newline:
-        # Jinja drops a single newline at the end of the source.
-        if text.endswith("\r\n"):
-            end -= 2
-        elif text.endswith(("\n", "\r")):
-            end -= 1
-    return _Parser(text[:end], _lex(text[:end], opts)).parse()
-
-
-def _blocks_in(nodes: list[_Node]) -> list[_Block]:
-    """Every `{% block %}` of a template, nested ones too (Jinja defines them all, wherever they are)."""
-    out: list[_Block] = []
-    for n in nodes:
-        if isinstance(n, _Block):
-            out.append(n)
-            out.extend(_blocks_in(n.body))
-        elif isinstance(n, _Group):
-            out.extend(_blocks_in(n.body))
-        elif isinstance(n, _If):
-            for _, body in n.branches:
-                out.extend(_blocks_in(body))
-            out.extend(_blocks_in(n.orelse or []))
-        elif isinstance(n, _For):
-            out.extend(_blocks_in(n.body))
-            out.extend(_blocks_in(n.orelse))
-    return out
-
-
-def _has_include(nodes: list[_Node]) -> bool:
-    for n in nodes:
-        if isinstance(n, _Include):
-            return True
-        if isinstance(n, _Group | _Block) and _has_include(n.body):
-            return True
-        if isinstance(n, _If) and any(_has_include(b) for b in [*(b for _, b in n.branches), n.orelse or []]):
-            return True
-        if isinstance(n, _For) and (_has_include(n.body) or _has_include(n.orelse)):
-            return True
-    return False
-
-
-class _Parser:
-    def __init__(self, src: str, toks: list[_Tok]) -> None:
-        self.src = src
-        self.toks = toks
-        self.i = 0
-
-    def parse(self) -> list[_Node]:
-        body, stop = self.body(set())
-        if stop is not None:
-            raise Unparseable(f"unexpected `{{% {stop} %}}`")
-        return body
-
-    def body(self, stops: set[str]) -> tuple[list[_Node], str | None]:
-        out: list[_Node] = []
-        while self.i < len(self.toks):
-            t = self.toks[self.i]
-            self.i += 1
-            if t.kind == "text":
-                out.append(_TextN(t.start, t.end))
-            elif t.kind == "var":
-                out.append(_Out(t.inner, t.start))
-            elif t.kind == "block":
-                word = t.inner.split(None, 1)[0] if t.inner else ""
-                if word in stops:
-                    self.i -= 1
-                    return out, word
-                out.append(self.tag(t, word))
-        return out, None
-
-    def expect(self, stops: set[str]) -> tuple[list[_Node], _Tok]:
-        body, stop = self.body(stops)
-        if stop is None:
-            raise Unparseable(f"missing `{{% {sorted(stops)[0]} %}}`")
-        t = self.toks[self.i]
-        self.i += 1
-        return body, t
-
-    def tag(self, t: _Tok, word: str) -> _Node:
-        rest = t.inner[len(word):].strip()
-        source = self.src[t.start:t.end]
-        if word == "if":
-            branches: list[tuple[str, list[_Node]]] = []
-            cond = rest
-            orelse: list[_Node] | None = None
-            while True:
-                body, end = self.expect({"elif", "else", "endif"})
-                branches.append((cond, body))
-                ew = end.inner.split(None, 1)[0]
-                if ew == "elif":
-                    cond = end.inner[4:].strip()
-                    continue
-                if ew == "else":
-                    orelse, end = self.expect({"endif"})
-                break
-            return _If(branches, orelse, t.start, source)
-        if word == "for":
-            m = re.fullmatch(r"(.+?)\s+in\s+(.+?)(\s+if\s+.+?)?(\s+recursive)?", rest, re.S)
-            if m is None:
-                raise Unparseable("`{% for %}` not understood")
-            targets = [x.strip() for x in m.group(1).strip("() ").split(",")]
-            if not all(_IDENT.fullmatch(x) for x in targets):
-                raise Unparseable("`{% for %}` target not understood")
-            body, end = self.expect({"else", "endfor"})
-            orelse: list[_Node] = []  # type: ignore[no-redef]
-            if end.inner.split(None, 1)[0] == "else":
-                orelse, end = self.expect({"endfor"})
-            return _For(targets, m.group(2).strip(), body, orelse or [], t.start, source,
-                        m.group(3) is None and m.group(4) is None)
-        if word == "set":
-            lhs = rest.split("=", 1)[0]
-            names = [x.strip() for x in lhs.split("|", 1)[0].split(",")]
-            if "=" not in rest:
-                self.expect({"endset"})  # `{% set x %}...{% endset %}`
-            return _Bind([n for n in names if _IDENT.fullmatch(n)])
-        if word == "macro":
-            name = rest.split("(", 1)[0].strip()
-            self.expect({"endmacro"})
-            return _Bind([name])
-        if word in ("import", "from"):
-            names = [x.split()[-1] for x in re.split(r",|\bimport\b", rest)[1:] if x.strip()]
-            if word == "import":
-                m2 = re.search(r"\bas\s+(\w+)", rest)
-                names = [m2.group(1)] if m2 else []
-            return _Bind(names)
-        if word == "include":
-            m = re.fullmatch(r"(.+?)(\s+ignore\s+missing)?(?:\s+(with|without)\s+context)?", rest, re.S)
-            if m is None:
-                raise Unparseable("`{% include %}` not understood")
-            return _Include(_literal_names(m.group(1)), m.group(2) is not None, m.group(3) != "without", t.start,
-                            source)
-        if word == "extends":
-            return _Extends(_literal_names(rest), t.start, source)
-        if word in ("call", "filter", "with"):
-            self.expect({"end" + word})
-            return _Unknown(f"`{{% {word} %}}` is not followed", t.start, source)
-        if word == "block":
-            name = rest.split(None, 1)[0] if rest else ""
-            if not _IDENT.fullmatch(name):
-                raise Unparseable("`{% block %}` without a name")
-            body, _ = self.expect({"endblock"})
-            return _Block(name, body)
-        if word == "autoescape":
-            body, _ = self.expect({"endautoescape"})
-            return _Group(body)
-        if word == "raw":
-            return _Bind([])
-        if word == "endraw":
-            return _Bind([])
-        if word in ("break", "continue"):
-            return _Unknown(f"`{{% {word} %}}`", t.start, source)
-        raise Unparseable(f"`{{% {word} %}}` is not followed")
-
-
 # ---------------------------------------------------------------- Jinja: expressions
 
-_EXPR_TOKEN = re.compile(
-    r"\s+|(?P<str>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")|(?P<num>\d[\d_]*(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%~<>=|.,:()\[\]{}!])"
-)
-_KEYWORDS = {"and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False", "None"}
 _TEXT_FILTERS: dict[str, Callable[[str], str]] = {
     "upper": str.upper, "lower": str.lower, "title": str.title, "capitalize": str.capitalize,
     "trim": str.strip, "string": str, "safe": str,
 }
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"}
-
-
-def _tokens(expr: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(expr):
-        m = _EXPR_TOKEN.match(expr, pos)
-        if m is None:
-            raise Unparseable(f"expression `{expr}` not understood")
-        pos = m.end()
-        kind = m.lastgroup
-        if kind is not None:
-            out.append((kind, m.group(0)))
-    return out
-
-
-def _root_names(toks: list[tuple[str, str]]) -> list[str]:
-    """Names an expression reads from the context (not attributes, filters, tests or keywords)."""
-    names: list[str] = []
-    for i, (kind, text) in enumerate(toks):
-        if kind != "name" or text in _KEYWORDS:
-            continue
-        prev = toks[i - 1][1] if i else ""
-        nxt = toks[i + 1][1] if i + 1 < len(toks) else ""
-        if prev in (".", "|", "is") or (nxt == "=" and i + 2 < len(toks) and toks[i + 2][1] != "="):
-            continue
-        if text not in names:
-            names.append(text)
-    return names
-
-
-def _literal_names(expr: str) -> list[str] | None:
-    """The names in `"a.j2"` or `["a.j2", "b.j2"]` (tried in order); None when the name is computed."""
-    if any(ord(c) >= _SENTINEL for c in expr):
-        return None
-    try:
-        toks = _tokens(expr.strip())
-    except Unparseable:
-        return None
-    if len(toks) == 1 and toks[0][0] == "str":
-        strs = toks
-    elif len(toks) >= 3 and (toks[0][1], toks[-1][1]) in (("[", "]"), ("(", ")")):
-        inner = toks[1:-1]
-        if inner[-1][1] == ",":
-            inner = inner[:-1]
-        strs, seps = inner[0::2], inner[1::2]
-        if not strs or any(k != "str" for k, _ in strs) or any(x != "," for _, x in seps):
-            return None
-    else:
-        return None
-    names: list[str] = []
-    for _, lit in strs:
-        try:
-            v = ast.literal_eval(lit)
-        except (ValueError, SyntaxError):
-            return None
-        if not isinstance(v, str):
-            return None
-        names.append(v)
-    return names
 
 
 @dataclass
@@ -666,7 +280,7 @@ class _Shared:
 
 
 class _Renderer:
-    def __init__(self, ev: TemplatesMixin, tv: TemplateV, src: _Source, args: _Args, node: ast.Call,
+    def __init__(self, ev: EvaluatorAPI, tv: TemplateV, src: _Source, args: _Args, node: ast.Call,
                  env: Env, shared: _Shared | None = None, context: bool = True,
                  blocks: dict[str, _BlockChain] | None = None) -> None:
         self.ev = ev
@@ -790,7 +404,7 @@ class _Renderer:
         assert self.tv.search_path is not None
         found = None
         for name in names:
-            got, cause, missing = self.ev.find_template(self.tv.search_path, name)
+            got, cause, missing = find_template(self.ev, self.tv.search_path, name)
             if got is not None:
                 found = got
                 break
@@ -820,7 +434,7 @@ class _Renderer:
         if parsed is None:
             try:
                 src = _Source((Text(text, file_loc(real), hops),) if text else (), real, here)
-                parsed = (src, _parse(src, self.tv.options))
+                parsed = (src, _parse(src.text, self.tv.options))
             except Unparseable as exc:
                 parsed = str(exc)
             self.shared.parsed[key] = parsed
@@ -951,7 +565,7 @@ class _Renderer:
                 if fname != "join" or i + 2 >= len(toks) or toks[i + 1][0] != "str" or toks[i + 2][1] != ")":
                     return None
                 sep = StrV((Text(str(ast.literal_eval(toks[i + 1][1])), self.src.loc_at(0)),))
-                joined = self.ev.join(sep, value, self.env, at)
+                joined = join(self.ev, sep, value, self.env, at)
                 if not isinstance(joined, StrV):
                     return None
                 value = joined
@@ -960,14 +574,14 @@ class _Renderer:
             fn = _TEXT_FILTERS.get(fname)
             if fn is None:
                 return None
-            t = _static_text(value)
+            t = static_value_text(value)
             if t is None:
                 if fname in ("string", "safe") and isinstance(value, StrV):
                     continue
                 return None
             value = StrV((Text(fn(t), self.ev.loc(self.env, at)),))
         if self.tv.options.autoescape is not False:
-            t = _static_text(value)
+            t = static_value_text(value)
             if t is not None and any(c in t for c in _ESCAPES):
                 if self.tv.options.autoescape is None:
                     return None
@@ -1073,30 +687,6 @@ class _Renderer:
         return [self.hole(stab, n.source, n.at, first, cause)]
 
 
-def _body_names(nodes: list[_Node]) -> list[str]:
-    names: list[str] = []
-    for n in nodes:
-        exprs: list[str] = []
-        if isinstance(n, _Out):
-            exprs = [n.expr]
-        elif isinstance(n, _If):
-            exprs = [c for c, _ in n.branches]
-            for _, b in n.branches:
-                names.extend(_body_names(b))
-            names.extend(_body_names(n.orelse or []))
-        elif isinstance(n, _For):
-            exprs = [n.iter]
-            names.extend(x for x in _body_names(n.body) if x not in n.targets)
-        elif isinstance(n, _Group | _Block):
-            names.extend(_body_names(n.body))
-        for e in exprs:
-            try:
-                names.extend(_root_names(_tokens(e)))
-            except Unparseable:
-                continue
-    return names
-
-
 def _items(v: Value, method: str | None) -> list[Value] | None:
     if isinstance(v, DictV):
         if not v.complete or len(v.entries) > MAX_UNROLL:
@@ -1121,7 +711,7 @@ def _loop_vars(i: int, n: int) -> DictV:
     return DictV(tuple((k, ConstV(v)) for k, v in vals.items()))
 
 
-def _static_text(v: Value) -> str | None:
+def static_value_text(v: Value) -> str | None:
     if isinstance(v, StrV):
         return text_of(v.pieces)
     if isinstance(v, ConstV) and not isinstance(v.value, bytes):
@@ -1129,251 +719,109 @@ def _static_text(v: Value) -> str | None:
     return None
 
 
-def _bool_option(v: Value) -> bool | None:
-    if isinstance(v, ConstV) and isinstance(v.value, bool):
-        return v.value
-    return None
+# ---------------------------------------------------------------- making, finding and rendering templates
 
 
-# ---------------------------------------------------------------- the mixin
+def make_template(ev: EvaluatorAPI, source: Value, kind: str, opts: JinjaOptions, env: Env, node: ast.AST,
+                  file: str | None = None, search_path: tuple[str, ...] | None = None) -> Value:
+    if isinstance(source, AltV):
+        return AltV(tuple(make_template(ev, o, kind, opts, env, node, search_path=search_path)
+                          for o in source.options), ev.loc(env, node), ev.src(env, node))
+    text = source if isinstance(source, StrV) else None
+    stab = value_stability(source)
+    if stab == Stability.STATIC or (stab == Stability.UNKNOWN and text is not None):
+        stab = Stability.STABLE
+    cause = "template" if text is not None else "template whose text is not known statically"
+    if isinstance(source, OpaqueV) and text is None:
+        cause = source.cause
+    return TemplateV(stab, ev.src(env, node), ev.loc(env, node), cause, kind=kind, text=text, file=file,
+                     options=opts, search_path=search_path)
 
 
-class TemplatesMixin(FilesMixin):
-    """`string.Template` and Jinja templates, inline or loaded from files in the project."""
+def render(ev: EvaluatorAPI, tv: TemplateV, node: ast.Call, env: Env, safe: bool) -> Value:
+    args = _Args(ev, node, env)
+    if not args.ok:
+        return render_failed(ev, tv, args, node, env, "arguments not followed")
+    if tv.text is None:
+        return render_failed(ev, tv, args, node, env, tv.cause)
+    try:
+        src = _Source(tv.text.pieces, tv.file, ev.loc(env, node))
+        if tv.kind == "string":
+            pieces = substitute(ev, src, args, node, env, safe)
+        else:
+            pieces = render_jinja(ev, tv, src, args, node, env)
+    except Unparseable as exc:
+        return render_failed(ev, tv, args, node, env, f"template not followed: {exc}")
+    except RecursionError:
+        return render_failed(ev, tv, args, node, env, "template nested too deeply to follow")
+    return StrV(merge_pieces(pieces))
 
-    def qualname_call(self, qual: str, node: ast.Call, env: Env) -> Value:
-        q = qual.lstrip(".")
-        if q in _STRING_TEMPLATE and len(node.args) == 1 and not node.keywords:
-            return self.make_template(self.eval(node.args[0], env), "string", JinjaOptions(), env, node)
-        if q in _JINJA_TEMPLATE and len(node.args) == 1:
-            opts = self.jinja_options(node, env)
-            return self.make_template(self.eval(node.args[0], env), "jinja", opts, env, node)
-        if q in _JINJA_ENV and not node.args:
-            return self.jinja_environment(node, env)
-        if q in _FS_LOADER or q in _PKG_LOADER:
-            return self.jinja_loader(q in _PKG_LOADER, node, env)
-        if q in _CHOICE_LOADER:
-            return self.choice_loader(node, env)
-        return super().qualname_call(qual, node, env)
 
-    # ---- making templates
+def render_failed(ev: EvaluatorAPI, tv: TemplateV, args: _Args, node: ast.Call, env: Env, cause: str) -> Value:
+    """Text not known: stable, unless the template or a value passed to it changes per call."""
+    stabs = [tv.stability, *(value_stability(v) for v in args.all_values())]
+    dyn = [s for s in stabs if s in (Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN)]
+    stab = worst(Stability.STABLE, *dyn)
+    if stab == Stability.UNKNOWN:
+        stab = Stability.STABLE
+    return ev.opaque(env, node, stab, cause)
 
-    def make_template(self, source: Value, kind: str, opts: JinjaOptions, env: Env, node: ast.AST,
-                      file: str | None = None, search_path: tuple[str, ...] | None = None) -> Value:
-        if isinstance(source, AltV):
-            return AltV(tuple(self.make_template(o, kind, opts, env, node, search_path=search_path)
-                              for o in source.options), self.loc(env, node), self.src(env, node))
-        text = source if isinstance(source, StrV) else None
-        stab = value_stability(source)
-        if stab == Stability.STATIC or (stab == Stability.UNKNOWN and text is not None):
-            stab = Stability.STABLE
-        cause = "template" if text is not None else "template whose text is not known statically"
-        if isinstance(source, OpaqueV) and text is None:
-            cause = source.cause
-        return TemplateV(stab, self.src(env, node), self.loc(env, node), cause, kind=kind, text=text, file=file,
-                         options=opts, search_path=search_path)
 
-    def jinja_options(self, node: ast.Call, env: Env, base: JinjaOptions | None = None) -> JinjaOptions:
-        opts = base or JinjaOptions()
-        vals: dict[str, bool | None] = {
-            "trim_blocks": opts.trim_blocks, "lstrip_blocks": opts.lstrip_blocks,
-            "keep_trailing_newline": opts.keep_trailing_newline, "autoescape": opts.autoescape,
-        }
-        parseable = opts.parseable
-        for k in node.keywords:
-            if k.arg is None or k.arg in _SYNTAX_OPTIONS:
-                parseable = False
-            elif k.arg in vals:
-                b = _bool_option(self.eval(k.value, env))
-                if b is None and k.arg != "autoescape":
-                    parseable = False  # whitespace handling not known
-                vals[k.arg] = b
-        return JinjaOptions(bool(vals["trim_blocks"]), bool(vals["lstrip_blocks"]),
-                            bool(vals["keep_trailing_newline"]), vals["autoescape"], parseable)
-
-    def jinja_loader(self, package: bool, node: ast.Call, env: Env) -> Value:
-        src, loc = self.src(env, node), self.loc(env, node)
-        if package:
-            if not node.args or any(k.arg != "package_path" for k in node.keywords):
-                return LoaderV(Stability.STABLE, src, loc, "PackageLoader not followed")
-            pkg = self.package_dir(node.args[0], env)
-            sub_node = node.args[1] if len(node.args) > 1 else next(
-                (k.value for k in node.keywords if k.arg == "package_path"), None)
-            sub = self.eval(sub_node, env) if sub_node is not None else StrV((Text("templates", None),))
-            p = self.path_text(pkg)
-            s = self.path_text(sub)
-            dirs = (posixpath.join(p, s),) if p is not None and s is not None else None
-            return LoaderV(Stability.STABLE, src, loc, "package loader", search_path=dirs)
-        arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "searchpath"), None)
-        if arg is None:
-            return LoaderV(Stability.STABLE, src, loc, "loader without a search path")
-        v = self.eval(arg, env)
-        values = [i.value for i in v.items] if isinstance(v, ListV) and not any(
-            i.repeated or i.optional for i in v.items) else [v]
-        texts = [self.path_text(x) for x in values]
-        found = tuple(t for t in texts if t is not None)
-        return LoaderV(Stability.STABLE, src, loc, "file system loader",
-                       search_path=found if len(found) == len(texts) else None)
-
-    def choice_loader(self, node: ast.Call, env: Env) -> Value:
-        """`ChoiceLoader([a, b])`: the folders of each loader in turn, when all are known."""
-        src, loc = self.src(env, node), self.loc(env, node)
-        arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
-        v = self.eval(arg, env) if arg is not None else None
-        if not isinstance(v, ListV) or any(i.repeated or i.optional for i in v.items):
-            return LoaderV(Stability.STABLE, src, loc, "ChoiceLoader not followed")
-        dirs: list[str] = []
-        for i in v.items:
-            if not isinstance(i.value, LoaderV) or i.value.search_path is None:
-                return LoaderV(Stability.STABLE, src, loc, "ChoiceLoader over a loader not followed")
-            dirs.extend(i.value.search_path)
-        return LoaderV(Stability.STABLE, src, loc, "choice loader", search_path=tuple(dirs))
-
-    def jinja_environment(self, node: ast.Call, env: Env) -> Value:
-        opts = self.jinja_options(node, env)
-        search: tuple[str, ...] | None = None
-        cause = "Jinja environment"
-        for k in node.keywords:
-            if k.arg == "loader":
-                loader = self.eval(k.value, env)
-                if isinstance(loader, LoaderV):
-                    search = loader.search_path
-                if search is None:
-                    cause = "Jinja environment whose loader is not followed"
-        return JinjaEnvV(Stability.STABLE, self.src(env, node), self.loc(env, node), cause, search_path=search,
-                         options=opts)
-
-    def get_template(self, jenv: JinjaEnvV, node: ast.Call, env: Env) -> Value:
-        if len(node.args) != 1 or node.keywords:
-            return self.unknown_call(node, env, "get_template(...)")
-        name_v = self.eval(node.args[0], env)
-        if isinstance(name_v, AltV):
-            return AltV(tuple(self._load(jenv, o, node, env) for o in name_v.options),
-                        self.loc(env, node), self.src(env, node))
-        return self._load(jenv, name_v, node, env)
-
-    def _load(self, jenv: JinjaEnvV, name_v: Value, node: ast.Call, env: Env) -> Value:
-        name = _static_text(name_v) if isinstance(name_v, StrV) else None
-        if name is None:
-            stab = value_stability(name_v)
-            return self.opaque(env, node, stab if stab in (Stability.PER_CALL, Stability.VOLATILE)
-                               else Stability.STABLE, "template whose name is not known statically")
-        if jenv.search_path is None:
-            return self.opaque(env, node, Stability.STABLE, f"template `{name}` from a loader not followed")
-        last, cause, _ = self.find_template(jenv.search_path, name)
-        if last is None:
-            return self.opaque(env, node, Stability.STABLE, cause)
-        if last.data is None or last.real is None:
-            return self.opaque(env, node, last.stability, last.cause)
-        text = self.files().text(last, "utf-8", "strict", True)
-        if text is None:
-            return self.opaque(env, node, Stability.UNKNOWN, f"template `{last.rel}` is not valid UTF-8 text")
-        source = self.file_text(text, last, env, node)
-        return self.make_template(source, "jinja", jenv.options, env, node, file=last.real,
-                                  search_path=jenv.search_path)
-
-    def find_template(self, search_path: tuple[str, ...], name: str) -> tuple[FileRead | None, str, bool]:
-        """What a FileSystemLoader finds for `name` in its folders, read like any prompt file.
-
-        (the read, "", False) when a file is there (the read says whether it could be read);
-        (None, why, missing) otherwise, `missing` when Jinja would raise TemplateNotFound."""
-        parts = []
-        for piece in name.split("/"):
-            if piece == "..":
-                return None, f"template name `{name}` leaves the loader's folder", True
-            if "\\" in piece:
-                return None, f"template name `{name}` leaves the loader's folder", False
-            if piece and piece != ".":
-                parts.append(piece)
-        for folder in search_path:
-            got = self.files().read(posixpath.join(folder, *parts))
-            if not got.missing:
-                return got, "", False
-        return None, f"template `{name}` not found in the project", True
-
-    # ---- rendering
-
-    def opaque_method(self, recv: OpaqueV, meth: str, node: ast.Call, env: Env) -> Value:
-        if isinstance(recv, TemplateV):
-            if recv.kind == "string" and meth in ("substitute", "safe_substitute"):
-                return self.render_template(recv, node, env, safe=meth == "safe_substitute")
-            if recv.kind == "jinja" and meth in ("render", "render_async"):
-                return self.render_template(recv, node, env, safe=False)
-        if isinstance(recv, JinjaEnvV):
-            if meth == "get_template":
-                return self.get_template(recv, node, env)
-            if meth == "from_string" and len(node.args) == 1 and not node.keywords:
-                return self.make_template(self.eval(node.args[0], env), "jinja", recv.options, env, node,
-                                          search_path=recv.search_path)
-        return super().opaque_method(recv, meth, node, env)
-
-    def render_template(self, tv: TemplateV, node: ast.Call, env: Env, safe: bool) -> Value:
-        args = _Args(self, node, env)
-        if not args.ok:
-            return self.render_failed(tv, args, node, env, "arguments not followed")
-        if tv.text is None:
-            return self.render_failed(tv, args, node, env, tv.cause)
-        try:
-            src = _Source(tv.text.pieces, tv.file, self.loc(env, node))
-            if tv.kind == "string":
-                pieces = self.substitute(src, args, node, env, safe)
+def substitute(ev: EvaluatorAPI, src: _Source, args: _Args, node: ast.Call, env: Env, safe: bool) -> list[Piece]:
+    out: list[Piece] = []
+    text = src.text
+    pos = 0
+    for m in string.Template.pattern.finditer(text):
+        out.extend(src.slice(pos, m.start(), newlines=False))
+        pos = m.end()
+        name = m.group("named") or m.group("braced")
+        if m.group("escaped") is not None:
+            out.append(Text("$", src.loc_at(m.start())))
+            continue
+        if name is None:  # `$` not followed by a name
+            if not safe:
+                raise Unparseable("invalid placeholder")
+            out.extend(src.slice(m.start(), m.end() or m.start() + 1, newlines=False))
+            pos = max(pos, m.start() + 1)
+            continue
+        got = args.get(name)
+        if got is None:
+            if safe:
+                out.extend(src.slice(m.start(), m.end(), newlines=False))
             else:
-                pieces = self.render_jinja(tv, src, args, node, env)
-        except Unparseable as exc:
-            return self.render_failed(tv, args, node, env, f"template not followed: {exc}")
-        except RecursionError:
-            return self.render_failed(tv, args, node, env, "template nested too deeply to follow")
-        return StrV(merge_pieces(pieces))
-
-    def render_failed(self, tv: TemplateV, args: _Args, node: ast.Call, env: Env, cause: str) -> Value:
-        """Text not known: stable, unless the template or a value passed to it changes per call."""
-        stabs = [tv.stability, *(value_stability(v) for v in args.all_values())]
-        dyn = [s for s in stabs if s in (Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN)]
-        stab = worst(Stability.STABLE, *dyn)
-        if stab == Stability.UNKNOWN:
-            stab = Stability.STABLE
-        return self.opaque(env, node, stab, cause)
-
-    def substitute(self, src: _Source, args: _Args, node: ast.Call, env: Env, safe: bool) -> list[Piece]:
-        out: list[Piece] = []
-        text = src.text
-        pos = 0
-        for m in string.Template.pattern.finditer(text):
-            out.extend(src.slice(pos, m.start(), newlines=False))
-            pos = m.end()
-            name = m.group("named") or m.group("braced")
-            if m.group("escaped") is not None:
-                out.append(Text("$", src.loc_at(m.start())))
-                continue
-            if name is None:  # `$` not followed by a name
-                if not safe:
-                    raise Unparseable("invalid placeholder")
-                out.extend(src.slice(m.start(), m.end() or m.start() + 1, newlines=False))
-                pos = max(pos, m.start() + 1)
-                continue
-            got = args.get(name)
-            if got is None:
-                if safe:
-                    out.extend(src.slice(m.start(), m.end(), newlines=False))
-                else:
-                    out.append(Hole(Stability.UNKNOWN, m.group(0), src.loc_at(m.start()),
-                                    f"no value passed for `{m.group(0)}`"))
-                continue
-            value, at = got
-            out.extend(self.as_pieces(value, env, at, source=f"{m.group(0)} = {args.src(at)}"))
-        out.extend(src.slice(pos, len(text), newlines=False))
-        return out
-
-    def render_jinja(self, tv: TemplateV, src: _Source, args: _Args, node: ast.Call, env: Env) -> list[Piece]:
-        nodes = _parse(src, tv.options)
-        return _Renderer(self, tv, src, args, node, env).render_template(nodes, {}, {})
-
-    # ---- attributes of loaders (`env.loader = ...` is not followed)
-
-    def attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
-        if isinstance(base, TemplateV | JinjaEnvV | LoaderV):
-            return self.opaque(env, node, Stability.STABLE, f"`.{attr}` of a template object")
-        return super().attribute(base, attr, node, env)
+                out.append(Hole(Stability.UNKNOWN, m.group(0), src.loc_at(m.start()),
+                                f"no value passed for `{m.group(0)}`"))
+            continue
+        value, at = got
+        out.extend(ev.as_pieces(value, env, at, source=f"{m.group(0)} = {args.src(at)}"))
+    out.extend(src.slice(pos, len(text), newlines=False))
+    return out
 
 
-__all__ = ["JinjaEnvV", "JinjaOptions", "LoaderV", "TemplateV", "TemplatesMixin", "Unparseable"]
+def render_jinja(ev: EvaluatorAPI, tv: TemplateV, src: _Source, args: _Args, node: ast.Call, env: Env) -> list[Piece]:
+    nodes = _parse(src.text, tv.options)
+    return _Renderer(ev, tv, src, args, node, env).render_template(nodes, {}, {})
+
+
+def find_template(ev: EvaluatorAPI, search_path: tuple[str, ...], name: str) -> tuple[FileRead | None, str, bool]:
+    """What a FileSystemLoader finds for `name` in its folders, read like any prompt file.
+
+    (the read, "", False) when a file is there (the read says whether it could be read);
+    (None, why, missing) otherwise, `missing` when Jinja would raise TemplateNotFound."""
+    parts = []
+    for piece in name.split("/"):
+        if piece == "..":
+            return None, f"template name `{name}` leaves the loader's folder", True
+        if "\\" in piece:
+            return None, f"template name `{name}` leaves the loader's folder", False
+        if piece and piece != ".":
+            parts.append(piece)
+    for folder in search_path:
+        got = ev.files().read(posixpath.join(folder, *parts))
+        if not got.missing:
+            return got, "", False
+    return None, f"template `{name}` not found in the project", True
+
+
+__all__ = ["JinjaEnvV", "JinjaOptions", "LoaderV", "TemplateV", "Unparseable", "find_template", "make_template",
+           "render", "static_value_text"]

@@ -1,0 +1,194 @@
+"""Calls into the project's own functions: arguments bound to parameters, the function's
+return values evaluated in that binding, memoised per evaluation and cut at recursion.
+These are functions of the evaluator, which calls them where a callee is a project function.
+"""
+
+from __future__ import annotations
+
+import ast
+import weakref
+from typing import TYPE_CHECKING
+
+from cachelint.analysis.env import MAX_DEPTH, Env
+from cachelint.analysis.module import ModuleInfo, subtree
+from cachelint.analysis.values import AltV, ConstV, DictV, FuncRefV, ModuleRefV, Value, add_hop
+from cachelint.prompt import Stability
+
+if TYPE_CHECKING:
+    from cachelint.analysis.evaluate import Evaluator
+
+
+def call_helper(ev: Evaluator, fn: FuncRefV, node: ast.Call, env: Env, self_value: Value | None = None) -> Value:
+    fnode = fn.node
+    assert isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+    if env.depth >= MAX_DEPTH:
+        return ev.unknown(env, node, "helper chain too deep to follow")
+    key = (id(fnode), -1)
+    if key in ev.active:
+        ev.guard_hit(key)
+        return ev.unknown(env, node, "recursive helper")
+    fmod = ev.module_for_path(fn.module, env)
+    if fmod is None:
+        return ev.unknown_call(node, env, f"call of {fn.qualname}")
+    if _is_generator(fnode):
+        return ev.unknown_call(node, env, f"generator {fn.qualname}")
+    decorated = isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+        not _harmless_decorator(d) for d in fnode.decorator_list)
+    if decorated:
+        return ev.unknown_call(node, env, f"decorated function {fn.qualname}")
+    bindings = bind_args(ev, fnode, node, env, fmod, self_value if self_value is not None else fn.bound_self)
+    if bindings is None:
+        return ev.unknown_call(node, env, f"call of {fn.qualname} with unfollowable arguments")
+    parent_env: Env | None = None
+    if fmod is env.mod:
+        outer = fmod.enclosing_scope(fnode)
+        if outer is not None and not isinstance(outer, ast.ClassDef):
+            parent_env = env if env.scope is outer else Env(fmod, outer, None, None, env.import_time, env.depth)
+    inner = Env(fmod, fnode, bindings, parent_env, env.import_time, env.depth + 1,
+                self_value=self_value if self_value is not None else fn.bound_self)
+    # The same function with the same argument values (by identity) in the same kind of
+    # environment returns the same values: evaluate its body once per top-level evaluation.
+    mkey = (id(fnode), id(fmod), tuple((k, id(v)) for k, v in bindings.items()),
+            parent_env.memo_key() if parent_env is not None else None, env.import_time, env.depth,
+            id(inner.self_value))
+    got = ev.helper_memo.get(mkey)
+    if got is not None:
+        options = list(got[0])
+    else:
+        state = ev.memo_begin(key)
+        done = False
+        try:
+            options = helper_returns(ev, fnode, fmod, inner)
+            done = True
+        finally:
+            if ev.memo_end(key, state) and done:
+                ev.helper_memo[mkey] = (tuple(options), (fnode, fmod, bindings, parent_env, inner))
+    if not options:
+        return ConstV(None, ev.loc(env, node))
+    result = options[0] if len(options) == 1 else AltV(tuple(options), ev.loc(env, node),
+                                                        ev.src(env, node))
+    name = getattr(fnode, "name", "<lambda>")
+    return add_hop(result, ev.hop(env, node, f"returned by {name}()"))
+
+
+def helper_returns(ev: Evaluator, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, fmod: ModuleInfo,
+                   inner: Env) -> list[Value]:
+    """The distinct values a helper's body returns in `inner` (None only when nothing else)."""
+    if isinstance(fnode, ast.Lambda):
+        return [ev.eval(fnode.body, inner)]
+    ix = fmod.flow_of(fnode)
+    options: list[Value] = []
+    for ret in ix.returns:
+        if ret.value is None:
+            continue
+        v = ev.eval(ret.value, inner)
+        if v not in options:
+            options.append(v)
+    non_none = [o for o in options if not (isinstance(o, ConstV) and o.value is None)]
+    return non_none or options
+
+
+def bind_args(ev: Evaluator, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, node: ast.Call,
+              env: Env, fmod: ModuleInfo, self_value: Value | None) -> dict[str, Value] | None:
+    a = fnode.args
+    positional = [*a.posonlyargs, *a.args]
+    bindings: dict[str, Value] = {}
+    if self_value is not None and positional:
+        bindings[positional[0].arg] = self_value
+        positional = positional[1:]
+    args = list(node.args)
+    for i, arg_node in enumerate(args):
+        if isinstance(arg_node, ast.Starred):
+            return None
+        if i < len(positional):
+            bindings[positional[i].arg] = ev.eval(arg_node, env)
+        elif a.vararg is None:
+            return None
+    names = {p.arg for p in [*positional, *a.kwonlyargs]}
+    # Keywords no parameter names go to `**kwargs` (a dict of them); a `**spread` that cannot
+    # be followed may hold any parameter not given otherwise: those are unknown.
+    extra: list[tuple[str, Value]] = []
+    unfollowed: ast.expr | None = None
+    for k in node.keywords:
+        if k.arg is None:
+            spread = ev.eval(k.value, env)
+            if not isinstance(spread, DictV):
+                unfollowed = k.value
+                continue
+            if not spread.complete:
+                unfollowed = k.value
+            for key, v in spread.entries:
+                if key in names:
+                    bindings[key] = v
+                elif a.kwarg is not None:
+                    extra.append((key, v))
+                elif spread.complete:
+                    return None  # an unexpected keyword: the call would fail
+            continue
+        if k.arg in names:
+            bindings[k.arg] = ev.eval(k.value, env)
+        elif a.kwarg is None:
+            return None
+        else:
+            extra.append((k.arg, ev.eval(k.value, env)))
+    if unfollowed is not None:
+        for p in [*positional, *a.kwonlyargs]:
+            if p.arg not in bindings:
+                bindings[p.arg] = ev.unknown(env, unfollowed, f"may be given by **{ev.src(env, unfollowed)}")
+    # Defaults are evaluated once, in the defining module, at import.
+    denv = Env(fmod, fmod.enclosing_scope(fnode) if fmod.enclosing_scope(fnode) is not None and not
+               isinstance(fmod.enclosing_scope(fnode), ast.ClassDef) else None, import_time=True)
+    pos_defaults = list(zip(positional[len(positional) - len(a.defaults):] if a.defaults else [],
+                            a.defaults, strict=False))
+    for p, d in pos_defaults:
+        if p.arg not in bindings:
+            bindings[p.arg] = ev.eval(d, denv)
+    for p, kd in zip(a.kwonlyargs, a.kw_defaults, strict=True):
+        if p.arg not in bindings and kd is not None:
+            bindings[p.arg] = ev.eval(kd, denv)
+    if a.vararg:
+        bindings[a.vararg.arg] = ev.opaque(env, node, Stability.PER_CALL, "*args")
+    if a.kwarg:
+        bindings[a.kwarg.arg] = DictV(tuple(extra), ev.loc(env, node), unfollowed is None)
+    for p in positional + list(a.kwonlyargs):
+        if p.arg not in bindings:
+            return None  # a required argument is missing: the call would fail anyway
+    return bindings
+
+
+def project_call(ev: Evaluator, qual: str, node: ast.Call, env: Env) -> Value:
+    """`pkg.mod.func(...)` reached through a module reference: follow it into the project."""
+    parts = qual.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        mod = ev.project.module_by_name(".".join(parts[:cut]))
+        if mod is None:
+            continue
+        target: Value = ModuleRefV(".".join(parts[:cut]))
+        for attr in parts[cut:]:
+            target = ev.attribute(target, attr, node.func, env)
+        if isinstance(target, FuncRefV | AltV):
+            return ev.call_value(target, node, env)
+        break
+    return ev.unknown_call(node, env, f"call of `{qual}`")
+
+
+# Whether each function still in memory is a generator: a function of its tree, asked for every
+# call of a helper in every file's project (it was worked out again for each).
+_GENERATORS: weakref.WeakKeyDictionary[ast.AST, bool] = weakref.WeakKeyDictionary()
+
+
+def _is_generator(fnode: ast.AST) -> bool:
+    """Does a `yield` (or `yield from`) appear anywhere under `fnode`, nested functions included?"""
+    got = _GENERATORS.get(fnode)
+    if got is None:
+        got = _GENERATORS[fnode] = any(isinstance(n, ast.Yield | ast.YieldFrom) for n in subtree([fnode]))
+    return got
+
+
+def _harmless_decorator(d: ast.expr) -> bool:
+    name = d.attr if isinstance(d, ast.Attribute) else d.id if isinstance(d, ast.Name) else ""
+    if isinstance(d, ast.Call):
+        name = d.func.attr if isinstance(d.func, ast.Attribute) else d.func.id if isinstance(d.func, ast.Name) else ""
+    return name in ("staticmethod", "classmethod", "property", "cache", "lru_cache", "cached_property",
+                    "wraps", "functools.cache", "override", "abstractmethod", "tool", "traceable",
+                    "observe", "retry", "timed")

@@ -1,0 +1,27 @@
+"""Every library model, and the one registry built from them."""
+
+from __future__ import annotations
+
+from cachelint.analysis.library import (
+    clocks,
+    copy,
+    gemini_legacy,
+    itertools,
+    json,
+    paths,
+    process,
+    randomness,
+    sdk_clients,
+    strings,
+    templates,
+    textwrap,
+)
+from cachelint.analysis.library.registry import Registry, build
+
+MODULES = (clocks, copy, gemini_legacy, itertools, json, paths, process, randomness, sdk_clients, strings,
+           templates, textwrap)
+
+# Built once at import and never changed afterwards: every evaluator reads the same table.
+REGISTRY: Registry = build((m.__name__.rsplit(".", 1)[1], m.register) for m in MODULES)
+
+__all__ = ["MODULES", "REGISTRY", "Registry"]
