@@ -110,6 +110,15 @@ class TokenCount:
             return f"{self.n:,}"
         return f"~{round_estimate(self.n):,}"
 
+    def amount(self, noun: str = "token") -> str:
+        """The count and its noun, plural unless the count is one: ``1 token``, ``~1,800 static tokens``."""
+        return f"{self.display()} {noun}{'' if self.n == 1 else 's'}"
+
+    def basis(self) -> str:
+        """How it was counted, for messages: the encoding when exact, else ``estimated`` (an
+        estimate is not a count in that encoding: a Claude estimate is cl100k_base x1.1)."""
+        return self.encoding if self.exact else "estimated"
+
 
 def round_estimate(n: int) -> int:
     """Round to 2 significant figures from 100 up (half up); smaller values unchanged."""

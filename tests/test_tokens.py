@@ -7,6 +7,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -165,6 +166,27 @@ def test_unknown_openai_model_is_not_exact() -> None:
 )
 def test_display(n: int, exact: bool, shown: str) -> None:
     assert TokenCount(n, exact, "cl100k_base").display() == shown
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "shown"),
+    [
+        (TokenCount(1, True, "o200k_base"), "token", "1 token"),
+        (TokenCount(2, True, "o200k_base"), "token", "2 tokens"),
+        (TokenCount(0, True, "o200k_base"), "static token", "0 static tokens"),
+        (TokenCount(1, False, "cl100k_base"), "static token", "~1 static token"),
+        (TokenCount(1842, False, "cl100k_base"), "token", "~1,800 tokens"),
+    ],
+)
+def test_amount_is_plural_unless_one(count: TokenCount, noun: str, shown: str) -> None:
+    assert count.amount(noun) == shown
+
+
+def test_basis_names_the_encoding_only_when_exact() -> None:
+    assert TokenCount(5, True, "o200k_base").basis() == "o200k_base"
+    claude = count_tokens(LONG, "claude-sonnet-4-5", "gpt-4.1")
+    assert claude.basis() == "estimated"  # not "cl100k_base": the estimate is not a cl100k_base count
+    assert count_tokens(LONG, "gpt-7-turbo", "gpt-4.1").basis() == "estimated"
 
 
 # ---- memoisation -----------------------------------------------------------------------------
@@ -413,3 +435,21 @@ def test_a_tokenizer_that_cannot_load_is_one_line_for_the_run(tmp_path: Path, jo
     assert line.startswith(f"cachelint: error: cannot count tokens: {bpe_dir / 'o200k_base.tiktoken'} fails its sha256")
     assert line.endswith("unset CACHELINT_BPE_DIR (4 files not checked)")
     assert "4 paths could not be checked" in done.stdout
+
+
+def test_claude_counts_are_shown_as_estimates(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import anthropic\nclient = anthropic.Anthropic()\nPOLICY = 'Cite the policy section. ' * 300\n"
+        "def reply(name: str) -> object:\n"
+        "    return client.messages.create(model='claude-sonnet-4-5', max_tokens=100, "
+        "system=f'Customer {name}. ' + POLICY, messages=[])\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "cachelint", "--no-cache", "--select", "CL101", "app.py"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert re.search(r"`POLICY` defined here \(~[1-9][\d,]* tokens, estimated\)", done.stdout), done.stdout
+    assert "cl100k_base" not in done.stdout
