@@ -51,7 +51,7 @@ from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
 from cachelint.suppress import apply_per_file_ignores, filter_suppressed
-from cachelint.tokens import UNAVAILABLE
+from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
 if TYPE_CHECKING:
     from cachelint.analysis.project import Project
@@ -132,6 +132,9 @@ class DefaultGroup(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             code = EXIT_FINDINGS
+        except TokenizerUnavailable as exc:  # --show-prompt counts here: a user's problem, not ours
+            _error(f"{UNAVAILABLE}{exc}")
+            code = EXIT_ERROR
         except Exception as exc:
             _internal_error(_describe(exc))
             code = EXIT_ERROR

@@ -437,6 +437,21 @@ def test_a_tokenizer_that_cannot_load_is_one_line_for_the_run(tmp_path: Path, jo
     assert "4 paths could not be checked" in done.stdout
 
 
+def test_show_prompt_with_a_tokenizer_that_cannot_load_is_one_error_line(tmp_path: Path) -> None:
+    bpe_dir = tmp_path / "bpe"
+    bpe_dir.mkdir()
+    (bpe_dir / "o200k_base.tiktoken").write_bytes(b"not the official file\n")
+    (tmp_path / "app.py").write_text(CALL.format(n=0), encoding="utf-8")
+    env = {**os.environ, "CACHELINT_BPE_DIR": str(bpe_dir)}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-m", "cachelint", "--show-prompt", "app.py"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("cachelint: error: cannot count tokens: ") and done.stderr.count("\n") == 1
+
+
 def test_claude_counts_are_shown_as_estimates(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(
         "import anthropic\nclient = anthropic.Anthropic()\nPOLICY = 'Cite the policy section. ' * 300\n"
