@@ -10,6 +10,7 @@ import os
 import re
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -49,6 +50,7 @@ from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
 from cachelint.suppress import apply_per_file_ignores, filter_suppressed
+from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
 if TYPE_CHECKING:
     from cachelint.analysis.project import Project
@@ -129,6 +131,9 @@ class DefaultGroup(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             code = EXIT_FINDINGS
+        except TokenizerUnavailable as exc:  # --show-prompt counts here: a user's problem, not ours
+            _error(f"{UNAVAILABLE}{exc}")
+            code = EXIT_ERROR
         except Exception as exc:
             _internal_error(_describe(exc))
             code = EXIT_ERROR
@@ -423,7 +428,14 @@ def _suppress(diagnostics: Sequence[Diagnostic], sources: _Sources, resolved: Re
 
 
 def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> None:
+    errors = list(errors)
+    # A tokenizer that cannot be loaded fails every file alike: one line for the run.
+    unavailable = Counter(e.message for e in errors if e.message.startswith(UNAVAILABLE))
+    for message, files in unavailable.items():
+        _error(f"{message} ({files} {'file' if files == 1 else 'files'} not checked)")
     for err in errors:
+        if err.message in unavailable:
+            continue
         problem = f"{display_path(err.path)}: {err.message}"
         if internal:
             click.echo(f"{PROG}: internal error: {_one_line(problem)}", err=True)

@@ -204,9 +204,13 @@ def lint_source(
             return result
     from cachelint.checker import check_module
     from cachelint.suppress import filter_suppressed
+    from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
     try:
         found = check_module(tree, text, path, settings, rules, project)
+    except TokenizerUnavailable as exc:  # the same for every file: the command line says it once
+        result.errors.append(LintError(path, f"{UNAVAILABLE}{exc}"))
+        return result
     except RecursionError:
         result.errors.append(LintError(path, "internal error: code nested too deeply to analyse"))
         return result
@@ -570,6 +574,7 @@ def _lint_files(
         lint_many,
         probe_signature,
     )
+    from cachelint.tokens import UNAVAILABLE
 
     modules = ModuleCache(cache_bytes)
     base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
@@ -634,7 +639,7 @@ def _lint_files(
         per_file[outcome.index] = LintResult(diagnostics, outcome.errors, outcome.files_checked)
         if rc is None or outcome.deps is None:
             continue
-        if any(e.message.startswith("internal error") for e in outcome.errors):
+        if any(e.message.startswith(("internal error", UNAVAILABLE)) for e in outcome.errors):
             rc.forget(os.path.abspath(path))  # not cached: the next run tries again
             continue
         key = _entry_key(outcome.content_hash, names_key, path)
