@@ -18,7 +18,7 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
-from cachelint.analysis import classes, interproc, scopes
+from cachelint.analysis import classes, interproc, loops, records, scopes
 from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_UNROLL, Budget, Env
 from cachelint.analysis.files import PromptFiles
 from cachelint.analysis.library.catalog import REGISTRY
@@ -42,6 +42,7 @@ from cachelint.analysis.values import (
     ModuleRefV,
     OpaqueV,
     Piece,
+    RecordV,
     SetV,
     StrV,
     Text,
@@ -370,6 +371,14 @@ class Evaluator:
                            passthrough=base.passthrough, elements=base.elements)
         if isinstance(base, AltV):
             return self.map_alt(base, lambda o: self.attribute(o, attr, node, env), node, env)
+        if isinstance(base, RecordV):
+            got = records.attribute(self, base, attr, node, env)
+            if got is not None:
+                return got
+            for model in REGISTRY.attribute_models(type(base), attr):
+                got = model(self, base, attr, node, env)
+                if got is not None:
+                    return got
         return self.class_attribute(base, attr, node, env)
 
     def class_attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
@@ -553,6 +562,12 @@ class Evaluator:
                            else Stability.STABLE, "computed value")
 
     def e_IfExp(self, node: ast.IfExp, env: Env) -> Value:
+        if isinstance(node.test, ast.Call) and isinstance(node.test.func, ast.Name) \
+                and node.test.func.id == "isinstance":
+            # `"system" if isinstance(m, SystemMessage) else "user"` on a known message object
+            truth = loops.test_truth(self, node.test, env)
+            if truth is not None:
+                return self.eval(node.body if truth else node.orelse, env)
         a = self.eval(node.body, env)
         b = self.eval(node.orelse, env)
         if a == b:
@@ -832,7 +847,7 @@ class Evaluator:
         return self.unknown_call(node, env, "call of " + self.src(env, node.func))
 
     def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
-        got = classes.instantiate(self, cls, node, env)
+        got = records.construct(self, cls, node, env) or classes.instantiate(self, cls, node, env)
         if got is not None:
             return got
         return self.unknown_call(node, env, f"instance of {cls.qualname}")
@@ -974,6 +989,10 @@ class Evaluator:
         if name == "open":
             got = self.library_call("builtins.open", node, env)
             return got if got is not None else self.unknown_call(node, env, "open()")
+        if name == "reversed" and len(args) == 1 and not node.keywords:
+            v = self.eval(args[0], env)
+            if isinstance(v, ListV) and not any(i.optional or i.repeated for i in v.items):
+                return ListV(tuple(reversed(v.items)), v.loc, v.is_tuple)  # known item by item
         if name in ("enumerate", "zip", "reversed", "filter", "map", "iter"):
             vals = [self.eval(a, env) for a in args]
             stab = worst(*(self.elements_of(v) for v in vals)) if vals else Stability.STATIC
@@ -1027,6 +1046,9 @@ class Evaluator:
         if isinstance(recv, OpaqueV):
             got = self.library_method(recv, meth, node, env)
             return got if got is not None else self.opaque_method(recv, meth, node, env)
+        if isinstance(recv, RecordV):
+            got = records.method_call(self, recv, meth, node, env) or self.library_method(recv, meth, node, env)
+            return got if got is not None else self.method_of_other(recv, meth, node, env)
         if isinstance(recv, DictV):
             if meth == "get" and node.args:
                 key = self.eval(node.args[0], env)
