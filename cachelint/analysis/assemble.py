@@ -137,6 +137,10 @@ class _Builder:
         hole = _worst_hole(p)
         if stab == Stability.UNKNOWN:
             self.complete = False
+        option = _option_with(p, hole) if hole is not None else None
+        if option is not None:
+            self.branch_segments(slot, p, option, optional)
+            return
         if hole is not None:
             self.segments.append(Segment(
                 slot, stab, None, hole.source, self.span_of(hole.loc), hole.cause + " (in one branch)",
@@ -145,6 +149,25 @@ class _Builder:
         else:
             self.segments.append(Segment(slot, stab, None, p.source, self.span_of(p.loc),
                                          "one of several texts", (), self.preamble))
+
+    def branch_segments(self, slot: str, p: Alt, option: tuple[Piece, ...], optional: bool) -> None:
+        """One of several texts, some with changing parts (a prompt returned from if/elif
+        branches, a prompt file chosen by a branch): the branch holding the worst part, piece
+        by piece, so what that part precedes in its own branch is counted. When another branch
+        has more static text, a last segment that is that text or nothing keeps the longest
+        count (CL201's) from taking this branch for the only one."""
+        for x in option:
+            if isinstance(x, Hole):
+                x = dataclasses.replace(x, cause=x.cause + " (in one branch)")
+            self.piece_segment(slot, x, optional)
+        own = len(_static_part(option, longest=True))
+        longest = max((_static_part(o, longest=True) for o in p.options if o is not option), key=len, default="")
+        if len(longest) > own:
+            self.segments.append(Segment(
+                slot, Stability.STATIC, None, "another branch's text", self.span_of(p.loc),
+                "counted only for the longest request a branch can make",
+                (), self.preamble, alternatives=("", longest),
+            ))
 
     def opaque_segment(self, slot: str, v: OpaqueV, passthrough: bool | None = None) -> None:
         stab = v.stability
@@ -560,6 +583,28 @@ def _worst_hole(p: Alt) -> Hole | None:
             if h is not None and (best is None or order.index(h.stability) > order.index(best.stability)):
                 best = h
     return best
+
+
+def _option_with(p: Alt, hole: Hole) -> tuple[Piece, ...] | None:
+    """The alternative of `p` that holds `hole` (at any depth)."""
+    for o in p.options:
+        for x in o:
+            if x is hole or (isinstance(x, Alt) and _option_with(x, hole) is not None):
+                return o
+    return None
+
+
+def _static_part(pieces: tuple[Piece, ...], longest: bool) -> str:
+    """The static text of some pieces, holes left out (of nested alternatives, the longest or
+    the shortest)."""
+    out: list[str] = []
+    pick = max if longest else min
+    for x in pieces:
+        if isinstance(x, Text):
+            out.append(x.text)
+        elif isinstance(x, Alt):
+            out.append(pick((_static_part(o, longest) for o in x.options), key=len, default=""))
+    return "".join(out)
 
 
 def _loc_of(v: Value) -> Loc | None:
