@@ -279,7 +279,11 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
                 ienv = env.child(overlay={**env.overlay, loops.item_key(loop): item})
                 for x in group:
                     runs = loops.item_truth(ev, x, loop, ienv)
-                    if runs is not False:
+                    if runs is None and not outer and x.kind == "assign":
+                        # Set for the items a test picks that the item does not decide: which
+                        # item's value it ends with is a guess, so it is not followed.
+                        value = ev.unknown(ienv, x.stmt, "set in a loop for the items a test picks")
+                    elif runs is not False:
                         value = apply_event(ev, value, x, ienv, outer or runs is None, False)
             j += len(group)
             if prefix_key is not None:
