@@ -171,10 +171,92 @@ def ask(user, q):
     return client.chat.completions.create(model="gpt-4.1", messages=newest_first(msgs))
 '''
 
+COMPREHENSION_FILTER = '''
+from anthropic import Anthropic
+client = Anthropic()
+
+def send(messages):
+    system = "\\n".join(m["content"] for m in messages if m["role"] == "system")
+    rest = [m for m in messages if m["role"] != "system"]
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=10, system=system, messages=rest)
+
+def ask(user, q):
+    return send([{"role": "system", "content": SYSTEM_TEXT}, {"role": "user", "content": q}])
+'''
+
+NEXT_FILTER = '''
+from anthropic import Anthropic
+client = Anthropic()
+
+def send(messages):
+    system = next((m["content"] for m in messages if m["role"] == "system"), None)
+    rest = [m for m in messages if m["role"] != "system"]
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=10, system=system, messages=rest)
+
+def ask(user, q):
+    return send([{"role": "system", "content": SYSTEM_TEXT}, {"role": "user", "content": q}])
+'''
+
+HISTORY_CONCAT = '''
+from openai import OpenAI
+client = OpenAI()
+
+def ask(user, history, q):
+    messages = [{"role": "system", "content": SYSTEM_TEXT}] + history + [{"role": "user", "content": q}]
+    return client.chat.completions.create(model="gpt-4.1", messages=messages)
+'''
+
+HISTORY_STAR = '''
+from openai import OpenAI
+client = OpenAI()
+
+def ask(user, history, q):
+    system = {"role": "system", "content": SYSTEM_TEXT}
+    new = {"role": "user", "content": q}
+    return client.chat.completions.create(model="gpt-4.1", messages=[system, *history, new])
+'''
+
+HISTORY_EXTEND = '''
+from openai import OpenAI
+client = OpenAI()
+
+def ask(user, history, q):
+    messages = [{"role": "system", "content": SYSTEM_TEXT}]
+    messages.extend(history)
+    messages.extend([{"role": "user", "content": q}])
+    return client.chat.completions.create(model="gpt-4.1", messages=messages)
+'''
+
+KWARGS_UPDATE = '''
+from anthropic import Anthropic
+client = Anthropic()
+
+def ask(user, q):
+    kwargs = {"model": "claude-sonnet-4-5", "max_tokens": 100}
+    kwargs.update({"system": SYSTEM_TEXT})
+    return client.messages.create(messages=[{"role": "user", "content": q}], **kwargs)
+'''
+
+KWARGS_WRAPPER = '''
+from anthropic import Anthropic
+client = Anthropic()
+
+def call(messages, **kwargs):
+    params = {"model": "claude-sonnet-4-5", "max_tokens": 100, "messages": messages}
+    params.update(kwargs)
+    return client.messages.create(**params)
+
+def ask(user, q):
+    return call([{"role": "user", "content": q}], system=SYSTEM_TEXT)
+'''
+
 CASES = {
     "dataclass": DATACLASS, "pydantic-method": PYDANTIC, "pydantic-model_dump": MODEL_DUMP,
     "typeddict": TYPEDDICT, "langchain-comprehension": LANGCHAIN, "langchain-loop": LANGCHAIN_LOOP,
     "role-filter-loop": ROLE_FILTER, "deepcopy-loop": DEEPCOPY_LOOP, "reversed-loop": REVERSED_LOOP,
+    "role-filter-comprehension": COMPREHENSION_FILTER, "role-filter-next": NEXT_FILTER,
+    "history-concatenated": HISTORY_CONCAT, "history-unpacked": HISTORY_STAR, "history-extended": HISTORY_EXTEND,
+    "kwargs-update": KWARGS_UPDATE, "kwargs-through-a-wrapper": KWARGS_WRAPPER,
 }
 
 
@@ -243,11 +325,48 @@ def ask(user, q):
     return send([{"role": "user", "content": q}, {"role": "system", "content": SYSTEM_TEXT}])
 '''
 
+UNDECIDED_NEXT = '''
+from anthropic import Anthropic
+client = Anthropic()
+
+def send(messages, wanted):
+    system = next((m["content"] for m in messages if m["role"] == wanted), "")
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=10, system=system,
+                                  messages=[{"role": "user", "content": "hi"}])
+
+def ask(user, q, wanted):
+    return send([{"role": "system", "content": SYSTEM_TEXT}, {"role": "user", "content": q}], wanted)
+'''
+
+KWARGS_NOT_SENT = '''
+from anthropic import Anthropic
+client = Anthropic()
+
+def call(messages, **kwargs):
+    options = dict(kwargs)
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=100, messages=messages)
+
+def ask(user, q):
+    return call([{"role": "user", "content": q}], system=SYSTEM_TEXT)
+'''
+
 TWINS = {"hand-written-init": NOT_A_RECORD, "test-the-item-does-not-decide": UNDECIDED_FILTER,
-         "loop-with-break": BREAK_LOOP}
+         "loop-with-break": BREAK_LOOP, "next-with-a-test-the-item-does-not-decide": UNDECIDED_NEXT,
+         "kwargs-never-sent": KWARGS_NOT_SENT}
 
 
 @pytest.mark.parametrize("code", TWINS.values(), ids=TWINS.keys())
 def test_look_alikes_that_cannot_be_followed_stay_silent(project: Path, run: Callable[..., Any], code: str) -> None:
     code_, out = lint(project, run, code, SYSTEM_FIRST)
     assert (code_, out) == (0, "All checks passed!\n")
+
+
+def test_a_role_filter_in_a_comprehension_moves_the_system_text(project: Path, run: Callable[..., Any]) -> None:
+    """The system message goes to `system=` and only there: the comprehension that keeps the
+    other messages drops it (before, it stayed in `messages` as a message sent on some calls,
+    and the user's question was shown as part of the system text)."""
+    lint(project, run, COMPREHENSION_FILTER, SYSTEM_FIRST)
+    out = run("--no-cache", "--show-prompt", "app.py:12").stdout
+    slots = [line.split()[1] for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert slots == ["system", "system", "system", "system", "messages[0].content"]
+    assert "parameter `q`" not in "".join(line for line in out.splitlines() if " system *" in line)

@@ -651,7 +651,10 @@ class Evaluator:
                 if not self.bind_target(gen.target, element, overlay, env):
                     break
                 sub = env.child(overlay=overlay)
-                items.append(Item(self.eval(elt, sub), optional=opt or bool(gen.ifs)))
+                picked = self.filter_truth(gen.ifs, sub)
+                if picked is False:
+                    continue  # the item decides the filter against itself (`if m["role"] != "system"`)
+                items.append(Item(self.eval(elt, sub), optional=opt or picked is None))
             else:
                 if isinstance(it, SetV):
                     return SetV(tuple(i.value for i in items), it.loc, it.source)
@@ -671,6 +674,12 @@ class Evaluator:
         return OpaqueV(stab, self.src(env, node), self.loc(env, node),
                        "comprehension over " + self.src(env, gen.iter), elements=stab,
                        element=v if ordered else None)
+
+    def filter_truth(self, tests: list[ast.expr], env: Env) -> bool | None:
+        """Whether a comprehension's `if` filters keep the item bound in `env`: True or False
+        when the item decides each (a role test on a known message), None when not known."""
+        truths = [loops.test_truth(self, t, env) for t in tests]
+        return False if False in truths else None if None in truths else True
 
     def unroll_source(self, it: Value) -> list[tuple[Value, bool]] | None:
         if isinstance(it, ListV):
@@ -993,6 +1002,10 @@ class Evaluator:
             v = self.eval(args[0], env)
             if isinstance(v, ListV) and not any(i.optional or i.repeated for i in v.items):
                 return ListV(tuple(reversed(v.items)), v.loc, v.is_tuple)  # known item by item
+        if name == "next" and 1 <= len(args) <= 2 and not node.keywords:
+            got = self.first_item(self.eval(args[0], env), args[1] if len(args) == 2 else None, env)
+            if got is not None:
+                return got
         if name in ("enumerate", "zip", "reversed", "filter", "map", "iter"):
             vals = [self.eval(a, env) for a in args]
             stab = worst(*(self.elements_of(v) for v in vals)) if vals else Stability.STATIC
@@ -1007,6 +1020,17 @@ class Evaluator:
             # str hashes are salted per process: like a set, the order of processes differs.
             return self.opaque(env, node, worst(Stability.UNORDERED, value_stability(v)), "hash()")
         return self.unknown_call(node, env, f"{name}()")
+
+    def first_item(self, v: Value, default: ast.expr | None, env: Env) -> Value | None:
+        """`next(m["content"] for m in messages if m["role"] == "system")`: the first item of a
+        sequence known item by item, or the default when it is empty. None when the first item
+        is there on some calls only (which one comes first is then not known)."""
+        if not isinstance(v, ListV):
+            return None
+        if not v.items:
+            return self.eval(default, env) if default is not None else None
+        first = v.items[0]
+        return None if first.optional or first.repeated else first.value
 
     def sorted_value(self, v: Value, env: Env, node: ast.AST) -> Value:
         if isinstance(v, SetV):

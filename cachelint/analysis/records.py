@@ -148,9 +148,9 @@ def _fields(chain: list[tuple[ast.ClassDef, ModuleInfo]]) -> list[str]:
     out: list[str] = []
     for c, _ in chain:
         for s in c.body:
-            if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name) and not _is_classvar(s.annotation):
-                if s.target.id not in out:
-                    out.append(s.target.id)
+            if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name) and not _is_classvar(s.annotation) \
+                    and s.target.id not in out:
+                out.append(s.target.id)
     return out
 
 
