@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import TextIO
 
+from cachelint.analysis import scopes
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import FoundCall, env_at
 from cachelint.analysis.evaluate import MAX_STEPS, Budget
@@ -369,7 +370,7 @@ class Sweep:
         for name in sorted(mod.flow.events):
             if enough():
                 break
-            evaluate(f"evaluate `{name}`", lambda n=name: ev.module_value(n, mod, None))  # type: ignore[misc]
+            evaluate(f"evaluate `{name}`", lambda n=name: scopes.module_value(ev, n, mod, None))  # type: ignore[misc]
         span_of = _span_maker(mod, project)
         ctx = RuleContext(settings, mod.path)
         rules = [r() for r in self.rules]
