@@ -33,6 +33,7 @@ from typing import IO, Any
 from cachelint import __version__
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
+from cachelint.sources import Refused, Why, read_bytes, read_text
 
 CACHE_DIR_NAME = ".cachelint_cache"
 FORMAT = 2
@@ -74,13 +75,17 @@ def file_hash(real: str) -> str:
     """The content hash of a file, read at most once per run; ABSENT or UNREADABLE instead."""
     got = _file_hashes.get(real)
     if got is None:
-        try:
-            with open(real, "rb") as fh:
-                got = content_hash(fh.read())
-        except FileNotFoundError:
+        # Guarded: a prompt file that is a FIFO (refused by the analysis) once hung the run here.
+        # Above the read cap (far above what the analysis reads) only the size matters.
+        data = read_bytes(real)
+        if isinstance(data, bytes):
+            got = content_hash(data)
+        elif data.why is Why.MISSING:
             got = ABSENT
-        except OSError:
+        elif data.why is Why.OS_ERROR:
             got = ABSENT if not os.path.lexists(real) else UNREADABLE
+        else:
+            got = UNREADABLE
         _file_hashes[real] = got
     return got
 
@@ -231,9 +236,11 @@ class ResultCache:
 
     def load(self) -> None:
         try:
-            with open(self.path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
+            text = read_text(self.path)
+            if isinstance(text, Refused):
+                return  # no cache yet, or not a file cachelint wrote
+            data = json.loads(text)
+        except ValueError:
             return  # no cache yet, or a damaged one: start afresh
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return

@@ -26,8 +26,6 @@ from cachelint.discovery import discover, display_path, is_excluded
 from cachelint.engine import (
     LintResult,
     RunOptions,
-    SourceError,
-    decode_source,
     lint_files,
     lint_source,
     project_factory,
@@ -49,6 +47,7 @@ from cachelint.ruledocs import rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, read_bytes
 from cachelint.suppress import apply_per_file_ignores, filter_suppressed
 
 if TYPE_CHECKING:
@@ -375,10 +374,10 @@ class _Sources:
     def text(self, path: str) -> str | None:
         if path in self.texts:
             return self.texts[path]
+        data = read_bytes(path)
         try:
-            with open(path, "rb") as fh:
-                text: str | None = decode_source(fh.read())
-        except (OSError, SourceError):
+            text = decode_source(data) if isinstance(data, bytes) else None
+        except SourceError:
             text = None  # already reported by the engine if it mattered
         if self.keep:
             self.texts[path] = text
@@ -654,7 +653,8 @@ def run_show_prompt(options: CheckOptions) -> int:
     assert options.show_prompt is not None
     path, line = parse_target(options.show_prompt)
     if not os.path.isfile(path):
-        problem = "is a directory" if os.path.isdir(path) else "no such file"
+        problem = ("is a directory" if os.path.isdir(path) else "not a regular file" if os.path.exists(path)
+                   else "no such file")
         _error(f"{display_path(path)}: {problem} (--show-prompt takes PATH or PATH:LINE)")
         return EXIT_ERROR
     resolved = _resolve(options, [path])

@@ -10,13 +10,10 @@ project of its own (see `cachelint.parallel`), in worker processes when there ar
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import io
 import os
 import stat
 import threading
-import tokenize
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,6 +23,7 @@ from typing import TYPE_CHECKING
 from cachelint.diagnostics import Diagnostic, LintError
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, parse_source, read_file
 
 if TYPE_CHECKING:
     from cachelint.analysis.project import Project
@@ -68,105 +66,6 @@ def run_options(options: RunOptions) -> Iterator[RunOptions]:
         yield options
     finally:
         _RUN_OPTIONS.reset(token)
-
-
-class SourceError(Exception):
-    """A file that cannot be decoded or parsed; the message is one line for stderr."""
-
-
-def decode_source(data: bytes) -> str:
-    """Decode Python source bytes honouring a BOM and PEP 263 coding cookies."""
-    if not data.startswith(b"\xef\xbb\xbf"):
-        # Without a BOM, tokenize.detect_encoding answers UTF-8 unless one of the first two
-        # lines holds a cookie, which needs the word `coding`: most files are decoded at once.
-        # Bytes that are not UTF-8 go the long way, which words the error as before.
-        second = data.find(b"\n", data.find(b"\n") + 1)
-        if b"coding" not in (data if second < 0 else data[:second]):
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                pass
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # an unknown or malformed coding cookie
-        raise SourceError(f"cannot decode: {exc.msg}") from None
-    try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
-        raise SourceError(f"cannot decode as {encoding}: {reason}") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text
-
-
-def parse_source(text: str, path: str) -> ast.Module:
-    try:
-        return ast.parse(text, filename=path)
-    except SyntaxError as exc:
-        where = f"line {exc.lineno}" if exc.lineno else "unknown line"
-        raise SourceError(f"syntax error at {where}: {exc.msg}") from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        # ValueError: NUL bytes; RecursionError, MemoryError: absurdly nested code (`not not ... x`
-        # 50,000 times raises a MemoryError with no message).
-        detail = (str(exc).splitlines() or ["nested too deeply for Python's parser"])[0]
-        raise SourceError(f"cannot parse: {type(exc).__name__}: {detail}") from None
-
-
-# Larger files are not read at all: a 60 MB generated module is not a prompt's home.
-MAX_READ_BYTES = 64 * 1024 * 1024
-
-
-def read_fd(fd: int, size: int, limit: int) -> bytes:
-    """What `os.fdopen(fd, "rb").read(limit + 1)` reads (up to its end, or one byte past
-    `limit`), `size` being the file's size by fstat: all of it asked for at once, then one
-    more read to see the end. The buffered reader asked for a buffer of `limit` bytes (64 MiB)
-    for every file, and showed in profiles of reading a thousand small ones."""
-    parts: list[bytes] = []
-    total = 0
-    want = min(size, limit) + 1
-    while total <= limit:
-        chunk = os.read(fd, want)
-        if not chunk:
-            break
-        parts.append(chunk)
-        total += len(chunk)
-        want = min(limit + 1 - total, 1 << 16)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-def read_file(path: str) -> tuple[bytes | None, str]:
-    """A file's bytes, or None and why it could not be read (one line for stderr).
-
-    Only a regular file is read: a FIFO would block the run forever and `/dev/zero` behind
-    a symlink named `x.py` would never end, so both are refused before and after opening.
-    """
-    try:
-        st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode):
-            return None, "is a directory"
-        if not stat.S_ISREG(st.st_mode):
-            return None, "not a regular file"
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        return None, "file vanished or does not exist"
-    except IsADirectoryError:
-        return None, "is a directory"
-    except OSError as exc:
-        return None, f"cannot read: {exc.strerror or exc}"
-    too_big = f"larger than {MAX_READ_BYTES >> 20} MiB: not read"
-    try:
-        st = os.fstat(fd)  # what was opened, should the path have been swapped since the stat
-        if not stat.S_ISREG(st.st_mode):
-            return None, "not a regular file"
-        if st.st_size > MAX_READ_BYTES:
-            return None, too_big
-        data = read_fd(fd, st.st_size, MAX_READ_BYTES)
-        return (None, too_big) if len(data) > MAX_READ_BYTES else (data, "")
-    except OSError as exc:
-        return None, f"cannot read: {exc.strerror or exc}"
-    finally:
-        os.close(fd)
 
 
 def lint_source(

@@ -22,6 +22,7 @@ from cachelint.engine import LintResult, lint_source
 from cachelint.report.locate import CellPosition, Location, plain_location
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
+from cachelint.sources import Why, lint_message, read_bytes
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -421,11 +422,11 @@ def lint_notebook_file(
     lint: LintSource = lint_source,
 ) -> tuple[LintResult, Notebook | None]:
     """Read and lint one .ipynb file; a read failure is a LintError."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        return LintResult(errors=[LintError(path, "file vanished or does not exist")]), None
-    except OSError as exc:
-        return LintResult(errors=[LintError(path, f"cannot read: {exc.strerror or exc}")]), None
-    return lint_notebook(data, path, settings, rules, lint)
+    data = read_bytes(path)
+    if isinstance(data, bytes):
+        return lint_notebook(data, path, settings, rules, lint)
+    if data.why in (Why.MISSING, Why.SPECIAL, Why.TOO_LARGE):
+        message = lint_message(data)
+    else:  # a directory too: in the OS's words, as before the reads were guarded
+        message = f"cannot read: {data.strerror()}"
+    return LintResult(errors=[LintError(path, message)]), None

@@ -51,6 +51,7 @@ from cachelint.diagnostics import LintError
 from cachelint.pipes import close_all, portable
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
+from cachelint.sources import read_file
 from cachelint.tokenserver import RemoteCounter, serve
 
 # The scan below mirrors Project.wrapper_names, one chunk of files at a time. Should the
@@ -530,7 +531,7 @@ class LintJob:
 def lint_one(index: int, path: str, job: LintJob, modules: ModuleCache) -> FileOutcome:
     """Lint one file in a project of its own."""
     from cachelint.cache import content_hash, file_hash
-    from cachelint.engine import lint_source, read_file
+    from cachelint.engine import lint_source
 
     out = FileOutcome(index)
     data, error = read_file(path)

@@ -9,11 +9,11 @@ from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
 from cachelint.checker import assemble_module
 from cachelint.diagnostics import Diagnostic, Span
-from cachelint.engine import SourceError, decode_source, parse_source
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules import select_rules
 from cachelint.rules.context import RuleContext
 from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, lint_message, parse_source, read_bytes
 
 
 def _where(span: Span, cwd: str) -> str:
@@ -118,11 +118,13 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
 def show_prompt(path: str, line: int | None, settings: Settings) -> str:
     """The reconstruction of every recognised call in `path` (or the one covering `line`)."""
     cwd = os.getcwd()
+    data = read_bytes(path)
+    if not isinstance(data, bytes):
+        return f"{path}: {data.error if data.error is not None else lint_message(data)}"
     try:
-        with open(path, "rb") as fh:
-            text = decode_source(fh.read())
+        text = decode_source(data)
         tree = parse_source(text, path)
-    except (OSError, SourceError) as exc:
+    except SourceError as exc:
         return f"{path}: {exc}"
     project = Project(settings.root, settings.wrappers)
     mod = project.add(ModuleInfo(path, text, tree))

@@ -37,9 +37,9 @@ from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
 from cachelint.checker import assemble_module
 from cachelint.discovery import discover
-from cachelint.engine import SourceError, decode_source, parse_source
 from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, parse_source
 
 _TAILS = {("responses", "create"), ("responses", "parse"), ("responses", "stream"),
           ("completions", "create"), ("completions", "parse"), ("completions", "stream"),

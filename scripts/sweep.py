@@ -45,10 +45,11 @@ from cachelint.analysis.evaluate import MAX_STEPS, Budget
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
 from cachelint.checker import _span_maker
-from cachelint.engine import SourceError, decode_source, lint_source, parse_source
+from cachelint.engine import lint_source
 from cachelint.rules import ALL_RULES
 from cachelint.rules.context import RuleContext
 from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, parse_source
 
 DEFAULT_TIMEOUT = 60.0  # seconds of CPU time per file, both stages together
 WALL_FACTOR = 5  # ... and this many times as long by the clock

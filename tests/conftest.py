@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cachelint import cli as cli_module
-from cachelint import engine, parallel
+from cachelint import engine, parallel, sources
 from cachelint.analysis.project import Project
 from cachelint.diagnostics import Diagnostic, Fix, Related, Span
 from cachelint.engine import LintResult, RunOptions, lint_files
@@ -93,7 +93,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
                     project: Project | None = None) -> LintResult:
         result = real_source(data, path, settings, rules, project=project)
         if not result.errors:
-            text = engine.decode_source(data) if isinstance(data, bytes) else data
+            text = sources.decode_source(data) if isinstance(data, bytes) else data
             result.diagnostics.extend(marker_diagnostics(text, path, rules))
         return result
 
@@ -102,7 +102,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         failed = {e.path for e in result.errors}
         for path in files:
             if path not in failed:
-                text = engine.decode_source(Path(path).read_bytes())
+                text = sources.decode_source(Path(path).read_bytes())
                 result.diagnostics.extend(marker_diagnostics(text, path, rules))
         result.diagnostics.sort(key=Diagnostic.sort_key)
         return result

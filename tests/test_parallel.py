@@ -176,6 +176,7 @@ def test_scan_passes_read_each_file_once_and_find_the_same_with_no_texts_kept(
         return real_read(path)
 
     monkeypatch.setattr(engine, "read_file", counting)
+    monkeypatch.setattr(parallel, "read_file", counting)
     kept = lint_files(files, settings, list(ALL_RULES), options=RunOptions(jobs=1))
     # Once by the pre-filter, and a linted file once more to lint it.
     assert max(Counter(reads).values()) == 2
