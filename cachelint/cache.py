@@ -228,7 +228,7 @@ class ResultCache:
         self.scan: dict[str, Any] | None = None
         self.files: dict[str, dict[str, Any]] = {}
         # What the pre-filter learnt of each file, by path, valid while size, mtime and
-        # inode are unchanged (see engine._Facts).
+        # inode are unchanged (see cachelint.run.prefilter.Facts).
         self.facts: dict[str, Any] = {}
         self.changed = False
         self.hits = 0

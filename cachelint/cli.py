@@ -23,14 +23,6 @@ from cachelint.cache import default_cache_dir
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved, resolve
 from cachelint.diagnostics import Diagnostic, LintError, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
-from cachelint.engine import (
-    LintResult,
-    RunOptions,
-    lint_files,
-    lint_source,
-    project_factory,
-    run_options,
-)
 from cachelint.notebook import Notebook, is_notebook, lint_notebook, lint_notebook_file
 from cachelint.report import (
     FORMATS,
@@ -46,6 +38,8 @@ from cachelint.report.sarif import find_repository_root
 from cachelint.ruledocs import rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
+from cachelint.run.check import LintResult
+from cachelint.run.lint import RunOptions, lint_files, lint_source, project_factory, run_options
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, read_bytes
 from cachelint.suppress import apply_per_file_ignores, filter_suppressed
@@ -378,7 +372,7 @@ class _Sources:
         try:
             text = decode_source(data) if isinstance(data, bytes) else None
         except SourceError:
-            text = None  # already reported by the engine if it mattered
+            text = None  # already reported by the run if it mattered
         if self.keep:
             self.texts[path] = text
         return text

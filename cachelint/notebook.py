@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from cachelint.diagnostics import LintError, Span
-from cachelint.engine import LintResult, lint_source
 from cachelint.report.locate import CellPosition, Location, plain_location
 from cachelint.rules._base import Rule
+from cachelint.run.check import LintResult
+from cachelint.run.lint import lint_source
 from cachelint.settings import Settings
 from cachelint.sources import Why, lint_message, read_bytes
 
@@ -387,7 +388,7 @@ def _map_error(message: str, notebook: Notebook) -> str:
     return _AT_LINE.sub(repl, message)
 
 
-# engine.lint_source's shape: (source, path, settings, rules) -> LintResult.
+# cachelint.run.lint.lint_source's shape: (source, path, settings, rules) -> LintResult.
 LintSource = Callable[[str, str, Settings, Sequence[type[Rule]]], LintResult]
 
 
@@ -398,7 +399,7 @@ def lint_notebook(
     rules: Sequence[type[Rule]],
     lint: LintSource = lint_source,
 ) -> tuple[LintResult, Notebook | None]:
-    """Lint a notebook's code cells as one module with `lint` (`engine.lint_source`).
+    """Lint a notebook's code cells as one module with `lint` (`cachelint.run.lint.lint_source`).
 
     Diagnostics keep the joined module's line numbers (suppression comments and
     fingerprints work on that text); report them through `Notebook.locate`. A notebook

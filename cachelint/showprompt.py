@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
 from cachelint.diagnostics import Diagnostic, Span
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules import select_rules
 from cachelint.rules.context import RuleContext
+from cachelint.run.check import assemble_module
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, lint_message, parse_source, read_bytes
 

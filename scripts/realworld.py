@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
 from cachelint.discovery import discover
 from cachelint.prompt import AssembledPrompt, Stability
+from cachelint.run.check import assemble_module
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, parse_source
 

@@ -442,7 +442,7 @@ def _project_uses_files() -> bool:
 
 @pytest.mark.skipif(not _project_uses_files(), reason="the project evaluator does not use FilesMixin yet")
 def test_end_to_end_through_lint_files(tmp_path: Path) -> None:
-    from cachelint.engine import lint_files
+    from cachelint.run.lint import lint_files
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'example'\n")
     (tmp_path / "prompts").mkdir()

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
-from cachelint.engine import lint_source
 from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules import ALL_RULES
+from cachelint.run.check import assemble_module
+from cachelint.run.lint import lint_source
 from cachelint.settings import Settings
 
 # The heaviest cases (tens of seconds each on a busy machine) run in CI, or with CACHELINT_SLOW_TESTS=1.
@@ -41,7 +41,7 @@ WALL_TIMEOUT = 180  # a subprocess still running after this is a hang
 
 RUNNER = r"""
 import json, resource, sys, time
-from cachelint.engine import RunOptions, lint_files
+from cachelint.run.lint import RunOptions, lint_files
 from cachelint.rules import ALL_RULES
 from cachelint.settings import Settings
 from cachelint.tokens import count_for_encoding

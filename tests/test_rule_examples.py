@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cachelint.engine import lint_files
 from cachelint.rules import ALL_RULES
 from cachelint.rules._base import Invalid, Rule, Valid
+from cachelint.run.lint import lint_files
 from cachelint.settings import Settings
 
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")

@@ -667,7 +667,7 @@ def _project_uses_templates() -> bool:
 
 @pytest.mark.skipif(not _project_uses_templates(), reason="the project evaluator does not use TemplatesMixin yet")
 def test_end_to_end_through_lint_files(tmp_path: Path) -> None:
-    from cachelint.engine import lint_files
+    from cachelint.run.lint import lint_files
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'example'\n")
     _write(tmp_path, "templates/system.j2", "Customer: {{ customer }}\n" + LONG)
