@@ -42,7 +42,6 @@ from cachelint.run.check import LintResult
 from cachelint.run.lint import RunOptions, lint_files, lint_source, project_factory, run_options
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, read_bytes
-from cachelint.suppress import apply_per_file_ignores, filter_suppressed
 
 if TYPE_CHECKING:
     from cachelint.analysis.project import Project
@@ -405,17 +404,6 @@ def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[Lint
     return total
 
 
-def _suppress(diagnostics: Sequence[Diagnostic], sources: _Sources, resolved: Resolved) -> list[Diagnostic]:
-    by_path: dict[str, list[Diagnostic]] = {}
-    for d in diagnostics:
-        by_path.setdefault(d.span.path, []).append(d)
-    kept: list[Diagnostic] = []
-    for path, group in by_path.items():
-        text = sources.text(path)
-        kept.extend(group if text is None else filter_suppressed(group, text))
-    return apply_per_file_ignores(kept, resolved.settings)
-
-
 def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> None:
     for err in errors:
         problem = f"{display_path(err.path)}: {err.message}"
@@ -587,7 +575,8 @@ def run_check(options: CheckOptions) -> int:
             except SourceError:
                 sources.texts[stdin_name] = None
             result.extend(lint_source(data, stdin_name, resolved.settings, resolved.rules))
-    diagnostics = sorted(_suppress(result.diagnostics, sources, resolved), key=Diagnostic.sort_key)
+    # Suppression comments and per-file ignores were applied with each file's linting.
+    diagnostics = sorted(result.diagnostics, key=Diagnostic.sort_key)
     diagnostics = apply_severity(diagnostics, resolved.severity)
     errors.extend(result.errors)
 
@@ -662,8 +651,8 @@ def run_show_prompt(options: CheckOptions) -> int:
             raise
         _error("--show-prompt: not available in this build (cachelint.showprompt is missing)")
         return EXIT_ERROR
-    show_prompt = cast(Callable[[str, int | None, Settings], str], module.show_prompt)
-    text = show_prompt(path, line, resolved.settings)
+    show_prompt = cast(Callable[[str, int | None, Settings, Sequence[type[Rule]]], str], module.show_prompt)
+    text = show_prompt(path, line, resolved.settings, resolved.rules)
     click.echo(text, nl=not text.endswith("\n"))
     return EXIT_CLEAN
 

@@ -18,7 +18,7 @@ from cachelint.rules import ALL_RULES, lookup
 from cachelint.rules._base import Rule
 from cachelint.run import lint as lint_module
 from cachelint.run import tracked
-from cachelint.run.check import LintResult
+from cachelint.run.check import LintResult, suppress
 from cachelint.run.lint import RunOptions, lint_files
 from cachelint.settings import Settings
 
@@ -97,7 +97,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         result = real_source(data, path, settings, rules, project=project)
         if not result.errors:
             text = sources.decode_source(data) if isinstance(data, bytes) else data
-            result.diagnostics.extend(marker_diagnostics(text, path, rules))
+            result.diagnostics.extend(suppress(marker_diagnostics(text, path, rules), text, settings))
         return result
 
     def lint_files(files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
@@ -106,7 +106,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         for path in files:
             if path not in failed:
                 text = sources.decode_source(Path(path).read_bytes())
-                result.diagnostics.extend(marker_diagnostics(text, path, rules))
+                result.diagnostics.extend(suppress(marker_diagnostics(text, path, rules), text, settings))
         result.diagnostics.sort(key=Diagnostic.sort_key)
         return result
 

@@ -24,7 +24,7 @@ from cachelint.rules.context import RuleContext
 from cachelint.run.tracked import TrackedProject
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, parse_source
-from cachelint.suppress import filter_suppressed
+from cachelint.suppress import apply_per_file_ignores, filter_suppressed
 
 
 @dataclass
@@ -61,13 +61,11 @@ def check_source(
         result.errors.append(LintError(path, f"too large to analyse: {len(text) >> 10} KiB of source, "
                                              f"the limit is {MAX_MODULE_BYTES >> 10} KiB"))
         return result
-    tree = project.parsed_tree(path, text) if isinstance(project, TrackedProject) else None
-    if tree is None:
-        try:
-            tree = parse_source(text, path)
-        except SourceError as exc:
-            result.errors.append(LintError(path, str(exc)))
-            return result
+    try:
+        tree = parse_in(project, path, text)
+    except SourceError as exc:
+        result.errors.append(LintError(path, str(exc)))
+        return result
     try:
         found = check_module(tree, text, path, settings, rules, project)
     except RecursionError:
@@ -79,8 +77,14 @@ def check_source(
         detail = " ".join(str(exc).split())[:200]
         result.errors.append(LintError(path, f"internal error in analysis: {type(exc).__name__}: {detail}"))
         return result
-    result.diagnostics.extend(filter_suppressed(found, text) if found else found)
+    result.diagnostics.extend(suppress(found, text, settings))
     return result
+
+
+def suppress(found: list[Diagnostic], text: str, settings: Settings) -> list[Diagnostic]:
+    """The findings of one module (its source `text`) that no suppression comment and no
+    per-file ignore silences: applied here, once, before results are cached or reported."""
+    return apply_per_file_ignores(filter_suppressed(found, text), settings) if found else found
 
 
 
@@ -173,14 +177,33 @@ def check_module(
 ) -> list[Diagnostic]:
     project = project or Project(settings.root, settings.wrappers)
     mod = project.add(project.linted_module(path, text, tree))
+    out = [d for _, found in module_findings(mod, path, project, settings, rules) for d in found]
+    out.sort(key=Diagnostic.sort_key)
+    return out
+
+
+def parse_in(project: Project, path: str, text: str) -> ast.Module:
+    """The tree of `path`: the one parsed earlier in this process when the project shares
+    parsed modules and the text is the same, else parsed now. Raises SourceError."""
+    tree = project.parsed_tree(path, text) if isinstance(project, TrackedProject) else None
+    return tree if tree is not None else parse_source(text, path)
+
+
+def module_findings(
+    mod: ModuleInfo, path: str, project: Project, settings: Settings, rules: Sequence[type[Rule]],
+) -> list[tuple[AssembledPrompt, list[Diagnostic]]]:
+    """Every recognised call of `mod` (the linted file, linted as `path`) with its prompt, and
+    the findings reported for it, in the order found: a finding reached through several
+    calls goes with the first. Not yet suppressed (see suppress)."""
     prompts = assemble_module(mod, project)
     if not prompts:
         return []
     ctx = RuleContext(settings, mod.path)
     instances = [r() for r in rules]
     seen: set[tuple[str, Span]] = set()
-    out: list[Diagnostic] = []
+    out: list[tuple[AssembledPrompt, list[Diagnostic]]] = []
     for prompt in prompts:
+        mine: list[Diagnostic] = []
         for rule in instances:
             for d in rule.check(prompt, ctx):
                 if d.span.path != mod.path:
@@ -193,10 +216,8 @@ def check_module(
                     # several classes (counted with each one's model): reported once, as first found
                     continue
                 seen.add(key)
-                out.append(d)
-    if mod.path != path:
-        out = [_shown_at(d, mod.path, path) for d in out]
-    out.sort(key=Diagnostic.sort_key)
+                mine.append(d if mod.path == path else _shown_at(d, mod.path, path))
+        out.append((prompt, mine))
     return out
 
 
