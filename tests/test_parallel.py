@@ -248,18 +248,36 @@ def test_the_readers_word_index_answers_as_the_texts_do(tmp_path: Path) -> None:
         assert reader.is_candidate(paths[1], frozenset({"ask_1"}))
 
 
-def test_the_reader_starts_the_processes_once_the_first_pass_is_sure_to_share_work(tmp_path: Path) -> None:
-    """start_early: called once, when the files read so far that name an SDK reach the count;
-    facts taken from the cache are not counted (a warm run may scan nothing)."""
+def test_the_processes_start_once_the_first_pass_is_sure_to_share_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run starts its processes once the files read so far that name an SDK reach the
+    count, and reads the rest after; facts taken from the cache are not counted (a warm run
+    may scan nothing)."""
 
+    class Pool:
+        jobs = 2
+
+        def __init__(self, reader: prefilter.Reader) -> None:
+            self.reader = reader
+            self.calls: list[int] = []
+
+        def start(self) -> None:
+            self.calls.append(len(self.reader.memo))
+
+    monkeypatch.setattr(lint, "files_for_parallel_scan", lambda: 3)
     for i in range(6):
         (tmp_path / f"m{i}.py").write_text("import openai\n" if i != 2 else "x = 1\n")
-    calls: list[int] = []
+    files = [str(tmp_path / f"m{i}.py") for i in range(6)]
     reader = prefilter.Reader(tracked.TrackedProject(str(tmp_path)), None)
-    reader.start_early(3, lambda: calls.append(len(reader.memo)))
-    for i in range(6):
-        reader.facts(str(tmp_path / f"m{i}.py"))
-    assert calls == [3]  # m0, m1 and m3 name an SDK (m2 does not): started while m3 was read
+    workers = Pool(reader)
+    lint._start_early(reader, files, workers)  # type: ignore[arg-type]
+    assert workers.calls == [4]  # m0, m1 and m3 name an SDK (m2 does not): started once m3 was read
+    assert reader.mentioning == 3
+    alone = Pool(reader)
+    alone.jobs = 1
+    lint._start_early(prefilter.Reader(tracked.TrackedProject(str(tmp_path)), None), files, alone)  # type: ignore[arg-type]
+    assert alone.calls == []  # one process: nothing to start
     # a second run whose cache knows every file reads none, and starts nothing early
     from cachelint.cache import ResultCache
 
@@ -267,13 +285,27 @@ def test_the_reader_starts_the_processes_once_the_first_pass_is_sure_to_share_wo
         os.utime(tmp_path / f"m{i}.py", (1_000_000_000, 1_000_000_000))  # old enough to be trusted
     rc = ResultCache(str(tmp_path / "cache"), "k")
     first = prefilter.Reader(tracked.TrackedProject(str(tmp_path)), rc)
-    for i in range(6):
-        first.facts(str(tmp_path / f"m{i}.py"))
+    for path in files:
+        first.facts(path)
     warm = prefilter.Reader(tracked.TrackedProject(str(tmp_path)), rc)
-    warm.start_early(1, lambda: calls.append(-1))
-    assert all(warm.facts(str(tmp_path / f"m{i}.py")) is not None for i in range(6))
-    assert warm._texts == {} and calls == [3]
+    warm_workers = Pool(warm)
+    lint._start_early(warm, files, warm_workers)  # type: ignore[arg-type]
+    assert all(warm.facts(path) is not None for path in files)
+    assert warm._texts == {} and warm.mentioning == 0 and warm_workers.calls == []
     assert scan.files_for_parallel_scan() == scan.SCAN_CHUNK * (pool.MIN_PARALLEL_TASKS - 1) + 1
+
+
+def test_the_word_index_thread_has_ended_when_its_block_does(tmp_path: Path) -> None:
+    for i in range(3):
+        (tmp_path / f"m{i}.py").write_text("import openai\n")
+    reader = prefilter.Reader(tracked.TrackedProject(str(tmp_path)), None)
+    for i in range(3):
+        reader.facts(str(tmp_path / f"m{i}.py"))
+    with pytest.raises(RuntimeError), reader.indexing() as index_words:
+        index_words()
+        assert reader._indexer is not None
+        raise RuntimeError("a scan that fails")
+    assert reader._indexer is None and len(reader._words) == 3
 
 
 def test_a_pool_started_early_is_the_one_its_maps_use() -> None:

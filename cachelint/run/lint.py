@@ -85,22 +85,24 @@ def project_factory(settings: Settings) -> Callable[[], Project]:
     modules = ModuleCache()
     base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
     with gcpolicy.run(), realpaths.run():
-        names = _scan(base, settings, Reader(base, None), 1, modules, None)
+        names = _scan(base, list(base.iter_files()), settings, Reader(base, None), 1, modules, None, None)
     return lambda: TrackedProject(settings.root, settings.wrappers, modules, names)
 
 
 def _scan(
     base: TrackedProject,
+    files: Sequence[str],
     settings: Settings,
     reader: Reader,
     jobs: int | Workers[ModuleCache],
     modules: ModuleCache,
     rc: ResultCache | None,
+    meanwhile: Callable[[], None] | None,
 ) -> frozenset[str]:
-    """The project's wrapper names: from the cache when the scan's inputs are unchanged."""
-    files = list(base.iter_files())
+    """The wrapper names of the project whose files are `files`: from the cache when the
+    scan's inputs are unchanged. `meanwhile`: see scan_wrappers."""
     if rc is None:
-        return scan_wrappers(files, settings, reader.is_candidate, jobs, modules, reader.index_words).names
+        return scan_wrappers(files, settings, reader.is_candidate, jobs, modules, meanwhile).names
     def probe(qualname: str) -> str:
         return probe_signature(base.search_roots, qualname)
 
@@ -109,7 +111,7 @@ def _scan(
     names = rc.scan_names(candidates, probe)
     if names is not None:
         return names
-    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, modules, reader.index_words)
+    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, modules, meanwhile)
     if scan.names != previous:
         candidates = reader.candidates(files, scan.names)
     deps = {real: cache.file_hash(real) for real in scan.deps.files}
@@ -144,6 +146,22 @@ def lint_files(
         return _lint_files(files, settings, rules, opts, workers, budget, total <= TEXT_BUDGET)
 
 
+def _start_early(reader: Reader, files: Sequence[str], workers: Workers[ModuleCache]) -> None:
+    """Read `files` (the scan's) until enough of them name an SDK for the scan's first pass to
+    be shared out, then start the processes while the rest is read (the counting process
+    builds its tables meanwhile, on a core otherwise idle). Files whose facts come from the
+    cache are not counted (see Reader.mentioning); the scan reads whatever is left."""
+    if workers.jobs <= 1:
+        return
+    enough = files_for_parallel_scan()
+    for path in files:
+        if reader.mentioning >= enough:
+            break
+        reader.facts(path)
+    if reader.mentioning >= enough:
+        workers.start()
+
+
 def _source_bytes(files: Sequence[str]) -> tuple[int, int]:
     """The total size of `files` and the size of the largest."""
     total = largest = 0
@@ -166,13 +184,10 @@ def _lint_files(
         rc = cache.ResultCache(opts.cache_dir, cache.config_key(settings, rules, base.search_roots))
         rc.load()
     reader = Reader(base, rc, keep_texts)
-    if workers.jobs > 1:
-        reader.start_early(files_for_parallel_scan(), workers.start)
-    try:
-        names = _scan(base, settings, reader, workers, modules, rc)
-    except BaseException:
-        reader.wait_for_words()  # before the caller forks new processes (see _lint_isolated)
-        raise
+    project_files = list(base.iter_files())
+    with reader.indexing() as index_words:
+        _start_early(reader, project_files, workers)
+        names = _scan(base, project_files, settings, reader, workers, modules, rc, index_words)
     project = TrackedProject(settings.root, settings.wrappers, modules, names)
     probes: dict[str, str] = {}
 

@@ -11,7 +11,8 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cachelint.analysis.project import MAX_MODULE_BYTES, mentions_sdk, names_in, names_in_words, text_words
@@ -69,7 +70,7 @@ class Reader:
         # a pass on 1,000 files, in the parent, while the workers waited (~0.3 s on 2,000).
         # Only for a project whose whole source fits in TEXT_BUDGET, which holds the
         # benchmark's dense 2,000 (4.6 MB): this process keeps them, not the workers, which
-        # fork once the first files are read (see start_early). A much larger tree (10,000
+        # fork once the first files are read (see `mentioning`). A much larger tree (10,000
         # files, 23 MB) reads most files again anyway, and its parent stays small.
         self._keep = keep_texts
         self._texts: dict[str, str] = {}
@@ -78,11 +79,13 @@ class Reader:
         # holds one of thousands of wrapper names (dense 1,000: 3,453, then 878, then the 4,331
         # of the linting), and splitting every text into words again for each question took
         # ~0.1 s of this process, with the workers waiting. Found by a thread while the workers
-        # run the first pass (see index_words), which leaves this process waiting on them.
+        # run the first pass (see indexing), which leaves this process waiting on them.
         self._words: dict[str, frozenset[str]] = {}
         self._indexer: threading.Thread | None = None
-        self._early: tuple[int, Callable[[], None]] | None = None  # see start_early
-        self._mentioning = 0
+        # Files read so far (not known from the cache) that name an SDK: once enough do, the
+        # scan's first pass is sure to be shared out, and the run starts its processes while
+        # the rest is read (see cachelint.run.lint). A warm run may scan nothing.
+        self.mentioning = 0
 
     def key(self, path: str) -> str:
         return os.path.normpath(os.path.join(self.cwd, path))
@@ -131,19 +134,8 @@ class Reader:
         except SourceError as exc:
             return None, Facts(digest, error=str(exc))
         facts = Facts(digest, mentions_sdk(text), any(n in text for n in self.declared))
-        if facts.mentions and self._early is not None:
-            self._mentioning += 1
-            if self._mentioning >= self._early[0]:
-                start, self._early = self._early[1], None
-                start()
+        self.mentioning += facts.mentions
         return text, facts
-
-    def start_early(self, files: int, start: Callable[[], None]) -> None:
-        """Call `start` once `files` files read so far name an SDK: from then on the scan's
-        first pass is sure to be shared out, and the processes can start while the rest is
-        read (the counting process builds its tables meanwhile, on a core otherwise idle).
-        Files whose facts come from the cache are not counted: a warm run may scan nothing."""
-        self._early = (files, start)
 
     def _remember(self, key: str, digest: str) -> None:
         remember_hash(os.path.realpath(key) if os.path.islink(key) else key, digest)
@@ -156,9 +148,20 @@ class Reader:
         self._words.clear()
         self._kept = 0
 
+    @contextmanager
+    def indexing(self) -> Iterator[Callable[[], None]]:
+        """`index_words` for use inside the block; the thread it starts has ended when the block
+        does, however it ends. Forking while a thread runs is unsafe: the thread is started
+        only once the run's processes are (see scan_wrappers' `meanwhile`), and nothing forks
+        inside the block after that, so every fork (a later run's, say) comes after the join."""
+        try:
+            yield self.index_words
+        finally:
+            self.wait_for_words()
+
     def index_words(self) -> None:
-        """Find the words of every kept text in a thread of this process, from now on. Only
-        once the processes of the run are started: forking while a thread runs is unsafe."""
+        """Find the words of every kept text in a thread of this process, from now on (see
+        indexing: only inside its block, and once the processes of the run are started)."""
         if self._indexer is None and self._texts:
             self._indexer = threading.Thread(target=self._index_words, args=(list(self._texts.items()),),
                                              name="cachelint-words", daemon=True)
