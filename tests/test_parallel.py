@@ -155,7 +155,7 @@ def test_the_module_cache_holds_a_small_project_whole_and_turns_over_a_large_one
 
     monkeypatch.setattr(gcpolicy, "_on", gcpolicy._on)
     monkeypatch.setattr(realpaths, "_active", realpaths._active)
-    assert state.start_worker(12345).max_bytes == 12345
+    assert state.start_worker(12345).modules.max_bytes == 12345
 
 
 def test_scan_passes_read_each_file_once_and_find_the_same_with_no_texts_kept(

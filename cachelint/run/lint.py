@@ -18,7 +18,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from cachelint import cache, gcpolicy
-from cachelint.analysis import realpaths
 from cachelint.analysis.project import Project
 from cachelint.cache import ResultCache
 from cachelint.diagnostics import Diagnostic, LintError
@@ -27,14 +26,13 @@ from cachelint.run.check import LintResult, check_source
 from cachelint.run.pool import Workers, default_jobs
 from cachelint.run.prefilter import TEXT_BUDGET, Reader
 from cachelint.run.scan import files_for_parallel_scan, scan_wrappers
-from cachelint.run.state import map_tasks, worker_pool
+from cachelint.run.state import RunState, map_tasks, process_run, worker_pool
 from cachelint.run.tracked import (
     Dependencies,
     ModuleCache,
     TrackedProject,
     cache_budget,
     probe_signature,
-    reset_real_paths,
 )
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, read_file
@@ -81,12 +79,12 @@ def lint_source(
 def project_factory(settings: Settings) -> Callable[[], Project]:
     """Projects for linting several sources on their own (a run's notebooks): the wrapper scan
     of the project's files runs once, not once per source; each source gets a project of its own."""
-    reset_real_paths()
-    modules = ModuleCache()
-    base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
-    with gcpolicy.run(), realpaths.run():
-        names = _scan(base, list(base.iter_files()), settings, Reader(base, None), 1, modules, None, None)
-    return lambda: TrackedProject(settings.root, settings.wrappers, modules, names)
+    run = RunState(ModuleCache())
+    base = run.project(settings.root, settings.wrappers, frozenset())
+    with process_run():
+        names = _scan(base, list(base.iter_files()), settings, Reader(base, None, hashes=run.hashes), 1, run, None,
+                      None)
+    return lambda: run.project(settings.root, settings.wrappers, names)
 
 
 def _scan(
@@ -94,15 +92,15 @@ def _scan(
     files: Sequence[str],
     settings: Settings,
     reader: Reader,
-    jobs: int | Workers[ModuleCache],
-    modules: ModuleCache,
+    jobs: int | Workers[RunState],
+    run: RunState,
     rc: ResultCache | None,
     meanwhile: Callable[[], None] | None,
 ) -> frozenset[str]:
     """The wrapper names of the project whose files are `files`: from the cache when the
     scan's inputs are unchanged. `meanwhile`: see scan_wrappers."""
     if rc is None:
-        return scan_wrappers(files, settings, reader.is_candidate, jobs, modules, meanwhile).names
+        return scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile).names
     def probe(qualname: str) -> str:
         return probe_signature(base.search_roots, qualname)
 
@@ -111,10 +109,10 @@ def _scan(
     names = rc.scan_names(candidates, probe)
     if names is not None:
         return names
-    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, modules, meanwhile)
+    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile)
     if scan.names != previous:
         candidates = reader.candidates(files, scan.names)
-    deps = {real: cache.file_hash(real) for real in scan.deps.files}
+    deps = {real: run.hashes(real) for real in scan.deps.files}
     rc.store_scan(scan.names, candidates, deps, scan.deps.probes)
     return scan.names
 
@@ -133,8 +131,6 @@ def lint_files(
     """
     opts = options or _RUN_OPTIONS.get() or RunOptions()
     jobs = opts.jobs if opts.jobs > 0 else default_jobs()
-    cache.reset_file_hashes()
-    reset_real_paths()
     # Workers start only when there are files with SDK calls to share out, which will count
     # tokens: a counting process starts with them and builds the encodings while they scan
     # (see cachelint.run.tokenserver), instead of each worker building its own (~0.8 s and ~50 MB
@@ -142,11 +138,11 @@ def lint_files(
     # workers and the serial loop freeze what they keep (see gcpolicy); thawed after the run.
     total, largest = _source_bytes(files)
     budget = cache_budget(total, largest, jobs)
-    with gcpolicy.run(), realpaths.run(), worker_pool(jobs, budget, PRELOAD) as workers:
+    with process_run(), worker_pool(jobs, budget, PRELOAD) as workers:
         return _lint_files(files, settings, rules, opts, workers, budget, total <= TEXT_BUDGET)
 
 
-def _start_early(reader: Reader, files: Sequence[str], workers: Workers[ModuleCache]) -> None:
+def _start_early(reader: Reader, files: Sequence[str], workers: Workers[RunState]) -> None:
     """Read `files` (the scan's) until enough of them name an SDK for the scan's first pass to
     be shared out, then start the processes while the rest is read (the counting process
     builds its tables meanwhile, on a core otherwise idle). Files whose facts come from the
@@ -175,20 +171,20 @@ def _source_bytes(files: Sequence[str]) -> tuple[int, int]:
 
 def _lint_files(
     files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]], opts: RunOptions,
-    workers: Workers[ModuleCache], cache_bytes: int, keep_texts: bool = True,
+    workers: Workers[RunState], cache_bytes: int, keep_texts: bool = True,
 ) -> LintResult:
-    modules = ModuleCache(cache_bytes)
-    base = TrackedProject(settings.root, settings.wrappers, modules, frozenset())
+    run = RunState(ModuleCache(cache_bytes))
+    base = run.project(settings.root, settings.wrappers, frozenset())
     rc: ResultCache | None = None
     if opts.cache_dir is not None:
-        rc = cache.ResultCache(opts.cache_dir, cache.config_key(settings, rules, base.search_roots))
+        rc = cache.ResultCache(opts.cache_dir, cache.config_key(settings, rules, base.search_roots), run.hashes)
         rc.load()
-    reader = Reader(base, rc, keep_texts)
+    reader = Reader(base, rc, keep_texts, run.hashes)
     project_files = list(base.iter_files())
     with reader.indexing() as index_words:
         _start_early(reader, project_files, workers)
-        names = _scan(base, project_files, settings, reader, workers, modules, rc, index_words)
-    project = TrackedProject(settings.root, settings.wrappers, modules, names)
+        names = _scan(base, project_files, settings, reader, workers, run, rc, index_words)
+    project = run.project(settings.root, settings.wrappers, names)
     probes: dict[str, str] = {}
 
     def probe(qualname: str) -> str:
@@ -231,7 +227,7 @@ def _lint_files(
 
     reader.forget_texts()
     job = LintJob(settings, tuple(rules), names, track=rc is not None)
-    for outcome in lint_many(todo, job, workers, modules):
+    for outcome in lint_many(todo, job, workers, run):
         path = files[outcome.index]
         diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
         per_file[outcome.index] = LintResult(diagnostics, outcome.errors, outcome.files_checked)
@@ -283,14 +279,14 @@ class LintJob:
     track: bool
 
 
-def lint_one(index: int, path: str, job: LintJob, modules: ModuleCache) -> FileOutcome:
+def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
     """Lint one file in a project of its own."""
     out = FileOutcome(index)
     data, error = read_file(path)
     if data is None:
         out.errors.append(LintError(path, error))
         return out
-    project = TrackedProject(job.settings.root, job.settings.wrappers, modules, job.names)
+    project = run.project(job.settings.root, job.settings.wrappers, job.names)
     result = check_source(data, path, job.settings, job.rules, project)
     project.keep(path)
     out.diagnostics = list(result.diagnostics)
@@ -299,21 +295,21 @@ def lint_one(index: int, path: str, job: LintJob, modules: ModuleCache) -> FileO
     if job.track:
         out.content_hash = cache.content_hash(data)
         out.deps = project.dependencies(exclude=path)
-        out.dep_hashes = {p: cache.file_hash(p) for p in out.deps.files}
+        out.dep_hashes = {p: run.hashes(p) for p in out.deps.files}
     project.close()
     return out
 
 
-def _lint_task(items: Sequence[tuple[int, str]], job: LintJob, modules: ModuleCache) -> list[FileOutcome]:
+def _lint_task(items: Sequence[tuple[int, str]], job: LintJob, run: RunState) -> list[FileOutcome]:
     out = []
     for i, p in items:
-        out.append(lint_one(i, p, job, modules))
+        out.append(lint_one(i, p, job, run))
         gcpolicy.checkpoint()  # the file's project is garbage now; what it cached is kept
     return out
 
 
 def lint_many(
-    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[ModuleCache], modules: ModuleCache
+    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[RunState], run: RunState
 ) -> list[FileOutcome]:
     """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`."""
     count = jobs.jobs if isinstance(jobs, Workers) else jobs
@@ -321,7 +317,7 @@ def lint_many(
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     outcomes: list[FileOutcome] = []
     keys = [[path for _, path in chunk] for chunk in chunks]
-    for chunk_out in map_tasks(_lint_task, chunks, job, jobs, modules, keys):
+    for chunk_out in map_tasks(_lint_task, chunks, job, jobs, run, keys):
         outcomes.extend(chunk_out)
     outcomes.sort(key=lambda o: o.index)
     return outcomes

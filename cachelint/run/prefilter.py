@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cachelint.analysis.project import MAX_MODULE_BYTES, mentions_sdk, names_in, names_in_words, text_words
-from cachelint.cache import ResultCache, content_hash, names_hash, remember_hash
+from cachelint.cache import FileHashes, ResultCache, content_hash, names_hash
 from cachelint.run.tracked import TrackedProject
 from cachelint.sources import SourceError, decode_source, read_file
 
@@ -58,9 +58,11 @@ class Reader:
     """Reads files for the pre-filter and the scan, each at most once per run, and not at
     all when the cache holds their facts and their size, mtime and inode are unchanged."""
 
-    def __init__(self, project: TrackedProject, rc: ResultCache | None, keep_texts: bool = True) -> None:
+    def __init__(self, project: TrackedProject, rc: ResultCache | None, keep_texts: bool = True,
+                 hashes: FileHashes | None = None) -> None:
         self.project = project
         self.rc = rc
+        self.hashes = hashes if hashes is not None else FileHashes()  # the run's, told what is read
         self.trust_before = time.time_ns() - _RACY_NS
         self.memo: dict[str, Facts | None] = {}
         self.declared = sorted(project.declared_short_names())
@@ -138,7 +140,7 @@ class Reader:
         return text, facts
 
     def _remember(self, key: str, digest: str) -> None:
-        remember_hash(os.path.realpath(key) if os.path.islink(key) else key, digest)
+        self.hashes.remember(os.path.realpath(key) if os.path.islink(key) else key, digest)
 
     def forget_texts(self) -> None:
         """Drop the texts kept, and keep no more (the pre-filter is done with them)."""

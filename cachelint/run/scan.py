@@ -29,8 +29,8 @@ from cachelint.analysis.project import (
 )
 from cachelint.analysis.realpaths import real_path
 from cachelint.run.pool import MIN_PARALLEL_TASKS, Workers
-from cachelint.run.state import map_tasks
-from cachelint.run.tracked import Dependencies, ModuleCache, TrackedProject
+from cachelint.run.state import RunState, map_tasks
+from cachelint.run.tracked import Dependencies
 from cachelint.settings import Settings
 
 # The scan below mirrors Project.wrapper_names, one chunk of files at a time. Should the
@@ -98,7 +98,7 @@ def scan_chunk(
     declared: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
     pattern_names: frozenset[str] | None,
     found: frozenset[str],
-    modules: ModuleCache,
+    run: RunState,
     outlines: dict[str, Outline] | None = None,
 ) -> tuple[set[str], Dependencies, dict[str, Outline]]:
     """The functions in `paths` that forward a parameter into an SDK call's prompt, and the
@@ -110,13 +110,13 @@ def scan_chunk(
     functions can be checked (a wrapper's name matched only outside functions, or in
     functions already found); which functions are checked, and in which order, is unchanged.
     """
-    project = TrackedProject(root, declared, modules, frozenset())
+    project = run.project(root, declared, frozenset())
     pattern: Mention = SDK_WORDS if pattern_names is None else pattern_names
     new: set[str] = set()
     seen: dict[str, Outline] = {}
     for path in paths:
         known = outlines.get(path) if outlines else None
-        if known is not None and _nothing_to_check(path, known, pattern, found, modules.peek(real_path(path))):
+        if known is not None and _nothing_to_check(path, known, pattern, found, run.modules.peek(real_path(path))):
             continue
         mod = project.load(path)
         if mod is None:
@@ -150,8 +150,8 @@ def scan_wrappers(
     files: Sequence[str],
     settings: Settings,
     is_candidate: CandidateTest,
-    jobs: int | Workers[ModuleCache],
-    modules: ModuleCache,
+    jobs: int | Workers[RunState],
+    run: RunState,
     meanwhile: Callable[[], None] | None = None,
 ) -> ScanResult:
     """Names of project functions that forward parameters into SDK calls (see Project.wrapper_names).
@@ -162,7 +162,7 @@ def scan_wrappers(
     here), with this process free until the pass ends.
     """
     if _fn_mentions is None:  # pragma: no cover - see the import above
-        project = TrackedProject(settings.root, settings.wrappers, modules)
+        project = run.project(settings.root, settings.wrappers, None)
         names = project.wrapper_names()
         return ScanResult(names, project.dependencies(), len(files))
     found: set[str] = set()
@@ -183,7 +183,7 @@ def scan_wrappers(
         shared = (settings.root, settings.wrappers, pattern_names, frozen_found)
         new: set[str] = set()
         keys = [chunk for chunk, _ in chunks]
-        for chunk_new, deps, seen in map_tasks(_scan_task, chunks, shared, jobs, modules, keys):
+        for chunk_new, deps, seen in map_tasks(_scan_task, chunks, shared, jobs, run, keys):
             if meanwhile is not None and isinstance(jobs, Workers) and jobs.started:
                 meanwhile()
                 meanwhile = None
@@ -208,11 +208,11 @@ ScanShared = tuple[
 
 
 def _scan_task(
-    task: tuple[Sequence[str], dict[str, Outline]], shared: ScanShared, modules: ModuleCache
+    task: tuple[Sequence[str], dict[str, Outline]], shared: ScanShared, run: RunState
 ) -> tuple[set[str], Dependencies, dict[str, Outline]]:
     paths, outlines = task
     root, declared, pattern_names, found = shared
     try:
-        return scan_chunk(paths, root, declared, pattern_names, found, modules, outlines)
+        return scan_chunk(paths, root, declared, pattern_names, found, run, outlines)
     finally:
         gcpolicy.checkpoint()  # the chunk's project is garbage now; the parsed modules are kept

@@ -21,7 +21,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cachelint.analysis import realpaths
 from cachelint.analysis.calls import FoundCall
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
@@ -131,10 +130,12 @@ class TrackedProject(Project):
         declared: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (),
         modules: ModuleCache | None = None,
         names: frozenset[str] | None = None,
+        probes: Probes | None = None,
     ) -> None:
         super().__init__(root, declared)
         self.modules = modules if modules is not None else ModuleCache()
         self.given_names = names
+        self.probes = probes if probes is not None else Probes()  # shared by the run's projects
         self.probed: dict[str, str] = {}
         # Shared results (cachelint.analysis.shared): what the computations in progress
         # loaded, looked up and read, while `_recording` of them are; the real paths of the
@@ -214,7 +215,7 @@ class TrackedProject(Project):
 
     def module_by_name(self, qualname: str) -> ModuleInfo | None:
         if qualname not in self.probed:
-            self.probed[qualname] = _probe_once(tuple(self.search_roots), qualname)
+            self.probed[qualname] = self.probes(tuple(self.search_roots), qualname)
         found = super().module_by_name(qualname)
         if self._recording:
             self._log.append(("name", qualname, real_path(found.path) if found is not None else ""))
@@ -262,16 +263,19 @@ def _prompt_file_reads(project: Project) -> Iterable[str]:
     return list(reads) if isinstance(reads, dict) else []
 
 
-# probe_signature's answers in this run and process (reset with the real paths).
-_PROBES: dict[tuple[tuple[str, ...], str], str] = {}
+class Probes:
+    """probe_signature's answers, each found once: one per run and process (modules may
+    appear between runs)."""
 
+    def __init__(self) -> None:
+        self._known: dict[tuple[tuple[str, ...], str], str] = {}
 
-def _probe_once(search_roots: tuple[str, ...], qualname: str) -> str:
-    key = (search_roots, qualname)
-    got = _PROBES.get(key)
-    if got is None:
-        got = _PROBES[key] = probe_signature(search_roots, qualname)
-    return got
+    def __call__(self, search_roots: tuple[str, ...], qualname: str) -> str:
+        key = (search_roots, qualname)
+        got = self._known.get(key)
+        if got is None:
+            got = self._known[key] = probe_signature(search_roots, qualname)
+        return got
 
 
 def probe_signature(search_roots: Sequence[str], qualname: str) -> str:
@@ -290,10 +294,3 @@ def probe_signature(search_roots: Sequence[str], qualname: str) -> str:
         )
     return "".join(out)
 
-
-# ---- real paths
-
-def reset_real_paths() -> None:
-    """Forget the real paths resolved and the module names probed so far (at the start of every run)."""
-    realpaths.clear()
-    _PROBES.clear()
