@@ -137,8 +137,10 @@ def test_show_prompt_of_a_special_file(tree: Path) -> None:
                                "(--show-prompt takes PATH or PATH:LINE)\n")
 
 
-def test_notebook_given_by_name(tree: Path) -> None:
-    os.mkfifo(tree / "book.ipynb")
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_notebook_given_by_name(tree: Path, kind: str) -> None:
+    target = tree / "book.ipynb"
+    os.mkfifo(target) if kind == "fifo" else make_device(target)
     proc = cli("--no-cache", "book.ipynb", cwd=tree)
     assert proc.returncode == 2
     assert errors(proc) == ["cachelint: error: book.ipynb: not a regular file"]
