@@ -101,6 +101,7 @@ def _scan(
     scan's inputs are unchanged. `meanwhile`: see scan_wrappers."""
     if rc is None:
         return scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile).names
+
     def probe(qualname: str) -> str:
         return probe_signature(base.search_roots, qualname)
 
