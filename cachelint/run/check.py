@@ -173,9 +173,10 @@ def check_module(
     path: str,
     settings: Settings,
     rules: Sequence[type[Rule]],
-    project: Project | None = None,
+    project: Project,
 ) -> list[Diagnostic]:
-    project = project or Project(settings.root, settings.wrappers)
+    """The findings in one parsed module, in `project` (which holds the run's wrapper names),
+    sorted; not yet suppressed (see suppress)."""
     mod = project.add(project.linted_module(path, text, tree))
     out = [d for _, found in module_findings(mod, path, project, settings, rules) for d in found]
     out.sort(key=Diagnostic.sort_key)

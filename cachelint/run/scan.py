@@ -3,21 +3,21 @@
 One implementation for one process or many: the candidates of each pass are cut into chunks
 of a fixed size, each scanned in a project of its own (see cachelint.run.tracked), in the
 run's workers or here. Pass after pass, functions that call a wrapper found in the pass
-before are checked, up to MAX_WRAPPER_DEPTH.
+before are checked, up to MAX_WRAPPER_DEPTH. It finds what Project.wrapper_names finds (the
+analysis' own scan, for a project used on its own); a run never calls that one.
 """
 
 from __future__ import annotations
 
-import ast
 import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cachelint import gcpolicy
-from cachelint.analysis import project as _project_module
 from cachelint.analysis.module import ModuleInfo, line_starts, split_lines
 from cachelint.analysis.project import (
+    MAX_WRAPPER_DEPTH,
     SDK_WORDS,
     LineWords,
     Mention,
@@ -32,11 +32,6 @@ from cachelint.run.pool import MIN_PARALLEL_TASKS, Workers
 from cachelint.run.state import RunState, map_tasks
 from cachelint.run.tracked import Dependencies
 from cachelint.settings import Settings
-
-# The scan below mirrors Project.wrapper_names, one chunk of files at a time. Should the
-# project model stop providing these, the scan falls back to Project.wrapper_names.
-MAX_WRAPPER_DEPTH: int = getattr(_project_module, "MAX_WRAPPER_DEPTH", 3)
-_fn_mentions: Callable[[ast.AST, re.Pattern[str]], bool] | None = getattr(_project_module, "_mentions", None)
 
 # Files per scan chunk. Fixed, never derived from the number of workers: the chunks are the
 # same in every run, so the names found are too.
@@ -161,10 +156,6 @@ def scan_wrappers(
     `meanwhile` is called once the first pass runs in worker processes (not when it runs
     here), with this process free until the pass ends.
     """
-    if _fn_mentions is None:  # pragma: no cover - see the import above
-        project = run.project(settings.root, settings.wrappers, None)
-        names = project.wrapper_names()
-        return ScanResult(names, project.dependencies(), len(files))
     found: set[str] = set()
     dep_files: set[str] = set()
     probes: dict[str, str] = {}
