@@ -22,16 +22,6 @@ from cachelint.cache import default_cache_dir
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved, resolve
 from cachelint.diagnostics import Diagnostic, LintError, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
-from cachelint.engine import (
-    LintResult,
-    RunOptions,
-    SourceError,
-    decode_source,
-    lint_files,
-    lint_source,
-    project_factory,
-    run_options,
-)
 from cachelint.notebook import Notebook, is_notebook, lint_notebook, lint_notebook_file
 from cachelint.report import (
     FORMATS,
@@ -47,8 +37,10 @@ from cachelint.report.sarif import find_repository_root
 from cachelint.ruledocs import docstring, rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
+from cachelint.run.check import LintResult
+from cachelint.run.lint import RunOptions, lint_files, lint_source, project_factory, run_options
 from cachelint.settings import Settings
-from cachelint.suppress import apply_per_file_ignores, filter_suppressed
+from cachelint.sources import SourceError, decode_source, read_bytes
 
 if TYPE_CHECKING:
     from cachelint.analysis.project import Project
@@ -374,11 +366,11 @@ class _Sources:
     def text(self, path: str) -> str | None:
         if path in self.texts:
             return self.texts[path]
+        data = read_bytes(path)
         try:
-            with open(path, "rb") as fh:
-                text: str | None = decode_source(fh.read())
-        except (OSError, SourceError):
-            text = None  # already reported by the engine if it mattered
+            text = decode_source(data) if isinstance(data, bytes) else None
+        except SourceError:
+            text = None  # already reported by the run if it mattered
         if self.keep:
             self.texts[path] = text
         return text
@@ -409,17 +401,6 @@ def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[Lint
         except Exception as exc:
             internal.append(LintError(path, _describe(exc)))
     return total
-
-
-def _suppress(diagnostics: Sequence[Diagnostic], sources: _Sources, resolved: Resolved) -> list[Diagnostic]:
-    by_path: dict[str, list[Diagnostic]] = {}
-    for d in diagnostics:
-        by_path.setdefault(d.span.path, []).append(d)
-    kept: list[Diagnostic] = []
-    for path, group in by_path.items():
-        text = sources.text(path)
-        kept.extend(group if text is None else filter_suppressed(group, text))
-    return apply_per_file_ignores(kept, resolved.settings)
 
 
 def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> None:
@@ -593,7 +574,8 @@ def run_check(options: CheckOptions) -> int:
             except SourceError:
                 sources.texts[stdin_name] = None
             result.extend(lint_source(data, stdin_name, resolved.settings, resolved.rules))
-    diagnostics = sorted(_suppress(result.diagnostics, sources, resolved), key=Diagnostic.sort_key)
+    # Suppression comments and per-file ignores were applied with each file's linting.
+    diagnostics = sorted(result.diagnostics, key=Diagnostic.sort_key)
     diagnostics = apply_severity(diagnostics, resolved.severity)
     errors.extend(result.errors)
 
@@ -653,7 +635,8 @@ def run_show_prompt(options: CheckOptions) -> int:
     assert options.show_prompt is not None
     path, line = parse_target(options.show_prompt)
     if not os.path.isfile(path):
-        problem = "is a directory" if os.path.isdir(path) else "no such file"
+        problem = ("is a directory" if os.path.isdir(path) else "not a regular file" if os.path.exists(path)
+                   else "no such file")
         _error(f"{display_path(path)}: {problem} (--show-prompt takes PATH or PATH:LINE)")
         return EXIT_ERROR
     resolved = _resolve(options, [path])
@@ -667,8 +650,8 @@ def run_show_prompt(options: CheckOptions) -> int:
             raise
         _error("--show-prompt: not available in this build (cachelint.showprompt is missing)")
         return EXIT_ERROR
-    show_prompt = cast(Callable[[str, int | None, Settings], str], module.show_prompt)
-    text = show_prompt(path, line, resolved.settings)
+    show_prompt = cast(Callable[[str, int | None, Settings, Sequence[type[Rule]]], str], module.show_prompt)
+    text = show_prompt(path, line, resolved.settings, resolved.rules)
     click.echo(text, nl=not text.endswith("\n"))
     return EXIT_CLEAN
 

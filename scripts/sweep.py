@@ -45,11 +45,12 @@ from cachelint.analysis.calls import FoundCall, env_at
 from cachelint.analysis.evaluate import MAX_STEPS, Budget
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
-from cachelint.checker import _span_maker
-from cachelint.engine import SourceError, decode_source, lint_source, parse_source
 from cachelint.rules import ALL_RULES
 from cachelint.rules.context import RuleContext
+from cachelint.run.check import _span_maker
+from cachelint.run.lint import lint_source
 from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, parse_source
 
 DEFAULT_TIMEOUT = 60.0  # seconds of CPU time per file, both stages together
 WALL_FACTOR = 5  # ... and this many times as long by the clock
@@ -231,7 +232,7 @@ class Sweep:
         """Projects as lint_files makes them: the wrapper names found once per folder, then a
         project of its own for each file, sharing a bounded cache of parsed modules."""
         try:
-            from cachelint.parallel import ModuleCache, TrackedProject
+            from cachelint.run.tracked import ModuleCache, TrackedProject
         except ImportError:  # an older layout: one project for the whole folder
             project = Project(settings.root, settings.wrappers)
             self._limited(base, "project scan", project.wrapper_names)

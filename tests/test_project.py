@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
-from cachelint.engine import lint_files
 from cachelint.prompt import Stability
 from cachelint.rules import ALL_RULES
+from cachelint.run.check import assemble_module
+from cachelint.run.lint import lint_files
 from cachelint.settings import Settings
 
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")

@@ -15,12 +15,12 @@ from cachelint.analysis.evaluate import Evaluator
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Span
-from cachelint.engine import lint_files
 from cachelint.prompt import NOT_STATIC, AssembledPrompt, Breakpoint, MarkerKind, Stability
 from cachelint.rules import ALL_RULES
 from cachelint.rules._markers import call_model, openai_version
 from cachelint.rules.context import RuleContext
 from cachelint.rules.examples import ANTHROPIC_PRELUDE, GEMINI_PRELUDE, MANUAL_DEF, POLICY_DEF, PRELUDE
+from cachelint.run.lint import lint_files
 from cachelint.settings import Settings
 
 S, P, V, U = Stability.STATIC, Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN
