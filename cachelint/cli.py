@@ -10,6 +10,7 @@ import os
 import re
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -41,6 +42,7 @@ from cachelint.run.check import LintResult
 from cachelint.run.lint import RunOptions, lint_files, lint_source, project_factory, run_options
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, read_bytes
+from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
 if TYPE_CHECKING:
     from cachelint.analysis.project import Project
@@ -121,6 +123,9 @@ class DefaultGroup(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             code = EXIT_FINDINGS
+        except TokenizerUnavailable as exc:  # --show-prompt counts here: a user's problem, not ours
+            _error(f"{UNAVAILABLE}{exc}")
+            code = EXIT_ERROR
         except Exception as exc:
             _internal_error(_describe(exc))
             code = EXIT_ERROR
@@ -404,7 +409,14 @@ def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[Lint
 
 
 def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> None:
+    errors = list(errors)
+    # A tokenizer that cannot be loaded fails every file alike: one line for the run.
+    unavailable = Counter(e.message for e in errors if e.message.startswith(UNAVAILABLE))
+    for message, files in unavailable.items():
+        _error(f"{message} ({files} {'file' if files == 1 else 'files'} not checked)")
     for err in errors:
+        if err.message in unavailable:
+            continue
         problem = f"{display_path(err.path)}: {err.message}"
         if internal:
             click.echo(f"{PROG}: internal error: {_one_line(problem)}", err=True)

@@ -90,7 +90,7 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
         flags = [f for f, on in (("conditional", b.conditional), ("in a loop", b.repeated),
                                  ("uncounted content before it", b.uncounted)) if on]
         lines.append(f"  marker {b.order + 1}: {b.kind.value} {{{fields}}} on {b.slot} ({where}), "
-                     f"{upto.display()} static tokens up to it @{_where(b.span, cwd)}"
+                     f"{upto.amount('static token')} up to it @{_where(b.span, cwd)}"
                      + (f" [{', '.join(flags)}]" if flags else ""))
     # The cacheable prefix: static text before the first segment that changes per call.
     first_break = next((i for i, s in enumerate(prompt.segments) if ctx.is_breaker(s)), len(prompt.segments))
@@ -100,9 +100,9 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
     total = ctx.total_static(prompt)
     verdict = "reaches" if prefix.n >= m.min_cache_tokens else "is below"
     lines.append(
-        f"  cacheable prefix: {'≥ ' if unseen else ''}{prefix.display()} tokens of static text before the first "
+        f"  cacheable prefix: {'≥ ' if unseen else ''}{prefix.amount()} of static text before the first "
         f"changing segment ({verdict} the {m.min_cache_tokens:,}-token minimum); "
-        f"static text in the whole request: {total.display()} tokens"
+        f"static text in the whole request: {total.amount()}"
     )
     if not prompt.complete:
         lines.append("  some parts could not be followed: rules say nothing about them")

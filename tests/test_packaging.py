@@ -7,13 +7,14 @@ Builds run offline (`--no-build-isolation --no-deps`, with setuptools and wheel 
 from __future__ import annotations
 
 import email.parser
-import importlib.util
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,33 @@ except ModuleNotFoundError:  # Python 3.10
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The name on the package index ("cachelint" there is another project); the command, the import
+# and the version stay `cachelint`'s. Wheel and dist-info names use the normalised form.
+DIST = "cachelint-llm"
+WHEEL_DIST = DIST.replace("-", "_")
+
+# The install-size budget (issue 20): a fresh virtualenv with the wheel and its dependencies.
+MAX_DISTRIBUTIONS = 12
+MAX_INSTALLED_BYTES = 40_000_000
+# What a new virtualenv holds before anything is installed (setuptools only before Python 3.12).
+VENV_SEED = {"pip", "setuptools"}
+
+
+def _build_tools() -> bool:
+    """setuptools>=77 (pyproject's build requirement: the SPDX `license`) and wheel, to build offline."""
+    try:
+        major = int(metadata.version("setuptools").split(".")[0])
+        metadata.version("wheel")
+    except (metadata.PackageNotFoundError, ValueError):
+        return False
+    return major >= 77
+
+
 needs_build_tools = pytest.mark.skipif(
-    importlib.util.find_spec("setuptools") is None or importlib.util.find_spec("wheel") is None,
-    reason="needs setuptools and wheel (in the `test` extra) to build offline",
+    not _build_tools(), reason="needs setuptools>=77 and wheel (in the `test` extra) to build offline"
+)
+slow = pytest.mark.skipif(
+    not os.environ.get("CACHELINT_SLOW_TESTS"), reason="set CACHELINT_SLOW_TESTS=1 (installs from the index)"
 )
 
 
@@ -61,21 +86,21 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     source = source_copy(work / "src")
     pip("wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(work / "dist"), str(source), cwd=work)
-    (built,) = (work / "dist").glob("cachelint-*.whl")
+    (built,) = (work / "dist").glob(f"{WHEEL_DIST}-*.whl")
     return built
 
 
-def metadata(wheel: Path) -> email.message.Message:
+def wheel_metadata(wheel: Path) -> email.message.Message:
     with zipfile.ZipFile(wheel) as zf:
-        return email.parser.Parser().parsestr(zf.read(f"cachelint-{__version__}.dist-info/METADATA").decode())
+        return email.parser.Parser().parsestr(zf.read(f"{WHEEL_DIST}-{__version__}.dist-info/METADATA").decode())
 
 
 @needs_build_tools
 def test_wheel_contents(wheel: Path) -> None:
-    assert wheel.name == f"cachelint-{__version__}-py3-none-any.whl"
+    assert wheel.name == f"{WHEEL_DIST}-{__version__}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
-        entry_points = zf.read(f"cachelint-{__version__}.dist-info/entry_points.txt").decode()
+        entry_points = zf.read(f"{WHEEL_DIST}-{__version__}.dist-info/entry_points.txt").decode()
     for required in (
         "cachelint/py.typed",
         "cachelint/__init__.py",
@@ -86,7 +111,11 @@ def test_wheel_contents(wheel: Path) -> None:
         "cachelint/report/github.py",
         "cachelint/rules/__init__.py",
         "cachelint/analysis/__init__.py",
-        f"cachelint-{__version__}.dist-info/licenses/LICENSE",
+        f"{WHEEL_DIST}-{__version__}.dist-info/licenses/LICENSE",
+        # the tokenizer files counts are made with, and where they come from
+        "cachelint/data/o200k_base.tiktoken.gz",
+        "cachelint/data/cl100k_base.tiktoken.gz",
+        "cachelint/data/NOTICE",
     ):
         assert required in names
     assert not any(n.startswith(("tests/", "scripts/", "examples/", "docs/")) for n in names)
@@ -95,8 +124,8 @@ def test_wheel_contents(wheel: Path) -> None:
 
 @needs_build_tools
 def test_wheel_metadata(wheel: Path) -> None:
-    meta = metadata(wheel)
-    assert meta["Name"] == "cachelint"
+    meta = wheel_metadata(wheel)
+    assert meta["Name"] == DIST
     assert meta["Version"] == __version__
     assert meta["License-Expression"] == "MIT"
     assert meta["Requires-Python"] == ">=3.10"
@@ -109,8 +138,10 @@ def test_wheel_metadata(wheel: Path) -> None:
     assert "Programming Language :: Python :: 3.11" in classifiers
     trove = pytest.importorskip("trove_classifiers", reason="trove-classifiers is in the `test` extra")
     assert [c for c in classifiers if c not in trove.classifiers] == []
-    requires = meta.get_all("Requires-Dist") or []
-    assert any(r.startswith("click") for r in requires)
+    runtime = [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
+    # Nothing taken for a data file (litellm was, for the BPE files cachelint now ships).
+    names = sorted(re.split(r"[ ;<>=!~]", r, maxsplit=1)[0] for r in runtime)
+    assert names == ["click", "pathspec", "tiktoken", "tomli"]
 
 
 @needs_build_tools
@@ -159,3 +190,66 @@ def test_python_dash_m_version() -> None:
         check=False,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, f"cachelint {__version__}\n", "")
+
+
+def _installed(python: Path) -> list[dict[str, object]]:
+    """Each distribution in `python`'s environment: name, and bytes of the files its RECORD lists."""
+    script = """
+import json, os
+from importlib import metadata
+out = []
+for dist in metadata.distributions():
+    size = 0
+    for f in dist.files or ():
+        path = dist.locate_file(f)
+        if os.path.isfile(path):
+            size += os.path.getsize(path)
+    out.append({"name": dist.metadata["Name"], "bytes": size})
+print(json.dumps(out))
+"""
+    done = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True, env=_clean_env())
+    found: list[dict[str, object]] = json.loads(done.stdout)
+    return found
+
+
+def _clean_env() -> dict[str, str]:
+    """This environment less what would let the fresh virtualenv see this one's packages."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+
+
+@slow
+@needs_build_tools
+def test_install_in_a_fresh_venv_is_small(wheel: Path, tmp_path: Path) -> None:
+    """The wheel and its dependencies from the index, in a new virtualenv: <= 12 distributions
+    (the venv's own pip and setuptools aside) and <= 40 MB; then it counts tokens offline."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=_clean_env())
+    python = venv / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet", str(wheel)],
+        capture_output=True, text=True, check=False, env=_clean_env(),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    installed = [d for d in _installed(python) if str(d["name"]).lower() not in VENV_SEED]
+    names = sorted(str(d["name"]).lower() for d in installed)
+    assert DIST in names and "tiktoken" in names and "litellm" not in names
+    assert len(installed) <= MAX_DISTRIBUTIONS, names
+    total = sum(int(str(d["bytes"])) for d in installed)
+    assert 0 < total <= MAX_INSTALLED_BYTES, f"{total:,} bytes: {names}"
+    # Counts come from the files in the wheel, with no network and nothing else to download.
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text(
+        "from openai import OpenAI\nclient = OpenAI()\nPOLICY = 'Cite the policy section for every claim. ' * 300\n"
+        "def reply(name: str) -> object:\n"
+        "    return client.chat.completions.create(model='gpt-4.1', messages=["
+        "{'role': 'system', 'content': f'Customer {name}. ' + POLICY}])\n",
+        encoding="utf-8",
+    )
+    env = {**_clean_env(), "TIKTOKEN_CACHE_DIR": str(tmp_path / "no-cache")}
+    run = subprocess.run(
+        [str(venv / "bin" / "cachelint"), "--no-cache", "app.py"], cwd=project, capture_output=True, text=True, env=env,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "CL101" in run.stdout and "2,402 tokens, o200k_base" in run.stdout

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import importlib
 import json
 import os
-import shutil
+import re
 import subprocess
 import sys
 import textwrap
@@ -28,13 +29,12 @@ from cachelint.tokens import (
 
 REPO = Path(__file__).resolve().parent.parent
 URL = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
-_FIND_LITELLM_DIR = tokens._litellm_tokenizers_dir  # kept before tests patch it out
+SHIPPED = REPO / "cachelint" / "data"
 
 
-def _litellm_file(bpe: str) -> Path:
-    found = _FIND_LITELLM_DIR()
-    assert found is not None, "litellm is a dependency and ships the BPE files"
-    return found / hashlib.sha1(URL.format(bpe).encode()).hexdigest()
+def _official(bpe: str) -> bytes:
+    """The official file's bytes, from the copy cachelint ships."""
+    return gzip.decompress((SHIPPED / f"{bpe}.tiktoken.gz").read_bytes())
 
 
 @pytest.fixture
@@ -168,6 +168,27 @@ def test_display(n: int, exact: bool, shown: str) -> None:
     assert TokenCount(n, exact, "cl100k_base").display() == shown
 
 
+@pytest.mark.parametrize(
+    ("count", "noun", "shown"),
+    [
+        (TokenCount(1, True, "o200k_base"), "token", "1 token"),
+        (TokenCount(2, True, "o200k_base"), "token", "2 tokens"),
+        (TokenCount(0, True, "o200k_base"), "static token", "0 static tokens"),
+        (TokenCount(1, False, "cl100k_base"), "static token", "~1 static token"),
+        (TokenCount(1842, False, "cl100k_base"), "token", "~1,800 tokens"),
+    ],
+)
+def test_amount_is_plural_unless_one(count: TokenCount, noun: str, shown: str) -> None:
+    assert count.amount(noun) == shown
+
+
+def test_basis_names_the_encoding_only_when_exact() -> None:
+    assert TokenCount(5, True, "o200k_base").basis() == "o200k_base"
+    claude = count_tokens(LONG, "claude-sonnet-4-5", "gpt-4.1")
+    assert claude.basis() == "estimated"  # not "cl100k_base": the estimate is not a cl100k_base count
+    assert count_tokens(LONG, "gpt-7-turbo", "gpt-4.1").basis() == "estimated"
+
+
 # ---- memoisation -----------------------------------------------------------------------------
 
 
@@ -201,29 +222,30 @@ def test_expected_hashes_match_tiktoken_listing(monkeypatch: pytest.MonkeyPatch)
     assert listed == {URL.format(name): digest for name, digest in EXPECTED_SHA256.items()}
 
 
-def test_litellm_files_are_the_official_ones() -> None:
+def test_shipped_files_are_the_official_ones() -> None:
+    assert tokens._SHIPPED_DIR.resolve() == SHIPPED
     for bpe, digest in EXPECTED_SHA256.items():
-        assert hashlib.sha256(_litellm_file(bpe).read_bytes()).hexdigest() == digest
+        assert hashlib.sha256(_official(bpe)).hexdigest() == digest
 
 
-def test_default_sources_are_the_litellm_wheel(fresh: pytest.MonkeyPatch) -> None:
+def test_default_sources_are_the_shipped_files(fresh: pytest.MonkeyPatch) -> None:
     lines = bpe_sources()
     assert [line.split(":", 1)[0] for line in lines] == ["o200k_base", "cl100k_base"]
-    for line in lines:
-        assert "litellm wheel, sha256 verified" in line
+    for bpe, line in zip(EXPECTED_SHA256, lines, strict=True):
+        assert f"{bpe}.tiktoken.gz (cachelint package, sha256 verified)" in line
 
 
 def test_bpe_dir_is_checked_first(fresh: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    shutil.copyfile(_litellm_file("o200k_base"), tmp_path / "o200k_base.tiktoken")
+    (tmp_path / "o200k_base.tiktoken").write_bytes(_official("o200k_base"))
     fresh.setenv("CACHELINT_BPE_DIR", str(tmp_path))
     assert count_for_encoding("hello world", "o200k_base") == 2
     o200k, cl100k = bpe_sources()
     assert str(tmp_path / "o200k_base.tiktoken") in o200k and "CACHELINT_BPE_DIR" in o200k
-    assert "litellm wheel" in cl100k  # not in the directory: the next source is used
+    assert "cachelint package" in cl100k  # not in the directory: the next source is used
 
 
 def test_corrupted_file_in_bpe_dir_is_an_error(fresh: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    data = bytearray(_litellm_file("o200k_base").read_bytes())
+    data = bytearray(_official("o200k_base"))
     data[100] ^= 0x01  # one flipped bit: still parses, must not be used
     bad = tmp_path / "o200k_base.tiktoken"
     bad.write_bytes(bytes(data))
@@ -243,31 +265,36 @@ def test_corrupted_file_in_bpe_dir_is_an_error(fresh: pytest.MonkeyPatch, tmp_pa
     assert count_tokens("hello world", "gpt-4", "gpt-4.1") == TokenCount(2, True, "cl100k_base")
 
 
-def test_tiktoken_cache_is_used_when_present(fresh: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fresh.setattr(tokens, "_litellm_tokenizers_dir", lambda: None)
-    fresh.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
-    key = hashlib.sha1(URL.format("cl100k_base").encode()).hexdigest()
-    shutil.copyfile(_litellm_file("cl100k_base"), tmp_path / key)
-    assert count_for_encoding("hello world", "cl100k_base") == 2
-    assert "tiktoken cache, sha256 verified" in bpe_sources()[1]
+def _damaged_install(fresh: pytest.MonkeyPatch, folder: Path) -> Path:
+    """Shipped copies as a damaged install has them: o200k_base altered, cl100k_base not gzip."""
+    folder.mkdir()
+    data = bytearray(_official("o200k_base"))
+    data[-3] ^= 0x01
+    (folder / "o200k_base.tiktoken.gz").write_bytes(gzip.compress(bytes(data)))
+    (folder / "cl100k_base.tiktoken.gz").write_bytes(_official("cl100k_base")[:1000])
+    fresh.setattr(tokens, "_SHIPPED_DIR", folder)
+    return folder
 
 
-def test_corrupted_cache_copy_is_skipped(fresh: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fresh.setattr(tokens, "_litellm_tokenizers_dir", lambda: None)
-    fresh.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
-    key = hashlib.sha1(URL.format("cl100k_base").encode()).hexdigest()
-    (tmp_path / key).write_bytes(b"aGVsbG8= 0\n")
+def test_damaged_shipped_copies_say_what_to_do(fresh: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    shipped = _damaged_install(fresh, tmp_path / "data")
     with pytest.raises(TokenizerUnavailable) as info:
-        count_for_encoding("hello world", "cl100k_base")
+        count_for_encoding("hello world", "o200k_base")
     message = str(info.value)
-    assert f"{tmp_path / key} (sha256 mismatch)" in message
-    assert "pip install litellm" in message and "\n" not in message
+    assert f"{shipped / 'o200k_base.tiktoken.gz'} (sha256 mismatch)" in message
+    assert "reinstall cachelint" in message and "CACHELINT_BPE_DIR" in message and "\n" not in message
+    with pytest.raises(TokenizerUnavailable, match=r"cl100k_base.tiktoken.gz \(not a gzip file\)"):
+        count_for_encoding("hello world", "cl100k_base")
+    # A good copy in CACHELINT_BPE_DIR is the way out without reinstalling.
+    (tmp_path / "o200k_base.tiktoken").write_bytes(_official("o200k_base"))
+    fresh.setenv("CACHELINT_BPE_DIR", str(tmp_path))
+    tokens.clear_caches()
+    assert count_for_encoding("hello world", "o200k_base") == 2
 
 
 def test_missing_everywhere_says_what_to_do(fresh: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fresh.setattr(tokens, "_litellm_tokenizers_dir", lambda: None)
-    fresh.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
-    with pytest.raises(TokenizerUnavailable, match=r"pip install litellm.*CACHELINT_BPE_DIR"):
+    fresh.setattr(tokens, "_SHIPPED_DIR", tmp_path / "nowhere")
+    with pytest.raises(TokenizerUnavailable, match=r"o200k_base.tiktoken.gz \(missing\).*reinstall.*CACHELINT_BPE_DIR"):
         count_tokens("hello", "gpt-4o", "gpt-4.1")
 
 
@@ -313,7 +340,7 @@ def test_counts_work_without_network(tmp_path: Path) -> None:
     cache.mkdir()
     result = _run_offline(
         """
-        import json, sys
+        import json
         try:
             socket.create_connection(("127.0.0.1", 9))
             blocked = False
@@ -326,7 +353,6 @@ def test_counts_work_without_network(tmp_path: Path) -> None:
             "blocked": blocked,
             "gpt41": [a.n, a.exact, a.encoding],
             "gpt4": [b.n, b.exact, b.encoding],
-            "litellm_imported": "litellm" in sys.modules,
         }))
         """,
         cache,
@@ -335,7 +361,6 @@ def test_counts_work_without_network(tmp_path: Path) -> None:
         "blocked": True,
         "gpt41": [8, True, "o200k_base"],
         "gpt4": [10, True, "cl100k_base"],
-        "litellm_imported": False,
     }
     assert list(cache.iterdir()) == []  # nothing downloaded or written to tiktoken's cache
 
@@ -347,7 +372,7 @@ def test_counts_match_tiktoken_own_loader(tmp_path: Path) -> None:
     cache.mkdir()
     for bpe in EXPECTED_SHA256:
         key = hashlib.sha1(URL.format(bpe).encode()).hexdigest()
-        shutil.copyfile(_litellm_file(bpe), cache / key)
+        (cache / key).write_bytes(_official(bpe))
     texts = [text for text, _, _ in KNOWN_COUNTS] + [LONG]
     result = _run_offline(
         f"""
@@ -365,3 +390,81 @@ def test_counts_match_tiktoken_own_loader(tmp_path: Path) -> None:
         cache,
     )
     assert result == {"same": True}
+
+
+# ---- what a user sees ------------------------------------------------------------------------
+
+CALL = """\
+from openai import OpenAI
+
+client = OpenAI()
+POLICY = "Answer in English. Cite the policy section for every claim. " * 200
+
+
+def reply(name: str, question: str) -> str:
+    response = client.chat.completions.create(
+        model="gpt-4.1",
+        messages=[
+            {{"role": "system", "content": f"Customer {{name}}. " + POLICY}},
+            {{"role": "user", "content": question}},
+        ],
+    )
+    return response.choices[0].message.content or "{n}"
+"""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_tokenizer_that_cannot_load_is_one_line_for_the_run(tmp_path: Path, jobs: str) -> None:
+    bpe_dir = tmp_path / "bpe"
+    bpe_dir.mkdir()
+    (bpe_dir / "o200k_base.tiktoken").write_bytes(b"not the official file\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    for n in range(4):
+        (project / f"module{n}.py").write_text(CALL.format(n=n), encoding="utf-8")
+    env = {**os.environ, "CACHELINT_BPE_DIR": str(bpe_dir)}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-m", "cachelint", "--no-cache", "-j", jobs, "."],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("cachelint: error:")]
+    assert len(errors) == 1, done.stderr
+    (line,) = errors
+    assert line.startswith(f"cachelint: error: cannot count tokens: {bpe_dir / 'o200k_base.tiktoken'} fails its sha256")
+    assert line.endswith("unset CACHELINT_BPE_DIR (4 files not checked)")
+    assert "4 paths could not be checked" in done.stdout
+
+
+def test_show_prompt_with_a_tokenizer_that_cannot_load_is_one_error_line(tmp_path: Path) -> None:
+    bpe_dir = tmp_path / "bpe"
+    bpe_dir.mkdir()
+    (bpe_dir / "o200k_base.tiktoken").write_bytes(b"not the official file\n")
+    (tmp_path / "app.py").write_text(CALL.format(n=0), encoding="utf-8")
+    env = {**os.environ, "CACHELINT_BPE_DIR": str(bpe_dir)}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-m", "cachelint", "--show-prompt", "app.py"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("cachelint: error: cannot count tokens: ") and done.stderr.count("\n") == 1
+
+
+def test_claude_counts_are_shown_as_estimates(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import anthropic\nclient = anthropic.Anthropic()\nPOLICY = 'Cite the policy section. ' * 300\n"
+        "def reply(name: str) -> object:\n"
+        "    return client.messages.create(model='claude-sonnet-4-5', max_tokens=100, "
+        "system=f'Customer {name}. ' + POLICY, messages=[])\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "cachelint", "--no-cache", "--select", "CL101", "app.py"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert re.search(r"`POLICY` defined here \(~[1-9][\d,]* tokens, estimated\)", done.stdout), done.stdout
+    assert "cl100k_base" not in done.stdout

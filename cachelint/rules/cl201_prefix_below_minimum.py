@@ -169,7 +169,7 @@ def ask(question):
         yield ctx.diagnostic(
             self,
             prompt.call.func_span,
-            f"static prompt text totals {total.display()} tokens, below the {minimum:,}-token minimum "
+            f"static prompt text totals {total.amount()}, below the {minimum:,}-token minimum "
             f"for {model_desc}; this call can never hit the cache",
             self.fix_title.format(minimum=minimum),
             Applicability.DISPLAY_ONLY,
@@ -188,5 +188,5 @@ def _statics(prompt: AssembledPrompt, ctx: RuleContext) -> tuple[Related, ...]:
         if seg.stability == Stability.STATIC and seg.text and len(notes) < 3:
             n = count([seg.text], ctx.model(prompt))
             where = _definition_note(seg) if seg.hops else f"static text of {seg.slot}"
-            notes.append(Related(seg.span, f"{where} ({n.display()} tokens, {n.encoding})"))
+            notes.append(Related(seg.span, f"{where} ({n.amount()}, {n.basis()})"))
     return tuple(notes)

@@ -174,11 +174,11 @@ class RuleContext:
         little static text behind it)."""
         seg = prompt.segments[members[0]]
         if lost.n >= self.settings.min_lost_tokens or (seg.in_preamble and lost.n):
-            return f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
+            return f"precedes {lost.amount('static token')} of {describe_behind(seg, behind)}"
         if not seg.in_preamble:
             return None
-        kept = self.static_before(prompt, members[0]).display()
-        return f"sits in {slot_label(seg)}: {consequence} (only the {kept} static tokens before it are)"
+        kept = self.static_before(prompt, members[0]).amount("static token")
+        return f"sits in {slot_label(seg)}: {consequence} (only the {kept} before it are)"
 
     def static_before(self, prompt: AssembledPrompt, index: int) -> TokenCount:
         """Static tokens that are still shared before segment `index` (from the start up to
@@ -224,7 +224,7 @@ class RuleContext:
             big = max(statics, key=lambda s: len(s.text or ""))
             n = count([big.text or ""], self.model(prompt))
             where = _definition_note(big)
-            notes.append(Related(big.span, f"{_defined(where)} ({n.display()} tokens, {n.encoding})"))
+            notes.append(Related(big.span, f"{_defined(where)} ({n.amount()}, {n.basis()})"))
         notes.append(Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"))
         seen: set[tuple[Span, str]] = set()
         out: list[Related] = []
