@@ -348,7 +348,7 @@ MODELS: Final[tuple[ModelInfo, ...]] = (
             source=f"{_GROQ}; {_TIKTOKEN}", date=_D_TIKTOKEN,
             note="minimum assumed (OpenAI default); caching and price depend on the serving provider"),
     # Older than prompt caching: counted with cl100k_base, never cached.
-    _never("gpt-4", "openai", "gpt-4-turbo", *_dated("gpt-4-turbo", "2024-04-09"), "gpt-4-0125-preview",
+    _never("gpt-4", "openai", *_dated("gpt-4-turbo", "2024-04-09"), "gpt-4-0125-preview",
            "gpt-4-1106-preview", "gpt-4-0613", "gpt-4-32k", encoding="cl100k_base",
            source=_OLD_OAI_SOURCE, date=_D_TIKTOKEN, note=_PRE_CACHING),
     _never("gpt-3.5", "openai", "gpt-3.5-turbo", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-1106",
