@@ -32,8 +32,7 @@ class PrefixBelowMinimum(Rule):
     at run time, a helper it could not follow, a parameter passed straight through)
     could make the prefix longer, and only when reaching the minimum would pay off.
 
-    ## When it pays
-    With `S` static tokens, a minimum of `M` tokens and cached input costing `r` times
+    When it pays: with `S` static tokens, a minimum of `M` tokens and cached input costing `r` times
     the input price (the model table's cached-price ratio), a call pays for its `S`
     tokens at full price today; padded (or merged with other shared text) to `M`
     tokens and read from the cache, it pays for `M x r`. The saving, in percent of the
