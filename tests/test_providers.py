@@ -581,3 +581,17 @@ def test_breakpoint_accessors() -> None:
     assert bp.type == "ephemeral" and bp.ttl is NOT_STATIC and bp.mode is None
     assert bp.has("ttl") and not bp.has("mode")
     assert repr(NOT_STATIC) == "<not static>"
+
+
+def test_marker_rules_say_when_a_family_row_is_assumed(tmp_path: Path) -> None:
+    code = ANTHROPIC_PRELUDE + '''
+def ask(q):
+    return client.messages.create(model=MODEL, max_tokens=5,
+        system=[{"type": "text", "text": "word " * 300, "cache_control": CC}],
+        messages=[{"role": "user", "content": q}])
+'''
+    (found,) = lint(tmp_path, code.replace("MODEL", "'claude-haiku-4-5-20991231'"))
+    assert found[1] == "CL404"
+    assert "of `claude-haiku-4-5-20991231` (the claude-haiku-4-5 family's facts are assumed)" in found[2]
+    (listed,) = lint(tmp_path, code.replace("MODEL", "'claude-haiku-4-5-20251001'"))
+    assert "of `claude-haiku-4-5-20251001`:" in listed[2]
