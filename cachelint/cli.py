@@ -198,6 +198,7 @@ _EPILOG = f"""\b
 Other commands:
   {PROG} rule CODE|NAME   explain a rule
   {PROG} rule --all       explain every rule
+  {PROG} models [MODEL]   the model table, or how MODEL is looked up
 
 Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
 2 errors (bad path, configuration, unreadable or unparsable file)."""
