@@ -572,7 +572,7 @@ def lookup_model(name: str | None, default: str, base_url: str | None = None) ->
     defaulted = name is None or not name.strip()
     raw = default if defaulted or name is None else name
     normalised = normalise_model_name(raw)
-    via = compatible_provider(base_url, None if defaulted else normalised)
+    via = compatible_provider(base_url, normalised)
     row = _BY_ID.get(normalised)
     listed = row is not None
     if row is None:

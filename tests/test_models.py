@@ -436,3 +436,9 @@ def test_cost_threshold_and_saving() -> None:
     assert saving(256, 1024, 0.25) == 0.0
     assert saving(512, 1024, 0.25) == 0.5
     assert round(saving(601, 1024, 0.25), 3) == 0.574
+
+
+def test_a_default_model_only_a_compatible_provider_serves_names_it() -> None:
+    found = lookup_model(None, "deepseek-chat")
+    assert found.defaulted and found.via is not None and found.via.key == "deepseek"
+    assert lookup_model(None, DEFAULT).via is None
