@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
-from cachelint import __version__
+from cachelint import __version__, modeltable
 from cachelint.baseline import BaselineError, Entry, filter_baseline, read_baseline, write_baseline
 from cachelint.cache import default_cache_dir
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved, resolve
@@ -194,6 +194,7 @@ _EPILOG = f"""\b
 Other commands:
   {PROG} rule CODE|NAME   explain a rule
   {PROG} rule --all       explain every rule
+  {PROG} models [MODEL]   the model table, or how MODEL is looked up
 
 Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
 2 errors (bad path, configuration, unreadable or unparsable file)."""
@@ -719,6 +720,28 @@ def rule(selector: str | None, show_all: bool, output_format: str) -> int:
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(rule_doc(r) for r in rules), nl=False)
+    return EXIT_CLEAN
+
+
+@cli.command("models")
+@click.argument("model", required=False)
+@click.option("--base-url", default=None, help="The OpenAI client's base_url, to see which provider serves MODEL.")
+@click.option(
+    "--format",
+    "--output-format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="A table or JSON (with every source's address).",
+)
+def models_command(model: str | None, base_url: str | None, output_format: str) -> int:
+    """Print the model table (minimum, cached-price ratio, source, date), or how MODEL is looked up."""
+    if model is not None:
+        click.echo(modeltable.explain(model, Settings().default_model, base_url), nl=False)
+    elif output_format == "json":
+        click.echo(modeltable.table_json(), nl=False)
+    else:
+        click.echo(modeltable.table_text(), nl=False)
     return EXIT_CLEAN
 
 

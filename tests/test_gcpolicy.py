@@ -87,7 +87,7 @@ def test_a_run_leaves_nothing_frozen_and_reports_the_same(tmp_path: Path) -> Non
         "from openai import OpenAI\n"
         "client = OpenAI()\n"
         "def ask(user, q):\n"
-        "    return client.responses.create(model='gpt-4o', instructions=f'Hi {user}. ' + 'Be brief.' * 50, input=q)\n"
+        "    return client.responses.create(model='gpt-4o', instructions=f'Hi {user}. ' + 'Be brief. '*400, input=q)\n"
     )
     settings = Settings(root=str(tmp_path))
     got = lint_files([str(src)], settings, ALL_RULES, options=RunOptions(jobs=1, cache_dir=None))

@@ -332,7 +332,7 @@ def cli(*args: str, cwd: Path, timeout: float = WALL_TIMEOUT) -> subprocess.Comp
 
 def test_symlink_loops_in_the_tree(tmp_path: Path) -> None:
     (tmp_path / "pkg" / "sub").mkdir(parents=True)
-    (tmp_path / "pkg" / "app.py").write_text(prompt_module("X = 'hi'"))
+    (tmp_path / "pkg" / "app.py").write_text(prompt_module("X = 'hi ' * 600"))
     (tmp_path / "pkg" / "sub" / "up").symlink_to("../..", target_is_directory=True)
     (tmp_path / "pkg" / "self").symlink_to(".", target_is_directory=True)
     (tmp_path / "a").symlink_to("b")
@@ -353,7 +353,7 @@ def test_special_files_named_like_modules_are_refused(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.py")
     (tmp_path / "zero.py").symlink_to("/dev/zero")
     (tmp_path / "random.py").symlink_to("/dev/urandom")
-    (tmp_path / "app.py").write_text(prompt_module("X = 'hi'"))
+    (tmp_path / "app.py").write_text(prompt_module("X = 'hi ' * 600"))
     files = [tmp_path / n for n in ("fifo.py", "zero.py", "random.py", "app.py")]
     got = lint_isolated(tmp_path, files, rss=50)
     assert sorted(got["errors"]) == sorted([[str(f), "not a regular file"] for f in files[:3]])

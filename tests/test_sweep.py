@@ -21,7 +21,7 @@ SDK_CALL = """\
 import openai
 
 client = openai.OpenAI()
-SYSTEM = "You are a support agent for ACME."
+SYSTEM = "You are a support agent for ACME. " * 100  # ~900 tokens: CL201 on gpt-4o (from 512)
 
 
 def answer(question):
