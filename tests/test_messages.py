@@ -370,3 +370,47 @@ def test_a_role_filter_in_a_comprehension_moves_the_system_text(project: Path, r
     slots = [line.split()[1] for line in out.splitlines() if line.strip()[:1].isdigit()]
     assert slots == ["system", "system", "system", "system", "messages[0].content"]
     assert "parameter `q`" not in "".join(line for line in out.splitlines() if " system *" in line)
+
+
+TOOLS = [{"type": "function", "function": {"name": f"tool_{i}", "description": "Look up an order. " * 10,
+                                           "parameters": {"type": "object"}}} for i in range(8)]
+TOOLS_KWARGS = '''
+from openai import OpenAI
+client = OpenAI()
+
+def ask(user, q, wanted):
+    kwargs = {}
+    kwargs["tools"] = [t for t in TOOLS if t["function"]["name"] in WANTED]
+    return client.chat.completions.create(
+        model="gpt-4.1", messages=[{"role": "system", "content": RULES}, {"role": "user", "content": q}], **kwargs)
+'''
+TOOLS_WRAPPER = '''
+from openai import OpenAI
+client = OpenAI()
+
+def call(messages, **kwargs):
+    params = {"model": "gpt-4.1", "messages": messages}
+    params.update(kwargs)
+    return client.chat.completions.create(**params)
+
+def ask(user, q, wanted):
+    tools = [t for t in TOOLS if t["function"]["name"] in WANTED]
+    return call([{"role": "system", "content": RULES}, {"role": "user", "content": q}], tools=tools)
+'''
+
+
+@pytest.mark.parametrize("code", [TOOLS_KWARGS, TOOLS_WRAPPER], ids=["kwargs-item", "wrapper-kwargs"])
+@pytest.mark.parametrize("wanted", ["wanted", "ENABLED"])
+def test_tools_filtered_per_call_reach_the_call_through_kwargs(project: Path, run: Callable[..., Any],
+                                                               code: str, wanted: str) -> None:
+    """A tools list filtered by a parameter is CL202 however it reaches the call; filtered by
+    a module constant it is the same on every call (silent)."""
+    (project / "pyproject.toml").write_text("")
+    (project / "app.py").write_text(f"RULES = {RULES!r}\nTOOLS = {TOOLS!r}\nENABLED = ['tool_1', 'tool_2']\n"
+                                    + textwrap.dedent(code).replace("WANTED", wanted))
+    result = run("--no-cache", "--format", "concise", "-j", "1", "--select", "CL202", ".")
+    if wanted == "ENABLED":
+        assert (result.exit_code, result.stdout) == (0, "All checks passed!\n")
+    else:
+        assert result.exit_code == 1
+        assert 'CL202 the tools sent depend on `t["function"]["name"] in wanted`' in result.stdout

@@ -8,9 +8,8 @@ import json
 from collections.abc import Callable, Iterator
 
 from cachelint.analysis import gemini_legacy
-from cachelint.analysis.calls import FoundCall, client_of
+from cachelint.analysis.calls import FoundCall, client_of, env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
-from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.statics import NotStatic, to_python
 from cachelint.analysis.values import (
     Alt,
@@ -702,7 +701,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
             if name not in _PROMPT_SLOTS and not (found.provider == "gemini" and name == "config"):
                 params.append(_param(name, v, n, mod.source_of(n), node_span, span_of))
         if "tools" in kw:
-            conditions.extend(_tool_conditions(kw["tools"][1], found.env, ev, node_span, mod))
+            conditions.extend(_tool_conditions(kw["tools"][1], found.env, ev, span_of, kw["tools"][0]))
         if legacy:
             model = _legacy_gemini(b, found, ev, kw, params, node_span, span_of)
         elif found.provider == "openai" and api.startswith("responses"):
@@ -980,29 +979,36 @@ def _is_key(n: ast.AST, key: str) -> bool:
 _MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"})
 
 
-def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, node_span: Callable[[ast.AST], Span],
-                     mod: ModuleInfo) -> list[Condition]:
+def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, span_of: SpanOf, value: Value) -> list[Condition]:
     """Conditions that decide which tools a call sends: `A if c else B`, a filtered comprehension,
-    or an `if` around changes to the local list passed as `tools=`. Only conditions that are
-    per-call or volatile are kept; a condition on the tools list itself (`if tools is None`)
-    is the caller's choice, not a change between calls."""
-    tests: list[tuple[ast.expr, Env]] = []
-    tests.extend(_expr_tests(node, env))
+    or an `if` around changes to the local list passed as `tools=`; and the comprehension or
+    `A if c else B` that built `value` where it is written, when the list reached the call
+    through `**kwargs`, a dict or a wrapper's parameter. Only conditions that are per-call or
+    volatile are kept; a condition on the tools list itself (`if tools is None`) is the
+    caller's choice, not a change between calls."""
+    built = _built_tests(value, ev, env)
+    tests = [*built, *_expr_tests(node, env)]
     scope = env.scope
     if isinstance(node, ast.Name) and isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
         name = node.id
         params = {a.arg for a in (*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs)}
         if name in params:
-            return []  # the caller passes the tools: a wrapper
+            # the caller passes the tools: a wrapper, where only how the caller built them counts
+            return _kept_conditions(built, None, ev, span_of)
         for stmt in _walk_body(scope.body):
             if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
                 tests.extend(_expr_tests(stmt.value, env))
             if isinstance(stmt, ast.If | ast.While) and _changes(stmt, name):
                 tests.append((stmt.test, env))
+    return _kept_conditions(tests, node.id if isinstance(node, ast.Name) else None, ev, span_of)
+
+
+def _kept_conditions(tests: list[tuple[ast.expr, Env]], listname: str | None, ev: Evaluator,
+                     span_of: SpanOf) -> list[Condition]:
     out: list[Condition] = []
     seen: set[int] = set()
     for test, tenv in tests:
-        if id(test) in seen or (isinstance(node, ast.Name) and _mentions(test, node.id)):
+        if id(test) in seen or (listname is not None and _mentions(test, listname)):
             continue
         seen.add(id(test))
         try:
@@ -1010,8 +1016,20 @@ def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, node_span: Callable
         except Budget:
             continue
         if stab in (Stability.PER_CALL, Stability.VOLATILE):
-            out.append(Condition("tools", stab, mod.source_of(test), node_span(test)))
+            out.append(Condition("tools", stab, tenv.mod.source_of(test), span_of(Loc.of(tenv.mod.path, test))))
     return out
+
+
+def _built_tests(value: Value, ev: Evaluator, env: Env) -> list[tuple[ast.expr, Env]]:
+    """The tests of the filtered comprehension or `A if c else B` a tools list was built by,
+    each in the function it is written in (the caller's, for a list passed to a wrapper)."""
+    loc = getattr(value, "loc", None)
+    if not isinstance(loc, Loc) or not isinstance(loc.node, ast.ListComp | ast.GeneratorExp | ast.IfExp):
+        return []
+    mod = ev.module_for_path(loc.path, env)
+    if mod is None or id(loc.node) not in mod.parents:
+        return []  # not a node of that module's tree (a value made up by a library model)
+    return _expr_tests(loc.node, env_at(mod, loc.node))
 
 
 def _expr_tests(e: ast.AST, env: Env) -> list[tuple[ast.expr, Env]]:
