@@ -160,3 +160,28 @@ def test_the_branch_is_shown_in_show_prompt(project: Path, run: Callable[..., An
     out = run("--no-cache", "--show-prompt", "app.py").stdout
     assert "(in one branch)" in out
     assert "another branch's text" in out
+
+
+@pytest.mark.parametrize("beside_first", [True, False])
+def test_a_path_built_from_dunder_file_reads_the_file_beside_the_script(
+        project: Path, run: Callable[..., Any], beside_first: bool) -> None:
+    """`Path(__file__).parent / "prompts"` names the script's own folder even when the project
+    root has a prompts folder with a file of the same name: only the file beside the script
+    decides (already so on integ)."""
+    first, last = "{user} RULES_TEXT", "RULES_TEXT {user}"
+    beside, root = (first, last) if beside_first else (last, first)
+    files = {"svc/prompts/system.txt": beside, "prompts/system.txt": root, "svc/app.py": '''
+        from pathlib import Path
+        from openai import OpenAI
+        client = OpenAI()
+        PROMPTS = Path(__file__).parent / "prompts"
+
+        def ask(user, q):
+            system = (PROMPTS / "system.txt").read_text().format(user=user)
+        ASK
+        '''}
+    code, out = lint(project, run, files)
+    if beside_first:
+        assert code == 1 and "svc/app.py" in out and "precedes 1,80" in out, out
+    else:
+        assert (code, out) == (0, "All checks passed!\n")
