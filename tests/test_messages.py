@@ -350,7 +350,46 @@ def ask(user, q):
     return call([{"role": "user", "content": q}], system=SYSTEM_TEXT)
 '''
 
-TWINS = {"hand-written-init": NOT_A_RECORD, "test-the-item-does-not-decide": UNDECIDED_FILTER,
+POST_INIT = '''
+from dataclasses import dataclass
+from openai import OpenAI
+client = OpenAI()
+
+@dataclass
+class Message:
+    role: str
+    content: str
+
+    def __post_init__(self):
+        self.content = "Answer briefly."
+
+def ask(user, q):
+    msgs = [Message("system", SYSTEM_TEXT), Message("user", q)]
+    return client.chat.completions.create(model="gpt-4.1",
+                                          messages=[{"role": m.role, "content": m.content} for m in msgs])
+'''
+
+VALIDATOR = '''
+from pydantic import BaseModel, field_validator
+from openai import OpenAI
+client = OpenAI()
+
+class Message(BaseModel):
+    role: str
+    content: str
+
+    @field_validator("content")
+    @classmethod
+    def short(cls, v):
+        return "Answer briefly."
+
+def ask(user, q):
+    msgs = [Message(role="system", content=SYSTEM_TEXT), Message(role="user", content=q)]
+    return client.chat.completions.create(model="gpt-4.1", messages=[m.model_dump() for m in msgs])
+'''
+
+TWINS = {"hand-written-init": NOT_A_RECORD, "post-init-rewrites-a-field": POST_INIT,
+         "validator-rewrites-a-field": VALIDATOR, "test-the-item-does-not-decide": UNDECIDED_FILTER,
          "loop-with-break": BREAK_LOOP, "next-with-a-test-the-item-does-not-decide": UNDECIDED_NEXT,
          "kwargs-never-sent": KWARGS_NOT_SENT}
 

@@ -101,13 +101,14 @@ def _record_chain(ev: Evaluator, cls: ast.ClassDef, mod: ModuleInfo,
                   env: Env) -> tuple[str, list[tuple[ast.ClassDef, ModuleInfo]]] | None:
     """What kind of record `cls` is ("data", "model", "tuple" or "dict") and its project
     classes from the most basic to itself, or None when it is not a record. A class that
-    writes its own `__init__` is not one: its fields are whatever that does."""
+    writes its own `__init__`, or changes fields after it (`__post_init__`, a pydantic
+    validator), is not one: its fields are whatever that code makes of the arguments."""
     chain: list[tuple[ast.ClassDef, ModuleInfo]] = []
     kind: str | None = None
     current: tuple[ast.ClassDef, ModuleInfo] | None = (cls, mod)
     while current is not None and len(chain) < MAX_RECORD_BASES:
         c, m = current
-        if any(isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == "__init__" for s in c.body):
+        if any(_rewrites_fields(s) for s in c.body):
             return None
         chain.append(current)
         if kind is None and _decorated(c):
@@ -132,6 +133,24 @@ def _record_chain(ev: Evaluator, cls: ast.ClassDef, mod: ModuleInfo,
         return None
     chain.reverse()
     return kind, chain
+
+
+# Methods that replace what the constructor was given: a field passed in is not what it holds.
+_REWRITING_METHODS = frozenset({"__init__", "__post_init__", "__new__", "model_post_init", "__attrs_post_init__"})
+_VALIDATORS = frozenset({"validator", "root_validator", "field_validator", "model_validator"})
+
+
+def _rewrites_fields(s: ast.stmt) -> bool:
+    if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    if s.name in _REWRITING_METHODS:
+        return True
+    for d in s.decorator_list:
+        target = d.func if isinstance(d, ast.Call) else d
+        if (target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute)
+                else "") in _VALIDATORS:
+            return True
+    return False
 
 
 def _decorated(cls: ast.ClassDef) -> bool:
