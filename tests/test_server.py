@@ -12,6 +12,9 @@ import pytest
 
 pytest.importorskip("pygls", reason="pygls is in the `server` and `test` extras")
 
+# The client is bench/lsp_client.py, which the hover benchmark uses too.
+sys.path.insert(0, str(next(p for p in Path(__file__).resolve().parents if (p / "bench" / "lsp_client.py").is_file())
+                       / "bench"))
 from lsp_client import REPO, LspClient, uri
 
 RULES = 'RULES = "Always cite the relevant section of the support policy and never guess an answer. " * {n}\n'
@@ -65,10 +68,14 @@ def test_a_session_lints_the_buffer_offers_actions_and_shows_the_prompt(demo: Pa
     caps = client.initialize(demo)["capabilities"]
     assert caps["hoverProvider"] and caps["codeActionProvider"] and caps["textDocumentSync"]
 
-    # The buffer, not the file on disk (which is clean), is what is linted.
-    client.open(app, EDITED)
+    client.open(app, CLEAN)
+    assert client.diagnostics(uri(app)) == {"uri": uri(app), "version": 1, "diagnostics": []}
+
+    # An edit moves the time ahead of the instructions: the buffer, not the file on disk
+    # (which stays clean), is what is linted.
+    client.change(app, EDITED, version=2)
     published = client.diagnostics(uri(app))
-    assert published["version"] == 1
+    assert published["version"] == 2
     [d] = published["diagnostics"]
     assert (d["code"], d["source"], d["severity"]) == ("CL102", "cachelint", 1)
     assert "changes every request" in d["message"]
@@ -100,11 +107,11 @@ def test_a_session_lints_the_buffer_offers_actions_and_shows_the_prompt(demo: Pa
     assert edit["newText"] == "  # cachelint: ignore[CL102]"
     lines = EDITED.splitlines(keepends=True)
     lines[TIME_LINE] = line + edit["newText"] + "\n"
-    client.change(app, "".join(lines), version=2)
-    assert client.diagnostics(uri(app)) == {"uri": uri(app), "version": 2, "diagnostics": []}
+    client.change(app, "".join(lines), version=3)
+    assert client.diagnostics(uri(app)) == {"uri": uri(app), "version": 3, "diagnostics": []}
 
     # Typing the time back into the user input: the finding does not come back.
-    client.change(app, CLEAN, version=3)
+    client.change(app, CLEAN, version=4)
     assert client.diagnostics(uri(app))["diagnostics"] == []
     assert client.hover(app, CALL_LINE, 20) is not None  # the call is still there
     assert client.shutdown() == 0

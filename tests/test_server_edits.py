@@ -10,7 +10,8 @@ from cachelint.suppress import filter_suppressed
 
 
 def finding(line: int, column: int = 5) -> Diagnostic:
-    return Diagnostic("CL101", "dynamic-before-static", Severity.ERROR, "m", Span("app.py", line, column, line, column + 3))
+    span = Span("app.py", line, column, line, column + 3)
+    return Diagnostic("CL101", "dynamic-before-static", Severity.ERROR, "m", span)
 
 
 def applied(text: str, at: Insertion) -> str:

@@ -1,6 +1,7 @@
-"""A minimal LSP client for tests: `python -m cachelint server` in a subprocess, JSON-RPC
-messages framed with Content-Length headers written to its stdin and read from its stdout,
-every read bounded by a timeout so a broken server fails the test instead of hanging it."""
+"""A minimal LSP client, for the server's end-to-end tests and the hover benchmark:
+`python -m cachelint server` in a subprocess, JSON-RPC messages framed with Content-Length
+headers written to its stdin and read from its stdout, every read bounded by a timeout so a
+broken server fails the test instead of hanging it."""
 
 from __future__ import annotations
 
