@@ -34,6 +34,7 @@ class LspClient:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._inbox: queue.Queue[Message | None] = queue.Queue()
         self.notifications: list[Message] = []
+        self.server_requests: list[Message] = []  # requests of the server's, each answered with null
         self.stderr: list[bytes] = []
         self._next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
@@ -98,6 +99,7 @@ class LspClient:
             if wanted(message):
                 return message
             if "method" in message and "id" in message:
+                self.server_requests.append(message)
                 self.send({"id": message["id"], "result": None})  # a request of the server's: accepted
             elif "method" in message:
                 self.notifications.append(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pygls", reason="pygls is in the `server` and `test` extras")
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 # The client is bench/lsp_client.py, which the hover benchmark uses too.
 sys.path.insert(0, str(next(p for p in Path(__file__).resolve().parents if (p / "bench" / "lsp_client.py").is_file())
@@ -56,6 +60,7 @@ def demo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(demo: Path) -> Iterator[LspClient]:
+    pytest.importorskip("pygls", reason="pygls is in the `server` and `test` extras")
     c = LspClient(demo)
     try:
         yield c
@@ -131,13 +136,14 @@ def test_a_file_with_no_llm_call_gets_no_diagnostic_and_no_hover(demo: Path, cli
         "context": {"diagnostics": []}})
     assert not actions
     assert client.shutdown() == 0
+    assert client.server_requests == []  # a client that cannot register file watchers is not asked to
 
 
 def test_saving_a_prompt_module_re_lints_the_open_files_that_read_it(demo: Path, client: LspClient) -> None:
     """prompts.py grows past the minimum on disk: the open app.py loses its CL201."""
     app = demo / "app.py"
     (demo / "prompts.py").write_text(RULES.format(n=20))
-    client.initialize(demo)
+    client.initialize(demo, {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}})
     client.open(app, CLEAN)
     [d] = client.diagnostics(uri(app))["diagnostics"]
     assert d["code"] == "CL201"
@@ -145,6 +151,10 @@ def test_saving_a_prompt_module_re_lints_the_open_files_that_read_it(demo: Path,
     client.notify("textDocument/didSave", {"textDocument": {"uri": uri(demo / "prompts.py")}})
     assert client.diagnostics(uri(app))["diagnostics"] == []
     # ... and shrinking it again, told by the editor's file watcher this time, brings it back.
+    [registered] = [r for r in client.server_requests if r["method"] == "client/registerCapability"]
+    [watch] = registered["params"]["registrations"]
+    assert watch["method"] == "workspace/didChangeWatchedFiles"
+    assert watch["registerOptions"]["watchers"][0]["globPattern"].startswith("**/*.{py,")
     (demo / "prompts.py").write_text(RULES.format(n=20))
     client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri(demo / "prompts.py"), "type": 2}]})
     assert [d["code"] for d in client.diagnostics(uri(app))["diagnostics"]] == ["CL201"]
@@ -191,3 +201,16 @@ def test_without_pygls_the_command_says_what_to_install() -> None:
     assert run.stdout == ""
     assert run.stderr.count("\n") == 1 and "install cachelint[server]" in run.stderr
     assert run.stderr.startswith("cachelint: error: 'cachelint server' needs ")
+
+
+def test_pygls_is_an_optional_extra_that_the_test_extra_installs() -> None:
+    with open(REPO / "pyproject.toml", "rb") as fh:
+        project = tomllib.load(fh)["project"]
+
+    def names(requirements: list[str]) -> set[str]:
+        return {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower() for r in requirements}
+
+    extras = project["optional-dependencies"]
+    assert {"pygls", "lsprotocol"} <= names(extras["server"])
+    assert {"pygls", "lsprotocol"} <= names(extras["test"])  # so CI runs the session tests above
+    assert not {"pygls", "lsprotocol"} & names(project["dependencies"])

@@ -28,6 +28,9 @@ from cachelint.server.hover import render_hover
 from cachelint.server.projects import Analysis, Cells, Projects
 
 SOURCE = "cachelint"
+# What an analysis may read besides the open files: Python modules and stubs, notebooks, the
+# configuration, and the prompt files the analysed code opens (templates, text, data).
+WATCHED = "**/*.{py,pyi,ipynb,toml,txt,md,j2,jinja,jinja2,prompt,yaml,yml,json}"
 log = logging.getLogger(__name__)
 
 _SEVERITY = {
@@ -66,6 +69,18 @@ class CachelintServer(LanguageServer):
         )
         self.projects = Projects()
         self.linted: dict[str, Linted] = {}
+
+    def watch_files(self) -> None:
+        """Ask the client to report changes to the files an analysis may read (modules,
+        notebooks, configuration, prompt files), when it can be asked: open files are
+        re-linted when one changes on disk (see the watched-files handler)."""
+        workspace = self.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return  # the client watches what its user configured, or nothing
+        options = lsp.DidChangeWatchedFilesRegistrationOptions(watchers=[lsp.FileSystemWatcher(glob_pattern=WATCHED)])
+        self.client_register_capability(lsp.RegistrationParams(registrations=[lsp.Registration(
+            id="cachelint-watched-files", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)]))
 
     # --- analysing ----------------------------------------------------------------
 
@@ -273,6 +288,10 @@ class CachelintServer(LanguageServer):
 def make_server() -> CachelintServer:
     """A server with every feature registered (a new one per session)."""
     server = CachelintServer()
+
+    @server.feature(lsp.INITIALIZED)
+    def initialized(ls: CachelintServer, params: lsp.InitializedParams) -> None:
+        ls.watch_files()
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CachelintServer, params: lsp.DidOpenTextDocumentParams) -> None:
