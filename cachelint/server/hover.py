@@ -39,8 +39,8 @@ def render_hover(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[D
     if prompt.segments:
         lines += ["| # | slot | stability | tokens | expression |", "|--:|---|---|--:|---|"]
         for i, seg in enumerate(prompt.segments, start=1):
-            slot = seg.slot + (" \\*" if seg.in_preamble else "")
-            lines.append(f"| {i} | {_cell(slot)} | {seg.stability.value} | {_cell(token_cell(seg, prompt, ctx))} "
+            slot = _cell(seg.slot) + (" \\*" if seg.in_preamble else "")
+            lines.append(f"| {i} | {slot} | {seg.stability.value} | {_cell(token_cell(seg, prompt, ctx))} "
                          f"| {_code(preview(seg))} |")
         lines += ["", "\\* preamble: tools, schemas, instructions, system and developer messages"]
     else:

@@ -9,9 +9,11 @@ from it without analysing again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lsprotocol import types as lsp
@@ -30,6 +32,8 @@ from cachelint.server.projects import Analysis, Cells, Projects
 SOURCE = "cachelint"
 # What an analysis may read besides the open files: Python modules and stubs, notebooks, the
 # configuration, and the prompt files the analysed code opens (templates, text, data).
+# Seconds without a change before an edited buffer is analysed: typing queues no analysis per keystroke.
+SETTLE = 0.3
 WATCHED = "**/*.{py,pyi,ipynb,toml,txt,md,j2,jinja,jinja2,prompt,yaml,yml,json}"
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,8 @@ class CachelintServer(LanguageServer):
         )
         self.projects = Projects()
         self.linted: dict[str, Linted] = {}
+        # Analyses waiting for typing to pause, by document (or notebook) URI.
+        self._pending: dict[str, tuple[asyncio.TimerHandle, Callable[[], None]]] = {}
 
     def watch_files(self) -> None:
         """Ask the client to report changes to the files an analysis may read (modules,
@@ -130,8 +136,39 @@ class CachelintServer(LanguageServer):
                 by_uri[uri].append(self._diagnostic(doc, d, span))
         self._publish(linted, by_uri)
 
+    def lint_soon(self, uri: str, lint: Callable[[], None]) -> None:
+        """Run `lint` when no change to `uri` came for SETTLE seconds: a buffer whose analysis
+        takes a second (a call through a deep helper chain) is not analysed per keystroke.
+        A request about the document before then analyses it at once (see settle)."""
+        self.cancel(uri)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop to wait on (a synchronous server): now
+            lint()
+            return
+
+        def run() -> None:
+            self._pending.pop(uri, None)
+            lint()
+
+        self._pending[uri] = (loop.call_later(SETTLE, run), lint)
+
+    def settle(self, uri: str) -> None:
+        """Analyse `uri` now if its analysis is waiting: a request must see the current text."""
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending[0].cancel()
+            pending[1]()
+
+    def cancel(self, uri: str) -> None:
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending[0].cancel()
+
     def relint_all(self) -> None:
         """Analyse every open document again (a file they may depend on changed on disk)."""
+        for uri in list(self._pending):
+            self.cancel(uri)  # analysed below
         for uri, linted in list(self.linted.items()):
             if linted.cells is not None:
                 self.lint_notebook(uri)
@@ -139,6 +176,7 @@ class CachelintServer(LanguageServer):
                 self.lint_document(uri)
 
     def forget(self, uri: str) -> None:
+        self.cancel(uri)
         linted = self.linted.pop(uri, None)
         if linted is not None:
             for target in linted.published:
@@ -212,10 +250,13 @@ class CachelintServer(LanguageServer):
         position in the module analysed (the joined module, for a notebook cell)."""
         doc = self.workspace.get_text_document(uri)
         server = doc.position_from_client_units(position)
+        self.settle(uri)
         linted = self.linted.get(uri)
         if linted is not None:
             return linted, doc, server.line + 1, server.character + 1
         notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is not None:
+            self.settle(notebook.uri)
         linted = self.linted.get(notebook.uri) if notebook is not None else None
         if linted is None or linted.cells is None or uri not in linted.cell_uris:
             return None
@@ -299,7 +340,8 @@ def make_server() -> CachelintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: CachelintServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        ls.lint_document(params.text_document.uri)
+        uri = params.text_document.uri
+        ls.lint_soon(uri, lambda: ls.lint_document(uri))
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE, lsp.SaveOptions(include_text=False))
     def did_save(ls: CachelintServer, params: lsp.DidSaveTextDocumentParams) -> None:
@@ -318,7 +360,8 @@ def make_server() -> CachelintServer:
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
     def notebook_change(ls: CachelintServer, params: lsp.DidChangeNotebookDocumentParams) -> None:
-        ls.lint_notebook(params.notebook_document.uri)
+        uri = params.notebook_document.uri
+        ls.lint_soon(uri, lambda: ls.lint_notebook(uri))
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_SAVE)
     def notebook_save(ls: CachelintServer, params: lsp.DidSaveNotebookDocumentParams) -> None:
