@@ -746,7 +746,7 @@ def models_command(model: str | None, base_url: str | None, output_format: str) 
 
 
 # The optional extra `cachelint[server]`: the language server's own dependencies.
-SERVER_DEPENDENCIES = frozenset({"pygls", "lsprotocol", "cattrs", "attrs"})
+SERVER_DEPENDENCIES = frozenset({"pygls", "lsprotocol", "cattrs", "attrs", "typing_extensions", "exceptiongroup"})
 
 
 @cli.command("server")
