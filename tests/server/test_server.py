@@ -218,3 +218,22 @@ def test_pygls_is_an_optional_extra_that_the_test_extra_installs() -> None:
     assert {"pygls", "lsprotocol"} <= names(extras["server"])
     assert {"pygls", "lsprotocol"} <= names(extras["test"])  # so CI runs the session tests above
     assert not {"pygls", "lsprotocol"} & names(project["dependencies"])
+
+
+def test_text_that_does_not_parse_is_one_log_line_and_no_diagnostics(demo: Path, client: LspClient) -> None:
+    app = demo / "app.py"
+    client.initialize(demo)
+    client.open(app, EDITED)
+    assert [d["code"] for d in client.diagnostics(uri(app))["diagnostics"]] == ["CL102"]
+    broken = EDITED.replace("        input=text,\n", "        input=text,,\n")
+    client.change(app, broken, version=2)
+    assert client.hover(app, CALL_LINE, 20) is None  # analysed at once: nothing to show
+    assert client.diagnostics(uri(app)) == {"uri": uri(app), "version": 2, "diagnostics": []}
+    [logged] = [n["params"] for n in client.notifications if n["method"] == "window/logMessage"]
+    assert logged["type"] == 2 and logged["message"].startswith(f"{app}: ")
+    assert "\n" not in logged["message"] and "Traceback" not in logged["message"]
+    # Parsing again, the finding is back.
+    client.change(app, EDITED, version=3)
+    assert [d["code"] for d in client.diagnostics(uri(app))["diagnostics"]] == ["CL102"]
+    assert client.shutdown() == 0
+    assert "Traceback" not in client.stderr_text()
