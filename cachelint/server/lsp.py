@@ -30,10 +30,10 @@ from cachelint.server.hover import render_hover
 from cachelint.server.projects import Analysis, Cells, Projects
 
 SOURCE = "cachelint"
-# What an analysis may read besides the open files: Python modules and stubs, notebooks, the
-# configuration, and the prompt files the analysed code opens (templates, text, data).
 # Seconds without a change before an edited buffer is analysed: typing queues no analysis per keystroke.
 SETTLE = 0.3
+# What an analysis may read besides the open files: Python modules and stubs, notebooks, the
+# configuration, and the prompt files the analysed code opens (templates, text, data).
 WATCHED = "**/*.{py,pyi,ipynb,toml,txt,md,j2,jinja,jinja2,prompt,yaml,yml,json}"
 log = logging.getLogger(__name__)
 
