@@ -1,0 +1,93 @@
+"""Writing a fix with libcst: rewrite the expression at a finding's range, keep everything else.
+
+The analysis runs on `ast`, which drops comments and formatting; a fix is written on libcst's
+concrete tree of just the expression the finding points at, so its comments, line breaks and
+quotes come back as written, and the edits are the characters that changed."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from cachelint.diagnostics import Edit, Span
+from cachelint.fixes.apply import line_starts, offset
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+Transform = Callable[["cst.BaseExpression"], "cst.BaseExpression | None"]
+
+
+def span_text(text: str, span: Span) -> str | None:
+    """The text `span` covers in `text`; None when the span is not inside it."""
+    starts = line_starts(text)
+    a = offset(starts, text, span.line, span.column)
+    b = offset(starts, text, span.end_line, span.end_column)
+    return None if a is None or b is None or b < a else text[a:b]
+
+
+def rewrite(text: str | None, span: Span, transform: Transform) -> tuple[Edit, ...]:
+    """The edits that replace the expression at `span` in `text` by `transform` of its libcst
+    node; () when there is no text, the range is not one expression, `transform` declines
+    (returns None) or its result would not parse."""
+    if text is None:
+        return ()
+    snippet = span_text(text, span)
+    if not snippet:
+        return ()
+    # Imported here: libcst takes a quarter of a second to import, paid only by a run that
+    # writes a fix (most runs find nothing fixable).
+    import libcst as cst
+
+    try:
+        # In parentheses: an expression that spans lines inside a call's brackets parses alone.
+        wrapped = cst.parse_expression("(" + snippet + ")")
+    except cst.ParserSyntaxError:
+        return ()
+    if not wrapped.lpar or not wrapped.rpar:
+        return ()
+    node = wrapped.with_changes(lpar=wrapped.lpar[1:], rpar=wrapped.rpar[:-1])
+    new = transform(node)
+    if new is None:
+        return ()
+    code = cst.Module(body=[]).code_for_node(new)
+    if code == snippet:
+        return ()
+    try:
+        ast.parse("(" + code + ")", mode="eval")
+    except SyntaxError:
+        return ()
+    return edits_between(snippet, code, span.line, span.column)
+
+
+def edits_between(old: str, new: str, line: int, column: int) -> tuple[Edit, ...]:
+    """The character edits that turn `old` (written from `line`:`column`) into `new`."""
+    starts = line_starts(old)
+
+    def position(at: int) -> tuple[int, int]:
+        n = max(i for i, s in enumerate(starts) if s <= at)
+        return (line + n, (column if n == 0 else 1) + at - starts[n])
+
+    out = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        inserted = new[j1:j2]
+        if op == "insert":
+            i1, inserted = _readable_insertion(old, i1, inserted)
+            i2 = i1
+        (l1, c1), (l2, c2) = position(i1), position(i2)
+        out.append(Edit(l1, c1, l2, c2, inserted))
+    return tuple(out)
+
+
+def _readable_insertion(old: str, at: int, inserted: str) -> tuple[int, str]:
+    """The same insertion, moved right past punctuation it starts with: the matcher may align
+    `join(` + `sorted(` as `join` + `(sorted` + `(`, the same text but an edit no one would write."""
+    while inserted and at < len(old) and inserted[0] == old[at] and not (inserted[0].isalnum() or inserted[0] == "_"):
+        inserted = inserted[1:] + old[at]
+        at += 1
+    return at, inserted
