@@ -33,6 +33,7 @@ from cachelint.engine import (
     project_factory,
     run_options,
 )
+from cachelint.fixes.cst import INSTALL_HINT, can_write_fixes
 from cachelint.fixes.files import FileFix, plan_fixes, unified_diff, write_fix
 from cachelint.fixes.report import fixable_hint, fixed_summary
 from cachelint.notebook import Notebook, is_notebook, lint_notebook, lint_notebook_file
@@ -600,6 +601,9 @@ def run_check(options: CheckOptions) -> int:
     config_paths = [*file_paths, *([options.stdin_filename] if options.stdin_filename else [])]
     resolved = _resolve(options, config_paths)
     if resolved is None:
+        return EXIT_ERROR
+    if (options.fix or options.diff) and not can_write_fixes():
+        _error(f"{'--fix' if options.fix else '--diff'} needs libcst, which is not installed: {INSTALL_HINT}")
         return EXIT_ERROR
     fmt = canonical_format(resolved.output_format)
     if options.statistics and fmt == "sarif":

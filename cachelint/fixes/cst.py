@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import importlib.util
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,16 @@ from cachelint.fixes.apply import line_starts, offset
 if TYPE_CHECKING:
     import libcst as cst
 
+# What to install when it is missing (pyproject.toml: the `fix` extra).
+INSTALL_HINT = "pip install 'cachelint-llm[fix]'"
+
 Transform = Callable[["cst.BaseExpression"], "cst.BaseExpression | None"]
+
+
+def can_write_fixes() -> bool:
+    """Is libcst installed? It is an optional extra: without it findings carry no edits (their
+    fixes are advice) and --fix says what to install."""
+    return importlib.util.find_spec("libcst") is not None
 
 
 def span_text(text: str, span: Span) -> str | None:
@@ -37,9 +47,12 @@ def rewrite(text: str | None, span: Span, transform: Transform) -> tuple[Edit, .
     snippet = span_text(text, span)
     if not snippet:
         return ()
-    # Imported here: libcst takes a quarter of a second to import, paid only by a run that
-    # writes a fix (most runs find nothing fixable).
-    import libcst as cst
+    try:
+        # Imported here: libcst is optional, and takes a quarter of a second to import, paid
+        # only by a run that writes a fix (most runs find nothing fixable).
+        import libcst as cst
+    except ImportError:
+        return ()
 
     try:
         # In parentheses: an expression that spans lines inside a call's brackets parses alone.
