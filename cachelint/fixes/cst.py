@@ -104,3 +104,27 @@ def _readable_insertion(old: str, at: int, inserted: str) -> tuple[int, str]:
         inserted = inserted[1:] + old[at]
         at += 1
     return at, inserted
+
+
+def replace_span(text: str, at: Span, source: Span, movable: Callable[[str], bool]) -> tuple[Edit, ...]:
+    """The edit that writes the expression at `source` in place of the one at `at` (both in
+    `text`); () unless both are expressions and every name `source` uses is `movable` (means
+    the same at `at`)."""
+    old, new = span_text(text, at), span_text(text, source)
+    if not old or not new or old == new:
+        return ()
+    try:
+        import libcst as cst  # see rewrite()
+    except ImportError:
+        return ()
+    try:
+        for snippet in (old, new):
+            cst.parse_expression("(" + snippet + ")")
+        tree = ast.parse("(" + new + ")", mode="eval")
+    except (cst.ParserSyntaxError, SyntaxError):
+        return ()
+    if not all(movable(n.id) for n in ast.walk(tree) if isinstance(n, ast.Name)):
+        return ()
+    if any(isinstance(n, ast.Call | ast.Lambda | ast.NamedExpr | ast.Await) for n in ast.walk(tree)):
+        return ()  # evaluated once more, or somewhere else: not the same value
+    return (Edit(at.line, at.column, at.end_line, at.end_column, new),)
