@@ -62,11 +62,21 @@ def apply_fixes(source: str, diagnostics: Sequence[Diagnostic], unsafe: bool,
         taken.extend((a, b) for a, b, _ in ranges)
         chosen.extend(ranges)
         applied.append(d)
+    return _applied(source, chosen), applied
+
+
+def apply_edits(source: str, edits: Sequence[Edit]) -> str:
+    """`source` with `edits` applied (they must not overlap); unchanged when one falls outside it."""
+    ranges = _ranges(edits, line_starts(source), source)
+    return source if ranges is None else _applied(source, ranges)
+
+
+def _applied(source: str, ranges: Sequence[tuple[int, int, str]]) -> str:
     out = source
     # From the end, so earlier offsets stay valid; insertions at one offset keep their order.
-    for start, end, content in sorted(chosen, key=lambda r: (r[0], r[1]), reverse=True):
+    for start, end, content in sorted(ranges, key=lambda r: (r[0], r[1]), reverse=True):
         out = out[:start] + content + out[end:]
-    return out, applied
+    return out
 
 
 def _ranges(edits: Sequence[Edit], starts: Sequence[int], source: str) -> list[tuple[int, int, str]] | None:

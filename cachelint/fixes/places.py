@@ -6,11 +6,12 @@ from __future__ import annotations
 import ast
 
 from cachelint.diagnostics import Span
+from cachelint.fixes.apply import line_starts
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def _tree(text: str) -> ast.Module | None:
+def parse(text: str) -> ast.Module | None:
     """The file's tree, parsed again for each question: only a finding's fix asks."""
     try:
         return ast.parse(text)
@@ -21,7 +22,7 @@ def _tree(text: str) -> ast.Module | None:
 def scope_of(text: str, line: int) -> tuple[int, int] | None:
     """The lines of the innermost function or class around `line` ((0, 0): module level);
     None when the text does not parse."""
-    tree = _tree(text)
+    tree = parse(text)
     if tree is None:
         return None
     best = (0, 0)
@@ -47,7 +48,7 @@ def same_scope(text: str, a: Span, b: Span) -> bool:
 def defined_at_module_level(text: str, name: str) -> bool:
     """Is `name` assigned (or imported) at the top level of the module, so it means the same
     anywhere in it?"""
-    tree = _tree(text)
+    tree = parse(text)
     if tree is None:
         return False
     for node in tree.body:
@@ -59,3 +60,27 @@ def defined_at_module_level(text: str, name: str) -> bool:
                 (a.asname or a.name.split(".")[0]) == name for a in node.names):
             return True
     return False
+
+
+def char_span(text: str, node: ast.AST, path: str) -> Span:
+    """Where `node` is written, with columns in characters (ast counts UTF-8 bytes), as Span has them."""
+    starts = line_starts(text)
+
+    def column(line: int, byte: int) -> int:
+        begin = starts[line - 1] if line <= len(starts) else len(text)
+        return len(text[begin:begin + byte].encode("utf-8")[:byte].decode("utf-8", errors="ignore")) + 1
+
+    line = getattr(node, "lineno", 1)
+    end_line = getattr(node, "end_lineno", None) or line
+    end = getattr(node, "end_col_offset", None) or 0
+    return Span(path, line, column(line, getattr(node, "col_offset", 0)), end_line, column(end_line, end))
+
+
+def enclosing_function(tree: ast.Module, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The innermost function whose body holds `line`."""
+    best: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno <= line <= (
+                node.end_lineno or node.lineno) and (best is None or node.lineno >= best.lineno):
+            best = node
+    return best

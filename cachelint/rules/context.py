@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from cachelint.analysis.realpaths import real_path
 from cachelint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Span
+from cachelint.fixes.move import move_to_user
 from cachelint.models import ModelLookup, lookup_model
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Rule
@@ -237,6 +238,15 @@ class RuleContext:
                 seen.add((r.span, r.message))
                 out.append(r)
         return tuple(out[:5])
+
+    def moved_to_user(self, prompt: AssembledPrompt, members: Sequence[int]) -> tuple[Edit, ...]:
+        """Edits that move the segments `members` (one line of an f-string) into the call's last
+        user message (CL101, CL102), when they can be written for certain (fixes/move.py)."""
+        call = prompt.call
+        spans = [prompt.segments[k].span for k in members]
+        if call.via or any(s.path != call.span.path for s in spans):
+            return ()  # a wrapper's request, or text written elsewhere: other calls share it
+        return move_to_user(self.text_of(call.span.path), call.span, call.api, spans)
 
     def diagnostic(self, rule: Rule, span: Span, message: str, fix_title: str | None,
                    applicability: Applicability = Applicability.DISPLAY_ONLY,
