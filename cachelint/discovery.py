@@ -12,10 +12,17 @@ import pathspec
 
 from cachelint.diagnostics import LintError
 from cachelint.settings import Settings
+from cachelint.sources import read_text
 
 # File suffixes found when walking directories: Python modules and Jupyter notebooks
 # (included by default, as in ruff; `extend-exclude = ["*.ipynb"]` leaves them out).
 PYTHON_SUFFIXES: tuple[str, ...] = (".py", ".ipynb")
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+def is_notebook(path: str) -> bool:
+    """Is `path` a Jupyter notebook (linted as its joined cells, so not fixed in place)?"""
+    return path.lower().endswith(NOTEBOOK_SUFFIX)
 
 # Skipped while walking unless `exclude` is set in the configuration (which replaces this
 # list, as in ruff; `extend-exclude` adds to it). Gitignore-style patterns: a bare name
@@ -184,11 +191,9 @@ class _Ignorer:
         if directory not in self._gitignores:
             patterns: list[pathspec.Pattern] = []
             gitignore = os.path.join(directory, ".gitignore")
-            try:
-                with open(gitignore, encoding="utf-8", errors="replace") as fh:
-                    patterns = _compile(fh.read().splitlines())
-            except OSError:
-                pass  # no .gitignore here (or unreadable: git skips it too)
+            text = read_text(gitignore, errors="replace")
+            if isinstance(text, str):  # else no .gitignore here (or unreadable: git skips it too)
+                patterns = _compile(text.splitlines())
             self._gitignores[directory] = patterns
         return self._gitignores[directory]
 

@@ -8,10 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from cachelint.diagnostics import Diagnostic
-from cachelint.engine import lint_files
 from cachelint.fixes.apply import apply_fixes
 from cachelint.rules import ALL_RULES
 from cachelint.rules._base import EXPECT, Invalid, Rule, Valid
+from cachelint.run.lint import lint_files
 from cachelint.settings import Settings
 
 

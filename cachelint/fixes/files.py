@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cachelint.diagnostics import Diagnostic, LintError
+from cachelint.discovery import is_notebook
 from cachelint.fixes.apply import applicable, apply_fixes
-from cachelint.notebook import is_notebook
+from cachelint.sources import Refused, SourceError, decode_source, lint_message, read_bytes
 
 BOM = b"\xef\xbb\xbf"
 
@@ -46,7 +47,7 @@ def plan_fixes(diagnostics: Sequence[Diagnostic], unsafe: bool) -> tuple[list[Fi
     for path, group in sorted(by_path.items()):
         try:
             text, encoding = _read(path)
-        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        except SourceError as exc:
             errors.append(LintError(path, f"cannot fix: {exc}"))
             continue
         after, applied = apply_fixes(text, group, unsafe, path)
@@ -81,14 +82,16 @@ def unified_diff(fix: FileFix, shown: str) -> str:
 
 
 def _read(path: str) -> tuple[str, str]:
-    """The file's text as linted (BOM dropped, coding cookie honoured) and the codec that
-    writes it back byte for byte where nothing changed (`utf-8-sig` keeps a BOM)."""
-    with open(path, "rb") as fh:
-        data = fh.read()
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-        encoding = "utf-8-sig"
-    return text, encoding
+    """The file's text as linted (BOM dropped, coding cookie honoured; read as every file is,
+    through sources.read_bytes) and the codec that writes it back byte for byte where nothing
+    changed (`utf-8-sig` keeps a BOM). Raises SourceError."""
+    data = read_bytes(path)
+    if isinstance(data, Refused):
+        raise SourceError(lint_message(data))
+    text = decode_source(data)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # decode_source read it: not reached
+        raise SourceError(f"cannot decode: {exc.msg}") from None
+    return text, "utf-8-sig" if data.startswith(BOM) else encoding
 
