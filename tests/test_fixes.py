@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -212,6 +213,14 @@ def _lint_json(folder: Path, *args: str) -> list[dict[str, Any]]:
     return found
 
 
+def _diff(folder: Path, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "cachelint", "--no-cache", "--diff", *args, "."],
+                          cwd=folder, capture_output=True, text=True, check=False,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 1, done.stderr
+    return done.stdout
+
+
 def _key(f: dict[str, Any]) -> tuple[str, str, str]:
     return (f["path"], f["code"], f["message"])
 
@@ -222,8 +231,12 @@ def test_fix_on_a_copy_of_examples_removes_exactly_the_fixable(tmp_path: Path) -
     before = _lint_json(demo)
     safe = {_key(f) for f in before if f["fix"] and f["fix"]["edits"] and f["fix"]["applicability"] == "safe"}
     unsafe = {_key(f) for f in before if f["fix"] and f["fix"]["edits"] and f["fix"]["applicability"] == "unsafe"}
-    assert {code for _, code, _ in safe} >= {"CL103"}
+    assert {code for _, code, _ in safe} == {"CL103", "CL401", "CL405"}
+    assert {code for _, code, _ in unsafe} == {"CL101", "CL102"}
+    shown = re.findall(r"```diff\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"), re.S)
+    assert shown and shown[0] == _diff(demo)  # the README shows what --diff prints
     after = {_key(f) for f in _lint_json(demo, "--fix")}
+    assert shown[1] == _diff(demo, "--unsafe-fixes")
     assert after == {_key(f) for f in before} - safe
     after_unsafe = {_key(f) for f in _lint_json(demo, "--fix", "--unsafe-fixes")}
     assert after_unsafe == after - unsafe

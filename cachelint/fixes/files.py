@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cachelint.diagnostics import Diagnostic, LintError
-from cachelint.discovery import is_notebook
+from cachelint.discovery import display_path, is_notebook
 from cachelint.fixes.apply import applicable, apply_fixes
 from cachelint.sources import Refused, SourceError, decode_source, lint_message, read_bytes
 
@@ -35,22 +35,24 @@ def plan_fixes(diagnostics: Sequence[Diagnostic], unsafe: bool) -> tuple[list[Fi
     """What fixing would change, file by file (files with nothing to change left out), and the
     files that could not be read back. Notebooks and standard input are not fixed: their
     findings point into text that is not the file as written (joined cells, a pipe)."""
-    by_path: dict[str, list[Diagnostic]] = {}
+    # By the file itself: a helper module's path comes from the analysis (absolute), the linted
+    # file's as given, and one file's fixes must be applied together.
+    by_file: dict[str, tuple[str, list[Diagnostic]]] = {}
     for d in diagnostics:
         if d.fix is None or not applicable(d, unsafe):
             continue
         target = d.fix.target(d.span)
         if target != "-" and not is_notebook(target):
-            by_path.setdefault(target, []).append(d)
+            by_file.setdefault(os.path.realpath(target), (target, []))[1].append(d)
     out: list[FileFix] = []
     errors: list[LintError] = []
-    for path, group in sorted(by_path.items()):
+    for path, group in sorted(by_file.values(), key=lambda item: display_path(item[0])):
         try:
             text, encoding = _read(path)
         except SourceError as exc:
             errors.append(LintError(path, f"cannot fix: {exc}"))
             continue
-        after, applied = apply_fixes(text, group, unsafe, path)
+        after, applied = apply_fixes(text, group, unsafe)
         if applied and after != text:
             out.append(FileFix(path, text, after, encoding, tuple(applied)))
     return out, errors

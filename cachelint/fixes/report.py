@@ -25,7 +25,7 @@ def fixed_summary(fixed: Sequence[Diagnostic], show: bool) -> str:
         for d in fixed:
             where = d.fix.target(d.span) if d.fix is not None else d.span.path
             by_path.setdefault(where, Counter())[(d.code, d.name)] += 1
-        for path in sorted(by_path):
+        for path in sorted(by_path, key=display_path):
             out.append(f"- {display_path(path)}:")
             out.extend(f"    {n} × {code} ({name})" for (code, name), n in sorted(by_path[path].items()))
     return "\n".join(out) + "\n"
