@@ -21,7 +21,7 @@ from cachelint.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
 from cachelint.fixes.apply import apply_fixes
 
 RunCli = Callable[..., Any]
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 POLICY = "Always cite the relevant section of the support policy. " * 120
 
