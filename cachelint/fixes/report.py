@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from cachelint.diagnostics import Applicability, Diagnostic
-from cachelint.discovery import display_path
+from cachelint.discovery import display_path, is_notebook
 from cachelint.fixes.apply import applicable
 
 
@@ -32,14 +32,19 @@ def fixed_summary(fixed: Sequence[Diagnostic], show: bool) -> str:
 
 
 def fixable_hint(diagnostics: Sequence[Diagnostic], unsafe: bool) -> str:
-    """`2 fixable with the `--fix` option (1 more with `--unsafe-fixes`).`, or "" when none is."""
-    safe = sum(1 for d in diagnostics if applicable(d, unsafe))
-    hidden = 0 if unsafe else sum(
-        1 for d in diagnostics
-        if d.fix is not None and d.fix.edits and d.fix.applicability == Applicability.UNSAFE)
-    if not safe and not hidden:
-        return ""
+    """`2 fixable with `--fix` (1 more with `--unsafe-fixes`).`, or "" when no safe fix can be
+    applied: a run whose only fixes are unsafe keeps its output as it was (those fixes change
+    what the model reads, and are offered in each finding's JSON, SARIF and editor action).
+    Findings in standard input or a notebook are not counted: --fix does not write those."""
+    writable = [d for d in diagnostics if d.fix is not None and _writable(d.fix.target(d.span))]
+    safe = sum(1 for d in writable if applicable(d, unsafe))
     if not safe:
-        return f"{_findings(hidden)} fixable with `--fix --unsafe-fixes`."
+        return ""
+    hidden = 0 if unsafe else sum(
+        1 for d in writable if d.fix is not None and d.fix.edits and d.fix.applicability == Applicability.UNSAFE)
     line = f"{safe:,} fixable with `--fix`"
     return line + (f" ({hidden:,} more with `--unsafe-fixes`)." if hidden else ".")
+
+
+def _writable(path: str) -> bool:
+    return path != "-" and not is_notebook(path)
