@@ -27,7 +27,10 @@ Transform = Callable[["cst.BaseExpression"], "cst.BaseExpression | None"]
 def can_write_fixes() -> bool:
     """Is libcst installed? It is an optional extra: without it findings carry no edits (their
     fixes are advice) and --fix says what to install."""
-    return importlib.util.find_spec("libcst") is not None
+    try:
+        return importlib.util.find_spec("libcst") is not None
+    except (ImportError, ValueError):  # a finder that refuses it, or a broken installation
+        return False
 
 
 def span_text(text: str, span: Span) -> str | None:
@@ -48,9 +51,8 @@ def rewrite(text: str | None, span: Span, transform: Transform) -> tuple[Edit, .
     if not snippet:
         return ()
     try:
-        # Imported here: libcst is optional, and takes a quarter of a second to import, paid
-        # only by a run that writes a fix (most runs find nothing fixable).
-        import libcst as cst
+        # A quarter of a second to import: paid only by a run that writes a fix.
+        import libcst as cst  # why: optional (the `fix` extra), and slow to import
     except ImportError:
         return ()
 
@@ -114,7 +116,7 @@ def replace_span(text: str, at: Span, source: Span, movable: Callable[[str], boo
     if not old or not new or old == new:
         return ()
     try:
-        import libcst as cst  # see rewrite()
+        import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
     except ImportError:
         return ()
     try:

@@ -32,7 +32,7 @@ def mark_system(text: str | None, call: Span) -> tuple[Edit, ...]:
 
 
 def _with_top_level_marker(node: cst.BaseExpression) -> cst.BaseExpression | None:
-    import libcst as cst  # see cst.rewrite(): libcst is imported only when a fix is written
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
 
     if not isinstance(node, cst.Call) or not node.args:
         return None
@@ -47,7 +47,7 @@ def _appended(items: Sequence[Item], new: Item) -> list[Item]:
     """`items` (arguments, or the entries of a dict) and `new` after them, laid out as the items
     already are: the new one takes the last one's trailing comma (if any), and the last one the
     comma that separates the others."""
-    import libcst as cst  # see cst.rewrite()
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
 
     last = items[-1]
     between = items[-2].comma if len(items) > 1 else cst.MaybeSentinel.DEFAULT
@@ -60,7 +60,7 @@ def _appended(items: Sequence[Item], new: Item) -> list[Item]:
 
 
 def _with_marked_system(node: cst.BaseExpression) -> cst.BaseExpression | None:
-    import libcst as cst  # see cst.rewrite()
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
 
     if not isinstance(node, cst.Call):
         return None
@@ -77,7 +77,7 @@ def _with_marked_system(node: cst.BaseExpression) -> cst.BaseExpression | None:
 
 
 def _marked(value: cst.BaseExpression) -> cst.BaseExpression | None:
-    import libcst as cst  # see cst.rewrite()
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
 
     if isinstance(value, cst.List):
         if not value.elements:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cachelint.diagnostics import Edit, Span
 from cachelint.fixes.apply import apply_edits, line_starts, offset
-from cachelint.fixes.cst import edits_between, span_text
+from cachelint.fixes.cst import can_write_fixes, edits_between, span_text
 from cachelint.fixes.places import char_span, enclosing_function, parse, same_scope
 
 # Where the last user message is, by API: the keyword, and whether it may be the message itself
@@ -34,7 +34,7 @@ class _Token:
 def move_to_user(text: str | None, call: Span, api: str, members: Sequence[Span]) -> tuple[Edit, ...]:
     """The edits that move the line holding `members` (placeholders of one f-string) to the
     start of the call's last user message; () where that cannot be written for certain."""
-    if text is None or not members:
+    if text is None or not members or not can_write_fixes():
         return ()
     tree = parse(text)
     if tree is None:
@@ -93,7 +93,7 @@ def _relative(text: str, outer: Span, inner: Span) -> tuple[int, int]:
 
 def _tokens(snippet: str) -> tuple[str, list[_Token], str] | None:
     """The f-string's opening (prefix and quote), its parts cut at line breaks, and its closing."""
-    import libcst as cst  # libcst is optional, imported only when a fix is written (see cst.rewrite)
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
 
     try:
         node = cst.parse_expression(snippet)

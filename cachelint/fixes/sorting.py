@@ -24,7 +24,7 @@ def sorted_join(text: str | None, span: Span) -> tuple[Edit, ...]:
 
 
 def _sort_join_argument(node: cst.BaseExpression) -> cst.BaseExpression | None:
-    import libcst as cst  # see rewrite(): libcst is imported only when a fix is written
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
 
     if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "join"):
         return None
@@ -41,7 +41,7 @@ def _iterable_to_sort(value: cst.BaseExpression) -> bool:
     """Is `value` the unordered thing itself (a name holding it, a set, a listing, or a
     comprehension over one), rather than text built around it (`a + list(s)`: sorting that
     would also reorder the ordered part)?"""
-    import libcst as cst  # see rewrite()
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
 
     if isinstance(value, cst.Name | cst.Attribute | cst.Set | cst.SetComp):
         return True

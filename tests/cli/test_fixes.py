@@ -248,3 +248,30 @@ def test_fix_on_a_copy_of_examples_removes_exactly_the_fixable(tmp_path: Path) -
     changed = [line for line in diff.splitlines()
                if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
     assert 0 < len(changed) <= 4 * (len(safe) + len(unsafe)), textwrap.shorten(diff, 2000)
+
+
+_WITHOUT_LIBCST = """
+import sys, importlib.abc
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "libcst":
+            raise ImportError("no libcst here")
+        return None
+sys.meta_path.insert(0, Refuse())
+from cachelint.cli import main
+sys.argv = ["cachelint", *sys.argv[1:]]
+main()
+"""
+
+
+def test_without_libcst_findings_carry_no_edits(tmp_path: Path) -> None:
+    """libcst is the optional `fix` extra: without it the same findings are reported, as advice."""
+    demo = tmp_path / "examples"
+    shutil.copytree(REPO / "examples", demo)
+    done = subprocess.run([sys.executable, "-c", _WITHOUT_LIBCST, "--no-cache", "--format", "json", "."],
+                          cwd=demo, capture_output=True, text=True, check=False,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert (done.returncode, done.stderr) == (1, "")
+    found = json.loads(done.stdout)
+    assert {_key(f) for f in found} == {_key(f) for f in _lint_json(demo)}
+    assert all(f["fix"] is None or f["fix"]["edits"] == [] for f in found)
