@@ -91,8 +91,12 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
         ev.reset_budget(keep_memo=True)
         prompt = assemble(found, ev, span_of)
         # Report at the caller: this call is where the prompt is built.
+        via = mod.source_of(call.func) + "()"
+        impl = project.implementation(call, target[0])
+        if impl is not None:
+            via += " -> " + impl.label  # dispatched by class hierarchy: name the class
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
-                                        via=mod.source_of(call.func) + "()",
+                                        via=via,
                                         via_scopes=tuple((m.path, f.lineno, f.end_lineno or f.lineno)
                                                          for f, m in through))
         out.append(dataclasses.replace(prompt, call=site_call))

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cachelint import gcpolicy
-from cachelint.analysis import gemini_legacy, interproc
+from cachelint.analysis import gemini_legacy, hierarchy, interproc
 from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
+from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, Value, flat_options
@@ -82,7 +83,7 @@ _ROLE_KEYWORD = {"model": "model", "messages": "messages", "input": "input", "sy
 
 
 class Project(ProjectHooks):
-    def __init__(self, root: str, declared: Declared = ()) -> None:
+    def __init__(self, root: str, declared: Declared = (), classes: ClassIndex | None = None) -> None:
         self.root = real_path(root)
         self.declared = {name: dict(roles) for name, roles in declared}
         self.search_roots = [self.root]
@@ -94,6 +95,11 @@ class Project(ProjectHooks):
         self._calls: dict[str, list[FoundCall]] = {}
         self._wrappers: dict[tuple[int, int], list[WrapperSite]] = {}  # (function, depth left)
         self._callees: dict[int, tuple[ast.Call, list[tuple[FunctionNode, ModuleInfo]]]] = {}
+        self._class_index = classes  # given when the run built it once for every project
+        self._hierarchy: Hierarchy | None = None
+        # the implementations a dispatched call was found to run, by call: what `self` is in
+        # each, and the class named where the prompt is reported
+        self._dispatched: dict[int, tuple[ast.Call, list[Implementation]]] = {}
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
 
@@ -398,6 +404,62 @@ class Project(ProjectHooks):
             self._wrappers[key] = sites
         return sites, whole
 
+    # ---- class hierarchy
+
+    def class_index(self) -> ClassIndex:
+        """The project's classes by base and method name: a text scan of every file, done once
+        (a run builds it before its workers start and gives it to every project)."""
+        if self._class_index is None:
+            self._class_index = ClassIndex.build(self.iter_files(), _read_module)
+        return self._class_index
+
+    def hierarchy(self) -> Hierarchy:
+        if self._hierarchy is None:
+            self._hierarchy = Hierarchy(self.class_index(), self.load, self.bases_of)
+        return self._hierarchy
+
+    def bases_of(self, cls: ast.ClassDef, mod: ModuleInfo) -> list[tuple[ast.ClassDef, ModuleInfo]]:
+        """The project classes `cls` names as bases (evaluated where the class is defined)."""
+        ev = self.evaluator
+        out = []
+        env = Env(mod, None, import_time=True)
+        for b in cls.bases:
+            try:
+                bv = ev.eval(b.value if isinstance(b, ast.Subscript) else b, env)
+            except Budget:
+                continue
+            if isinstance(bv, FuncRefV) and isinstance(bv.node, ast.ClassDef):
+                bmod = ev.module_for_path(bv.module, env)
+                if bmod is not None:
+                    out.append((bv.node, bmod))
+        return out
+
+    def classes_of(self, ann: ast.expr, env: Env) -> list[tuple[ast.ClassDef, ModuleInfo]]:
+        return hierarchy.annotation_classes(ann, env, self.evaluator.eval, self.evaluator.module_for_path)
+
+    def dispatch(self, call: ast.Call, env: Env) -> list[Implementation] | None:
+        """The methods a method call on an object known only by its type may run (see
+        cachelint.analysis.hierarchy); None when the receiver is not such an object."""
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return None
+        recv = self.evaluator.eval(func.value, env)
+        declared = hierarchy.declared_receiver(func.value, recv, env, self.classes_of)
+        if not declared:
+            return None
+        found = self.hierarchy().implementations(declared, func.attr)
+        if not found:
+            return None
+        self._dispatched[id(call)] = (call, found)
+        return found
+
+    def implementation(self, call: ast.Call, fn: FunctionNode) -> Implementation | None:
+        """The implementation `fn` of a call dispatched by class hierarchy, if it was."""
+        got = self._dispatched.get(id(call))
+        if got is None or got[0] is not call:
+            return None
+        return next((i for i in got[1] if i.fn is fn), None)
+
     def callee_value(self, call: ast.Call, env: Env) -> Value | None:
         """What a call's callee evaluates to (methods looked up on instances and classes)."""
         ev = self.evaluator
@@ -469,6 +531,8 @@ class Project(ProjectHooks):
                         if isinstance(method, FuncRefV) and method.node is fn:
                             self_value = option
                             break
+            if self_value is None:
+                self_value = self._implicit_self(current, env, fn, fmod)
             bindings = interproc.bind_args(ev, fn, current, env, fmod, self_value)
             if bindings is None:
                 return None
@@ -476,14 +540,35 @@ class Project(ProjectHooks):
             current = nxt
         return env, current
 
+    def _implicit_self(self, call: ast.Call, env: Env, fn: FunctionNode, fmod: ModuleInfo) -> Value | None:
+        """`self` in a method the call reaches without naming the object: an implementation
+        found by class hierarchy, or the `__call__` of a callable object."""
+        impl = self.implementation(call, fn)
+        if impl is not None:
+            return hierarchy.self_for(fn, fmod, impl.cls, impl.cls_mod)
+        if not isinstance(call.func, ast.Attribute) and fn.name == "__call__":
+            obj = self.evaluator.eval(call.func, env)
+            for option in (flat_options(obj) if isinstance(obj, AltV) else [obj]):
+                if isinstance(option, InstanceV):
+                    method = self.evaluator.class_attribute(option, "__call__", call.func, env)
+                    if isinstance(method, FuncRefV) and method.node is fn:
+                        return option
+        return None
+
     def _callee_in(self, call: ast.Call, env: Env) -> tuple[FunctionNode, ModuleInfo] | None:
         got = self._callees_in(call, env)
         return got[0] if len(got) == 1 else None
 
     def _callees_in(self, call: ast.Call, env: Env) -> list[tuple[FunctionNode, ModuleInfo]]:
+        dispatched = self.dispatch(call, env)
+        if dispatched is not None:
+            return [(i.fn, i.mod) for i in dispatched][:MAX_DISPATCH]
         target = self.callee_value(call, env)
         out: list[tuple[FunctionNode, ModuleInfo]] = []
         for option in (flat_options(target) if isinstance(target, AltV) else [target]):
+            if isinstance(option, InstanceV) and not isinstance(call.func, ast.Attribute):
+                # a callable object: `judge(messages)` runs Judge.__call__
+                option = self.evaluator.class_attribute(option, "__call__", call.func, env)
             if isinstance(option, FuncRefV) and isinstance(option.node, ast.FunctionDef | ast.AsyncFunctionDef):
                 tmod = self.evaluator.module_for_path(option.module, env)
                 if tmod is not None and all(option.node is not fn for fn, _ in out):
