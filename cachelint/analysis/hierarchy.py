@@ -30,7 +30,7 @@ MAX_IMPLEMENTATIONS = 32  # classes a call is dispatched to (as project.MAX_DISP
 MAX_SUBCLASS_LEVELS = 6  # how far down the hierarchy subclasses are looked for
 MAX_CANDIDATE_FILES = 200  # files parsed for one question; past that the answer is cut short
 
-_CLASS_HEADER = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*:", re.M)
+_CLASS_HEADER = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.M)
 _METHOD_HEADER = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.M)
 _BRACKETS = re.compile(r"\[[^\]]*\]")
 _PROTOCOL_BASES = {"Protocol"}
