@@ -6,6 +6,7 @@ import ast
 import dataclasses
 from collections.abc import Sequence
 
+from cachelint.analysis import indirect
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import FoundCall, env_at
 from cachelint.analysis.evaluate import Budget
@@ -64,6 +65,11 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
                     p.call, via=mod.source_of(node.func) + "()")))
                 continue
         if name not in names:
+            made = indirect.handed_on(node, mod)
+            if made is not None and indirect.callee_name(made) in names:
+                prompts.extend(_wrapper_prompts(made, mod, project, span_of))  # `pool.submit(backend.generate, p)`
+            elif indirect.held_callable(node, mod):
+                prompts.extend(_wrapper_prompts(node, mod, project, span_of))  # `judge(messages)`, a closure
             continue  # not the name of any wrapper in the project
         prompts.extend(_wrapper_prompts(node, mod, project, span_of))
     return prompts

@@ -44,6 +44,7 @@ from cachelint.analysis.project import (
     mention_words,
     mentioning_functions,
     names_regex,
+    wrapper_words,
 )
 from cachelint.analysis.realpaths import real_path
 from cachelint.analysis.shared import Event
@@ -407,7 +408,7 @@ def scan_chunk(
         seen[path] = outline(mod)
         for fn in mentioning_functions(mod, pattern, found):
             if project.wrapper_sites(fn, mod):
-                new.add(fn.name)
+                new |= wrapper_words(fn, mod)
     deps = project.dependencies()
     project.close()
     return new, deps, seen

@@ -256,7 +256,7 @@ class Project(ProjectHooks):
                     continue
                 for fn in mentioning_functions(mod, pattern, found):
                     if self.wrapper_sites(fn, mod):
-                        new.add(fn.name)
+                        new |= wrapper_words(fn, mod)
             if not new:
                 break
             found |= new
@@ -574,6 +574,20 @@ class Project(ProjectHooks):
                 if tmod is not None and all(option.node is not fn for fn, _ in out):
                     out.append((option.node, tmod))
         return out[:MAX_DISPATCH]
+
+
+def wrapper_words(fn: FunctionNode, mod: ModuleInfo) -> set[str]:
+    """The words a call of wrapper `fn` is written with: its name, and for a callable object's
+    `__call__` its class's name (`judge = Judge(...)`), for a closure the name of the function
+    that returns it (`send = llm.sender()`); a file that has none of them cannot call it."""
+    words = {fn.name}
+    owner = mod.parents.get(id(fn))
+    if isinstance(owner, ast.ClassDef) and fn.name == "__call__":
+        words.add(owner.name)
+    outer = mod.enclosing_function(fn)
+    if outer is not None:
+        words.add(outer.name)
+    return words
 
 
 _PROMPT_KEYWORDS = {"messages", "input", "instructions", "system", "tools", "contents", "config",
