@@ -246,7 +246,8 @@ CASES: dict[str, dict[str, str]] = {
         "    pool.submit(backend.send, [{'role': 'system', 'content': user + RULES}])  # expect: CL101\n"
         "    await asyncio.to_thread(backend.send, [{'role': 'system', 'content': user + RULES}])  # expect: CL101\n"
         "    loop = asyncio.get_running_loop()\n"
-        "    await loop.run_in_executor(None, backend.send, [{'role': 'system', 'content': user + RULES}])  # expect: CL101\n"
+        "    await loop.run_in_executor(None, backend.send,\n"
+        "                               [{'role': 'system', 'content': user + RULES}])  # expect: CL101\n"
         "    functools.partial(backend.send, [{'role': 'system', 'content': user + RULES}])()  # expect: CL101\n"
         "    pool.submit(log.send, [{'role': 'system', 'content': user + RULES}])\n"
         "    await asyncio.to_thread(print, [{'role': 'system', 'content': user + RULES}])\n",
@@ -257,7 +258,8 @@ CASES: dict[str, dict[str, str]] = {
         "completion = client.chat.completions.create\n"
         "other = client.chat.completions.with_raw_response\n"
         "def run(user):\n"
-        "    return completion(model='gpt-4.1', messages=[{'role': 'system', 'content': user + RULES}])  # expect: CL101\n"
+        "    return completion(model='gpt-4.1',\n"
+        "                      messages=[{'role': 'system', 'content': user + RULES}])  # expect: CL101\n"
         "def quiet(user):\n"
         "    say = print\n"
         "    return say(model='gpt-4.1', messages=[{'role': 'system', 'content': user + RULES}])\n",

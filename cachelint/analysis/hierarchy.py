@@ -273,9 +273,9 @@ def declared_receiver(recv: ast.expr, value: Value, env: Env,
                                                                    or _passed_through(env.bindings[recv.id])):
                 return [(c, m, False) for c, m in class_of(arg.annotation, _def_env(env))] or None
         return None
-    if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and isinstance(value, OpaqueV):
-        if _is_self(recv.value.id, env):
-            return _declared_field(recv.attr, env, class_of)
+    if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and isinstance(value, OpaqueV) \
+            and _is_self(recv.value.id, env):
+        return _declared_field(recv.attr, env, class_of)
     return None
 
 
@@ -379,7 +379,8 @@ def annotation_classes(ann: ast.expr, env: Env, evaluate: Callable[[ast.expr, En
     return []
 
 
-def self_for(impl_fn: FunctionNode, fmod: ModuleInfo, cls: ast.ClassDef | None, cmod: ModuleInfo | None) -> Value | None:
+def self_for(impl_fn: FunctionNode, fmod: ModuleInfo, cls: ast.ClassDef | None,
+             cmod: ModuleInfo | None) -> Value | None:
     """What `self` is in a method reached by dispatch: an instance of the class it was found for
     (a classmethod gets the class itself); None for a static method."""
     decos = decorator_names(impl_fn)

@@ -522,7 +522,7 @@ class Project(ProjectHooks):
             fn, fmod = target
             if through is not None:
                 through.append(target)
-            self_value = None
+            self_value: Value | None = None
             if isinstance(current.func, ast.Attribute):
                 recv = ev.eval(current.func.value, env)
                 for option in (flat_options(recv) if isinstance(recv, AltV) else [recv]):
