@@ -101,6 +101,8 @@ class Implementation:
 
 
 ClassRef = tuple[ast.ClassDef, ModuleInfo]
+# the classes an object may be of, each with whether it is exactly that class
+Declared = list[tuple[ast.ClassDef, ModuleInfo, bool]]
 
 
 class Hierarchy:
@@ -182,7 +184,7 @@ class Hierarchy:
                     return f, cmod
         return None
 
-    def implementations(self, declared: list[tuple[ast.ClassDef, ModuleInfo, bool]],
+    def implementations(self, declared: Declared,
                         meth: str) -> list[Implementation]:
         """The methods `meth` runs on an object of one of the `declared` classes (each with
         whether it is the exact class, as a `default_factory` says, or any class of that type)."""
@@ -252,10 +254,13 @@ def owner_class(fn: ast.AST, mod: ModuleInfo) -> ast.ClassDef | None:
 
 
 ClassOf = Callable[[ast.expr, Env], list[ClassRef]]
+# what `self.<name>` of a class is declared as, by (id of the class, name): asked at every call
+# on such a field, and each answer walks the class's methods
+FieldMemo = dict[tuple[int, str], tuple[ast.ClassDef, Declared | None]]
 
 
-def declared_receiver(recv: ast.expr, value: Value, env: Env,
-                      class_of: ClassOf) -> list[tuple[ast.ClassDef, ModuleInfo, bool]] | None:
+def declared_receiver(recv: ast.expr, value: Value, env: Env, class_of: ClassOf,
+                      fields: FieldMemo) -> Declared | None:
     """The classes an object may be of when only its type is known where it is used, each with
     whether it is exactly that class; None when the object is made where it can be followed (or
     is not an object of a project class at all).
@@ -275,7 +280,15 @@ def declared_receiver(recv: ast.expr, value: Value, env: Env,
         return None
     if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and isinstance(value, OpaqueV) \
             and _is_self(recv.value.id, env):
-        return _declared_field(recv.attr, env, class_of)
+        cls = owner_class(env.scope, env.mod) if env.scope is not None else None
+        if cls is None:
+            return None
+        key = (id(cls), recv.attr)
+        got = fields.get(key)
+        if got is None or got[0] is not cls:
+            got = (cls, _declared_field(cls, recv.attr, env, class_of))
+            fields[key] = got
+        return got[1]
     return None
 
 
@@ -310,14 +323,10 @@ def _def_env(env: Env) -> Env:
     return Env(env.mod, None, import_time=True)
 
 
-def _declared_field(attr: str, env: Env, class_of: ClassOf) -> list[tuple[ast.ClassDef, ModuleInfo, bool]] | None:
+def _declared_field(cls: ast.ClassDef, attr: str, env: Env, class_of: ClassOf) -> Declared | None:
     """`self.llm` where the class declares `llm: Backend` (a dataclass or pydantic field, with
     `default_factory=OpenAIBackend` naming the exact class), or sets it from a parameter
     annotated with a class (`def __init__(self, llm: Backend): self.llm = llm`)."""
-    assert env.scope is not None
-    cls = owner_class(env.scope, env.mod)
-    if cls is None:
-        return None
     denv = _def_env(env)
     for stmt in cls.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:

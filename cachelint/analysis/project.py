@@ -23,7 +23,7 @@ from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
-from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, Value, flat_options
+from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value, flat_options
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
 MAX_WRAPPER_DEPTH = 3  # wrapper of a wrapper of a wrapper
@@ -100,6 +100,7 @@ class Project(ProjectHooks):
         # the implementations a dispatched call was found to run, by call: what `self` is in
         # each, and the class named where the prompt is reported
         self._dispatched: dict[int, tuple[ast.Call, list[Implementation]]] = {}
+        self._fields: hierarchy.FieldMemo = {}  # a class's declared fields, by (class, name)
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
 
@@ -443,8 +444,19 @@ class Project(ProjectHooks):
         func = call.func
         if not isinstance(func, ast.Attribute):
             return None
-        recv = self.evaluator.eval(func.value, env)
-        declared = hierarchy.declared_receiver(func.value, recv, env, self.classes_of)
+        ev = self.evaluator
+        recv = ev.eval(func.value, env)
+        if isinstance(recv, InstanceV):
+            # `self` in a method analysed without a caller: the class's own method, when it has
+            # one that does something, is the one followed (as before dispatch); overrides in
+            # subclasses would make the call ambiguous and lose it (MetaGPT's acompletion)
+            own = ev.class_attribute(recv, func.attr, func, env)
+            if isinstance(own, FuncRefV) and isinstance(own.node, ast.FunctionDef | ast.AsyncFunctionDef) \
+                    and hierarchy.concrete(own.node):
+                return None
+        elif not isinstance(recv, OpaqueV):
+            return None
+        declared = hierarchy.declared_receiver(func.value, recv, env, self.classes_of, self._fields)
         if not declared:
             return None
         found = self.hierarchy().implementations(declared, func.attr)
