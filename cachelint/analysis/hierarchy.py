@@ -32,13 +32,38 @@ MAX_CANDIDATE_FILES = 200  # files parsed for one question; past that the answer
 
 _CLASS_HEADER = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.M)
 _METHOD_HEADER = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.M)
-_BRACKETS = re.compile(r"\[[^\]]*\]")
+_BRACKETS = re.compile(r"\[[^\[\]]*\]")  # innermost first: `Base[dict[str, int]]`
 _PROTOCOL_BASES = {"Protocol"}
+
+
+# What one file tells the class index: the short names of the bases its classes name, and the
+# names of the methods (indented functions) it defines. Kept with a file's other facts in the
+# result cache (cachelint.run.prefilter), so a warm run does not read the file for it.
+ClassFacts = tuple[tuple[str, ...], tuple[str, ...]]
+NO_CLASSES: ClassFacts = ((), ())
+
+# Keys under which a project records what it asked the class index, beside the module names it
+# resolved (cachelint.run.tracked): a cached result that dispatched on `Backend` depends on
+# which files derive from a `Backend`, and a new subclass in a new file must invalidate it.
+_BASE_KEY = "[classes:base]"
+_METHOD_KEY = "[classes:method]"
+
+
+def class_facts(text: str) -> ClassFacts:
+    """The bases and method names a module's text shows (a text scan: no parsing)."""
+    if "class" not in text:
+        return NO_CLASSES
+    headers = _CLASS_HEADER.findall(text)
+    if not headers:
+        return NO_CLASSES
+    bases = sorted({b for _, group in headers for b in base_names(group)})
+    return tuple(bases), tuple(sorted(set(_METHOD_HEADER.findall(text))))
 
 
 @dataclass(frozen=True)
 class ClassIndex:
-    """Where the project's classes are, by a text scan of every file (once per run).
+    """Where the project's classes are, from a text scan of every file, built once per run
+    (by the run's process, from what its pre-filter read) and shared with its workers.
 
     `by_base`: the short name of a base class -> the files with a class deriving from a class
     of that name; `by_method`: a method name -> the files with a class defining a method of
@@ -49,30 +74,56 @@ class ClassIndex:
 
     @staticmethod
     def build(paths: Iterable[str], read: Callable[[str], str | None]) -> ClassIndex:
-        by_base: dict[str, list[str]] = {}
-        by_method: dict[str, list[str]] = {}
+        """The index of the files `paths`, each read with `read` (None: unreadable)."""
+        facts = []
         for path in paths:
             text = read(path)
-            if text is None or "class" not in text:
-                continue
-            headers = _CLASS_HEADER.findall(text)
-            if not headers:
-                continue
-            for _, bases in headers:
-                for base in base_names(bases):
-                    files = by_base.setdefault(base, [])
-                    if not files or files[-1] != path:
-                        files.append(path)
-            for name in set(_METHOD_HEADER.findall(text)):
+            if text is not None:
+                facts.append((path, class_facts(text)))
+        return ClassIndex.of(facts)
+
+    @staticmethod
+    def of(files: Iterable[tuple[str, ClassFacts]]) -> ClassIndex:
+        """The index of files whose facts are known, in the order given."""
+        by_base: dict[str, list[str]] = {}
+        by_method: dict[str, list[str]] = {}
+        for path, (bases, meths) in files:
+            for base in bases:
+                by_base.setdefault(base, []).append(path)
+            for name in meths:
                 by_method.setdefault(name, []).append(path)
         return ClassIndex({k: tuple(v) for k, v in by_base.items()}, {k: tuple(v) for k, v in by_method.items()})
+
+    def with_base(self, name: str) -> tuple[str, ...]:
+        return self.by_base.get(name, ())
+
+    def with_method(self, name: str) -> tuple[str, ...]:
+        return self.by_method.get(name, ())
+
+    def signature(self, key: str) -> str | None:
+        """What the index answers to a question recorded under `key` (see Hierarchy.asked),
+        to compare with the answer a cached result was computed from; None: not such a key."""
+        if key.startswith(_BASE_KEY):
+            return _joined(self.with_base(key[len(_BASE_KEY):]))
+        if key.startswith(_METHOD_KEY):
+            return _joined(self.with_method(key[len(_METHOD_KEY):]))
+        return None
+
+
+def _joined(paths: tuple[str, ...]) -> str:
+    return "\n".join(paths)
 
 
 def base_names(bases: str) -> list[str]:
     """The short names of the bases in a class header's parentheses (`abc.ABC, Generic[T]`
     -> ABC, Generic); keywords (`metaclass=...`) are not bases."""
     out = []
-    for part in _BRACKETS.sub("", bases).split(","):
+    while "[" in bases:
+        stripped = _BRACKETS.sub("", bases)
+        if stripped == bases:
+            break  # unbalanced: what is left is split as it is
+        bases = stripped
+    for part in bases.split(","):
         part = part.strip()
         if part and "=" not in part:
             out.append(part.rsplit(".", 1)[-1])
@@ -109,12 +160,24 @@ class Hierarchy:
     """Subclasses and implementations, answered from a `ClassIndex` with modules loaded on
     demand; answers are remembered for the life of the project (one unit of work)."""
 
-    def __init__(self, index: ClassIndex, load: Loader, resolve_bases: Callable[[ast.ClassDef, ModuleInfo],
-                                                                                  list[ClassRef]]) -> None:
+    def __init__(self, index: ClassIndex, load: Loader,
+                 resolve_bases: Callable[[ast.ClassDef, ModuleInfo], list[ClassRef]],
+                 asked: Callable[[str, str], None]) -> None:
         self.index = index
         self.load = load
         self.resolve_bases = resolve_bases
+        self.asked = asked  # told each question put to the index, by key, with its answer
         self._subclasses: dict[int, list[ClassRef]] = {}
+
+    def _with_base(self, name: str) -> tuple[str, ...]:
+        got = self.index.with_base(name)
+        self.asked(_BASE_KEY + name, _joined(got))
+        return got
+
+    def _with_method(self, name: str) -> tuple[str, ...]:
+        got = self.index.with_method(name)
+        self.asked(_METHOD_KEY + name, _joined(got))
+        return got
 
     def classes_in(self, path: str) -> list[ClassRef]:
         mod = self.load(path)
@@ -134,7 +197,7 @@ class Hierarchy:
         for _ in range(MAX_SUBCLASS_LEVELS):
             nxt: list[ClassRef] = []
             for parent, _pmod in frontier:
-                for path in self.index.by_base.get(parent.name, ()):
+                for path in self._with_base(parent.name):
                     parsed += 1
                     if parsed > MAX_CANDIDATE_FILES:
                         break
@@ -155,7 +218,7 @@ class Hierarchy:
         """The project classes that define every method a Protocol declares (and `meth`)."""
         wanted = {f.name for f in methods(proto)} | {meth}
         out: list[ClassRef] = []
-        for path in self.index.by_method.get(meth, ())[:MAX_CANDIDATE_FILES]:
+        for path in self._with_method(meth)[:MAX_CANDIDATE_FILES]:
             for cls, cmod in self.classes_in(path):
                 if cls is proto or is_protocol(cls):
                     continue

@@ -393,16 +393,21 @@ class Project(ProjectHooks):
     # ---- class hierarchy
 
     def class_index(self) -> ClassIndex:
-        """The project's classes by base and method name: a text scan of every file, done once
-        (a run builds it before its workers start and gives it to every project)."""
+        """The project's classes by base and method name: a text scan of its files. A run builds
+        it once and gives it to every project (cachelint.run.lint); a project used on its own
+        builds it on first use."""
         if self._class_index is None:
             self._class_index = ClassIndex.build(self.iter_files(), _read_module)
         return self._class_index
 
     def hierarchy(self) -> Hierarchy:
         if self._hierarchy is None:
-            self._hierarchy = Hierarchy(self.class_index(), self.load, self.bases_of)
+            self._hierarchy = Hierarchy(self.class_index(), self.load, self.bases_of, self.index_asked)
         return self._hierarchy
+
+    def index_asked(self, key: str, answer: str) -> None:
+        """The class index was asked the question `key` and answered `answer` (a project that
+        records what its results depend on keeps it; see cachelint.run.tracked)."""
 
     def bases_of(self, cls: ast.ClassDef, mod: ModuleInfo) -> list[tuple[ast.ClassDef, ModuleInfo]]:
         """The project classes `cls` names as bases (evaluated where the class is defined)."""
