@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import Run, write_tree
 
+from cachelint.analysis.hierarchy import ClassIndex, class_facts
+from cachelint.run.check import LintResult
+
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
 _FINDING = re.compile(r"^(\S+?):(\d+):\d+: (CL\d{3}) ", re.M)
 
@@ -285,3 +288,35 @@ def test_the_finding_names_the_class_and_show_prompt_the_chain(project: Path, ru
     shown = run("--show-prompt", "app/base.py:6")
     assert shown.exit_code == 0
     assert "self.send() -> Backend.send() -> OpenAIBackend.send() -> chat.completions.create" in shown.stdout
+
+
+def test_a_new_implementation_in_a_new_file_invalidates_cached_callers(
+        tmp_path: Path, lint: Callable[..., LintResult], write: Callable[[Path, dict[str, str]], list[str]]) -> None:
+    """A cached result that dispatched `self.send` depends on which classes implement it: an
+    implementation added in a file of its own (the wrapper names unchanged: `send` already is
+    one) must make the base class's file be linted again."""
+    root = tmp_path / "proj"
+    other = OPENAI + "class Unrelated:\n    def send(self, messages):\n" \
+        "        return client.chat.completions.create(model='gpt-4.1', messages=messages)\n"
+    files = {"app/__init__.py": "", "app/prompts.py": RULES, "app/base.py": BASE_TEMPLATE,
+             "app/log.py": LOGGING_BACKEND, "app/other.py": other}
+    paths = write(root, files)
+    assert lint(paths).diagnostics == []
+    assert lint(paths).diagnostics == [] and lint.linted == []  # type: ignore[attr-defined]
+    paths = write(root, {**files, "app/oa.py": OPENAI_BACKEND})
+    after = lint(paths)
+    assert "base.py" in lint.linted  # type: ignore[attr-defined]
+    assert [(Path(d.span.path).name, d.span.line, d.code) for d in after.diagnostics] == [("base.py", 5, "CL101")]
+    assert after == lint(paths, cached=False)
+
+
+def test_the_class_index_reads_class_headers_from_text() -> None:
+    text = ("class A(Base[dict[str, int]], mixins.Logged, metaclass=Meta):\n"
+            "    async def run(self):\n        pass\n"
+            "class B(\n    Other,\n):\n    def go(self): ...\n"
+            "def top():\n    pass\n")
+    assert class_facts(text) == (("Base", "Logged", "Other"), ("go", "run"))
+    assert class_facts("x = 1\n") == ((), ())
+    index = ClassIndex.of([("a.py", class_facts(text)), ("b.py", (("Base",), ()))])
+    assert index.with_base("Base") == ("a.py", "b.py") and index.with_method("top") == ()
+    assert index.signature("[classes:base]Base") == "a.py\nb.py" and index.signature("app.prompts") is None
