@@ -173,6 +173,27 @@ CASES: dict[str, dict[str, str]] = {
         "        return self.llm.send([{'role': 'system', 'content': f'{user} ' + RULES},  # expect: CL101\n"
         "                              {'role': 'user', 'content': q}])\n",
     },
+    "a pydantic field with default_factory, a field declared in a base class": {
+        "app/__init__.py": "", "app/prompts.py": RULES, "app/base.py": BACKEND_ABC,
+        "app/oa.py": OPENAI_BACKEND, "app/log.py": LOGGING_BACKEND,
+        "app/agent.py": "from pydantic import BaseModel, Field\n"
+        "from app.base import Backend\nfrom app.oa import OpenAIBackend\nfrom app.log import LogBackend\n"
+        "from app.prompts import RULES\n"
+        "class Agent(BaseModel):\n"
+        "    llm: Backend = Field(default_factory=OpenAIBackend)\n"
+        "    quiet: Backend = Field(default_factory=LogBackend)\n"
+        "    def run(self, user):\n"
+        "        self.quiet.send([{'role': 'system', 'content': f'{user} ' + RULES}])\n"
+        "        return self.llm.send([{'role': 'system', 'content': f'{user} ' + RULES}])  # expect: CL101\n"
+        "class Holder:\n"
+        "    def __init__(self, llm: Backend, log: LogBackend):\n        self.llm, self.log = llm, log\n"
+        "        self.backend = llm\n"
+        "        self.logger = log\n"
+        "class Child(Holder):\n"
+        "    def run(self, user):\n"
+        "        self.logger.send([{'role': 'system', 'content': f'{user} ' + RULES}])\n"
+        "        return self.backend.send([{'role': 'system', 'content': f'{user} ' + RULES}])  # expect: CL101\n",
+    },
     # ---- construct 2: objects that reach the SDK indirectly
     "a callable object: judge(messages) runs Judge.__call__": {
         "app/__init__.py": "", "app/prompts.py": RULES,
@@ -198,6 +219,18 @@ CASES: dict[str, dict[str, str]] = {
         "def route(name, user):\n"
         "    QUIET[name].send([{'role': 'system', 'content': user + RULES}])\n"
         "    return BACKENDS[name].send([{'role': 'system', 'content': user + RULES}])  # expect: CL101\n",
+    },
+    "instances held in a list, indexed or iterated": {
+        "app/__init__.py": "", "app/prompts.py": RULES, "app/base.py": BACKEND_ABC,
+        "app/oa.py": OPENAI_BACKEND, "app/log.py": LOGGING_BACKEND,
+        "app/fan.py": "from app.oa import OpenAIBackend\nfrom app.log import LogBackend\n"
+        "from app.prompts import RULES\n"
+        "BACKENDS = [OpenAIBackend()]\nQUIET = [LogBackend(), LogBackend()]\n"
+        "def fan(user):\n"
+        "    for b in QUIET:\n        b.send([{'role': 'system', 'content': user + RULES}])\n"
+        "    QUIET[0].send([{'role': 'system', 'content': user + RULES}])\n"
+        "    for b in BACKENDS:\n        b.send([{'role': 'system', 'content': user + RULES}])  # expect: CL101\n"
+        "    return BACKENDS[0].send([{'role': 'system', 'content': user + RULES}])  # expect: CL101\n",
     },
     "a classmethod factory returns one of several subclasses": {
         "app/__init__.py": "", "app/prompts.py": RULES,

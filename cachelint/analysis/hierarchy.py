@@ -228,17 +228,7 @@ class Hierarchy:
         return out
 
     def chain(self, cls: ast.ClassDef, mod: ModuleInfo) -> list[ClassRef]:
-        """The class and its project bases, nearest first (breadth first, not the full MRO)."""
-        out: list[ClassRef] = [(cls, mod)]
-        seen = {id(cls)}
-        i = 0
-        while i < len(out) and len(out) < 16:
-            for b in self.resolve_bases(*out[i]):
-                if id(b[0]) not in seen:
-                    seen.add(id(b[0]))
-                    out.append(b)
-            i += 1
-        return out
+        return class_chain(cls, mod, self.resolve_bases)
 
     def lookup(self, cls: ast.ClassDef, mod: ModuleInfo, meth: str) -> tuple[FunctionNode, ModuleInfo] | None:
         for c, cmod in self.chain(cls, mod):
@@ -269,6 +259,23 @@ class Hierarchy:
                 if len(out) >= MAX_IMPLEMENTATIONS:
                     return out
         return out
+
+
+Bases = Callable[[ast.ClassDef, ModuleInfo], list[ClassRef]]
+
+
+def class_chain(cls: ast.ClassDef, mod: ModuleInfo, resolve_bases: Bases) -> list[ClassRef]:
+    """The class and its project bases, nearest first (breadth first, not the full MRO)."""
+    out: list[ClassRef] = [(cls, mod)]
+    seen = {id(cls)}
+    i = 0
+    while i < len(out) and len(out) < 16:
+        for b in resolve_bases(*out[i]):
+            if id(b[0]) not in seen:
+                seen.add(id(b[0]))
+                out.append(b)
+        i += 1
+    return out
 
 
 def methods(cls: ast.ClassDef) -> list[FunctionNode]:
@@ -322,14 +329,15 @@ ClassOf = Callable[[ast.expr, Env], list[ClassRef]]
 FieldMemo = dict[tuple[int, str], tuple[ast.ClassDef, Declared | None]]
 
 
-def declared_receiver(recv: ast.expr, value: Value, env: Env, class_of: ClassOf,
+def declared_receiver(recv: ast.expr, value: Value, env: Env, class_of: ClassOf, bases: Bases,
                       fields: FieldMemo) -> Declared | None:
     """The classes an object may be of when only its type is known where it is used, each with
     whether it is exactly that class; None when the object is made where it can be followed (or
     is not an object of a project class at all).
 
     `recv` is the receiver as written and `value` what the evaluator made of it; `class_of`
-    turns an annotation into the project classes it names."""
+    turns an annotation into the project classes it names, `bases` a class into the project
+    classes it derives from; `fields` remembers what a class's fields were found to be."""
     if isinstance(recv, ast.Name):
         if isinstance(value, InstanceV) and _unbound_self(recv.id, env):
             cls = owner_class(env.scope, env.mod) if env.scope is not None else None
@@ -349,7 +357,8 @@ def declared_receiver(recv: ast.expr, value: Value, env: Env, class_of: ClassOf,
         key = (id(cls), recv.attr)
         got = fields.get(key)
         if got is None or got[0] is not cls:
-            got = (cls, _declared_field(cls, recv.attr, env, class_of))
+            got = (cls, next((d for c, m in class_chain(cls, env.mod, bases)
+                              if (d := _declared_field(c, recv.attr, m, class_of)) is not None), None))
             fields[key] = got
         return got[1]
     return None
@@ -386,11 +395,12 @@ def _def_env(env: Env) -> Env:
     return Env(env.mod, None, import_time=True)
 
 
-def _declared_field(cls: ast.ClassDef, attr: str, env: Env, class_of: ClassOf) -> Declared | None:
+def _declared_field(cls: ast.ClassDef, attr: str, mod: ModuleInfo, class_of: ClassOf) -> Declared | None:
     """`self.llm` where the class declares `llm: Backend` (a dataclass or pydantic field, with
     `default_factory=OpenAIBackend` naming the exact class), or sets it from a parameter
-    annotated with a class (`def __init__(self, llm: Backend): self.llm = llm`)."""
-    denv = _def_env(env)
+    annotated with a class (`def __init__(self, llm: Backend): self.llm = llm`). The class is
+    defined in `mod`."""
+    denv = Env(mod, None, import_time=True)
     for stmt in cls.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
             factory = _default_factory(stmt.value)

@@ -446,7 +446,7 @@ class Project(ProjectHooks):
                 return None
         elif not isinstance(recv, OpaqueV):
             return None
-        declared = hierarchy.declared_receiver(func.value, recv, env, self.classes_of, self._fields)
+        declared = hierarchy.declared_receiver(func.value, recv, env, self.classes_of, self.bases_of, self._fields)
         if not declared:
             return None
         found = self.hierarchy().implementations(declared, func.attr)
