@@ -30,8 +30,14 @@ MAX_IMPLEMENTATIONS = 32  # classes a call is dispatched to (as project.MAX_DISP
 MAX_SUBCLASS_LEVELS = 6  # how far down the hierarchy subclasses are looked for
 MAX_CANDIDATE_FILES = 200  # files parsed for one question; past that the answer is cut short
 
-_CLASS_HEADER = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.M)
-_METHOD_HEADER = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.M)
+# Class and method headers, each found from its keyword and then checked to start its line
+# (what comes before on the line: indentation, and `async` for a method). A pattern that starts
+# with `^` is tried at every position of the text; one that starts with a word is searched for
+# that word first, which made the scan ~4x faster (gptme's 12 MB: 1.2 s -> 0.3 s, loaded machine).
+_CLASS_HEADER = re.compile(r"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:")
+_METHOD_HEADER = re.compile(r"def[ \t]+(\w+)[ \t]*\(")
+_CLASS_INDENT = re.compile(r"[ \t]*")
+_METHOD_INDENT = re.compile(r"[ \t]+(?:async[ \t]+)?")
 _BRACKETS = re.compile(r"\[[^\[\]]*\]")  # innermost first: `Base[dict[str, int]]`
 _PROTOCOL_BASES = {"Protocol"}
 
@@ -53,11 +59,17 @@ def class_facts(text: str) -> ClassFacts:
     """The bases and method names a module's text shows (a text scan: no parsing)."""
     if "class" not in text:
         return NO_CLASSES
-    headers = _CLASS_HEADER.findall(text)
+    headers = [m for m in _CLASS_HEADER.finditer(text) if _starts_line(text, m.start(), _CLASS_INDENT)]
     if not headers:
         return NO_CLASSES
-    bases = sorted({b for _, group in headers for b in base_names(group)})
-    return tuple(bases), tuple(sorted(set(_METHOD_HEADER.findall(text))))
+    bases = sorted({b for m in headers if m.group(2) for b in base_names(m.group(2))})
+    meths = {m.group(1) for m in _METHOD_HEADER.finditer(text) if _starts_line(text, m.start(), _METHOD_INDENT)}
+    return tuple(bases), tuple(sorted(meths))
+
+
+def _starts_line(text: str, at: int, indent: re.Pattern[str]) -> bool:
+    """Is what comes before `at` on its line all `indent`?"""
+    return indent.fullmatch(text, text.rfind("\n", 0, at) + 1, at) is not None
 
 
 @dataclass(frozen=True)
