@@ -439,17 +439,26 @@ class Project(ProjectHooks):
             return None
         ev = self.evaluator
         recv = ev.eval(func.value, env)
+        declared: hierarchy.Declared | None = None
         if isinstance(recv, InstanceV):
-            # `self` in a method analysed without a caller: the class's own method, when it has
-            # one that does something, is the one followed (as before dispatch); overrides in
-            # subclasses would make the call ambiguous and lose it (MetaGPT's acompletion)
+            # The class's own method, when it has one that does something, is the one followed
+            # (as before dispatch): for `self` in a method analysed without a caller, overrides
+            # in subclasses would make the call ambiguous and lose it (MetaGPT's acompletion).
+            # One that only declares the method (abstract, NotImplementedError) cannot be what
+            # runs: the object is of a subclass, even when `self` is bound to this class (an
+            # inherited template method reached through a parameter typed with the base).
             own = ev.class_attribute(recv, func.attr, func, env)
-            if isinstance(own, FuncRefV) and isinstance(own.node, ast.FunctionDef | ast.AsyncFunctionDef) \
-                    and hierarchy.concrete(own.node):
-                return None
+            if isinstance(own, FuncRefV) and isinstance(own.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if hierarchy.concrete(own.node):
+                    return None
+                cmod = ev.module_for_path(recv.module, env)
+                if cmod is not None:
+                    declared = [(recv.cls, cmod, False)]
         elif not isinstance(recv, OpaqueV):
             return None
-        declared = hierarchy.declared_receiver(func.value, recv, env, self.classes_of, self.bases_of, self._fields)
+        if declared is None:
+            declared = hierarchy.declared_receiver(func.value, recv, env, self.classes_of, self.bases_of,
+                                                   self._fields)
         if not declared:
             return None
         found = self.hierarchy().implementations(declared, func.attr)

@@ -129,6 +129,28 @@ CASES: dict[str, dict[str, str]] = {
         "def answer(backend: Backend, user: str, q: str):\n"
         "    return backend.send([{'role': 'system', 'content': user + RULES}, {'role': 'user', 'content': q}])\n",
     },
+    "an inherited template method reached through a parameter typed with the base": {
+        "app/__init__.py": "", "app/prompts.py": RULES,
+        "app/base.py": "class Backend:\n"
+        "    def chat(self, system, q):\n"
+        "        return self.send([{'role': 'system', 'content': system}, {'role': 'user', 'content': q}])\n"
+        "    def send(self, messages):\n        raise NotImplementedError\n",
+        "app/oa.py": OPENAI_BACKEND,
+        "app/service.py": "from app.base import Backend\nfrom app.prompts import RULES\n"
+        "def answer(backend: Backend, user: str, q: str):\n"
+        "    return backend.chat(f'User {user}. ' + RULES, q)  # expect: CL101\n",
+    },
+    "an inherited template method whose only implementation is no SDK call (silent)": {
+        "app/__init__.py": "", "app/prompts.py": RULES,
+        "app/base.py": "class Backend:\n"
+        "    def chat(self, system, q):\n"
+        "        return self.send([{'role': 'system', 'content': system}, {'role': 'user', 'content': q}])\n"
+        "    def send(self, messages):\n        raise NotImplementedError\n",
+        "app/log.py": LOGGING_BACKEND,
+        "app/service.py": "from app.base import Backend\nfrom app.prompts import RULES\n"
+        "def answer(backend: Backend, user: str, q: str):\n"
+        "    return backend.chat(f'User {user}. ' + RULES, q)\n",
+    },
     "a Protocol is satisfied by structure": {
         "app/__init__.py": "", "app/prompts.py": RULES,
         "app/types.py": "from typing import Protocol\n"
