@@ -138,8 +138,9 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
                 continue
         if name not in names:
             made = indirect.handed_on(node, mod)
-            if made is not None and indirect.callee_name(made) in names:
-                prompts.extend(_wrapper_prompts(made, mod, project, span_of))  # `pool.submit(backend.generate, p)`
+            if made is not None and (indirect.callee_name(made) in names or indirect.held_callable(made, mod)):
+                # `pool.submit(backend.generate, p)`, `pool.submit(judge, p)`
+                prompts.extend(_wrapper_prompts(made, mod, project, span_of))
             elif indirect.held_callable(node, mod):
                 prompts.extend(_wrapper_prompts(node, mod, project, span_of))  # `judge(messages)`, a closure
             continue  # not the name of any wrapper in the project

@@ -227,8 +227,10 @@ CASES: dict[str, dict[str, str]] = {
         "    def __call__(self, messages):\n        return messages\n",
         "app/evals.py": "from app.judge import Judge, Echo\nfrom app.prompts import RULES\n"
         "judge = Judge('gpt-4.1')\necho = Echo()\n"
-        "def grade(case):\n"
+        "def grade(case, pool):\n"
         "    echo([{'role': 'system', 'content': f'Case {case}. ' + RULES}])\n"
+        "    pool.submit(echo, [{'role': 'system', 'content': f'Case {case}. ' + RULES}])\n"
+        "    pool.submit(judge, [{'role': 'system', 'content': f'Case {case}. ' + RULES}])  # expect: CL101\n"
         "    return judge([{'role': 'system', 'content': f'Case {case}. ' + RULES}])  # expect: CL101\n",
     },
     "instances held in a dict, one picked by name": {
