@@ -214,7 +214,7 @@ class Hierarchy:
                     if parsed > MAX_CANDIDATE_FILES:
                         break
                     for sub, smod in self.classes_in(path):
-                        if id(sub) in known or parent.name not in {_short(b) for b in sub.bases}:
+                        if id(sub) in known or parent.name not in {short_name(b) for b in sub.bases}:
                             continue
                         if any(b is parent for b, _ in self.resolve_bases(sub, smod)):
                             known.add(id(sub))
@@ -294,7 +294,8 @@ def methods(cls: ast.ClassDef) -> list[FunctionNode]:
     return [n for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
 
 
-def _short(base: ast.expr) -> str:
+def short_name(base: ast.expr) -> str:
+    """The short name a class header gives a base (`abc.ABC` -> ABC, `Base[T]` -> Base)."""
     if isinstance(base, ast.Subscript):
         base = base.value
     if isinstance(base, ast.Attribute):
@@ -303,7 +304,7 @@ def _short(base: ast.expr) -> str:
 
 
 def is_protocol(cls: ast.ClassDef) -> bool:
-    return any(_short(b) in _PROTOCOL_BASES for b in cls.bases)
+    return any(short_name(b) in _PROTOCOL_BASES for b in cls.bases)
 
 
 def concrete(fn: FunctionNode) -> bool:
@@ -459,9 +460,9 @@ def annotation_classes(ann: ast.expr, env: Env, evaluate: Callable[[ast.expr, En
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return annotation_classes(node.left, env, evaluate, load) + annotation_classes(node.right, env, evaluate, load)
     if isinstance(node, ast.Subscript):
-        if _short(node.value) == "Optional":
+        if short_name(node.value) == "Optional":
             return annotation_classes(node.slice, env, evaluate, load)
-        if _short(node.value) == "Union" and isinstance(node.slice, ast.Tuple):
+        if short_name(node.value) == "Union" and isinstance(node.slice, ast.Tuple):
             return [c for e in node.slice.elts for c in annotation_classes(e, env, evaluate, load)]
         return []
     if isinstance(node, ast.Name | ast.Attribute):

@@ -48,6 +48,22 @@ def callee_name(call: ast.Call) -> str | None:
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
 
 
+def typed_callable(call: ast.Call, mod: ModuleInfo) -> bool:
+    """Is the callee a parameter with an annotation (`sampler: SamplerBase`) or a field of
+    `self` (`self.grader(...)`), so that it may be an object whose class defines `__call__`?"""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return isinstance(func.value, ast.Name) and func.value.id == "self"
+    if not isinstance(func, ast.Name):
+        return False
+    scope = mod.enclosing_function(call)
+    if scope is None:
+        return False
+    args = scope.args
+    return any(a.arg == func.id and a.annotation is not None
+               for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+
+
 def held_callable(call: ast.Call, mod: ModuleInfo) -> bool:
     """Is the callee a name assigned in the enclosing function or the module (`judge = Judge()`,
     `send = llm.sender()`), so that it may hold a callable object or a closure?"""

@@ -435,10 +435,19 @@ class Project(ProjectHooks):
         """The methods a method call on an object known only by its type may run (see
         cachelint.analysis.hierarchy); None when the receiver is not such an object."""
         func = call.func
-        if not isinstance(func, ast.Attribute):
-            return None
+        found = self._dispatch(call, func.value, func.attr, env) if isinstance(func, ast.Attribute) else None
+        if found is None and (isinstance(func, ast.Name) or (isinstance(func, ast.Attribute)
+                                                              and isinstance(func.value, ast.Name))) \
+                and self.class_index().with_method("__call__"):
+            # an object called (`sampler(messages)`, `self.grader(messages)`): its `__call__`
+            found = self._dispatch(call, func, "__call__", env)
+        return found
+
+    def _dispatch(self, call: ast.Call, receiver: ast.expr, meth: str, env: Env) -> list[Implementation] | None:
+        """`dispatch` of method `meth` called on `receiver`."""
         ev = self.evaluator
-        recv = ev.eval(func.value, env)
+        func = call.func
+        recv = ev.eval(receiver, env)
         declared: hierarchy.Declared | None = None
         if isinstance(recv, InstanceV):
             # The class's own method, when it has one that does something, is the one followed
@@ -447,7 +456,7 @@ class Project(ProjectHooks):
             # One that only declares the method (abstract, NotImplementedError) cannot be what
             # runs: the object is of a subclass, even when `self` is bound to this class (an
             # inherited template method reached through a parameter typed with the base).
-            own = ev.class_attribute(recv, func.attr, func, env)
+            own = ev.class_attribute(recv, meth, func, env)
             if isinstance(own, FuncRefV) and isinstance(own.node, ast.FunctionDef | ast.AsyncFunctionDef):
                 if hierarchy.concrete(own.node):
                     return None
@@ -457,11 +466,11 @@ class Project(ProjectHooks):
         elif not isinstance(recv, OpaqueV):
             return None
         if declared is None:
-            declared = hierarchy.declared_receiver(func.value, recv, env, self.classes_of, self.bases_of,
+            declared = hierarchy.declared_receiver(receiver, recv, env, self.classes_of, self.bases_of,
                                                    self._fields)
         if not declared:
             return None
-        found = self.hierarchy().implementations(declared, func.attr)
+        found = self.hierarchy().implementations(declared, meth)
         if not found:
             return None
         self._dispatched[id(call)] = (call, found)
@@ -593,11 +602,14 @@ class Project(ProjectHooks):
 def wrapper_words(fn: FunctionNode, mod: ModuleInfo) -> set[str]:
     """The words a call of wrapper `fn` is written with: its name, and for a callable object's
     `__call__` its class's name (`judge = Judge(...)`), for a closure the name of the function
-    that returns it (`send = llm.sender()`); a file that has none of them cannot call it."""
+    that returns it (`send = llm.sender()`); a file that has none of them cannot call it.
+    A `__call__` may also be reached through an object typed with a base of its class
+    (`sampler: SamplerBase`): the names of the bases count too."""
     words = {fn.name}
     owner = mod.parents.get(id(fn))
     if isinstance(owner, ast.ClassDef) and fn.name == "__call__":
         words.add(owner.name)
+        words.update(n for n in map(hierarchy.short_name, owner.bases) if n)
     outer = mod.enclosing_function(fn)
     if outer is not None:
         words.add(outer.name)

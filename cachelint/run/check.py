@@ -141,8 +141,9 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
             if made is not None and (indirect.callee_name(made) in names or indirect.held_callable(made, mod)):
                 # `pool.submit(backend.generate, p)`, `pool.submit(judge, p)`
                 prompts.extend(_wrapper_prompts(made, mod, project, span_of))
-            elif indirect.held_callable(node, mod):
-                prompts.extend(_wrapper_prompts(node, mod, project, span_of))  # `judge(messages)`, a closure
+            elif indirect.held_callable(node, mod) or ("__call__" in names and indirect.typed_callable(node, mod)):
+                # `judge(messages)`, a closure; `sampler(messages)` with `sampler: SamplerBase`
+                prompts.extend(_wrapper_prompts(node, mod, project, span_of))
             continue  # not the name of any wrapper in the project
         prompts.extend(_wrapper_prompts(node, mod, project, span_of))
     return prompts

@@ -233,6 +233,26 @@ CASES: dict[str, dict[str, str]] = {
         "    pool.submit(judge, [{'role': 'system', 'content': f'Case {case}. ' + RULES}])  # expect: CL101\n"
         "    return judge([{'role': 'system', 'content': f'Case {case}. ' + RULES}])  # expect: CL101\n",
     },
+    "an object typed with a base class is called: its class's __call__": {
+        "app/__init__.py": "", "app/prompts.py": RULES,
+        "app/types.py": "class SamplerBase:\n"
+        "    def __call__(self, message_list):\n        raise NotImplementedError\n"
+        "class Printer:\n    def __call__(self, message_list):\n        print(message_list)\n",
+        "app/sampler.py": OPENAI + "from app.types import SamplerBase\n"
+        "class ChatSampler(SamplerBase):\n"
+        "    def __call__(self, message_list):\n"
+        "        return client.chat.completions.create(model='gpt-4.1', messages=message_list)\n",
+        "app/evals.py": "from app.types import SamplerBase, Printer\nfrom app.prompts import RULES\n"
+        "def run(sampler: SamplerBase, printer: Printer, q):\n"
+        "    printer([{'role': 'system', 'content': q + RULES}])\n"
+        "    return sampler([{'role': 'system', 'content': q + RULES}])  # expect: CL101\n"
+        "class Eval:\n"
+        "    def __init__(self, grader: SamplerBase, printer: Printer):\n"
+        "        self.grader = grader\n        self.printer = printer\n"
+        "    def grade(self, q):\n"
+        "        self.printer([{'role': 'system', 'content': q + RULES}])\n"
+        "        return self.grader([{'role': 'system', 'content': q + RULES}])  # expect: CL101\n",
+    },
     "instances held in a dict, one picked by name": {
         "app/__init__.py": "", "app/prompts.py": RULES, "app/base.py": BACKEND_ABC,
         "app/oa.py": OPENAI_BACKEND, "app/log.py": LOGGING_BACKEND,
