@@ -3,7 +3,8 @@ given the TTL that keeps 1-hour entries first (CL405)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from cachelint.diagnostics import Edit, Span
@@ -121,3 +122,76 @@ def raise_ttls(text: str | None, call: Span, long: Span, short: Sequence[Span]) 
             return ()
         edits.extend(found)
     return tuple(edits)
+
+
+def repair_marker(text_of: Callable[[str], str | None], at: Span, definitions: Sequence[Span]) -> tuple[
+        str, tuple[Edit, ...]]:
+    """The file and edits that turn an invalid `cache_control` value into the one valid value it
+    can mean (CL406): `"ephemeral"` or `True` into `{"type": "ephemeral"}`, any other `type` into
+    `"ephemeral"` (the only one), a missing `type` added, a TTL written another way (`"60m"`,
+    `3600`, `"5min"`) as `"1h"` or `"5m"`. Edited where the value is written as a literal: at the
+    marker, or where the constant it names is defined (wrong for every use alike)."""
+    for span in (at, *reversed(definitions)):
+        edits = rewrite(text_of(span.path), span, _repaired)
+        if edits:
+            return span.path, edits
+    return "", ()
+
+
+def _repaired(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
+
+    if (isinstance(node, cst.SimpleString) and node.evaluated_value == "ephemeral") or (
+            isinstance(node, cst.Name) and node.value == "True"):
+        return cst.parse_expression(EPHEMERAL)
+    if not isinstance(node, cst.Dict) or not node.elements:
+        return None
+    entries = [e for e in node.elements if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)]
+    if len(entries) != len(node.elements):
+        return None  # `**base` or computed keys: what the marker holds is not all seen
+    elements: list[cst.BaseDictElement] = []
+    for e in entries:
+        key = e.key.evaluated_value if isinstance(e.key, cst.SimpleString) else None
+        if key == "type" and not _is_literal(e.value, "ephemeral"):
+            if not isinstance(e.value, cst.SimpleString):
+                return None  # a value computed at run time is not known to be wrong
+            e = e.with_changes(value=cst.SimpleString('"ephemeral"'))
+        elif key == "ttl":
+            ttl = _ttl(e.value)
+            if ttl is None:
+                return None
+            if not _is_literal(e.value, ttl):
+                e = e.with_changes(value=cst.SimpleString(f'"{ttl}"'))
+        elements.append(e)
+    if "type" not in [e.key.evaluated_value for e in entries if isinstance(e.key, cst.SimpleString)]:
+        first = cst.DictElement(cst.SimpleString('"type"'), cst.SimpleString('"ephemeral"'),
+                                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        elements.insert(0, first)
+    return node.with_changes(elements=elements)
+
+
+def _is_literal(value: cst.BaseExpression, wanted: str) -> bool:
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
+
+    return isinstance(value, cst.SimpleString) and value.evaluated_value == wanted
+
+
+# A TTL written another way: its length in seconds, by unit.
+_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
+          "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600}
+
+
+def _ttl(value: cst.BaseExpression) -> str | None:
+    """"5m" or "1h" when `value` is one of the two however written; None otherwise."""
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
+
+    if isinstance(value, cst.Integer):
+        seconds: float = int(value.value.replace("_", ""), 0)
+    elif isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+        found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", value.evaluated_value.lower())
+        if found is None or found.group(2) not in _UNITS:
+            return None
+        seconds = float(found.group(1)) * _UNITS[found.group(2)]
+    else:
+        return None
+    return {300: "5m", 3600: "1h"}.get(int(seconds)) if seconds == int(seconds) else None
