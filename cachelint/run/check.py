@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cachelint.analysis import indirect
@@ -18,6 +18,7 @@ from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Diagnostic, LintError, Span
+from cachelint.discovery import is_notebook
 from cachelint.fastinit import replace
 from cachelint.prompt import AssembledPrompt, CallSite
 from cachelint.rules._base import Rule
@@ -215,7 +216,7 @@ def module_findings(
     prompts = assemble_module(mod, project)
     if not prompts:
         return []
-    ctx = RuleContext(settings, mod.path)
+    ctx = RuleContext(settings, mod.path, _texts(mod, project, path))
     instances = [r() for r in rules]
     seen: set[tuple[str, Span]] = set()
     out: list[tuple[AssembledPrompt, list[Diagnostic]]] = []
@@ -238,6 +239,19 @@ def module_findings(
     return out
 
 
+def _texts(mod: ModuleInfo, project: Project, path: str) -> Callable[[str], str | None]:
+    """Where rules read the text their fixes edit: this module's as linted, other modules' as
+    the analysis read them; a notebook is not fixed (its linted text is its joined cells)."""
+
+    def text_of(wanted: str) -> str | None:
+        if wanted == mod.path:
+            return None if is_notebook(path) else mod.text
+        other = project.module_from_path(wanted)
+        return None if other is None else other.text
+
+    return text_of
+
+
 def _shown_at(d: Diagnostic, actual: str, shown: str) -> Diagnostic:
     """`d` with the places in the linted file named by the path it was linted as (`shown`),
     not the path of the module copy the analysis used (`actual`, the same file)."""
@@ -246,7 +260,10 @@ def _shown_at(d: Diagnostic, actual: str, shown: str) -> Diagnostic:
         return replace(span, path=shown) if span.path == actual else span
 
     related = tuple(replace(r, span=at(r.span)) if r.span.path == actual else r for r in d.related)
-    return replace(d, span=at(d.span), related=related)
+    fix = d.fix
+    if fix is not None and fix.path == actual:
+        fix = replace(fix, path=shown)
+    return replace(d, span=at(d.span), related=related, fix=fix)
 
 
 def _inside_wrappers(d: Diagnostic, call: CallSite) -> bool:
