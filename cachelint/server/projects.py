@@ -124,7 +124,7 @@ class ProjectState:
         old = self._run.modules.peek(realpaths.real_path(path))
         self._run = None
         if self._names is not None and (self._may_define(old.text if old is not None else None)
-                                        or self._may_define(_current_text(path))):
+                                        or self._may_define(current_text(path))):
             self._names = None
 
     def _may_define(self, text: str | None) -> bool:
@@ -136,7 +136,8 @@ class ProjectState:
         return mentions_sdk(text) or names_in(text, names | declared)
 
 
-def _current_text(path: str) -> str | None:
+def current_text(path: str) -> str | None:
+    """The text of `path` on disk, read as cachelint reads a source file; None when unreadable."""
     got = read_text(path, errors="replace")
     return got if isinstance(got, str) else None
 
