@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from cachelint.analysis import indirect
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import FoundCall, env_at
 from cachelint.analysis.evaluate import Budget
@@ -137,6 +138,13 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
                     p.call, via=mod.source_of(node.func) + "()")))
                 continue
         if name not in names:
+            made = indirect.handed_on(node, mod)
+            if made is not None and (indirect.callee_name(made) in names or indirect.held_callable(made, mod)):
+                # `pool.submit(backend.generate, p)`, `pool.submit(judge, p)`
+                prompts.extend(_wrapper_prompts(made, mod, project, span_of))
+            elif indirect.held_callable(node, mod) or ("__call__" in names and indirect.typed_callable(node, mod)):
+                # `judge(messages)`, a closure; `sampler(messages)` with `sampler: SamplerBase`
+                prompts.extend(_wrapper_prompts(node, mod, project, span_of))
             continue  # not the name of any wrapper in the project
         prompts.extend(_wrapper_prompts(node, mod, project, span_of))
     return prompts
@@ -164,8 +172,12 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
         ev.reset_budget(keep_memo=True)
         prompt = assemble(found, ev, span_of)
         # Report at the caller: this call is where the prompt is built.
+        via = mod.source_of(call.func) + "()"
+        impl = project.implementation(call, target[0])
+        if impl is not None:
+            via += " -> " + impl.label  # dispatched by class hierarchy: name the class
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
-                                        via=mod.source_of(call.func) + "()",
+                                        via=via,
                                         via_scopes=tuple((m.path, f.lineno, f.end_lineno or f.lineno)
                                                          for f, m in through))
         out.append(dataclasses.replace(prompt, call=site_call))
