@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cachelint import gcpolicy
-from cachelint.analysis import gemini_legacy, interproc
+from cachelint.analysis import frameworks, gemini_legacy, interproc
 from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo, subtree
@@ -35,8 +35,10 @@ MAX_DISPATCH = 32  # classes a method call on one of several objects is followed
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
-SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai)\b")
-_SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai")
+SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai"
+                       r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock)\b")
+_SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai", "litellm", "ChatGoogleGenerativeAI",
+                   "bedrock")
 
 
 def mentions_sdk(text: str) -> bool:
@@ -378,7 +380,8 @@ class Project(ProjectHooks):
             for found in self.calls_in(mod):
                 if mod.enclosing_function(found.node) is not fn:
                     continue
-                if _call_uses(found.node, tainted, prompt_only=True) or _legacy_uses(found, tainted, fn, mod):
+                if _call_uses(found.node, tainted, prompt_only=True) or _legacy_uses(found, tainted, fn, mod) \
+                        or _framework_uses(found, tainted, fn, mod):
                     sites.append(WrapperSite((found.node,), found))
             for call in _calls_in_function(fn):
                 if any(call is s.found.node for s in sites) or not _call_uses(call, tainted, prompt_only=False):
@@ -492,7 +495,7 @@ class Project(ProjectHooks):
 
 
 _PROMPT_KEYWORDS = {"messages", "input", "instructions", "system", "tools", "contents", "config",
-                    "response_format", "text", "functions", None}
+                    "response_format", "text", "functions", "toolConfig", "body", None}
 
 
 # The calls of each function still in memory (see _calls_in_function): the same function is
@@ -517,8 +520,8 @@ def _mentions(fn: ast.AST, pattern: Mention) -> bool:
         return _mentions_words(fn, words)
     rx = _regex_of(pattern)
     for n in ast.walk(fn):
-        if isinstance(n, ast.Name) and rx.fullmatch(n.id):
-            return True
+        if isinstance(n, ast.Name) and (rx.fullmatch(n.id) or n.id in frameworks.LITELLM_NAMES):
+            return True  # litellm's functions are called by their bare names
         if isinstance(n, ast.Attribute) and rx.fullmatch(n.attr):
             return True
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _API_METHODS:
@@ -532,7 +535,7 @@ def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
     Name, Attribute, Call = ast.Name, ast.Attribute, ast.Call
     for n in subtree([fn]):
         if isinstance(n, Name):
-            if n.id in words:
+            if n.id in words or n.id in frameworks.LITELLM_NAMES:  # litellm's bare `completion(...)`
                 return True
         elif isinstance(n, Attribute):
             if n.attr in words:
@@ -546,7 +549,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 _API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream",
-                *gemini_legacy.APIS}
+                *gemini_legacy.APIS, *frameworks.METHODS}
 
 # A run of word characters, as `\w` and `\b` see them (str patterns: Unicode).
 _WORD = re.compile(r"\w+")
@@ -744,6 +747,17 @@ def _legacy_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: Modul
     if any(_name_ids(n) & names for n in sent):
         return True
     return any(_name_ids(n) & names and mod.enclosing_function(n) is fn for n in found.client.prompt_nodes)
+
+
+def _framework_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: ModuleInfo) -> bool:
+    """A langchain chat model's `invoke(messages)` takes its prompt positionally, and its tools
+    from `bind_tools(...)`: does one of those, written in `fn`, mention one of `names`?"""
+    if found.api not in frameworks.POSITIONAL_PROMPT:
+        return False
+    if found.node.args and _name_ids(found.node.args[0]) & names:
+        return True
+    nodes = found.client.prompt_nodes if found.client is not None else ()
+    return any(_name_ids(n) & names and mod.enclosing_function(n) is fn for n in nodes)
 
 
 def _name_ids(node: ast.AST) -> set[str]:

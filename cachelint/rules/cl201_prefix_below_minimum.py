@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cachelint.analysis import frameworks
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
 from cachelint.prompt import AssembledPrompt, MarkerKind, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
@@ -155,6 +156,10 @@ def ask(question):
             return  # no static text at all: there is no prefix to speak of
         if total.n >= m.min_cache_tokens:
             return  # long enough to be cached
+        if prompt.call.model is None and frameworks.is_framework_api(prompt.call.api):
+            # litellm or langchain with a model the analysis cannot see: any provider, so any
+            # minimum (or none at all)
+            return
         if not m.known and m.provider != "openai":
             # An Anthropic or Gemini model the table does not hold (or `model=` not a literal
             # and the default another provider's): their minimums differ by model (Claude: 512

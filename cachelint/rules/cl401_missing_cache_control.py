@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cachelint.analysis import frameworks
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
 from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
@@ -180,13 +181,21 @@ def reply(model, question):
             if any(s.slot == "system" and s.stability == Stability.STATIC for s in prompt.segments):
                 fix = ("Make `system` a list of text blocks and add `\"cache_control\": {\"type\": \"ephemeral\"}` "
                        "to the last one")
+        marker = "`cache_control`"
+        if prompt.call.api == "bedrock.converse":
+            # Bedrock's Converse API marks the cache with a block of its own
+            marker = "`cachePoint`"
+            fix = "Add a `{\"cachePoint\": {\"type\": \"default\"}}` block after the last static block of `system`"
+        elif frameworks.is_framework_api(prompt.call.api):
+            # litellm and langchain take no top-level marker: it goes on a content block
+            fix = "Add `\"cache_control\": {\"type\": \"ephemeral\"}` to the last static content block"
         amount = ("more than " if built_in_part else "") + total.display()
         notes = [Related(s.span, f"static text of `{s.slot}`") for s in prompt.segments
                  if s.stability == Stability.STATIC and s.text and len(s.text) > 200][:3]
         yield ctx.diagnostic(
             self,
             prompt.call.func_span,
-            f"no `cache_control` in this call: {amount} static tokens, above the {minimum:,}-token minimum "
+            f"no {marker} in this call: {amount} static tokens, above the {minimum:,}-token minimum "
             f"of {model_phrase(m)}, are sent at full price on every call",
             fix,
             Applicability.DISPLAY_ONLY,
