@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from cachelint import gcpolicy
 from cachelint.analysis import frameworks, gemini_legacy, interproc
-from cachelint.analysis.calls import FoundCall, env_at, find_calls
+from cachelint.analysis.calls import FoundCall, env_at, find_calls, litellm_names
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
@@ -692,6 +692,16 @@ class LineWords:
 
 def mentioning_functions(mod: ModuleInfo, pattern: Mention,
                          skip: frozenset[str] | set[str] = frozenset()) -> list[FunctionNode]:
+    """`_mentioning_functions`, and on the first pass of a scan (`pattern` is SDK_WORDS) the
+    functions that call litellm's completion by an alias, which name no SDK word."""
+    fns = _mentioning_functions(mod, pattern, skip)
+    if pattern is SDK_WORDS:
+        fns += _litellm_alias_callers(mod, fns, skip)
+    return fns
+
+
+def _mentioning_functions(mod: ModuleInfo, pattern: Mention,
+                          skip: frozenset[str] | set[str] = frozenset()) -> list[FunctionNode]:
     """The functions of `mod` (in walk order, names in `skip` left out) for which `_mentions`
     holds. A function whose lines (decorators included) hold no match of `pattern` and no API
     method name cannot mention either, so the text is searched once and only functions with a
@@ -722,6 +732,19 @@ def mentioning_functions(mod: ModuleInfo, pattern: Mention,
         if i < len(lines) and lines[i] <= (fn.end_lineno or fn.lineno) and _mentions(fn, pattern):
             out.append(fn)
     return out
+
+
+def _litellm_alias_callers(mod: ModuleInfo, seen: list[FunctionNode],
+                           skip: frozenset[str] | set[str]) -> list[FunctionNode]:
+    """The functions of `mod` not in `seen` (names in `skip` left out) that call litellm's
+    completion by an alias (`from litellm import completion as llm_call`): no SDK word or API
+    method name is written in them, so `mentioning_functions` cannot see them."""
+    aliases = litellm_names(mod) - frameworks.LITELLM_NAMES
+    if not aliases:
+        return []
+    ids = {id(fn) for fn in seen}
+    return [fn for fn in mod.functions if id(fn) not in ids and fn.name not in skip
+            and any(isinstance(n, ast.Name) and n.id in aliases for n in subtree([fn]))]
 
 
 def _call_uses(call: ast.Call, names: set[str], prompt_only: bool) -> bool:
