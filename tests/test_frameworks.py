@@ -213,6 +213,25 @@ def test_a_litellm_wrapper_is_reported_where_the_prompt_is_built(project: Path) 
         ''', "prompts.py": POLICY})
 
 
+def test_litellm_positional_model_and_messages_are_read(project: Path) -> None:
+    # completion(model, messages): a wrapper passing its messages positionally is followed too
+    check(project, {"llm.py": '''
+        from litellm import completion
+
+
+        def chat(messages):
+            return completion("anthropic/claude-sonnet-4-5", messages)
+        ''', "app.py": '''
+        from llm import chat
+        from prompts import POLICY
+
+
+        def ask(user_name, q):
+            return chat([{"role": "system", "content": f"Hi {user_name}. " + POLICY},  # expect: CL101, CL401
+                         {"role": "user", "content": q}])
+        ''', "prompts.py": POLICY})
+
+
 # ---------------------------------------------------------------- langchain
 
 def test_langchain_chat_openai_with_tuples_is_cl101(project: Path) -> None:
@@ -258,6 +277,20 @@ def test_invoke_on_something_else_is_not_langchain(project: Path) -> None:
         def ask_agent(user_name, q):
             return Agent().invoke([{"role": "system", "content": f"Hi {user_name}. " + POLICY},
                                    {"role": "user", "content": q}])
+        ''', "prompts.py": POLICY})
+
+
+def test_langchain_batch_is_not_read_as_one_message_list(project: Path) -> None:
+    # batch takes a list of inputs, each a request of its own: two questions are not two turns
+    check(project, {"app.py": '''
+        from langchain_openai import ChatOpenAI
+        from prompts import POLICY
+
+        llm = ChatOpenAI(model="gpt-4.1")
+
+
+        def ask_both(user_name):
+            return llm.batch([f"Hi {user_name}. Summarise this.", POLICY])
         ''', "prompts.py": POLICY})
 
 

@@ -69,7 +69,7 @@ def _static(v: Value | None) -> str | None:
 def request(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> Request:
     """The SDK-shaped request of a framework call whose keyword values are `kw`."""
     if found.api == "litellm.completion":
-        return _litellm(kw, complete)
+        return _litellm(found, ev, kw, complete)
     if found.api.startswith("bedrock."):
         return _bedrock(found, ev, kw, complete)
     return _langchain(found, ev, kw, complete)
@@ -77,7 +77,13 @@ def request(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> Re
 
 # ---- litellm
 
-def _litellm(kw: Keywords, complete: bool) -> Request:
+def _litellm(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> Request:
+    kw = dict(kw)
+    for name, arg in zip(frameworks.LITELLM_POSITIONAL, found.node.args, strict=False):
+        if isinstance(arg, ast.Starred):
+            complete = False  # `*args`: what follows is not known by position
+            break
+        kw[name] = (ev.eval(arg, found.env), arg)
     model = _static(kw["model"][0]) if "model" in kw else None
     if model is not None:
         provider = frameworks.litellm_provider(model)

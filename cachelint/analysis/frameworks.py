@@ -81,9 +81,9 @@ LANGCHAIN_ROLES = {"system": "system", "human": "user", "user": "user", "ai": "a
                    "assistant": "assistant", "tool": "tool", "developer": "developer"}
 
 # Methods that send the request (the async and streaming twins send the same one), and the
-# API name each is reported under.
-LANGCHAIN_SEND = {"invoke": "invoke", "ainvoke": "invoke", "stream": "stream", "astream": "stream",
-                  "batch": "batch", "abatch": "batch"}
+# API name each is reported under. `batch` is not one: its argument is a list of inputs, each a
+# request of its own, which the rebuilt request (one message list) cannot stand for.
+LANGCHAIN_SEND = {"invoke": "invoke", "ainvoke": "invoke", "stream": "stream", "astream": "stream"}
 # Methods that return the same chat model with more settings, or unchanged.
 LANGCHAIN_BIND = frozenset({"bind_tools", "with_structured_output", "with_retry", "with_config"})
 
@@ -101,8 +101,12 @@ METHODS = frozenset({*LANGCHAIN_SEND, *BEDROCK_SEND, *LITELLM_NAMES})
 # Every API name a framework call is reported under.
 API_NAMES = frozenset({*LITELLM_FUNCTIONS.values(), *BEDROCK_SEND.values(),
                        *(f"{k}.{m}" for k in LANGCHAIN_KINDS for m in LANGCHAIN_SEND.values())})
-# APIs whose prompt is the first positional argument (langchain's `input`).
-POSITIONAL_PROMPT = frozenset(f"{k}.{m}" for k in LANGCHAIN_KINDS for m in LANGCHAIN_SEND.values())
+# The positional argument that carries the prompt, by API: langchain's `input`, and litellm's
+# `messages` (its signature is `completion(model, messages, ...)`).
+POSITIONAL_PROMPT = {**{f"{k}.{m}": 0 for k in LANGCHAIN_KINDS for m in LANGCHAIN_SEND.values()},
+                     "litellm.completion": 1}
+# litellm's leading positional parameters.
+LITELLM_POSITIONAL = ("model", "messages")
 
 
 def is_framework_api(api: str) -> bool:

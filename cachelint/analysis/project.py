@@ -773,11 +773,13 @@ def _legacy_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: Modul
 
 
 def _framework_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: ModuleInfo) -> bool:
-    """A langchain chat model's `invoke(messages)` takes its prompt positionally, and its tools
-    from `bind_tools(...)`: does one of those, written in `fn`, mention one of `names`?"""
-    if found.api not in frameworks.POSITIONAL_PROMPT:
+    """A langchain chat model's `invoke(messages)` and litellm's `completion(model, messages)`
+    take their prompt positionally, and a chat model its tools from `bind_tools(...)`: does one
+    of those, written in `fn`, mention one of `names`?"""
+    at = frameworks.POSITIONAL_PROMPT.get(found.api)
+    if at is None:
         return False
-    if found.node.args and _name_ids(found.node.args[0]) & names:
+    if len(found.node.args) > at and _name_ids(found.node.args[at]) & names:
         return True
     nodes = found.client.prompt_nodes if found.client is not None else ()
     return any(_name_ids(n) & names and mod.enclosing_function(n) is fn for n in nodes)
