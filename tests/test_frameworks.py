@@ -478,3 +478,71 @@ def test_anthropic_bedrock_client_is_an_anthropic_call(project: Path) -> None:
                 system=[{"type": "text", "text": POLICY, "cache_control": CC}],
                 messages=[{"role": "user", "content": q}])
         ''', "prompts.py": POLICY})
+
+
+def test_bedrock_tool_cache_point_and_streamed_invoke_model(project: Path) -> None:
+    # a cachePoint after the tools marks them; invoke_model_with_response_stream on an inference
+    # profile ARN reads the same body as invoke_model
+    check(project, {"app.py": '''
+        import json
+        import boto3
+        from prompts import POLICY
+
+        ARN = "arn:aws:bedrock:us-east-1:123:inference-profile/us.anthropic.claude-3-7-sonnet-20250219-v1:0"
+
+
+        def ask_tools(q):
+            brt = boto3.client("bedrock-runtime")
+            return brt.converse(modelId="anthropic.claude-3-7-sonnet-20250219-v1:0", system=[{"text": "Be brief."}],
+                                toolConfig={"tools": [{"toolSpec": {"name": "policy", "description": POLICY,
+                                                                    "inputSchema": {"json": {"type": "object"}}}},
+                                                      {"cachePoint": {"type": "default"}}]},
+                                messages=[{"role": "user", "content": [{"text": q}]}])
+
+
+        def ask_streamed(q):
+            brt = boto3.client(service_name="bedrock-runtime")
+            body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "system": POLICY, "max_tokens": 100,
+                               "messages": [{"role": "user", "content": q}]})
+            return brt.invoke_model_with_response_stream(modelId=ARN, body=body)  # expect: CL401
+        ''', "prompts.py": POLICY})
+
+
+def test_litellm_injection_points_leave_the_markers_unknown(project: Path) -> None:
+    check(project, {"app.py": '''
+        import litellm
+        from prompts import POLICY
+
+
+        def ask(q):
+            return litellm.completion(
+                model="anthropic/claude-sonnet-4-5",
+                messages=[{"role": "system", "content": POLICY}, {"role": "user", "content": q}],
+                cache_control_injection_points=[{"location": "message", "role": "system"}])
+        ''', "prompts.py": POLICY})
+
+
+def test_structured_output_on_claude_is_a_tool_ahead_of_the_system_prompt(project: Path) -> None:
+    (project / "prompts.py").write_text(POLICY)
+    (project / "app.py").write_text(textwrap.dedent('''
+        from pydantic import BaseModel
+        from langchain_anthropic import ChatAnthropic
+        from langchain_core.messages import ChatMessage, HumanMessage
+        from prompts import POLICY
+
+
+        class Answer(BaseModel):
+            text: str
+
+
+        def ask(q):
+            llm = ChatAnthropic(model="claude-sonnet-4-5").with_structured_output(Answer)
+            return llm.invoke([HumanMessage(q), ChatMessage(role="system", content=POLICY)])
+        '''))
+    code, out = cli("--show-prompt", "app.py:14")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("app.py:14:12: anthropic ChatAnthropic.invoke, model claude-sonnet-4-5")
+    slots = [line.split()[1] for line in lines[2:5]]
+    assert slots == ["tools[0]", "messages[0].content", "messages[1].content"]
+    assert "(system)" in lines[3] and "(user)" in lines[4]

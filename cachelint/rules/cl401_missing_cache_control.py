@@ -187,7 +187,7 @@ def reply(model, question):
             marker = "`cachePoint`"
             fix = "Add a `{\"cachePoint\": {\"type\": \"default\"}}` block after the last static block of `system`"
         elif frameworks.is_framework_api(prompt.call.api):
-            # litellm and langchain take no top-level marker: it goes on a content block
+            # litellm and langchain pass a content block's marker on to Claude as written
             fix = "Add `\"cache_control\": {\"type\": \"ephemeral\"}` to the last static content block"
         amount = ("more than " if built_in_part else "") + total.display()
         notes = [Related(s.span, f"static text of `{s.slot}`") for s in prompt.segments
