@@ -156,7 +156,9 @@ def test_litellm_provider_comes_from_the_model_prefix(project: Path) -> None:
     assert out.splitlines()[0].startswith("app.py:7:12: gemini litellm.completion, model gemini-2.5-flash")
 
 
-def test_litellm_to_a_provider_with_other_caching_facts_is_silent(project: Path) -> None:
+def test_litellm_to_an_openai_compatible_provider_gets_the_ordering_rules(project: Path) -> None:
+    # groq/ is Groq's OpenAI-compatible endpoint: the same findings as the OpenAI SDK with that
+    # base_url (ordering rules, no size rule); a provider cachelint has no facts for is silent
     check(project, {"app.py": '''
         import litellm
         from prompts import POLICY
@@ -164,6 +166,17 @@ def test_litellm_to_a_provider_with_other_caching_facts_is_silent(project: Path)
 
         def ask(user_name, q):
             return litellm.completion(model="groq/llama-3.3-70b-versatile", messages=[
+                {"role": "system", "content": f"You help {user_name}. " + POLICY},  # expect: CL101
+                {"role": "user", "content": q}])
+
+
+        def ask_short(q):
+            return litellm.completion(model="deepseek/deepseek-chat", messages=[
+                {"role": "system", "content": "Answer in one short line."}, {"role": "user", "content": q}])
+
+
+        def ask_cohere(user_name, q):
+            return litellm.completion(model="cohere/command-r-plus", messages=[
                 {"role": "system", "content": f"You help {user_name}. " + POLICY},
                 {"role": "user", "content": q}])
         ''', "prompts.py": POLICY})

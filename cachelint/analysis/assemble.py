@@ -642,6 +642,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
     params: list[Param] = []
     conditions: list[Condition] = []
     provider = found.provider
+    base_url = found.client.base_url if found.client is not None else None
     try:
         kw, complete = keyword_values(found, ev)
         shape: str | None = None
@@ -652,6 +653,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
             if req.skip:
                 return _not_checked(found, req.provider)
             provider, kw, complete, shape = req.provider, req.kw, req.complete, req.shape
+            base_url = req.base_url
             b.provider, b.marker_key = provider, _MARKER_KEYS.get(provider)
             b.markers_unknown = req.markers_unknown
             top_marker = req.top_marker
@@ -757,7 +759,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         b.segments.append(Segment("prompt", Stability.UNKNOWN, None, "…", call_span,
                                   "too complex to follow within the evaluation budget", (), False))
     site = CallSite(Provider(provider), found.api, call_span, mod.span(found.node.func), model,
-                    node=found.node)
+                    node=found.node, base_url=base_url)
     return AssembledPrompt(
         site,
         tuple(b.segments),

@@ -15,6 +15,7 @@ prompt is assembled by the same code as a direct SDK call and every rule applies
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cachelint.analysis import frameworks
@@ -51,6 +52,9 @@ class Request:
     kw: Keywords
     complete: bool = True
     markers_unknown: bool = False  # markers may be added where the analysis cannot see
+    # The endpoint of an OpenAI-compatible provider the request goes to (the OpenAI client's
+    # `base_url` it stands for), when known.
+    base_url: str | None = None
     top_marker: tuple[Value, ast.AST] | None = None
     # Not a request to a provider whose caching cachelint knows (a Bedrock model that is not
     # Claude, a litellm prefix of another provider): nothing is reported for it.
@@ -93,11 +97,23 @@ def _litellm(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> R
         provider = "openai"  # litellm's own request shape; the model is not known
     out = dict(kw)
     req = Request(provider, CHAT, out, complete)
+    if provider == "openai":
+        req.base_url = _endpoint(kw, frameworks.LITELLM_BASE_URL_KEYWORDS) or (
+            frameworks.litellm_endpoint(model) if model is not None else None)
     if provider == "anthropic" and "messages" in kw:
         out["messages"] = (_message_markers_to_blocks(kw["messages"][0]), kw["messages"][1])
     if "cache_control_injection_points" in kw:
         req.markers_unknown = True  # litellm adds markers where these say
     return req
+
+
+def _endpoint(given: Mapping[str, Value | tuple[Value, ast.AST]], names: tuple[str, ...]) -> str | None:
+    """The endpoint written in the first of `names` given, when it is a literal."""
+    for name in names:
+        v = given.get(name)
+        if v is not None:
+            return _static(v[0] if isinstance(v, tuple) else v)
+    return None
 
 
 def _message_markers_to_blocks(v: Value) -> Value:
@@ -132,6 +148,8 @@ def _langchain(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) ->
     req = Request(provider, CHAT, out, complete)
     call = found.node
     if settings is not None:
+        if provider == "openai":
+            req.base_url = _endpoint(dict(settings.entries), frameworks.LANGCHAIN_BASE_URL_SETTINGS)
         model = settings.get("model") or settings.get("model_name")
         if model is not None:
             out["model"] = (model, call)

@@ -39,6 +39,24 @@ LITELLM_PREFIXES = {
 }
 # Prefixes that host several families: the provider is the model family's.
 LITELLM_HOSTS = frozenset({"vertex_ai", "bedrock", "vertex_ai_beta"})
+# Prefixes of OpenAI-compatible providers, as the endpoint the OpenAI SDK would be given for
+# them: the model table tells such a provider's caching facts by its host (models.COMPATIBLE),
+# so a litellm call gets the rules the same request through the OpenAI SDK gets.
+LITELLM_COMPATIBLE = {
+    "deepseek": "https://api.deepseek.com",
+    "xai": "https://api.x.ai/v1",
+    "groq": "https://api.groq.com/openai/v1",
+    "together_ai": "https://api.together.xyz/v1",
+    "fireworks_ai": "https://api.fireworks.ai/inference/v1",
+    "mistral": "https://api.mistral.ai/v1",
+    "ollama": "http://localhost:11434",
+    "ollama_chat": "http://localhost:11434",
+    "hosted_vllm": "http://localhost:8000/v1",
+    "lm_studio": "http://localhost:1234/v1",
+}
+# Keywords that point litellm (or a langchain OpenAI chat model) at another endpoint.
+LITELLM_BASE_URL_KEYWORDS = ("api_base", "base_url")
+LANGCHAIN_BASE_URL_SETTINGS = ("base_url", "openai_api_base")
 
 # ---- langchain: chat model objects and message classes
 LANGCHAIN_CHAT_MODELS = {
@@ -120,14 +138,23 @@ def is_bedrock_anthropic(model_id: str) -> bool:
 
 def litellm_provider(model: str) -> str | None:
     """The provider a litellm model string routes to, when it is one whose caching cachelint
-    knows: `anthropic/claude-...`, `gemini/...`, `bedrock/anthropic.claude-...`, or a bare
-    model name of a known family. None for any other provider."""
+    knows: `anthropic/claude-...`, `gemini/...`, `bedrock/anthropic.claude-...`, a bare model
+    name of a known family, or an OpenAI-compatible provider's prefix (`groq/...`: "openai",
+    with the endpoint of litellm_endpoint). None for any other provider."""
     prefix, sep, rest = model.partition("/")
     if not sep:
         return provider_of_model(model)
     if prefix in LITELLM_PREFIXES:
         return LITELLM_PREFIXES[prefix]
+    if prefix in LITELLM_COMPATIBLE:
+        return "openai"
     if prefix in LITELLM_HOSTS:
         got = provider_of_model(rest)
         return got if got in ("anthropic", "gemini") else None
     return None
+
+
+def litellm_endpoint(model: str) -> str | None:
+    """The endpoint of the OpenAI-compatible provider a litellm model prefix names, or None."""
+    prefix, sep, _ = model.partition("/")
+    return LITELLM_COMPATIBLE.get(prefix) if sep else None
