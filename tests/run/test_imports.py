@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "cachelint"
+PACKAGE = Path(__file__).resolve().parents[2] / "cachelint"
 
 
 def module_name(path: Path) -> str:
