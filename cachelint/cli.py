@@ -23,6 +23,9 @@ from cachelint.cache import default_cache_dir
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved, resolve
 from cachelint.diagnostics import Diagnostic, LintError, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
+from cachelint.fixes.cst import INSTALL_HINT, can_write_fixes
+from cachelint.fixes.files import FileFix, plan_fixes, unified_diff, write_fix
+from cachelint.fixes.report import fixable_hint, fixed_summary
 from cachelint.notebook import Notebook, is_notebook, lint_notebook, lint_notebook_file
 from cachelint.report import (
     FORMATS,
@@ -188,6 +191,18 @@ class CheckOptions:
     no_cache: bool = False
     cache_dir: str | None = None
     jobs: int | None = None
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    show_fixes: bool = False
+    # Between the rounds of --fix (lint, fix, lint again): what earlier rounds fixed.
+    fixed: tuple[Diagnostic, ...] = ()
+    fix_round: int = 0
+
+
+# Rounds of --fix before the rest is reported: a fix skipped because it overlaps another is
+# taken in the next round (ruff does the same, up to 100); cachelint's fixes rarely meet.
+MAX_FIX_ROUNDS = 10
 
 
 _EPILOG = f"""\b
@@ -196,8 +211,8 @@ Other commands:
   {PROG} rule --all       explain every rule
   {PROG} models [MODEL]   the model table, or how MODEL is looked up
 
-Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
-2 errors (bad path, configuration, unreadable or unparsable file)."""
+Exit status: 0 clean (or no finding at the --fail-on level; with --fix, none
+left), 1 findings (with --diff: fixes to apply), 2 errors (bad path, configuration, unreadable or unparsable file)."""
 
 
 @cli.command(DEFAULT_COMMAND, cls=CheckCommand, epilog=_EPILOG)
@@ -259,6 +274,10 @@ Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
     metavar="PATH",
     help="Lint standard input (path `-`) as if it were this file.",
 )
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files, then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: apply unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list the findings that were fixed.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option(
     "--cache-dir",
@@ -297,6 +316,10 @@ def check(
     no_cache: bool,
     cache_dir: str | None,
     jobs: int | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_fixes: bool,
 ) -> int:
     """Lint PATHS (files, folders or notebooks; default: the current folder, `-` for stdin)."""
     options = CheckOptions(
@@ -322,6 +345,10 @@ def check(
         no_cache=no_cache,
         cache_dir=cache_dir,
         jobs=jobs,
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
+        show_fixes=show_fixes,
     )
     if show_prompt is not None:
         return run_show_prompt(options)
@@ -530,6 +557,20 @@ def _summary(
     return line
 
 
+def _print_diffs(plans: Sequence[FileFix], errors: Sequence[LintError], internal: Sequence[LintError]) -> int:
+    """--diff: the fixes as a unified diff on stdout, what they fix on stderr; nothing written."""
+    _print_errors(errors)
+    _print_errors(internal, internal=True)
+    for plan in plans:
+        click.echo(unified_diff(plan, display_path(plan.path)), nl=False)
+    count = sum(len(plan.applied) for plan in plans)
+    if count:
+        click.echo(f"Would fix {count} finding{'s' if count != 1 else ''}.", err=True)
+    if errors or internal:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if plans else EXIT_CLEAN
+
+
 def run_check(options: CheckOptions) -> int:
     """Lint, print, and return the exit code."""
     paths = options.paths
@@ -542,6 +583,9 @@ def run_check(options: CheckOptions) -> int:
     config_paths = [*file_paths, *([options.stdin_filename] if options.stdin_filename else [])]
     resolved = _resolve(options, config_paths)
     if resolved is None:
+        return EXIT_ERROR
+    if (options.fix or options.diff) and not can_write_fixes():
+        _error(f"{'--fix' if options.fix else '--diff'} needs libcst, which is not installed: {INSTALL_HINT}")
         return EXIT_ERROR
     fmt = canonical_format(resolved.output_format)
     if options.statistics and fmt == "sarif":
@@ -591,6 +635,24 @@ def run_check(options: CheckOptions) -> int:
     diagnostics = sorted(result.diagnostics, key=Diagnostic.sort_key)
     diagnostics = apply_severity(diagnostics, resolved.severity)
     errors.extend(result.errors)
+    if options.fix or options.diff:
+        shown = diagnostics if entries is None else filter_baseline(diagnostics, entries, resolved.settings.root)[0]
+        plans, cannot = plan_fixes(shown, options.unsafe_fixes)
+        errors.extend(cannot)
+        if options.diff:
+            return _print_diffs(plans, errors, internal)
+        if plans and options.fix_round < MAX_FIX_ROUNDS:
+            try:
+                for plan in plans:
+                    write_fix(plan)
+            except OSError as exc:
+                _print_errors([*errors, LintError(plan.path, f"cannot write the fix: {exc.strerror or exc}")])
+                return EXIT_ERROR
+            applied = tuple(d for plan in plans for d in plan.applied)
+            # Lint again: the fixed files' findings are new, and a fix left out because it
+            # overlapped another may apply now.
+            return run_check(dataclasses.replace(options, fixed=options.fixed + applied,
+                                                 fix_round=options.fix_round + 1))
 
     _print_errors(errors)
     _print_errors(internal, internal=True)
@@ -625,7 +687,13 @@ def run_check(options: CheckOptions) -> int:
         )
         _write_chunks(chunks, color)
     if is_text_format(fmt) and not options.quiet:
+        if options.fix:
+            click.echo(fixed_summary(options.fixed, show=options.show_fixes), nl=False)
         click.echo(_summary(diagnostics, failed, hidden, resolved.fail_on, entries is not None))
+        if not options.fix:
+            hint = fixable_hint(diagnostics, options.unsafe_fixes)
+            if hint:
+                click.echo(hint)
     if failed:
         return EXIT_ERROR
     if failing(diagnostics, resolved.fail_on) and not options.exit_zero:

@@ -559,3 +559,37 @@ def test_structured_output_on_claude_is_a_tool_ahead_of_the_system_prompt(projec
     slots = [line.split()[1] for line in lines[2:5]]
     assert slots == ["tools[0]", "messages[0].content", "messages[1].content"]
     assert "(system)" in lines[3] and "(user)" in lines[4]
+
+
+def test_fix_writes_no_sdk_marker_into_a_framework_call(project: Path) -> None:
+    # CL401's safe fix adds `cache_control=` to an Anthropic SDK call; litellm, langchain and
+    # Bedrock take their markers elsewhere, so --fix leaves their calls as written
+    text = textwrap.dedent('''
+        import boto3
+        import litellm
+        from langchain_anthropic import ChatAnthropic
+        from prompts import POLICY
+
+        llm = ChatAnthropic(model="claude-sonnet-4-5")
+        brt = boto3.client("bedrock-runtime")
+
+
+        def ask(q):
+            return litellm.completion(model="anthropic/claude-sonnet-4-5", messages=[
+                {"role": "system", "content": POLICY}, {"role": "user", "content": q}])
+
+
+        def ask_langchain(q):
+            return llm.invoke([("system", POLICY), ("human", q)])
+
+
+        def ask_bedrock(q):
+            return brt.converse(modelId="anthropic.claude-3-7-sonnet-20250219-v1:0", system=[{"text": POLICY}],
+                                messages=[{"role": "user", "content": [{"text": q}]}])
+        ''')
+    (project / "prompts.py").write_text(POLICY)
+    (project / "app.py").write_text(text)
+    code, out = cli("--fix", "--format", "concise", ".")
+    assert code == 1, out
+    assert [line.split()[1] for line in out.splitlines() if _FINDING.match(line)] == ["CL401"] * 3, out
+    assert (project / "app.py").read_text() == text
