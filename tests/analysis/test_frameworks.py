@@ -593,3 +593,40 @@ def test_fix_writes_no_sdk_marker_into_a_framework_call(project: Path) -> None:
     assert code == 1, out
     assert [line.split()[1] for line in out.splitlines() if _FINDING.match(line)] == ["CL401"] * 3, out
     assert (project / "app.py").read_text() == text
+
+
+def test_fix_moves_a_litellm_block_marker_but_not_a_bedrock_cache_point(project: Path) -> None:
+    # litellm sends content blocks as written, so CL403's fix (the marker moved onto the block
+    # before) holds there; a Bedrock cachePoint is a block of its own, which the fix cannot move
+    bedrock = textwrap.dedent('''
+        import boto3
+        from prompts import POLICY
+
+        brt = boto3.client("bedrock-runtime")
+
+
+        def ask(user_name, q):
+            return brt.converse(modelId="anthropic.claude-3-7-sonnet-20250219-v1:0",
+                                system=[{"text": POLICY}, {"text": f" You help {user_name}."},
+                                        {"cachePoint": {"type": "default"}}],
+                                messages=[{"role": "user", "content": [{"text": q}]}])
+        ''')
+    (project / "prompts.py").write_text(POLICY)
+    (project / "bedrock_app.py").write_text(bedrock)
+    (project / "app.py").write_text(textwrap.dedent('''
+        import litellm
+        from prompts import CC, POLICY
+
+
+        def ask(user_name, q):
+            return litellm.completion(model="anthropic/claude-sonnet-4-5", messages=[
+                {"role": "system", "content": [{"type": "text", "text": POLICY},
+                                               {"type": "text", "text": f"Hi {user_name}.", "cache_control": CC}]},
+                {"role": "user", "content": q}])
+        '''))
+    code, out = cli("--fix", "--format", "concise", ".")
+    assert code == 1, out
+    assert [line.split(":")[0] for line in out.splitlines() if " CL403 " in line] == ["bedrock_app.py"], out
+    assert (project / "bedrock_app.py").read_text() == bedrock
+    fixed = (project / "app.py").read_text()
+    assert '"text": POLICY, "cache_control": CC}' in fixed and '"text": f"Hi {user_name}."}' in fixed
