@@ -651,7 +651,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
             # A framework entry point: its request in the shape of the SDK call it sends.
             req = framework_requests.request(found, ev, kw, complete)
             if req.skip:
-                return _not_checked(found, req.provider)
+                return _not_checked(found, req.provider, req.skip)
             provider, kw, complete, shape = req.provider, req.kw, req.complete, req.shape
             base_url = req.base_url
             b.provider, b.marker_key = provider, _MARKER_KEYS.get(provider)
@@ -772,13 +772,13 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
     )
 
 
-def _not_checked(found: FoundCall, provider: str) -> AssembledPrompt:
+def _not_checked(found: FoundCall, provider: str, why: str) -> AssembledPrompt:
     """A framework call that does not reach a provider whose caching cachelint knows (a
     Bedrock model that is not Claude): no prompt, so no rule reports anything."""
     mod = found.env.mod
     site = CallSite(Provider(provider), found.api, mod.span(found.node), mod.span(found.node.func), None,
                     node=found.node)
-    return AssembledPrompt(site, (), False, markers_unknown=True)
+    return AssembledPrompt(site, (), False, notes=(f"not checked: {why}",), markers_unknown=True)
 
 
 def _legacy_gemini(b: _Builder, found: FoundCall, ev: Evaluator, kw: dict[str, tuple[Value, ast.AST]],

@@ -57,8 +57,9 @@ class Request:
     base_url: str | None = None
     top_marker: tuple[Value, ast.AST] | None = None
     # Not a request to a provider whose caching cachelint knows (a Bedrock model that is not
-    # Claude, a litellm prefix of another provider): nothing is reported for it.
-    skip: bool = False
+    # Claude, a litellm prefix of another provider): nothing is reported for it, and this says
+    # why (shown by --show-prompt). Empty for a request that is checked.
+    skip: str = ""
     notes: list[str] = field(default_factory=list)
 
 
@@ -92,7 +93,8 @@ def _litellm(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> R
     if model is not None:
         provider = frameworks.litellm_provider(model)
         if provider is None:
-            return Request("openai", CHAT, kw, complete, skip=True)
+            return Request("openai", CHAT, kw, complete,
+                           skip=f"litellm sends `{model}` to a provider whose caching cachelint has no facts for")
     else:
         provider = "openai"  # litellm's own request shape; the model is not known
     out = dict(kw)
@@ -235,13 +237,14 @@ def _bedrock(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> R
     out: Keywords = {}
     req = Request("anthropic", ANTHROPIC, out, complete)
     if model is None or not frameworks.is_bedrock_anthropic(model):
-        req.skip = True  # Bedrock hosts many models: only a Claude model shown as such is checked
+        # Bedrock hosts many models: only a Claude model shown as such is checked
+        req.skip = "`modelId` is not shown to be a Claude model: only Claude's caching on Bedrock is checked"
         return req
     out["model"] = kw["modelId"]
     if found.api == "bedrock.invoke_model":
         body = _invoke_body(found, ev, kw)
         if body is None:
-            req.skip = True  # the request body could not be followed
+            req.skip = "the request `body` is not a `json.dumps({...})` of an Anthropic request the analysis can follow"
             return req
         req.complete = req.complete and body.complete
         for k, v in body.entries:

@@ -630,3 +630,25 @@ def test_fix_moves_a_litellm_block_marker_but_not_a_bedrock_cache_point(project:
     assert (project / "bedrock_app.py").read_text() == bedrock
     fixed = (project / "app.py").read_text()
     assert '"text": POLICY, "cache_control": CC}' in fixed and '"text": f"Hi {user_name}."}' in fixed
+
+
+def test_show_prompt_says_why_a_framework_call_is_not_checked(project: Path) -> None:
+    (project / "app.py").write_text(textwrap.dedent('''
+        import boto3
+        import litellm
+
+        brt = boto3.client("bedrock-runtime")
+
+
+        def ask(q):
+            return brt.converse(modelId="amazon.nova-pro-v1:0", messages=[{"role": "user", "content": [{"text": q}]}])
+
+
+        def ask_cohere(q):
+            return litellm.completion(model="cohere/command-r", messages=[{"role": "user", "content": q}])
+        '''))
+    code, out = cli("--show-prompt", "app.py")
+    assert code == 0, out
+    assert "(not checked: `modelId` is not shown to be a Claude model" in out
+    assert "(not checked: litellm sends `cohere/command-r` to a provider whose caching" in out
+    assert "no prompt arguments found" not in out
