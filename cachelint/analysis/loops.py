@@ -135,7 +135,8 @@ def _isinstance(obj: Value, cls: Value) -> bool | None:
     return False if {own, name} <= _MESSAGE_CLASSES else None
 
 
-_MESSAGE_CLASSES = frozenset({"SystemMessage", "HumanMessage", "AIMessage", "ToolMessage", "ChatMessage"})
+_MESSAGE_CLASSES = frozenset({"SystemMessage", "HumanMessage", "AIMessage", "ToolMessage", "FunctionMessage",
+                              "ChatMessage"})
 
 
 def _jumps(body: list[ast.stmt]) -> bool:

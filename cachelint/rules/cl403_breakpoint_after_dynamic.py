@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cachelint.analysis import frameworks
 from cachelint.diagnostics import Applicability, Diagnostic, Edit, Related, Severity, Span
 from cachelint.fixes.markers import move_marker_back
 from cachelint.prompt import AssembledPrompt, Breakpoint, MarkerKind, Segment, Stability
@@ -203,6 +204,8 @@ async def reply(history, question):
         changing = prompt.segments[culprit].span
         if call.via or bp.top_level or bp.conditional or not _within(changing, block):
             return ()
+        if call.api == frameworks.BEDROCK_SEND["converse"]:
+            return ()  # a cachePoint is a block of its own, not a key the fix can move
         before = [s for s in prompt.segments[:culprit]
                   if s.stability == Stability.STATIC and not _within(s.span, block)]
         m = call_model(prompt, ctx)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from cachelint.analysis.library import (
+    boto3,
     clocks,
     copy,
     gemini_legacy,
     itertools,
     json,
-    langchain_messages,
+    langchain,
     paths,
     process,
     randomness,
@@ -20,7 +21,7 @@ from cachelint.analysis.library import (
 )
 from cachelint.analysis.library.registry import Registry, build
 
-MODULES = (clocks, copy, gemini_legacy, itertools, json, langchain_messages, paths, process, randomness, records,
+MODULES = (boto3, clocks, copy, gemini_legacy, itertools, json, langchain, paths, process, randomness, records,
            sdk_clients, strings, templates, textwrap)
 
 # Built once at import and never changed afterwards: every evaluator reads the same table.
