@@ -57,6 +57,17 @@ class Directive:
         return self.ours or _OUR_CODE.fullmatch(selector) is not None
 
 
+# A noqa comment naming a code of cachelint's namespace: only such a comment (or the word
+# cachelint) makes a file worth tokenizing for its directives.
+_NOQA_OURS = re.compile(r"noqa\s*:[^\n]*\bCL\d", re.IGNORECASE)
+
+
+def has_directives(text: str) -> bool:
+    """Can `text` hold a directive cachelint judges (warns about or may call unused)? The
+    word `cachelint`, or a noqa comment with a CL code: cheap enough for every file of a run."""
+    return "cachelint" in text or ("noqa" in text and _NOQA_OURS.search(text) is not None)
+
+
 def _selectors(text: str) -> list[str]:
     return [s for s in re.split(r"[,\s]+", text) if s]
 

@@ -21,6 +21,7 @@ from cachelint import cache, gcpolicy
 from cachelint.analysis.project import Project
 from cachelint.cache import ResultCache
 from cachelint.diagnostics import Diagnostic, LintError
+from cachelint.directives import has_directives
 from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult, check_source
 from cachelint.run.pool import Workers, default_jobs
@@ -203,7 +204,10 @@ def _lint_files(
             continue
         if facts is not None:
             digest = facts.digest
-            matters = facts.mentions or facts.declared or (bool(names) and reader.names(path, facts, names_key, names))
+            # A suppression comment is judged in every file: an unknown code warns, and CL901 may
+            # find it unused where no call is.
+            matters = (facts.mentions or facts.declared or facts.directives
+                       or (bool(names) and reader.names(path, facts, names_key, names)))
         else:  # not a module the scan reads (e.g. larger than it follows): read it here
             data, error = read_file(path)
             if data is None:
@@ -211,7 +215,8 @@ def _lint_files(
                 continue
             digest = cache.content_hash(data) if rc is not None else ""
             try:
-                matters = project.may_matter(decode_source(data))
+                text = decode_source(data)
+                matters = project.may_matter(text) or has_directives(text)
             except SourceError as exc:
                 per_file[index] = LintResult(errors=[LintError(path, str(exc))], files_checked=1)
                 continue

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from cachelint.analysis.project import MAX_MODULE_BYTES, mentions_sdk, names_in, names_in_words, text_words
 from cachelint.cache import FileHashes, ResultCache, content_hash, names_hash
+from cachelint.directives import has_directives
 from cachelint.run.tracked import TrackedProject
 from cachelint.sources import SourceError, decode_source, read_file
 
@@ -36,19 +37,20 @@ class Facts:
     error: str = ""  # why it does not decode
     named_key: str = ""  # the wrapper names (hash) `named_hit` was tested against
     named_hit: bool = False
+    directives: bool = False  # holds a suppression comment of cachelint's (see has_directives)
 
     def to_json(self, st: os.stat_result) -> list[object]:
         return [st.st_size, st.st_mtime_ns, st.st_ino, self.digest, self.mentions, self.declared, self.error,
-                self.named_key, self.named_hit]
+                self.named_key, self.named_hit, self.directives]
 
     @classmethod
     def from_json(cls, data: object, st: os.stat_result) -> Facts | None:
-        if not isinstance(data, list) or len(data) != 9 or data[:3] != [st.st_size, st.st_mtime_ns, st.st_ino]:
+        if not isinstance(data, list) or len(data) != 10 or data[:3] != [st.st_size, st.st_mtime_ns, st.st_ino]:
             return None
-        digest, mentions, declared, error, named_key, named_hit = data[3:]
+        digest, mentions, declared, error, named_key, named_hit, directives = data[3:]
         if not (isinstance(digest, str) and isinstance(error, str) and isinstance(named_key, str)):
             return None
-        return cls(digest, bool(mentions), bool(declared), error, named_key, bool(named_hit))
+        return cls(digest, bool(mentions), bool(declared), error, named_key, bool(named_hit), bool(directives))
 
 
 TEXT_BUDGET = 8 << 20  # characters of source the reader keeps (see Reader.text)
@@ -135,7 +137,8 @@ class Reader:
             text = decode_source(data)
         except SourceError as exc:
             return None, Facts(digest, error=str(exc))
-        facts = Facts(digest, mentions_sdk(text), any(n in text for n in self.declared))
+        facts = Facts(digest, mentions_sdk(text), any(n in text for n in self.declared),
+                      directives=has_directives(text))
         self.mentioning += facts.mentions
         return text, facts
 
