@@ -50,6 +50,8 @@ class RunOptions:
 
     jobs: int = 1
     cache_dir: str | None = None
+    # Told how many more files are done, as they are (the command line's progress bar).
+    progress: Callable[[int], None] | None = None
 
 
 _RUN_OPTIONS: ContextVar[RunOptions | None] = ContextVar("cachelint_run_options", default=None)
@@ -232,8 +234,10 @@ def _lint_files(
         todo.append((index, path))
 
     reader.forget_texts()
+    if opts.progress is not None:
+        opts.progress(len(files) - len(todo))  # known without linting: cached, or nothing to lint
     job = LintJob(settings, tuple(rules), names, track=rc is not None)
-    for outcome in lint_many(todo, job, workers, run):
+    for outcome in lint_many(todo, job, workers, run, opts.progress):
         path = files[outcome.index]
         diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
         per_file[outcome.index] = LintResult(diagnostics, outcome.errors, outcome.files_checked)
@@ -315,9 +319,11 @@ def _lint_task(items: Sequence[tuple[int, str]], job: LintJob, run: RunState) ->
 
 
 def lint_many(
-    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[RunState], run: RunState
+    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[RunState], run: RunState,
+    progress: Callable[[int], None] | None = None,
 ) -> list[FileOutcome]:
-    """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`."""
+    """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`.
+    `progress` is told the number of files of each chunk done."""
     count = jobs.jobs if isinstance(jobs, Workers) else jobs
     size = max(1, min(32, len(items) // max(1, count * 4)))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
@@ -325,5 +331,7 @@ def lint_many(
     keys = [[path for _, path in chunk] for chunk in chunks]
     for chunk_out in map_tasks(_lint_task, chunks, job, jobs, run, keys):
         outcomes.extend(chunk_out)
+        if progress is not None:
+            progress(len(chunk_out))
     outcomes.sort(key=lambda o: o.index)
     return outcomes
