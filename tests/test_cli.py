@@ -64,8 +64,14 @@ def test_text_is_an_alias_of_full(project: Path, run: RunCli, fake_engine: None)
     assert run("--format", "text").all == run("--format", "full").all
 
 
-def test_empty_folder_passes(project: Path, run: RunCli) -> None:
-    assert run().all == (0, "All checks passed!\n", "")
+def test_empty_folder_passes_with_a_warning(project: Path, run: RunCli) -> None:
+    assert run().all == (0, "All checks passed!\n", "cachelint: warning: .: no Python files found\n")
+    (project / "docs").mkdir()
+    write(project / "src" / "app.py", "x = 1\n")
+    assert run("docs", "src").all == (0, "All checks passed!\n", "cachelint: warning: docs: no Python files found\n")
+    # A folder whose only file is excluded says so too; a folder with a file does not.
+    write(project / "build" / "gen.py", "x = 1\n")
+    assert run("src").all == (0, "All checks passed!\n", "")
 
 
 def test_quiet_prints_no_summary(project: Path, run: RunCli) -> None:
@@ -131,10 +137,22 @@ def test_unparsable_and_undecodable_files(project: Path, run: RunCli, fake_engin
     )
 
 
-def test_exit_zero_does_not_hide_errors(project: Path, run: RunCli, fake_engine: None) -> None:
+def test_exit_zero_exits_0_with_parse_errors_but_still_says_so(project: Path, run: RunCli, fake_engine: None) -> None:
     write(project / "bad.py", 'import openai\nprint "x"\n')
     write(project / "good.py", "x = CL101_HERE\n")
-    assert run("--exit-zero", "-q", "--format", "concise").exit_code == 2
+    assert run("-q", "--format", "concise").exit_code == 2
+    result = run("--exit-zero", "--format", "concise")
+    assert result.exit_code == 0
+    assert result.stderr == ("cachelint: error: bad.py: syntax error at line 2: Missing parentheses in call to 'print'. "
+                             "Did you mean print(...)?\n")
+    assert result.stdout.endswith("Found 1 finding (1 error) in 1 file; 1 path could not be checked.\n")
+
+
+def test_exit_zero_keeps_exit_2_for_a_path_that_does_not_exist(project: Path, run: RunCli) -> None:
+    write(project / "good.py", "x = 1\n")
+    assert run("--exit-zero", "good.py", "nope.py").all == (
+        2, "No findings, but 1 path could not be checked.\n", "cachelint: error: nope.py: no such file or directory\n")
+    assert run("--exit-zero", "--config", "nope.toml").exit_code == 2
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
@@ -276,11 +294,11 @@ def test_bad_config_found_from_a_subfolder(project: Path, run: RunCli) -> None:
 
 def test_explicit_config_file(project: Path, run: RunCli) -> None:
     write(project / "app.py", "x = 1\n")
-    write(project / "ci" / "cachelint.toml", "ignore = ['CL9']\n")
+    write(project / "ci" / "cachelint.toml", "ignore = ['CL8']\n")
     assert run("--config", "ci/cachelint.toml").all == (
         2,
         "",
-        "cachelint: error: ci/cachelint.toml: 'ignore' names an unknown rule: 'CL9'\n",
+        "cachelint: error: ci/cachelint.toml: 'ignore' names an unknown rule: 'CL8'\n",
     )
     assert run("--config", "nope.toml").all == (
         2,
@@ -582,7 +600,7 @@ def test_show_files(project: Path, run: RunCli) -> None:
 def test_force_exclude(project: Path, run: RunCli, fake_engine: None) -> None:
     write(project / "pyproject.toml", "[tool.cachelint]\nextend-exclude = ['generated']\n")
     write(project / "generated" / "x.py", "a = CL101_HERE\n")
-    assert run().all == (0, "All checks passed!\n", "")
+    assert run().all == (0, "All checks passed!\n", "cachelint: warning: .: no Python files found\n")
     assert run("-q", "generated/x.py").exit_code == 1
     assert run("--force-exclude", "generated/x.py").all == (0, "All checks passed!\n", "")
 
