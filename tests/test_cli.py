@@ -143,8 +143,8 @@ def test_exit_zero_exits_0_with_parse_errors_but_still_says_so(project: Path, ru
     assert run("-q", "--format", "concise").exit_code == 2
     result = run("--exit-zero", "--format", "concise")
     assert result.exit_code == 0
-    assert result.stderr == ("cachelint: error: bad.py: syntax error at line 2: Missing parentheses in call to 'print'. "
-                             "Did you mean print(...)?\n")
+    assert result.stderr == ("cachelint: error: bad.py: syntax error at line 2: Missing parentheses in call to "
+                             "'print'. Did you mean print(...)?\n")
     assert result.stdout.endswith("Found 1 finding (1 error) in 1 file; 1 path could not be checked.\n")
 
 
