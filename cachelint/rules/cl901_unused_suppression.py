@@ -38,6 +38,10 @@ class UnusedSuppression(Rule):
     ## Fix safety
     Safe: removing a comment changes nothing the code does (cachelint does not edit files
     yet; the fix is shown as advice).
+
+    ## References
+    - ruff's `unused-noqa` (RUF100), the same check for noqa comments:
+      https://docs.astral.sh/ruff/rules/unused-noqa/
     """
 
     code = "CL901"
