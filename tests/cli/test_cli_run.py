@@ -22,7 +22,7 @@ from cachelint.progress import Progress
 from cachelint.rules import ALL_RULES
 
 RunCli = Callable[..., Any]
-SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 SYNTAX_ERROR = 'import openai\nprint "x"\n'
 PRINT_ERROR = "syntax error at line 2: Missing parentheses in call to 'print'. Did you mean print(...)?"
 
