@@ -3,35 +3,40 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib
 import json
 import os
-import re
 import sys
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
 from cachelint import __version__, modeltable
 from cachelint.baseline import BaselineError, Entry, filter_baseline, read_baseline, write_baseline
-from cachelint.cache import default_cache_dir
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved
 from cachelint.diagnostics import Diagnostic, LintError, LintWarning, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
-from cachelint.notebook import Notebook, is_notebook, lint_notebook, lint_notebook_file
-from cachelint.progress import Progress, Verbose, is_terminal
+from cachelint.lintrun import (
+    Notebooks,
+    Sources,
+    Speed,
+    describe,
+    fails,
+    lint_projects,
+    lint_stdin,
+    plural,
+)
+from cachelint.notebook import is_notebook
+from cachelint.progress import Verbose
 from cachelint.projects import Projects
 from cachelint.report import (
     FORMATS,
-    Location,
     canonical_format,
     is_text_format,
-    plain_location,
     problem,
     render_chunks,
     render_statistics_for,
@@ -41,15 +46,12 @@ from cachelint.report.sarif import find_repository_root
 from cachelint.ruledocs import docstring, rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
-from cachelint.run.check import LintResult
-from cachelint.run.lint import RunOptions, lint_files, lint_source, project_factory, run_options
 from cachelint.settings import Settings
 from cachelint.showsettings import render_settings
-from cachelint.sources import SourceError, decode_source, read_bytes
 from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
 if TYPE_CHECKING:
-    from cachelint.analysis.project import Project
+    pass
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -79,10 +81,6 @@ def _internal_error(problem: str) -> None:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split("\n")).strip()
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class DefaultGroup(click.Group):
@@ -136,7 +134,7 @@ class DefaultGroup(click.Group):
             _error(f"{UNAVAILABLE}{exc}")
             code = EXIT_ERROR
         except Exception as exc:
-            _internal_error(_describe(exc))
+            _internal_error(describe(exc))
             code = EXIT_ERROR
         if standalone_mode:
             sys.exit(code)
@@ -417,64 +415,7 @@ def _resolve(options: CheckOptions, path: str) -> Resolved | None:
         return None
 
 
-def _split_lines(text: str) -> list[str]:
-    # Python's own line breaks only: str.splitlines() would also split on \f and \x1c.
-    return re.split(r"\r\n|\r|\n", text)
-
-
-@dataclass
-class _Sources:
-    """Source text of linted files, read once, for suppression comments and code frames."""
-
-    texts: dict[str, str | None] = field(default_factory=dict)
-    # Notebooks: the joined code cells as written (the linted text has magics blanked).
-    shown: dict[str, list[str]] = field(default_factory=dict)
-    # Keep what is read for the code frames of the full format; other formats read each file
-    # once, for its suppression comments (all 10,000 files of a large run, 23 MB, were kept).
-    keep: bool = True
-
-    def text(self, path: str) -> str | None:
-        if path in self.texts:
-            return self.texts[path]
-        data = read_bytes(path)
-        try:
-            text = decode_source(data) if isinstance(data, bytes) else None
-        except SourceError:
-            text = None  # already reported by the run if it mattered
-        if self.keep:
-            self.texts[path] = text
-        return text
-
-    def lines(self, path: str) -> list[str] | None:
-        if path in self.shown:
-            return self.shown[path]
-        text = self.text(path)
-        return None if text is None else _split_lines(text)
-
-
-def _run_options(options: CheckOptions, resolved: Resolved, progress: Progress) -> RunOptions:
-    """Cache, processes, progress: they change how fast findings come, never which."""
-    cache_dir = None if options.no_cache else options.cache_dir or default_cache_dir(resolved.settings.root)
-    return RunOptions(jobs=options.jobs if options.jobs is not None else 0, cache_dir=cache_dir,
-                      progress=progress.advance)
-
-
-def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[LintError]) -> LintResult:
-    """lint_files, and if it crashes, lint file by file so one bad file spoils only itself."""
-    try:
-        return lint_files(files, resolved.settings, resolved.rules)
-    except Exception:
-        pass
-    total = LintResult()
-    for path in files:
-        try:
-            total.extend(lint_files([path], resolved.settings, resolved.rules))
-        except Exception as exc:
-            internal.append(LintError(path, _describe(exc)))
-    return total
-
-
-def _print_warnings(warnings: Iterable[LintWarning], notebooks: _Notebooks) -> None:
+def _print_warnings(warnings: Iterable[LintWarning], notebooks: Notebooks) -> None:
     """`cachelint: warning: app.py:3: <message>` (a notebook's by cell)."""
     for w in warnings:
         where = notebooks.locate(Span(w.path, w.line, 1, w.line, 1))
@@ -510,73 +451,6 @@ def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> Non
             click.echo(f"{PROG}: internal error: {_one_line(problem)}", err=True)
         else:
             _error(problem)
-
-
-_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
-
-
-def apply_severity(diagnostics: Sequence[Diagnostic], overrides: Iterable[tuple[str, Severity]]) -> list[Diagnostic]:
-    """The diagnostics with the project's per-rule severities (`[tool.cachelint.severity]`)."""
-    table = dict(overrides)
-    if not table:
-        return list(diagnostics)
-    return [dataclasses.replace(d, severity=table[d.code]) if d.code in table else d for d in diagnostics]
-
-
-def failing(diagnostics: Sequence[Diagnostic], fail_on: Severity) -> list[Diagnostic]:
-    """The findings at or above the --fail-on severity."""
-    return [d for d in diagnostics if _RANK[Severity(d.severity)] >= _RANK[fail_on]]
-
-
-@dataclass
-class _Notebooks:
-    """Notebooks linted in this run, to show their findings by cell."""
-
-    by_path: dict[str, Notebook] = field(default_factory=dict)
-
-    def add(self, notebook: Notebook | None, sources: _Sources) -> None:
-        if notebook is None:
-            return
-        self.by_path[notebook.path] = notebook
-        sources.texts[notebook.path] = notebook.source
-        sources.shown[notebook.path] = notebook.original
-
-    def locate(self, span: Span) -> Location:
-        notebook = self.by_path.get(span.path)
-        return notebook.locate(span) if notebook is not None else plain_location(span)
-
-
-def _lint_notebooks(
-    files: Sequence[str], resolved: Resolved, notebooks: _Notebooks, sources: _Sources, internal: list[LintError]
-) -> LintResult:
-    total = LintResult()
-    projects: list[Callable[[], Project]] = []
-
-    def lint_cells(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
-        # The project's wrapper scan once for all notebooks (mem0's seven notebooks scanned it
-        # seven times: most of the run), each notebook in a project of its own.
-        if not projects:
-            projects.append(project_factory(settings))
-        return _lint_source(text, path, settings, rules, projects[0]())
-
-    for path in files:
-        try:
-            # Through this module's lint_source, like every other file of the run.
-            result, notebook = lint_notebook_file(path, resolved.settings, resolved.rules, lint_cells)
-        except Exception as exc:
-            internal.append(LintError(path, _describe(exc)))
-            continue
-        notebooks.add(notebook, sources)
-        total.extend(result)
-    return total
-
-
-def _lint_source(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]],
-                 project: Project | None = None) -> LintResult:
-    # Looked up at call time, so a replaced `lint_source` (tests, plugins) sees notebooks too.
-    if project is None:
-        return lint_source(text, path, settings, rules)
-    return lint_source(text, path, settings, rules, project=project)
 
 
 def _read_baseline(file: str) -> list[Entry] | None:
@@ -629,51 +503,9 @@ def _open_output(path: str | None) -> tuple[bool, IO[str] | None]:
         return False, None
 
 
-@dataclass
-class _Run:
-    """What linting every project of a run gave."""
-
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    errors: list[LintError] = field(default_factory=list)
-    internal: list[LintError] = field(default_factory=list)
-    # The --fail-on level of each linted file's project (the run's for others).
-    fail_on: dict[str, Severity] = field(default_factory=dict)
-    rules: dict[str, type[Rule]] = field(default_factory=dict)
-
-
-def _lint_projects(
-    options: CheckOptions, groups: Sequence[tuple[Resolved, list[str]]], sources: _Sources,
-    notebooks: _Notebooks, verbose: Verbose,
-) -> _Run:
-    """Each project's files linted with its configuration, as a project of its own."""
-    run = _Run()
-    progress = Progress(sum(len(files) for _, files in groups), is_terminal(sys.stderr))
-    try:
-        for resolved, files in groups:
-            took = verbose.timer()
-            modules = [f for f in files if not is_notebook(f)]
-            books = [f for f in files if is_notebook(f)]
-            with run_options(_run_options(options, resolved, progress)):
-                result = _lint_isolated(modules, resolved, run.internal) if modules else LintResult()
-            result.extend(_lint_notebooks(books, resolved, notebooks, sources, run.internal))
-            progress.advance(len(books))
-            run.diagnostics.extend(apply_severity(result.diagnostics, resolved.severity))
-            run.errors.extend(result.errors)
-            run.fail_on.update((f, resolved.fail_on) for f in files)
-            run.rules.update((r.code, r) for r in resolved.rules)
-            verbose(f"project {display_path(resolved.settings.root)}: {_plural(len(files), 'file')} linted in {took()}")
-    finally:
-        progress.close()
-    return run
-
-
 def _describe_project(resolved: Resolved, files: int) -> str:
     config = display_path(resolved.config_path) if resolved.config_path else "no configuration file (defaults)"
-    return f"project {display_path(resolved.settings.root)}: {config}, {_plural(files, 'file')}"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+    return f"project {display_path(resolved.settings.root)}: {config}, {plural(files, 'file')}"
 
 
 def _missing_paths(paths: Sequence[str], errors: Sequence[LintError]) -> bool:
@@ -729,8 +561,8 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
         if entries is None:
             return EXIT_ERROR
     _warn_empty(file_paths, files, errors)
-    verbose(f"{_plural(len(files), 'file')} to lint under {_plural(len(file_paths), 'path')}"
-            f" ({_plural(sum(map(is_notebook, files)), 'notebook')})")
+    verbose(f"{plural(len(files), 'file')} to lint under {plural(len(file_paths), 'path')}"
+            f" ({plural(sum(map(is_notebook, files)), 'notebook')})")
     for resolved, group in groups:
         verbose(_describe_project(resolved, len(group)))
     if options.show_files:
@@ -739,11 +571,16 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
             click.echo(display_path(path), file=out)
         return EXIT_ERROR if errors else EXIT_CLEAN
 
-    sources = _Sources(keep=fmt == "full")
-    notebooks = _Notebooks()
-    run = _lint_projects(options, groups, sources, notebooks, verbose)
+    sources = Sources(keep=fmt == "full")
+    notebooks = Notebooks()
+    run = lint_projects(Speed(options.jobs, options.no_cache, options.cache_dir), groups, sources, notebooks, verbose)
     if read_stdin and stdin_config is not None:
-        run.errors.extend(_lint_stdin(options, stdin_name, stdin_config, run, sources, notebooks))
+
+        def excluded(settings: Settings) -> bool:
+            return options.force_exclude and options.stdin_filename is not None \
+                and is_excluded(options.stdin_filename, settings, options.extend_exclude)
+
+        run.errors.extend(lint_stdin(stdin_name, stdin_config, run, sources, notebooks, excluded))
     # Suppression comments and per-file ignores were applied with each file's linting.
     diagnostics = sorted(run.diagnostics, key=Diagnostic.sort_key)
     errors.extend(run.errors)
@@ -789,8 +626,7 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
         )
         _write_chunks(chunks, color, out)
     # Each finding against its own project's --fail-on level.
-    failing_count = sum(_RANK[Severity(d.severity)] >= _RANK[run.fail_on.get(d.span.path, run_config.fail_on)]
-                        for d in diagnostics)
+    failing_count = sum(fails(d, run.fail_on.get(d.span.path, run_config.fail_on)) for d in diagnostics)
     if is_text_format(fmt) and not options.quiet:
         click.echo(_summary(diagnostics, failed, hidden, run_config.fail_on, entries is not None, failing_count),
                    file=out)
@@ -802,29 +638,6 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
     if failing_count:
         return EXIT_FINDINGS
     return EXIT_CLEAN
-
-
-def _lint_stdin(options: CheckOptions, stdin_name: str, resolved: Resolved, run: _Run, sources: _Sources,
-                notebooks: _Notebooks) -> list[LintError]:
-    """Lint standard input as `stdin_name`, with the configuration of that path; its findings
-    join `run`, its errors are returned."""
-    data = sys.stdin.buffer.read()
-    if options.force_exclude and options.stdin_filename is not None \
-            and is_excluded(options.stdin_filename, resolved.settings, options.extend_exclude):
-        return []  # excluded, as the file would be if passed by name
-    if is_notebook(stdin_name):
-        result, notebook = lint_notebook(data, stdin_name, resolved.settings, resolved.rules, _lint_source)
-        notebooks.add(notebook, sources)
-    else:
-        try:
-            sources.texts[stdin_name] = decode_source(data)
-        except SourceError:
-            sources.texts[stdin_name] = None
-        result = lint_source(data, stdin_name, resolved.settings, resolved.rules)
-    run.diagnostics.extend(apply_severity(result.diagnostics, resolved.severity))
-    run.fail_on[stdin_name] = resolved.fail_on
-    run.rules.update((r.code, r) for r in resolved.rules)
-    return list(result.errors)
 
 
 # --- --show-prompt -------------------------------------------------------------------
@@ -998,6 +811,6 @@ def leave(code: int) -> NoReturn:
             pass  # the reader went away (`cachelint | head`), as in DefaultGroup.main
         except (OSError, ValueError) as exc:  # a full disk or a closed stream: output was lost
             with contextlib.suppress(OSError, ValueError):
-                os.write(2, f"{PROG}: error: cannot write the output: {_describe(exc)}\n".encode())
+                os.write(2, f"{PROG}: error: cannot write the output: {describe(exc)}\n".encode())
             code = EXIT_ERROR
     os._exit(code)

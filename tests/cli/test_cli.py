@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cachelint import __version__
+from cachelint import __version__, lintrun
 from cachelint import cli as cli_module
 from cachelint.cli import parse_target, rule_doc
 from cachelint.rules import ALL_RULES, lookup
@@ -220,14 +220,14 @@ def test_crash_in_one_file_is_one_line(
 ) -> None:
     write(project / "a.py", "x = CL101_HERE\n")
     write(project / "b.py", "y = 1\n")
-    lint_files = cli_module.lint_files
+    lint_files = lintrun.lint_files
 
     def crashing(files, settings, rules):  # type: ignore[no-untyped-def]
         if "b.py" in files:
             raise RuntimeError("boom")
         return lint_files(files, settings, rules)
 
-    monkeypatch.setattr(cli_module, "lint_files", crashing)
+    monkeypatch.setattr(lintrun, "lint_files", crashing)
     assert run("--format", "concise").all == (
         2,
         "a.py:1:5: CL101 `CL101_HERE` marks a finding\n"
@@ -611,13 +611,13 @@ def test_min_lost_tokens_and_default_model_reach_the_settings(
     write(project / "pyproject.toml", "[tool.cachelint]\nmin-lost-tokens = 50\n")
     write(project / "app.py", "x = 1\n")
     seen: list[Settings] = []
-    real = cli_module.lint_files
+    real = lintrun.lint_files
 
     def spy(files, settings, rules):  # type: ignore[no-untyped-def]
         seen.append(settings)
         return real(files, settings, rules)
 
-    monkeypatch.setattr(cli_module, "lint_files", spy)
+    monkeypatch.setattr(lintrun, "lint_files", spy)
     run()
     run("--min-lost-tokens", "7", "--default-model", "claude-sonnet-4-5")
     assert [(s.min_lost_tokens, s.default_model) for s in seen] == [
@@ -811,12 +811,12 @@ def test_leave_reports_output_that_could_not_be_written(
 
 
 def test_sources_are_kept_only_for_the_code_frames_of_the_full_format(tmp_path: Path) -> None:
-    from cachelint.cli import _Sources
+    from cachelint.lintrun import Sources
 
     f = tmp_path / "a.py"
     f.write_text("x = 1\n")
     for keep in (True, False):
-        sources = _Sources(keep=keep)
+        sources = Sources(keep=keep)
         assert sources.text(str(f)) == "x = 1\n"
         assert (str(f) in sources.texts) is keep
         assert sources.lines(str(f)) == ["x = 1", ""]

@@ -16,7 +16,7 @@ from typing import Any
 import click
 import pytest
 
-from cachelint import cli as cli_module
+from cachelint import lintrun
 from cachelint import progress as progress_module
 from cachelint.progress import Progress
 from cachelint.rules import ALL_RULES
@@ -232,7 +232,7 @@ def test_progress_on_the_command_line(project: Path, run: RunCli, monkeypatch: p
     for n in range(3):
         write(project / f"m{n}.py", "import openai\nx = 1\n")
     assert run().stderr == ""  # stderr is not a terminal here
-    monkeypatch.setattr(cli_module, "is_terminal", lambda stream: True)
+    monkeypatch.setattr(lintrun, "is_terminal", lambda stream: True)
     monkeypatch.setattr(progress_module, "DELAY", 0.0)
     monkeypatch.setattr(click._termui_impl, "isatty", lambda stream: True)  # CliRunner's stderr
     result = run("-j", "1", "--no-cache")
