@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import json
 import os
@@ -20,6 +21,9 @@ from cachelint.baseline import BaselineError, Entry, filter_baseline, read_basel
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved
 from cachelint.diagnostics import Diagnostic, LintError, LintWarning, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
+from cachelint.fixes.cst import INSTALL_HINT, can_write_fixes
+from cachelint.fixes.files import FileFix, plan_fixes, unified_diff, write_fix
+from cachelint.fixes.report import fixable_hint, fixed_summary
 from cachelint.lintrun import (
     Notebooks,
     Sources,
@@ -199,6 +203,18 @@ class CheckOptions:
     output_file: str | None = None
     extend_exclude: tuple[str, ...] = ()
     verbose: bool = False
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    show_fixes: bool = False
+    # Between the rounds of --fix (lint, fix, lint again): what earlier rounds fixed.
+    fixed: tuple[Diagnostic, ...] = ()
+    fix_round: int = 0
+
+
+# Rounds of --fix before the rest is reported: a fix skipped because it overlaps another is
+# taken in the next round (ruff does the same, up to 100); cachelint's fixes rarely meet.
+MAX_FIX_ROUNDS = 10
 
 
 _EPILOG = f"""\b
@@ -208,10 +224,10 @@ Other commands:
   {PROG} rule --all       explain every rule
   {PROG} models [MODEL]   the model table, or how MODEL is looked up
 
-Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
-2 errors (bad path, configuration, unreadable or unparsable file). With
---exit-zero, 0 unless the run itself failed (bad option or configuration,
-a path that does not exist)."""
+Exit status: 0 clean (or no finding at the --fail-on level; with --fix, none
+left), 1 findings (with --diff: fixes to apply), 2 errors (bad path,
+configuration, unreadable or unparsable file). With --exit-zero, 0 unless the
+run itself failed (bad option or configuration, a path that does not exist)."""
 
 
 @cli.command(DEFAULT_COMMAND, cls=CheckCommand, epilog=_EPILOG)
@@ -295,6 +311,10 @@ a path that does not exist)."""
     metavar="PATH",
     help="Lint standard input (path `-`) as if it were this file.",
 )
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files, then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: apply unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list the findings that were fixed.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option(
     "--cache-dir",
@@ -337,6 +357,10 @@ def check(
     verbose: bool,
     output_file: str | None,
     show_settings: str | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_fixes: bool,
 ) -> int:
     """Lint PATHS (files, folders or notebooks; default: the current folder, `-` for stdin)."""
     options = CheckOptions(
@@ -366,6 +390,10 @@ def check(
         output_file=output_file,
         extend_exclude=_split(extend_exclude),
         verbose=verbose,
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
+        show_fixes=show_fixes,
     )
     if show_prompt is not None:
         return run_show_prompt(options)
@@ -514,6 +542,20 @@ def _missing_paths(paths: Sequence[str], errors: Sequence[LintError]) -> bool:
     return any(e.path in given and e.message == "no such file or directory" for e in errors)
 
 
+def _print_diffs(plans: Sequence[FileFix], errors: Sequence[LintError], internal: Sequence[LintError]) -> int:
+    """--diff: the fixes as a unified diff on stdout, what they fix on stderr; nothing written."""
+    _print_errors(errors)
+    _print_errors(internal, internal=True)
+    for plan in plans:
+        click.echo(unified_diff(plan, display_path(plan.path)), nl=False)
+    count = sum(len(plan.applied) for plan in plans)
+    if count:
+        click.echo(f"Would fix {count} finding{'s' if count != 1 else ''}.", err=True)
+    if errors or internal:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if plans else EXIT_CLEAN
+
+
 def run_check(options: CheckOptions) -> int:
     """Lint, print, and return the exit code."""
     ok, out = _open_output(options.output_file)
@@ -538,6 +580,9 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
     config_paths = [*file_paths, *([options.stdin_filename] if options.stdin_filename else [])]
     projects = _projects(options)
     if projects is None:
+        return EXIT_ERROR
+    if (options.fix or options.diff) and not can_write_fixes():
+        _error(f"{'--fix' if options.fix else '--diff'} needs libcst, which is not installed: {INSTALL_HINT}")
         return EXIT_ERROR
     try:
         run_config = projects.for_run(config_paths)
@@ -586,6 +631,25 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
     errors.extend(run.errors)
     warnings = [e for e in errors if isinstance(e, LintWarning)]
     errors = [e for e in errors if not isinstance(e, LintWarning)]
+    if options.fix or options.diff:
+        shown = diagnostics if entries is None else filter_baseline(diagnostics, entries, run_config.settings.root)[0]
+        plans, cannot = plan_fixes(shown, options.unsafe_fixes)
+        errors.extend(cannot)
+        if options.diff:
+            _print_warnings(warnings, notebooks)
+            return _print_diffs(plans, errors, run.internal)
+        if plans and options.fix_round < MAX_FIX_ROUNDS:
+            try:
+                for plan in plans:
+                    write_fix(plan)
+            except OSError as exc:
+                _print_errors([*errors, LintError(plan.path, f"cannot write the fix: {exc.strerror or exc}")])
+                return EXIT_ERROR
+            applied = tuple(d for plan in plans for d in plan.applied)
+            # Lint again: the fixed files' findings are new, and a fix left out because it
+            # overlapped another may apply now.
+            return _run_check(dataclasses.replace(options, fixed=options.fixed + applied,
+                                                  fix_round=options.fix_round + 1), out)
 
     took = verbose.timer()
     _print_warnings(warnings, notebooks)
@@ -628,8 +692,14 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
     # Each finding against its own project's --fail-on level.
     failing_count = sum(fails(d, run.fail_on.get(d.span.path, run_config.fail_on)) for d in diagnostics)
     if is_text_format(fmt) and not options.quiet:
+        if options.fix:
+            click.echo(fixed_summary(options.fixed, show=options.show_fixes), nl=False, file=out)
         click.echo(_summary(diagnostics, failed, hidden, run_config.fail_on, entries is not None, failing_count),
                    file=out)
+        if not options.fix:
+            hint = fixable_hint(diagnostics, options.unsafe_fixes)
+            if hint:
+                click.echo(hint, file=out)
     verbose(f"output written in {took()}")
     if options.exit_zero:
         return EXIT_ERROR if run_failed else EXIT_CLEAN

@@ -17,6 +17,12 @@ from cachelint.sources import read_text
 # File suffixes found when walking directories: Python modules and Jupyter notebooks
 # (included by default, as in ruff; `extend-exclude = ["*.ipynb"]` leaves them out).
 PYTHON_SUFFIXES: tuple[str, ...] = (".py", ".ipynb")
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+def is_notebook(path: str) -> bool:
+    """Is `path` a Jupyter notebook (linted as its joined cells, so not fixed in place)?"""
+    return path.lower().endswith(NOTEBOOK_SUFFIX)
 
 # Skipped while walking unless `exclude` is set in the configuration (which replaces this
 # list, as in ruff; `extend-exclude` adds to it). Gitignore-style patterns: a bare name

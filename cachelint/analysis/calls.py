@@ -188,23 +188,55 @@ def _attribute_of_client(receiver: ast.expr, env: Env, ev: Evaluator) -> bool:
         return True
 
 
+def sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
+    """Names bound to an SDK method, `completion = client.chat.completions.create`: the one
+    assignment of that name anywhere in the module (a name bound twice is not followed)."""
+    bound: dict[str, list[ast.expr | None]] = {}
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    bound.setdefault(t.id, []).append(node.value if len(node.targets) == 1 else None)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and isinstance(node.target, ast.Name):
+            bound.setdefault(node.target.id, []).append(None)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.setdefault(node.name, []).append(None)
+    out: dict[str, ast.Attribute] = {}
+    for name, values in bound.items():
+        value = values[0]
+        if len(values) == 1 and isinstance(value, ast.Attribute) and value.attr in _METHODS and api_chains(value):
+            out[name] = value
+    return out
+
+
 def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
     """Every recognised SDK call in the module, in source order."""
     sdks: set[str] | None = None
     out: list[FoundCall] = []
+    aliases: dict[str, ast.Attribute] | None = None
     for node in mod.calls:
-        if not isinstance(node.func, ast.Attribute):
+        func = node.func
+        if isinstance(func, ast.Name):
+            if aliases is None:
+                aliases = sdk_aliases(mod)
+            alias = aliases.get(func.id)
+            if alias is None:
+                continue
+            func = alias  # the SDK method the name holds, its receiver evaluated where it is written
+        elif not isinstance(func, ast.Attribute):
             continue
-        if node.func.attr not in _METHODS:
+        if func.attr not in _METHODS:
             continue  # fast path: not one of the API method names
         env: Env | None = None
-        for receiver, path in api_chains(node.func):
+        for receiver, path in api_chains(func):
             provider, api = _APIS[path]
             legacy = gemini_legacy.is_legacy_api(api)
             if env is None:
                 env = in_comprehensions(mod, node, env_at(mod, node), ev)
+            if func is not node.func and legacy:
+                continue  # a legacy model's method is found on the model object only
             try:
-                value = ev.eval(receiver, env)
+                value = ev.eval(receiver, env if func is node.func else env_at(mod, receiver))
             except Budget:
                 value = None
             client = client_of(value) if value is not None else None

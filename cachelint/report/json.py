@@ -51,9 +51,28 @@ def diagnostic_to_dict(d: Diagnostic, cwd: str | None = None, locate: Locator = 
         "severity": Severity(d.severity).value,
         "message": d.message,
         **span,
-        "fix": None if d.fix is None else {"title": d.fix.title, "applicability": d.fix.applicability.value},
+        "fix": fix_fields(d, cwd, shown),
         "related": [{**_span_fields(r.span, cwd, locate, shown), "message": r.message} for r in d.related],
         "fingerprint": d.fingerprint,
+    }
+
+
+def fix_fields(d: Diagnostic, cwd: str | None = None,
+               shown: Callable[[str, str | None], str] = display_path) -> dict[str, Any] | None:
+    """The finding's fix: title, applicability and its edits (none: advice only), each edit
+    with the file it lands in (a helper module, when the text at fault is written there)."""
+    fix = d.fix
+    if fix is None:
+        return None
+    path = shown(fix.target(d.span), cwd)
+    return {
+        "title": fix.title,
+        "applicability": fix.applicability.value,
+        "edits": [
+            {"path": path, "line": e.line, "column": e.column, "end_line": e.end_line,
+             "end_column": e.end_column, "content": e.content}
+            for e in fix.edits
+        ],
     }
 
 
@@ -153,9 +172,7 @@ def _item(d: Diagnostic, cwd: str | None, locate: Locator, shown: Callable[[str,
         f'{at}"message": {encode_basestring(d.message)},{at}'
         + _span_text(d.span, cwd, locate, shown, at)
         + f',{at}"fix": '
-        + ("null" if fix is None else
-           f'{{\n      "title": {encode_basestring(fix.title)},'
-           f'\n      "applicability": {encode_basestring(fix.applicability.value)}\n    }}')
+        + ("null" if fix is None else indented(fix_fields(d, cwd, shown), at))
         + f',{at}"related": {related_text},{at}"fingerprint": {encode_basestring(d.fingerprint)}\n  }}'
     )
 

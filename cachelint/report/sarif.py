@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cachelint import __version__
-from cachelint.diagnostics import Diagnostic, Severity, Span
+from cachelint.diagnostics import Diagnostic, Fix, Severity, Span
 from cachelint.report.json import dump
 from cachelint.report.locate import Locator, plain_location
 from cachelint.report.problems import INTERNAL_ERROR, Problem
@@ -55,6 +55,22 @@ def _artifact(path: str, root: str) -> dict[str, Any]:
         rel = os.path.relpath(absolute, root).replace(os.sep, "/")
         return {"uri": urllib.parse.quote(rel), "uriBaseId": SRCROOT}
     return {"uri": Path(absolute).as_uri()}
+
+
+def _fix(fix: Fix, span: Span, root: str) -> dict[str, Any]:
+    """SARIF's `fix`: the edits as replacements of regions (an empty region inserts)."""
+    replacements = [
+        {
+            "deletedRegion": {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line,
+                              "endColumn": e.end_column},
+            "insertedContent": {"text": e.content},
+        }
+        for e in fix.edits
+    ]
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [{"artifactLocation": _artifact(fix.target(span), root), "replacements": replacements}],
+    }
 
 
 def _physical(span: Span, root: str, locate: Locator) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -195,6 +211,8 @@ def render_sarif(
             result["relatedLocations"] = related
         if d.fix is not None and d.fix.title:
             result["properties"] = {"fix": d.fix.title, "fixApplicability": d.fix.applicability.value}
+        if d.fix is not None and d.fix.edits:
+            result["fixes"] = [_fix(d.fix, d.span, root)]
         results.append(result)
 
     log = {

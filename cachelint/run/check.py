@@ -7,9 +7,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from cachelint.analysis import indirect
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import FoundCall, env_at
 from cachelint.analysis.evaluate import Budget
@@ -18,6 +19,7 @@ from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Diagnostic, LintError, LintWarning, Span
 from cachelint.directives import has_directives, parse_directives
+from cachelint.discovery import is_notebook
 from cachelint.fastinit import replace
 from cachelint.prompt import AssembledPrompt, CallSite
 from cachelint.pyversions import needs_message, newer_syntax
@@ -178,6 +180,13 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
                     p.call, via=mod.source_of(node.func) + "()")))
                 continue
         if name not in names:
+            made = indirect.handed_on(node, mod)
+            if made is not None and (indirect.callee_name(made) in names or indirect.held_callable(made, mod)):
+                # `pool.submit(backend.generate, p)`, `pool.submit(judge, p)`
+                prompts.extend(_wrapper_prompts(made, mod, project, span_of))
+            elif indirect.held_callable(node, mod) or ("__call__" in names and indirect.typed_callable(node, mod)):
+                # `judge(messages)`, a closure; `sampler(messages)` with `sampler: SamplerBase`
+                prompts.extend(_wrapper_prompts(node, mod, project, span_of))
             continue  # not the name of any wrapper in the project
         prompts.extend(_wrapper_prompts(node, mod, project, span_of))
     return prompts
@@ -205,8 +214,12 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
         ev.reset_budget(keep_memo=True)
         prompt = assemble(found, ev, span_of)
         # Report at the caller: this call is where the prompt is built.
+        via = mod.source_of(call.func) + "()"
+        impl = project.implementation(call, target[0])
+        if impl is not None:
+            via += " -> " + impl.label  # dispatched by class hierarchy: name the class
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
-                                        via=mod.source_of(call.func) + "()",
+                                        via=via,
                                         via_scopes=tuple((m.path, f.lineno, f.end_lineno or f.lineno)
                                                          for f, m in through))
         out.append(dataclasses.replace(prompt, call=site_call))
@@ -245,7 +258,7 @@ def module_findings(
     prompts = assemble_module(mod, project)
     if not prompts:
         return []
-    ctx = RuleContext(settings, mod.path)
+    ctx = RuleContext(settings, mod.path, _texts(mod, project, path))
     instances = [r() for r in rules]
     seen: set[tuple[str, Span]] = set()
     out: list[tuple[AssembledPrompt, list[Diagnostic]]] = []
@@ -268,6 +281,19 @@ def module_findings(
     return out
 
 
+def _texts(mod: ModuleInfo, project: Project, path: str) -> Callable[[str], str | None]:
+    """Where rules read the text their fixes edit: this module's as linted, other modules' as
+    the analysis read them; a notebook is not fixed (its linted text is its joined cells)."""
+
+    def text_of(wanted: str) -> str | None:
+        if wanted == mod.path:
+            return None if is_notebook(path) else mod.text
+        other = project.module_from_path(wanted)
+        return None if other is None else other.text
+
+    return text_of
+
+
 def _shown_at(d: Diagnostic, actual: str, shown: str) -> Diagnostic:
     """`d` with the places in the linted file named by the path it was linted as (`shown`),
     not the path of the module copy the analysis used (`actual`, the same file)."""
@@ -276,7 +302,10 @@ def _shown_at(d: Diagnostic, actual: str, shown: str) -> Diagnostic:
         return replace(span, path=shown) if span.path == actual else span
 
     related = tuple(replace(r, span=at(r.span)) if r.span.path == actual else r for r in d.related)
-    return replace(d, span=at(d.span), related=related)
+    fix = d.fix
+    if fix is not None and fix.path == actual:
+        fix = replace(fix, path=shown)
+    return replace(d, span=at(d.span), related=related, fix=fix)
 
 
 def _inside_wrappers(d: Diagnostic, call: CallSite) -> bool:

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from cachelint import cache, gcpolicy
+from cachelint.analysis.hierarchy import ClassIndex
 from cachelint.analysis.project import Project
 from cachelint.cache import ResultCache
 from cachelint.diagnostics import Diagnostic, LintError
@@ -84,10 +85,12 @@ def project_factory(settings: Settings) -> Callable[[], Project]:
     of the project's files runs once, not once per source; each source gets a project of its own."""
     run = RunState(ModuleCache())
     base = run.project(settings.root, settings.wrappers, frozenset())
+    files = list(base.iter_files())
+    reader = Reader(base, None, hashes=run.hashes)
     with process_run():
-        names = _scan(base, list(base.iter_files()), settings, Reader(base, None, hashes=run.hashes), 1, run, None,
-                      None)
-    return lambda: run.project(settings.root, settings.wrappers, names)
+        classes = reader.class_index(files)
+        names = _scan(base, files, settings, reader, 1, run, None, None, classes)
+    return lambda: run.project(settings.root, settings.wrappers, names, classes)
 
 
 def _scan(
@@ -99,21 +102,23 @@ def _scan(
     run: RunState,
     rc: ResultCache | None,
     meanwhile: Callable[[], None] | None,
+    classes: ClassIndex,
 ) -> frozenset[str]:
     """The wrapper names of the project whose files are `files`: from the cache when the
-    scan's inputs are unchanged. `meanwhile`: see scan_wrappers."""
+    scan's inputs are unchanged. `meanwhile`: see scan_wrappers; `classes`: the run's class index."""
     if rc is None:
-        return scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile).names
+        return scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile, classes).names
 
     def probe(qualname: str) -> str:
-        return probe_signature(base.search_roots, qualname)
+        got = classes.signature(qualname)
+        return got if got is not None else probe_signature(base.search_roots, qualname)
 
     previous = rc.cached_scan_names()
     candidates = reader.candidates(files, previous)
     names = rc.scan_names(candidates, probe)
     if names is not None:
         return names
-    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile)
+    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile, classes)
     if scan.names != previous:
         candidates = reader.candidates(files, scan.names)
     deps = {real: run.hashes(real) for real in scan.deps.files}
@@ -187,13 +192,17 @@ def _lint_files(
     project_files = list(base.iter_files())
     with reader.indexing() as index_words:
         _start_early(reader, project_files, workers)
-        names = _scan(base, project_files, settings, reader, workers, run, rc, index_words)
-    project = run.project(settings.root, settings.wrappers, names)
+        # the project's classes, from what reading each file told (the scan's first pass reads
+        # every file anyway): built once here and sent to every project of the run
+        classes = reader.class_index(project_files)
+        names = _scan(base, project_files, settings, reader, workers, run, rc, index_words, classes)
+    project = run.project(settings.root, settings.wrappers, names, classes)
     probes: dict[str, str] = {}
 
     def probe(qualname: str) -> str:
         if qualname not in probes:
-            probes[qualname] = probe_signature(base.search_roots, qualname)
+            got = classes.signature(qualname)
+            probes[qualname] = got if got is not None else probe_signature(base.search_roots, qualname)
         return probes[qualname]
 
     per_file: list[LintResult | None] = [None] * len(files)
@@ -236,7 +245,7 @@ def _lint_files(
     reader.forget_texts()
     if opts.progress is not None:
         opts.progress(len(files) - len(todo))  # known without linting: cached, or nothing to lint
-    job = LintJob(settings, tuple(rules), names, track=rc is not None)
+    job = LintJob(settings, tuple(rules), names, track=rc is not None, classes=classes)
     for outcome in lint_many(todo, job, workers, run, opts.progress):
         path = files[outcome.index]
         diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
@@ -287,6 +296,7 @@ class LintJob:
     rules: tuple[type[Rule], ...]
     names: frozenset[str]
     track: bool
+    classes: ClassIndex | None = None  # the run's class index
 
 
 def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
@@ -296,7 +306,7 @@ def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
     if data is None:
         out.errors.append(LintError(path, error))
         return out
-    project = run.project(job.settings.root, job.settings.wrappers, job.names)
+    project = run.project(job.settings.root, job.settings.wrappers, job.names, job.classes)
     result = check_source(data, path, job.settings, job.rules, project)
     project.keep(path)
     out.diagnostics = list(result.diagnostics)

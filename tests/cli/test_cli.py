@@ -386,7 +386,7 @@ def test_json_output(project: Path, run: RunCli, fake_engine: None) -> None:
             "end_line": 1,
             "end_column": 15,
             "cell": None,
-            "fix": {"title": "Remove `CL103_HERE`", "applicability": "display-only"},
+            "fix": {"title": "Remove `CL103_HERE`", "applicability": "display-only", "edits": []},
             "related": [
                 {
                     "path": "src/app.py",
