@@ -7,7 +7,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterator
 
-from cachelint.analysis import gemini_legacy
+from cachelint.analysis import framework_requests, frameworks, gemini_legacy
 from cachelint.analysis.calls import FoundCall, client_of
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
@@ -641,8 +641,22 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
     b = _Builder(ev, found.env, span_of, call_span, found.provider)
     params: list[Param] = []
     conditions: list[Condition] = []
+    provider = found.provider
+    base_url = found.client.base_url if found.client is not None else None
     try:
         kw, complete = keyword_values(found, ev)
+        shape: str | None = None
+        top_marker: tuple[Value, ast.AST] | None = None
+        if frameworks.is_framework_api(found.api):
+            # A framework entry point: its request in the shape of the SDK call it sends.
+            req = framework_requests.request(found, ev, kw, complete)
+            if req.skip:
+                return _not_checked(found, req.provider, req.skip)
+            provider, kw, complete, shape = req.provider, req.kw, req.complete, req.shape
+            base_url = req.base_url
+            b.provider, b.marker_key = provider, _MARKER_KEYS.get(provider)
+            b.markers_unknown = req.markers_unknown
+            top_marker = req.top_marker
         model_v = kw.get("model")
         model = text_of(model_v[0].pieces) if model_v and isinstance(model_v[0], StrV) else None
         api = found.api
@@ -654,13 +668,26 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         for name, (v, n) in kw.items():
             if legacy and name == gemini_legacy.CONTENT_KEYWORD[api]:
                 continue
-            if name not in _PROMPT_SLOTS and not (found.provider == "gemini" and name == "config"):
+            if name not in _PROMPT_SLOTS and not (provider == "gemini" and name == "config"):
                 params.append(_param(name, v, n, mod.source_of(n), node_span, span_of))
         if "tools" in kw:
             conditions.extend(_tool_conditions(kw["tools"][1], found.env, ev, node_span, mod))
         if legacy:
             model = _legacy_gemini(b, found, ev, kw, params, node_span, span_of)
-        elif found.provider == "openai" and api.startswith("responses"):
+        elif shape == framework_requests.CHAT:
+            # OpenAI-shaped messages whatever the provider (litellm, langchain)
+            if provider == "anthropic" and "tools" in kw:
+                b.anthropic_tools(kw["tools"][0], kw["tools"][1])
+            else:
+                _slot_json(b, kw, "tools", "tool definitions")
+            if "response_format" in kw:
+                b.json_segment("response_format", kw["response_format"][0], kw["response_format"][1],
+                               "output schema")
+            if "messages" in kw:
+                b.message_list("messages", kw["messages"][0], kw["messages"][1])
+            if top_marker is not None and b.marker_key is not None:
+                b.marker("cache_control", top_marker[0], None, None, top_level=True, at=node_span(top_marker[1]))
+        elif provider == "openai" and api.startswith("responses"):
             _slot_json(b, kw, "tools", "tool definitions")
             text_cfg = kw.get("text")
             if text_cfg is not None:
@@ -675,7 +702,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
                 b.text_segments("instructions", kw["instructions"][0], kw["instructions"][1])
             if "input" in kw:
                 b.message_list("input", kw["input"][0], kw["input"][1])
-        elif found.provider == "openai":
+        elif provider == "openai":
             _slot_json(b, kw, "tools", "tool definitions")
             _slot_json(b, kw, "functions", "function definitions")
             if "response_format" in kw:
@@ -683,7 +710,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
                                "output schema")
             if "messages" in kw:
                 b.message_list("messages", kw["messages"][0], kw["messages"][1])
-        elif found.provider == "anthropic":
+        elif provider == "anthropic":
             if "tools" in kw:
                 b.anthropic_tools(kw["tools"][0], kw["tools"][1])
             if "system" in kw:
@@ -731,8 +758,8 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         model = None
         b.segments.append(Segment("prompt", Stability.UNKNOWN, None, "…", call_span,
                                   "too complex to follow within the evaluation budget", (), False))
-    site = CallSite(Provider(found.provider), found.api, call_span, mod.span(found.node.func), model,
-                    node=found.node, base_url=found.client.base_url if found.client is not None else None)
+    site = CallSite(Provider(provider), found.api, call_span, mod.span(found.node.func), model,
+                    node=found.node, base_url=base_url)
     return AssembledPrompt(
         site,
         tuple(b.segments),
@@ -743,6 +770,15 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         markers_unknown=b.markers_unknown,
         markers_passed_in=b.markers_passed_in,
     )
+
+
+def _not_checked(found: FoundCall, provider: str, why: str) -> AssembledPrompt:
+    """A framework call that does not reach a provider whose caching cachelint knows (a
+    Bedrock model that is not Claude): no prompt, so no rule reports anything."""
+    mod = found.env.mod
+    site = CallSite(Provider(provider), found.api, mod.span(found.node), mod.span(found.node.func), None,
+                    node=found.node)
+    return AssembledPrompt(site, (), False, notes=(f"not checked: {why}",), markers_unknown=True)
 
 
 def _legacy_gemini(b: _Builder, found: FoundCall, ev: Evaluator, kw: dict[str, tuple[Value, ast.AST]],

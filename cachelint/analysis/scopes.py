@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cachelint.analysis.env import MAX_ALT_ITERATION, EndOfModule, Env
 from cachelint.analysis.files import module_file
+from cachelint.analysis.frameworks import LANGCHAIN_CHAT_MODELS, LANGCHAIN_MODEL_CLASSES
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.sdk_clients import client_class
 from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, subtree
@@ -387,6 +388,9 @@ def annotation_client(ev: Evaluator, ann: ast.expr, env: Env) -> Value | None:
             cc = client_class(qual)
             if cc:
                 return ClientV(cc[0], cc[1])
+            kind = LANGCHAIN_MODEL_CLASSES.get(qual)
+            if kind is not None:  # a langchain chat model: its settings are not known here
+                return ClientV(LANGCHAIN_CHAT_MODELS[kind], kind)
     return None
 
 
