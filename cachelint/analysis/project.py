@@ -15,8 +15,8 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import gemini_legacy, hierarchy, interproc
-from cachelint.analysis.calls import FoundCall, env_at, find_calls
+from cachelint.analysis import frameworks, gemini_legacy, hierarchy, interproc
+from cachelint.analysis.calls import FoundCall, env_at, find_calls, litellm_names
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
 from cachelint.analysis.module import ModuleInfo, subtree
@@ -35,8 +35,10 @@ MAX_DISPATCH = 32  # classes a method call on one of several objects is followed
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
-SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai)\b")
-_SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai")
+SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai"
+                       r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock)\b")
+_SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai", "litellm", "ChatGoogleGenerativeAI",
+                   "bedrock")
 
 
 def mentions_sdk(text: str) -> bool:
@@ -373,7 +375,8 @@ class Project(ProjectHooks):
             for found in self.calls_in(mod):
                 if mod.enclosing_function(found.node) is not fn:
                     continue
-                if _call_uses(found.node, tainted, prompt_only=True) or _legacy_uses(found, tainted, fn, mod):
+                if _call_uses(found.node, tainted, prompt_only=True) or _legacy_uses(found, tainted, fn, mod) \
+                        or _framework_uses(found, tainted, fn, mod):
                     sites.append(WrapperSite((found.node,), found))
             for call in _calls_in_function(fn):
                 if any(call is s.found.node for s in sites) or not _call_uses(call, tainted, prompt_only=False):
@@ -617,7 +620,7 @@ def wrapper_words(fn: FunctionNode, mod: ModuleInfo) -> set[str]:
 
 
 _PROMPT_KEYWORDS = {"messages", "input", "instructions", "system", "tools", "contents", "config",
-                    "response_format", "text", "functions", None}
+                    "response_format", "text", "functions", "toolConfig", "body", None}
 
 
 # The calls of each function still in memory (see _calls_in_function): the same function is
@@ -642,8 +645,8 @@ def _mentions(fn: ast.AST, pattern: Mention) -> bool:
         return _mentions_words(fn, words)
     rx = _regex_of(pattern)
     for n in ast.walk(fn):
-        if isinstance(n, ast.Name) and rx.fullmatch(n.id):
-            return True
+        if isinstance(n, ast.Name) and (rx.fullmatch(n.id) or n.id in frameworks.LITELLM_NAMES):
+            return True  # litellm's functions are called by their bare names
         if isinstance(n, ast.Attribute) and rx.fullmatch(n.attr):
             return True
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _API_METHODS:
@@ -657,7 +660,7 @@ def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
     Name, Attribute, Call = ast.Name, ast.Attribute, ast.Call
     for n in subtree([fn]):
         if isinstance(n, Name):
-            if n.id in words:
+            if n.id in words or n.id in frameworks.LITELLM_NAMES:  # litellm's bare `completion(...)`
                 return True
         elif isinstance(n, Attribute):
             if n.attr in words:
@@ -671,7 +674,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 _API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream",
-                *gemini_legacy.APIS}
+                *gemini_legacy.APIS, *frameworks.METHODS}
 
 # A run of word characters, as `\w` and `\b` see them (str patterns: Unicode).
 _WORD = re.compile(r"\w+")
@@ -814,6 +817,16 @@ class LineWords:
 
 def mentioning_functions(mod: ModuleInfo, pattern: Mention,
                          skip: frozenset[str] | set[str] = frozenset()) -> list[FunctionNode]:
+    """`_mentioning_functions`, and on the first pass of a scan (`pattern` is SDK_WORDS) the
+    functions that call litellm's completion by an alias, which name no SDK word."""
+    fns = _mentioning_functions(mod, pattern, skip)
+    if pattern is SDK_WORDS:
+        fns += _litellm_alias_callers(mod, fns, skip)
+    return fns
+
+
+def _mentioning_functions(mod: ModuleInfo, pattern: Mention,
+                          skip: frozenset[str] | set[str] = frozenset()) -> list[FunctionNode]:
     """The functions of `mod` (in walk order, names in `skip` left out) for which `_mentions`
     holds. A function whose lines (decorators included) hold no match of `pattern` and no API
     method name cannot mention either, so the text is searched once and only functions with a
@@ -846,6 +859,19 @@ def mentioning_functions(mod: ModuleInfo, pattern: Mention,
     return out
 
 
+def _litellm_alias_callers(mod: ModuleInfo, seen: list[FunctionNode],
+                           skip: frozenset[str] | set[str]) -> list[FunctionNode]:
+    """The functions of `mod` not in `seen` (names in `skip` left out) that call litellm's
+    completion by an alias (`from litellm import completion as llm_call`): no SDK word or API
+    method name is written in them, so `mentioning_functions` cannot see them."""
+    aliases = litellm_names(mod) - frameworks.LITELLM_NAMES
+    if not aliases:
+        return []
+    ids = {id(fn) for fn in seen}
+    return [fn for fn in mod.functions if id(fn) not in ids and fn.name not in skip
+            and any(isinstance(n, ast.Name) and n.id in aliases for n in subtree([fn]))]
+
+
 def _call_uses(call: ast.Call, names: set[str], prompt_only: bool) -> bool:
     """Do the call's prompt arguments (or any argument) mention one of `names`?"""
     for k in call.keywords:
@@ -869,6 +895,19 @@ def _legacy_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: Modul
     if any(_name_ids(n) & names for n in sent):
         return True
     return any(_name_ids(n) & names and mod.enclosing_function(n) is fn for n in found.client.prompt_nodes)
+
+
+def _framework_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: ModuleInfo) -> bool:
+    """A langchain chat model's `invoke(messages)` and litellm's `completion(model, messages)`
+    take their prompt positionally, and a chat model its tools from `bind_tools(...)`: does one
+    of those, written in `fn`, mention one of `names`?"""
+    at = frameworks.POSITIONAL_PROMPT.get(found.api)
+    if at is None:
+        return False
+    if len(found.node.args) > at and _name_ids(found.node.args[at]) & names:
+        return True
+    nodes = found.client.prompt_nodes if found.client is not None else ()
+    return any(_name_ids(n) & names and mod.enclosing_function(n) is fn for n in nodes)
 
 
 def _name_ids(node: ast.AST) -> set[str]:

@@ -3,13 +3,15 @@ given the TTL that keeps 1-hour entries first (CL405)."""
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from cachelint.diagnostics import Edit, Span
-from cachelint.fixes.cst import replace_span, rewrite
-from cachelint.fixes.places import defined_at_module_level, same_scope
+from cachelint.fixes.cst import can_write_fixes, replace_span, rewrite, span_text
+from cachelint.fixes.places import char_span, defined_at_module_level, parse, same_scope
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -195,3 +197,80 @@ def _ttl(value: cst.BaseExpression) -> str | None:
     else:
         return None
     return {300: "5m", 3600: "1h"}.get(int(seconds)) if seconds == int(seconds) else None
+
+
+def move_marker_back(text: str | None, call: Span, block: Span) -> tuple[Edit, ...]:
+    """The `cache_control` entry of the block literal at `block` moved onto the block before it
+    in the same list literal (CL403: the marked block holds what changes, the one before it is
+    the end of the shared part). Only where both are dict literals written in the function that
+    makes the call, and the one before carries no marker."""
+    if text is None or not can_write_fixes() or not same_scope(text, call, block):
+        return ()
+    tree = parse(text)
+    if tree is None:
+        return ()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.List):
+            continue
+        spans = [char_span(text, e, block.path) for e in node.elts]
+        if block not in spans:
+            continue
+        i = spans.index(block)
+        if i == 0 or not isinstance(node.elts[i - 1], ast.Dict) or not isinstance(node.elts[i], ast.Dict):
+            return ()
+        marked = span_text(text, block)
+        value = _marker_value(marked) if marked else None
+        if value is None:
+            return ()
+        removed = rewrite(text, block, _without_marker)
+        added = rewrite(text, spans[i - 1], functools.partial(_with_marker, value=value))
+        return (*added, *removed) if removed and added else ()
+    return ()
+
+
+def _marker_value(code: str) -> str | None:
+    """The `cache_control` value of a dict literal, as written."""
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
+
+    try:
+        node = cst.parse_expression("(" + code + ")")
+    except cst.ParserSyntaxError:
+        return None
+    if not isinstance(node, cst.Dict):
+        return None
+    for e in node.elements:
+        if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString) and \
+                e.key.evaluated_value == "cache_control":
+            return cst.Module(body=[]).code_for_node(e.value)
+    return None
+
+
+def _without_marker(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
+
+    if not isinstance(node, cst.Dict):
+        return None
+    elements = list(node.elements)
+    at = next((i for i, e in enumerate(elements) if isinstance(e, cst.DictElement)
+               and isinstance(e.key, cst.SimpleString) and e.key.evaluated_value == "cache_control"), None)
+    if at is None or at == 0:
+        return None
+    if at == len(elements) - 1:
+        # The last entry: the one before it takes its trailing comma (or none).
+        elements[at - 1] = elements[at - 1].with_changes(comma=elements[at].comma)
+    del elements[at]
+    return node.with_changes(elements=elements)
+
+
+def _with_marker(node: cst.BaseExpression, value: str) -> cst.BaseExpression | None:
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
+
+    if not isinstance(node, cst.Dict) or not node.elements:
+        return None
+    keys = [e.key.evaluated_value for e in node.elements
+            if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)]
+    if "cache_control" in keys or len(keys) != len(node.elements):
+        return None
+    entry = cst.DictElement(cst.SimpleString('"cache_control"'), cst.parse_expression(value))
+    elements: list[cst.BaseDictElement] = _appended(list(node.elements), entry)
+    return node.with_changes(elements=elements)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cachelint.analysis import frameworks
 from cachelint.diagnostics import Applicability, Diagnostic, Edit, Related, Severity
 from cachelint.fixes.markers import add_top_level_marker, mark_system
 from cachelint.prompt import AssembledPrompt, Stability
@@ -232,13 +233,21 @@ def reply(model, question):
         if edits:
             fix = ("Add `cache_control={\"type\": \"ephemeral\"}` at the top level" if not one_shot else
                    "Add a `cache_control` marker on the end of `system`")
+        marker = "`cache_control`"
+        if prompt.call.api == "bedrock.converse":
+            # Bedrock's Converse API marks the cache with a block of its own
+            marker = "`cachePoint`"
+            fix = "Add a `{\"cachePoint\": {\"type\": \"default\"}}` block after the last static block of `system`"
+        elif frameworks.is_framework_api(prompt.call.api):
+            # litellm and langchain pass a content block's marker on to Claude as written
+            fix = "Add `\"cache_control\": {\"type\": \"ephemeral\"}` to the last static content block"
         amount = ("more than " if built_in_part else "") + total.display()
         notes = [Related(s.span, f"static text of `{s.slot}`") for s in prompt.segments
                  if s.stability == Stability.STATIC and s.text and len(s.text) > 200][:3]
         yield ctx.diagnostic(
             self,
             prompt.call.func_span,
-            f"no `cache_control` in this call: {amount} static tokens, above the {minimum:,}-token minimum "
+            f"no {marker} in this call: {amount} static tokens, above the {minimum:,}-token minimum "
             f"of {model_phrase(m)}, are sent at full price on every call",
             fix,
             Applicability.SAFE if edits else Applicability.DISPLAY_ONLY,
@@ -251,8 +260,9 @@ def reply(model, question):
     @staticmethod
     def _edits(prompt: AssembledPrompt, ctx: RuleContext, one_shot: bool) -> tuple[Edit, ...]:
         """The marker, where the fix can be written: see Fix safety."""
-        if prompt.call.via:
-            return ()  # a wrapper builds the request: the call written here is not the SDK's
+        if prompt.call.via or frameworks.is_framework_api(prompt.call.api):
+            # a wrapper or a framework builds the request: the call written here is not the SDK's
+            return ()
         text = ctx.text_of(prompt.call.span.path)
         if not one_shot:
             if multi_turn(prompt) or not any(varies(s) for s in prompt.segments):

@@ -127,7 +127,7 @@ class ProjectState:
             return
         old = self._run.modules.peek(realpaths.real_path(path))
         self._run = None
-        old_text, new_text = old.text if old is not None else None, _current_text(path)
+        old_text, new_text = old.text if old is not None else None, current_text(path)
         if self._names is not None and (self._may_define(old_text) or self._may_define(new_text)):
             self._names = None
         if class_facts(old_text or "") != class_facts(new_text or ""):
@@ -144,7 +144,8 @@ class ProjectState:
         return mentions_sdk(text) or names_in(text, names | declared)
 
 
-def _current_text(path: str) -> str | None:
+def current_text(path: str) -> str | None:
+    """The text of `path` on disk, read as cachelint reads a source file; None when unreadable."""
     got = read_text(path, errors="replace")
     return got if isinstance(got, str) else None
 

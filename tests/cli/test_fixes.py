@@ -231,7 +231,7 @@ def test_fix_on_a_copy_of_examples_removes_exactly_the_fixable(tmp_path: Path) -
     before = _lint_json(demo)
     safe = {_key(f) for f in before if f["fix"] and f["fix"]["edits"] and f["fix"]["applicability"] == "safe"}
     unsafe = {_key(f) for f in before if f["fix"] and f["fix"]["edits"] and f["fix"]["applicability"] == "unsafe"}
-    assert {code for _, code, _ in safe} == {"CL103", "CL401", "CL405"}
+    assert {code for _, code, _ in safe} == {"CL103", "CL401", "CL403", "CL405"}
     assert {code for _, code, _ in unsafe} == {"CL101", "CL102", "CL301"}
     shown = re.findall(r"```diff\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"), re.S)
     assert shown and shown[0] == _diff(demo)  # the README shows what --diff prints
