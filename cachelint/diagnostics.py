@@ -96,3 +96,12 @@ class LintError:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LintWarning(LintError):
+    """Worth one line on stderr, though the file was checked and the run does not fail: an
+    unknown rule code in a suppression comment on `line`. Travels (and is cached) with the
+    file's errors; the command line tells the two apart."""
+
+    line: int = 0

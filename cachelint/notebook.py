@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import json
 import json.decoder
 import json.scanner
@@ -410,7 +411,8 @@ def lint_notebook(
     if not notebook.source.strip():
         return LintResult(files_checked=1), notebook
     result = lint(notebook.source, path, settings, rules)
-    result.errors = [LintError(e.path, _map_error(e.message, notebook)) for e in result.errors]
+    # dataclasses.replace keeps a LintWarning one (its line is mapped to the cell when shown).
+    result.errors = [dataclasses.replace(e, message=_map_error(e.message, notebook)) for e in result.errors]
     return result, notebook
 
 

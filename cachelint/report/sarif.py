@@ -14,6 +14,7 @@ from cachelint import __version__
 from cachelint.diagnostics import Diagnostic, Fix, Severity, Span
 from cachelint.report.json import dump
 from cachelint.report.locate import Locator, plain_location
+from cachelint.report.problems import INTERNAL_ERROR, Problem
 from cachelint.ruledocs import REPOSITORY_URL, docstring, help_uri, rule_markdown, section_text
 from cachelint.rules import ALL_RULES
 from cachelint.rules._base import Rule
@@ -100,6 +101,27 @@ def _folder_uri(folder: str) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
+def _invocation(problems: Sequence[Problem], root: str) -> dict[str, Any]:
+    """The run's invocation: successful unless cachelint itself failed on a file, with a
+    notification for each file that could not be checked (code scanning lists them as the
+    tool's errors)."""
+    notifications = []
+    for p in problems:
+        physical: dict[str, Any] = {"artifactLocation": _artifact(p.path, root)}
+        if p.line is not None:
+            physical["region"] = {"startLine": p.line}
+        notifications.append({
+            "level": "error",
+            "message": {"text": p.message},
+            "locations": [{"physicalLocation": physical}],
+            "descriptor": {"id": p.kind},
+        })
+    return {
+        "executionSuccessful": not any(p.kind == INTERNAL_ERROR for p in problems),
+        "toolExecutionNotifications": notifications,
+    }
+
+
 def rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
     """A reportingDescriptor: id, name, descriptions and help, all from the rule's docs."""
     return {
@@ -141,11 +163,13 @@ def render_sarif(
     rules: Sequence[type[Rule]] = ALL_RULES,
     root: str | None = None,
     locate: Locator = plain_location,
+    problems: Sequence[Problem] = (),
 ) -> str:
     """One SARIF log with one run.
 
     `rules` are the rules that ran (any rule a finding names is added); `root` is the
-    folder URIs are relative to (%SRCROOT%), the current folder by default.
+    folder URIs are relative to (%SRCROOT%), the current folder by default. `problems`
+    (files that could not be checked) are the invocation's toolExecutionNotifications.
     """
     root = os.path.abspath(root if root is not None else os.getcwd())
     by_code = {r.code: r for r in ALL_RULES}
@@ -205,6 +229,7 @@ def render_sarif(
                         "rules": [rule_descriptor(r) for r in ordered],
                     }
                 },
+                "invocations": [_invocation(problems, root)],
                 "originalUriBaseIds": {SRCROOT: {"uri": _folder_uri(root)}},
                 "columnKind": "unicodeCodePoints",
                 "results": results,

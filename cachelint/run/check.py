@@ -17,16 +17,25 @@ from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
 from cachelint.analysis.values import Loc
-from cachelint.diagnostics import Diagnostic, LintError, Span
+from cachelint.diagnostics import Diagnostic, LintError, LintWarning, Span
+from cachelint.directives import has_directives, parse_directives
 from cachelint.discovery import is_notebook
 from cachelint.fastinit import replace
 from cachelint.prompt import AssembledPrompt, CallSite
+from cachelint.pyversions import needs_message, newer_syntax
 from cachelint.rules._base import Rule
+from cachelint.rules.cl901_unused_suppression import UnusedSuppression
 from cachelint.rules.context import RuleContext
 from cachelint.run.tracked import TrackedProject
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, parse_source
-from cachelint.suppress import apply_per_file_ignores, filter_suppressed
+from cachelint.suppress import (
+    apply_directives,
+    apply_per_file_ignores,
+    filter_suppressed,
+    unknown_selectors,
+    unused_selectors,
+)
 from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
 
@@ -58,7 +67,9 @@ def check_source(
         result.errors.append(LintError(path, str(exc)))
         return result
     if not project.may_matter(text):
-        return result  # no SDK or wrapper name in the text: cannot hold a recognised call
+        # No SDK or wrapper name in the text: cannot hold a recognised call (its suppression
+        # comments are still judged).
+        return settle(result, [], text, path, settings, rules)
     if len(text) > MAX_MODULE_BYTES:
         # Parsing 50 MB of (generated) code takes minutes and gigabytes; such modules are not followed either.
         result.errors.append(LintError(path, f"too large to analyse: {len(text) >> 10} KiB of source, "
@@ -67,7 +78,7 @@ def check_source(
     try:
         tree = parse_in(project, path, text)
     except SourceError as exc:
-        result.errors.append(LintError(path, str(exc)))
+        result.errors.append(LintError(path, syntax_message(exc, text)))
         return result
     try:
         found = check_module(tree, text, path, settings, rules, project)
@@ -83,7 +94,38 @@ def check_source(
         detail = " ".join(str(exc).split())[:200]
         result.errors.append(LintError(path, f"internal error in analysis: {type(exc).__name__}: {detail}"))
         return result
-    result.diagnostics.extend(suppress(found, text, settings))
+    return settle(result, found, text, path, settings, rules)
+
+
+def syntax_message(exc: SourceError, text: str) -> str:
+    """The error line for a module that does not parse: Python's words, or the newer Python
+    it needs when the error is on a line holding syntax of a later version."""
+    newer = newer_syntax(text, exc.lineno) if exc.lineno is not None else None
+    if newer is None:
+        return str(exc)
+    return f"syntax error at line {exc.lineno}: {needs_message(newer)}"
+
+
+def settle(result: LintResult, found: list[Diagnostic], text: str, path: str, settings: Settings,
+           rules: Sequence[type[Rule]]) -> LintResult:
+    """`result` with the module's findings (`found`) that its suppression comments and the
+    per-file ignores leave, a warning for each code a comment names that is no rule, and,
+    when CL901 runs, a finding for each suppression that silences nothing."""
+    if not has_directives(text):
+        result.diagnostics.extend(suppress(found, text, settings))
+        return result
+    directives = parse_directives(text)
+    for directive, selector in unknown_selectors(directives):
+        result.errors.append(LintWarning(path, f"unknown rule code or name {selector!r} in `{directive.text}`",
+                                         directive.line))
+    kept = apply_directives(found, directives)
+    if UnusedSuppression in rules:
+        unused = unused_selectors(directives, found, [r.code for r in rules])
+        reported = UnusedSuppression().report(unused, RuleContext(settings, path))
+        # Only a directive that names CL901 silences it: a bare one would silence its own report.
+        kept.extend(apply_directives(reported, [d for d in directives if d.selectors is not None]))
+        kept.sort(key=Diagnostic.sort_key)
+    result.diagnostics.extend(apply_per_file_ignores(kept, settings))
     return result
 
 

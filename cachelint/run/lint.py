@@ -22,6 +22,7 @@ from cachelint.analysis.hierarchy import ClassIndex
 from cachelint.analysis.project import Project
 from cachelint.cache import ResultCache
 from cachelint.diagnostics import Diagnostic, LintError
+from cachelint.directives import has_directives
 from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult, check_source
 from cachelint.run.pool import Workers, default_jobs
@@ -50,6 +51,8 @@ class RunOptions:
 
     jobs: int = 1
     cache_dir: str | None = None
+    # Told how many more files are done, as they are (the command line's progress bar).
+    progress: Callable[[int], None] | None = None
 
 
 _RUN_OPTIONS: ContextVar[RunOptions | None] = ContextVar("cachelint_run_options", default=None)
@@ -212,7 +215,10 @@ def _lint_files(
             continue
         if facts is not None:
             digest = facts.digest
-            matters = facts.mentions or facts.declared or (bool(names) and reader.names(path, facts, names_key, names))
+            # A suppression comment is judged in every file: an unknown code warns, and CL901 may
+            # find it unused where no call is.
+            matters = (facts.mentions or facts.declared or facts.directives
+                       or (bool(names) and reader.names(path, facts, names_key, names)))
         else:  # not a module the scan reads (e.g. larger than it follows): read it here
             data, error = read_file(path)
             if data is None:
@@ -220,7 +226,8 @@ def _lint_files(
                 continue
             digest = cache.content_hash(data) if rc is not None else ""
             try:
-                matters = project.may_matter(decode_source(data))
+                text = decode_source(data)
+                matters = project.may_matter(text) or has_directives(text)
             except SourceError as exc:
                 per_file[index] = LintResult(errors=[LintError(path, str(exc))], files_checked=1)
                 continue
@@ -236,8 +243,10 @@ def _lint_files(
         todo.append((index, path))
 
     reader.forget_texts()
+    if opts.progress is not None:
+        opts.progress(len(files) - len(todo))  # known without linting: cached, or nothing to lint
     job = LintJob(settings, tuple(rules), names, track=rc is not None, classes=classes)
-    for outcome in lint_many(todo, job, workers, run):
+    for outcome in lint_many(todo, job, workers, run, opts.progress):
         path = files[outcome.index]
         diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
         per_file[outcome.index] = LintResult(diagnostics, outcome.errors, outcome.files_checked)
@@ -320,9 +329,11 @@ def _lint_task(items: Sequence[tuple[int, str]], job: LintJob, run: RunState) ->
 
 
 def lint_many(
-    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[RunState], run: RunState
+    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[RunState], run: RunState,
+    progress: Callable[[int], None] | None = None,
 ) -> list[FileOutcome]:
-    """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`."""
+    """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`.
+    `progress` is told the number of files of each chunk done."""
     count = jobs.jobs if isinstance(jobs, Workers) else jobs
     size = max(1, min(32, len(items) // max(1, count * 4)))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
@@ -330,5 +341,7 @@ def lint_many(
     keys = [[path for _, path in chunk] for chunk in chunks]
     for chunk_out in map_tasks(_lint_task, chunks, job, jobs, run, keys):
         outcomes.extend(chunk_out)
+        if progress is not None:
+            progress(len(chunk_out))
     outcomes.sort(key=lambda o: o.index)
     return outcomes

@@ -23,7 +23,19 @@ from cachelint.analysis.frameworks import (
 )
 from cachelint.analysis.library.api import EvaluatorAPI
 from cachelint.analysis.library.registry import Registry
-from cachelint.analysis.values import ClientV, DictV, StrV, Text, Value, spread_entries, text_of
+from cachelint.analysis.values import (
+    AltV,
+    ClientV,
+    DictV,
+    Item,
+    ListV,
+    RecordV,
+    StrV,
+    Text,
+    Value,
+    spread_entries,
+    text_of,
+)
 
 
 def chat_model(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
@@ -74,7 +86,44 @@ def message(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | No
             role = StrV((Text(LANGCHAIN_ROLES.get(said, said), None),))
     if role is None:
         return None
-    return DictV((("role", role), ("content", content)), ev.loc(env, node), complete)
+    # A record: also read as an object (`m.content`, `m.type`, `isinstance(m, SystemMessage)`)
+    # by the project's own converters (see analysis/records.py).
+    kind = StrV((Text(_TYPES[cls], None),))
+    return RecordV((("role", role), ("content", content)), ev.loc(env, node), complete, kind=qual,
+                   attrs=(("type", kind),))
+
+
+# The `type` langchain gives each message class.
+_TYPES = {"SystemMessage": "system", "HumanMessage": "human", "AIMessage": "ai", "ToolMessage": "tool",
+          "FunctionMessage": "function", "ChatMessage": "chat"}
+_CONVERTERS = ("langchain_core.messages.convert_to_openai_messages",
+               "langchain_core.messages.utils.convert_to_openai_messages")
+
+
+def to_openai(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`convert_to_openai_messages(messages)`: each langchain message as the SDK's dict."""
+    if len(node.args) != 1 or node.keywords:
+        return None
+    return _as_dicts(ev.eval(node.args[0], env))
+
+
+def _as_dicts(v: Value) -> Value | None:
+    if isinstance(v, RecordV) and v.kind in LANGCHAIN_MESSAGE_CLASSES:
+        return DictV(v.entries, v.loc, v.complete)
+    if isinstance(v, ListV):
+        items: list[Item] = []
+        for it in v.items:
+            got = _as_dicts(it.value)
+            if got is None:
+                return None
+            items.append(Item(got, it.optional, it.repeated))
+        return ListV(tuple(items), v.loc)
+    if isinstance(v, AltV):
+        options = [_as_dicts(o) for o in v.options]
+        if any(o is None for o in options):
+            return None
+        return AltV(tuple(o for o in options if o is not None), v.loc, v.source)
+    return None
 
 
 def bound(ev: EvaluatorAPI, recv: ClientV, meth: str, node: ast.Call, env: Env) -> Value | None:
@@ -96,4 +145,5 @@ def bound(ev: EvaluatorAPI, recv: ClientV, meth: str, node: ast.Call, env: Env) 
 def register(reg: Registry) -> None:
     reg.call(LANGCHAIN_MODEL_CLASSES, chat_model)
     reg.call(LANGCHAIN_MESSAGE_CLASSES, message)
+    reg.call(_CONVERTERS, to_openai)
     reg.method(ClientV, LANGCHAIN_BIND, bound)
