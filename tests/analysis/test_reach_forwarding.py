@@ -46,6 +46,45 @@ CASES: dict[str, dict[str, str]] = {
         "app/m.py": FORWARD.format(forward="*args[1:]", prompt=VOLATILE_FIRST.split("  #")[0])},
 }
 
+RETRY = (
+    "import time\n"
+    "class Retrying:\n"
+    "    def __init__(self, attempts=3):\n"
+    "        self.attempts = attempts\n"
+    "    def __call__(self, fn, *args, **kwargs):\n"
+    "        for _ in range(self.attempts):\n"
+    "            try:\n"
+    "                {body}\n"
+    "            except Exception:\n"
+    "                time.sleep(1)\n"
+    "        raise RuntimeError('gave up')\n"
+    "def with_retry(fn, *args, **kwargs):\n"
+    "    {body}\n"
+)
+RETRIED = HEAD + (
+    "from app.retry import Retrying, with_retry\n"
+    "class Model:\n"
+    "    def __init__(self):\n"
+    "        self.client = OpenAI()\n"
+    "        self.retryer = Retrying()\n"
+    "    def generate(self, user, q):\n"
+    "        system = f'User {user}. ' + RULES  {mark}\n"
+    "        kwargs = dict(model='gpt-4.1', messages=[{'role': 'system', 'content': system}])\n"
+    "        return self.retryer(self.client.chat.completions.create, **kwargs)\n"
+    "    def generate2(self, user, q):\n"
+    "        system = f'User {user}. ' + RULES  {mark}\n"
+    "        return with_retry(self.client.chat.completions.create, model='gpt-4.1',\n"
+    "                          messages=[{'role': 'system', 'content': system}])\n"
+)
+CASES.update({
+    "an SDK method handed to the project's retry object and function": {
+        "app/__init__.py": "", "app/retry.py": RETRY.format(body="return fn(*args, **kwargs)"),
+        "app/m.py": RETRIED.replace("{mark}", "# expect: CL101")},
+    "an SDK method handed to a project helper that only logs it (silent)": {
+        "app/__init__.py": "", "app/retry.py": RETRY.format(body="return print(fn, args, kwargs)"),
+        "app/m.py": RETRIED.replace("{mark}", "")},
+})
+
 
 def _expected(files: dict[str, str]) -> set[tuple[str, int, str]]:
     out = set()
@@ -72,3 +111,11 @@ def test_show_prompt_rebuilds_the_forwarded_prompt(project: Path, run: Callable[
     assert shown.exit_code == 0, shown.stderr
     assert "Always cite the relevant section" in shown.stdout
     assert "generate_with_schema" in shown.stdout
+
+
+def test_show_prompt_rebuilds_a_retried_sdk_call(project: Path, run: Callable[..., Run]) -> None:
+    write_tree(project, CASES["an SDK method handed to the project's retry object and function"])
+    shown = run("--show-prompt", "app/m.py:11")
+    assert shown.exit_code == 0, shown.stderr
+    assert "chat.completions.create" in shown.stdout
+    assert "Always cite the relevant section" in shown.stdout
