@@ -7,7 +7,8 @@ import dataclasses
 from collections.abc import Sequence
 
 from cachelint.analysis.assemble import assemble
-from cachelint.analysis.calls import FoundCall, env_at
+from cachelint.analysis.calls import FoundCall
+from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import FunctionNode, Project

@@ -12,13 +12,20 @@ from cachelint.fastinit import fast_init
 
 
 class Stability(str, Enum):
-    STATIC = "static"
-    STABLE = "stable"
-    PER_CALL = "per-call"
-    VOLATILE = "volatile"
-    DAILY = "daily"
-    UNORDERED = "unordered"
-    UNKNOWN = "unknown"
+    """How often a segment's text changes (rules.md section 1). The values are shown by
+    --show-prompt and are user-facing."""
+
+    STATIC = "static"  # known at lint time
+    STABLE = "stable"  # the same on every call of a deployment, text not known
+    SESSION = "session"  # the same on every turn of one conversation, differs between them
+    TURN = "turn"  # differs from one call to the next inside a conversation
+    VOLATILE = "volatile"  # differs on every call even for the same inputs
+    DAILY = "daily"  # clock values at date precision
+    UNORDERED = "unordered"  # order depends on the hash seed or the filesystem
+    UNKNOWN = "unknown"  # could not be followed
+    # The class before session and turn were told apart: code written against it (other
+    # branches, plugins) means a value that varies per call, which is `turn` by default.
+    PER_CALL = "turn"
 
 
 class Provider(str, Enum):

@@ -78,7 +78,7 @@ def answer(user_name, question):
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
         for seg in prompt.segments:
-            if seg.in_preamble and seg.stability == Stability.PER_CALL and not seg.passthrough:
+            if seg.in_preamble and seg.stability == Stability.TURN and not seg.passthrough:
                 yield ctx.diagnostic(
                     self,
                     ctx.primary_span(seg, prompt),

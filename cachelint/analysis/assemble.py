@@ -552,7 +552,7 @@ def _merge_alt_messages(m: AltV) -> Value:
 
 def _worst_hole(p: Alt) -> Hole | None:
     best: Hole | None = None
-    order = [Stability.STABLE, Stability.UNKNOWN, Stability.DAILY, Stability.PER_CALL,
+    order = [Stability.STABLE, Stability.UNKNOWN, Stability.DAILY, Stability.SESSION, Stability.TURN,
              Stability.UNORDERED, Stability.VOLATILE]
     for o in p.options:
         for x in o:
@@ -638,6 +638,10 @@ def keyword_values(found: FoundCall, ev: Evaluator) -> tuple[dict[str, tuple[Val
 def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPrompt:
     mod = found.env.mod
     call_span = mod.span(found.node)
+    own = mod.loops_around(found.node)
+    # Reached through wrappers (a bound environment): their callers' loops were set by
+    # Project.bound_env.
+    ev.request_loops = own | ev.request_loops if found.env.bindings is not None else own
     b = _Builder(ev, found.env, span_of, call_span, found.provider)
     params: list[Param] = []
     conditions: list[Condition] = []
@@ -805,7 +809,7 @@ def _slot_json(b: _Builder, kw: dict[str, tuple[Value, ast.AST]], name: str, wha
 # Keywords that make up the prompt itself; every other keyword is recorded as a Param.
 _PROMPT_SLOTS = frozenset({"messages", "input", "instructions", "system", "tools", "functions", "contents"})
 
-_RANK = [Stability.STATIC, Stability.STABLE, Stability.UNKNOWN, Stability.DAILY, Stability.PER_CALL,
+_RANK = [Stability.STATIC, Stability.STABLE, Stability.UNKNOWN, Stability.DAILY, Stability.SESSION, Stability.TURN,
          Stability.UNORDERED, Stability.VOLATILE]
 
 
@@ -939,7 +943,7 @@ def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, node_span: Callable
                      mod: ModuleInfo) -> list[Condition]:
     """Conditions that decide which tools a call sends: `A if c else B`, a filtered comprehension,
     or an `if` around changes to the local list passed as `tools=`. Only conditions that are
-    per-call or volatile are kept; a condition on the tools list itself (`if tools is None`)
+    turn or volatile are kept; a condition on the tools list itself (`if tools is None`)
     is the caller's choice, not a change between calls."""
     tests: list[tuple[ast.expr, Env]] = []
     tests.extend(_expr_tests(node, env))
@@ -964,7 +968,7 @@ def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, node_span: Callable
             stab = value_stability(ev.eval(test, tenv))
         except Budget:
             continue
-        if stab in (Stability.PER_CALL, Stability.VOLATILE):
+        if stab in (Stability.TURN, Stability.VOLATILE):  # tools chosen per agent (session) repeat
             out.append(Condition("tools", stab, mod.source_of(test), node_span(test)))
     return out
 

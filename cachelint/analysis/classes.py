@@ -14,7 +14,7 @@ from cachelint.analysis import interproc, scopes
 from cachelint.analysis.env import EndOfModule, Env
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.scopes import decorator_names, instance_of
-from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, OpaqueV, Value, add_hop
+from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, OpaqueV, Value, add_hop, restabilise
 from cachelint.prompt import Hop, Stability
 
 if TYPE_CHECKING:
@@ -140,6 +140,10 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
                     continue
                 menv = Env(cmod, fn, None, None, import_time=False, self_value=inst)
                 v = ev.eval(e.value, menv)
+                if fn.name == "__init__":
+                    # set once per instance from what it was made with (the user, the persona,
+                    # the tools of this agent): the same on every turn the instance serves
+                    v = restabilise(v, Stability.TURN, Stability.SESSION)
                 v = add_hop(v, Hop(cmod.span(e.stmt), f"`self.{attr}` set in {fn.name}()"))
                 if v not in options:
                     options.append(v)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from cachelint import gcpolicy
 from cachelint.analysis import gemini_legacy, interproc
-from cachelint.analysis.calls import FoundCall, env_at, find_calls
+from cachelint.analysis.calls import FoundCall, find_calls
+from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
@@ -446,6 +447,13 @@ class Project(ProjectHooks):
         env = caller_env
         current = call
         steps = [*site.chain[:-1], site.found.node]
+        # A caller that calls the wrapper in a loop sends what it set before the loop on every
+        # turn (see scopes._local_value); the SDK call's own loops are added by assemble().
+        loops = caller_env.mod.loops_around(call)
+        for step, entered in zip(site.chain[:-1], [first, *site.targets], strict=False):
+            if entered is not None:  # the function the call before entered, which holds `step`
+                loops |= entered[1].loops_around(step)
+        ev.request_loops = loops
         known: list[tuple[FunctionNode, ModuleInfo] | None] = [first, *site.targets]
         for i, nxt in enumerate(steps):
             target = known[i] if i < len(known) else None

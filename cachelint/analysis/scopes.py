@@ -13,6 +13,7 @@ import ast
 import builtins
 from typing import TYPE_CHECKING, Any
 
+from cachelint.analysis import callers
 from cachelint.analysis.env import MAX_ALT_ITERATION, EndOfModule, Env
 from cachelint.analysis.files import module_file
 from cachelint.analysis.library.catalog import REGISTRY
@@ -37,6 +38,7 @@ from cachelint.analysis.values import (
     add_hop,
     flat_options,
     merge_pieces,
+    restabilise,
     text_of,
     value_stability,
 )
@@ -255,8 +257,15 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
             value = event_value(ev, evs[base_i], env)
             if prefix_key is not None:
                 learned.append(((*prefix_key, base_i), value))
+    # Read inside a loop around the request (a chat loop) and set before it: the same on every
+    # turn of that loop, so what changes per turn in it is per conversation (session). Changes
+    # made inside the loop stay per turn.
+    loop = next((lp for lp in use_loops if lp in ev.request_loops), None)
+    invariant = loop is not None and (start < 0 or loop not in evs[start].in_loop)
     for j in range(start + 1, len(evs)):
         e = evs[j]
+        if invariant and loop in e.in_loop and value is not None:
+            value, invariant = restabilise(value, Stability.TURN, Stability.SESSION), False
         cond = not is_prefix(e.chain, use_chain)
         if cond and never_runs(ev, e, use_chain, env):
             continue
@@ -264,6 +273,8 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
         value = apply_event(ev, value, e, env, cond, rep)
         if prefix_key is not None:
             learned.append(((*prefix_key, j), value))
+    if invariant and value is not None:
+        value = restabilise(value, Stability.TURN, Stability.SESSION)
     # Loop-carried: changes later in a loop around the use reach it on the next pass.
     for lp in use_loops:
         later = [e for e in all_events if e.pos > use_pos and lp in e.in_loop]
@@ -325,14 +336,22 @@ def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
         if inst is not None:
             return inst
         return ev.opaque(env, arg, Stability.UNKNOWN, "instance state")
+    # The function that builds each request is called once per turn: its parameters change
+    # from one call to the next, unless every caller passes the same (see callers.py).
+    stab = callers.param_stability(ev, env, name) if env.bindings is None else None
+    if stab is None:
+        stab = Stability.TURN
     return OpaqueV(
-        Stability.PER_CALL,
+        stab,
         name,
         ev.loc(env, arg),
-        f"parameter `{name}` of {fname}()",
+        f"parameter `{name}` of {fname}()" + _CALLERS_SAY.get(stab, ""),
         passthrough=True,
-        elements=Stability.PER_CALL,
+        elements=stab,
     )
+
+
+_CALLERS_SAY = {Stability.STABLE: " (every caller in the project passes text fixed in the code)"}
 
 
 def with_binding(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value | None:
@@ -596,10 +615,10 @@ def loop_carry(ev: Evaluator, value: Value, later: list[Event], env: Env, use: a
     grows = any(e.kind == "call" for e in later)
     reassigned = any(e.kind in ("assign", "augassign", "opaque") for e in later)
     if isinstance(value, ListV) and grows:
-        tail = ev.opaque(env, use, Stability.PER_CALL, "items appended on earlier iterations")
+        tail = ev.opaque(env, use, Stability.TURN, "items appended on earlier iterations")
         return ListV((*value.items, Item(tail, repeated=True)), value.loc, value.is_tuple)
     if reassigned:
-        return AltV((value, ev.opaque(env, use, Stability.PER_CALL, "reassigned on earlier iterations")),
+        return AltV((value, ev.opaque(env, use, Stability.TURN, "reassigned on earlier iterations")),
                     ev.loc(env, use), ev.src(env, use))
     return value
 

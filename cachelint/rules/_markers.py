@@ -138,7 +138,9 @@ def multi_turn(prompt: AssembledPrompt, upto: int | None = None) -> bool:
 
 
 def varies(seg: Segment) -> bool:
-    return seg.stability in (Stability.PER_CALL, Stability.VOLATILE)
+    # A session value (the user's name, a document sent with each of its chunks) repeats on
+    # every turn of its conversation: a marker after it is read by the later turns.
+    return seg.stability in (Stability.TURN, Stability.VOLATILE)
 
 
 def static_texts(segs: Sequence[Segment], ctx: RuleContext, shortest: bool = True) -> list[str]:

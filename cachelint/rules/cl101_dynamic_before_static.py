@@ -180,21 +180,36 @@ def reply(plan, text):
         m = ctx.model(prompt)
         if not m.caches:
             return  # this model never caches: nothing to lose
+        total = ctx.total_static(prompt)
         for members, lost, behind in ctx.groups(prompt, _candidate):
-            if lost.n < ctx.settings.min_lost_tokens:
-                continue  # too little static text behind it to be worth caching
-            total = ctx.total_static(prompt)
-            if total.n < m.min_cache_tokens:
-                continue  # moving it would not reach the minimum: CL201 covers this call
             seg = prompt.segments[members[0]]
             names = sources(prompt, members)
-            where = describe_behind(seg, behind)
             verb = "precedes" if len({prompt.segments[k].source for k in members}) == 1 else "precede"
+            history = _history_after(prompt, members[-1])
+            turn = any(prompt.segments[k].stability == Stability.TURN for k in members)
+            if turn and history is not None:
+                # every turn re-sends the conversation behind a value that changes per turn
+                message = (f"{names} changes every turn and {verb} the conversation history "
+                           f"`{history.source}`: every turn re-processes the whole conversation")
+                if lost.n >= ctx.settings.min_lost_tokens:
+                    message += f" and {lost.amount('static token')} of {describe_behind(seg, behind)}"
+            else:
+                if lost.n < ctx.settings.min_lost_tokens:
+                    continue  # too little static text behind it to be worth caching
+                if total.n < m.min_cache_tokens:
+                    continue  # moving it would not reach the minimum: CL201 covers this call
+                where = describe_behind(seg, behind)
+                if turn:
+                    consequence = "they can never be read from the cache"
+                else:
+                    consequence = ("each conversation or user caches its own copy, "
+                                   "and the first call of each pays full price")
+                message = f"{names} {verb} {lost.amount('static token')} of {where}; {consequence}"
+            where = describe_behind(seg, behind) if behind else "the system prompt"
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
-                f"{names} {verb} {lost.amount('static token')} of {where}; "
-                f"they can never be read from the cache",
+                message,
                 self.fix_title.format(source=names, where=where),
                 Applicability.DISPLAY_ONLY,
                 ctx.related_for(seg, prompt, behind),
@@ -203,9 +218,19 @@ def reply(plan, text):
 
 
 def _candidate(seg: Segment) -> bool:
-    """A value known to vary per call, in text the model reads (not tools, not history)."""
-    if seg.stability != Stability.PER_CALL or seg.passthrough:
-        return False  # only values known to vary per call are blamed
+    """A value known to vary per conversation or per turn, in text the model reads (not
+    tools, not history)."""
+    if seg.stability not in (Stability.SESSION, Stability.TURN) or seg.passthrough:
+        return False  # only values known to vary are blamed
     if seg.slot.startswith(("tools", "config.tools")):
-        return False  # per-call tools are CL202
+        return False  # tools that change are CL202
     return not seg.slot.endswith(":]")  # a run of conversation history items
+
+
+def _history_after(prompt: AssembledPrompt, index: int) -> Segment | None:
+    """The earlier turns a growing conversation re-sends (items added at run time), after
+    segment `index`."""
+    for seg in prompt.segments[index + 1:]:
+        if seg.slot.endswith(":]") and not seg.in_preamble:
+            return seg
+    return None

@@ -14,7 +14,8 @@ from cachelint.rules.examples import ANTHROPIC_PRELUDE, POLICY_DEF, PRELUDE, RUL
 from cachelint.tokens import TokenCount
 
 _TOOL_SLOTS = ("tools", "functions")
-_CHANGING = (Stability.PER_CALL, Stability.VOLATILE, Stability.UNORDERED)
+# Tools chosen once per agent or user (session) repeat on every turn of its conversation.
+_CHANGING = (Stability.TURN, Stability.VOLATILE, Stability.UNORDERED)
 
 _TOOLS_DEF = '''
 TOOLS = [

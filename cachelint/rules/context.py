@@ -18,7 +18,7 @@ from cachelint.tokens import ESTIMATE_FACTORS, TokenCount, count_for_encoding
 # Segments that end a cacheable run for every rule. UNKNOWN and passthrough
 # segments also stop a count: they might vary, so tokens behind them are not
 # claimed as lost (precision over recall).
-_BREAKING = {Stability.PER_CALL, Stability.VOLATILE, Stability.UNORDERED}
+_BREAKING = {Stability.SESSION, Stability.TURN, Stability.VOLATILE, Stability.UNORDERED}
 
 
 # A name no row matches, so lookup_model falls back to the provider's defaults.
@@ -66,7 +66,7 @@ class RuleContext:
     def is_breaker(self, seg: Segment) -> bool:
         """Does this segment differ between calls (so nothing after it is read from cache)?"""
         if seg.passthrough:
-            return False  # the caller defines it: unknown here, not per-call
+            return False  # the caller defines it: unknown here, not turn
         if seg.stability in _BREAKING:
             return True
         return seg.stability == Stability.DAILY and self.settings.flag_daily_values
