@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from cachelint import __version__
 from cachelint.diagnostics import Diagnostic
+from cachelint.sources import Why, read_text
 
 BASELINE_VERSION = 1
 
@@ -96,15 +97,17 @@ def _field(item: dict[str, object], key: str, number: int) -> str:
 def read_baseline(file: str) -> list[Entry]:
     """The entries of a baseline file. Raises BaselineError with a one-line reason."""
     try:
-        with open(file, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise BaselineError("no such file (create it with --write-baseline)") from None
-    except IsADirectoryError:
-        raise BaselineError("is a directory") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
-        raise BaselineError(f"cannot read: {reason or exc}") from None
+        text = read_text(file)
+    except UnicodeDecodeError:
+        raise BaselineError("cannot read: not UTF-8") from None
+    if not isinstance(text, str):
+        if text.why is Why.MISSING:
+            raise BaselineError("no such file (create it with --write-baseline)")
+        if text.why is Why.DIRECTORY:
+            raise BaselineError("is a directory")
+        if text.why is Why.SPECIAL:
+            raise BaselineError("not a regular file")
+        raise BaselineError(f"cannot read: {text.strerror()}")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

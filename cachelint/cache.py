@@ -33,6 +33,7 @@ from typing import IO, Any
 from cachelint import __version__
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
+from cachelint.sources import Refused, Why, read_bytes, read_text
 
 CACHE_DIR_NAME = ".cachelint_cache"
 FORMAT = 2
@@ -58,31 +59,37 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-_file_hashes: dict[str, str] = {}
+class FileHashes:
+    """Content hashes of files by real path, each file read at most once: one per run and
+    process (files may change between runs)."""
 
+    def __init__(self) -> None:
+        self._known: dict[str, str] = {}
 
-def reset_file_hashes() -> None:
-    """Forget hashes: files may have changed since (a new run, a new worker)."""
-    _file_hashes.clear()
+    def remember(self, real: str, digest: str) -> None:
+        """The hash of a file read for another reason (the pre-filter)."""
+        self._known[real] = digest
 
-
-def remember_hash(real: str, digest: str) -> None:
-    _file_hashes[real] = digest
+    def __call__(self, real: str) -> str:
+        """The content hash of a file; ABSENT or UNREADABLE instead."""
+        got = self._known.get(real)
+        if got is None:
+            got = self._known[real] = file_hash(real)
+        return got
 
 
 def file_hash(real: str) -> str:
-    """The content hash of a file, read at most once per run; ABSENT or UNREADABLE instead."""
-    got = _file_hashes.get(real)
-    if got is None:
-        try:
-            with open(real, "rb") as fh:
-                got = content_hash(fh.read())
-        except FileNotFoundError:
-            got = ABSENT
-        except OSError:
-            got = ABSENT if not os.path.lexists(real) else UNREADABLE
-        _file_hashes[real] = got
-    return got
+    """The content hash of a file, read now; ABSENT or UNREADABLE instead."""
+    # Guarded: a prompt file that is a FIFO (refused by the analysis) once hung the run here.
+    # Above the read cap (far above what the analysis reads) only the size matters.
+    data = read_bytes(real)
+    if isinstance(data, bytes):
+        return content_hash(data)
+    if data.why is Why.MISSING:
+        return ABSENT
+    if data.why is Why.OS_ERROR:
+        return ABSENT if not os.path.lexists(real) else UNREADABLE
+    return UNREADABLE
 
 
 def _digest(*parts: object) -> str:
@@ -217,13 +224,14 @@ def _class(name: str) -> type:
 class ResultCache:
     """Cached results of one configuration; load() once, look up and store, save() once."""
 
-    def __init__(self, cache_dir: str, key: str) -> None:
+    def __init__(self, cache_dir: str, key: str, hashes: FileHashes | None = None) -> None:
         self.cache_dir = cache_dir
+        self.hashes = hashes if hashes is not None else FileHashes()  # the run's
         self.path = os.path.join(cache_dir, __version__, key + ".json")
         self.scan: dict[str, Any] | None = None
         self.files: dict[str, dict[str, Any]] = {}
         # What the pre-filter learnt of each file, by path, valid while size, mtime and
-        # inode are unchanged (see engine._Facts).
+        # inode are unchanged (see cachelint.run.prefilter.Facts).
         self.facts: dict[str, Any] = {}
         self.changed = False
         self.hits = 0
@@ -231,9 +239,11 @@ class ResultCache:
 
     def load(self) -> None:
         try:
-            with open(self.path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
+            text = read_text(self.path)
+            if isinstance(text, Refused):
+                return  # no cache yet, or not a file cachelint wrote
+            data = json.loads(text)
+        except ValueError:
             return  # no cache yet, or a damaged one: start afresh
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return
@@ -255,7 +265,7 @@ class ResultCache:
         try:
             if scan["candidates"] != candidates:
                 return None
-            if not deps_valid(scan["deps"], scan["probes"], probe):
+            if not deps_valid(scan["deps"], scan["probes"], probe, self.hashes):
                 return None
             return frozenset(scan["names"])
         except (KeyError, TypeError, ValueError):
@@ -288,7 +298,7 @@ class ResultCache:
             self.misses += 1
             return None
         try:
-            if not deps_valid(entry["deps"], entry["probes"], probe):
+            if not deps_valid(entry["deps"], entry["probes"], probe, self.hashes):
                 self.misses += 1
                 return None
             diagnostics = decode(entry["diagnostics"])
@@ -386,9 +396,9 @@ def ensure_cache_dir(cache_dir: str) -> None:
                 fh.write(text)
 
 
-def deps_valid(deps: dict[str, str], probes: Sequence[Sequence[str]], probe: Any) -> bool:
+def deps_valid(deps: dict[str, str], probes: Sequence[Sequence[str]], probe: Any, hashes: FileHashes) -> bool:
     """Do the recorded dependencies still hash (and resolve) as they did?"""
     for real, digest in deps.items():
-        if file_hash(real) != digest:
+        if hashes(real) != digest:
             return False
     return all(probe(qualname) == signature for qualname, signature in probes)

@@ -17,22 +17,12 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
-from cachelint import __version__
+from cachelint import __version__, modeltable
 from cachelint.baseline import BaselineError, Entry, filter_baseline, read_baseline, write_baseline
 from cachelint.cache import default_cache_dir
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved, resolve
 from cachelint.diagnostics import Diagnostic, LintError, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
-from cachelint.engine import (
-    LintResult,
-    RunOptions,
-    SourceError,
-    decode_source,
-    lint_files,
-    lint_source,
-    project_factory,
-    run_options,
-)
 from cachelint.notebook import Notebook, is_notebook, lint_notebook, lint_notebook_file
 from cachelint.report import (
     FORMATS,
@@ -48,8 +38,10 @@ from cachelint.report.sarif import find_repository_root
 from cachelint.ruledocs import docstring, rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
+from cachelint.run.check import LintResult
+from cachelint.run.lint import RunOptions, lint_files, lint_source, project_factory, run_options
 from cachelint.settings import Settings
-from cachelint.suppress import apply_per_file_ignores, filter_suppressed
+from cachelint.sources import SourceError, decode_source, read_bytes
 from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
 if TYPE_CHECKING:
@@ -202,6 +194,7 @@ _EPILOG = f"""\b
 Other commands:
   {PROG} rule CODE|NAME   explain a rule
   {PROG} rule --all       explain every rule
+  {PROG} models [MODEL]   the model table, or how MODEL is looked up
 
 Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
 2 errors (bad path, configuration, unreadable or unparsable file)."""
@@ -379,11 +372,11 @@ class _Sources:
     def text(self, path: str) -> str | None:
         if path in self.texts:
             return self.texts[path]
+        data = read_bytes(path)
         try:
-            with open(path, "rb") as fh:
-                text: str | None = decode_source(fh.read())
-        except (OSError, SourceError):
-            text = None  # already reported by the engine if it mattered
+            text = decode_source(data) if isinstance(data, bytes) else None
+        except SourceError:
+            text = None  # already reported by the run if it mattered
         if self.keep:
             self.texts[path] = text
         return text
@@ -414,17 +407,6 @@ def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[Lint
         except Exception as exc:
             internal.append(LintError(path, _describe(exc)))
     return total
-
-
-def _suppress(diagnostics: Sequence[Diagnostic], sources: _Sources, resolved: Resolved) -> list[Diagnostic]:
-    by_path: dict[str, list[Diagnostic]] = {}
-    for d in diagnostics:
-        by_path.setdefault(d.span.path, []).append(d)
-    kept: list[Diagnostic] = []
-    for path, group in by_path.items():
-        text = sources.text(path)
-        kept.extend(group if text is None else filter_suppressed(group, text))
-    return apply_per_file_ignores(kept, resolved.settings)
 
 
 def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> None:
@@ -605,7 +587,8 @@ def run_check(options: CheckOptions) -> int:
             except SourceError:
                 sources.texts[stdin_name] = None
             result.extend(lint_source(data, stdin_name, resolved.settings, resolved.rules))
-    diagnostics = sorted(_suppress(result.diagnostics, sources, resolved), key=Diagnostic.sort_key)
+    # Suppression comments and per-file ignores were applied with each file's linting.
+    diagnostics = sorted(result.diagnostics, key=Diagnostic.sort_key)
     diagnostics = apply_severity(diagnostics, resolved.severity)
     errors.extend(result.errors)
 
@@ -665,7 +648,8 @@ def run_show_prompt(options: CheckOptions) -> int:
     assert options.show_prompt is not None
     path, line = parse_target(options.show_prompt)
     if not os.path.isfile(path):
-        problem = "is a directory" if os.path.isdir(path) else "no such file"
+        problem = ("is a directory" if os.path.isdir(path) else "not a regular file" if os.path.exists(path)
+                   else "no such file")
         _error(f"{display_path(path)}: {problem} (--show-prompt takes PATH or PATH:LINE)")
         return EXIT_ERROR
     resolved = _resolve(options, [path])
@@ -679,8 +663,8 @@ def run_show_prompt(options: CheckOptions) -> int:
             raise
         _error("--show-prompt: not available in this build (cachelint.showprompt is missing)")
         return EXIT_ERROR
-    show_prompt = cast(Callable[[str, int | None, Settings], str], module.show_prompt)
-    text = show_prompt(path, line, resolved.settings)
+    show_prompt = cast(Callable[[str, int | None, Settings, Sequence[type[Rule]]], str], module.show_prompt)
+    text = show_prompt(path, line, resolved.settings, resolved.rules)
     click.echo(text, nl=not text.endswith("\n"))
     return EXIT_CLEAN
 
@@ -736,6 +720,28 @@ def rule(selector: str | None, show_all: bool, output_format: str) -> int:
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(rule_doc(r) for r in rules), nl=False)
+    return EXIT_CLEAN
+
+
+@cli.command("models")
+@click.argument("model", required=False)
+@click.option("--base-url", default=None, help="The OpenAI client's base_url, to see which provider serves MODEL.")
+@click.option(
+    "--format",
+    "--output-format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="A table or JSON (with every source's address).",
+)
+def models_command(model: str | None, base_url: str | None, output_format: str) -> int:
+    """Print the model table (minimum, cached-price ratio, source, date), or how MODEL is looked up."""
+    if model is not None:
+        click.echo(modeltable.explain(model, Settings().default_model, base_url), nl=False)
+    elif output_format == "json":
+        click.echo(modeltable.table_json(), nl=False)
+    else:
+        click.echo(modeltable.table_text(), nl=False)
     return EXIT_CLEAN
 
 

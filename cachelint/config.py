@@ -14,6 +14,7 @@ from cachelint.discovery import DEFAULT_EXCLUDE, display_path
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup, select_layers
 from cachelint.rules._base import Rule
 from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, DEFAULT_MODEL, Settings
+from cachelint.sources import Why, read_bytes
 
 # tomllib is stdlib from 3.11; tomli is the same parser as a package for 3.10. Imported by
 # name so the type checker (configured for 3.10) needs neither stub.
@@ -123,15 +124,15 @@ def _kind(value: object) -> str:
 
 def _read_toml(path: str) -> dict[str, Any]:
     shown = display_path(path)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise ConfigError(shown, "no such file or directory") from None
-    except IsADirectoryError:
-        raise ConfigError(shown, "is a directory") from None
-    except OSError as exc:
-        raise ConfigError(shown, f"cannot read: {exc.strerror or exc}") from None
+    data = read_bytes(path)
+    if not isinstance(data, bytes):
+        if data.why is Why.MISSING:
+            raise ConfigError(shown, "no such file or directory")
+        if data.why is Why.DIRECTORY:
+            raise ConfigError(shown, "is a directory")
+        if data.why is Why.SPECIAL:
+            raise ConfigError(shown, "not a regular file")
+        raise ConfigError(shown, f"cannot read: {data.strerror()}")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -12,6 +12,7 @@ import pathspec
 
 from cachelint.diagnostics import LintError
 from cachelint.settings import Settings
+from cachelint.sources import read_text
 
 # File suffixes found when walking directories: Python modules and Jupyter notebooks
 # (included by default, as in ruff; `extend-exclude = ["*.ipynb"]` leaves them out).
@@ -184,11 +185,9 @@ class _Ignorer:
         if directory not in self._gitignores:
             patterns: list[pathspec.Pattern] = []
             gitignore = os.path.join(directory, ".gitignore")
-            try:
-                with open(gitignore, encoding="utf-8", errors="replace") as fh:
-                    patterns = _compile(fh.read().splitlines())
-            except OSError:
-                pass  # no .gitignore here (or unreadable: git skips it too)
+            text = read_text(gitignore, errors="replace")
+            if isinstance(text, str):  # else no .gitignore here (or unreadable: git skips it too)
+                patterns = _compile(text.splitlines())
             self._gitignores[directory] = patterns
         return self._gitignores[directory]
 

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from cachelint.diagnostics import LintError, Span
-from cachelint.engine import LintResult, lint_source
 from cachelint.report.locate import CellPosition, Location, plain_location
 from cachelint.rules._base import Rule
+from cachelint.run.check import LintResult
+from cachelint.run.lint import lint_source
 from cachelint.settings import Settings
+from cachelint.sources import Why, lint_message, read_bytes
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -386,7 +388,7 @@ def _map_error(message: str, notebook: Notebook) -> str:
     return _AT_LINE.sub(repl, message)
 
 
-# engine.lint_source's shape: (source, path, settings, rules) -> LintResult.
+# cachelint.run.lint.lint_source's shape: (source, path, settings, rules) -> LintResult.
 LintSource = Callable[[str, str, Settings, Sequence[type[Rule]]], LintResult]
 
 
@@ -397,7 +399,7 @@ def lint_notebook(
     rules: Sequence[type[Rule]],
     lint: LintSource = lint_source,
 ) -> tuple[LintResult, Notebook | None]:
-    """Lint a notebook's code cells as one module with `lint` (`engine.lint_source`).
+    """Lint a notebook's code cells as one module with `lint` (`cachelint.run.lint.lint_source`).
 
     Diagnostics keep the joined module's line numbers (suppression comments and
     fingerprints work on that text); report them through `Notebook.locate`. A notebook
@@ -421,11 +423,11 @@ def lint_notebook_file(
     lint: LintSource = lint_source,
 ) -> tuple[LintResult, Notebook | None]:
     """Read and lint one .ipynb file; a read failure is a LintError."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        return LintResult(errors=[LintError(path, "file vanished or does not exist")]), None
-    except OSError as exc:
-        return LintResult(errors=[LintError(path, f"cannot read: {exc.strerror or exc}")]), None
-    return lint_notebook(data, path, settings, rules, lint)
+    data = read_bytes(path)
+    if isinstance(data, bytes):
+        return lint_notebook(data, path, settings, rules, lint)
+    if data.why in (Why.MISSING, Why.SPECIAL, Why.TOO_LARGE):
+        message = lint_message(data)
+    else:  # a directory too: in the OS's words, as before the reads were guarded
+        message = f"cannot read: {data.strerror()}"
+    return LintResult(errors=[LintError(path, message)]), None

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from cachelint.engine import lint_files
 from cachelint.rules import ALL_RULES
 from cachelint.rules._base import EXPECT, Invalid, Rule, Valid
+from cachelint.run.lint import lint_files
 from cachelint.settings import Settings
 
 

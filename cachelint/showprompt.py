@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
 from cachelint.diagnostics import Diagnostic, Span
-from cachelint.engine import SourceError, decode_source, parse_source
 from cachelint.prompt import AssembledPrompt, Segment, Stability
-from cachelint.rules import select_rules
+from cachelint.rules._base import Rule
 from cachelint.rules.context import RuleContext, count
+from cachelint.run.check import module_findings, parse_in, suppress
+from cachelint.run.lint import project_factory
 from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, lint_message, read_bytes
 
 
 def _where(span: Span, cwd: str) -> str:
@@ -115,27 +114,28 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
     return "\n".join(lines)
 
 
-def show_prompt(path: str, line: int | None, settings: Settings) -> str:
-    """The reconstruction of every recognised call in `path` (or the one covering `line`)."""
+def show_prompt(path: str, line: int | None, settings: Settings, rules: Sequence[type[Rule]]) -> str:
+    """The reconstruction of every recognised call in `path` (or the one covering `line`),
+    with the findings of the enabled `rules` that `cachelint` reports for each."""
     cwd = os.getcwd()
+    data = read_bytes(path)
+    if not isinstance(data, bytes):
+        return f"{path}: {data.error if data.error is not None else lint_message(data)}"
+    # The file goes through what `cachelint` runs on it (a project with the run's wrapper
+    # names, the same rules, deduplication and suppression), so what is shown is what is reported.
+    project = project_factory(settings)()
     try:
-        with open(path, "rb") as fh:
-            text = decode_source(fh.read())
-        tree = parse_source(text, path)
-    except (OSError, SourceError) as exc:
+        text = decode_source(data)
+        tree = parse_in(project, path, text)
+    except SourceError as exc:
         return f"{path}: {exc}"
-    project = Project(settings.root, settings.wrappers)
-    mod = project.add(ModuleInfo(path, text, tree))
-    prompts = assemble_module(mod, project)
+    mod = project.add(project.linted_module(path, text, tree))
+    found = module_findings(mod, path, project, settings, rules)
     if line is not None:
-        prompts = [p for p in prompts if p.call.span.line <= line <= p.call.span.end_line]
-    if not prompts:
+        found = [(p, ds) for p, ds in found if p.call.span.line <= line <= p.call.span.end_line]
+    if not found:
         where = f"{path}:{line}" if line is not None else path
         return f"{where}: no recognised LLM call (OpenAI, Anthropic or Gemini SDK, or a wrapper of one)"
     ctx = RuleContext(settings, mod.path)
-    rules = [r() for r in select_rules(settings.select, settings.ignore, settings.extend_select)]
-    blocks = []
-    for p in prompts:
-        findings = [d for r in rules for d in r.check(p, ctx) if d.span.path == mod.path]
-        blocks.append(render_prompt(p, ctx, findings, cwd))
+    blocks = [render_prompt(p, ctx, suppress(ds, text, settings), cwd) for p, ds in found]
     return "\n\n".join(blocks) + "\n"

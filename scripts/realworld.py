@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
 from cachelint.discovery import discover
-from cachelint.engine import SourceError, decode_source, parse_source
 from cachelint.prompt import AssembledPrompt, Stability
+from cachelint.run.check import assemble_module
 from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, parse_source
 
 _TAILS = {("responses", "create"), ("responses", "parse"), ("responses", "stream"),
           ("completions", "create"), ("completions", "parse"), ("completions", "stream"),

@@ -39,16 +39,18 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import TextIO
 
+from cachelint.analysis import scopes
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import FoundCall, env_at
 from cachelint.analysis.evaluate import MAX_STEPS, Budget
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
-from cachelint.checker import _span_maker
-from cachelint.engine import SourceError, decode_source, lint_source, parse_source
 from cachelint.rules import ALL_RULES
 from cachelint.rules.context import RuleContext
+from cachelint.run.check import _span_maker
+from cachelint.run.lint import lint_source
 from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, parse_source
 
 DEFAULT_TIMEOUT = 60.0  # seconds of CPU time per file, both stages together
 WALL_FACTOR = 5  # ... and this many times as long by the clock
@@ -230,7 +232,7 @@ class Sweep:
         """Projects as lint_files makes them: the wrapper names found once per folder, then a
         project of its own for each file, sharing a bounded cache of parsed modules."""
         try:
-            from cachelint.parallel import ModuleCache, TrackedProject
+            from cachelint.run.tracked import ModuleCache, TrackedProject
         except ImportError:  # an older layout: one project for the whole folder
             project = Project(settings.root, settings.wrappers)
             self._limited(base, "project scan", project.wrapper_names)
@@ -369,7 +371,7 @@ class Sweep:
         for name in sorted(mod.flow.events):
             if enough():
                 break
-            evaluate(f"evaluate `{name}`", lambda n=name: ev.module_value(n, mod, None))  # type: ignore[misc]
+            evaluate(f"evaluate `{name}`", lambda n=name: scopes.module_value(ev, n, mod, None))  # type: ignore[misc]
         span_of = _span_maker(mod, project)
         ctx = RuleContext(settings, mod.path)
         rules = [r() for r in self.rules]

@@ -11,12 +11,15 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cachelint import cli as cli_module
-from cachelint import engine, parallel
+from cachelint import sources
 from cachelint.analysis.project import Project
 from cachelint.diagnostics import Diagnostic, Fix, Related, Span
-from cachelint.engine import LintResult, RunOptions, lint_files
 from cachelint.rules import ALL_RULES, lookup
 from cachelint.rules._base import Rule
+from cachelint.run import lint as lint_module
+from cachelint.run import tracked
+from cachelint.run.check import LintResult, suppress
+from cachelint.run.lint import RunOptions, lint_files
 from cachelint.settings import Settings
 
 
@@ -86,15 +89,15 @@ def marker_diagnostics(text: str, path: str, rules: Sequence[type[Rule]]) -> lis
 @pytest.fixture
 def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Wrap the real engine so `CLxxx_HERE` markers in linted files become findings."""
-    real_files = engine.lint_files
-    real_source = engine.lint_source
+    real_files = lint_module.lint_files
+    real_source = lint_module.lint_source
 
     def lint_source(data: bytes | str, path: str, settings: Settings, rules: Sequence[type[Rule]],
                     project: Project | None = None) -> LintResult:
         result = real_source(data, path, settings, rules, project=project)
         if not result.errors:
-            text = engine.decode_source(data) if isinstance(data, bytes) else data
-            result.diagnostics.extend(marker_diagnostics(text, path, rules))
+            text = sources.decode_source(data) if isinstance(data, bytes) else data
+            result.diagnostics.extend(suppress(marker_diagnostics(text, path, rules), text, settings))
         return result
 
     def lint_files(files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
@@ -102,8 +105,8 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         failed = {e.path for e in result.errors}
         for path in files:
             if path not in failed:
-                text = engine.decode_source(Path(path).read_bytes())
-                result.diagnostics.extend(marker_diagnostics(text, path, rules))
+                text = sources.decode_source(Path(path).read_bytes())
+                result.diagnostics.extend(suppress(marker_diagnostics(text, path, rules), text, settings))
         result.diagnostics.sort(key=Diagnostic.sort_key)
         return result
 
@@ -159,13 +162,14 @@ def lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lint:
     """lint_files with the cache under tmp_path/cache (the project root is tmp_path/proj);
     `lint.linted` holds the names of the files actually linted by the last call."""
     linted: list[str] = []
-    real = parallel.lint_one
+    real = lint_module.lint_one
 
-    def counting(index: int, path: str, job: parallel.LintJob, modules: parallel.ModuleCache) -> parallel.FileOutcome:
+    def counting(index: int, path: str, job: lint_module.LintJob,
+                 modules: tracked.ModuleCache) -> lint_module.FileOutcome:
         linted.append(Path(path).name)
         return real(index, path, job, modules)
 
-    monkeypatch.setattr(parallel, "lint_one", counting)
+    monkeypatch.setattr(lint_module, "lint_one", counting)
 
     def run(paths: list[str], cached: bool = True, **settings: object) -> LintResult:
         linted.clear()

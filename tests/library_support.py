@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
 from cachelint.prompt import AssembledPrompt, Segment, Stability
+from cachelint.run.check import assemble_module
 
 TEMPLATE = '''\
 from anthropic import Anthropic

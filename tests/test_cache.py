@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cachelint import cache
 from cachelint.diagnostics import Diagnostic, Fix, LintError, Related, Severity, Span
-from cachelint.engine import LintResult
+from cachelint.run.check import LintResult
 
 CLIENT = "from openai import OpenAI\n\nclient = OpenAI()\n"
 SHORT = 'POLICY = "Answer briefly."\n'

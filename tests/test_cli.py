@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from cachelint import __version__
 from cachelint import cli as cli_module
 from cachelint.cli import parse_target, rule_doc
 from cachelint.rules import ALL_RULES, lookup
+from cachelint.rules._base import Rule
 from cachelint.settings import Settings
 
 RunCli = Callable[..., Any]
@@ -620,10 +621,10 @@ def test_parse_target() -> None:
 
 def test_show_prompt(project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
     write(project / "app.py", "x = 1\n")
-    calls: list[tuple[str, int | None, Settings]] = []
+    calls: list[tuple[str, int | None, Settings, Sequence[type[Rule]]]] = []
 
-    def show_prompt(path: str, line: int | None, settings: Settings) -> str:
-        calls.append((path, line, settings))
+    def show_prompt(path: str, line: int | None, settings: Settings, rules: Sequence[type[Rule]]) -> str:
+        calls.append((path, line, settings, rules))
         return "instructions  static  'You are…'\n"
 
     module = types.ModuleType("cachelint.showprompt")
@@ -631,6 +632,7 @@ def test_show_prompt(project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "cachelint.showprompt", module)
     assert run("--show-prompt", "app.py:3").all == (0, "instructions  static  'You are…'\n", "")
     assert calls[0][:2] == ("app.py", 3)
+    assert [r.code for r in calls[0][3]] == [r.code for r in ALL_RULES if r.default]  # the run's rules
     assert run("--show-prompt", "nope.py").all == (
         2,
         "",

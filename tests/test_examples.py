@@ -35,7 +35,6 @@ EXPECTED: set[Key] = {
     ("acme_support/quality_review.py", 29, "CL102"),  # uuid4() heads the system message, via a declared wrapper
     ("acme_support/returns.py", 67, "CL202"),  # tools filtered per tenant
     ("acme_support/returns.py", 97, "CL301"),  # prompt_cache_key from uuid4()
-    ("acme_support/triage.py", 17, "CL201"),  # 31 static tokens on gpt-4.1-mini
     ("acme_support/troubleshooting.py", 36, "CL101"),  # instance state before a class attribute read from system.md
     # Anthropic
     ("acme_support/anthropic_agent.py", 64, "CL402"),  # 4 block markers from a helper + the top-level one
@@ -45,7 +44,7 @@ EXPECTED: set[Key] = {
     ("acme_support/anthropic_triage.py", 23, "CL404"),  # ~1,700 tokens marked on Haiku 4.5 (minimum 4,096)
     # Gemini
     ("acme_support/gemini_chat.py", 22, "CL101"),  # customer and device before the guide and policy
-    ("acme_support/gemini_summaries.py", 23, "CL201"),  # ~36 static tokens on gemini-2.5-flash (minimum 2,048)
+    ("acme_support/gemini_summaries.py", 25, "CL201"),  # ~1,100 static tokens on gemini-2.5-flash (minimum 2,048)
 }
 
 # Modules that must produce nothing, linted on their own and as part of the project.
@@ -57,6 +56,7 @@ GOOD_MODULES = [
     "acme_support/orders.py",  # tools, schema, policy, cache key: the reference pattern
     "acme_support/prompt_builders.py",  # helpers: findings land at their callers
     "acme_support/prompts.py",
+    "acme_support/triage.py",  # 31 tokens: padding would not pay; a CL201 suppressed by name
 ]
 
 # Modules where cachelint does not yet report what rules.md says it should: the expectation

@@ -432,7 +432,7 @@ def test_no_finding_when_the_file_cannot_be_read(root: Path) -> None:
 
 
 def test_end_to_end_through_lint_files(tmp_path: Path) -> None:
-    from cachelint.engine import lint_files
+    from cachelint.run.lint import lint_files
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'example'\n")
     (tmp_path / "prompts").mkdir()

@@ -11,7 +11,7 @@ import pytest
 
 from cachelint.analysis.evaluate import Evaluator
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
+from cachelint.run.check import assemble_module
 
 CALL = ("    return client.chat.completions.create(model='gpt-4.1', messages=[{{'role': 'system', 'content': {v}}},"
         " {{'role': 'user', 'content': q}}])\n")

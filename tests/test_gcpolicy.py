@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cachelint import gcpolicy
-from cachelint.engine import RunOptions, lint_files
 from cachelint.rules import ALL_RULES
+from cachelint.run.lint import RunOptions, lint_files
 from cachelint.settings import Settings
 
 
@@ -87,7 +87,7 @@ def test_a_run_leaves_nothing_frozen_and_reports_the_same(tmp_path: Path) -> Non
         "from openai import OpenAI\n"
         "client = OpenAI()\n"
         "def ask(user, q):\n"
-        "    return client.responses.create(model='gpt-4o', instructions=f'Hi {user}. ' + 'Be brief.' * 50, input=q)\n"
+        "    return client.responses.create(model='gpt-4o', instructions=f'Hi {user}. ' + 'Be brief. '*400, input=q)\n"
     )
     settings = Settings(root=str(tmp_path))
     got = lint_files([str(src)], settings, ALL_RULES, options=RunOptions(jobs=1, cache_dir=None))
@@ -113,7 +113,7 @@ def test_nothing_happens_outside_a_run() -> None:
 
 
 def test_a_single_source_leaves_nothing_frozen(tmp_path: Path) -> None:
-    from cachelint.engine import lint_source
+    from cachelint.run.lint import lint_source
 
     gcpolicy.release()
     (tmp_path / "app.py").write_text("from openai import OpenAI\n")
@@ -135,7 +135,7 @@ def test_a_parsed_tree_is_frozen_only_while_a_run_is_on() -> None:
 
 
 def test_a_closed_project_is_freed_without_the_cyclic_collector(tmp_path: Path) -> None:
-    from cachelint.parallel import ModuleCache, TrackedProject
+    from cachelint.run.tracked import ModuleCache, TrackedProject
 
     (tmp_path / "m.py").write_text("X = 1\n")
     project = TrackedProject(str(tmp_path), (), ModuleCache())

@@ -17,10 +17,10 @@ from test_project import run_project  # the same `# expect:` projects as issue 3
 from test_providers import analyse, one  # the same single-module analysis
 
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
 from cachelint.cli import cli as cli_main
 from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules.examples import GEMINI_PRELUDE
+from cachelint.run.check import assemble_module
 
 S, P, V, U = Stability.STATIC, Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN
 

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
-from cachelint.engine import lint_source
 from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules import ALL_RULES
+from cachelint.run.check import assemble_module
+from cachelint.run.lint import lint_source
 from cachelint.settings import Settings
 
 # The heaviest cases (tens of seconds each on a busy machine) run in CI, or with CACHELINT_SLOW_TESTS=1.
@@ -41,7 +41,7 @@ WALL_TIMEOUT = 180  # a subprocess still running after this is a hang
 
 RUNNER = r"""
 import json, resource, sys, time
-from cachelint.engine import RunOptions, lint_files
+from cachelint.run.lint import RunOptions, lint_files
 from cachelint.rules import ALL_RULES
 from cachelint.settings import Settings
 from cachelint.tokens import count_for_encoding
@@ -332,7 +332,7 @@ def cli(*args: str, cwd: Path, timeout: float = WALL_TIMEOUT) -> subprocess.Comp
 
 def test_symlink_loops_in_the_tree(tmp_path: Path) -> None:
     (tmp_path / "pkg" / "sub").mkdir(parents=True)
-    (tmp_path / "pkg" / "app.py").write_text(prompt_module("X = 'hi'"))
+    (tmp_path / "pkg" / "app.py").write_text(prompt_module("X = 'hi ' * 600"))
     (tmp_path / "pkg" / "sub" / "up").symlink_to("../..", target_is_directory=True)
     (tmp_path / "pkg" / "self").symlink_to(".", target_is_directory=True)
     (tmp_path / "a").symlink_to("b")
@@ -353,7 +353,7 @@ def test_special_files_named_like_modules_are_refused(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.py")
     (tmp_path / "zero.py").symlink_to("/dev/zero")
     (tmp_path / "random.py").symlink_to("/dev/urandom")
-    (tmp_path / "app.py").write_text(prompt_module("X = 'hi'"))
+    (tmp_path / "app.py").write_text(prompt_module("X = 'hi ' * 600"))
     files = [tmp_path / n for n in ("fifo.py", "zero.py", "random.py", "app.py")]
     got = lint_isolated(tmp_path, files, rss=50)
     assert sorted(got["errors"]) == sorted([[str(f), "not a regular file"] for f in files[:3]])
@@ -475,7 +475,7 @@ def test_pep263_latin1_cookie(tmp_path: Path) -> None:
     path.write_bytes(data)
     got = lint_isolated(tmp_path, [path])
     assert got["errors"] == []
-    from cachelint.engine import decode_source
+    from cachelint.sources import decode_source
 
     decoded = decode_source(data)
     (seg,) = [s for s in prompts(tmp_path, "p.py", decoded)[0].segments if s.slot.startswith("messages[0]")]
@@ -498,7 +498,7 @@ def _decode_by_cookie(data: bytes) -> str:
     import io
     import tokenize
 
-    from cachelint.engine import SourceError
+    from cachelint.sources import SourceError
 
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
@@ -523,7 +523,7 @@ _SOURCE_BYTES = st.lists(st.sampled_from([
 def test_sources_decode_as_their_cookie_says(data: bytes) -> None:
     """The shortcut for files with no BOM and no cookie decodes (or refuses) what the long
     way does."""
-    from cachelint.engine import SourceError, decode_source
+    from cachelint.sources import SourceError, decode_source
 
     try:
         expected: str | None = _decode_by_cookie(data)
@@ -543,7 +543,7 @@ def test_a_file_is_read_as_the_buffered_reader_reads_it(length: int, limit: int,
     told is stale (the file changed between its fstat and the read)."""
     import tempfile
 
-    from cachelint.engine import read_fd
+    from cachelint.sources import read_fd
 
     data = bytes(range(256)) * (length // 256) + b"x" * (length % 256)
     with tempfile.NamedTemporaryFile() as fh:

@@ -333,16 +333,16 @@ def test_notebooks_share_one_wrapper_scan(project: Path, run: RunCli, monkeypatc
     """Each notebook calls the project's wrapper and is reported; the project's files are scanned
     for wrappers once for the .py files and once for all the notebooks, not once per notebook
     (mem0's seven notebooks made seven scans, most of its run)."""
-    import cachelint.engine
+    import cachelint.run.lint
 
     scans: list[str] = []
-    real_scan = cachelint.engine._scan
+    real_scan = cachelint.run.lint._scan
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         scans.append("scan")
         return real_scan(*args, **kwargs)
 
-    monkeypatch.setattr(cachelint.engine, "_scan", counting)
+    monkeypatch.setattr(cachelint.run.lint, "_scan", counting)
     write(project / "llm.py", "from openai import OpenAI\nclient = OpenAI()\n\n\n"
           "def ask(system, question):\n"
           "    return client.responses.create(model='gpt-4.1', instructions=system, input=question)\n")

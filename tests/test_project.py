@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
-from cachelint.engine import lint_files
 from cachelint.prompt import Stability
 from cachelint.rules import ALL_RULES
+from cachelint.run.check import assemble_module
+from cachelint.run.lint import lint_files
 from cachelint.settings import Settings
 
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
@@ -197,7 +197,7 @@ CASES: dict[str, dict[str, str]] = {
         "                                          messages=[{'role': 'user', 'content': prompt}])\n",
         "app/analyze.py": "from app.llm import call_model\n"
         "def analyze(log):\n"
-        "    prompt = f'Explain this failure in two sentences.\\n{log}'\n"
+        "    prompt = 'Explain this failure in two sentences. ' * 40 + f'\\n{log}'\n"
         "    return call_model(prompt)  # expect: CL201\n",
         "app/main.py": "from app.analyze import analyze\n"
         "def run(log):\n"
@@ -216,7 +216,7 @@ CASES: dict[str, dict[str, str]] = {
         "    return call_model(prompt, system)\n",
         "app/main.py": "from app.analyze import analyze\n"
         "def run(log):\n"
-        "    return analyze(log, 'You are a CI assistant.')  # expect: CL201\n",
+        "    return analyze(log, 'You are a CI assistant. ' * 60)  # expect: CL201\n",
     },
     "a wrapper is found whatever function the scan meets first (khoj)": {
         "app/__init__.py": "",
@@ -231,7 +231,7 @@ CASES: dict[str, dict[str, str]] = {
         "app/d.py": "from app.c import f2\ndef f3(messages):\n    return f2(messages)\n",
         "app/main.py": "from app.b import f1\n"
         "def run(q):\n"
-        "    return f1([{'role': 'system', 'content': 'Be brief.'},  # expect: CL201\n"
+        "    return f1([{'role': 'system', 'content': 'Be brief. ' * 100},  # expect: CL201\n"
         "               {'role': 'user', 'content': q}])\n",
     },
     # ---- loops that pick some elements of a mixed list (khoj's wrappers)
@@ -425,7 +425,7 @@ CASES: dict[str, dict[str, str]] = {
         "svc.py": "from llm import chat\nfrom prompts import RULES\n"
         "def good(q):\n    return chat(RULES, q)\n"
         "def bad(user, q):\n    return chat(f'{user.email}\\n' + RULES, q)  # expect: CL101\n"
-        "def short(q):\n    return chat('Be brief.', q)  # expect: CL201\n",
+        "def short(q):\n    return chat('Be brief. ' * 100, q)  # expect: CL201\n",
     },
     "wrapper of a wrapper (method)": {
         "llm.py": CLIENT + "class LLM:\n"

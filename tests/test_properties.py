@@ -29,10 +29,10 @@ from hypothesis import strategies as st
 
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
-from cachelint.checker import assemble_module
-from cachelint.engine import lint_source
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules import ALL_RULES
+from cachelint.run.check import assemble_module
+from cachelint.run.lint import lint_source
 from cachelint.settings import Settings
 
 # Bounded so the file takes seconds: more examples find more, but CI time is shared. Shrinking

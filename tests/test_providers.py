@@ -15,12 +15,12 @@ from cachelint.analysis.evaluate import Evaluator
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Span
-from cachelint.engine import lint_files
 from cachelint.prompt import NOT_STATIC, AssembledPrompt, Breakpoint, MarkerKind, Stability
 from cachelint.rules import ALL_RULES
 from cachelint.rules._markers import call_model, openai_version
 from cachelint.rules.context import RuleContext
 from cachelint.rules.examples import ANTHROPIC_PRELUDE, GEMINI_PRELUDE, MANUAL_DEF, POLICY_DEF, PRELUDE
+from cachelint.run.lint import lint_files
 from cachelint.settings import Settings
 
 S, P, V, U = Stability.STATIC, Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN
@@ -385,7 +385,7 @@ def test_every_rule_sees_the_claude_fallback_when_the_model_is_not_a_literal(tmp
     counted with o200k_base; CL201 claimed a 1,024-token minimum that Claude models do not share."""
     code = ANTHROPIC_PRELUDE + '''
 def reply(model, q):
-    return client.messages.create(model=model, max_tokens=10, system="You are terse.",
+    return client.messages.create(model=model, max_tokens=10, system="You are terse. " * 60,
                                   messages=[{"role": "user", "content": q}])
 '''
     p = one(code)
@@ -398,21 +398,86 @@ def reply(model, q):
 
 
 def test_cl201_on_unknown_models(tmp_path: Path) -> None:
-    """An OpenAI-compatible model (mem0's grok-3-beta through an OpenAI client) follows OpenAI's
-    1,024 minimum (rules.md); an Anthropic model the table does not hold has no known minimum."""
+    """An OpenAI-compatible provider that documents no minimum (mem0's grok-3-beta through an
+    OpenAI client on api.x.ai) gets no size finding; neither does an Anthropic model the table
+    does not hold. A Claude model it holds does."""
     code = PRELUDE.replace("OpenAI()", "OpenAI(base_url='https://api.x.ai/v1')") + '''
 def reply(q):
-    return client.chat.completions.create(model="grok-3-beta", messages=[{"role": "user", "content": "Hi. " + q}])
+    return client.chat.completions.create(model="grok-3-beta", messages=[{"role": "user", "content": "Hi. " * 300 + q}])
 '''
-    (found,) = lint(tmp_path, code)
-    assert found[:2] == (6, "CL201") and "unknown model `grok-3-beta` (assumed)" in found[2]
+    assert lint(tmp_path, code) == []
     claude = ANTHROPIC_PRELUDE + '''
 def reply(q):
     return client.messages.create(model="claude-nova-1", max_tokens=9,
-                                  messages=[{"role": "user", "content": "Hi. " + q}])
+                                  messages=[{"role": "user", "content": "Hi. " * 300 + q}])
 '''
     assert lint(tmp_path, claude) == []
     assert codes(lint(tmp_path, claude.replace("claude-nova-1", "claude-sonnet-4-5"))) == [(7, "CL201")]
+
+
+# ---------------------------------------------------------------- OpenAI-compatible providers
+
+COMPATIBLE_CALL = '''from openai import OpenAI
+
+client = OpenAI(base_url=BASE)
+def reply(name, q):
+    return client.chat.completions.create(model=MODEL, messages=[
+        {"role": "system", "content": f"You help {name}. " + "Answer from the handbook and cite it. " * 140},
+        {"role": "user", "content": q}])
+'''
+
+
+def _compatible(base: str, model: str) -> str:
+    return COMPATIBLE_CALL.replace("BASE", base).replace("MODEL", repr(model))
+
+
+@pytest.mark.parametrize(
+    ("base", "model", "key"),
+    [
+        ("'https://api.deepseek.com'", "deepseek-chat", "deepseek"),
+        ("'http://localhost:11434/v1'", "llama3.1", "local"),
+        ("'https://openrouter.ai/api/v1'", "openai/gpt-4.1", "openrouter"),
+    ],
+)
+def test_the_client_base_url_reaches_the_call(base: str, model: str, key: str) -> None:
+    p = one(_compatible(base, model))
+    assert p.call.base_url == base.strip("'")
+    m = RuleContext(Settings(), "/proj/app.py").model(p)
+    assert m.via is not None and m.via.key == key and not m.size_facts
+
+
+def test_a_base_url_that_is_not_a_string_is_unknown() -> None:
+    p = one(_compatible("os.environ['LLM_BASE_URL']", "gpt-4.1").replace("from openai", "import os\nfrom openai"))
+    assert p.call.base_url is None
+    assert RuleContext(Settings(), "/proj/app.py").model(p).via is None  # OpenAI's rules, as before
+
+
+def test_a_client_kept_on_the_instance_keeps_its_base_url(tmp_path: Path) -> None:
+    code = '''from openai import OpenAI
+
+class Bot:
+    def __init__(self):
+        self.client = OpenAI(BASE)
+
+    def reply(self, q):
+        return self.client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": "word " * 400}, {"role": "user", "content": q}])
+'''
+    assert codes(lint(tmp_path, code.replace("BASE", ""))) == [(8, "CL201")]
+    assert lint(tmp_path, code.replace("BASE", "base_url='https://api.deepseek.com'")) == []
+
+
+def test_compatible_providers_keep_the_ordering_rules_and_lose_the_size_rules(tmp_path: Path) -> None:
+    # A per-user name before ~1,000 static tokens: CL101 on DeepSeek as on OpenAI.
+    deepseek = lint(tmp_path, _compatible("'https://api.deepseek.com'", "deepseek-chat"))
+    assert [c for _, c, _ in deepseek] == ["CL101"]
+    # Short static text: CL201 on OpenAI's gpt-4.1, never on DeepSeek or a local server.
+    short = _compatible("BASE", "gpt-4.1").replace('"Answer from the handbook and cite it. " * 140',
+                                                  '"Answer from the handbook and cite it. " * 40')
+    on_openai = lint(tmp_path, short.replace("BASE", "'https://api.openai.com/v1'"))
+    assert [c for _, c, _ in on_openai] == ["CL201"]
+    for base in ("'https://api.deepseek.com'", "'http://127.0.0.1:8000/v1'", "'https://api.together.xyz/v1'"):
+        assert lint(tmp_path, short.replace("BASE", base)) == [], base
 
 
 # ---------------------------------------------------------------- findings on Gemini calls
@@ -516,3 +581,17 @@ def test_breakpoint_accessors() -> None:
     assert bp.type == "ephemeral" and bp.ttl is NOT_STATIC and bp.mode is None
     assert bp.has("ttl") and not bp.has("mode")
     assert repr(NOT_STATIC) == "<not static>"
+
+
+def test_marker_rules_say_when_a_family_row_is_assumed(tmp_path: Path) -> None:
+    code = ANTHROPIC_PRELUDE + '''
+def ask(q):
+    return client.messages.create(model=MODEL, max_tokens=5,
+        system=[{"type": "text", "text": "word " * 300, "cache_control": CC}],
+        messages=[{"role": "user", "content": q}])
+'''
+    (found,) = lint(tmp_path, code.replace("MODEL", "'claude-haiku-4-5-20991231'"))
+    assert found[1] == "CL404"
+    assert "of `claude-haiku-4-5-20991231` (the claude-haiku-4-5 family's facts are assumed)" in found[2]
+    (listed,) = lint(tmp_path, code.replace("MODEL", "'claude-haiku-4-5-20251001'"))
+    assert "of `claude-haiku-4-5-20251001`:" in listed[2]

@@ -133,16 +133,16 @@ def test_a_module_indexed_from_a_known_tree_copies_its_indexes() -> None:
 def test_a_later_pass_answers_alike_from_the_file_and_from_the_module_parsed_before(tmp_path: Path) -> None:
     """_nothing_to_check reads the file, or takes the text and lines of the module this
     process parsed before: the same answer either way (\\r\\n and \\r line ends included)."""
-    from cachelint import parallel
+    from cachelint.run import scan
 
     for ending in ["\n", "\r\n", "\r"]:
         text = SOURCE.replace("\n", ending)
         path = tmp_path / f"m{len(ending)}{ending == chr(13)}.py"
         path.write_bytes(text.encode())
         mod = ModuleInfo(str(path), text, ast.parse(text))
-        known = parallel.outline(mod)
+        known = scan.outline(mod)
         for pattern in [P.SDK_WORDS, frozenset({"chat"}), frozenset({"wrapped", "nothing"}), frozenset({"absent"}),
                         P.names_regex(frozenset({"inner"})), frozenset({"a\u0301"})]:
             for found in [frozenset(), frozenset({"one", "two"}), frozenset({"one", "two", "three", "four", "inner"})]:
-                from_file = parallel._nothing_to_check(str(path), known, pattern, found)
-                assert parallel._nothing_to_check(str(path), known, pattern, found, mod) == from_file, (ending, pattern)
+                from_file = scan._nothing_to_check(str(path), known, pattern, found)
+                assert scan._nothing_to_check(str(path), known, pattern, found, mod) == from_file, (ending, pattern)

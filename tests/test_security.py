@@ -16,10 +16,10 @@ from cachelint.analysis.files import MAX_FILE_BYTES
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
 from cachelint.analysis.values import MAX_TEXT
-from cachelint.checker import assemble_module
-from cachelint.engine import RunOptions, lint_files
 from cachelint.prompt import Segment, Stability
 from cachelint.rules import ALL_RULES
+from cachelint.run.check import assemble_module
+from cachelint.run.lint import RunOptions, lint_files
 from cachelint.settings import Settings
 
 TIMEOUT = 120

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from cachelint import parallel
 from cachelint.analysis import evaluate, scopes
 from cachelint.analysis.evaluate import Evaluator
 from cachelint.analysis.module import ModuleInfo
-from cachelint.engine import LintResult, RunOptions, lint_files
+from cachelint.analysis.project import Project
 from cachelint.rules import ALL_RULES
+from cachelint.run import tracked
+from cachelint.run.check import LintResult
+from cachelint.run.lint import RunOptions, lint_files
 from cachelint.settings import Settings
 
 CLIENT = "from openai import OpenAI\n\nclient = OpenAI()\n"
@@ -130,11 +132,11 @@ def test_a_reused_value_brings_the_prompt_files_it_read(
     assert after == lint(paths, cached=False)
 
 
-def project(root: Path, modules: parallel.ModuleCache) -> parallel.TrackedProject:
-    return parallel.TrackedProject(str(root), (), modules)
+def project(root: Path, modules: tracked.ModuleCache) -> tracked.TrackedProject:
+    return tracked.TrackedProject(str(root), (), modules)
 
 
-Chain = tuple[Path, parallel.ModuleCache, parallel.TrackedProject, ModuleInfo]
+Chain = tuple[Path, tracked.ModuleCache, tracked.TrackedProject, ModuleInfo]
 
 
 def chain_prompts(tmp_path: Path, write: Write) -> Chain:
@@ -142,7 +144,7 @@ def chain_prompts(tmp_path: Path, write: Write) -> Chain:
     root = tmp_path / "proj"
     root.mkdir()
     write(root, CHAIN)
-    modules = parallel.ModuleCache()
+    modules = tracked.ModuleCache()
     first = project(root, modules)
     prompts = first.module_by_name("app.prompts")
     assert prompts is not None
@@ -188,7 +190,7 @@ def test_a_result_that_read_the_linted_file_is_not_reused_there(tmp_path: Path, 
     files = {"app/__init__.py": "", "app/names.py": "NAME = 'Ada'\n",
              "app/prompts.py": "from app.names import NAME\n\nPOLICY = 'Hello ' + NAME\n"}
     write(root, files)
-    modules = parallel.ModuleCache()
+    modules = tracked.ModuleCache()
     first = project(root, modules)
     prompts = first.module_by_name("app.prompts")
     assert prompts is not None
@@ -217,9 +219,9 @@ def test_the_linted_file_is_the_copy_the_scan_parsed(
     monkeypatch.chdir(root)
     typed = ["app/a.py", "app/b.py"]
     reused: list[str] = []
-    real = parallel.TrackedProject.linted_module
+    real = tracked.TrackedProject.linted_module
 
-    def spying(self: parallel.TrackedProject, path: str, text: str, tree: ast.Module) -> ModuleInfo:
+    def spying(self: tracked.TrackedProject, path: str, text: str, tree: ast.Module) -> ModuleInfo:
         got = real(self, path, text, tree)
         if got.path != path:
             reused.append(path)
@@ -228,10 +230,10 @@ def test_the_linted_file_is_the_copy_the_scan_parsed(
     def run() -> LintResult:
         return lint_files(typed, Settings(root=str(root)), list(ALL_RULES), options=RunOptions(jobs=1))
 
-    monkeypatch.setattr(parallel.TrackedProject, "linted_module", spying)
+    monkeypatch.setattr(tracked.TrackedProject, "linted_module", spying)
     shared = run()
     assert reused == typed
-    monkeypatch.setattr(parallel.TrackedProject, "linted_module", parallel.Project.linted_module)
+    monkeypatch.setattr(tracked.TrackedProject, "linted_module", Project.linted_module)
     fresh = run()
     assert shared == fresh
     assert shared.diagnostics
@@ -247,7 +249,7 @@ def test_an_evicted_module_is_freed_with_its_shared_results(tmp_path: Path, writ
     root = tmp_path / "proj"
     root.mkdir()
     write(root, CHAIN)
-    modules = parallel.ModuleCache(max_count=1)
+    modules = tracked.ModuleCache(max_count=1)
     first = project(root, modules)
     mod = first.load(str(root / "app/a.py"))
     assert mod is not None and first.calls_in(mod)

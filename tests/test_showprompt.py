@@ -5,6 +5,7 @@ Run with CACHELINT_UPDATE_SNAPSHOTS=1 to rewrite the snapshots, then review the 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -84,3 +85,40 @@ def test_one_of_several_texts_shows_the_fewest_and_most_tokens(project: Path) ->
     result = CliRunner().invoke(cli_main, ["--show-prompt", "app/lang.py"])
     assert result.exit_code == 0, result.output
     assert re.search(r"static +1-2 +one of 2 texts: NAMES\[lang\]", result.output), result.output
+
+
+# ---- --show-prompt and `cachelint` report the same findings
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+_FINDING = re.compile(r"^  finding: (\S+):(\d+):(\d+) (CL\d{3}) (.*)$")
+_NO_CALL = "no recognised LLM call"
+
+
+def test_show_prompt_agrees_with_the_linter_on_every_call_of_the_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For every module of examples/, the findings --show-prompt lists under the file's calls
+    are exactly those `cachelint` reports in that file (none missing, none extra, none twice)."""
+    monkeypatch.chdir(EXAMPLES)
+    monkeypatch.setenv("NO_COLOR", "1")
+    runner = CliRunner()
+    linted = runner.invoke(cli_main, ["--no-cache", "--format", "json", "."])
+    assert linted.exit_code in (0, 1), linted.output
+    reported: dict[str, list[tuple[int, int, str, str]]] = {}
+    for d in json.loads(linted.stdout):
+        reported.setdefault(d["path"], []).append((d["line"], d["column"], d["code"], d["message"]))
+    modules = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*.py"))
+    with_calls = 0
+    for module in modules:
+        shown = runner.invoke(cli_main, ["--no-cache", "--show-prompt", module])
+        assert shown.exit_code == 0, shown.output
+        if _NO_CALL in shown.stdout:
+            assert module not in reported
+            continue
+        with_calls += 1
+        found = []
+        for line in shown.stdout.splitlines():
+            m = _FINDING.match(line)
+            if m is not None:
+                assert m.group(1) == module  # a call's findings are in its own file
+                found.append((int(m.group(2)), int(m.group(3)), m.group(4), m.group(5)))
+        assert sorted(found) == sorted(reported.get(module, [])), module
+    assert with_calls >= 5 and sum(map(len, reported.values())) >= 10  # the examples exercise this

@@ -21,7 +21,7 @@ SDK_CALL = """\
 import openai
 
 client = openai.OpenAI()
-SYSTEM = "You are a support agent for ACME."
+SYSTEM = "You are a support agent for ACME. " * 100  # ~900 tokens: CL201 on gpt-4o (from 512)
 
 
 def answer(question):
@@ -98,9 +98,9 @@ def test_synthetic_tree_one_line_per_internal_error_and_the_run_goes_on(
     root.mkdir()
     _tree(root)
 
-    import cachelint.checker
+    import cachelint.run.check
 
-    real = cachelint.checker.check_module
+    real = cachelint.run.check.check_module
 
     def flaky(tree, text, path, *args, **kwargs):  # type: ignore[no-untyped-def]
         if path.endswith("boom.py"):
@@ -110,15 +110,15 @@ def test_synthetic_tree_one_line_per_internal_error_and_the_run_goes_on(
                 pass
         return real(tree, text, path, *args, **kwargs)
 
-    monkeypatch.setattr(cachelint.checker, "check_module", flaky)
+    monkeypatch.setattr(cachelint.run.check, "check_module", flaky)
     code = sweep.main(["--timeout", "1", str(root)])
     out = capsys.readouterr().out
     assert code == 2
     internal = [line for line in out.splitlines() if line.startswith("INTERNAL")]
     assert len(internal) == 2, out
     boom = next(line for line in internal if "boom.py" in line)
-    # file, stage (the innermost frame, here the engine that called the injected function), message
-    assert "engine:" in boom and "RuntimeError: injected with a second line" in boom
+    # file, stage (the innermost frame, here the check that called the injected function), message
+    assert "run.check:" in boom and "RuntimeError: injected with a second line" in boom
     spin = next(line for line in internal if "spin.py" in line)
     assert "lint: still running after 1s of CPU time" in spin
     # the run went on: the file after them was linted and found

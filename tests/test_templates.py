@@ -657,7 +657,7 @@ def test_no_finding_for_a_value_after_the_static_text(root: Path) -> None:
 
 
 def test_end_to_end_through_lint_files(tmp_path: Path) -> None:
-    from cachelint.engine import lint_files
+    from cachelint.run.lint import lint_files
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'example'\n")
     _write(tmp_path, "templates/system.j2", "Customer: {{ customer }}\n" + LONG)

@@ -12,7 +12,6 @@ import ast
 import codecs
 import os
 import posixpath
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,6 +33,7 @@ from cachelint.analysis.values import (
     worst,
 )
 from cachelint.prompt import Stability
+from cachelint.sources import Why, read_bytes
 
 if TYPE_CHECKING:
     from cachelint.analysis.env import Env
@@ -178,47 +178,23 @@ class PromptFiles:
         def fail(why: str, missing: bool = False) -> FileRead:
             return FileRead(None, real, rel, f"prompt file `{rel}` {why}", missing=missing)
 
-        # stat first: a FIFO, socket or device is refused without being opened.
-        try:
-            st = os.stat(real)
-        except FileNotFoundError:
+        # The guarded reader stats first: a FIFO, socket or device is refused without being opened.
+        got = read_bytes(real, MAX_FILE_BYTES, follow=False)
+        if isinstance(got, bytes):
+            self.opened += 1
+            return FileRead(got, real, rel)
+        if got.opened:
+            self.opened += 1
+        reason = (got.error.strerror or type(got.error).__name__) if got.error is not None else ""
+        if got.why is Why.MISSING and got.stage == "stat":
             return fail("does not exist", missing=True)
-        except OSError as exc:
-            return fail(f"cannot be read ({exc.strerror or type(exc).__name__})")
-        if stat.S_ISDIR(st.st_mode):
+        if got.why is Why.DIRECTORY and got.stage == "stat":
             return fail("is a directory")
-        if not stat.S_ISREG(st.st_mode):
+        if got.why is Why.SPECIAL:
             return fail("is not a regular file")
-        if st.st_size > MAX_FILE_BYTES:
+        if got.why is Why.TOO_LARGE:
             return fail("is larger than 1 MiB")
-        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        try:
-            fd = os.open(real, flags)
-        except OSError as exc:
-            return fail(f"cannot be opened ({exc.strerror or type(exc).__name__})")
-        self.opened += 1
-        try:
-            # The file may have been swapped since the stat: check what was opened.
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                return fail("is not a regular file")
-            if st.st_size > MAX_FILE_BYTES:
-                return fail("is larger than 1 MiB")
-            chunks: list[bytes] = []
-            total = 0
-            while True:
-                chunk = os.read(fd, min(1 << 16, MAX_FILE_BYTES + 1 - total))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                total += len(chunk)
-                if total > MAX_FILE_BYTES:
-                    return fail("is larger than 1 MiB")
-        except OSError as exc:
-            return fail(f"cannot be read ({exc.strerror or type(exc).__name__})")
-        finally:
-            os.close(fd)
-        return FileRead(b"".join(chunks), real, rel)
+        return fail(f"cannot be opened ({reason})" if got.stage == "open" else f"cannot be read ({reason})")
 
     def text(self, got: FileRead, encoding: str, errors: str, newlines: bool) -> str | None:
         """The decoded text (universal newlines when `newlines`); None when it does not decode."""

@@ -10,7 +10,6 @@ import bisect
 import functools
 import os
 import re
-import stat
 import sys
 import weakref
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, Value, flat_options
+from cachelint.sources import read_module
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
 MAX_WRAPPER_DEPTH = 3  # wrapper of a wrapper of a wrapper
@@ -46,22 +46,7 @@ def mentions_sdk(text: str) -> bool:
 
 
 def _read_module(path: str) -> str | None:
-    from cachelint.engine import SourceError, decode_source, read_fd
-
-    try:
-        # O_NONBLOCK + fstat: a FIFO or device named *.py is never waited on.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MODULE_BYTES:
-            return None
-        return decode_source(read_fd(fd, st.st_size, MAX_MODULE_BYTES))
-    except (OSError, SourceError):
-        return None
-    finally:
-        os.close(fd)
+    return read_module(path, MAX_MODULE_BYTES)
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,96 @@
-"""Run the enabled rules over every recognised call in one parsed module, and over calls of wrappers."""
+"""One module through the analysis and the rules: decode, parse, assemble every recognised call's
+prompt (and those of calls of wrappers), run the enabled rules, drop duplicates and what a
+suppression comment silences."""
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import FoundCall
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.project import FunctionNode, Project
+from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
 from cachelint.analysis.values import Loc
-from cachelint.diagnostics import Diagnostic, Span
+from cachelint.diagnostics import Diagnostic, LintError, Span
 from cachelint.fastinit import replace
 from cachelint.prompt import AssembledPrompt, CallSite
 from cachelint.rules._base import Rule
 from cachelint.rules.context import RuleContext
+from cachelint.run.tracked import TrackedProject
 from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, parse_source
+from cachelint.suppress import apply_per_file_ignores, filter_suppressed
+from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
+
+
+@dataclass
+class LintResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[LintError] = field(default_factory=list)
+    files_checked: int = 0
+
+    def extend(self, other: LintResult) -> None:
+        self.diagnostics.extend(other.diagnostics)
+        self.errors.extend(other.errors)
+        self.files_checked += other.files_checked
+
+
+
+def check_source(
+    data: bytes | str,
+    path: str,
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    project: Project,
+) -> LintResult:
+    """Lint one module's source in `project`; never raises for bad input (it becomes a LintError)."""
+    result = LintResult(files_checked=1)
+    try:
+        text = decode_source(data) if isinstance(data, bytes) else data
+    except SourceError as exc:
+        result.errors.append(LintError(path, str(exc)))
+        return result
+    if not project.may_matter(text):
+        return result  # no SDK or wrapper name in the text: cannot hold a recognised call
+    if len(text) > MAX_MODULE_BYTES:
+        # Parsing 50 MB of (generated) code takes minutes and gigabytes; such modules are not followed either.
+        result.errors.append(LintError(path, f"too large to analyse: {len(text) >> 10} KiB of source, "
+                                             f"the limit is {MAX_MODULE_BYTES >> 10} KiB"))
+        return result
+    try:
+        tree = parse_in(project, path, text)
+    except SourceError as exc:
+        result.errors.append(LintError(path, str(exc)))
+        return result
+    try:
+        found = check_module(tree, text, path, settings, rules, project)
+    except TokenizerUnavailable as exc:  # the same for every file: the command line says it once
+        result.errors.append(LintError(path, f"{UNAVAILABLE}{exc}"))
+        return result
+    except RecursionError:
+        result.errors.append(LintError(path, "internal error: code nested too deeply to analyse"))
+        return result
+    except Exception as exc:  # one file's analysis failure must not stop the run
+        if os.environ.get("CACHELINT_DEBUG"):
+            raise
+        detail = " ".join(str(exc).split())[:200]
+        result.errors.append(LintError(path, f"internal error in analysis: {type(exc).__name__}: {detail}"))
+        return result
+    result.diagnostics.extend(suppress(found, text, settings))
+    return result
+
+
+def suppress(found: list[Diagnostic], text: str, settings: Settings) -> list[Diagnostic]:
+    """The findings of one module (its source `text`) that no suppression comment and no
+    per-file ignore silences: applied here, once, before results are cached or reported."""
+    return apply_per_file_ignores(filter_suppressed(found, text), settings) if found else found
+
 
 
 def _span_maker(mod: ModuleInfo, project: Project):  # type: ignore[no-untyped-def]
@@ -106,18 +178,38 @@ def check_module(
     path: str,
     settings: Settings,
     rules: Sequence[type[Rule]],
-    project: Project | None = None,
+    project: Project,
 ) -> list[Diagnostic]:
-    project = project or Project(settings.root, settings.wrappers)
+    """The findings in one parsed module, in `project` (which holds the run's wrapper names),
+    sorted; not yet suppressed (see suppress)."""
     mod = project.add(project.linted_module(path, text, tree))
+    out = [d for _, found in module_findings(mod, path, project, settings, rules) for d in found]
+    out.sort(key=Diagnostic.sort_key)
+    return out
+
+
+def parse_in(project: Project, path: str, text: str) -> ast.Module:
+    """The tree of `path`: the one parsed earlier in this process when the project shares
+    parsed modules and the text is the same, else parsed now. Raises SourceError."""
+    tree = project.parsed_tree(path, text) if isinstance(project, TrackedProject) else None
+    return tree if tree is not None else parse_source(text, path)
+
+
+def module_findings(
+    mod: ModuleInfo, path: str, project: Project, settings: Settings, rules: Sequence[type[Rule]],
+) -> list[tuple[AssembledPrompt, list[Diagnostic]]]:
+    """Every recognised call of `mod` (the linted file, linted as `path`) with its prompt, and
+    the findings reported for it, in the order found: a finding reached through several
+    calls goes with the first. Not yet suppressed (see suppress)."""
     prompts = assemble_module(mod, project)
     if not prompts:
         return []
     ctx = RuleContext(settings, mod.path)
     instances = [r() for r in rules]
     seen: set[tuple[str, Span]] = set()
-    out: list[Diagnostic] = []
+    out: list[tuple[AssembledPrompt, list[Diagnostic]]] = []
     for prompt in prompts:
+        mine: list[Diagnostic] = []
         for rule in instances:
             for d in rule.check(prompt, ctx):
                 if d.span.path != mod.path:
@@ -130,10 +222,8 @@ def check_module(
                     # several classes (counted with each one's model): reported once, as first found
                     continue
                 seen.add(key)
-                out.append(d)
-    if mod.path != path:
-        out = [_shown_at(d, mod.path, path) for d in out]
-    out.sort(key=Diagnostic.sort_key)
+                mine.append(d if mod.path == path else _shown_at(d, mod.path, path))
+        out.append((prompt, mine))
     return out
 
 

@@ -17,22 +17,24 @@ check) comes back as the same exception with the same message.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import pickle
 import signal
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 
 from cachelint import tokens
-from cachelint.pipes import close_all, portable
+from cachelint.run.pipes import close_all, portable
 
 # What a worker sends: (text, encoding name). What comes back, pickled: (True, count) or
 # (False, the exception to raise).
 Request = tuple[str, str]
 
 
-def serve(conns: Sequence[Connection], preload: tuple[str, ...], inherited: Sequence[Connection] = ()) -> None:
+def serve(preload: tuple[str, ...], conns: Sequence[Connection], inherited: Sequence[Connection] = ()) -> None:
     """Build the `preload` encodings, then answer count requests until every worker is gone.
-    `inherited`: the workers' ends of these pipes, when this process was forked holding them."""
+    `inherited`: the workers' ends of these pipes, when this process was forked holding them.
+    A pool's companion (see cachelint.run.pool) as `functools.partial(serve, preload)`."""
     close_all(inherited)
     # Ctrl-C reaches the whole process group; the parent stops this process with the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -59,8 +61,6 @@ def serve(conns: Sequence[Connection], preload: tuple[str, ...], inherited: Sequ
 def _give_back_freed_memory() -> None:
     """Return to the system the heap the build freed (the parsed ranks, ~7 MB that glibc
     otherwise keeps for this process's life); elsewhere than glibc, nothing."""
-    import ctypes
-
     with contextlib.suppress(OSError, AttributeError, TypeError):
         ctypes.CDLL(None).malloc_trim(0)
 

@@ -1,0 +1,324 @@
+"""Lint files: the run from the files discovery lists to sorted findings.
+
+`lint_files` runs in three steps. The wrapper scan finds the project's functions that
+forward parameters into SDK calls (once per run, or taken from the cache when the files it
+looked at are unchanged). Each file is then read once and pre-filtered on its text: a file
+that names no SDK and no wrapper cannot hold a recognised call and is never parsed. The
+remaining files are looked up in the result cache, and the rest are linted, each in a
+project of its own (see cachelint.run.tracked), in worker processes when there are enough.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from cachelint import cache, gcpolicy
+from cachelint.analysis.project import Project
+from cachelint.cache import ResultCache
+from cachelint.diagnostics import Diagnostic, LintError
+from cachelint.rules._base import Rule
+from cachelint.run.check import LintResult, check_source
+from cachelint.run.pool import Workers, default_jobs
+from cachelint.run.prefilter import TEXT_BUDGET, Reader
+from cachelint.run.scan import files_for_parallel_scan, scan_wrappers
+from cachelint.run.state import RunState, map_tasks, process_run, worker_pool
+from cachelint.run.tracked import (
+    Dependencies,
+    ModuleCache,
+    TrackedProject,
+    cache_budget,
+    probe_signature,
+)
+from cachelint.settings import Settings
+from cachelint.sources import SourceError, decode_source, read_file
+from cachelint.tokens import PRELOAD, UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How lint_files runs, not what it finds: every choice here gives the same findings.
+
+    jobs: worker processes (1: all in this process; 0: one per CPU). cache_dir: where
+    results are cached between runs (None: no cache).
+    """
+
+    jobs: int = 1
+    cache_dir: str | None = None
+
+
+_RUN_OPTIONS: ContextVar[RunOptions | None] = ContextVar("cachelint_run_options", default=None)
+
+
+@contextmanager
+def run_options(options: RunOptions) -> Iterator[RunOptions]:
+    """Make `options` the default of lint_files calls inside the block (the CLI sets them)."""
+    token = _RUN_OPTIONS.set(options)
+    try:
+        yield options
+    finally:
+        _RUN_OPTIONS.reset(token)
+
+
+def lint_source(
+    data: bytes | str,
+    path: str,
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    project: Project | None = None,
+) -> LintResult:
+    """Lint one module's source; never raises for bad input (it becomes a LintError). Without
+    a `project`, in one of its own with the wrapper names lint_files would use."""
+    return check_source(data, path, settings, rules, project or project_factory(settings)())
+
+
+def project_factory(settings: Settings) -> Callable[[], Project]:
+    """Projects for linting several sources on their own (a run's notebooks): the wrapper scan
+    of the project's files runs once, not once per source; each source gets a project of its own."""
+    run = RunState(ModuleCache())
+    base = run.project(settings.root, settings.wrappers, frozenset())
+    with process_run():
+        names = _scan(base, list(base.iter_files()), settings, Reader(base, None, hashes=run.hashes), 1, run, None,
+                      None)
+    return lambda: run.project(settings.root, settings.wrappers, names)
+
+
+def _scan(
+    base: TrackedProject,
+    files: Sequence[str],
+    settings: Settings,
+    reader: Reader,
+    jobs: int | Workers[RunState],
+    run: RunState,
+    rc: ResultCache | None,
+    meanwhile: Callable[[], None] | None,
+) -> frozenset[str]:
+    """The wrapper names of the project whose files are `files`: from the cache when the
+    scan's inputs are unchanged. `meanwhile`: see scan_wrappers."""
+    if rc is None:
+        return scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile).names
+
+    def probe(qualname: str) -> str:
+        return probe_signature(base.search_roots, qualname)
+
+    previous = rc.cached_scan_names()
+    candidates = reader.candidates(files, previous)
+    names = rc.scan_names(candidates, probe)
+    if names is not None:
+        return names
+    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile)
+    if scan.names != previous:
+        candidates = reader.candidates(files, scan.names)
+    deps = {real: run.hashes(real) for real in scan.deps.files}
+    rc.store_scan(scan.names, candidates, deps, scan.deps.probes)
+    return scan.names
+
+
+def lint_files(
+    files: Sequence[str],
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    *,
+    options: RunOptions | None = None,
+) -> LintResult:
+    """Lint files; unreadable files become errors and the run continues.
+
+    Results are in the order of `files` (errors) and sorted (diagnostics), and the same
+    whatever the options: serial or parallel, cached or not.
+    """
+    opts = options or _RUN_OPTIONS.get() or RunOptions()
+    jobs = opts.jobs if opts.jobs > 0 else default_jobs()
+    # Workers start only when there are files with SDK calls to share out, which will count
+    # tokens: a counting process starts with them and builds the encodings while they scan
+    # (see cachelint.run.tokenserver), instead of each worker building its own (~0.8 s and ~50 MB
+    # each) or the workers waiting while this process builds them before they fork. The
+    # workers and the serial loop freeze what they keep (see gcpolicy); thawed after the run.
+    total, largest = _source_bytes(files)
+    budget = cache_budget(total, largest, jobs)
+    with process_run(), worker_pool(jobs, budget, PRELOAD) as workers:
+        return _lint_files(files, settings, rules, opts, workers, budget, total <= TEXT_BUDGET)
+
+
+def _start_early(reader: Reader, files: Sequence[str], workers: Workers[RunState]) -> None:
+    """Read `files` (the scan's) until enough of them name an SDK for the scan's first pass to
+    be shared out, then start the processes while the rest is read (the counting process
+    builds its tables meanwhile, on a core otherwise idle). Files whose facts come from the
+    cache are not counted (see Reader.mentioning); the scan reads whatever is left."""
+    if workers.jobs <= 1:
+        return
+    enough = files_for_parallel_scan()
+    for path in files:
+        if reader.mentioning >= enough:
+            break
+        reader.facts(path)
+    if reader.mentioning >= enough:
+        workers.start()
+
+
+def _source_bytes(files: Sequence[str]) -> tuple[int, int]:
+    """The total size of `files` and the size of the largest."""
+    total = largest = 0
+    for path in files:
+        with contextlib.suppress(OSError):  # reported when the file is read
+            size = os.stat(path).st_size
+            total += size
+            largest = max(largest, size)
+    return total, largest
+
+
+def _lint_files(
+    files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]], opts: RunOptions,
+    workers: Workers[RunState], cache_bytes: int, keep_texts: bool = True,
+) -> LintResult:
+    run = RunState(ModuleCache(cache_bytes))
+    base = run.project(settings.root, settings.wrappers, frozenset())
+    rc: ResultCache | None = None
+    if opts.cache_dir is not None:
+        rc = cache.ResultCache(opts.cache_dir, cache.config_key(settings, rules, base.search_roots), run.hashes)
+        rc.load()
+    reader = Reader(base, rc, keep_texts, run.hashes)
+    project_files = list(base.iter_files())
+    with reader.indexing() as index_words:
+        _start_early(reader, project_files, workers)
+        names = _scan(base, project_files, settings, reader, workers, run, rc, index_words)
+    project = run.project(settings.root, settings.wrappers, names)
+    probes: dict[str, str] = {}
+
+    def probe(qualname: str) -> str:
+        if qualname not in probes:
+            probes[qualname] = probe_signature(base.search_roots, qualname)
+        return probes[qualname]
+
+    per_file: list[LintResult | None] = [None] * len(files)
+    todo: list[tuple[int, str]] = []
+    names_key = cache.names_hash(names)
+    for index, path in enumerate(files):
+        facts = reader.facts(path)
+        if facts is not None and facts.error:
+            per_file[index] = LintResult(errors=[LintError(path, facts.error)], files_checked=1)
+            continue
+        if facts is not None:
+            digest = facts.digest
+            matters = facts.mentions or facts.declared or (bool(names) and reader.names(path, facts, names_key, names))
+        else:  # not a module the scan reads (e.g. larger than it follows): read it here
+            data, error = read_file(path)
+            if data is None:
+                per_file[index] = LintResult(errors=[LintError(path, error)])
+                continue
+            digest = cache.content_hash(data) if rc is not None else ""
+            try:
+                matters = project.may_matter(decode_source(data))
+            except SourceError as exc:
+                per_file[index] = LintResult(errors=[LintError(path, str(exc))], files_checked=1)
+                continue
+        if not matters:
+            per_file[index] = LintResult(files_checked=1)
+            continue
+        if rc is not None:
+            key = _entry_key(digest, names_key, path)
+            cached = rc.lookup(os.path.abspath(path), key, probe)
+            if cached is not None:
+                per_file[index] = LintResult(diagnostics=cached[0], errors=cached[1], files_checked=1)
+                continue
+        todo.append((index, path))
+
+    reader.forget_texts()
+    job = LintJob(settings, tuple(rules), names, track=rc is not None)
+    for outcome in lint_many(todo, job, workers, run):
+        path = files[outcome.index]
+        diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
+        per_file[outcome.index] = LintResult(diagnostics, outcome.errors, outcome.files_checked)
+        if rc is None or outcome.deps is None:
+            continue
+        if any(e.message.startswith(("internal error", UNAVAILABLE)) for e in outcome.errors):
+            rc.forget(os.path.abspath(path))  # not cached: the next run tries again
+            continue
+        key = _entry_key(outcome.content_hash, names_key, path)
+        rc.store(os.path.abspath(path), key, diagnostics, outcome.errors, outcome.dep_hashes, outcome.deps.probes)
+    if rc is not None:
+        rc.save()
+
+    total = LintResult()
+    for result in per_file:
+        if result is not None:
+            total.extend(result)
+    total.diagnostics.sort(key=Diagnostic.sort_key)
+    return total
+
+
+def _entry_key(digest: str, names_key: str, path: str) -> str:
+    return cache._digest(digest, names_key, path)
+
+
+# ---- linting files, in the workers or here
+
+
+@dataclass
+class FileOutcome:
+    """One linted file: its result, and what it was computed from (for the cache)."""
+
+    index: int
+    diagnostics: list[object] = field(default_factory=list)
+    errors: list[LintError] = field(default_factory=list)
+    files_checked: int = 0
+    content_hash: str = ""
+    deps: Dependencies | None = None
+    dep_hashes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LintJob:
+    """What every file of a run shares: settings, rules, the wrapper names, whether to record dependencies."""
+
+    settings: Settings
+    rules: tuple[type[Rule], ...]
+    names: frozenset[str]
+    track: bool
+
+
+def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
+    """Lint one file in a project of its own."""
+    out = FileOutcome(index)
+    data, error = read_file(path)
+    if data is None:
+        out.errors.append(LintError(path, error))
+        return out
+    project = run.project(job.settings.root, job.settings.wrappers, job.names)
+    result = check_source(data, path, job.settings, job.rules, project)
+    project.keep(path)
+    out.diagnostics = list(result.diagnostics)
+    out.errors = list(result.errors)
+    out.files_checked = result.files_checked
+    if job.track:
+        out.content_hash = cache.content_hash(data)
+        out.deps = project.dependencies(exclude=path)
+        out.dep_hashes = {p: run.hashes(p) for p in out.deps.files}
+    project.close()
+    return out
+
+
+def _lint_task(items: Sequence[tuple[int, str]], job: LintJob, run: RunState) -> list[FileOutcome]:
+    out = []
+    for i, p in items:
+        out.append(lint_one(i, p, job, run))
+        gcpolicy.checkpoint()  # the file's project is garbage now; what it cached is kept
+    return out
+
+
+def lint_many(
+    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[RunState], run: RunState
+) -> list[FileOutcome]:
+    """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`."""
+    count = jobs.jobs if isinstance(jobs, Workers) else jobs
+    size = max(1, min(32, len(items) // max(1, count * 4)))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    outcomes: list[FileOutcome] = []
+    keys = [[path for _, path in chunk] for chunk in chunks]
+    for chunk_out in map_tasks(_lint_task, chunks, job, jobs, run, keys):
+        outcomes.extend(chunk_out)
+    outcomes.sort(key=lambda o: o.index)
+    return outcomes
