@@ -206,6 +206,10 @@ class AssembledPrompt:
     # (`markers_unknown`), or blocks the caller passes in or a loop adds (`markers_passed_in`).
     markers_unknown: bool = False
     markers_passed_in: bool = False
+    # Made inside a loop (around the call, or around a wrapper call that leads to it): what
+    # is set before the loop is `session`, so a `turn` value is known to change per turn
+    # rather than assumed to (a parameter of a function called once per conversation).
+    in_loop: bool = False
 
     def param(self, name: str) -> Param | None:
         for p in self.params:

@@ -746,6 +746,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         conditions=tuple(conditions),
         markers_unknown=b.markers_unknown,
         markers_passed_in=b.markers_passed_in,
+        in_loop=bool(ev.request_loops),
     )
 
 

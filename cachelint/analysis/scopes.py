@@ -428,8 +428,15 @@ def event_value(ev: Evaluator, e: Event, env: Env) -> Value:
         it = ev.eval(e.value, env)
         if isinstance(e.extra, ast.Tuple | ast.List):
             inner = ev.element_of(it, env, e.value)
-            return ev.element_of(inner, env, e.value) if isinstance(inner, ListV) else inner
-        return ev.element_of(it, env, e.value)
+            element = ev.element_of(inner, env, e.value) if isinstance(inner, ListV) else inner
+        else:
+            element = ev.element_of(it, env, e.value)
+        if id(e.stmt) in ev.request_loops:
+            # the loop around the request takes another element on every pass: whatever text
+            # the element holds, it is not the same from one turn to the next
+            for was in (Stability.UNKNOWN, Stability.STABLE):
+                element = restabilise(element, was, Stability.TURN)
+        return element
     if e.kind == "import" and isinstance(e.extra, ast.Import | ast.ImportFrom):
         return import_value(ev, e.name, e.extra, env)
     if e.kind == "def" and isinstance(e.extra, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):

@@ -185,11 +185,18 @@ def reply(plan, text):
             seg = prompt.segments[members[0]]
             names = sources(prompt, members)
             verb = "precedes" if len({prompt.segments[k].source for k in members}) == 1 else "precede"
-            history = _history_after(prompt, members[-1])
+            # Only in a loop is a turn value known to change per turn (elsewhere a parameter
+            # may well be the same for the whole conversation, like the history beside it).
+            history = _history_after(prompt, members[-1]) if prompt.in_loop else None
             turn = any(prompt.segments[k].stability == Stability.TURN for k in members)
             if turn and history is not None:
                 # every turn re-sends the conversation behind a value that changes per turn
-                message = (f"{names} changes every turn and {verb} the conversation history "
+                turns = [k for k in members if prompt.segments[k].stability == Stability.TURN]
+                seg = prompt.segments[turns[0]]
+                names = sources(prompt, turns)
+                one = len({prompt.segments[k].source for k in turns}) == 1
+                verb = "precedes" if one else "precede"
+                message = (f"{names} {'changes' if one else 'change'} every turn and {verb} the conversation history "
                            f"`{history.source}`: every turn re-processes the whole conversation")
                 if lost.n >= ctx.settings.min_lost_tokens:
                     message += f" and {lost.amount('static token')} of {describe_behind(seg, behind)}"
