@@ -141,5 +141,5 @@ def test_show_prompt_is_byte_identical_across_seeds(copies: tuple[Path, Path, li
         procs.append(subprocess.Popen([sys.executable, "-m", "cachelint", "--no-cache", "--show-prompt", target],
                                       cwd=a, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
     runs = outputs(procs)
-    assert b"static" in runs[0][1] and b"per-call" in runs[0][1], runs[0]
+    assert b"static" in runs[0][1] and b"turn" in runs[0][1], runs[0]
     assert all(r == runs[0] for r in runs[1:])

@@ -262,10 +262,22 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
     # made inside the loop stay per turn.
     loop = next((lp for lp in use_loops if lp in ev.request_loops), None)
     invariant = loop is not None and (start < 0 or loop not in evs[start].in_loop)
+    # Loop-carried: changes later in a loop around the use reach it on the next pass, after
+    # what was set before the loop and before this pass's own changes (a history appended to
+    # in a chat loop holds the earlier turns, then this turn's message).
+    later = {lp: [e for e in all_events if e.pos > use_pos and lp in e.in_loop] for lp in use_loops}
+    carried: set[int] = set()
     for j in range(start + 1, len(evs)):
         e = evs[j]
         if invariant and loop in e.in_loop and value is not None:
             value, invariant = restabilise(value, Stability.TURN, Stability.SESSION), False
+        for lp in use_loops:
+            if lp in e.in_loop and lp not in carried and value is not None:
+                carried.add(lp)
+                if later[lp]:
+                    value = loop_carry(ev, value, later[lp], env, use)
+                    # what is carried depends on where the use is in the loop: not shared
+                    prefix_key = None
         cond = not is_prefix(e.chain, use_chain)
         if cond and never_runs(ev, e, use_chain, env):
             continue
@@ -275,11 +287,9 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
             learned.append(((*prefix_key, j), value))
     if invariant and value is not None:
         value = restabilise(value, Stability.TURN, Stability.SESSION)
-    # Loop-carried: changes later in a loop around the use reach it on the next pass.
     for lp in use_loops:
-        later = [e for e in all_events if e.pos > use_pos and lp in e.in_loop]
-        if later and value is not None:
-            value = loop_carry(ev, value, later, env, use)
+        if lp not in carried and later[lp] and value is not None:
+            value = loop_carry(ev, value, later[lp], env, use)
     if value is None:
         return ev.unknown(env, use, f"`{name}` is not assigned on every path")
     return value
