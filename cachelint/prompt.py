@@ -28,6 +28,11 @@ class Stability(str, Enum):
     PER_CALL = "turn"
 
 
+# The cause given to the earlier turns of a list the instance's methods add to (a conversation
+# kept on the instance): a request that sends it re-sends a growing history.
+INSTANCE_HISTORY = "items added by the instance's methods (a conversation kept on it)"
+
+
 class Provider(str, Enum):
     OPENAI = "openai"
     ANTHROPIC = "anthropic"

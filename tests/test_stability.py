@@ -299,3 +299,62 @@ def ask(allowed, question):
         {"role": "system", "content": RULES}, {"role": "user", "content": question}])
 ''')
     assert "CL202" in run("app.py").stdout
+
+
+SHORT = PRELUDE.replace("* 120", "* 20")  # ~260 tokens: above gpt-4.1's cost threshold, below its minimum
+
+
+def test_a_conversation_kept_on_the_instance_is_a_growing_history(project: Path, run: Callable[..., Run]) -> None:
+    _write(project, SHORT + '''
+class Chat:
+    def __init__(self):
+        self.history = []
+        self.turns = 0
+
+    def ask(self, question):
+        self.turns += 1
+        self.history.append({"role": "user", "content": question})
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": f"Turn {self.turns}. " + RULES}, *self.history])
+        self.history.append({"role": "assistant", "content": reply.choices[0].message.content})
+        return reply
+''')
+    assert _classes(run, "app.py:13")["{self.turns}"] == "turn"
+    r = run("app.py")
+    assert "CL201" not in r.stdout
+    assert ("`{self.turns}` changes every turn and precedes the conversation history `self.history`: "
+            "every turn re-processes the whole conversation") in r.stdout
+
+
+def test_a_list_set_once_by_the_constructor_is_not_a_history(project: Path, run: Callable[..., Run]) -> None:
+    _write(project, SHORT + '''
+class Once:
+    def __init__(self):
+        self.messages = [{"role": "system", "content": RULES}]
+
+    def ask(self, question):
+        return client.chat.completions.create(model="gpt-4.1", messages=[
+            *self.messages, {"role": "user", "content": question}])
+''')
+    r = run("app.py")
+    assert r.exit_code == 1 and "CL201" in r.stdout, r.all
+
+
+def test_history_plus_the_new_message_is_a_growing_history(project: Path, run: Callable[..., Run]) -> None:
+    _write(project, SHORT + '''
+def turn(history, question):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": RULES}] + history + [{"role": "user", "content": question}])
+''')
+    r = run("app.py")
+    assert r.exit_code == 0 and "CL201" not in r.stdout, r.all
+
+
+def test_one_request_with_the_same_text_is_below_the_minimum(project: Path, run: Callable[..., Run]) -> None:
+    _write(project, SHORT + '''
+def turn(question):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": RULES}] + [{"role": "user", "content": question}])
+''')
+    r = run("app.py")
+    assert r.exit_code == 1 and "CL201" in r.stdout, r.all

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
-from cachelint.prompt import AssembledPrompt, Segment, Stability
+from cachelint.prompt import INSTANCE_HISTORY, AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules.context import RuleContext, describe_behind, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
@@ -185,9 +185,12 @@ def reply(plan, text):
             seg = prompt.segments[members[0]]
             names = sources(prompt, members)
             verb = "precedes" if len({prompt.segments[k].source for k in members}) == 1 else "precede"
-            # Only in a loop is a turn value known to change per turn (elsewhere a parameter
-            # may well be the same for the whole conversation, like the history beside it).
-            history = _history_after(prompt, members[-1]) if prompt.in_loop else None
+            # Only in a loop, or in a method that adds to a conversation kept on the instance,
+            # is a turn value known to change per turn (elsewhere a parameter may well be the
+            # same for the whole conversation, like the history beside it).
+            history = _history_after(prompt, members[-1])
+            if history is not None and not (prompt.in_loop or history.cause == INSTANCE_HISTORY):
+                history = None
             turn = any(prompt.segments[k].stability == Stability.TURN for k in members)
             if turn and history is not None:
                 # every turn re-sends the conversation behind a value that changes per turn
