@@ -91,6 +91,9 @@ class CallSite:
     # The OpenAI client's `base_url=` when it is a known string: tells OpenAI-compatible
     # providers (DeepSeek, Groq, a local server, ...) apart from OpenAI itself.
     base_url: str | None = None
+    # When `model=` is not a literal but the code gives its value (a parameter default, a
+    # class constant, a settings default): which, as messages say it.
+    model_origin: str = ""
 
     def describe(self) -> str:
         return f"`{self.via}` (which calls `{self.api}`)" if self.via else f"`{self.api}`"

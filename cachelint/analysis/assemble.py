@@ -647,8 +647,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
     conditions: list[Condition] = []
     try:
         kw, complete = keyword_values(found, ev)
-        model_v = kw.get("model")
-        model = text_of(model_v[0].pieces) if model_v and isinstance(model_v[0], StrV) else None
+        model, model_origin = _model(found, ev, kw)
         api = found.api
 
         def node_span(n: ast.AST) -> Span:
@@ -736,7 +735,8 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         b.segments.append(Segment("prompt", Stability.UNKNOWN, None, "…", call_span,
                                   "too complex to follow within the evaluation budget", (), False))
     site = CallSite(Provider(found.provider), found.api, call_span, mod.span(found.node.func), model,
-                    node=found.node, base_url=found.client.base_url if found.client is not None else None)
+                    node=found.node, base_url=found.client.base_url if found.client is not None else None,
+                    model_origin=model_origin if model is not None else "")
     return AssembledPrompt(
         site,
         tuple(b.segments),
@@ -748,6 +748,46 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         markers_passed_in=b.markers_passed_in,
         in_loop=bool(ev.request_loops),
     )
+
+
+def _model(found: FoundCall, ev: Evaluator, kw: dict[str, tuple[Value, ast.AST]]) -> tuple[str | None, str]:
+    """The call's model name and, when `model=` is not a literal, where the code gives it: the
+    default of a parameter, or a class constant or settings default read as an attribute."""
+    got = kw.get("model")
+    if got is None:
+        return None, ""
+    v, node = got
+    text = _static_str(v)
+    if text is not None:
+        if isinstance(node, ast.Attribute):
+            return text, f"the default `{found.env.mod.source_of(node)}`"
+        return text, ""
+    if isinstance(node, ast.Name) and isinstance(v, OpaqueV) and v.passthrough:
+        default = _param_default(found.env, node.id)
+        if default is not None:
+            try:
+                text = _static_str(ev.eval(default, Env(found.env.mod, None, import_time=True)))
+            except Budget:
+                text = None
+            if text is not None:
+                return text, f"the default of parameter `{node.id}`"
+    return None, ""
+
+
+def _param_default(env: Env, name: str) -> ast.expr | None:
+    """The default written for parameter `name` of the function `env` is the body of."""
+    fn = env.scope
+    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    for p, d in zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True):
+        if p.arg == name:
+            return d
+    for p, kd in zip(a.kwonlyargs, a.kw_defaults, strict=True):
+        if p.arg == name:
+            return kd
+    return None
 
 
 def _legacy_gemini(b: _Builder, found: FoundCall, ev: Evaluator, kw: dict[str, tuple[Value, ast.AST]],

@@ -250,7 +250,8 @@ def ask(question):
             return  # long enough to be cached
         if total.n < pays_from(minimum, price.ratio):
             return  # padding to the minimum would cost more than the cache saves
-        model_desc = f"`{m.name}`" + (" (the default model: `model=` is not a literal)" if m.defaulted else "")
+        model_desc = f"`{m.name}`" + (" (the default model: `model=` is not a literal)" if m.defaulted else
+                                      f" ({m.origin}: `model=` is not a literal)" if m.origin else "")
         family = m.family_note()
         cut = _percent(saving(total.n, minimum, price.ratio))
         yield ctx.diagnostic(

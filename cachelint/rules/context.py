@@ -45,7 +45,7 @@ def provider_fallback(provider: str) -> ModelLookup:
 class RuleContext:
     settings: Settings
     path: str  # the linted file: primary locations must be inside it
-    _models: dict[tuple[str | None, str, str | None], ModelLookup] = field(default_factory=dict)
+    _models: dict[tuple[str | None, str, str | None, str], ModelLookup] = field(default_factory=dict)
 
     # ---- model facts and counting
 
@@ -53,9 +53,11 @@ class RuleContext:
         """The call's model row. When `model=` is not a literal and the configured default
         belongs to another provider, that provider's fallback row: an Anthropic call with an
         unknown model is not counted with gpt-4.1's tokenizer and minimum."""
-        key = (prompt.call.model, prompt.call.provider.value, prompt.call.base_url)
+        key = (prompt.call.model, prompt.call.provider.value, prompt.call.base_url, prompt.call.model_origin)
         if key not in self._models:
             m = lookup_model(key[0], self.settings.default_model, key[2])
+            if key[3]:
+                m = replace(m, origin=key[3])
             if m.defaulted and m.provider != key[1]:
                 m = replace(provider_fallback(key[1]), name=PROVIDER_PROBE[key[1]] + "-*", defaulted=True,
                             via=m.via)

@@ -19,6 +19,7 @@ from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import Diagnostic, LintError, Span
 from cachelint.fastinit import replace
+from cachelint.models import runs_on
 from cachelint.prompt import AssembledPrompt, CallSite
 from cachelint.rules._base import Rule
 from cachelint.rules.context import RuleContext
@@ -163,6 +164,9 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
                           site.found.client, env)
         ev.reset_budget(keep_memo=True)
         prompt = assemble(found, ev, span_of)
+        if prompt.call.model is not None and not runs_on(prompt.call.provider.value, prompt.call.model,
+                                                          prompt.call.base_url):
+            continue  # a branch of the wrapper for another provider's models: never runs for this one
         # Report at the caller: this call is where the prompt is built.
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
                                         via=mod.source_of(call.func) + "()",
