@@ -71,6 +71,9 @@ class Segment:
     # appended under a condition): the possible texts.
     alternatives: tuple[str, ...] = ()
     truncated: bool = False  # static text longer than the evaluator builds (`"x" * 10**9`)
+    # Tokens the provider adds for this segment beyond its text (a built-in tool's own
+    # definition, documented by the provider): static text of the prefix no one wrote here.
+    hidden_tokens: int = 0
     node: ast.AST | None = field(default=None, compare=False, repr=False)
 
 

@@ -13,6 +13,7 @@ from cachelint.run.check import module_findings, parse_in, suppress
 from cachelint.run.lint import project_factory
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, lint_message, read_bytes
+from cachelint.tokens import TokenCount
 
 
 def _where(span: Span, cwd: str) -> str:
@@ -41,7 +42,7 @@ def _tokens(seg: Segment, prompt: AssembledPrompt, ctx: RuleContext) -> str:
         return "-"
     if seg.text is not None:
         n = count([seg.text], ctx.model(prompt))
-        shown = n.display()
+        shown = n.display() + (f"+{seg.hidden_tokens:,}" if seg.hidden_tokens else "")  # a built-in tool's own
         return ("≥" + shown) if seg.truncated else shown
     if seg.alternatives:
         # the longest text is not always the one with most tokens ("Japanese" 2, "Korean" 1)
@@ -96,6 +97,8 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
     first_break = next((i for i, s in enumerate(prompt.segments) if ctx.is_breaker(s)), len(prompt.segments))
     before = prompt.segments[:first_break]
     prefix = count(ctx.static_runs(before), ctx.model(prompt))
+    hidden = sum(s.hidden_tokens for s in before)
+    prefix = TokenCount(prefix.n + hidden, prefix.exact, prefix.encoding)
     unseen = any(s.stability in (Stability.STABLE, Stability.UNKNOWN) or s.passthrough for s in before)
     total = ctx.total_static(prompt)
     verdict = "reaches" if prefix.n >= m.min_cache_tokens else "is below"

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterator
 
 from cachelint.analysis import gemini_legacy
+from cachelint.analysis.builtin_tools import builtin_tool
 from cachelint.analysis.calls import FoundCall, client_of
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
@@ -370,10 +371,36 @@ class _Builder:
             if isinstance(tv, DictV):
                 bare = DictV(tuple((k, x) for k, x in tv.entries if k != "cache_control"), tv.loc, tv.complete)
                 self.json_segment(sub, bare, node, "tool definitions")
+                self.builtin(tv, "anthropic")
                 self.block(sub, tv, conditional=item.optional, kind="tool")
             else:
                 self.json_segment(sub, tv, node, "tool definitions")
                 self.hidden(tv)
+
+    def builtin(self, tool: DictV, provider: str) -> None:
+        """A provider-defined tool (`{"type": "bash_20250124"}`): the provider renders its own
+        definition, of a documented number of tokens (on the segment just added) or of a length
+        not documented (a stable segment of its own)."""
+        kind = _static_str(tool.get("type"))
+        found = builtin_tool(provider, kind) if kind else None
+        if found is None or not self.segments:
+            return
+        last = self.segments[-1]
+        if found.tokens is not None:
+            self.segments[-1] = dataclasses.replace(
+                last, hidden_tokens=found.tokens,
+                cause=f"{last.cause}; the {found.name} tool adds {found.tokens:,} tokens of its own ({found.source})")
+        else:
+            self.segments.append(dataclasses.replace(
+                last, stability=Stability.STABLE, text=None, source=f"`{kind}` tool",
+                cause=f"instructions OpenAI adds for its built-in `{kind}` tool, of unknown length ({found.source})"))
+
+    def builtin_tools(self, v: Value, provider: str) -> None:
+        """Built-in tools in a `tools=` list rendered as one segment."""
+        if isinstance(v, ListV):
+            for item in v.items:
+                if isinstance(item.value, DictV):
+                    self.builtin(item.value, provider)
 
     def message_list(self, slot: str, v: Value, node: ast.AST) -> None:
         if isinstance(v, OpaqueV):
@@ -665,6 +692,8 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
             model = _legacy_gemini(b, found, ev, kw, params, node_span, span_of)
         elif found.provider == "openai" and api.startswith("responses"):
             _slot_json(b, kw, "tools", "tool definitions")
+            if "tools" in kw:
+                b.builtin_tools(kw["tools"][0], "openai")
             text_cfg = kw.get("text")
             if text_cfg is not None:
                 fmt = text_cfg[0].get("format") if isinstance(text_cfg[0], DictV) else None

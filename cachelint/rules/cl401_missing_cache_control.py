@@ -10,6 +10,7 @@ from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules._markers import call_model, model_phrase, multi_turn, surely_at_least, varies
 from cachelint.rules.context import RuleContext, count
 from cachelint.rules.examples import ANTHROPIC_PRELUDE, POLICY_DEF
+from cachelint.tokens import TokenCount
 
 
 class MissingCacheControl(Rule):
@@ -169,6 +170,8 @@ def reply(model, question):
         if not m.caches:
             return  # this model never caches
         total = count(ctx.static_runs(prompt.segments), m)
+        hidden = sum(s.hidden_tokens for s in prompt.segments)  # built-in tools' own definitions
+        total = TokenCount(total.n + hidden, total.exact, total.encoding)
         minimum = m.min_cache_tokens
         built_in_part = any(s.truncated for s in prompt.segments)  # certainly long
         if not built_in_part and not surely_at_least(total, m, minimum):

@@ -194,7 +194,10 @@ class RuleContext:
         return count(self.static_runs(before), self.model(prompt))
 
     def total_static(self, prompt: AssembledPrompt, shortest: bool = True) -> TokenCount:
-        return count(self.static_runs(prompt.segments, shortest), self.model(prompt))
+        """All static text of the request, with the tokens built-in tools add of their own."""
+        got = count(self.static_runs(prompt.segments, shortest), self.model(prompt))
+        hidden = sum(s.hidden_tokens for s in prompt.segments)
+        return TokenCount(got.n + hidden, got.exact, got.encoding) if hidden else got
 
     # ---- reporting
 
