@@ -227,6 +227,8 @@ class _Builder:
         self.last_block = None
         if isinstance(v, StrV | ConstV):
             return  # text carries no marker
+        if isinstance(v, OpaqueV) and isinstance(v.loc.node, ast.arg) and _is_str(v.loc.node.annotation):
+            return  # a parameter declared `str`: text, whatever the caller passes
         if value_stability(v) == Stability.UNKNOWN or (isinstance(v, DictV) and not v.complete):
             self.markers_unknown = True
         else:
@@ -686,6 +688,15 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
                 continue
             if name not in _PROMPT_SLOTS and not (found.provider == "gemini" and name == "config"):
                 params.append(_param(name, v, n, mod.source_of(n), node_span, span_of))
+        extra = kw.get("extra_body")
+        if found.provider == "openai" and extra is not None and isinstance(extra[0], DictV):
+            # Parameters newer than the SDK in use go through `extra_body`: the API reads them
+            # as if given directly (`prompt_cache_options` before the SDK knew it).
+            for name, v in extra[0].entries:
+                if name not in kw and name not in _PROMPT_SLOTS:
+                    vloc = _loc_of(v)
+                    vnode = vloc.node if vloc is not None and vloc.path == mod.path else extra[1]
+                    params.append(_param(name, v, vnode, mod.source_of(vnode), node_span, span_of))
         if "tools" in kw:
             conditions.extend(_tool_conditions(kw["tools"][1], found.env, ev, node_span, mod))
         if legacy:
@@ -777,6 +788,13 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         markers_passed_in=b.markers_passed_in,
         in_loop=bool(ev.request_loops),
     )
+
+
+def _is_str(ann: ast.expr | None) -> bool:
+    """Is this annotation `str` (or "str")?"""
+    if isinstance(ann, ast.Constant) and ann.value == "str":
+        return True
+    return isinstance(ann, ast.Name) and ann.id == "str"
 
 
 def _model(found: FoundCall, ev: Evaluator, kw: dict[str, tuple[Value, ast.AST]]) -> tuple[str | None, str]:
