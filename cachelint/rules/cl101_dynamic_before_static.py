@@ -87,6 +87,36 @@ def chat(history, question):
     messages.append({"role": "user", "content": question})
     return client.chat.completions.create(model="gpt-4.1", messages=messages)
 '''),
+        # configuration read once (an environment variable) is stable: the same on every call
+        Valid(PRELUDE + RULES_DEF + '''
+import os
+class Agent:
+    def __init__(self):
+        self.locale = os.environ.get("LOCALE", "en")
+    def answer(self, question):
+        return client.responses.create(model="gpt-4.1", instructions=f"Locale: {self.locale}.\\n" + RULES,
+                                       input=question)
+'''),
+        # a private helper whose every caller passes a literal persona: stable
+        Valid(PRELUDE + RULES_DEF + '''
+def _answer(persona, question):
+    return client.responses.create(model="gpt-4.1", instructions=f"You are {persona}.\\n" + RULES,
+                                   input=question)
+def as_pirate(question):
+    return _answer("a pirate", question)
+def as_butler(question):
+    return _answer("a butler", question)
+'''),
+        # per-step text after the conversation history of an agent loop: nothing is lost
+        Valid(PRELUDE + RULES_DEF + '''
+def run(task):
+    history = [{"role": "user", "content": task}]
+    for step in range(10):
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": RULES}, *history,
+            {"role": "user", "content": f"Step {step} of 10."}])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+'''),
         # suppressed on the reported line
         Valid(PRELUDE + RULES_DEF + '''
 def answer(user_name, question):
@@ -108,6 +138,44 @@ def answer(user_name, question):
         instructions=f"The user is {user_name}.\\n" + RULES,  # expect: CL101
         input=question)
 ''', message="`{user_name}` precedes", docs=True),
+        # a per-user value set in the constructor: session, each user caches a copy of the rules
+        Invalid(PRELUDE + RULES_DEF + '''
+class Assistant:
+    def __init__(self, user_name):
+        self.user_name = user_name
+    def answer(self, question):
+        return client.responses.create(model="gpt-4.1",
+            instructions=f"The user is {self.user_name}.\\n" + RULES,  # expect: CL101
+            input=question)
+''', message="each conversation or user caches its own copy"),
+        # set before a chat loop and reused in it: session
+        Invalid(PRELUDE + RULES_DEF + '''
+def chat(user_name):
+    system = f"The user is {user_name}.\\n" + RULES  # expect: CL101
+    history = []
+    while True:
+        history.append({"role": "user", "content": input()})
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": system}, *history])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+''', message="the first call of each pays full price"),
+        # a per-step value before the growing history of an agent loop
+        Invalid(PRELUDE + '''
+def run(task):
+    history = [{"role": "user", "content": task}]
+    for step in range(10):
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": f"Step {step} of 10. Be brief."},  # expect: CL101
+            *history])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+''', message="every turn re-processes the whole conversation"),
+        # a system message placed after the user message is checked like any other
+        Invalid(PRELUDE + RULES_DEF + '''
+def reply(user_name, text):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "user", "content": text},
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES}])  # expect: CL101
+'''),
         # system message in Chat Completions, value from a request object
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(request):
