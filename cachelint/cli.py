@@ -745,6 +745,27 @@ def models_command(model: str | None, base_url: str | None, output_format: str) 
     return EXIT_CLEAN
 
 
+# The optional extra `cachelint[server]`: the language server's own dependencies.
+SERVER_DEPENDENCIES = frozenset({"pygls", "lsprotocol", "cattrs", "attrs", "typing_extensions", "exceptiongroup"})
+
+
+@cli.command("server")
+def server() -> int:
+    """Run the language server on stdin and stdout, for editors (needs cachelint[server])."""
+    try:
+        # Imported here: pygls and lsprotocol are an optional extra, and only this command needs them.
+        module = importlib.import_module("cachelint.server.lsp")
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in SERVER_DEPENDENCIES:
+            raise
+        _error(f"'{PROG} server' needs {missing}, which is not installed: "
+               "install cachelint[server] (pip install 'cachelint-llm[server]')")
+        return EXIT_ERROR
+    cast(Callable[[], None], module.serve)()
+    return EXIT_CLEAN
+
+
 def main() -> None:
     """Console entry point (`cachelint`, `python -m cachelint`)."""
     code = cli.main(prog_name=PROG, standalone_mode=False)

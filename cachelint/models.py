@@ -5,7 +5,7 @@ Provider model tables change several times a year; when a provider publishes new
 the matching row of ``MODELS`` or ``COMPATIBLE`` (or add one), set its source to the tag and URL
 of the new source and its date to the source's ISO date, and keep the tag in step with the
 source index of ``shared/reference/caching-facts.md``. A source page that shows no date is
-dated by the day it was read for this table (its source says "read"). ``tests/test_models.py``
+dated by the day it was read for this table (its source says "read"). ``tests/analysis/test_models.py``
 fails when a row lacks a source or a date, and pins the important lookups.
 
 Each row is a model family (``pattern``) with the ids the table knows by name (``ids``: dated

@@ -266,8 +266,8 @@ def _encoding(name: str) -> tiktoken.Encoding:
         except TokenizerUnavailable as exc:
             _FAILED[name] = exc
             raise
-        # Imported here: a parallel run's main process never counts (its counting process
-        # does), and importing tiktoken there delayed the start of every run.
+        # A parallel run's main process never counts (its counting process does), and
+        # why: importing tiktoken at the top delayed the start of every run.
         import tiktoken
 
         enc = tiktoken.Encoding(**params)

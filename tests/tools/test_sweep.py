@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SWEEP = REPO / "scripts" / "sweep.py"
 
 SDK_CALL = """\

@@ -74,7 +74,7 @@ def test_a_bad_format_is_one_line_error(run: RunCli) -> None:
 
 
 def test_python_dash_m_models() -> None:
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-m", "cachelint", "models"], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(repo)}, check=False)
     assert (done.returncode, done.stderr) == (0, "")

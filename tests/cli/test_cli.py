@@ -703,7 +703,7 @@ def test_rule_errors(project: Path, run: RunCli) -> None:
 
 
 def test_python_dash_m(project: Path) -> None:
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     done = subprocess.run(
         [sys.executable, "-m", "cachelint", "--version"],
@@ -729,7 +729,7 @@ def test_python_dash_m(project: Path) -> None:
 def test_the_entry_point_exits_with_the_code_after_all_of_its_output(tmp_path: Path) -> None:
     # main() leaves with os._exit, skipping the interpreter's teardown: the output still
     # buffered for a pipe (block-buffered, larger than one buffer) must reach the reader.
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     app = tmp_path / "app.py"
     lines = ["from openai import OpenAI", "client = OpenAI()"]
     for i in range(60):

@@ -32,7 +32,7 @@ from cachelint.rules._base import Invalid, Rule, Valid
 
 RunCli = Callable[..., Any]
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=[r.code for r in ALL_RULES])

@@ -20,7 +20,7 @@ from cachelint.rules import ALL_RULES, lookup
 RunCli = Callable[..., Any]
 
 # The OASIS schema, shipped as test data (tests/data/LICENSE-sarif-schema has its notice).
-SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 
 
 def write(path: Path, text: str) -> Path:

@@ -27,7 +27,7 @@ from cachelint.tokens import (
     load_encoding,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 URL = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
 SHIPPED = REPO / "cachelint" / "data"
 

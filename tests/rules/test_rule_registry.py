@@ -15,7 +15,7 @@ from cachelint.rules import ALL_RULES, RuleModuleError, discover, select_layers,
 from cachelint.rules.context import count
 from cachelint.tokens import ESTIMATE_FACTORS, count_for_encoding
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NEW_RULE = REPO / "scripts" / "new_rule.py"
 
 _RULE = '''from cachelint.diagnostics import Severity

@@ -17,7 +17,7 @@ from cachelint.run import lint, pool, prefilter, scan, state, tracked
 from cachelint.run.lint import RunOptions, lint_files
 from cachelint.settings import Settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import corpus
 
 
@@ -455,7 +455,7 @@ def test_workers_and_the_counting_process_stop_when_the_parent_is_killed(tmp_pat
         "        if n == 1:\n"
         "            print(' '.join(str(p.pid) for p in workers._procs), flush=True)\n"
     )
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen([sys.executable, str(script), str(repo)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     children = [int(p) for p in proc.stdout.readline().split()]

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "github-action.sh"
 SCHEMA = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
 

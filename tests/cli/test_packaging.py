@@ -27,7 +27,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # The name on the package index ("cachelint" there is another project); the command, the import
 # and the version stay `cachelint`'s. Wheel and dist-info names use the normalised form.

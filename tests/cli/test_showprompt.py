@@ -89,7 +89,7 @@ def test_one_of_several_texts_shows_the_fewest_and_most_tokens(project: Path) ->
 
 # ---- --show-prompt and `cachelint` report the same findings
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 _FINDING = re.compile(r"^  finding: (\S+):(\d+):(\d+) (CL\d{3}) (.*)$")
 _NO_CALL = "no recognised LLM call"
 

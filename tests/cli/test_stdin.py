@@ -15,7 +15,7 @@ import pytest
 
 RunCli = Callable[..., Any]
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def write(path: Path, text: str) -> Path:
