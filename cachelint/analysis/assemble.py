@@ -671,6 +671,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
     # Reached through wrappers (a bound environment): their callers' loops were set by
     # Project.bound_env.
     ev.request_loops = own | ev.request_loops if found.env.bindings is not None else own
+    ev.request_node = found.node
     b = _Builder(ev, found.env, span_of, call_span, found.provider)
     params: list[Param] = []
     conditions: list[Condition] = []
@@ -1052,6 +1053,8 @@ def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, node_span: Callable
         if id(test) in seen or (isinstance(node, ast.Name) and _mentions(test, node.id)):
             continue
         seen.add(id(test))
+        if ev.request_loops and not (tenv.mod.loops_around(test) & ev.request_loops):
+            continue  # decided before the loop that makes the requests: the same on each turn
         try:
             stab = value_stability(ev.eval(test, tenv))
         except Budget:

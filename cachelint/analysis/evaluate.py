@@ -144,6 +144,8 @@ class Evaluator:
         # The loops around the request being assembled and around the wrapper calls that lead
         # to it: a value set before one of them and read inside is per conversation (session).
         self.request_loops: frozenset[int] = frozenset()
+        # The SDK call being assembled (see scopes.shared_by_calls).
+        self.request_node: ast.Call | None = None
 
     # ------------------------------------------------------------------ utils
 

@@ -287,12 +287,36 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
             learned.append(((*prefix_key, j), value))
     if invariant and value is not None:
         value = restabilise(value, Stability.TURN, Stability.SESSION)
+    if value is not None and base_i is not None and evs[base_i].kind == "assign" \
+            and value_stability(value) == Stability.VOLATILE and shared_by_calls(ev, env, name):
+        # Sent as one value by this request and another of the same kind (a warm-up call, then
+        # the real one): what changes per request is the same for the two, as in a conversation.
+        value = restabilise(value, Stability.VOLATILE, Stability.SESSION)
     for lp in use_loops:
         if lp not in carried and later[lp] and value is not None:
             value = loop_carry(ev, value, later[lp], env, use)
     if value is None:
         return ev.unknown(env, use, f"`{name}` is not assigned on every path")
     return value
+
+
+def shared_by_calls(ev: Evaluator, env: Env, name: str) -> bool:
+    """Does another call of the same callee as the request being assembled (`client.messages.create`
+    written the same way), in the same function, pass the local `name` too?"""
+    req = ev.request_node
+    scope = env.scope
+    if req is None or not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) \
+            or env.mod.enclosing_function(req) is not scope:
+        return False
+    callee = ast.dump(req.func)
+    for call in env.mod.calls:
+        if call is req or (call.lineno, call.col_offset) == (req.lineno, req.col_offset):
+            continue  # the request itself (or the call a declared wrapper's request stands for)
+        if env.mod.enclosing_function(call) is not scope or ast.dump(call.func) != callee:
+            continue
+        if any(isinstance(n, ast.Name) and n.id == name for a in [*call.args, *call.keywords] for n in ast.walk(a)):
+            return True
+    return False
 
 
 def never_runs(ev: Evaluator, e: Event, use_chain: tuple[tuple[int, str], ...], env: Env) -> bool:

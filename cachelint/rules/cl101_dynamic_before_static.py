@@ -14,16 +14,23 @@ from cachelint.rules.examples import PRELUDE, RULES_DEF
 class DynamicBeforeStatic(Rule):
     """
     ## What it does
-    Checks for a per-call value (a function parameter, request or user data, anything
-    derived from them) that is placed ahead of static prompt text.
+    Checks for a value that changes between requests, per conversation (`session`: the user
+    an agent serves, a value set before the chat loop) or per turn (`turn`: a parameter of the
+    function that makes each request, request data, the step of an agent's loop), placed ahead
+    of static prompt text. Configuration read once, and parameters every caller passes as text
+    fixed in the code, are `stable`: not reported.
 
     ## Why is this bad?
     Providers cache the longest identical prefix of a request. A value that differs
     between users or requests ends the shared prefix where it appears: every static
     token behind it is sent, and billed, uncached on every call. Moving the value after
-    the static text makes those tokens cacheable. It is reported only when the static
-    text behind the value is at least `min-lost-tokens` (default 128) and the request's
-    static text reaches the model's minimum cacheable length, so the move would pay.
+    the static text makes those tokens cacheable. A per-conversation value costs each
+    conversation its own copy, the first call of each at full price; after a per-turn value
+    no call reads the text at all. It is reported only when the static text behind the value
+    is at least `min-lost-tokens` (default 128) and the request's static text reaches the
+    model's minimum cacheable length, so the move would pay, or when a per-turn value in a
+    loop (or in a method that grows a conversation kept on the instance) precedes the
+    conversation history: then every turn re-processes the whole conversation.
 
     ## Fix safety
     Display-only: moving a value changes the text the model sees, so cachelint does
@@ -37,17 +44,18 @@ class DynamicBeforeStatic(Rule):
     code = "CL101"
     name = "dynamic-before-static"
     severity = Severity.ERROR
-    summary = "A per-call value precedes static prompt text, so that text is never read from the cache"
+    summary = ("A per-conversation or per-turn value precedes static prompt text, which is then cached per "
+               "conversation or never read")
     fix_title = "Move {source} after the static text (end of {where}, or into the last user message)"
 
     VALID = [
-        # the per-call value comes after all static text
+        # the per-turn value comes after all static text
         Valid(PRELUDE + RULES_DEF + '''
 def answer(user_name, question):
     return client.responses.create(model="gpt-4.1", instructions=RULES,
                                    input=f"I am {user_name}. {question}")
 ''', docs=True),
-        # a module-level constant is static, not per-call
+        # a module-level constant is static, not per-turn
         Valid(PRELUDE + RULES_DEF + '''
 PRODUCT = "Acme"
 def answer(question):
@@ -60,7 +68,7 @@ def answer(user_name, question):
     return client.responses.create(model="gpt-4.1", instructions=RULES + f"\\nUser: {user_name}. Be brief.",
                                    input=question)
 '''),
-        # an unresolvable call is unknown, never per-call
+        # an unresolvable call is unknown, never session or turn
         Valid(PRELUDE + RULES_DEF + '''
 def answer(question):
     return client.responses.create(model="gpt-4.1", instructions=load_header() + RULES, input=question)
@@ -201,7 +209,7 @@ def reply(tenant, text):
     return client.chat.completions.create(model="gpt-4.1", messages=[
         {"role": "system", "content": system}, {"role": "user", "content": text}])
 '''),
-        # a message list built with append, the per-call value in a developer message
+        # a message list built with append, the per-turn value in a developer message
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(user_id, text):
     messages = []
