@@ -33,6 +33,12 @@ class Stability(str, Enum):
 INSTANCE_HISTORY = "items added by the instance's methods (a conversation kept on it)"
 
 
+# The causes given to what a loop carries from one pass to the next: the items a loop around
+# the use appended on earlier passes (a chat loop's history), and a name reassigned on them.
+APPENDED_EARLIER = "items appended on earlier iterations"
+REASSIGNED_EARLIER = "reassigned on earlier iterations"
+
+
 class Provider(str, Enum):
     OPENAI = "openai"
     ANTHROPIC = "anthropic"

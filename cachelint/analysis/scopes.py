@@ -43,7 +43,7 @@ from cachelint.analysis.values import (
     value_stability,
 )
 from cachelint.fastinit import replace
-from cachelint.prompt import Hop, Stability
+from cachelint.prompt import APPENDED_EARLIER, REASSIGNED_EARLIER, Hop, Stability
 
 if TYPE_CHECKING:
     from cachelint.analysis.evaluate import Evaluator
@@ -656,10 +656,10 @@ def loop_carry(ev: Evaluator, value: Value, later: list[Event], env: Env, use: a
     grows = any(e.kind == "call" for e in later)
     reassigned = any(e.kind in ("assign", "augassign", "opaque") for e in later)
     if isinstance(value, ListV) and grows:
-        tail = ev.opaque(env, use, Stability.TURN, "items appended on earlier iterations")
+        tail = ev.opaque(env, use, Stability.TURN, APPENDED_EARLIER)
         return ListV((*value.items, Item(tail, repeated=True)), value.loc, value.is_tuple)
     if reassigned:
-        return AltV((value, ev.opaque(env, use, Stability.TURN, "reassigned on earlier iterations")),
+        return AltV((value, ev.opaque(env, use, Stability.TURN, REASSIGNED_EARLIER)),
                     ev.loc(env, use), ev.src(env, use))
     return value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
-from cachelint.prompt import INSTANCE_HISTORY, AssembledPrompt, Segment, Stability
+from cachelint.prompt import APPENDED_EARLIER, INSTANCE_HISTORY, REASSIGNED_EARLIER, AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules.context import RuleContext, describe_behind, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
@@ -267,10 +267,10 @@ def reply(plan, text):
             history = _history_after(prompt, members[-1])
             if history is not None and not (prompt.in_loop or history.cause == INSTANCE_HISTORY):
                 history = None
-            turn = any(prompt.segments[k].stability == Stability.TURN for k in members)
+            turn = any(_known_turn(prompt.segments[k]) for k in members)
             if turn and history is not None:
                 # every turn re-sends the conversation behind a value that changes per turn
-                turns = [k for k in members if prompt.segments[k].stability == Stability.TURN]
+                turns = [k for k in members if _known_turn(prompt.segments[k])]
                 seg = prompt.segments[turns[0]]
                 names = sources(prompt, turns)
                 one = len({prompt.segments[k].source for k in turns}) == 1
@@ -314,9 +314,19 @@ def _candidate(seg: Segment) -> bool:
 
 
 def _history_after(prompt: AssembledPrompt, index: int) -> Segment | None:
-    """The earlier turns a growing conversation re-sends (items added at run time), after
-    segment `index`."""
+    """The earlier turns a growing conversation re-sends after segment `index`: items a loop
+    around the request appended on earlier passes, a list the instance's methods add to, or
+    a history passed in by the caller (`*history`, `history + [new]`)."""
     for seg in prompt.segments[index + 1:]:
-        if seg.slot.endswith(":]") and not seg.in_preamble:
+        if seg.slot.endswith(":]") and not seg.in_preamble and (
+                seg.cause.startswith((APPENDED_EARLIER, "parameter `")) or seg.cause == INSTANCE_HISTORY):
             return seg
     return None
+
+
+def _known_turn(seg: Segment) -> bool:
+    """A value shown to change from turn to turn, not one a loop may have changed (reassigned
+    or added to on earlier passes: an agent handed over now and then, parts gathered from the
+    conversation)."""
+    return seg.stability == Stability.TURN and not any(
+        c in seg.cause for c in (APPENDED_EARLIER, REASSIGNED_EARLIER, "in a loop"))
