@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cachelint import cli as cli_module
-from cachelint import sources
+from cachelint import lintrun, sources
 from cachelint.analysis.project import Project
 from cachelint.diagnostics import Diagnostic, Fix, Related, Span
 from cachelint.rules import ALL_RULES, lookup
@@ -110,8 +110,8 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         result.diagnostics.sort(key=Diagnostic.sort_key)
         return result
 
-    monkeypatch.setattr(cli_module, "lint_files", lint_files)
-    monkeypatch.setattr(cli_module, "lint_source", lint_source)
+    monkeypatch.setattr(lintrun, "lint_files", lint_files)
+    monkeypatch.setattr(lintrun, "lint_source", lint_source)
     yield
 
 

@@ -18,9 +18,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from cachelint import cache, gcpolicy
+from cachelint.analysis.hierarchy import ClassIndex
 from cachelint.analysis.project import Project
 from cachelint.cache import ResultCache
 from cachelint.diagnostics import Diagnostic, LintError
+from cachelint.directives import has_directives
 from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult, check_source
 from cachelint.run.pool import Workers, default_jobs
@@ -49,6 +51,8 @@ class RunOptions:
 
     jobs: int = 1
     cache_dir: str | None = None
+    # Told how many more files are done, as they are (the command line's progress bar).
+    progress: Callable[[int], None] | None = None
 
 
 _RUN_OPTIONS: ContextVar[RunOptions | None] = ContextVar("cachelint_run_options", default=None)
@@ -81,10 +85,12 @@ def project_factory(settings: Settings) -> Callable[[], Project]:
     of the project's files runs once, not once per source; each source gets a project of its own."""
     run = RunState(ModuleCache())
     base = run.project(settings.root, settings.wrappers, frozenset())
+    files = list(base.iter_files())
+    reader = Reader(base, None, hashes=run.hashes)
     with process_run():
-        names = _scan(base, list(base.iter_files()), settings, Reader(base, None, hashes=run.hashes), 1, run, None,
-                      None)
-    return lambda: run.project(settings.root, settings.wrappers, names)
+        classes = reader.class_index(files)
+        names = _scan(base, files, settings, reader, 1, run, None, None, classes)
+    return lambda: run.project(settings.root, settings.wrappers, names, classes)
 
 
 def _scan(
@@ -96,21 +102,23 @@ def _scan(
     run: RunState,
     rc: ResultCache | None,
     meanwhile: Callable[[], None] | None,
+    classes: ClassIndex,
 ) -> frozenset[str]:
     """The wrapper names of the project whose files are `files`: from the cache when the
-    scan's inputs are unchanged. `meanwhile`: see scan_wrappers."""
+    scan's inputs are unchanged. `meanwhile`: see scan_wrappers; `classes`: the run's class index."""
     if rc is None:
-        return scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile).names
+        return scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile, classes).names
 
     def probe(qualname: str) -> str:
-        return probe_signature(base.search_roots, qualname)
+        got = classes.signature(qualname)
+        return got if got is not None else probe_signature(base.search_roots, qualname)
 
     previous = rc.cached_scan_names()
     candidates = reader.candidates(files, previous)
     names = rc.scan_names(candidates, probe)
     if names is not None:
         return names
-    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile)
+    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile, classes)
     if scan.names != previous:
         candidates = reader.candidates(files, scan.names)
     deps = {real: run.hashes(real) for real in scan.deps.files}
@@ -184,13 +192,17 @@ def _lint_files(
     project_files = list(base.iter_files())
     with reader.indexing() as index_words:
         _start_early(reader, project_files, workers)
-        names = _scan(base, project_files, settings, reader, workers, run, rc, index_words)
-    project = run.project(settings.root, settings.wrappers, names)
+        # the project's classes, from what reading each file told (the scan's first pass reads
+        # every file anyway): built once here and sent to every project of the run
+        classes = reader.class_index(project_files)
+        names = _scan(base, project_files, settings, reader, workers, run, rc, index_words, classes)
+    project = run.project(settings.root, settings.wrappers, names, classes)
     probes: dict[str, str] = {}
 
     def probe(qualname: str) -> str:
         if qualname not in probes:
-            probes[qualname] = probe_signature(base.search_roots, qualname)
+            got = classes.signature(qualname)
+            probes[qualname] = got if got is not None else probe_signature(base.search_roots, qualname)
         return probes[qualname]
 
     per_file: list[LintResult | None] = [None] * len(files)
@@ -203,7 +215,10 @@ def _lint_files(
             continue
         if facts is not None:
             digest = facts.digest
-            matters = facts.mentions or facts.declared or (bool(names) and reader.names(path, facts, names_key, names))
+            # A suppression comment is judged in every file: an unknown code warns, and CL901 may
+            # find it unused where no call is.
+            matters = (facts.mentions or facts.declared or facts.directives
+                       or (bool(names) and reader.names(path, facts, names_key, names)))
         else:  # not a module the scan reads (e.g. larger than it follows): read it here
             data, error = read_file(path)
             if data is None:
@@ -211,7 +226,8 @@ def _lint_files(
                 continue
             digest = cache.content_hash(data) if rc is not None else ""
             try:
-                matters = project.may_matter(decode_source(data))
+                text = decode_source(data)
+                matters = project.may_matter(text) or has_directives(text)
             except SourceError as exc:
                 per_file[index] = LintResult(errors=[LintError(path, str(exc))], files_checked=1)
                 continue
@@ -227,8 +243,10 @@ def _lint_files(
         todo.append((index, path))
 
     reader.forget_texts()
-    job = LintJob(settings, tuple(rules), names, track=rc is not None)
-    for outcome in lint_many(todo, job, workers, run):
+    if opts.progress is not None:
+        opts.progress(len(files) - len(todo))  # known without linting: cached, or nothing to lint
+    job = LintJob(settings, tuple(rules), names, track=rc is not None, classes=classes)
+    for outcome in lint_many(todo, job, workers, run, opts.progress):
         path = files[outcome.index]
         diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
         per_file[outcome.index] = LintResult(diagnostics, outcome.errors, outcome.files_checked)
@@ -278,6 +296,7 @@ class LintJob:
     rules: tuple[type[Rule], ...]
     names: frozenset[str]
     track: bool
+    classes: ClassIndex | None = None  # the run's class index
 
 
 def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
@@ -287,7 +306,7 @@ def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
     if data is None:
         out.errors.append(LintError(path, error))
         return out
-    project = run.project(job.settings.root, job.settings.wrappers, job.names)
+    project = run.project(job.settings.root, job.settings.wrappers, job.names, job.classes)
     result = check_source(data, path, job.settings, job.rules, project)
     project.keep(path)
     out.diagnostics = list(result.diagnostics)
@@ -310,9 +329,11 @@ def _lint_task(items: Sequence[tuple[int, str]], job: LintJob, run: RunState) ->
 
 
 def lint_many(
-    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[RunState], run: RunState
+    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[RunState], run: RunState,
+    progress: Callable[[int], None] | None = None,
 ) -> list[FileOutcome]:
-    """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`."""
+    """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`.
+    `progress` is told the number of files of each chunk done."""
     count = jobs.jobs if isinstance(jobs, Workers) else jobs
     size = max(1, min(32, len(items) // max(1, count * 4)))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
@@ -320,5 +341,7 @@ def lint_many(
     keys = [[path for _, path in chunk] for chunk in chunks]
     for chunk_out in map_tasks(_lint_task, chunks, job, jobs, run, keys):
         outcomes.extend(chunk_out)
+        if progress is not None:
+            progress(len(chunk_out))
     outcomes.sort(key=lambda o: o.index)
     return outcomes

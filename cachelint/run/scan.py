@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cachelint import gcpolicy
+from cachelint.analysis.hierarchy import ClassIndex
 from cachelint.analysis.module import ModuleInfo, line_starts, split_lines
 from cachelint.analysis.project import (
     MAX_WRAPPER_DEPTH,
@@ -26,6 +27,7 @@ from cachelint.analysis.project import (
     mention_words,
     mentioning_functions,
     names_regex,
+    wrapper_words,
 )
 from cachelint.analysis.realpaths import real_path
 from cachelint.run.pool import MIN_PARALLEL_TASKS, Workers
@@ -95,6 +97,7 @@ def scan_chunk(
     found: frozenset[str],
     run: RunState,
     outlines: dict[str, Outline] | None = None,
+    classes: ClassIndex | None = None,
 ) -> tuple[set[str], Dependencies, dict[str, Outline]]:
     """The functions in `paths` that forward a parameter into an SDK call's prompt, and the
     outline of each module parsed.
@@ -105,7 +108,7 @@ def scan_chunk(
     functions can be checked (a wrapper's name matched only outside functions, or in
     functions already found); which functions are checked, and in which order, is unchanged.
     """
-    project = run.project(root, declared, frozenset())
+    project = run.project(root, declared, frozenset(), classes)
     pattern: Mention = SDK_WORDS if pattern_names is None else pattern_names
     new: set[str] = set()
     seen: dict[str, Outline] = {}
@@ -119,7 +122,7 @@ def scan_chunk(
         seen[path] = outline(mod)
         for fn in mentioning_functions(mod, pattern, found):
             if project.wrapper_sites(fn, mod):
-                new.add(fn.name)
+                new |= wrapper_words(fn, mod)
     deps = project.dependencies()
     project.close()
     return new, deps, seen
@@ -148,13 +151,14 @@ def scan_wrappers(
     jobs: int | Workers[RunState],
     run: RunState,
     meanwhile: Callable[[], None] | None = None,
+    classes: ClassIndex | None = None,
 ) -> ScanResult:
     """Names of project functions that forward parameters into SDK calls (see Project.wrapper_names).
 
     `files` are the project's files in a fixed order; `is_candidate` tells which of them a
     pass parses (see CandidateTest). Chunks of candidates go to `jobs` processes.
     `meanwhile` is called once the first pass runs in worker processes (not when it runs
-    here), with this process free until the pass ends.
+    here), with this process free until the pass ends. `classes`: the run's class index.
     """
     found: set[str] = set()
     dep_files: set[str] = set()
@@ -171,7 +175,7 @@ def scan_wrappers(
             for chunk in (candidates[i : i + SCAN_CHUNK] for i in range(0, len(candidates), SCAN_CHUNK))
         ]
         frozen_found = frozenset(found)
-        shared = (settings.root, settings.wrappers, pattern_names, frozen_found)
+        shared = (settings.root, settings.wrappers, pattern_names, frozen_found, classes)
         new: set[str] = set()
         keys = [chunk for chunk, _ in chunks]
         for chunk_new, deps, seen in map_tasks(_scan_task, chunks, shared, jobs, run, keys):
@@ -195,6 +199,7 @@ ScanShared = tuple[
     tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
     "frozenset[str] | None",
     frozenset[str],
+    "ClassIndex | None",
 ]
 
 
@@ -202,8 +207,8 @@ def _scan_task(
     task: tuple[Sequence[str], dict[str, Outline]], shared: ScanShared, run: RunState
 ) -> tuple[set[str], Dependencies, dict[str, Outline]]:
     paths, outlines = task
-    root, declared, pattern_names, found = shared
+    root, declared, pattern_names, found, classes = shared
     try:
-        return scan_chunk(paths, root, declared, pattern_names, found, run, outlines)
+        return scan_chunk(paths, root, declared, pattern_names, found, run, outlines, classes)
     finally:
         gcpolicy.checkpoint()  # the chunk's project is garbage now; the parsed modules are kept
