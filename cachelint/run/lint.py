@@ -1,11 +1,12 @@
 """Lint files: the run from the files discovery lists to sorted findings.
 
 `lint_files` runs in three steps. The wrapper scan finds the project's functions that
-forward parameters into SDK calls (once per run, or taken from the cache when the files it
-looked at are unchanged). Each file is then read once and pre-filtered on its text: a file
-that names no SDK and no wrapper cannot hold a recognised call and is never parsed. The
-remaining files are looked up in the result cache, and the rest are linted, each in a
-project of its own (see cachelint.run.tracked), in worker processes when there are enough.
+forward parameters into SDK calls (once per run; what it learnt of each module is cached by
+content, so a warm run looks again only at the modules that changed and those that read
+them). Each file is then read once and pre-filtered on its text: a file that names no SDK
+and no wrapper cannot hold a recognised call and is never parsed. The remaining files are
+looked up in the result cache, and the rest are linted, each in a project of its own (see
+cachelint.run.tracked), in worker processes when there are enough.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from cachelint.cache import ResultCache
 from cachelint.diagnostics import Diagnostic, LintError
 from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult, check_source
+from cachelint.run.modulefacts import FactStore
 from cachelint.run.pool import Workers, default_jobs
 from cachelint.run.prefilter import TEXT_BUDGET, Reader
-from cachelint.run.scan import files_for_parallel_scan, scan_wrappers
+from cachelint.run.scan import ScanInputs, files_for_parallel_scan, scan_wrappers
 from cachelint.run.state import RunState, map_tasks, process_run, worker_pool
 from cachelint.run.tracked import (
     Dependencies,
@@ -97,25 +99,20 @@ def _scan(
     rc: ResultCache | None,
     meanwhile: Callable[[], None] | None,
 ) -> frozenset[str]:
-    """The wrapper names of the project whose files are `files`: from the cache when the
-    scan's inputs are unchanged. `meanwhile`: see scan_wrappers."""
-    if rc is None:
-        return scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile).names
+    """The wrapper names of the project whose files are `files`, looking again only at the
+    modules the cache knows nothing current of. `meanwhile`: see scan_wrappers."""
+    roots = tuple(base.search_roots)
 
     def probe(qualname: str) -> str:
-        return probe_signature(base.search_roots, qualname)
+        return run.probes(roots, qualname)
 
-    previous = rc.cached_scan_names()
-    candidates = reader.candidates(files, previous)
-    names = rc.scan_names(candidates, probe)
-    if names is not None:
-        return names
-    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile)
-    if scan.names != previous:
-        candidates = reader.candidates(files, scan.names)
-    deps = {real: run.hashes(real) for real in scan.deps.files}
-    rc.store_scan(scan.names, candidates, deps, scan.deps.probes)
-    return scan.names
+    store = FactStore(rc.modules if rc is not None else None)
+    inputs = ScanInputs(reader.is_candidate, reader.identify, run.hashes, probe)
+    names = scan_wrappers(files, settings, inputs, store, jobs, run, meanwhile).names
+    store.finish()
+    if rc is not None and store.changed:
+        rc.changed = True
+    return names
 
 
 def lint_files(
