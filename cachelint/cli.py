@@ -10,13 +10,14 @@ import os
 import re
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
-from cachelint import __version__
+from cachelint import __version__, modeltable
 from cachelint.baseline import BaselineError, Entry, filter_baseline, read_baseline, write_baseline
 from cachelint.cache import default_cache_dir
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved, resolve
@@ -41,6 +42,7 @@ from cachelint.run.check import LintResult
 from cachelint.run.lint import RunOptions, lint_files, lint_source, project_factory, run_options
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, read_bytes
+from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
 if TYPE_CHECKING:
     from cachelint.analysis.project import Project
@@ -121,6 +123,9 @@ class DefaultGroup(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             code = EXIT_FINDINGS
+        except TokenizerUnavailable as exc:  # --show-prompt counts here: a user's problem, not ours
+            _error(f"{UNAVAILABLE}{exc}")
+            code = EXIT_ERROR
         except Exception as exc:
             _internal_error(_describe(exc))
             code = EXIT_ERROR
@@ -189,6 +194,7 @@ _EPILOG = f"""\b
 Other commands:
   {PROG} rule CODE|NAME   explain a rule
   {PROG} rule --all       explain every rule
+  {PROG} models [MODEL]   the model table, or how MODEL is looked up
 
 Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
 2 errors (bad path, configuration, unreadable or unparsable file)."""
@@ -404,7 +410,14 @@ def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[Lint
 
 
 def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> None:
+    errors = list(errors)
+    # A tokenizer that cannot be loaded fails every file alike: one line for the run.
+    unavailable = Counter(e.message for e in errors if e.message.startswith(UNAVAILABLE))
+    for message, files in unavailable.items():
+        _error(f"{message} ({files} {'file' if files == 1 else 'files'} not checked)")
     for err in errors:
+        if err.message in unavailable:
+            continue
         problem = f"{display_path(err.path)}: {err.message}"
         if internal:
             click.echo(f"{PROG}: internal error: {_one_line(problem)}", err=True)
@@ -707,6 +720,49 @@ def rule(selector: str | None, show_all: bool, output_format: str) -> int:
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(rule_doc(r) for r in rules), nl=False)
+    return EXIT_CLEAN
+
+
+@cli.command("models")
+@click.argument("model", required=False)
+@click.option("--base-url", default=None, help="The OpenAI client's base_url, to see which provider serves MODEL.")
+@click.option(
+    "--format",
+    "--output-format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="A table or JSON (with every source's address).",
+)
+def models_command(model: str | None, base_url: str | None, output_format: str) -> int:
+    """Print the model table (minimum, cached-price ratio, source, date), or how MODEL is looked up."""
+    if model is not None:
+        click.echo(modeltable.explain(model, Settings().default_model, base_url), nl=False)
+    elif output_format == "json":
+        click.echo(modeltable.table_json(), nl=False)
+    else:
+        click.echo(modeltable.table_text(), nl=False)
+    return EXIT_CLEAN
+
+
+# The optional extra `cachelint[server]`: the language server's own dependencies.
+SERVER_DEPENDENCIES = frozenset({"pygls", "lsprotocol", "cattrs", "attrs", "typing_extensions", "exceptiongroup"})
+
+
+@cli.command("server")
+def server() -> int:
+    """Run the language server on stdin and stdout, for editors (needs cachelint[server])."""
+    try:
+        # Imported here: pygls and lsprotocol are an optional extra, and only this command needs them.
+        module = importlib.import_module("cachelint.server.lsp")
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in SERVER_DEPENDENCIES:
+            raise
+        _error(f"'{PROG} server' needs {missing}, which is not installed: "
+               "install cachelint[server] (pip install 'cachelint-llm[server]')")
+        return EXIT_ERROR
+    cast(Callable[[], None], module.serve)()
     return EXIT_CLEAN
 
 

@@ -10,7 +10,7 @@ unchanged; assigning to a field afterwards still raises `FrozenInstanceError`.
 
 It belongs only on the value types a run builds by the tens of thousands (measured by
 counting constructions on a dense corpus); every other data class stays a plain frozen
-dataclass, whose behaviour is the same. tests/test_fastinit.py lists the classes that have it.
+dataclass, whose behaviour is the same. tests/run/test_fastinit.py lists the classes that have it.
 """
 
 from __future__ import annotations

@@ -76,6 +76,9 @@ class CallSite:
     # ... and where the wrappers on the way are written, as (path, first line, last line):
     # a finding whose evidence lies only there is the wrappers' own, reported inside them.
     via_scopes: tuple[tuple[str, int, int], ...] = field(default=(), compare=False, repr=False)
+    # The OpenAI client's `base_url=` when it is a known string: tells OpenAI-compatible
+    # providers (DeepSeek, Groq, a local server, ...) apart from OpenAI itself.
+    base_url: str | None = None
 
     def describe(self) -> str:
         return f"`{self.via}` (which calls `{self.api}`)" if self.via else f"`{self.api}`"

@@ -26,7 +26,8 @@ def _where(span: Span, cwd: str) -> str:
     return f"{path.replace(os.sep, '/')}:{span.line}:{span.column}"
 
 
-def _preview(seg: Segment) -> str:
+def preview(seg: Segment) -> str:
+    """A segment as the table shows it: its text (shortened) when static, else its expression."""
     if seg.stability == Stability.STATIC:
         if seg.text is not None:
             one = " ".join(seg.text.split()) or seg.text
@@ -36,7 +37,8 @@ def _preview(seg: Segment) -> str:
     return seg.source
 
 
-def _tokens(seg: Segment, prompt: AssembledPrompt, ctx: RuleContext) -> str:
+def token_cell(seg: Segment, prompt: AssembledPrompt, ctx: RuleContext) -> str:
+    """A segment's token count as the table shows it: '-' when it is not static text."""
     if seg.stability != Stability.STATIC:
         return "-"
     if seg.text is not None:
@@ -51,13 +53,34 @@ def _tokens(seg: Segment, prompt: AssembledPrompt, ctx: RuleContext) -> str:
     return "?"
 
 
-def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[Diagnostic], cwd: str) -> str:
+def model_summary(prompt: AssembledPrompt, ctx: RuleContext) -> str:
+    """The model a call is counted against: its name, its cache minimum and its tokenizer."""
     m = ctx.model(prompt)
     model = m.name + (" (default-model)" if m.defaulted else "") + ("" if m.known else " (unknown: assumed)")
-    call = f"{prompt.call.via} -> {prompt.call.api}" if prompt.call.via else prompt.call.api
-    head = (f"{_where(prompt.call.func_span, cwd)}: {prompt.call.provider.value} {call}, "
-            f"model {model}: {m.min_cache_tokens:,}-token minimum, {m.encoding}"
+    return (f"model {model}: {m.min_cache_tokens:,}-token minimum, {m.encoding}"
             f"{'' if m.exact_tokens else ' (counts are estimates)'}")
+
+
+def cacheable_prefix(prompt: AssembledPrompt, ctx: RuleContext) -> str:
+    """How much static text comes before the first segment that changes per call, against
+    the model's minimum, and how much static text the whole request holds."""
+    m = ctx.model(prompt)
+    first_break = next((i for i, s in enumerate(prompt.segments) if ctx.is_breaker(s)), len(prompt.segments))
+    before = prompt.segments[:first_break]
+    prefix = count(ctx.static_runs(before), ctx.model(prompt))
+    unseen = any(s.stability in (Stability.STABLE, Stability.UNKNOWN) or s.passthrough for s in before)
+    total = ctx.total_static(prompt)
+    verdict = "reaches" if prefix.n >= m.min_cache_tokens else "is below"
+    return (
+        f"{'≥ ' if unseen else ''}{prefix.amount()} of static text before the first "
+        f"changing segment ({verdict} the {m.min_cache_tokens:,}-token minimum); "
+        f"static text in the whole request: {total.amount()}"
+    )
+
+
+def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[Diagnostic], cwd: str) -> str:
+    call = f"{prompt.call.via} -> {prompt.call.api}" if prompt.call.via else prompt.call.api
+    head = f"{_where(prompt.call.func_span, cwd)}: {prompt.call.provider.value} {call}, {model_summary(prompt, ctx)}"
     rows = [("#", "slot", "stability", "tokens", "expression", "where", "why")]
     for i, seg in enumerate(prompt.segments, start=1):
         why = seg.cause
@@ -67,7 +90,7 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
         if hops:
             why += "; " + "; ".join(h.note + " @" + _where(h.span, cwd) for h in hops[:3])
         rows.append((str(i), seg.slot + (" *" if seg.in_preamble else ""), seg.stability.value,
-                     _tokens(seg, prompt, ctx), _preview(seg), _where(seg.span, cwd), why))
+                     token_cell(seg, prompt, ctx), preview(seg), _where(seg.span, cwd), why))
     widths = [max(len(r[c]) for r in rows) for c in range(5)]
     lines = [head]
     for r in rows:
@@ -90,20 +113,9 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
         flags = [f for f, on in (("conditional", b.conditional), ("in a loop", b.repeated),
                                  ("uncounted content before it", b.uncounted)) if on]
         lines.append(f"  marker {b.order + 1}: {b.kind.value} {{{fields}}} on {b.slot} ({where}), "
-                     f"{upto.display()} static tokens up to it @{_where(b.span, cwd)}"
+                     f"{upto.amount('static token')} up to it @{_where(b.span, cwd)}"
                      + (f" [{', '.join(flags)}]" if flags else ""))
-    # The cacheable prefix: static text before the first segment that changes per call.
-    first_break = next((i for i, s in enumerate(prompt.segments) if ctx.is_breaker(s)), len(prompt.segments))
-    before = prompt.segments[:first_break]
-    prefix = count(ctx.static_runs(before), ctx.model(prompt))
-    unseen = any(s.stability in (Stability.STABLE, Stability.UNKNOWN) or s.passthrough for s in before)
-    total = ctx.total_static(prompt)
-    verdict = "reaches" if prefix.n >= m.min_cache_tokens else "is below"
-    lines.append(
-        f"  cacheable prefix: {'≥ ' if unseen else ''}{prefix.display()} tokens of static text before the first "
-        f"changing segment ({verdict} the {m.min_cache_tokens:,}-token minimum); "
-        f"static text in the whole request: {total.display()} tokens"
-    )
+    lines.append(f"  cacheable prefix: {cacheable_prefix(prompt, ctx)}")
     if not prompt.complete:
         lines.append("  some parts could not be followed: rules say nothing about them")
     if findings:

@@ -10,16 +10,13 @@ OpenAI (exact)
     instead reads the official files from, in order:
 
     1. ``$CACHELINT_BPE_DIR/o200k_base.tiktoken`` / ``cl100k_base.tiktoken``, when set;
-    2. the copies the ``litellm`` wheel ships in ``litellm/litellm_core_utils/tokenizers/``
-       (found through package metadata; litellm itself is never imported);
-    3. tiktoken's own cache (``$TIKTOKEN_CACHE_DIR``, ``$DATA_GYM_CACHE_DIR`` or
-       ``<tempdir>/data-gym-cache``), when a file is there.
+    2. the gzipped copies cachelint ships as package data (``cachelint/data/*.tiktoken.gz``).
 
-    Every file is checked against the sha256 that tiktoken's ``tiktoken_ext/openai_public.py``
-    lists (cross-checked with the values cachelint was released with) before use. A file in
-    ``CACHELINT_BPE_DIR`` that fails the check is an error; a failing copy elsewhere is skipped.
-    The encodings are built by tiktoken's own constructors, so the regex and special tokens are
-    exactly tiktoken's.
+    Every file is checked (after decompression) against the sha256 that tiktoken's
+    ``tiktoken_ext/openai_public.py`` lists (cross-checked with the values cachelint was released
+    with) before use. A file in ``CACHELINT_BPE_DIR`` that fails the check is an error; a shipped
+    copy that fails it means a damaged install. The encodings are built by tiktoken's own
+    constructors, so the regex and special tokens are exactly tiktoken's.
 
 Claude and Gemini (estimates)
     Neither publishes a tokenizer for current models (Claude's exact counts come only from the
@@ -50,10 +47,9 @@ import contextlib
 import functools
 import hashlib
 import importlib
-import importlib.util
 import os
-import tempfile
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +85,11 @@ _BPE_FILE_OF: Final[dict[str, str]] = {
     "cl100k_base": "cl100k_base",
     "o200k_harmony": "o200k_base",
 }
-_LITELLM_TOKENIZERS: Final = ("litellm_core_utils", "tokenizers")
+# cachelint's own copies, package data: gzip (-9 -n) of the official files, 2.4 MB for 5.3 MB.
+_SHIPPED_DIR: Final = Path(__file__).parent / "data"
+# The prefix of the message a file that could not be checked for this reason gets: the command
+# line shows those messages once for the run instead of once per file.
+UNAVAILABLE: Final = "cannot count tokens: "
 
 
 class TokenizerUnavailable(RuntimeError):
@@ -108,6 +108,15 @@ class TokenCount:
             return f"{self.n:,}"
         return f"~{round_estimate(self.n):,}"
 
+    def amount(self, noun: str = "token") -> str:
+        """The count and its noun, plural unless the count is one: ``1 token``, ``~1,800 static tokens``."""
+        return f"{self.display()} {noun}{'' if self.n == 1 else 's'}"
+
+    def basis(self) -> str:
+        """How it was counted, for messages: the encoding when exact, else ``estimated`` (an
+        estimate is not a count in that encoding: a Claude estimate is cl100k_base x1.1)."""
+        return self.encoding if self.exact else "estimated"
+
 
 def round_estimate(n: int) -> int:
     """Round to 2 significant figures from 100 up (half up); smaller values unchanged."""
@@ -121,58 +130,24 @@ def round_estimate(n: int) -> int:
 @dataclass(frozen=True)
 class _Candidate:
     path: Path
-    origin: str  # "CACHELINT_BPE_DIR", "litellm wheel", "tiktoken cache"
+    origin: str  # "CACHELINT_BPE_DIR", "cachelint package"
     strict: bool  # True: a mismatch is an error, not a reason to try the next candidate
-
-
-def _cache_key(bpe: str) -> str:
-    # tiktoken (and litellm's copies) name a cached file by the sha1 of its URL.
-    return hashlib.sha1(_URL.format(bpe).encode()).hexdigest()
-
-
-def _litellm_tokenizers_dir() -> Path | None:
-    """litellm's tokenizer data directory, found without importing litellm."""
-    try:
-        spec = importlib.util.find_spec("litellm")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        for location in spec.submodule_search_locations:
-            candidate = Path(location).joinpath(*_LITELLM_TOKENIZERS)
-            if candidate.is_dir():
-                return candidate
-    # Imported here: importlib.metadata pulls in the email package, a sixth of the start-up of
-    # a run served from the cache, and only an installed litellm without a spec gets here.
-    from importlib import metadata
-
-    try:
-        dist = metadata.distribution("litellm")
-    except metadata.PackageNotFoundError:
-        return None
-    located = Path(str(dist.locate_file("litellm"))).joinpath(*_LITELLM_TOKENIZERS)
-    return located if located.is_dir() else None
-
-
-def _tiktoken_cache_dir() -> Path | None:
-    if "TIKTOKEN_CACHE_DIR" in os.environ:
-        value = os.environ["TIKTOKEN_CACHE_DIR"]
-    elif "DATA_GYM_CACHE_DIR" in os.environ:
-        value = os.environ["DATA_GYM_CACHE_DIR"]
-    else:
-        value = os.path.join(tempfile.gettempdir(), "data-gym-cache")
-    return Path(value) if value else None  # "" disables tiktoken's cache
+    gzipped: bool
 
 
 def _candidates(bpe: str) -> Iterator[_Candidate]:
     user_dir = os.environ.get(BPE_DIR_ENV)
     if user_dir:
-        yield _Candidate(Path(user_dir) / f"{bpe}.tiktoken", BPE_DIR_ENV, strict=True)
-    litellm_dir = _litellm_tokenizers_dir()
-    if litellm_dir is not None:
-        yield _Candidate(litellm_dir / _cache_key(bpe), "litellm wheel", strict=False)
-    cache_dir = _tiktoken_cache_dir()
-    if cache_dir is not None:
-        yield _Candidate(cache_dir / _cache_key(bpe), "tiktoken cache", strict=False)
+        yield _Candidate(Path(user_dir) / f"{bpe}.tiktoken", BPE_DIR_ENV, strict=True, gzipped=False)
+    yield _Candidate(_SHIPPED_DIR / f"{bpe}.tiktoken.gz", "cachelint package", strict=False, gzipped=True)
+
+
+def _gunzip(data: bytes) -> bytes | None:
+    """The decompressed bytes, or None when `data` is not a whole gzip stream (a damaged copy)."""
+    try:
+        return zlib.decompress(data, wbits=zlib.MAX_WBITS | 16)
+    except zlib.error:
+        return None
 
 
 def _expected_sha256(bpe: str, from_tiktoken: str | None) -> str:
@@ -195,7 +170,7 @@ def _read_verified(bpe: str, expected: str) -> tuple[bytes, str]:
     tried: list[str] = []
     for cand in _candidates(bpe):
         try:
-            data = cand.path.read_bytes()
+            raw = cand.path.read_bytes()
         except FileNotFoundError:
             tried.append(f"{cand.path} (missing)")
             continue
@@ -207,8 +182,9 @@ def _read_verified(bpe: str, expected: str) -> tuple[bytes, str]:
                 ) from None
             tried.append(f"{cand.path} (unreadable)")
             continue
-        actual = hashlib.sha256(data).hexdigest()
-        if actual == expected:
+        data = _gunzip(raw) if cand.gzipped else raw
+        actual = hashlib.sha256(data).hexdigest() if data is not None else "not gzip"
+        if data is not None and actual == expected:
             return data, f"{cand.path} ({cand.origin}, sha256 verified)"
         if cand.strict:
             raise TokenizerUnavailable(
@@ -216,11 +192,11 @@ def _read_verified(bpe: str, expected: str) -> tuple[bytes, str]:
                 f"{expected[:12]}...); replace it with the official {_URL.format(bpe)} "
                 f"or unset {BPE_DIR_ENV}"
             )
-        tried.append(f"{cand.path} (sha256 mismatch)")
+        tried.append(f"{cand.path} ({'sha256 mismatch' if data is not None else 'not a gzip file'})")
     where = "; ".join(tried) if tried else "no candidate locations"
     raise TokenizerUnavailable(
-        f"no verified copy of {bpe}.tiktoken (tried: {where}); run `pip install litellm` "
-        f"or set {BPE_DIR_ENV} to a directory holding the official {bpe}.tiktoken"
+        f"no verified copy of {bpe}.tiktoken (tried: {where}); the install is damaged: reinstall "
+        f"cachelint, or set {BPE_DIR_ENV} to a directory holding the official {_URL.format(bpe)}"
     )
 
 
@@ -290,8 +266,8 @@ def _encoding(name: str) -> tiktoken.Encoding:
         except TokenizerUnavailable as exc:
             _FAILED[name] = exc
             raise
-        # Imported here: a parallel run's main process never counts (its counting process
-        # does), and importing tiktoken there delayed the start of every run.
+        # A parallel run's main process never counts (its counting process does), and
+        # why: importing tiktoken at the top delayed the start of every run.
         import tiktoken
 
         enc = tiktoken.Encoding(**params)

@@ -7,7 +7,7 @@ INVALID case (both shown in the docs), all runnable at once.
 
 The registry finds the module by its name: nothing else to edit. The placeholder check reports
 a per-call value in the preamble, which its INVALID case has; replace the check, the prose
-and the cases, then run its tests (`pytest tests/test_rule_examples.py -k CL107`) and
+and the cases, then run its tests (`pytest tests/rules/test_rule_examples.py -k CL107`) and
 `python scripts/render_rule_docs.py`.
 """
 

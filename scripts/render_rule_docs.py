@@ -5,7 +5,7 @@
     python scripts/render_rule_docs.py --check   # exit 1 if either is out of date
 
 Run it after adding a rule or changing a rule's docstring, docs examples, summary,
-severity or name; tests/test_ruledocs.py fails while a committed file differs from what
+severity or name; tests/rules/test_ruledocs.py fails while a committed file differs from what
 this script writes.
 """
 

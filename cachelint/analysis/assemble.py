@@ -732,7 +732,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         b.segments.append(Segment("prompt", Stability.UNKNOWN, None, "…", call_span,
                                   "too complex to follow within the evaluation budget", (), False))
     site = CallSite(Provider(found.provider), found.api, call_span, mod.span(found.node.func), model,
-                    node=found.node)
+                    node=found.node, base_url=found.client.base_url if found.client is not None else None)
     return AssembledPrompt(
         site,
         tuple(b.segments),

@@ -59,6 +59,7 @@ from cachelint.analysis.values import (
     value_stability,
     worst,
 )
+from cachelint.diagnostics import Span
 from cachelint.fastinit import replace
 from cachelint.prompt import Hop, Stability
 
@@ -1110,9 +1111,7 @@ def _ix(v: object) -> int | None:
     raise TypeError("slice indices must be integers or None")
 
 
-def _span_of(loc: Loc, env: Env) -> Any:
-    from cachelint.diagnostics import Span
-
+def _span_of(loc: Loc, env: Env) -> Span:
     line, col, end_line, end_col = loc.pos
     if loc.path == env.mod.path:
         return env.mod.span(loc.node)

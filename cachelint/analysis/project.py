@@ -15,7 +15,6 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint import gcpolicy
 from cachelint.analysis import gemini_legacy, interproc
 from cachelint.analysis.calls import FoundCall, env_at, find_calls
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
@@ -137,10 +136,14 @@ class Project(ProjectHooks):
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 tree = None
             if tree is not None:
-                gcpolicy.parsed()
+                self.parsed(tree)
                 mod = ModuleInfo(path, text, tree, self.module_name_for(path))
         self._by_path[real] = mod
         return mod
+
+    def parsed(self, tree: ast.Module) -> None:
+        """A module was just parsed for the project: the run's projects hand the tree to the
+        garbage-collection policy (cachelint.run.tracked); a plain Project does nothing."""
 
     def module_from_path(self, path: str) -> ModuleInfo | None:
         if not path.endswith(".py"):

@@ -49,7 +49,8 @@ def surely_below(n: TokenCount, m: ModelLookup, minimum: int) -> bool:
 def model_phrase(m: ModelLookup) -> str:
     """"`claude-sonnet-4-5`", "a Claude model not named in the call (1,024 assumed)"."""
     if m.known and not m.defaulted:
-        return f"`{m.name}`"
+        family = m.family_note()  # an id the table does not list: its family's facts
+        return f"`{m.name}` ({family.split(': ', 1)[1]})" if family else f"`{m.name}`"
     if m.known:
         return f"`{m.name}` (the default model: `model=` is not a literal)"
     label = {"anthropic": "Claude", "gemini": "Gemini", "openai": "OpenAI"}[m.provider]

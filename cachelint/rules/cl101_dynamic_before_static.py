@@ -193,7 +193,7 @@ def reply(plan, text):
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
-                f"{names} {verb} {lost.display()} static tokens of {where}; "
+                f"{names} {verb} {lost.amount('static token')} of {where}; "
                 f"they can never be read from the cache",
                 self.fix_title.format(source=names, where=where),
                 Applicability.DISPLAY_ONLY,

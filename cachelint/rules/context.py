@@ -45,7 +45,7 @@ def provider_fallback(provider: str) -> ModelLookup:
 class RuleContext:
     settings: Settings
     path: str  # the linted file: primary locations must be inside it
-    _models: dict[tuple[str | None, str], ModelLookup] = field(default_factory=dict)
+    _models: dict[tuple[str | None, str, str | None], ModelLookup] = field(default_factory=dict)
 
     # ---- model facts and counting
 
@@ -53,11 +53,12 @@ class RuleContext:
         """The call's model row. When `model=` is not a literal and the configured default
         belongs to another provider, that provider's fallback row: an Anthropic call with an
         unknown model is not counted with gpt-4.1's tokenizer and minimum."""
-        key = (prompt.call.model, prompt.call.provider.value)
+        key = (prompt.call.model, prompt.call.provider.value, prompt.call.base_url)
         if key not in self._models:
-            m = lookup_model(key[0], self.settings.default_model)
+            m = lookup_model(key[0], self.settings.default_model, key[2])
             if m.defaulted and m.provider != key[1]:
-                m = replace(provider_fallback(key[1]), name=PROVIDER_PROBE[key[1]] + "-*", defaulted=True)
+                m = replace(provider_fallback(key[1]), name=PROVIDER_PROBE[key[1]] + "-*", defaulted=True,
+                            via=m.via)
             self._models[key] = m
         return self._models[key]
 
@@ -174,11 +175,11 @@ class RuleContext:
         little static text behind it)."""
         seg = prompt.segments[members[0]]
         if lost.n >= self.settings.min_lost_tokens or (seg.in_preamble and lost.n):
-            return f"precedes {lost.display()} static tokens of {describe_behind(seg, behind)}"
+            return f"precedes {lost.amount('static token')} of {describe_behind(seg, behind)}"
         if not seg.in_preamble:
             return None
-        kept = self.static_before(prompt, members[0]).display()
-        return f"sits in {slot_label(seg)}: {consequence} (only the {kept} static tokens before it are)"
+        kept = self.static_before(prompt, members[0]).amount("static token")
+        return f"sits in {slot_label(seg)}: {consequence} (only the {kept} before it are)"
 
     def static_before(self, prompt: AssembledPrompt, index: int) -> TokenCount:
         """Static tokens that are still shared before segment `index` (from the start up to
@@ -224,7 +225,7 @@ class RuleContext:
             big = max(statics, key=lambda s: len(s.text or ""))
             n = count([big.text or ""], self.model(prompt))
             where = _definition_note(big)
-            notes.append(Related(big.span, f"{_defined(where)} ({n.display()} tokens, {n.encoding})"))
+            notes.append(Related(big.span, f"{_defined(where)} ({n.amount()}, {n.basis()})"))
         notes.append(Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"))
         seen: set[tuple[Span, str]] = set()
         out: list[Related] = []

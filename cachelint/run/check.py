@@ -25,6 +25,7 @@ from cachelint.run.tracked import TrackedProject
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, parse_source
 from cachelint.suppress import apply_per_file_ignores, filter_suppressed
+from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
 
 @dataclass
@@ -68,6 +69,9 @@ def check_source(
         return result
     try:
         found = check_module(tree, text, path, settings, rules, project)
+    except TokenizerUnavailable as exc:  # the same for every file: the command line says it once
+        result.errors.append(LintError(path, f"{UNAVAILABLE}{exc}"))
+        return result
     except RecursionError:
         result.errors.append(LintError(path, "internal error: code nested too deeply to analyse"))
         return result

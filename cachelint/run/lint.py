@@ -38,7 +38,7 @@ from cachelint.run.tracked import (
 )
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, read_file
-from cachelint.tokens import PRELOAD
+from cachelint.tokens import PRELOAD, UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ def _lint_files(
         per_file[outcome.index] = LintResult(diagnostics, outcome.errors, outcome.files_checked)
         if rc is None or outcome.deps is None:
             continue
-        if any(e.message.startswith("internal error") for e in outcome.errors):
+        if any(e.message.startswith(("internal error", UNAVAILABLE)) for e in outcome.errors):
             rc.forget(os.path.abspath(path))  # not cached: the next run tries again
             continue
         key = _entry_key(outcome.content_hash, names_key, path)

@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cachelint import gcpolicy
 from cachelint.analysis.calls import FoundCall
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
@@ -212,6 +213,9 @@ class TrackedProject(Project):
             return mod
         self._by_path[real] = mod
         return mod
+
+    def parsed(self, tree: ast.Module) -> None:
+        gcpolicy.parsed()  # the tree lives in the module cache or dies by reference counting
 
     def module_by_name(self, qualname: str) -> ModuleInfo | None:
         if qualname not in self.probed:

@@ -11,9 +11,9 @@ TRIAGE_MODEL = "gpt-4.1-mini"
 
 
 def classify_short(message: str) -> str:
-    # CL201 (reported): the only static text is about 30 tokens of instructions, far below
-    # the 1,024-token minimum OpenAI caches, so no call ever hits the cache. Fine if that is
-    # intended; otherwise give the model context that makes the prefix long enough.
+    # Not reported: the only static text is about 30 tokens of instructions, below the
+    # 1,024-token minimum OpenAI caches, but padding it to the minimum would cost more than it
+    # saves (cached input on gpt-4.1-mini costs a quarter: it pays from 256 tokens).
     response = client.responses.create(model=TRIAGE_MODEL, instructions=TRIAGE_INSTRUCTIONS, input=message)
     return response.output_text.strip()
 
@@ -30,12 +30,33 @@ def classify(message: str) -> str:
     return response.output_text.strip()
 
 
+LANGUAGE_RULES = """\
+Answer with the ISO 639-1 code of the language the text is written in, and nothing else.
+Rules:
+- Judge by the words the customer wrote, not by names, addresses, product names, order numbers
+  or error messages they pasted from a device screen or an email.
+- When a message mixes languages, answer with the language of most of its sentences; when
+  the sentences are balanced, answer with the language of the first full sentence.
+- Treat British, American, Australian and other varieties of English as "en", European and
+  Brazilian Portuguese as "pt", and Latin American and European Spanish as "es".
+- Chinese written in simplified or traditional characters is "zh"; Serbian in Latin or
+  Cyrillic script is "sr"; Norwegian Bokmal and Nynorsk are both "no".
+- Transliterated text (Hindi, Arabic or Russian written in Latin letters) counts as the
+  language it transliterates, not as English.
+- A message of emoji, numbers, links or punctuation only, or shorter than three words, is
+  "und" (undetermined); so is text in a language without a two-letter code.
+- Never translate, summarise or answer the message itself, and never add an explanation,
+  a confidence score or quotation marks around the code.
+"""
+
+
 def detect_language(message: str) -> str:
-    # CL201 applies here too (a one-line prompt), but this call is rare and the prompt is tiny,
-    # so caching would save nothing: the finding is suppressed on the reported line, by name.
+    # CL201 applies here too: about 270 static tokens, below the 1,024-token minimum and just
+    # past the 256 from which padding would pay on gpt-4.1-mini. This call is rare and the
+    # saving small (a few percent), so the finding is suppressed on the reported line, by name.
     response = client.responses.create(  # cachelint: ignore[prefix-below-minimum]
         model=TRIAGE_MODEL,
-        instructions="Answer with the ISO 639-1 code of the language the text is written in.",
+        instructions=LANGUAGE_RULES,
         input=message,
     )
     return response.output_text.strip()

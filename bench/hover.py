@@ -1,0 +1,109 @@
+"""How fast `cachelint server` answers once a project is open (issue 21).
+
+    python bench/hover.py                 # examples/, 3 rounds of hovers
+    python bench/hover.py --root DIR --rounds 5 --limit 40   # 40 files, those naming an SDK first
+
+Starts `python -m cachelint server` in the project root and, as an editor would: opens the
+first file (the project's wrapper scan runs then), opens every other Python file, hovers on
+every call expression of each file (the method or function name), and replaces each file's
+text with itself plus a blank line then hovers at its start (a keystroke: the server
+analyses an edit when typing pauses, or at once when a request about the file comes first).
+Prints the time to the first diagnostics, then the median and maximum time of the hovers
+that showed a prompt, of those that did not (not an LLM call), and of a keystroke's analysis.
+Hover positions come from parsing the files with `ast`; nothing is run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from lsp_client import REPO, LspClient, uri  # noqa: E402  (bench/lsp_client.py, beside this file)
+
+SDKS = ("openai", "anthropic", "genai")
+
+
+def call_positions(text: str) -> list[tuple[int, int]]:
+    """(0-based line, UTF-16 column) of the name each call expression calls."""
+    lines = text.splitlines()
+    out = []
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.Call) or node.func.end_lineno is None or node.func.end_col_offset is None:
+            continue
+        line = node.func.end_lineno - 1
+        # ast columns count UTF-8 bytes; the client speaks UTF-16 code units (the LSP default).
+        before = lines[line].encode()[: node.func.end_col_offset - 1].decode(errors="ignore")
+        out.append((line, len(before.encode("utf-16-le")) // 2))
+    return out
+
+
+def summary(name: str, seconds: list[float]) -> str:
+    if not seconds:
+        return f"{name}: none"
+    ms = sorted(s * 1000 for s in seconds)
+    return f"{name}: {len(ms)}, median {statistics.median(ms):.1f} ms, max {ms[-1]:.1f} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, default=REPO / "examples", help="project to open [examples/]")
+    parser.add_argument("--rounds", type=int, default=3, help="times every call is hovered [3]")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="open only this many files, those that name an SDK first [0: all]")
+    args = parser.parse_args()
+    root: Path = args.root.resolve()
+    files = sorted(p for p in root.rglob("*.py") if p.is_file())
+    if not files:
+        print(f"{root}: no Python files", file=sys.stderr)
+        return 2
+    texts = {p: p.read_text(encoding="utf-8", errors="replace") for p in files}
+    if args.limit:
+        files = sorted(files, key=lambda p: not any(sdk in texts[p] for sdk in SDKS))[: args.limit]
+    client = LspClient(root)
+    try:
+        client.initialize(root)
+        started = time.perf_counter()
+        client.open(files[0], texts[files[0]])
+        client.diagnostics(uri(files[0]))
+        first = time.perf_counter() - started
+        for p in files[1:]:
+            client.open(p, texts[p])
+            client.diagnostics(uri(p))
+        shown: list[float] = []
+        empty: list[float] = []
+        for _ in range(args.rounds):
+            for p in files:
+                for line, character in call_positions(texts[p]):
+                    t = time.perf_counter()
+                    answer = client.hover(p, line, character)
+                    (shown if answer is not None else empty).append(time.perf_counter() - t)
+        keystrokes: list[float] = []
+        slowest = (0.0, root)
+        for p in files:
+            t = time.perf_counter()
+            client.change(p, texts[p] + "\n", version=2)
+            client.hover(p, 0, 0)  # the edit is analysed at once, not when typing pauses
+            keystrokes.append(time.perf_counter() - t)
+            client.diagnostics(uri(p))
+            slowest = max(slowest, (keystrokes[-1], p))
+        code = client.shutdown()
+    finally:
+        client.close()
+    print(f"{root}: {len(files)} files; first diagnostics (wrapper scan and first analysis) {first * 1000:.0f} ms")
+    print(summary("hovers on an LLM call (a prompt shown)", shown))
+    print(summary("hovers on other calls (nothing shown)", empty))
+    print(summary("keystrokes (didChange, then a hover that waits for its analysis)", keystrokes)
+          + (f"; slowest {slowest[1].relative_to(root)}" if keystrokes else ""))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""scripts/realworld.py: the figures of docs/real-world.md come from it, so it is tested on a
+small repository whose answers are known."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def realworld() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("realworld", ROOT / "scripts" / "realworld.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["realworld"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+APP = '''from openai import OpenAI
+
+client = OpenAI()
+SYSTEM = "You are a support agent. Answer from the policy."
+
+
+def resolved(q):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": SYSTEM}, {"role": "user", "content": q}])
+
+
+def passthrough(messages):
+    return client.chat.completions.create(model="gpt-4.1", messages=messages)
+
+
+def caller(q):
+    return passthrough([{"role": "system", "content": SYSTEM}, {"role": "user", "content": q}])
+'''
+
+UNRESOLVED = '''from openai import OpenAI
+from somewhere import load_prompt
+
+client = OpenAI()
+
+
+def unknown_system(q):
+    return client.responses.create(model="gpt-4.1", instructions=load_prompt(), input=q)
+'''
+
+LOOKALIKE = '''class Twilio:
+    def __init__(self):
+        self.messages = self
+
+
+def sms(client):
+    return client.messages.create(body="hi", to="+1555")
+'''
+
+DYNAMIC = '''from datetime import datetime
+from openai import OpenAI
+
+client = OpenAI()
+POLICY = "Answer from the refund policy and quote it. " * 300
+
+
+def ask(q):
+    return client.responses.create(model="gpt-4.1", instructions=f"Today is {datetime.now()}. " + POLICY, input=q)
+'''
+
+TEST = '''from openai import OpenAI
+
+
+def test_it():
+    OpenAI().chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": "hi"}])
+'''
+
+
+def test_counts_on_a_known_repository(tmp_path: Path, realworld: ModuleType) -> None:
+    repo = tmp_path / "demo"
+    (repo / "app").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    (repo / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (repo / "app" / "__init__.py").write_text("")
+    (repo / "app" / "main.py").write_text(APP)
+    (repo / "app" / "other.py").write_text(UNRESOLVED)
+    (repo / "app" / "sms.py").write_text(LOOKALIKE)
+    (repo / "tests" / "test_app.py").write_text(TEST)
+    r = realworld.analyse(str(repo), timeout=120)
+    # four SDK-shaped calls outside tests (one a Twilio lookalike), one in tests
+    assert (r.shaped, r.shaped_tests) == (4, 1)
+    # three recognised; the lookalike is refused
+    assert r.recognised == 3
+    # resolved: the direct one, and the pass-through one through its caller; not load_prompt()
+    assert r.sites == {("app/main.py", 8): True, ("app/main.py", 13): True, ("app/other.py", 8): False}
+    assert r.resolved == 2
+    # a site named by the caller of a wrapper: the passthrough() call in caller()
+    assert r.callers == {("app/main.py", 17): True}
+    assert not r.timed_out and r.errors == 0
+
+
+def test_the_repository_is_never_imported(tmp_path: Path, realworld: ModuleType) -> None:
+    """Run from the repository's root, `python -m` would import a top-level `types.py` of the
+    repository in place of the standard module (simple-evals has one) and die printing nothing."""
+    repo = tmp_path / "shadow"
+    repo.mkdir()
+    (repo / "types.py").write_text("raise SystemExit('the repository was imported')\n")
+    (repo / "json.py").write_text("raise SystemExit('the repository was imported')\n")
+    (repo / "main.py").write_text(DYNAMIC)
+    r = realworld.analyse(str(repo), timeout=120)
+    assert r.errors == 0
+    assert r.findings_by_code == {"CL102": 1}
+
+
+def test_preamble_resolution_rules(realworld: ModuleType) -> None:
+    from cachelint.diagnostics import Span
+    from cachelint.prompt import AssembledPrompt, CallSite, Provider, Segment, Stability
+
+    span = Span("a.py", 1, 1, 1, 2)
+    call = CallSite(Provider.OPENAI, "responses.create", span, span, "gpt-4.1")
+
+    def prompt(*segs: tuple[str, Stability, bool, bool]) -> AssembledPrompt:
+        return AssembledPrompt(call, complete=True, segments=tuple(
+            Segment(slot, stab, None, "x", span, in_preamble=pre, passthrough=through)
+            for slot, stab, pre, through in segs))
+
+    S, P, U = Stability.STATIC, Stability.PER_CALL, Stability.UNKNOWN
+    assert realworld.preamble_resolved(prompt(("instructions", S, True, False), ("input", P, False, True)))
+    assert realworld.preamble_resolved(prompt(("instructions", P, True, False), ("input[0].content", U, False, False)))
+    assert not realworld.preamble_resolved(prompt(("instructions", U, True, False)))
+    assert not realworld.preamble_resolved(prompt(("messages", P, False, True)))
+    assert not realworld.preamble_resolved(prompt(("messages", P, False, False)))  # built at run time
+    assert not realworld.preamble_resolved(prompt())
+    # Gemini contents never hold the system instruction: an unknown one leaves the preamble empty
+    assert realworld.preamble_resolved(prompt(("contents", P, False, True)))
