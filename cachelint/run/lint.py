@@ -84,12 +84,12 @@ def project_factory(settings: Settings) -> Callable[[], Project]:
     run = RunState(ModuleCache())
     base = run.project(settings.root, settings.wrappers, frozenset())
     with process_run():
-        names = _scan(base, list(base.iter_files()), settings, Reader(base, None, hashes=run.hashes), 1, run, None,
+        names = scan_names(base, list(base.iter_files()), settings, Reader(base, None, hashes=run.hashes), 1, run, None,
                       None)
     return lambda: run.project(settings.root, settings.wrappers, names)
 
 
-def _scan(
+def scan_names(
     base: TrackedProject,
     files: Sequence[str],
     settings: Settings,
@@ -100,7 +100,8 @@ def _scan(
     meanwhile: Callable[[], None] | None,
 ) -> frozenset[str]:
     """The wrapper names of the project whose files are `files`, looking again only at the
-    modules the cache knows nothing current of. `meanwhile`: see scan_wrappers."""
+    modules the cache `rc` knows nothing current of (all of them without one). `meanwhile`:
+    see scan_wrappers."""
     roots = tuple(base.search_roots)
 
     def probe(qualname: str) -> str:
@@ -181,7 +182,7 @@ def _lint_files(
     project_files = list(base.iter_files())
     with reader.indexing() as index_words:
         _start_early(reader, project_files, workers)
-        names = _scan(base, project_files, settings, reader, workers, run, rc, index_words)
+        names = scan_names(base, project_files, settings, reader, workers, run, rc, index_words)
     project = run.project(settings.root, settings.wrappers, names)
     probes: dict[str, str] = {}
 

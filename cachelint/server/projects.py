@@ -23,8 +23,8 @@ from cachelint.notebook import Notebook, NotebookError, read_notebook
 from cachelint.prompt import AssembledPrompt
 from cachelint.rules.context import RuleContext
 from cachelint.run.check import module_findings, parse_in, suppress
+from cachelint.run.lint import scan_names
 from cachelint.run.prefilter import Reader
-from cachelint.run.scan import scan_wrappers
 from cachelint.run.state import RunState
 from cachelint.run.tracked import ModuleCache
 from cachelint.sources import SourceError, read_text
@@ -79,7 +79,7 @@ class ProjectState:
             settings = self.resolved.settings
             base = self._run.project(settings.root, settings.wrappers, frozenset())
             reader = Reader(base, None, keep_texts=False, hashes=self._run.hashes)
-            self._names = scan_wrappers(list(base.iter_files()), settings, reader.is_candidate, 1, self._run).names
+            self._names = scan_names(base, list(base.iter_files()), settings, reader, 1, self._run, None, None)
             self.scans += 1
         return self._run, self._names
 
