@@ -65,7 +65,7 @@ class Row:
 
 def python_files(root: str) -> list[str]:
     """The .py files of a tree, as bench/run.py counts them (no hidden folders, no site-packages)."""
-    out = []
+    out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in bench.SKIP_DIRS and not d.startswith("."))
         out.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith(".py"))
