@@ -23,7 +23,7 @@ from cachelint.cache import default_cache_dir
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved, resolve
 from cachelint.diagnostics import Diagnostic, LintError, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
-from cachelint.notebook import Notebook, is_notebook, lint_notebook, lint_notebook_file
+from cachelint.notebook import Notebook, is_notebook, lint_notebook, notebook_result, read_notebook_file
 from cachelint.report import (
     FORMATS,
     Location,
@@ -39,7 +39,7 @@ from cachelint.ruledocs import docstring, rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult
-from cachelint.run.lint import RunOptions, lint_files, lint_source, project_factory, run_options
+from cachelint.run.lint import RunOptions, lint_files, lint_source, run_options
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, read_bytes
 from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
@@ -394,16 +394,19 @@ def _run_options(options: CheckOptions, resolved: Resolved) -> RunOptions:
     return RunOptions(jobs=options.jobs if options.jobs is not None else 0, cache_dir=cache_dir)
 
 
-def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[LintError]) -> LintResult:
-    """lint_files, and if it crashes, lint file by file so one bad file spoils only itself."""
+def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[LintError],
+                   given: dict[str, str]) -> LintResult:
+    """lint_files, and if it crashes, lint file by file so one bad file spoils only itself.
+    `given`: the code of the notebooks among `files` (see lint_files' `sources`)."""
     try:
-        return lint_files(files, resolved.settings, resolved.rules)
+        return lint_files(files, resolved.settings, resolved.rules, sources=given)
     except Exception:
         pass
     total = LintResult()
     for path in files:
         try:
-            total.extend(lint_files([path], resolved.settings, resolved.rules))
+            total.extend(lint_files([path], resolved.settings, resolved.rules,
+                                    sources={path: given[path]} if path in given else {}))
         except Exception as exc:
             internal.append(LintError(path, _describe(exc)))
     return total
@@ -459,29 +462,44 @@ class _Notebooks:
         return notebook.locate(span) if notebook is not None else plain_location(span)
 
 
-def _lint_notebooks(
-    files: Sequence[str], resolved: Resolved, notebooks: _Notebooks, sources: _Sources, internal: list[LintError]
-) -> LintResult:
-    total = LintResult()
-    projects: list[Callable[[], Project]] = []
-
-    def lint_cells(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
-        # The project's wrapper scan once for all notebooks (mem0's seven notebooks scanned it
-        # seven times: most of the run), each notebook in a project of its own.
-        if not projects:
-            projects.append(project_factory(settings))
-        return _lint_source(text, path, settings, rules, projects[0]())
-
+def _read_notebooks(files: Sequence[str], notebooks: _Notebooks, sources: _Sources,
+                    internal: list[LintError]) -> tuple[dict[str, str], dict[str, LintResult]]:
+    """The code of each notebook to lint (linted with the run's modules, and cached as they
+    are), and the whole result of each with nothing to lint (unreadable, invalid, no code)."""
+    given: dict[str, str] = {}
+    done: dict[str, LintResult] = {}
     for path in files:
         try:
-            # Through this module's lint_source, like every other file of the run.
-            result, notebook = lint_notebook_file(path, resolved.settings, resolved.rules, lint_cells)
+            notebook, result = read_notebook_file(path)
         except Exception as exc:
             internal.append(LintError(path, _describe(exc)))
             continue
         notebooks.add(notebook, sources)
-        total.extend(result)
-    return total
+        if result is not None:
+            done[path] = result
+        elif notebook is not None:
+            given[path] = notebook.source
+    return given, done
+
+
+def _lint_all(files: Sequence[str], resolved: Resolved, notebooks: _Notebooks, sources: _Sources,
+              internal: list[LintError]) -> LintResult:
+    """Lint the modules and notebooks of the run in one lint_files: one wrapper scan, one cache."""
+    paths = [f for f in files if is_notebook(f)]
+    given, done = _read_notebooks(paths, notebooks, sources, internal)
+    modules = [f for f in files if not is_notebook(f)]
+    result = _lint_isolated([*modules, *given], resolved, internal, given) if modules or given else LintResult()
+    # Errors as before: the modules' first, then each notebook's in turn, worded by cell.
+    errors = [e for e in result.errors if e.path not in given]
+    for path in paths:
+        if path in done:
+            errors.extend(done[path].errors)
+            result.files_checked += done[path].files_checked
+        elif path in given:
+            mine = LintResult(errors=[e for e in result.errors if e.path == path])
+            errors.extend(notebook_result(mine, notebooks.by_path[path]).errors)
+    result.errors = errors
+    return result
 
 
 def _lint_source(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]],
@@ -564,10 +582,8 @@ def run_check(options: CheckOptions) -> int:
     internal: list[LintError] = []
     sources = _Sources(keep=fmt == "full")
     notebooks = _Notebooks()
-    modules = [f for f in files if not is_notebook(f)]
     with run_options(_run_options(options, resolved)):
-        result = _lint_isolated(modules, resolved, internal) if modules else LintResult()
-    result.extend(_lint_notebooks([f for f in files if is_notebook(f)], resolved, notebooks, sources, internal))
+        result = _lint_all(files, resolved, notebooks, sources, internal)
     if read_stdin:
         data = sys.stdin.buffer.read()
         skip = (

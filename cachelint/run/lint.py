@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -122,11 +122,14 @@ def lint_files(
     rules: Sequence[type[Rule]],
     *,
     options: RunOptions | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> LintResult:
     """Lint files; unreadable files become errors and the run continues.
 
-    Results are in the order of `files` (errors) and sorted (diagnostics), and the same
-    whatever the options: serial or parallel, cached or not.
+    `sources`: the text to lint for some of `files` in place of the file's content (a
+    notebook's code cells joined into one module); it is cached by that text as a module is
+    by its content. Results are in the order of `files` (errors) and sorted (diagnostics),
+    and the same whatever the options: serial or parallel, cached or not.
     """
     opts = options or _RUN_OPTIONS.get() or RunOptions()
     jobs = opts.jobs if opts.jobs > 0 else default_jobs()
@@ -138,7 +141,7 @@ def lint_files(
     total, largest = _source_bytes(files)
     budget = cache_budget(total, largest, jobs)
     with process_run(), worker_pool(jobs, budget, PRELOAD) as workers:
-        return _lint_files(files, settings, rules, opts, workers, budget, total <= TEXT_BUDGET)
+        return _lint_files(files, settings, rules, opts, workers, budget, total <= TEXT_BUDGET, sources or {})
 
 
 def _start_early(reader: Reader, files: Sequence[str], workers: Workers[RunState]) -> None:
@@ -170,8 +173,9 @@ def _source_bytes(files: Sequence[str]) -> tuple[int, int]:
 
 def _lint_files(
     files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]], opts: RunOptions,
-    workers: Workers[RunState], cache_bytes: int, keep_texts: bool = True,
+    workers: Workers[RunState], cache_bytes: int, keep_texts: bool = True, given: Mapping[str, str] | None = None,
 ) -> LintResult:
+    given = given or {}
     run = RunState(ModuleCache(cache_bytes))
     base = run.project(settings.root, settings.wrappers, frozenset())
     rc: ResultCache | None = None
@@ -195,6 +199,16 @@ def _lint_files(
     todo: list[tuple[int, str]] = []
     names_key = cache.names_hash(names)
     for index, path in enumerate(files):
+        if path in given:  # a notebook's code: its text is given, not read here
+            text = given[path]
+            digest = cache.content_hash(_text_bytes(text)) if rc is not None else ""
+            if not project.may_matter(text):
+                per_file[index] = LintResult(files_checked=1)
+                continue
+            if _cached(rc, path, digest, names_key, probe, per_file, index):
+                continue
+            todo.append((index, path))
+            continue
         facts = reader.facts(path)
         if facts is not None and facts.error:
             per_file[index] = LintResult(errors=[LintError(path, facts.error)], files_checked=1)
@@ -216,16 +230,13 @@ def _lint_files(
         if not matters:
             per_file[index] = LintResult(files_checked=1)
             continue
-        if rc is not None:
-            key = _entry_key(digest, names_key, path)
-            cached = rc.lookup(os.path.abspath(path), key, probe)
-            if cached is not None:
-                per_file[index] = LintResult(diagnostics=cached[0], errors=cached[1], files_checked=1)
-                continue
+        if _cached(rc, path, digest, names_key, probe, per_file, index):
+            continue
         todo.append((index, path))
 
     reader.forget_texts()
-    job = LintJob(settings, tuple(rules), names, track=rc is not None)
+    job = LintJob(settings, tuple(rules), names, track=rc is not None,
+                  sources={path: given[path] for _, path in todo if path in given})
     for outcome in lint_many(todo, job, workers, run):
         path = files[outcome.index]
         diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
@@ -248,8 +259,25 @@ def _lint_files(
     return total
 
 
+def _text_bytes(text: str) -> bytes:
+    """A given text (a notebook's code) as the bytes its cache entry is keyed by."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _entry_key(digest: str, names_key: str, path: str) -> str:
     return cache._digest(digest, names_key, path)
+
+
+def _cached(rc: ResultCache | None, path: str, digest: str, names_key: str, probe: Callable[[str], str],
+            per_file: list[LintResult | None], index: int) -> bool:
+    """Is the result of `path` (whose content hashes to `digest`) in the cache? Put in `per_file` if so."""
+    if rc is None:
+        return False
+    cached = rc.lookup(os.path.abspath(path), _entry_key(digest, names_key, path), probe)
+    if cached is None:
+        return False
+    per_file[index] = LintResult(diagnostics=cached[0], errors=cached[1], files_checked=1)
+    return True
 
 
 # ---- linting files, in the workers or here
@@ -270,21 +298,29 @@ class FileOutcome:
 
 @dataclass(frozen=True)
 class LintJob:
-    """What every file of a run shares: settings, rules, the wrapper names, whether to record dependencies."""
+    """What every file of a run shares: settings, rules, the wrapper names, whether to record
+    dependencies, and the texts given for files linted in place of their content (notebooks)."""
 
     settings: Settings
     rules: tuple[type[Rule], ...]
     names: frozenset[str]
     track: bool
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
     """Lint one file in a project of its own."""
     out = FileOutcome(index)
-    data, error = read_file(path)
-    if data is None:
-        out.errors.append(LintError(path, error))
-        return out
+    data: bytes | str
+    given = job.sources.get(path)
+    if given is not None:
+        data = given  # as text: a coding cookie in a cell is no encoding of the notebook's
+    else:
+        read, error = read_file(path)
+        if read is None:
+            out.errors.append(LintError(path, error))
+            return out
+        data = read
     project = run.project(job.settings.root, job.settings.wrappers, job.names)
     result = check_source(data, path, job.settings, job.rules, project)
     project.keep(path)
@@ -292,7 +328,7 @@ def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
     out.errors = list(result.errors)
     out.files_checked = result.files_checked
     if job.track:
-        out.content_hash = cache.content_hash(data)
+        out.content_hash = cache.content_hash(data if isinstance(data, bytes) else _text_bytes(data))
         out.deps = project.dependencies(exclude=path)
         out.dep_hashes = {p: run.hashes(p) for p in out.deps.files}
     project.close()
