@@ -399,17 +399,24 @@ def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[Lint
     """lint_files, and if it crashes, lint file by file so one bad file spoils only itself.
     `given`: the code of the notebooks among `files` (see lint_files' `sources`)."""
     try:
-        return lint_files(files, resolved.settings, resolved.rules, sources=given)
+        return _lint_files(files, resolved, given)
     except Exception:
         pass
     total = LintResult()
     for path in files:
         try:
-            total.extend(lint_files([path], resolved.settings, resolved.rules,
-                                    sources={path: given[path]} if path in given else {}))
+            total.extend(_lint_files([path], resolved, {path: given[path]} if path in given else {}))
         except Exception as exc:
             internal.append(LintError(path, _describe(exc)))
     return total
+
+
+def _lint_files(files: Sequence[str], resolved: Resolved, given: dict[str, str]) -> LintResult:
+    # Looked up at call time, so a replaced `lint_files` (tests, plugins) is used; called as
+    # before notebooks were linted with the modules when there are none.
+    if given:
+        return lint_files(files, resolved.settings, resolved.rules, sources=given)
+    return lint_files(files, resolved.settings, resolved.rules)
 
 
 def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> None:
