@@ -29,12 +29,13 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from cachelint import __version__
+from cachelint.fixes.cst import can_write_fixes
 from cachelint.rules._base import Rule
 from cachelint.settings import Settings
 from cachelint.sources import Refused, Why, read_bytes, read_text
 
 CACHE_DIR_NAME = ".cachelint_cache"
-FORMAT = 3
+FORMAT = 4
 # Marks a missing or unreadable dependency in place of a content hash.
 ABSENT = "-"
 UNREADABLE = "!"
@@ -127,7 +128,8 @@ def code_fingerprint() -> str:
 
 def config_key(settings: Settings, rules: Sequence[type[Rule]], search_roots: Sequence[str]) -> str:
     rule_ids = [(r.code, r.__module__, r.__qualname__) for r in rules]
-    return _digest(FORMAT, code_fingerprint(), repr(settings), rule_ids, list(search_roots))
+    # Whether libcst is installed decides whether findings carry their fixes' edits.
+    return _digest(FORMAT, code_fingerprint(), repr(settings), rule_ids, list(search_roots), can_write_fixes())
 
 
 # ---- encoding results

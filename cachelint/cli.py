@@ -7,29 +7,41 @@ import dataclasses
 import importlib
 import json
 import os
-import re
 import sys
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
 from cachelint import __version__, modeltable
 from cachelint.baseline import BaselineError, Entry, filter_baseline, read_baseline, write_baseline
-from cachelint.cache import default_cache_dir
-from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved, resolve
-from cachelint.diagnostics import Diagnostic, LintError, Severity, Span
+from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved
+from cachelint.diagnostics import Diagnostic, LintError, LintWarning, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
-from cachelint.notebook import Notebook, is_notebook, lint_notebook, notebook_result, read_notebook_file
+from cachelint.fixes.cst import INSTALL_HINT, can_write_fixes
+from cachelint.fixes.files import FileFix, plan_fixes, unified_diff, write_fix
+from cachelint.fixes.report import fixable_hint, fixed_summary
+from cachelint.lintrun import (
+    Notebooks,
+    Sources,
+    Speed,
+    describe,
+    fails,
+    lint_projects,
+    lint_stdin,
+    plural,
+)
+from cachelint.notebook import is_notebook
+from cachelint.progress import Verbose
+from cachelint.projects import Projects
 from cachelint.report import (
     FORMATS,
-    Location,
     canonical_format,
     is_text_format,
-    plain_location,
+    problem,
     render_chunks,
     render_statistics_for,
     summary_line,
@@ -38,14 +50,12 @@ from cachelint.report.sarif import find_repository_root
 from cachelint.ruledocs import docstring, rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
-from cachelint.run.check import LintResult
-from cachelint.run.lint import RunOptions, lint_files, lint_source, run_options
 from cachelint.settings import Settings
-from cachelint.sources import SourceError, decode_source, read_bytes
+from cachelint.showsettings import render_settings
 from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
 if TYPE_CHECKING:
-    from cachelint.analysis.project import Project
+    pass
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -55,6 +65,11 @@ EXIT_INTERRUPTED = 130
 PROG = "cachelint"
 DEFAULT_COMMAND = "check"
 DEBUG_ENV = "CACHELINT_DEBUG"  # set to print the traceback behind an internal error
+
+
+def _warning(problem: str) -> None:
+    """One line on stderr: `cachelint: warning: <problem>` (the exit status is not changed)."""
+    click.echo(f"{PROG}: warning: {_one_line(problem)}", err=True)
 
 
 def _error(problem: str) -> None:
@@ -70,10 +85,6 @@ def _internal_error(problem: str) -> None:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split("\n")).strip()
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class DefaultGroup(click.Group):
@@ -127,7 +138,7 @@ class DefaultGroup(click.Group):
             _error(f"{UNAVAILABLE}{exc}")
             code = EXIT_ERROR
         except Exception as exc:
-            _internal_error(_describe(exc))
+            _internal_error(describe(exc))
             code = EXIT_ERROR
         if standalone_mode:
             sys.exit(code)
@@ -188,16 +199,35 @@ class CheckOptions:
     no_cache: bool = False
     cache_dir: str | None = None
     jobs: int | None = None
+    show_settings: str | None = None
+    output_file: str | None = None
+    extend_exclude: tuple[str, ...] = ()
+    verbose: bool = False
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    show_fixes: bool = False
+    # Between the rounds of --fix (lint, fix, lint again): what earlier rounds fixed.
+    fixed: tuple[Diagnostic, ...] = ()
+    fix_round: int = 0
+
+
+# Rounds of --fix before the rest is reported: a fix skipped because it overlaps another is
+# taken in the next round (ruff does the same, up to 100); cachelint's fixes rarely meet.
+MAX_FIX_ROUNDS = 10
 
 
 _EPILOG = f"""\b
 Other commands:
+  {PROG} rules            list the rules
   {PROG} rule CODE|NAME   explain a rule
   {PROG} rule --all       explain every rule
   {PROG} models [MODEL]   the model table, or how MODEL is looked up
 
-Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
-2 errors (bad path, configuration, unreadable or unparsable file)."""
+Exit status: 0 clean (or no finding at the --fail-on level; with --fix, none
+left), 1 findings (with --diff: fixes to apply), 2 errors (bad path,
+configuration, unreadable or unparsable file). With --exit-zero, 0 unless the
+run itself failed (bad option or configuration, a path that does not exist)."""
 
 
 @cli.command(DEFAULT_COMMAND, cls=CheckCommand, epilog=_EPILOG)
@@ -214,7 +244,17 @@ Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
 @click.option("--select", multiple=True, metavar="CODES", help="Rules to enable instead of the defaults.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable as well.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--extend-exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Gitignore-style patterns (relative to the current folder) to skip as well.",
+)
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    help="Exit 0 even when there are findings or files that cannot be checked.",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -250,6 +290,18 @@ Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
 @click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Say on stderr what was found, which configuration each project uses, and timings.",
+)
+@click.option("-o", "--output-file", metavar="FILE", help="Write the findings to FILE instead of stdout.")
+@click.option(
+    "--show-settings",
+    metavar="PATH",
+    help="Print the settings PATH is linted with and its project root, and stop.",
+)
+@click.option(
     "--show-prompt",
     metavar="PATH[:LINE]",
     help="Print the reconstructed prompt of the calls in PATH (or the call at LINE).",
@@ -259,6 +311,10 @@ Exit status: 0 clean (or no finding at the --fail-on level), 1 findings,
     metavar="PATH",
     help="Lint standard input (path `-`) as if it were this file.",
 )
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files, then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: apply unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list the findings that were fixed.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option(
     "--cache-dir",
@@ -297,6 +353,14 @@ def check(
     no_cache: bool,
     cache_dir: str | None,
     jobs: int | None,
+    extend_exclude: tuple[str, ...],
+    verbose: bool,
+    output_file: str | None,
+    show_settings: str | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_fixes: bool,
 ) -> int:
     """Lint PATHS (files, folders or notebooks; default: the current folder, `-` for stdin)."""
     options = CheckOptions(
@@ -322,9 +386,19 @@ def check(
         no_cache=no_cache,
         cache_dir=cache_dir,
         jobs=jobs,
+        show_settings=show_settings,
+        output_file=output_file,
+        extend_exclude=_split(extend_exclude),
+        verbose=verbose,
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
+        show_fixes=show_fixes,
     )
     if show_prompt is not None:
         return run_show_prompt(options)
+    if show_settings is not None:
+        return run_show_settings(options)
     return run_check(options)
 
 
@@ -343,80 +417,52 @@ def _cli_options(options: CheckOptions) -> CliOptions:
     )
 
 
-def _resolve(options: CheckOptions, paths: Sequence[str]) -> Resolved | None:
-    """Settings for the run, or None after printing the configuration error."""
+def _config_error(exc: ConfigError) -> None:
+    where = exc.where if exc.where.startswith("--") else display_path(exc.where)
+    _error(f"{where}: {exc.problem}")
+
+
+def _projects(options: CheckOptions) -> Projects | None:
+    """Each folder's configuration for the run, or None after printing the configuration error."""
     try:
-        return resolve(paths, config_file=options.config_file, cli=_cli_options(options))
+        return Projects(_cli_options(options), options.config_file)
     except ConfigError as exc:
-        where = exc.where if exc.where.startswith("--") else display_path(exc.where)
-        _error(f"{where}: {exc.problem}")
+        _config_error(exc)
         return None
 
 
-def _split_lines(text: str) -> list[str]:
-    # Python's own line breaks only: str.splitlines() would also split on \f and \x1c.
-    return re.split(r"\r\n|\r|\n", text)
-
-
-@dataclass
-class _Sources:
-    """Source text of linted files, read once, for suppression comments and code frames."""
-
-    texts: dict[str, str | None] = field(default_factory=dict)
-    # Notebooks: the joined code cells as written (the linted text has magics blanked).
-    shown: dict[str, list[str]] = field(default_factory=dict)
-    # Keep what is read for the code frames of the full format; other formats read each file
-    # once, for its suppression comments (all 10,000 files of a large run, 23 MB, were kept).
-    keep: bool = True
-
-    def text(self, path: str) -> str | None:
-        if path in self.texts:
-            return self.texts[path]
-        data = read_bytes(path)
-        try:
-            text = decode_source(data) if isinstance(data, bytes) else None
-        except SourceError:
-            text = None  # already reported by the run if it mattered
-        if self.keep:
-            self.texts[path] = text
-        return text
-
-    def lines(self, path: str) -> list[str] | None:
-        if path in self.shown:
-            return self.shown[path]
-        text = self.text(path)
-        return None if text is None else _split_lines(text)
-
-
-def _run_options(options: CheckOptions, resolved: Resolved) -> RunOptions:
-    """Cache and processes: they change how fast findings come, never which."""
-    cache_dir = None if options.no_cache else options.cache_dir or default_cache_dir(resolved.settings.root)
-    return RunOptions(jobs=options.jobs if options.jobs is not None else 0, cache_dir=cache_dir)
-
-
-def _lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[LintError],
-                   given: dict[str, str]) -> LintResult:
-    """lint_files, and if it crashes, lint file by file so one bad file spoils only itself.
-    `given`: the code of the notebooks among `files` (see lint_files' `sources`)."""
+def _resolve(options: CheckOptions, path: str) -> Resolved | None:
+    """The configuration `path` is linted with, or None after printing the configuration error."""
+    projects = _projects(options)
+    if projects is None:
+        return None
     try:
-        return _lint_files(files, resolved, given)
-    except Exception:
-        pass
-    total = LintResult()
-    for path in files:
-        try:
-            total.extend(_lint_files([path], resolved, {path: given[path]} if path in given else {}))
-        except Exception as exc:
-            internal.append(LintError(path, _describe(exc)))
-    return total
+        return projects.for_path(path)
+    except ConfigError as exc:
+        _config_error(exc)
+        return None
 
 
-def _lint_files(files: Sequence[str], resolved: Resolved, given: dict[str, str]) -> LintResult:
-    # Looked up at call time, so a replaced `lint_files` (tests, plugins) is used; called as
-    # before notebooks were linted with the modules when there are none.
-    if given:
-        return lint_files(files, resolved.settings, resolved.rules, sources=given)
-    return lint_files(files, resolved.settings, resolved.rules)
+def _print_warnings(warnings: Iterable[LintWarning], notebooks: Notebooks) -> None:
+    """`cachelint: warning: app.py:3: <message>` (a notebook's by cell)."""
+    for w in warnings:
+        where = notebooks.locate(Span(w.path, w.line, 1, w.line, 1))
+        if where.cell is not None:
+            place = f"{display_path(w.path)}:cell {where.cell.cell}:line {where.cell.line}"
+        else:
+            place = f"{display_path(w.path)}:{w.line}"
+        _warning(f"{place}: {w.message}")
+
+
+def _warn_empty(paths: Sequence[str], files: Sequence[str], errors: Sequence[LintError]) -> None:
+    """A warning for each folder given that holds no file to lint (and no error to say why)."""
+    found = [os.path.abspath(f) for f in (*files, *(e.path for e in errors))]
+    for path in paths:
+        if not os.path.isdir(path):
+            continue
+        folder = os.path.abspath(path).rstrip(os.sep) + os.sep
+        if not any(f.startswith(folder) for f in found):
+            _warning(f"{display_path(path)}: no Python files found")
 
 
 def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> None:
@@ -435,88 +481,6 @@ def _print_errors(errors: Iterable[LintError], *, internal: bool = False) -> Non
             _error(problem)
 
 
-_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
-
-
-def apply_severity(diagnostics: Sequence[Diagnostic], overrides: Iterable[tuple[str, Severity]]) -> list[Diagnostic]:
-    """The diagnostics with the project's per-rule severities (`[tool.cachelint.severity]`)."""
-    table = dict(overrides)
-    if not table:
-        return list(diagnostics)
-    return [dataclasses.replace(d, severity=table[d.code]) if d.code in table else d for d in diagnostics]
-
-
-def failing(diagnostics: Sequence[Diagnostic], fail_on: Severity) -> list[Diagnostic]:
-    """The findings at or above the --fail-on severity."""
-    return [d for d in diagnostics if _RANK[Severity(d.severity)] >= _RANK[fail_on]]
-
-
-@dataclass
-class _Notebooks:
-    """Notebooks linted in this run, to show their findings by cell."""
-
-    by_path: dict[str, Notebook] = field(default_factory=dict)
-
-    def add(self, notebook: Notebook | None, sources: _Sources) -> None:
-        if notebook is None:
-            return
-        self.by_path[notebook.path] = notebook
-        sources.texts[notebook.path] = notebook.source
-        sources.shown[notebook.path] = notebook.original
-
-    def locate(self, span: Span) -> Location:
-        notebook = self.by_path.get(span.path)
-        return notebook.locate(span) if notebook is not None else plain_location(span)
-
-
-def _read_notebooks(files: Sequence[str], notebooks: _Notebooks, sources: _Sources,
-                    internal: list[LintError]) -> tuple[dict[str, str], dict[str, LintResult]]:
-    """The code of each notebook to lint (linted with the run's modules, and cached as they
-    are), and the whole result of each with nothing to lint (unreadable, invalid, no code)."""
-    given: dict[str, str] = {}
-    done: dict[str, LintResult] = {}
-    for path in files:
-        try:
-            notebook, result = read_notebook_file(path)
-        except Exception as exc:
-            internal.append(LintError(path, _describe(exc)))
-            continue
-        notebooks.add(notebook, sources)
-        if result is not None:
-            done[path] = result
-        elif notebook is not None:
-            given[path] = notebook.source
-    return given, done
-
-
-def _lint_all(files: Sequence[str], resolved: Resolved, notebooks: _Notebooks, sources: _Sources,
-              internal: list[LintError]) -> LintResult:
-    """Lint the modules and notebooks of the run in one lint_files: one wrapper scan, one cache."""
-    paths = [f for f in files if is_notebook(f)]
-    given, done = _read_notebooks(paths, notebooks, sources, internal)
-    modules = [f for f in files if not is_notebook(f)]
-    result = _lint_isolated([*modules, *given], resolved, internal, given) if modules or given else LintResult()
-    # Errors as before: the modules' first, then each notebook's in turn, worded by cell.
-    errors = [e for e in result.errors if e.path not in given]
-    for path in paths:
-        if path in done:
-            errors.extend(done[path].errors)
-            result.files_checked += done[path].files_checked
-        elif path in given:
-            mine = LintResult(errors=[e for e in result.errors if e.path == path])
-            errors.extend(notebook_result(mine, notebooks.by_path[path]).errors)
-    result.errors = errors
-    return result
-
-
-def _lint_source(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]],
-                 project: Project | None = None) -> LintResult:
-    # Looked up at call time, so a replaced `lint_source` (tests, plugins) sees notebooks too.
-    if project is None:
-        return lint_source(text, path, settings, rules)
-    return lint_source(text, path, settings, rules, project=project)
-
-
 def _read_baseline(file: str) -> list[Entry] | None:
     try:
         return read_baseline(file)
@@ -530,33 +494,82 @@ def _read_baseline(file: str) -> list[Entry] | None:
 WRITE_BATCH = 1 << 16
 
 
-def _write_chunks(chunks: Iterable[str], color: bool) -> None:
+def _write_chunks(chunks: Iterable[str], color: bool, out: IO[str] | None = None) -> None:
     batch: list[str] = []
     size = 0
     for chunk in chunks:
         batch.append(chunk)
         size += len(chunk)
         if size >= WRITE_BATCH:
-            click.echo("".join(batch), nl=False, color=color)
+            click.echo("".join(batch), nl=False, color=color, file=out)
             batch, size = [], 0
     if batch:
-        click.echo("".join(batch), nl=False, color=color)
+        click.echo("".join(batch), nl=False, color=color, file=out)
 
 
 def _summary(
-    diagnostics: Sequence[Diagnostic], failed: int, hidden: int, fail_on: Severity, baseline_used: bool
+    diagnostics: Sequence[Diagnostic], failed: int, hidden: int, fail_on: Severity, baseline_used: bool,
+    failing_count: int,
 ) -> str:
     line = summary_line(diagnostics, failed)
     if baseline_used and hidden:
         were = "was" if hidden == 1 else "were"
         line += f" {hidden} known finding{'s' if hidden != 1 else ''} from the baseline {were} not shown."
-    if diagnostics and not failing(diagnostics, fail_on):
+    if diagnostics and not failing_count:
         line += f" None is at or above --fail-on {fail_on.value}."
     return line
 
 
+def _open_output(path: str | None) -> tuple[bool, IO[str] | None]:
+    """(ok, the stream for `--output-file`): None for stdout; not ok after printing why."""
+    if path is None:
+        return True, None
+    try:
+        return True, open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        _error(f"{display_path(path)}: cannot write: {exc.strerror or exc}")
+        return False, None
+
+
+def _describe_project(resolved: Resolved, files: int) -> str:
+    config = display_path(resolved.config_path) if resolved.config_path else "no configuration file (defaults)"
+    return f"project {display_path(resolved.settings.root)}: {config}, {plural(files, 'file')}"
+
+
+def _missing_paths(paths: Sequence[str], errors: Sequence[LintError]) -> bool:
+    """Was a path given on the command line missing? (Not a finding: --exit-zero keeps exit 2.)"""
+    given = {os.path.normpath(p) for p in paths}
+    return any(e.path in given and e.message == "no such file or directory" for e in errors)
+
+
+def _print_diffs(plans: Sequence[FileFix], errors: Sequence[LintError], internal: Sequence[LintError]) -> int:
+    """--diff: the fixes as a unified diff on stdout, what they fix on stderr; nothing written."""
+    _print_errors(errors)
+    _print_errors(internal, internal=True)
+    for plan in plans:
+        click.echo(unified_diff(plan, display_path(plan.path)), nl=False)
+    count = sum(len(plan.applied) for plan in plans)
+    if count:
+        click.echo(f"Would fix {count} finding{'s' if count != 1 else ''}.", err=True)
+    if errors or internal:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if plans else EXIT_CLEAN
+
+
 def run_check(options: CheckOptions) -> int:
     """Lint, print, and return the exit code."""
+    ok, out = _open_output(options.output_file)
+    if not ok:
+        return EXIT_ERROR
+    try:
+        return _run_check(options, out)
+    finally:
+        if out is not None:
+            out.close()
+
+
+def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
+    verbose = Verbose(options.verbose)
     paths = options.paths
     if not paths and options.stdin_filename is not None:
         paths = ("-",)
@@ -565,61 +578,87 @@ def run_check(options: CheckOptions) -> int:
     file_paths = [p for p in paths if p != "-"]
     stdin_name = options.stdin_filename or "-"
     config_paths = [*file_paths, *([options.stdin_filename] if options.stdin_filename else [])]
-    resolved = _resolve(options, config_paths)
-    if resolved is None:
+    projects = _projects(options)
+    if projects is None:
         return EXIT_ERROR
-    fmt = canonical_format(resolved.output_format)
+    if (options.fix or options.diff) and not can_write_fixes():
+        _error(f"{'--fix' if options.fix else '--diff'} needs libcst, which is not installed: {INSTALL_HINT}")
+        return EXIT_ERROR
+    try:
+        run_config = projects.for_run(config_paths)
+        files, errors = discover(file_paths, projects.settings_for, force_exclude=options.force_exclude,
+                                 cli_exclude=options.extend_exclude)
+        groups = projects.group(files)
+        stdin_config = None
+        if read_stdin:
+            stdin_config = projects.for_path(options.stdin_filename or ".")
+    except ConfigError as exc:
+        _config_error(exc)
+        return EXIT_ERROR
+    fmt = canonical_format(run_config.output_format)
     if options.statistics and fmt == "sarif":
         _error("--statistics cannot be written as SARIF; use --format json or full")
         return EXIT_ERROR
-    color = use_color(options.color) and is_text_format(fmt)
+    color = (options.color is True if out is not None else use_color(options.color)) and is_text_format(fmt)
     entries: list[Entry] | None = None
     if options.baseline is not None:
         entries = _read_baseline(options.baseline)
         if entries is None:
             return EXIT_ERROR
-
-    files, errors = discover(file_paths, resolved.settings, force_exclude=options.force_exclude)
+    _warn_empty(file_paths, files, errors)
+    verbose(f"{plural(len(files), 'file')} to lint under {plural(len(file_paths), 'path')}"
+            f" ({plural(sum(map(is_notebook, files)), 'notebook')})")
+    for resolved, group in groups:
+        verbose(_describe_project(resolved, len(group)))
     if options.show_files:
         _print_errors(errors)
         for path in files:
-            click.echo(display_path(path))
+            click.echo(display_path(path), file=out)
         return EXIT_ERROR if errors else EXIT_CLEAN
 
-    internal: list[LintError] = []
-    sources = _Sources(keep=fmt == "full")
-    notebooks = _Notebooks()
-    with run_options(_run_options(options, resolved)):
-        result = _lint_all(files, resolved, notebooks, sources, internal)
-    if read_stdin:
-        data = sys.stdin.buffer.read()
-        skip = (
-            options.force_exclude
-            and options.stdin_filename is not None
-            and is_excluded(options.stdin_filename, resolved.settings)
-        )
-        if skip:
-            pass  # excluded, as the file would be if passed by name
-        elif is_notebook(stdin_name):
-            stdin_result, notebook = lint_notebook(data, stdin_name, resolved.settings, resolved.rules, _lint_source)
-            notebooks.add(notebook, sources)
-            result.extend(stdin_result)
-        else:
-            try:
-                sources.texts[stdin_name] = decode_source(data)
-            except SourceError:
-                sources.texts[stdin_name] = None
-            result.extend(lint_source(data, stdin_name, resolved.settings, resolved.rules))
+    sources = Sources(keep=fmt == "full")
+    notebooks = Notebooks()
+    run = lint_projects(Speed(options.jobs, options.no_cache, options.cache_dir), groups, sources, notebooks, verbose)
+    if read_stdin and stdin_config is not None:
+
+        def excluded(settings: Settings) -> bool:
+            return options.force_exclude and options.stdin_filename is not None \
+                and is_excluded(options.stdin_filename, settings, options.extend_exclude)
+
+        run.errors.extend(lint_stdin(stdin_name, stdin_config, run, sources, notebooks, excluded))
     # Suppression comments and per-file ignores were applied with each file's linting.
-    diagnostics = sorted(result.diagnostics, key=Diagnostic.sort_key)
-    diagnostics = apply_severity(diagnostics, resolved.severity)
-    errors.extend(result.errors)
+    diagnostics = sorted(run.diagnostics, key=Diagnostic.sort_key)
+    errors.extend(run.errors)
+    warnings = [e for e in errors if isinstance(e, LintWarning)]
+    errors = [e for e in errors if not isinstance(e, LintWarning)]
+    if options.fix or options.diff:
+        shown = diagnostics if entries is None else filter_baseline(diagnostics, entries, run_config.settings.root)[0]
+        plans, cannot = plan_fixes(shown, options.unsafe_fixes)
+        errors.extend(cannot)
+        if options.diff:
+            _print_warnings(warnings, notebooks)
+            return _print_diffs(plans, errors, run.internal)
+        if plans and options.fix_round < MAX_FIX_ROUNDS:
+            try:
+                for plan in plans:
+                    write_fix(plan)
+            except OSError as exc:
+                _print_errors([*errors, LintError(plan.path, f"cannot write the fix: {exc.strerror or exc}")])
+                return EXIT_ERROR
+            applied = tuple(d for plan in plans for d in plan.applied)
+            # Lint again: the fixed files' findings are new, and a fix left out because it
+            # overlapped another may apply now.
+            return _run_check(dataclasses.replace(options, fixed=options.fixed + applied,
+                                                  fix_round=options.fix_round + 1), out)
 
+    took = verbose.timer()
+    _print_warnings(warnings, notebooks)
     _print_errors(errors)
-    _print_errors(internal, internal=True)
-    failed = len(errors) + len(internal)
+    _print_errors(run.internal, internal=True)
+    failed = len(errors) + len(run.internal)
+    run_failed = _missing_paths(file_paths, errors)
 
-    root = resolved.settings.root
+    root = run_config.settings.root
     if options.write_baseline is not None:
         try:
             write_baseline(options.write_baseline, diagnostics, root)
@@ -628,30 +667,45 @@ def run_check(options: CheckOptions) -> int:
             return EXIT_ERROR
         if is_text_format(fmt) and not options.quiet:
             count = len(diagnostics)
-            click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {display_path(options.write_baseline)}.")
-        return EXIT_ERROR if failed else EXIT_CLEAN
+            click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {display_path(options.write_baseline)}.",
+                       file=out)
+        return EXIT_ERROR if failed and not (options.exit_zero and not run_failed) else EXIT_CLEAN
     hidden = 0
     if entries is not None:
         diagnostics, hidden = filter_baseline(diagnostics, entries, root)
 
     if options.statistics:
-        click.echo(render_statistics_for(fmt, diagnostics, color=color), nl=False, color=color)
+        click.echo(render_statistics_for(fmt, diagnostics, color=color), nl=False, color=color, file=out)
     else:
+        problems = [problem(e) for e in errors] + [problem(e, internal=True) for e in run.internal]
         chunks = render_chunks(
             fmt,
             diagnostics,
             color=color,
             source_lines=sources.lines,
             locate=notebooks.locate,
-            rules=resolved.rules,
+            rules=[run.rules[code] for code in sorted(run.rules)] or list(run_config.rules),
             root=find_repository_root(root),
+            problems=problems,
         )
-        _write_chunks(chunks, color)
+        _write_chunks(chunks, color, out)
+    # Each finding against its own project's --fail-on level.
+    failing_count = sum(fails(d, run.fail_on.get(d.span.path, run_config.fail_on)) for d in diagnostics)
     if is_text_format(fmt) and not options.quiet:
-        click.echo(_summary(diagnostics, failed, hidden, resolved.fail_on, entries is not None))
+        if options.fix:
+            click.echo(fixed_summary(options.fixed, show=options.show_fixes), nl=False, file=out)
+        click.echo(_summary(diagnostics, failed, hidden, run_config.fail_on, entries is not None, failing_count),
+                   file=out)
+        if not options.fix:
+            hint = fixable_hint(diagnostics, options.unsafe_fixes)
+            if hint:
+                click.echo(hint, file=out)
+    verbose(f"output written in {took()}")
+    if options.exit_zero:
+        return EXIT_ERROR if run_failed else EXIT_CLEAN
     if failed:
         return EXIT_ERROR
-    if failing(diagnostics, resolved.fail_on) and not options.exit_zero:
+    if failing_count:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
@@ -675,7 +729,7 @@ def run_show_prompt(options: CheckOptions) -> int:
                    else "no such file")
         _error(f"{display_path(path)}: {problem} (--show-prompt takes PATH or PATH:LINE)")
         return EXIT_ERROR
-    resolved = _resolve(options, [path])
+    resolved = _resolve(options, path)
     if resolved is None:
         return EXIT_ERROR
     try:
@@ -689,6 +743,20 @@ def run_show_prompt(options: CheckOptions) -> int:
     show_prompt = cast(Callable[[str, int | None, Settings, Sequence[type[Rule]]], str], module.show_prompt)
     text = show_prompt(path, line, resolved.settings, resolved.rules)
     click.echo(text, nl=not text.endswith("\n"))
+    return EXIT_CLEAN
+
+
+def run_show_settings(options: CheckOptions) -> int:
+    """`--show-settings PATH`: the settings and project root PATH is linted with."""
+    assert options.show_settings is not None
+    path = options.show_settings
+    if not os.path.lexists(path):
+        _error(f"{display_path(path)}: no such file or directory")
+        return EXIT_ERROR
+    resolved = _resolve(options, path)
+    if resolved is None:
+        return EXIT_ERROR
+    click.echo(render_settings(path, resolved), nl=False)
     return EXIT_CLEAN
 
 
@@ -743,6 +811,32 @@ def rule(selector: str | None, show_all: bool, output_format: str) -> int:
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(rule_doc(r) for r in rules), nl=False)
+    return EXIT_CLEAN
+
+
+@cli.command("rules")
+@click.option(
+    "--format",
+    "--output-format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="A table or JSON.",
+)
+def rules_command(output_format: str) -> int:
+    """List the rules: code, name, severity, whether on by default, and what each reports."""
+    if output_format == "json":
+        payload = [{k: v for k, v in rule_json(r).items() if k != "explanation"} for r in ALL_RULES]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return EXIT_CLEAN
+    width = max(len(r.name) for r in ALL_RULES)
+    lines = [f"{'code':<6} {'name':<{width}}  {'severity':<8}  {'default':<7}  summary"]
+    for r in ALL_RULES:
+        default = "on" if r.default else "off"
+        lines.append(f"{r.code:<6} {r.name:<{width}}  {r.severity.value:<8}  {default:<7}  {r.summary}")
+    lines.append("")
+    lines.append(f"'{PROG} rule CODE' explains one; off rules are enabled with --extend-select or extend-select.")
+    click.echo("\n".join(lines))
     return EXIT_CLEAN
 
 
@@ -808,6 +902,6 @@ def leave(code: int) -> NoReturn:
             pass  # the reader went away (`cachelint | head`), as in DefaultGroup.main
         except (OSError, ValueError) as exc:  # a full disk or a closed stream: output was lost
             with contextlib.suppress(OSError, ValueError):
-                os.write(2, f"{PROG}: error: cannot write the output: {_describe(exc)}\n".encode())
+                os.write(2, f"{PROG}: error: cannot write the output: {describe(exc)}\n".encode())
             code = EXIT_ERROR
     os._exit(code)

@@ -156,16 +156,26 @@ def find_config_file(start: str) -> str | None:
     """
     current = os.path.abspath(start)
     while True:
-        for name in CONFIG_NAMES:
-            candidate = os.path.join(current, name)
-            if not os.path.isfile(candidate):
-                continue
-            if name != PYPROJECT or _cachelint_table(_read_toml(candidate)) is not None:
-                return candidate
+        found = config_in(current)
+        if found is not None:
+            return found
         parent = os.path.dirname(current)
         if parent == current:
             return None
         current = parent
+
+
+def config_in(folder: str) -> str | None:
+    """The configuration file of `folder` itself: `cachelint.toml`, else a `pyproject.toml`
+    with [tool.cachelint]. Raises ConfigError for a pyproject.toml that is not valid TOML (it
+    might hold the table)."""
+    for name in CONFIG_NAMES:
+        candidate = os.path.join(folder, name)
+        if not os.path.isfile(candidate):
+            continue
+        if name != PYPROJECT or _cachelint_table(_read_toml(candidate)) is not None:
+            return candidate
+    return None
 
 
 def load_config_file(path: str) -> FileOptions:
@@ -401,14 +411,25 @@ def resolve(
     (default: the common folder of `paths`) is used. Raises ConfigError.
     """
     cli = cli or CliOptions()
-    validate_cli_rules("--select", cli.select or ())
-    validate_cli_rules("--ignore", cli.ignore)
-    validate_cli_rules("--extend-select", cli.extend_select)
+    validate_cli(cli)
     start = start or search_start(paths, cwd)
     path = config_file if config_file is not None else find_config_file(start)
     options = load_config_file(path) if path is not None else FileOptions()
     # The project root: the configuration's folder, else the nearest project marker.
     root = find_project_root(start, cwd) if options.path is None else os.path.dirname(options.path)
+    return resolve_options(options, root, cli)
+
+
+def validate_cli(cli: CliOptions) -> None:
+    """Raise ConfigError for a rule option naming no rule."""
+    validate_cli_rules("--select", cli.select or ())
+    validate_cli_rules("--ignore", cli.ignore)
+    validate_cli_rules("--extend-select", cli.extend_select)
+
+
+def resolve_options(options: FileOptions, root: str, cli: CliOptions) -> Resolved:
+    """The settings and rules of one project: its configuration file's `options` (empty
+    without one), with root `root`, and the command line's flags over them."""
     rules = select_layers(
         [
             (options.select, options.ignore, options.extend_select),

@@ -45,9 +45,30 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace a range of the fix's file with `content`: 1-based lines and columns as in Span,
+    the end exclusive; an insertion when the range is empty."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
 class Fix:
     title: str
     applicability: Applicability = Applicability.DISPLAY_ONLY
+    # Empty: advice only (no edit could be written that is certainly right).
+    edits: tuple[Edit, ...] = ()
+    # The file the edits land in, when it is not the finding's: the text at fault is written
+    # in a helper or prompt module the linted file calls.
+    path: str = ""
+
+    def target(self, finding: Span) -> str:
+        """The path of the file the edits land in."""
+        return self.path or finding.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +96,12 @@ class LintError:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LintWarning(LintError):
+    """Worth one line on stderr, though the file was checked and the run does not fail: an
+    unknown rule code in a suppression comment on `line`. Travels (and is cached) with the
+    file's errors; the command line tells the two apart."""
+
+    line: int = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pathspec
@@ -17,6 +17,12 @@ from cachelint.sources import read_text
 # File suffixes found when walking directories: Python modules and Jupyter notebooks
 # (included by default, as in ruff; `extend-exclude = ["*.ipynb"]` leaves them out).
 PYTHON_SUFFIXES: tuple[str, ...] = (".py", ".ipynb")
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+def is_notebook(path: str) -> bool:
+    """Is `path` a Jupyter notebook (linted as its joined cells, so not fixed in place)?"""
+    return path.lower().endswith(NOTEBOOK_SUFFIX)
 
 # Skipped while walking unless `exclude` is set in the configuration (which replaces this
 # list, as in ruff; `extend-exclude` adds to it). Gitignore-style patterns: a bare name
@@ -71,8 +77,35 @@ def _has_git_marker(directory: str) -> bool:
     return os.path.exists(os.path.join(directory, ".git"))
 
 
-# A pattern's identity: the folder its list applies to ("" for `exclude`) and its index.
+# A pattern's identity: the folder its list applies to ("" for `exclude`, _CLI for the
+# command line's) and its index.
 _PatternId = tuple[str, int]
+_CLI = "<command line>"
+
+# The settings of the files in a folder (hierarchical configuration: see cachelint.projects).
+SettingsFor = Callable[[str], Settings]
+
+
+class _Ignorers:
+    """The ignorer of each folder's project: one per distinct settings, made on first use."""
+
+    def __init__(self, settings: Settings | SettingsFor, cli_exclude: Sequence[str]) -> None:
+        self.settings_for: SettingsFor = (lambda _: settings) if isinstance(settings, Settings) else settings
+        self.cli = _compile(cli_exclude)
+        self.cwd = os.getcwd()
+        self.by_settings: dict[Settings, _Ignorer] = {}
+
+    def for_dir(self, directory: str) -> _Ignorer:
+        settings = self.settings_for(directory)
+        got = self.by_settings.get(settings)
+        if got is None:
+            got = self.by_settings[settings] = _Ignorer.from_settings(settings, self.cli, self.cwd)
+        return got
+
+    def for_path(self, path: str) -> _Ignorer:
+        """The ignorer deciding on `path`: its parent folder's (a folder's own configuration
+        cannot exclude the folder)."""
+        return self.for_dir(os.path.dirname(path))
 
 
 @dataclass
@@ -82,6 +115,10 @@ class _Ignorer:
     root: str
     exclude: list[pathspec.Pattern]
     respect_gitignore: bool
+    # `--extend-exclude` on the command line: patterns relative to the current folder, for
+    # every project of the run (the same list object in each project's ignorer).
+    cli_exclude: list[pathspec.Pattern] = field(default_factory=list)
+    cwd: str = ""
     _gitignores: dict[str, list[pathspec.Pattern]] = field(default_factory=dict)
     _bases: dict[str, str | None] = field(default_factory=dict)
     _chains: dict[str, list[tuple[str, list[pathspec.Pattern]]]] = field(default_factory=dict)
@@ -105,12 +142,15 @@ class _Ignorer:
         return _decide(patterns, origin, rel, skip, matched)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> _Ignorer:
+    def from_settings(cls, settings: Settings, cli_exclude: list[pathspec.Pattern] | None = None,
+                      cwd: str = "") -> _Ignorer:
         patterns = [*settings.exclude, *settings.extend_exclude]
         return cls(
             root=os.path.abspath(settings.root),
             exclude=_compile(patterns),
             respect_gitignore=settings.respect_gitignore,
+            cli_exclude=cli_exclude if cli_exclude is not None else [],
+            cwd=cwd or os.getcwd(),
         )
 
     def ignored(self, path: str, is_dir: bool) -> bool:
@@ -129,6 +169,8 @@ class _Ignorer:
         suffix = "/" if is_dir else ""
         matched: set[_PatternId] = set()
         excluded = self._verdict(self.exclude, "", _posix_rel(path, self.root) + suffix, skip, matched)
+        if self.cli_exclude and not excluded:
+            excluded = self._verdict(self.cli_exclude, _CLI, _posix_rel(path, self.cwd) + suffix, skip, matched)
         gitignored: bool | None = None
         if self.respect_gitignore:
             # Deeper .gitignore files take precedence, as in git: the first file (walking
@@ -234,29 +276,33 @@ def _decide(
     return decision
 
 
-def is_excluded(path: str, settings: Settings) -> bool:
+def is_excluded(path: str, settings: Settings | SettingsFor, cli_exclude: Sequence[str] = ()) -> bool:
     """True if `path` (or a parent folder) is excluded by settings or gitignored.
 
     Used for `--force-exclude` with explicit paths and `--stdin-filename`.
     """
     absolute = os.path.abspath(path)
-    return _Ignorer.from_settings(settings).ignored(absolute, os.path.isdir(absolute))
+    is_dir = os.path.isdir(absolute)
+    return _Ignorers(settings, cli_exclude).for_path(absolute).ignored(absolute, is_dir)
 
 
 def discover(
     paths: Sequence[str],
-    settings: Settings,
+    settings: Settings | SettingsFor,
     *,
     force_exclude: bool = False,
+    cli_exclude: Sequence[str] = (),
 ) -> tuple[list[str], list[LintError]]:
     """Expand files and folders into the Python files and notebooks to lint, sorted, without duplicates.
 
     Folders are walked without following symlinked sub-folders (so links cannot loop),
     skipping excluded and gitignored entries. Paths named explicitly are always linted
     unless `force_exclude` is set. Missing paths and unreadable folders become errors;
-    the rest is still discovered.
+    the rest is still discovered. `settings` may be one for all files or the settings of
+    each folder's files (each project's excludes apply to its files); `cli_exclude` are
+    patterns relative to the current folder, applied everywhere.
     """
-    ignorer = _Ignorer.from_settings(settings)
+    ignorers = _Ignorers(settings, cli_exclude)
     found: dict[str, str] = {}  # absolute path -> path as shown
     errors: list[LintError] = []
     visited: set[tuple[int, int]] = set()
@@ -267,10 +313,10 @@ def discover(
             errors.append(LintError(shown, "no such file or directory"))
             continue
         is_dir = os.path.isdir(given)
-        if force_exclude and ignorer.ignored(absolute, is_dir):
+        if force_exclude and ignorers.for_path(absolute).ignored(absolute, is_dir):
             continue  # pre-commit passes every file: honour the excludes anyway
         if is_dir:
-            _walk(shown, absolute, ignorer, found, errors, visited)
+            _walk(shown, absolute, ignorers, found, errors, visited)
             continue
         error = _file_problem(given)
         if error is not None:
@@ -297,7 +343,7 @@ def _file_problem(path: str) -> str | None:
 def _walk(
     top_shown: str,
     top_abs: str,
-    ignorer: _Ignorer,
+    ignorers: _Ignorers,
     found: dict[str, str],
     errors: list[LintError],
     visited: set[tuple[int, int]],
@@ -306,10 +352,16 @@ def _walk(
     # The patterns that exclude it match everything inside it as well, so they are
     # skipped for its contents; other patterns (`__pycache__`, gitignored files) still
     # apply. Stack entries: (shown path, absolute path, patterns to skip below it).
-    top_ignored, top_matched = ignorer.check(top_abs, True)
-    stack = [(top_shown, top_abs, top_matched if top_ignored else frozenset())]
+    top_ignorer = ignorers.for_path(top_abs)
+    top_ignored, top_matched = top_ignorer.check(top_abs, True)
+    stack = [(top_shown, top_abs, top_matched if top_ignored else frozenset(), top_ignorer)]
     while stack:
-        shown, absolute, skip = stack.pop()
+        shown, absolute, skip, above = stack.pop()
+        # The entries of a folder are judged by its own project's excludes: a folder with a
+        # configuration of its own is a project of its own.
+        ignorer = ignorers.for_dir(absolute)
+        if ignorer is not above:
+            skip = frozenset(p for p in skip if p[0] != "")  # ids of the other project's `exclude`
         try:
             st = os.stat(absolute)
             key = (st.st_dev, st.st_ino)
@@ -321,7 +373,7 @@ def _walk(
         except OSError as exc:
             errors.append(LintError(shown, f"cannot read directory: {exc.strerror or exc}"))
             continue
-        subdirs: list[tuple[str, str, frozenset[_PatternId]]] = []
+        subdirs: list[tuple[str, str, frozenset[_PatternId], _Ignorer]] = []
         for entry in entries:
             entry_shown = os.path.normpath(os.path.join(shown, entry.name))
             entry_abs = os.path.join(absolute, entry.name)
@@ -332,7 +384,7 @@ def _walk(
                 continue  # vanished while walking
             if is_dir:
                 if not ignorer.check(entry_abs, True, skip)[0]:
-                    subdirs.append((entry_shown, entry_abs, skip))
+                    subdirs.append((entry_shown, entry_abs, skip, ignorer))
                 continue
             if not entry.name.endswith(PYTHON_SUFFIXES):
                 continue

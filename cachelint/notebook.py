@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import json
 import json.decoder
 import json.scanner
@@ -18,14 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from cachelint.diagnostics import LintError, Span
+
+# Defined in discovery (run/check asks too, and may not import this module); named here as before.
+from cachelint.discovery import NOTEBOOK_SUFFIX as NOTEBOOK_SUFFIX
+from cachelint.discovery import is_notebook as is_notebook
 from cachelint.report.locate import CellPosition, Location, plain_location
 from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult
 from cachelint.run.lint import lint_source
 from cachelint.settings import Settings
 from cachelint.sources import Refused, Why, lint_message, read_bytes
-
-NOTEBOOK_SUFFIX = ".ipynb"
 
 # Cell magics whose body is Python (timed or captured): only the `%%` line is blanked.
 # Any other cell magic (`%%bash`, `%%writefile`, `%%sql`, ...) blanks the whole cell.
@@ -40,10 +43,6 @@ _HELP = re.compile(r"^\s*\?{0,2}[\w.]+(?:\(\))?\?{0,2}\s*$")
 
 class NotebookError(Exception):
     """A notebook that cannot be read; the message is one line for stderr."""
-
-
-def is_notebook(path: str) -> bool:
-    return path.lower().endswith(NOTEBOOK_SUFFIX)
 
 
 # --- reading the JSON with positions ------------------------------------------------
@@ -412,7 +411,8 @@ def lint_notebook(
     if not notebook.source.strip():
         return LintResult(files_checked=1), notebook
     result = lint(notebook.source, path, settings, rules)
-    result.errors = [LintError(e.path, _map_error(e.message, notebook)) for e in result.errors]
+    # dataclasses.replace keeps a LintWarning one (its line is mapped to the cell when shown).
+    result.errors = [dataclasses.replace(e, message=_map_error(e.message, notebook)) for e in result.errors]
     return result, notebook
 
 

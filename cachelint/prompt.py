@@ -190,9 +190,10 @@ class AssembledPrompt:
     call: CallSite
     segments: tuple[Segment, ...]  # in the order the provider renders the cached prefix
     complete: bool  # False if any part could not be followed
-    # Raw keyword values used by parameter rules (CL3xx/CL4xx), by name.
+    # What --show-prompt says of the call beside its segments (why a framework call is not checked).
     notes: tuple[str, ...] = ()
     breakpoints: tuple[Breakpoint, ...] = ()  # cache markers in render order
+    # Raw keyword values used by parameter rules (CL3xx/CL4xx), by name.
     params: tuple[Param, ...] = ()
     conditions: tuple[Condition, ...] = ()
     # Places a marker could hide that were not seen: a value that could not be followed

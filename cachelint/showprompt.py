@@ -102,7 +102,8 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
         elif r is rows[0]:
             line += "  why"
         lines.append(line.rstrip())
-    if not prompt.segments:
+    lines.extend(f"  ({note})" for note in prompt.notes)
+    if not prompt.segments and not prompt.notes:
         lines.append("  (no prompt arguments found)")
     lines.append("  * = preamble (tools, schemas, instructions, system and developer messages)")
     for b in prompt.breakpoints:

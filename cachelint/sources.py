@@ -28,7 +28,13 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXE
 
 
 class SourceError(Exception):
-    """A file that cannot be decoded or parsed; the message is one line for stderr."""
+    """A file that cannot be decoded or parsed; the message is one line for stderr. A syntax
+    error keeps Python's line and words (`lineno`, `msg`), for callers that explain it."""
+
+    def __init__(self, message: str, lineno: int | None = None, msg: str = "") -> None:
+        super().__init__(message)
+        self.lineno = lineno
+        self.msg = msg
 
 
 class Why(Enum):
@@ -201,7 +207,7 @@ def parse_source(text: str, path: str) -> ast.Module:
         return ast.parse(text, filename=path)
     except SyntaxError as exc:
         where = f"line {exc.lineno}" if exc.lineno else "unknown line"
-        raise SourceError(f"syntax error at {where}: {exc.msg}") from None
+        raise SourceError(f"syntax error at {where}: {exc.msg}", exc.lineno, exc.msg) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         # ValueError: NUL bytes; RecursionError, MemoryError: absurdly nested code (`not not ... x`
         # 50,000 times raises a MemoryError with no message).

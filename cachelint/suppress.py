@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import os
-import re
-import tokenize
 from collections.abc import Iterable, Sequence
 
 import pathspec
 
 from cachelint.diagnostics import Diagnostic
+from cachelint.directives import Directive, parse_directives
 from cachelint.rules import UnknownRuleError, lookup
 from cachelint.settings import Settings
 
-# Both are searched inside one comment token, which may hold several directives (a mypy
-# ignore followed by a noqa, say). `cachelint: ignore` alone covers every rule;
-# `cachelint: ignore[CL101, dynamic-before-static]` lists codes or names.
-_CACHELINT = re.compile(
-    r"#\s*cachelint\s*:\s*ignore(?![\w-])(?:\s*\[(?P<codes>[^\]]*)\])?",
-    re.IGNORECASE,
-)
-# flake8's spelling: `noqa` alone, or `noqa:` then codes separated by commas or spaces,
-# in any case. Codes other tools own (E501) match no rule and suppress nothing here.
-_NOQA = re.compile(
-    r"#\s*noqa(?![\w-])(?::\s?(?P<codes>[A-Za-z][\w-]*(?:[,\s]+[A-Za-z][\w-]*)*))?",
-    re.IGNORECASE,
-)
-
 ALL = None  # a suppression that covers every rule
-
-
-def _selectors(text: str) -> list[str]:
-    return [s for s in re.split(r"[,\s]+", text) if s]
 
 
 def _match(selectors: Iterable[str]) -> frozenset[str]:
@@ -54,51 +34,17 @@ def _match(selectors: Iterable[str]) -> frozenset[str]:
 
 
 def parse_suppressions(source_text: str) -> dict[int, frozenset[str] | None]:
-    """Map line number -> suppressed rule keys (codes and names), or None for all rules.
+    """Map line number -> suppressed rule keys (codes and names), or None for all rules."""
+    return _table(parse_directives(source_text))
 
-    Comments are found with `tokenize`, so `#` inside a string is not a comment. A comment
-    after the end of a multi-line string also covers the string's earlier lines (as in
-    ruff: no comment can be written inside the string).
-    """
+
+def _table(directives: Iterable[Directive]) -> dict[int, frozenset[str] | None]:
     suppressed: dict[int, frozenset[str] | None] = {}
-    string_lines: list[tuple[int, int]] = []  # (first, last) line of multi-line strings
-    fstring_starts: list[int] = []  # Python 3.12+ splits f-strings into several tokens
-    fstring_start = getattr(tokenize, "FSTRING_START", None)
-    fstring_end = getattr(tokenize, "FSTRING_END", None)
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source_text).readline):
-            if token.type == tokenize.STRING:
-                string_lines.append((token.start[0], token.end[0]))
-            elif fstring_start is not None and token.type == fstring_start:
-                fstring_starts.append(token.start[0])
-            elif fstring_end is not None and token.type == fstring_end and fstring_starts:
-                string_lines.append((fstring_starts.pop(), token.end[0]))
-            elif token.type == tokenize.COMMENT:
-                seen, keys = _comment_keys(token.string)
-                if seen:
-                    _add(suppressed, token.start[0], keys)
-    except (tokenize.TokenError, SyntaxError):
-        pass  # keep what was read before the error; the parser reports the problem
-    for first, last in string_lines:
-        if last > first and last in suppressed:
-            keys = suppressed[last]
-            for line in range(first, last):
-                _add(suppressed, line, keys)
+    for d in directives:
+        keys = ALL if d.selectors is None else _match(d.selectors)
+        for line in d.lines:
+            _add(suppressed, line, keys)
     return suppressed
-
-
-def _comment_keys(comment: str) -> tuple[bool, frozenset[str] | None]:
-    """(whether the comment holds a directive, the keys it suppresses or None for all)."""
-    keys: frozenset[str] = frozenset()
-    seen = False
-    for regex in (_CACHELINT, _NOQA):
-        for m in regex.finditer(comment):
-            codes = m.group("codes")
-            if codes is None:
-                return True, ALL
-            seen = True
-            keys |= _match(_selectors(codes))
-    return seen, keys
 
 
 def _add(table: dict[int, frozenset[str] | None], line: int, keys: frozenset[str] | None) -> None:
@@ -113,6 +59,11 @@ def _is_covered(diagnostic: Diagnostic, keys: frozenset[str] | None) -> bool:
     return keys is None or diagnostic.code in keys or diagnostic.name in keys
 
 
+def may_hold_directives(source_text: str) -> bool:
+    """Can the text hold a suppression comment at all? (Tokenizing is skipped otherwise.)"""
+    return "noqa" in source_text or "cachelint" in source_text
+
+
 def filter_suppressed(diagnostics: Sequence[Diagnostic], source_text: str) -> list[Diagnostic]:
     """The diagnostics not silenced by a suppression comment on their primary line.
 
@@ -121,10 +72,68 @@ def filter_suppressed(diagnostics: Sequence[Diagnostic], source_text: str) -> li
     """
     if not diagnostics:
         return []
-    if "noqa" not in source_text and "cachelint" not in source_text:
+    if not may_hold_directives(source_text):
         return list(diagnostics)  # no suppression comment can be there: skip tokenizing
-    table = parse_suppressions(source_text)
+    return apply_directives(diagnostics, parse_directives(source_text))
+
+
+def apply_directives(diagnostics: Sequence[Diagnostic], directives: Sequence[Directive]) -> list[Diagnostic]:
+    """The diagnostics no directive silences."""
+    table = _table(directives)
     return [d for d in diagnostics if d.span.line not in table or not _is_covered(d, table[d.span.line])]
+
+
+def unknown_selectors(directives: Iterable[Directive]) -> list[tuple[Directive, str]]:
+    """(directive, selector) for each code or name cachelint owns but has no rule for: any
+    in `cachelint: ignore[...]`, and `CLnnn` codes in noqa comments (typos, or a rule that
+    does not exist); other tools' codes are theirs."""
+    out = []
+    for d in directives:
+        for selector in d.selectors or ():
+            if not d.owned(selector):
+                continue
+            try:
+                lookup(selector)
+            except UnknownRuleError:
+                out.append((d, selector))
+    return out
+
+
+def unused_selectors(
+    directives: Iterable[Directive], diagnostics: Sequence[Diagnostic], enabled: Iterable[str]
+) -> list[tuple[Directive, tuple[str, ...] | None]]:
+    """What suppresses nothing among `diagnostics` (the module's findings before suppression):
+    (directive, None) for a bare `# cachelint: ignore` with no finding on its lines, else
+    (directive, the selectors that match none). Only what cachelint can judge: never a bare
+    `# noqa` or another tool's code, an unknown code (warned about instead), or a rule not
+    enabled in this run (it might fire when it is)."""
+    on = set(enabled)
+    by_line: dict[int, list[Diagnostic]] = {}
+    for diag in diagnostics:
+        by_line.setdefault(diag.span.line, []).append(diag)
+    out: list[tuple[Directive, tuple[str, ...] | None]] = []
+    for d in directives:
+        here = [diag for line in d.lines for diag in by_line.get(line, ())]
+        if d.selectors is None:
+            if d.ours and not here:
+                out.append((d, None))
+            continue
+        unused = []
+        for selector in d.selectors:
+            if not d.owned(selector):
+                continue
+            try:
+                rules = lookup(selector)
+            except UnknownRuleError:
+                continue
+            if not any(r.code in on for r in rules):
+                continue  # not run now: cannot tell
+            keys = _match([selector])
+            if not any(_is_covered(diag, keys) for diag in here):
+                unused.append(selector)
+        if unused:
+            out.append((d, tuple(unused)))
+    return out
 
 
 def apply_per_file_ignores(diagnostics: Sequence[Diagnostic], settings: Settings) -> list[Diagnostic]:

@@ -12,9 +12,10 @@
 #   CACHELINT_SARIF      the SARIF file to write (default: cachelint.sarif)
 #
 # Exit status: 0 when the SARIF file was written, whatever it finds (cachelint runs with
-# --exit-zero so that the upload step runs); cachelint's own status (2) when it reports an error
-# (a bad option or configuration, a file it cannot check), and then nothing is uploaded; 3 when
-# the install fails.
+# --exit-zero so that the upload step runs; a file it cannot check is a toolExecutionNotification
+# of the report); cachelint's own status (2) when the run itself fails (a bad option or
+# configuration, a path that does not exist), and then nothing is uploaded; 3 when the install
+# fails.
 set -uo pipefail
 
 source_dir="${CACHELINT_SOURCE:?CACHELINT_SOURCE must name the cachelint source to install}"

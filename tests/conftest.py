@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cachelint import cli as cli_module
+from cachelint import lintrun
 from cachelint.analysis.project import Project
 from cachelint.diagnostics import Diagnostic, Fix, Related, Span
 from cachelint.rules import ALL_RULES, lookup
@@ -112,8 +113,8 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         result.diagnostics.sort(key=Diagnostic.sort_key)
         return result
 
-    monkeypatch.setattr(cli_module, "lint_files", lint_files)
-    monkeypatch.setattr(cli_module, "lint_source", lint_source)
+    monkeypatch.setattr(lintrun, "lint_files", lint_files)
+    monkeypatch.setattr(lintrun, "lint_source", lint_source)
     yield
 
 

@@ -7,10 +7,9 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterator
 
-from cachelint.analysis import gemini_legacy
-from cachelint.analysis.calls import FoundCall, client_of
+from cachelint.analysis import framework_requests, frameworks, gemini_legacy
+from cachelint.analysis.calls import FoundCall, client_of, env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
-from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.statics import NotStatic, to_python
 from cachelint.analysis.values import (
     Alt,
@@ -137,6 +136,10 @@ class _Builder:
         hole = _worst_hole(p)
         if stab == Stability.UNKNOWN:
             self.complete = False
+        option = _option_with(p, hole) if hole is not None else None
+        if option is not None:
+            self.branch_segments(slot, p, option, optional)
+            return
         if hole is not None:
             self.segments.append(Segment(
                 slot, stab, None, hole.source, self.span_of(hole.loc), hole.cause + " (in one branch)",
@@ -145,6 +148,25 @@ class _Builder:
         else:
             self.segments.append(Segment(slot, stab, None, p.source, self.span_of(p.loc),
                                          "one of several texts", (), self.preamble))
+
+    def branch_segments(self, slot: str, p: Alt, option: tuple[Piece, ...], optional: bool) -> None:
+        """One of several texts, some with changing parts (a prompt returned from if/elif
+        branches, a prompt file chosen by a branch): the branch holding the worst part, piece
+        by piece, so what that part precedes in its own branch is counted. When another branch
+        has more static text, a last segment that is that text or nothing keeps the longest
+        count (CL201's) from taking this branch for the only one."""
+        for x in option:
+            if isinstance(x, Hole):
+                x = dataclasses.replace(x, cause=x.cause + " (in one branch)")
+            self.piece_segment(slot, x, optional)
+        own = len(_static_part(option, longest=True))
+        longest = max((_static_part(o, longest=True) for o in p.options if o is not option), key=len, default="")
+        if len(longest) > own:
+            self.segments.append(Segment(
+                slot, Stability.STATIC, None, "another branch's text", self.span_of(p.loc),
+                "counted only for the longest request a branch can make",
+                (), self.preamble, alternatives=("", longest),
+            ))
 
     def opaque_segment(self, slot: str, v: OpaqueV, passthrough: bool | None = None) -> None:
         stab = v.stability
@@ -562,6 +584,28 @@ def _worst_hole(p: Alt) -> Hole | None:
     return best
 
 
+def _option_with(p: Alt, hole: Hole) -> tuple[Piece, ...] | None:
+    """The alternative of `p` that holds `hole` (at any depth)."""
+    for o in p.options:
+        for x in o:
+            if x is hole or (isinstance(x, Alt) and _option_with(x, hole) is not None):
+                return o
+    return None
+
+
+def _static_part(pieces: tuple[Piece, ...], longest: bool) -> str:
+    """The static text of some pieces, holes left out (of nested alternatives, the longest or
+    the shortest)."""
+    out: list[str] = []
+    pick = max if longest else min
+    for x in pieces:
+        if isinstance(x, Text):
+            out.append(x.text)
+        elif isinstance(x, Alt):
+            out.append(pick((_static_part(o, longest) for o in x.options), key=len, default=""))
+    return "".join(out)
+
+
 def _loc_of(v: Value) -> Loc | None:
     loc = getattr(v, "loc", None)
     return loc if isinstance(loc, Loc) else None
@@ -641,8 +685,22 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
     b = _Builder(ev, found.env, span_of, call_span, found.provider)
     params: list[Param] = []
     conditions: list[Condition] = []
+    provider = found.provider
+    base_url = found.client.base_url if found.client is not None else None
     try:
         kw, complete = keyword_values(found, ev)
+        shape: str | None = None
+        top_marker: tuple[Value, ast.AST] | None = None
+        if frameworks.is_framework_api(found.api):
+            # A framework entry point: its request in the shape of the SDK call it sends.
+            req = framework_requests.request(found, ev, kw, complete)
+            if req.skip:
+                return _not_checked(found, req.provider, req.skip)
+            provider, kw, complete, shape = req.provider, req.kw, req.complete, req.shape
+            base_url = req.base_url
+            b.provider, b.marker_key = provider, _MARKER_KEYS.get(provider)
+            b.markers_unknown = req.markers_unknown
+            top_marker = req.top_marker
         model_v = kw.get("model")
         model = text_of(model_v[0].pieces) if model_v and isinstance(model_v[0], StrV) else None
         api = found.api
@@ -654,13 +712,26 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         for name, (v, n) in kw.items():
             if legacy and name == gemini_legacy.CONTENT_KEYWORD[api]:
                 continue
-            if name not in _PROMPT_SLOTS and not (found.provider == "gemini" and name == "config"):
+            if name not in _PROMPT_SLOTS and not (provider == "gemini" and name == "config"):
                 params.append(_param(name, v, n, mod.source_of(n), node_span, span_of))
         if "tools" in kw:
-            conditions.extend(_tool_conditions(kw["tools"][1], found.env, ev, node_span, mod))
+            conditions.extend(_tool_conditions(kw["tools"][1], found.env, ev, span_of, kw["tools"][0]))
         if legacy:
             model = _legacy_gemini(b, found, ev, kw, params, node_span, span_of)
-        elif found.provider == "openai" and api.startswith("responses"):
+        elif shape == framework_requests.CHAT:
+            # OpenAI-shaped messages whatever the provider (litellm, langchain)
+            if provider == "anthropic" and "tools" in kw:
+                b.anthropic_tools(kw["tools"][0], kw["tools"][1])
+            else:
+                _slot_json(b, kw, "tools", "tool definitions")
+            if "response_format" in kw:
+                b.json_segment("response_format", kw["response_format"][0], kw["response_format"][1],
+                               "output schema")
+            if "messages" in kw:
+                b.message_list("messages", kw["messages"][0], kw["messages"][1])
+            if top_marker is not None and b.marker_key is not None:
+                b.marker("cache_control", top_marker[0], None, None, top_level=True, at=node_span(top_marker[1]))
+        elif provider == "openai" and api.startswith("responses"):
             _slot_json(b, kw, "tools", "tool definitions")
             text_cfg = kw.get("text")
             if text_cfg is not None:
@@ -675,7 +746,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
                 b.text_segments("instructions", kw["instructions"][0], kw["instructions"][1])
             if "input" in kw:
                 b.message_list("input", kw["input"][0], kw["input"][1])
-        elif found.provider == "openai":
+        elif provider == "openai":
             _slot_json(b, kw, "tools", "tool definitions")
             _slot_json(b, kw, "functions", "function definitions")
             if "response_format" in kw:
@@ -683,7 +754,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
                                "output schema")
             if "messages" in kw:
                 b.message_list("messages", kw["messages"][0], kw["messages"][1])
-        elif found.provider == "anthropic":
+        elif provider == "anthropic":
             if "tools" in kw:
                 b.anthropic_tools(kw["tools"][0], kw["tools"][1])
             if "system" in kw:
@@ -731,8 +802,8 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         model = None
         b.segments.append(Segment("prompt", Stability.UNKNOWN, None, "…", call_span,
                                   "too complex to follow within the evaluation budget", (), False))
-    site = CallSite(Provider(found.provider), found.api, call_span, mod.span(found.node.func), model,
-                    node=found.node, base_url=found.client.base_url if found.client is not None else None)
+    site = CallSite(Provider(provider), found.api, call_span, mod.span(found.node.func), model,
+                    node=found.node, base_url=base_url)
     return AssembledPrompt(
         site,
         tuple(b.segments),
@@ -743,6 +814,15 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         markers_unknown=b.markers_unknown,
         markers_passed_in=b.markers_passed_in,
     )
+
+
+def _not_checked(found: FoundCall, provider: str, why: str) -> AssembledPrompt:
+    """A framework call that does not reach a provider whose caching cachelint knows (a
+    Bedrock model that is not Claude): no prompt, so no rule reports anything."""
+    mod = found.env.mod
+    site = CallSite(Provider(provider), found.api, mod.span(found.node), mod.span(found.node.func), None,
+                    node=found.node)
+    return AssembledPrompt(site, (), False, notes=(f"not checked: {why}",), markers_unknown=True)
 
 
 def _legacy_gemini(b: _Builder, found: FoundCall, ev: Evaluator, kw: dict[str, tuple[Value, ast.AST]],
@@ -935,29 +1015,36 @@ def _is_key(n: ast.AST, key: str) -> bool:
 _MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"})
 
 
-def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, node_span: Callable[[ast.AST], Span],
-                     mod: ModuleInfo) -> list[Condition]:
+def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, span_of: SpanOf, value: Value) -> list[Condition]:
     """Conditions that decide which tools a call sends: `A if c else B`, a filtered comprehension,
-    or an `if` around changes to the local list passed as `tools=`. Only conditions that are
-    per-call or volatile are kept; a condition on the tools list itself (`if tools is None`)
-    is the caller's choice, not a change between calls."""
-    tests: list[tuple[ast.expr, Env]] = []
-    tests.extend(_expr_tests(node, env))
+    or an `if` around changes to the local list passed as `tools=`; and the comprehension or
+    `A if c else B` that built `value` where it is written, when the list reached the call
+    through `**kwargs`, a dict or a wrapper's parameter. Only conditions that are per-call or
+    volatile are kept; a condition on the tools list itself (`if tools is None`) is the
+    caller's choice, not a change between calls."""
+    built = _built_tests(value, ev, env)
+    tests = [*built, *_expr_tests(node, env)]
     scope = env.scope
     if isinstance(node, ast.Name) and isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
         name = node.id
         params = {a.arg for a in (*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs)}
         if name in params:
-            return []  # the caller passes the tools: a wrapper
+            # the caller passes the tools: a wrapper, where only how the caller built them counts
+            return _kept_conditions(built, None, ev, span_of)
         for stmt in _walk_body(scope.body):
             if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
                 tests.extend(_expr_tests(stmt.value, env))
             if isinstance(stmt, ast.If | ast.While) and _changes(stmt, name):
                 tests.append((stmt.test, env))
+    return _kept_conditions(tests, node.id if isinstance(node, ast.Name) else None, ev, span_of)
+
+
+def _kept_conditions(tests: list[tuple[ast.expr, Env]], listname: str | None, ev: Evaluator,
+                     span_of: SpanOf) -> list[Condition]:
     out: list[Condition] = []
     seen: set[int] = set()
     for test, tenv in tests:
-        if id(test) in seen or (isinstance(node, ast.Name) and _mentions(test, node.id)):
+        if id(test) in seen or (listname is not None and _mentions(test, listname)):
             continue
         seen.add(id(test))
         try:
@@ -965,8 +1052,20 @@ def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, node_span: Callable
         except Budget:
             continue
         if stab in (Stability.PER_CALL, Stability.VOLATILE):
-            out.append(Condition("tools", stab, mod.source_of(test), node_span(test)))
+            out.append(Condition("tools", stab, tenv.mod.source_of(test), span_of(Loc.of(tenv.mod.path, test))))
     return out
+
+
+def _built_tests(value: Value, ev: Evaluator, env: Env) -> list[tuple[ast.expr, Env]]:
+    """The tests of the filtered comprehension or `A if c else B` a tools list was built by,
+    each in the function it is written in (the caller's, for a list passed to a wrapper)."""
+    loc = getattr(value, "loc", None)
+    if not isinstance(loc, Loc) or not isinstance(loc.node, ast.ListComp | ast.GeneratorExp | ast.IfExp):
+        return []
+    mod = ev.module_for_path(loc.path, env)
+    if mod is None or id(loc.node) not in mod.parents:
+        return []  # not a node of that module's tree (a value made up by a library model)
+    return _expr_tests(loc.node, env_at(mod, loc.node))
 
 
 def _expr_tests(e: ast.AST, env: Env) -> list[tuple[ast.expr, Env]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from cachelint.analysis import gemini_legacy
+from cachelint.analysis import frameworks, gemini_legacy
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import AltV, ClientV, ModuleRefV, OpaqueV, Value
@@ -166,15 +166,17 @@ def client_of(v: Value) -> ClientV | None:
         known_clients = [c for c in clients if c is not None]
         if known_clients and all(_sdk_of(c) == _sdk_of(known_clients[0]) for c in known_clients):
             # Every alternative that resolved is the same SDK; unresolved ones are unknown.
-            if known_clients[0].kind in gemini_legacy.KINDS:
+            if known_clients[0].kind in gemini_legacy.KINDS or known_clients[0].kind in frameworks.LANGCHAIN_KINDS:
                 return gemini_legacy.merge(known_clients, v)
             return known_clients[0]
     return None
 
 
 def _sdk_of(c: ClientV) -> tuple[str, str]:
-    """The provider, and for the legacy Gemini SDK the kind of object (a model is not a chat)."""
-    return (c.provider, c.kind if c.kind in gemini_legacy.KINDS else "")
+    """The provider, and for the legacy Gemini SDK and the frameworks the kind of object (a
+    model is not a chat, a langchain chat model is not the SDK's client)."""
+    framework = c.kind in frameworks.LANGCHAIN_KINDS or c.provider == frameworks.BEDROCK_PROVIDER
+    return (c.provider, c.kind if c.kind in gemini_legacy.KINDS or framework else "")
 
 
 def _attribute_of_client(receiver: ast.expr, env: Env, ev: Evaluator) -> bool:
@@ -188,23 +190,101 @@ def _attribute_of_client(receiver: ast.expr, env: Env, ev: Evaluator) -> bool:
         return True
 
 
+def litellm_names(mod: ModuleInfo) -> frozenset[str]:
+    """The names a module calls litellm's completion functions by: `completion`, or the alias
+    of `from litellm import completion as llm_call`."""
+    if "litellm" not in mod.text:
+        return frozenset()
+    names = set(frameworks.LITELLM_NAMES)
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.ImportFrom) and node.module in ("litellm", "litellm.main"):
+            names.update(a.asname for a in node.names if a.asname and a.name in frameworks.LITELLM_NAMES)
+    return frozenset(names)
+
+
+def framework_call(node: ast.Call, env: Env, ev: Evaluator) -> FoundCall | None:
+    """A call of a framework entry point (cachelint.analysis.frameworks), shown to be one:
+    a litellm completion function, a send method of a langchain chat model, or `converse` /
+    `invoke_model` of a Bedrock runtime client. None for anything else."""
+    func = node.func
+    try:
+        if isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in frameworks.LITELLM_NAMES):
+            target = ev.eval(func, env)
+            if isinstance(target, ModuleRefV) and target.qualname in frameworks.LITELLM_FUNCTIONS:
+                # the provider is the model's, told when the request is rebuilt
+                return FoundCall(node, "openai", frameworks.LITELLM_FUNCTIONS[target.qualname], func, None, env)
+            return None
+        if not isinstance(func, ast.Attribute):
+            return None
+        client = client_of(ev.eval(func.value, env))
+    except Budget:
+        return None
+    if client is None:
+        return None
+    if client.kind in frameworks.LANGCHAIN_KINDS and func.attr in frameworks.LANGCHAIN_SEND:
+        api = f"{client.kind}.{frameworks.LANGCHAIN_SEND[func.attr]}"
+        return FoundCall(node, client.provider, api, func.value, client, env)
+    if client.kind == frameworks.BEDROCK_KIND and func.attr in frameworks.BEDROCK_SEND:
+        return FoundCall(node, "anthropic", frameworks.BEDROCK_SEND[func.attr], func.value, client, env)
+    return None
+
+
+def sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
+    """Names bound to an SDK method, `completion = client.chat.completions.create`: the one
+    assignment of that name anywhere in the module (a name bound twice is not followed)."""
+    bound: dict[str, list[ast.expr | None]] = {}
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    bound.setdefault(t.id, []).append(node.value if len(node.targets) == 1 else None)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and isinstance(node.target, ast.Name):
+            bound.setdefault(node.target.id, []).append(None)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.setdefault(node.name, []).append(None)
+    out: dict[str, ast.Attribute] = {}
+    for name, values in bound.items():
+        value = values[0]
+        if len(values) == 1 and isinstance(value, ast.Attribute) and value.attr in _METHODS and api_chains(value):
+            out[name] = value
+    return out
+
+
 def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
-    """Every recognised SDK call in the module, in source order."""
+    """Every recognised SDK or framework call in the module, in source order."""
     sdks: set[str] | None = None
     out: list[FoundCall] = []
+    plain_names = litellm_names(mod)
+    aliases: dict[str, ast.Attribute] | None = None
     for node in mod.calls:
-        if not isinstance(node.func, ast.Attribute):
+        func = node.func
+        if (isinstance(func, ast.Name) and func.id in plain_names) or (
+                isinstance(func, ast.Attribute) and func.attr in frameworks.METHODS):
+            fw = framework_call(node, in_comprehensions(mod, node, env_at(mod, node), ev), ev)
+            if fw is not None:
+                out.append(fw)
+                continue
+        if isinstance(func, ast.Name):
+            if aliases is None:
+                aliases = sdk_aliases(mod)
+            alias = aliases.get(func.id)
+            if alias is None:
+                continue
+            func = alias  # the SDK method the name holds, its receiver evaluated where it is written
+        elif not isinstance(func, ast.Attribute):
             continue
-        if node.func.attr not in _METHODS:
+        if func.attr not in _METHODS:
             continue  # fast path: not one of the API method names
         env: Env | None = None
-        for receiver, path in api_chains(node.func):
+        for receiver, path in api_chains(func):
             provider, api = _APIS[path]
             legacy = gemini_legacy.is_legacy_api(api)
             if env is None:
                 env = in_comprehensions(mod, node, env_at(mod, node), ev)
+            if func is not node.func and legacy:
+                continue  # a legacy model's method is found on the model object only
             try:
-                value = ev.eval(receiver, env)
+                value = ev.eval(receiver, env if func is node.func else env_at(mod, receiver))
             except Budget:
                 value = None
             client = client_of(value) if value is not None else None

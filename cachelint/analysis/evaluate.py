@@ -18,7 +18,7 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
-from cachelint.analysis import classes, interproc, scopes
+from cachelint.analysis import classes, interproc, loops, records, scopes
 from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_UNROLL, Budget, Env
 from cachelint.analysis.files import PromptFiles
 from cachelint.analysis.library.catalog import REGISTRY
@@ -42,6 +42,7 @@ from cachelint.analysis.values import (
     ModuleRefV,
     OpaqueV,
     Piece,
+    RecordV,
     SetV,
     StrV,
     Text,
@@ -371,6 +372,14 @@ class Evaluator:
                            passthrough=base.passthrough, elements=base.elements)
         if isinstance(base, AltV):
             return self.map_alt(base, lambda o: self.attribute(o, attr, node, env), node, env)
+        if isinstance(base, RecordV):
+            got = records.attribute(self, base, attr, node, env)
+            if got is not None:
+                return got
+            for model in REGISTRY.attribute_models(type(base), attr):
+                got = model(self, base, attr, node, env)
+                if got is not None:
+                    return got
         return self.class_attribute(base, attr, node, env)
 
     def class_attribute(self, base: Value, attr: str, node: ast.AST, env: Env) -> Value:
@@ -554,6 +563,12 @@ class Evaluator:
                            else Stability.STABLE, "computed value")
 
     def e_IfExp(self, node: ast.IfExp, env: Env) -> Value:
+        if isinstance(node.test, ast.Call) and isinstance(node.test.func, ast.Name) \
+                and node.test.func.id == "isinstance":
+            # `"system" if isinstance(m, SystemMessage) else "user"` on a known message object
+            truth = loops.test_truth(self, node.test, env)
+            if truth is not None:
+                return self.eval(node.body if truth else node.orelse, env)
         a = self.eval(node.body, env)
         b = self.eval(node.orelse, env)
         if a == b:
@@ -637,7 +652,10 @@ class Evaluator:
                 if not self.bind_target(gen.target, element, overlay, env):
                     break
                 sub = env.child(overlay=overlay)
-                items.append(Item(self.eval(elt, sub), optional=opt or bool(gen.ifs)))
+                picked = self.filter_truth(gen.ifs, sub)
+                if picked is False:
+                    continue  # the item decides the filter against itself (`if m["role"] != "system"`)
+                items.append(Item(self.eval(elt, sub), optional=opt or picked is None))
             else:
                 if isinstance(it, SetV):
                     return SetV(tuple(i.value for i in items), it.loc, it.source)
@@ -657,6 +675,12 @@ class Evaluator:
         return OpaqueV(stab, self.src(env, node), self.loc(env, node),
                        "comprehension over " + self.src(env, gen.iter), elements=stab,
                        element=v if ordered else None)
+
+    def filter_truth(self, tests: list[ast.expr], env: Env) -> bool | None:
+        """Whether a comprehension's `if` filters keep the item bound in `env`: True or False
+        when the item decides each (a role test on a known message), None when not known."""
+        truths = [loops.test_truth(self, t, env) for t in tests]
+        return False if False in truths else None if None in truths else True
 
     def unroll_source(self, it: Value) -> list[tuple[Value, bool]] | None:
         if isinstance(it, ListV):
@@ -833,7 +857,7 @@ class Evaluator:
         return self.unknown_call(node, env, "call of " + self.src(env, node.func))
 
     def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
-        got = classes.instantiate(self, cls, node, env)
+        got = records.construct(self, cls, node, env) or classes.instantiate(self, cls, node, env)
         if got is not None:
             return got
         return self.unknown_call(node, env, f"instance of {cls.qualname}")
@@ -975,6 +999,14 @@ class Evaluator:
         if name == "open":
             got = self.library_call("builtins.open", node, env)
             return got if got is not None else self.unknown_call(node, env, "open()")
+        if name == "reversed" and len(args) == 1 and not node.keywords:
+            v = self.eval(args[0], env)
+            if isinstance(v, ListV) and not any(i.optional or i.repeated for i in v.items):
+                return ListV(tuple(reversed(v.items)), v.loc, v.is_tuple)  # known item by item
+        if name == "next" and 1 <= len(args) <= 2 and not node.keywords:
+            got = self.first_item(self.eval(args[0], env), args[1] if len(args) == 2 else None, env)
+            if got is not None:
+                return got
         if name in ("enumerate", "zip", "reversed", "filter", "map", "iter"):
             vals = [self.eval(a, env) for a in args]
             stab = worst(*(self.elements_of(v) for v in vals)) if vals else Stability.STATIC
@@ -989,6 +1021,17 @@ class Evaluator:
             # str hashes are salted per process: like a set, the order of processes differs.
             return self.opaque(env, node, worst(Stability.UNORDERED, value_stability(v)), "hash()")
         return self.unknown_call(node, env, f"{name}()")
+
+    def first_item(self, v: Value, default: ast.expr | None, env: Env) -> Value | None:
+        """`next(m["content"] for m in messages if m["role"] == "system")`: the first item of a
+        sequence known item by item, or the default when it is empty. None when the first item
+        is there on some calls only (which one comes first is then not known)."""
+        if not isinstance(v, ListV):
+            return None
+        if not v.items:
+            return self.eval(default, env) if default is not None else None
+        first = v.items[0]
+        return None if first.optional or first.repeated else first.value
 
     def sorted_value(self, v: Value, env: Env, node: ast.AST) -> Value:
         if isinstance(v, SetV):
@@ -1028,6 +1071,9 @@ class Evaluator:
         if isinstance(recv, OpaqueV):
             got = self.library_method(recv, meth, node, env)
             return got if got is not None else self.opaque_method(recv, meth, node, env)
+        if isinstance(recv, RecordV):
+            got = records.method_call(self, recv, meth, node, env) or self.library_method(recv, meth, node, env)
+            return got if got is not None else self.method_of_other(recv, meth, node, env)
         if isinstance(recv, DictV):
             if meth == "get" and node.args:
                 key = self.eval(node.args[0], env)

@@ -380,8 +380,14 @@ def read_value(ev: EvaluatorAPI, path: Value, env: Env, node: ast.AST, *, binary
 
 def read_path(ev: EvaluatorAPI, path: str, env: Env, node: ast.AST, *, binary: bool, encoding: str | None,
               errors: str | None, newlines: bool) -> Value:
-    """Read the prompt file at a known path (inside the root only, once per run)."""
+    """Read the prompt file at a known path (inside the root only, once per run). A relative
+    path names a file under the folder the program runs from, which is not known: the project
+    root first, then the folder of the module that reads it (a script run from its own folder)."""
     got = ev.files().read(path)
+    if got.missing and not os.path.isabs(path):
+        beside = ev.files().read(os.path.join(os.path.dirname(os.path.abspath(env.mod.path)), path))
+        if beside.data is not None:
+            got = beside
     if got.data is None or got.real is None:
         return ev.opaque(env, node, got.stability, got.cause)
     if binary:

@@ -15,13 +15,14 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import gemini_legacy, interproc
-from cachelint.analysis.calls import FoundCall, env_at, find_calls
+from cachelint.analysis import frameworks, gemini_legacy, hierarchy, interproc
+from cachelint.analysis.calls import FoundCall, env_at, find_calls, litellm_names
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
+from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.shared import SharedResult
-from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, Value, flat_options
+from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value, flat_options
 from cachelint.sources import read_module
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
@@ -35,8 +36,10 @@ MAX_DISPATCH = 32  # classes a method call on one of several objects is followed
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
-SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai)\b")
-_SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai")
+SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai"
+                       r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock)\b")
+_SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai", "litellm", "ChatGoogleGenerativeAI",
+                   "bedrock")
 
 
 def mentions_sdk(text: str) -> bool:
@@ -67,7 +70,7 @@ _ROLE_KEYWORD = {"model": "model", "messages": "messages", "input": "input", "sy
 
 
 class Project(ProjectHooks):
-    def __init__(self, root: str, declared: Declared = ()) -> None:
+    def __init__(self, root: str, declared: Declared = (), classes: ClassIndex | None = None) -> None:
         self.root = real_path(root)
         self.declared = {name: dict(roles) for name, roles in declared}
         self.search_roots = [self.root]
@@ -79,6 +82,12 @@ class Project(ProjectHooks):
         self._calls: dict[str, list[FoundCall]] = {}
         self._wrappers: dict[tuple[int, int], list[WrapperSite]] = {}  # (function, depth left)
         self._callees: dict[int, tuple[ast.Call, list[tuple[FunctionNode, ModuleInfo]]]] = {}
+        self._class_index = classes  # given when the run built it once for every project
+        self._hierarchy: Hierarchy | None = None
+        # the implementations a dispatched call was found to run, by call: what `self` is in
+        # each, and the class named where the prompt is reported
+        self._dispatched: dict[int, tuple[ast.Call, list[Implementation]]] = {}
+        self._fields: hierarchy.FieldMemo = {}  # a class's declared fields, by (class, name)
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
 
@@ -239,7 +248,7 @@ class Project(ProjectHooks):
                     continue
                 for fn in mentioning_functions(mod, pattern, found):
                     if self.wrapper_sites(fn, mod):
-                        new.add(fn.name)
+                        new |= wrapper_words(fn, mod)
             if not new:
                 break
             found |= new
@@ -392,7 +401,8 @@ class Project(ProjectHooks):
             for found in self.calls_in(mod):
                 if mod.enclosing_function(found.node) is not fn:
                     continue
-                if _call_uses(found.node, tainted, prompt_only=True) or _legacy_uses(found, tainted, fn, mod):
+                if _call_uses(found.node, tainted, prompt_only=True) or _legacy_uses(found, tainted, fn, mod) \
+                        or _framework_uses(found, tainted, fn, mod):
                     sites.append(WrapperSite((found.node,), found))
             for call in _calls_in_function(fn):
                 if any(call is s.found.node for s in sites) or not _call_uses(call, tainted, prompt_only=False):
@@ -412,6 +422,96 @@ class Project(ProjectHooks):
             self._wrappers[key] = sites
         return sites, whole
 
+    # ---- class hierarchy
+
+    def class_index(self) -> ClassIndex:
+        """The project's classes by base and method name: a text scan of its files. A run builds
+        it once and gives it to every project (cachelint.run.lint); a project used on its own
+        builds it on first use."""
+        if self._class_index is None:
+            self._class_index = ClassIndex.build(self.iter_files(), _read_module)
+        return self._class_index
+
+    def hierarchy(self) -> Hierarchy:
+        if self._hierarchy is None:
+            self._hierarchy = Hierarchy(self.class_index(), self.load, self.bases_of, self.index_asked)
+        return self._hierarchy
+
+    def index_asked(self, key: str, answer: str) -> None:
+        """The class index was asked the question `key` and answered `answer` (a project that
+        records what its results depend on keeps it; see cachelint.run.tracked)."""
+
+    def bases_of(self, cls: ast.ClassDef, mod: ModuleInfo) -> list[tuple[ast.ClassDef, ModuleInfo]]:
+        """The project classes `cls` names as bases (evaluated where the class is defined)."""
+        ev = self.evaluator
+        out = []
+        env = Env(mod, None, import_time=True)
+        for b in cls.bases:
+            try:
+                bv = ev.eval(b.value if isinstance(b, ast.Subscript) else b, env)
+            except Budget:
+                continue
+            if isinstance(bv, FuncRefV) and isinstance(bv.node, ast.ClassDef):
+                bmod = ev.module_for_path(bv.module, env)
+                if bmod is not None:
+                    out.append((bv.node, bmod))
+        return out
+
+    def classes_of(self, ann: ast.expr, env: Env) -> list[tuple[ast.ClassDef, ModuleInfo]]:
+        return hierarchy.annotation_classes(ann, env, self.evaluator.eval, self.evaluator.module_for_path)
+
+    def dispatch(self, call: ast.Call, env: Env) -> list[Implementation] | None:
+        """The methods a method call on an object known only by its type may run (see
+        cachelint.analysis.hierarchy); None when the receiver is not such an object."""
+        func = call.func
+        found = self._dispatch(call, func.value, func.attr, env) if isinstance(func, ast.Attribute) else None
+        if found is None and (isinstance(func, ast.Name) or (isinstance(func, ast.Attribute)
+                                                              and isinstance(func.value, ast.Name))) \
+                and self.class_index().with_method("__call__"):
+            # an object called (`sampler(messages)`, `self.grader(messages)`): its `__call__`
+            found = self._dispatch(call, func, "__call__", env)
+        return found
+
+    def _dispatch(self, call: ast.Call, receiver: ast.expr, meth: str, env: Env) -> list[Implementation] | None:
+        """`dispatch` of method `meth` called on `receiver`."""
+        ev = self.evaluator
+        func = call.func
+        recv = ev.eval(receiver, env)
+        declared: hierarchy.Declared | None = None
+        if isinstance(recv, InstanceV):
+            # The class's own method, when it has one that does something, is the one followed
+            # (as before dispatch): for `self` in a method analysed without a caller, overrides
+            # in subclasses would make the call ambiguous and lose it (MetaGPT's acompletion).
+            # One that only declares the method (abstract, NotImplementedError) cannot be what
+            # runs: the object is of a subclass, even when `self` is bound to this class (an
+            # inherited template method reached through a parameter typed with the base).
+            own = ev.class_attribute(recv, meth, func, env)
+            if isinstance(own, FuncRefV) and isinstance(own.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if hierarchy.concrete(own.node):
+                    return None
+                cmod = ev.module_for_path(recv.module, env)
+                if cmod is not None:
+                    declared = [(recv.cls, cmod, False)]
+        elif not isinstance(recv, OpaqueV):
+            return None
+        if declared is None:
+            declared = hierarchy.declared_receiver(receiver, recv, env, self.classes_of, self.bases_of,
+                                                   self._fields)
+        if not declared:
+            return None
+        found = self.hierarchy().implementations(declared, meth)
+        if not found:
+            return None
+        self._dispatched[id(call)] = (call, found)
+        return found
+
+    def implementation(self, call: ast.Call, fn: FunctionNode) -> Implementation | None:
+        """The implementation `fn` of a call dispatched by class hierarchy, if it was."""
+        got = self._dispatched.get(id(call))
+        if got is None or got[0] is not call:
+            return None
+        return next((i for i in got[1] if i.fn is fn), None)
+
     def callee_value(self, call: ast.Call, env: Env) -> Value | None:
         """What a call's callee evaluates to (methods looked up on instances and classes)."""
         ev = self.evaluator
@@ -430,6 +530,9 @@ class Project(ProjectHooks):
         got = self.callees(call, mod)
         return got[0] if len(got) == 1 else None
 
+    # Set by the wrapper scan on its projects, which have no module of their own (see callees).
+    shares_callees = False
+
     def callees(self, call: ast.Call, mod: ModuleInfo) -> list[tuple[FunctionNode, ModuleInfo]]:
         """The project functions a call may go to: one, or a method of each of several classes
         the receiver may be (an object made by a factory from a table of classes: mem0's
@@ -440,13 +543,18 @@ class Project(ProjectHooks):
         ev = self.evaluator
         ev.reset_budget(CALLEE_STEPS)
         try:
-            # The same in every project (a call's callee, in its module's own environment):
-            # shared with the other projects of the process, as module values are. The wrapper
-            # scan checks each module in a project of its own, and resolving the calls of the
-            # wrappers a function calls again in each was most of a scan's time (gptme: 36 s
-            # of 40 s for the functions of 25 modules).
-            found: list[tuple[FunctionNode, ModuleInfo]] = ev.shared(
-                mod, ("callees", id(call)), lambda: self._callees_in(call, env_at(mod, call)))
+            # The same in every project of the wrapper scan (a call's callee, in its module's
+            # own environment): shared between them, as module values are. The scan checks each
+            # module in a project of its own, and resolving the calls of the wrappers a function
+            # calls again in each was most of a scan's time (gptme: 36 s of 40 s for the
+            # functions of 25 modules). Only there: a project with a module of its own (the
+            # linted file, the file --show-prompt shows) was given callees in the scan's copy
+            # of it (tests/analysis/test_dispatch.py's show-prompt chain was lost).
+            if self.shares_callees:
+                found: list[tuple[FunctionNode, ModuleInfo]] = ev.shared(
+                    mod, ("callees", id(call)), lambda: self._callees_in(call, env_at(mod, call)))
+            else:
+                found = self._callees_in(call, env_at(mod, call))
         except Budget:
             found = []
         finally:
@@ -480,7 +588,7 @@ class Project(ProjectHooks):
             fn, fmod = target
             if through is not None:
                 through.append(target)
-            self_value = None
+            self_value: Value | None = None
             if isinstance(current.func, ast.Attribute):
                 recv = ev.eval(current.func.value, env)
                 for option in (flat_options(recv) if isinstance(recv, AltV) else [recv]):
@@ -489,6 +597,8 @@ class Project(ProjectHooks):
                         if isinstance(method, FuncRefV) and method.node is fn:
                             self_value = option
                             break
+            if self_value is None:
+                self_value = self._implicit_self(current, env, fn, fmod)
             bindings = interproc.bind_args(ev, fn, current, env, fmod, self_value)
             if bindings is None:
                 return None
@@ -496,14 +606,35 @@ class Project(ProjectHooks):
             current = nxt
         return env, current
 
+    def _implicit_self(self, call: ast.Call, env: Env, fn: FunctionNode, fmod: ModuleInfo) -> Value | None:
+        """`self` in a method the call reaches without naming the object: an implementation
+        found by class hierarchy, or the `__call__` of a callable object."""
+        impl = self.implementation(call, fn)
+        if impl is not None:
+            return hierarchy.self_for(fn, fmod, impl.cls, impl.cls_mod)
+        if not isinstance(call.func, ast.Attribute) and fn.name == "__call__":
+            obj = self.evaluator.eval(call.func, env)
+            for option in (flat_options(obj) if isinstance(obj, AltV) else [obj]):
+                if isinstance(option, InstanceV):
+                    method = self.evaluator.class_attribute(option, "__call__", call.func, env)
+                    if isinstance(method, FuncRefV) and method.node is fn:
+                        return option
+        return None
+
     def _callee_in(self, call: ast.Call, env: Env) -> tuple[FunctionNode, ModuleInfo] | None:
         got = self._callees_in(call, env)
         return got[0] if len(got) == 1 else None
 
     def _callees_in(self, call: ast.Call, env: Env) -> list[tuple[FunctionNode, ModuleInfo]]:
+        dispatched = self.dispatch(call, env)
+        if dispatched is not None:
+            return [(i.fn, i.mod) for i in dispatched][:MAX_DISPATCH]
         target = self.callee_value(call, env)
         out: list[tuple[FunctionNode, ModuleInfo]] = []
         for option in (flat_options(target) if isinstance(target, AltV) else [target]):
+            if isinstance(option, InstanceV) and not isinstance(call.func, ast.Attribute):
+                # a callable object: `judge(messages)` runs Judge.__call__
+                option = self.evaluator.class_attribute(option, "__call__", call.func, env)
             if isinstance(option, FuncRefV) and isinstance(option.node, ast.FunctionDef | ast.AsyncFunctionDef):
                 tmod = self.evaluator.module_for_path(option.module, env)
                 if tmod is not None and all(option.node is not fn for fn, _ in out):
@@ -511,8 +642,25 @@ class Project(ProjectHooks):
         return out[:MAX_DISPATCH]
 
 
+def wrapper_words(fn: FunctionNode, mod: ModuleInfo) -> set[str]:
+    """The words a call of wrapper `fn` is written with: its name, and for a callable object's
+    `__call__` its class's name (`judge = Judge(...)`), for a closure the name of the function
+    that returns it (`send = llm.sender()`); a file that has none of them cannot call it.
+    A `__call__` may also be reached through an object typed with a base of its class
+    (`sampler: SamplerBase`): the names of the bases count too."""
+    words = {fn.name}
+    owner = mod.parents.get(id(fn))
+    if isinstance(owner, ast.ClassDef) and fn.name == "__call__":
+        words.add(owner.name)
+        words.update(n for n in map(hierarchy.short_name, owner.bases) if n)
+    outer = mod.enclosing_function(fn)
+    if outer is not None:
+        words.add(outer.name)
+    return words
+
+
 _PROMPT_KEYWORDS = {"messages", "input", "instructions", "system", "tools", "contents", "config",
-                    "response_format", "text", "functions", None}
+                    "response_format", "text", "functions", "toolConfig", "body", None}
 
 
 # The calls of each function still in memory (see _calls_in_function): the same function is
@@ -537,8 +685,8 @@ def _mentions(fn: ast.AST, pattern: Mention) -> bool:
         return _mentions_words(fn, words)
     rx = _regex_of(pattern)
     for n in ast.walk(fn):
-        if isinstance(n, ast.Name) and rx.fullmatch(n.id):
-            return True
+        if isinstance(n, ast.Name) and (rx.fullmatch(n.id) or n.id in frameworks.LITELLM_NAMES):
+            return True  # litellm's functions are called by their bare names
         if isinstance(n, ast.Attribute) and rx.fullmatch(n.attr):
             return True
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _API_METHODS:
@@ -552,7 +700,7 @@ def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
     Name, Attribute, Call = ast.Name, ast.Attribute, ast.Call
     for n in subtree([fn]):
         if isinstance(n, Name):
-            if n.id in words:
+            if n.id in words or n.id in frameworks.LITELLM_NAMES:  # litellm's bare `completion(...)`
                 return True
         elif isinstance(n, Attribute):
             if n.attr in words:
@@ -566,7 +714,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 _API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream",
-                *gemini_legacy.APIS}
+                *gemini_legacy.APIS, *frameworks.METHODS}
 
 # A run of word characters, as `\w` and `\b` see them (str patterns: Unicode).
 _WORD = re.compile(r"\w+")
@@ -709,6 +857,16 @@ class LineWords:
 
 def mentioning_functions(mod: ModuleInfo, pattern: Mention,
                          skip: frozenset[str] | set[str] = frozenset()) -> list[FunctionNode]:
+    """`_mentioning_functions`, and on the first pass of a scan (`pattern` is SDK_WORDS) the
+    functions that call litellm's completion by an alias, which name no SDK word."""
+    fns = _mentioning_functions(mod, pattern, skip)
+    if pattern is SDK_WORDS:
+        fns += _litellm_alias_callers(mod, fns, skip)
+    return fns
+
+
+def _mentioning_functions(mod: ModuleInfo, pattern: Mention,
+                          skip: frozenset[str] | set[str] = frozenset()) -> list[FunctionNode]:
     """The functions of `mod` (in walk order, names in `skip` left out) for which `_mentions`
     holds. A function whose lines (decorators included) hold no match of `pattern` and no API
     method name cannot mention either, so the text is searched once and only functions with a
@@ -741,6 +899,19 @@ def mentioning_functions(mod: ModuleInfo, pattern: Mention,
     return out
 
 
+def _litellm_alias_callers(mod: ModuleInfo, seen: list[FunctionNode],
+                           skip: frozenset[str] | set[str]) -> list[FunctionNode]:
+    """The functions of `mod` not in `seen` (names in `skip` left out) that call litellm's
+    completion by an alias (`from litellm import completion as llm_call`): no SDK word or API
+    method name is written in them, so `mentioning_functions` cannot see them."""
+    aliases = litellm_names(mod) - frameworks.LITELLM_NAMES
+    if not aliases:
+        return []
+    ids = {id(fn) for fn in seen}
+    return [fn for fn in mod.functions if id(fn) not in ids and fn.name not in skip
+            and any(isinstance(n, ast.Name) and n.id in aliases for n in subtree([fn]))]
+
+
 def _call_uses(call: ast.Call, names: set[str], prompt_only: bool) -> bool:
     """Do the call's prompt arguments (or any argument) mention one of `names`?"""
     for k in call.keywords:
@@ -764,6 +935,19 @@ def _legacy_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: Modul
     if any(_name_ids(n) & names for n in sent):
         return True
     return any(_name_ids(n) & names and mod.enclosing_function(n) is fn for n in found.client.prompt_nodes)
+
+
+def _framework_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: ModuleInfo) -> bool:
+    """A langchain chat model's `invoke(messages)` and litellm's `completion(model, messages)`
+    take their prompt positionally, and a chat model its tools from `bind_tools(...)`: does one
+    of those, written in `fn`, mention one of `names`?"""
+    at = frameworks.POSITIONAL_PROMPT.get(found.api)
+    if at is None:
+        return False
+    if len(found.node.args) > at and _name_ids(found.node.args[at]) & names:
+        return True
+    nodes = found.client.prompt_nodes if found.client is not None else ()
+    return any(_name_ids(n) & names and mod.enclosing_function(n) is fn for n in nodes)
 
 
 def _name_ids(node: ast.AST) -> set[str]:

@@ -13,8 +13,10 @@ import ast
 import builtins
 from typing import TYPE_CHECKING, Any
 
+from cachelint.analysis import loops
 from cachelint.analysis.env import MAX_ALT_ITERATION, EndOfModule, Env
 from cachelint.analysis.files import module_file
+from cachelint.analysis.frameworks import LANGCHAIN_CHAT_MODELS, LANGCHAIN_MODEL_CLASSES
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.sdk_clients import client_class
 from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, subtree
@@ -251,19 +253,47 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
     if not found:
         if base_i is None:
             value = param_value(ev, name, env, ix) if name in ix.params else None
+        elif evs[base_i].kind == "loopvar" and loops.item_key(evs[base_i].stmt) in env.overlay:
+            value = env.overlay[loops.item_key(evs[base_i].stmt)]  # the item being followed
         else:
             value = event_value(ev, evs[base_i], env)
             if prefix_key is not None:
                 learned.append(((*prefix_key, base_i), value))
-    for j in range(start + 1, len(evs)):
+    j = start + 1
+    while j < len(evs):
         e = evs[j]
         cond = not is_prefix(e.chain, use_chain)
         if cond and never_runs(ev, e, use_chain, env):
+            j += 1
             continue
         rep = any(lp not in use_loops for lp in e.in_loop)
+        unrolled = loops.unrollable(ev, e, use_loops, ix, env) if rep and value is not None else None
+        if unrolled is not None:
+            # The changes this loop makes, applied item by item (see loops.py).
+            loop, items = unrolled
+            end = j
+            while end < len(evs) and evs[end].in_loop == e.in_loop:
+                end += 1
+            group = evs[j:end]
+            outer = not is_prefix(ix.chains.get(id(loop), ()), use_chain)
+            for item in items:
+                ienv = env.child(overlay={**env.overlay, loops.item_key(loop): item})
+                for x in group:
+                    runs = loops.item_truth(ev, x, loop, ienv)
+                    if runs is None and not outer and x.kind == "assign":
+                        # Set for the items a test picks that the item does not decide: which
+                        # item's value it ends with is a guess, so it is not followed.
+                        value = ev.unknown(ienv, x.stmt, "set in a loop for the items a test picks")
+                    elif runs is not False:
+                        value = apply_event(ev, value, x, ienv, outer or runs is None, False)
+            j += len(group)
+            if prefix_key is not None:
+                learned.append(((*prefix_key, j - 1), value))
+            continue
         value = apply_event(ev, value, e, env, cond, rep)
         if prefix_key is not None:
             learned.append(((*prefix_key, j), value))
+        j += 1
     # Loop-carried: changes later in a loop around the use reach it on the next pass.
     for lp in use_loops:
         later = [e for e in all_events if e.pos > use_pos and lp in e.in_loop]
@@ -387,6 +417,9 @@ def annotation_client(ev: Evaluator, ann: ast.expr, env: Env) -> Value | None:
             cc = client_class(qual)
             if cc:
                 return ClientV(cc[0], cc[1])
+            kind = LANGCHAIN_MODEL_CLASSES.get(qual)
+            if kind is not None:  # a langchain chat model: its settings are not known here
+                return ClientV(LANGCHAIN_CHAT_MODELS[kind], kind)
     return None
 
 

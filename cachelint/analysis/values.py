@@ -188,6 +188,25 @@ class DictV:
 
 
 @dataclass(frozen=True)
+class RecordV(DictV):
+    """An object with named fields built by a known constructor: a project dataclass, pydantic
+    model or NamedTuple, or a framework's message class (langchain `SystemMessage(content=...)`).
+    Its attributes are its `entries`, which are also the dict it converts to (`asdict`,
+    `model_dump`) and what it sends as a message; `attrs` are attributes it has beside them (a
+    langchain message's `type`). `instance` is the project class, for its methods."""
+
+    kind: str = ""  # the class's qualified name
+    attrs: tuple[tuple[str, Value], ...] = ()
+    instance: InstanceV | None = None
+
+    def attr(self, name: str) -> Value | None:
+        got = self.get(name)
+        if got is not None:
+            return got
+        return next((v for k, v in self.attrs if k == name), None)
+
+
+@dataclass(frozen=True)
 class AltV:
     """A value that is one of several (conditional assignment, several returns)."""
 

@@ -8,6 +8,7 @@ from cachelint.diagnostics import Diagnostic
 from cachelint.report.github import iter_github
 from cachelint.report.json import iter_json, render_json_statistics
 from cachelint.report.locate import CellPosition, Location, Locator, plain_location
+from cachelint.report.problems import Problem, problem
 from cachelint.report.sarif import render_sarif
 from cachelint.report.text import (
     SourceLines,
@@ -32,10 +33,12 @@ __all__ = [
     "CellPosition",
     "Location",
     "Locator",
+    "Problem",
     "SourceLines",
     "canonical_format",
     "is_text_format",
     "plain_location",
+    "problem",
     "render",
     "render_chunks",
     "render_statistics_for",
@@ -65,6 +68,7 @@ def render(
     locate: Locator = plain_location,
     rules: Sequence[type[Rule]] = ALL_RULES,
     root: str | None = None,
+    problems: Sequence[Problem] = (),
 ) -> str:
     """The findings in format `fmt`, without the summary line.
 
@@ -72,7 +76,7 @@ def render(
     and `root` (what paths are relative to, default cwd) are used by `sarif` and `github`.
     """
     return "".join(render_chunks(fmt, diagnostics, color=color, source_lines=source_lines, cwd=cwd,
-                                 locate=locate, rules=rules, root=root))
+                                 locate=locate, rules=rules, root=root, problems=problems))
 
 
 def render_chunks(
@@ -85,15 +89,18 @@ def render_chunks(
     locate: Locator = plain_location,
     rules: Sequence[type[Rule]] = ALL_RULES,
     root: str | None = None,
+    problems: Sequence[Problem] = (),
 ) -> Iterator[str]:
     """`render`, in pieces that join to it: a finding at a time, so a run with tens of
     thousands of findings is written out as it is rendered (SARIF, one document with
-    the rules at its head, comes whole)."""
+    the rules at its head, comes whole). `problems` (files that could not be checked) go
+    into `json` and `sarif`; the other formats leave them to stderr."""
     fmt = canonical_format(fmt)
     if fmt == "json":
-        return iter_json(diagnostics, cwd=cwd, locate=locate)
+        return iter_json(diagnostics, cwd=cwd, locate=locate, problems=problems)
     if fmt == "sarif":
-        return iter([render_sarif(diagnostics, rules=rules, root=root if root is not None else cwd, locate=locate)])
+        return iter([render_sarif(diagnostics, rules=rules, root=root if root is not None else cwd, locate=locate,
+                                  problems=problems)])
     if fmt == "github":
         return iter_github(diagnostics, root=root if root is not None else cwd, locate=locate)
     if fmt == "concise":

@@ -10,6 +10,7 @@ from typing import Any
 from cachelint.diagnostics import Diagnostic, Severity, Span
 from cachelint.discovery import display_path
 from cachelint.report.locate import CellPosition, Locator, plain_location
+from cachelint.report.problems import Problem
 from cachelint.report.text import rule_counts
 
 
@@ -50,9 +51,28 @@ def diagnostic_to_dict(d: Diagnostic, cwd: str | None = None, locate: Locator = 
         "severity": Severity(d.severity).value,
         "message": d.message,
         **span,
-        "fix": None if d.fix is None else {"title": d.fix.title, "applicability": d.fix.applicability.value},
+        "fix": fix_fields(d, cwd, shown),
         "related": [{**_span_fields(r.span, cwd, locate, shown), "message": r.message} for r in d.related],
         "fingerprint": d.fingerprint,
+    }
+
+
+def fix_fields(d: Diagnostic, cwd: str | None = None,
+               shown: Callable[[str, str | None], str] = display_path) -> dict[str, Any] | None:
+    """The finding's fix: title, applicability and its edits (none: advice only), each edit
+    with the file it lands in (a helper module, when the text at fault is written there)."""
+    fix = d.fix
+    if fix is None:
+        return None
+    path = shown(fix.target(d.span), cwd)
+    return {
+        "title": fix.title,
+        "applicability": fix.applicability.value,
+        "edits": [
+            {"path": path, "line": e.line, "column": e.column, "end_line": e.end_line,
+             "end_column": e.end_column, "content": e.content}
+            for e in fix.edits
+        ],
     }
 
 
@@ -61,18 +81,23 @@ def dump(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_json(diagnostics: Sequence[Diagnostic], *, cwd: str | None = None, locate: Locator = plain_location) -> str:
-    """A top-level array of findings (`[]` when clean), newline-terminated."""
-    return "".join(iter_json(diagnostics, cwd=cwd, locate=locate))
+def render_json(diagnostics: Sequence[Diagnostic], *, cwd: str | None = None, locate: Locator = plain_location,
+                problems: Sequence[Problem] = ()) -> str:
+    """A top-level array of findings (`[]` when clean), then problems, newline-terminated."""
+    return "".join(iter_json(diagnostics, cwd=cwd, locate=locate, problems=problems))
 
 
 def iter_json(
-    diagnostics: Iterable[Diagnostic], *, cwd: str | None = None, locate: Locator = plain_location
+    diagnostics: Iterable[Diagnostic], *, cwd: str | None = None, locate: Locator = plain_location,
+    problems: Iterable[Problem] = (),
 ) -> Iterator[str]:
     """`render_json` one finding at a time: what `dump` prints for the whole array, without
     building it (a run with 26,000 findings held them as dicts and as one string at once).
     JSON strings never hold a raw newline, so indenting each item's lines by one level gives
-    the item as it appears inside the array."""
+    the item as it appears inside the array.
+
+    `problems` (files that could not be checked) follow the findings as items of the same
+    shape whose `code` is null: see problem_to_dict."""
     first = True
     paths: dict[str, str] = {}  # a file's findings and related spans name it again and again
 
@@ -85,7 +110,34 @@ def iter_json(
     for d in diagnostics:
         yield ("[\n  " if first else ",\n  ") + _item(d, cwd, locate, shown)
         first = False
+    for p in problems:
+        yield ("[\n  " if first else ",\n  ") + indented(problem_to_dict(p, cwd), "\n  ")
+        first = False
     yield "[]\n" if first else "\n]\n"
+
+
+def problem_to_dict(p: Problem, cwd: str | None = None) -> dict[str, Any]:
+    """A file that could not be checked, with a finding's keys: `code` is null (what tells it
+    apart from a finding), `name` the kind (`syntax-error`, `unreadable-file`,
+    `internal-error`), `severity` "error"; `line` the line of a syntax error (`cell` for a
+    notebook's), null when the problem has no place in the file."""
+    line = p.line
+    return {
+        "code": None,
+        "name": p.kind,
+        "severity": Severity.ERROR.value,
+        "message": p.message,
+        "path": display_path(p.path, cwd),
+        "line": line,
+        "column": None if line is None else 1,
+        "end_line": line,
+        "end_column": None if line is None else 1,
+        "cell": None if p.cell is None else {"number": p.cell[0], "line": p.cell[1], "column": 1,
+                                              "end_line": p.cell[1], "end_column": 1},
+        "fix": None,
+        "related": [],
+        "fingerprint": None,
+    }
 
 
 def _span_text(span: Span, cwd: str | None, locate: Locator, shown: Callable[[str, str | None], str],
@@ -120,9 +172,7 @@ def _item(d: Diagnostic, cwd: str | None, locate: Locator, shown: Callable[[str,
         f'{at}"message": {encode_basestring(d.message)},{at}'
         + _span_text(d.span, cwd, locate, shown, at)
         + f',{at}"fix": '
-        + ("null" if fix is None else
-           f'{{\n      "title": {encode_basestring(fix.title)},'
-           f'\n      "applicability": {encode_basestring(fix.applicability.value)}\n    }}')
+        + ("null" if fix is None else indented(fix_fields(d, cwd, shown), at))
         + f',{at}"related": {related_text},{at}"fingerprint": {encode_basestring(d.fingerprint)}\n  }}'
     )
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from cachelint import __version__
-from cachelint.diagnostics import Diagnostic, Severity, Span
+from cachelint.diagnostics import Diagnostic, Fix, Severity, Span
 from cachelint.report.json import dump
 from cachelint.report.locate import Locator, plain_location
+from cachelint.report.problems import INTERNAL_ERROR, Problem
 from cachelint.ruledocs import REPOSITORY_URL, docstring, help_uri, rule_markdown, section_text
 from cachelint.rules import ALL_RULES
 from cachelint.rules._base import Rule
@@ -56,6 +57,22 @@ def _artifact(path: str, root: str) -> dict[str, Any]:
     return {"uri": Path(absolute).as_uri()}
 
 
+def _fix(fix: Fix, span: Span, root: str) -> dict[str, Any]:
+    """SARIF's `fix`: the edits as replacements of regions (an empty region inserts)."""
+    replacements = [
+        {
+            "deletedRegion": {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line,
+                              "endColumn": e.end_column},
+            "insertedContent": {"text": e.content},
+        }
+        for e in fix.edits
+    ]
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [{"artifactLocation": _artifact(fix.target(span), root), "replacements": replacements}],
+    }
+
+
 def _physical(span: Span, root: str, locate: Locator) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The physicalLocation of a span, and the notebook cell range as a property bag (or None)."""
     where = locate(span)
@@ -82,6 +99,27 @@ def _physical(span: Span, root: str, locate: Locator) -> tuple[dict[str, Any], d
 def _folder_uri(folder: str) -> str:
     uri = Path(folder).as_uri()
     return uri if uri.endswith("/") else uri + "/"
+
+
+def _invocation(problems: Sequence[Problem], root: str) -> dict[str, Any]:
+    """The run's invocation: successful unless cachelint itself failed on a file, with a
+    notification for each file that could not be checked (code scanning lists them as the
+    tool's errors)."""
+    notifications = []
+    for p in problems:
+        physical: dict[str, Any] = {"artifactLocation": _artifact(p.path, root)}
+        if p.line is not None:
+            physical["region"] = {"startLine": p.line}
+        notifications.append({
+            "level": "error",
+            "message": {"text": p.message},
+            "locations": [{"physicalLocation": physical}],
+            "descriptor": {"id": p.kind},
+        })
+    return {
+        "executionSuccessful": not any(p.kind == INTERNAL_ERROR for p in problems),
+        "toolExecutionNotifications": notifications,
+    }
 
 
 def rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
@@ -125,11 +163,13 @@ def render_sarif(
     rules: Sequence[type[Rule]] = ALL_RULES,
     root: str | None = None,
     locate: Locator = plain_location,
+    problems: Sequence[Problem] = (),
 ) -> str:
     """One SARIF log with one run.
 
     `rules` are the rules that ran (any rule a finding names is added); `root` is the
-    folder URIs are relative to (%SRCROOT%), the current folder by default.
+    folder URIs are relative to (%SRCROOT%), the current folder by default. `problems`
+    (files that could not be checked) are the invocation's toolExecutionNotifications.
     """
     root = os.path.abspath(root if root is not None else os.getcwd())
     by_code = {r.code: r for r in ALL_RULES}
@@ -171,6 +211,8 @@ def render_sarif(
             result["relatedLocations"] = related
         if d.fix is not None and d.fix.title:
             result["properties"] = {"fix": d.fix.title, "fixApplicability": d.fix.applicability.value}
+        if d.fix is not None and d.fix.edits:
+            result["fixes"] = [_fix(d.fix, d.span, root)]
         results.append(result)
 
     log = {
@@ -187,6 +229,7 @@ def render_sarif(
                         "rules": [rule_descriptor(r) for r in ordered],
                     }
                 },
+                "invocations": [_invocation(problems, root)],
                 "originalUriBaseIds": {SRCROOT: {"uri": _folder_uri(root)}},
                 "columnKind": "unicodeCodePoints",
                 "results": results,

@@ -40,6 +40,9 @@ class Invalid:
     settings: dict[str, object] = field(default_factory=dict)
     message: str | None = None  # an expected substring of the message
     docs: bool = False
+    # The example after this rule's fixes (safe and unsafe) are applied, as Fixit's
+    # `expected_replacement`; required when the rule writes a fix for the case.
+    expected_replacement: str | None = None
 
 
 class Rule:

@@ -26,8 +26,12 @@ class DynamicBeforeStatic(Rule):
     static text reaches the model's minimum cacheable length, so the move would pay.
 
     ## Fix safety
-    Display-only: moving a value changes the text the model sees, so cachelint does
-    not rewrite it.
+    Unsafe: moving a value changes the text the model sees (the same facts, in another
+    place). The fix moves the line of the f-string that holds the value to the start of the
+    last user message, written only when the f-string is written in the function that makes
+    the call (a helper's text serves other calls), the line holds nothing but the moved
+    values, and the last user message is written in the call as an f-string or a parameter
+    annotated `str`. Otherwise the finding has no fix.
 
     ## References
     - OpenAI, Prompt caching: "put static content at the beginning, user-specific information at the end"
@@ -108,6 +112,39 @@ def answer(user_name, question):
         instructions=f"The user is {user_name}.\\n" + RULES,  # expect: CL101
         input=question)
 ''', message="`{user_name}` precedes", docs=True),
+        # the question is known to be a str: the line moves into it (unsafe fix)
+        Invalid(PRELUDE + RULES_DEF + '''
+def answer(tenant, question: str):
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"You answer for {tenant}.\\n\\n" + RULES,  # expect: CL101
+        input=question)
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def answer(tenant, question: str):
+    return client.responses.create(model="gpt-4.1",
+        instructions=RULES,  # expect: CL101
+        input=f"You answer for {tenant}.\\n\\n{question}")
+'''),
+        # the user message is an f-string: the line opens it; the rest of the system text stays
+        Invalid(PRELUDE + RULES_DEF + '''
+def reply(user, question):
+    system = f"Name: {user.name}\\n{RULES}"  # expect: CL101
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": system},
+        {"role": "user", "content": f"Question: {question}"}])
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def reply(user, question):
+    system = f"{RULES}"  # expect: CL101
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": system},
+        {"role": "user", "content": f"Name: {user.name}\\nQuestion: {question}"}])
+'''),
+        # the same text built in a helper serves every caller: no fix
+        Invalid(PRELUDE + RULES_DEF + '''
+def system_for(user):
+    return f"Name: {user.name}\\n{RULES}"  # expect: CL101
+def reply(user, question: str):
+    return client.responses.create(model="gpt-4.1", instructions=system_for(user), input=question)
+'''),
         # system message in Chat Completions, value from a request object
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(request):
@@ -188,6 +225,7 @@ def reply(plan, text):
                 continue  # moving it would not reach the minimum: CL201 covers this call
             seg = prompt.segments[members[0]]
             names = sources(prompt, members)
+            edits = ctx.moved_to_user(prompt, members)
             where = describe_behind(seg, behind)
             verb = "precedes" if len({prompt.segments[k].source for k in members}) == 1 else "precede"
             yield ctx.diagnostic(
@@ -195,10 +233,13 @@ def reply(plan, text):
                 ctx.primary_span(seg, prompt),
                 f"{names} {verb} {lost.amount('static token')} of {where}; "
                 f"they can never be read from the cache",
-                self.fix_title.format(source=names, where=where),
-                Applicability.DISPLAY_ONLY,
+                self.fix_title.format(source=names, where=where) if not edits else
+                f"Move {names} into the last user message",
+                Applicability.UNSAFE if edits else Applicability.DISPLAY_ONLY,
                 ctx.related_for(seg, prompt, behind),
                 identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
+                edits=edits,
+                edits_in=prompt.call.span.path,
             )
 
 

@@ -30,7 +30,10 @@ class VolatileInPrefix(Rule):
     more than no caching at all.
 
     ## Fix safety
-    Display-only: moving the value changes the text the model sees.
+    Unsafe: moving the value changes the text the model sees (the same facts, in another
+    place). The fix moves the line of the f-string that holds it to the start of the last user
+    message, under the conditions CL101's fix has (f-string written in the function that makes
+    the call, nothing else on the line, the user message an f-string or a `str` parameter).
 
     ## References
     - OpenAI cookbook, Prompt Caching 201: timestamps and debug ids belong in `metadata`
@@ -104,6 +107,25 @@ def reply(text):
         instructions=f"Time: {datetime.now():%H:%M}.\\n" + RULES,  # expect: CL102
         input=text)
 ''', message="changes every request", docs=True),
+        # the last line of the instructions moves, with the line break before it, into the question
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text: str):
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"{RULES}\\nRequest {uuid.uuid4()}",  # expect: CL102
+        input=text)
+''', expected_replacement=_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text: str):
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"{RULES}",  # expect: CL102
+        input=f"Request {uuid.uuid4()}\\n{text}")
+'''),
+        # the line also holds static text: moving it would move the rules too, so no fix
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text: str):
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"Request {uuid.uuid4()}: {RULES}",  # expect: CL102
+        input=text)
+'''),
         # bare datetime.now() in an f-string renders to the microsecond
         Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
 def reply(text):
@@ -178,12 +200,16 @@ def reply(text):
                 continue  # after the preamble with little static text behind: harmless
             what = "changes every day" if seg.stability == Stability.DAILY else "changes every request"
             names = sources(prompt, members)
+            edits = ctx.moved_to_user(prompt, members)
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
                 f"{names} {what} ({seg.cause}) and {place}",
-                self.fix_title.format(source=names),
-                Applicability.DISPLAY_ONLY,
+                self.fix_title.format(source=names) if not edits else
+                f"Move {names} into the last user message",
+                Applicability.UNSAFE if edits else Applicability.DISPLAY_ONLY,
                 ctx.related_for(seg, prompt, behind),
                 identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
+                edits=edits,
+                edits_in=prompt.call.span.path,
             )

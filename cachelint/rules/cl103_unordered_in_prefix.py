@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
+from cachelint.fixes.sorting import sorted_join
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules.context import RuleContext, sources
@@ -79,17 +80,35 @@ def reply(text):
     return client.responses.create(model="gpt-4.1",
         instructions="You can: " + ", ".join(CAPABILITIES) + "\\n" + RULES,  # expect: CL103
         input=text)
-''', message="order", docs=True),
+''', message="order", docs=True, expected_replacement=PRELUDE + RULES_DEF + '''
+CAPABILITIES = {"search", "summarise", "translate"}
+def reply(text):
+    return client.responses.create(model="gpt-4.1",
+        instructions="You can: " + ", ".join(sorted(CAPABILITIES)) + "\\n" + RULES,  # expect: CL103
+        input=text)
+'''),
         Invalid("import os\n" + PRELUDE + RULES_DEF + '''
 def reply(text):
     files = os.listdir("docs")
     return client.chat.completions.create(model="gpt-4o", messages=[
         {"role": "system", "content": "Files: " + ", ".join(files) + "\\n" + RULES},  # expect: CL103
         {"role": "user", "content": text}])
+''', expected_replacement="import os\n" + PRELUDE + RULES_DEF + '''
+def reply(text):
+    files = os.listdir("docs")
+    return client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "system", "content": "Files: " + ", ".join(sorted(files)) + "\\n" + RULES},  # expect: CL103
+        {"role": "user", "content": text}])
 '''),
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(text, tags):
     topics = "\\n".join(f"- {t}" for t in set(tags))  # expect: CL103
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"Topics:\\n{topics}\\n{RULES}",
+        input=text)
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def reply(text, tags):
+    topics = "\\n".join(sorted(f"- {t}" for t in set(tags)))  # expect: CL103
     return client.responses.create(model="gpt-4.1",
         instructions=f"Topics:\\n{topics}\\n{RULES}",
         input=text)
@@ -100,7 +119,14 @@ def reply(text):
     return client.responses.create(model="gpt-4.1",
         instructions="Skills: " + ", ".join(names) + "\\n" + RULES,  # expect: CL103
         input=text)
+''', expected_replacement="from pathlib import Path\n" + PRELUDE + RULES_DEF + '''
+def reply(text):
+    names = [p.stem for p in Path("skills").iterdir()]
+    return client.responses.create(model="gpt-4.1",
+        instructions="Skills: " + ", ".join(sorted(names)) + "\\n" + RULES,  # expect: CL103
+        input=text)
 '''),
+        # no fix: `sorted(LANGS)` would print as a list, not the text the model saw
         Invalid(PRELUDE + RULES_DEF + '''
 LANGS = frozenset(["en", "fr", "de"])
 def reply(text):
@@ -123,13 +149,16 @@ def reply(text):
             place = ctx.prefix_place(prompt, members, lost, behind, "nothing after it is shared between processes")
             if place is None:
                 continue  # after the preamble with little static text behind: harmless
+            span = ctx.primary_span(seg, prompt)
             yield ctx.diagnostic(
                 self,
-                ctx.primary_span(seg, prompt),
+                span,
                 f"{sources(prompt, members)} has no fixed order ({seg.cause}) and {place}; "
                 f"each process renders a different prefix",
                 self.fix_title,
                 Applicability.SAFE,
                 ctx.related_for(seg, prompt, behind),
                 identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
+                edits=sorted_join(ctx.text_of(seg.span.path), seg.span),
+                edits_in=seg.span.path,
             )

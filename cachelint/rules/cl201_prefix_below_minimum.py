@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from cachelint.analysis import frameworks
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
 from cachelint.prompt import AssembledPrompt, MarkerKind, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
@@ -248,6 +249,10 @@ def ask(question):
         minimum = m.min_cache_tokens
         if total.n >= minimum:
             return  # long enough to be cached
+        if prompt.call.model is None and frameworks.is_framework_api(prompt.call.api):
+            # litellm or langchain with a model the analysis cannot see: any provider, so any
+            # minimum (or none at all)
+            return
         if total.n < pays_from(minimum, price.ratio):
             return  # padding to the minimum would cost more than the cache saves
         model_desc = f"`{m.name}`" + (" (the default model: `model=` is not a literal)" if m.defaulted else "")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
+from cachelint.diagnostics import Applicability, Diagnostic, Edit, Related, Severity
+from cachelint.fixes.keys import stable_key
 from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules._markers import call_model, in_file, tokens
@@ -27,8 +28,14 @@ class VolatileCacheKey(Rule):
     cached on one machine after another and rarely read back.
 
     ## Fix safety
-    Display-only: choosing the key's granularity (per prompt family, tenant or conversation)
-    is a design decision; keep each key under about 15 requests per minute.
+    Unsafe: the key decides how requests are routed (the model's input is the same), and its
+    granularity (per prompt family, tenant or conversation) is a design decision; keep each key
+    under about 15 requests per minute. The fix keeps what the key shares between requests: a
+    changing placeholder of an f-string is dropped with one separator next to it
+    (`f"{user_id}-{time.time()}"` becomes `f"{user_id}"`), and a key that is nothing but the
+    changing value (`str(uuid.uuid4())`) becomes the name of the prompt family, the module and
+    function that make the call (`"app.reply"`). Written only where the key is built in the
+    function that makes the call; a key from a helper has no fix.
 
     ## References
     - OpenAI cookbook, Prompt Caching 201: `prompt_cache_key` and routing
@@ -77,13 +84,32 @@ def reply(text):
 def reply(text):
     return client.responses.create(model="gpt-5", instructions=RULES, input=text,
                                    prompt_cache_key=str(uuid.uuid4()))  # expect: CL301
-''', message="uuid.uuid4()", docs=True),
+''', message="uuid.uuid4()", docs=True, expected_replacement=_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.responses.create(model="gpt-5", instructions=RULES, input=text,
+                                   prompt_cache_key="example.reply")  # expect: CL301
+'''),
         # a timestamp through a local variable
         Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
 def reply(user_id, text):
     key = f"{user_id}-{time.time()}"  # expect: CL301
     return client.chat.completions.create(model="gpt-4.1", prompt_cache_key=key, messages=[
         {"role": "system", "content": RULES}, {"role": "user", "content": text}])
+''', expected_replacement=_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(user_id, text):
+    key = f"{user_id}"  # expect: CL301
+    return client.chat.completions.create(model="gpt-4.1", prompt_cache_key=key, messages=[
+        {"role": "system", "content": RULES}, {"role": "user", "content": text}])
+'''),
+        # the key is only the clock, in an f-string with a name: the name stays, a key per family
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.responses.create(model="gpt-5", instructions=RULES, input=text,
+                                   prompt_cache_key=f"support:{time.time_ns()}")  # expect: CL301
+''', expected_replacement=_IMPORTS + PRELUDE + RULES_DEF + '''
+def reply(text):
+    return client.responses.create(model="gpt-5", instructions=RULES, input=text,
+                                   prompt_cache_key="support")  # expect: CL301
 '''),
         # built in a helper
         Invalid("import secrets\n" + PRELUDE + RULES_DEF + '''
@@ -119,13 +145,18 @@ async def reply(text):
         related.append(Related(prompt.call.func_span, f"in this call to {prompt.call.describe()}"))
         cost = (f"; the {tokens(shared)} of static prompt are rarely read from the cache" if shared.n
                 else "")
+        edits: tuple[Edit, ...] = ()
+        if not prompt.call.via and in_file(key.span, ctx):
+            edits = stable_key(ctx.text_of(prompt.call.span.path), prompt.call.span, key.span, key.origin)
         yield ctx.diagnostic(
             self,
             span,
             f"`prompt_cache_key` comes from `{key.cause or key.source}`, which changes every request: "
             f"no two requests share a routing key{cost}",
-            self.fix_title,
-            Applicability.DISPLAY_ONLY,
+            self.fix_title if not edits else "Keep only what the key shares between requests",
+            Applicability.UNSAFE if edits else Applicability.DISPLAY_ONLY,
             tuple(related),
             identity=f"{key.source}|{prompt.call.api}",
+            edits=edits,
+            edits_in=prompt.call.span.path,
         )

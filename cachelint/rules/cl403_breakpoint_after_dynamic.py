@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
+from cachelint.analysis import frameworks
+from cachelint.diagnostics import Applicability, Diagnostic, Edit, Related, Severity, Span
+from cachelint.fixes.markers import move_marker_back
 from cachelint.prompt import AssembledPrompt, Breakpoint, MarkerKind, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules._markers import (
@@ -15,6 +17,7 @@ from cachelint.rules._markers import (
     marker_related,
     marker_span,
     multi_turn,
+    surely_at_least,
     varies,
 )
 from cachelint.rules.context import RuleContext, count
@@ -42,7 +45,11 @@ class BreakpointAfterDynamic(Rule):
     counts always.
 
     ## Fix safety
-    Display-only: moving a marker changes which prefix is cached.
+    Safe (the model sees the same input; which prefix is cached changes, to one that is read):
+    when what changes is in the marked block itself, and that block and the one before it are
+    dict literals of one list written in the function that makes the call, the marker's entry
+    moves onto the block before, the end of the shared part, provided that part reaches the
+    model's minimum. Other markers keep their advice.
 
     ## References
     - Anthropic, prompt caching: the cache prefix, write prices and breakpoints
@@ -106,7 +113,13 @@ def reply(name, question):
         system=[{"type": "text", "text": POLICY},
                 {"type": "text", "text": f"The customer is {name}.", "cache_control": CC}],  # expect: CL403
         messages=[{"role": "user", "content": question}])
-''', message="cache entry (1.25x the input price)", docs=True),
+''', message="cache entry (1.25x the input price)", docs=True, expected_replacement=ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(name, question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+        system=[{"type": "text", "text": POLICY, "cache_control": CC},
+                {"type": "text", "text": f"The customer is {name}."}],  # expect: CL403
+        messages=[{"role": "user", "content": question}])
+'''),
         # the time in the system prompt, marker through a helper-built block
         Invalid(_IMPORTS + ANTHROPIC_PRELUDE + POLICY_DEF + '''
 def cached(text):
@@ -169,16 +182,41 @@ async def reply(history, question):
             price = WRITE_PRICE.get(ttl, "1.25x")
             what = "changes every request" if seg.stability == Stability.VOLATILE else "differs between calls"
             size = f"{written.display()}-token " if written.n else ""
+            edits = self._edits(prompt, bp, culprit, ctx)
             yield ctx.diagnostic(
                 self,
                 marker_span(bp, prompt, ctx),
                 f"{marker_name(bp)} follows `{seg.source}`, which {what}: every call writes a new "
                 f"{size}cache entry ({price} the input price) that no later call reads",
                 self.fix_title.format(source=f"`{seg.source}`"),
-                Applicability.DISPLAY_ONLY,
+                Applicability.SAFE if edits else Applicability.DISPLAY_ONLY,
                 marker_related(bp, prompt, ctx, _culprit_note(seg, ctx)),
                 identity=f"{bp.slot}|{seg.source}|{prompt.call.api}",
+                edits=edits,
+                edits_in=prompt.call.span.path,
             )
+
+    @staticmethod
+    def _edits(prompt: AssembledPrompt, bp: Breakpoint, culprit: int, ctx: RuleContext) -> tuple[Edit, ...]:
+        """The marker moved onto the block before its own, when what changes is in its own block
+        and the prefix up to the block before reaches the minimum (see Fix safety)."""
+        call, block = prompt.call, bp.block_span
+        changing = prompt.segments[culprit].span
+        if call.via or bp.top_level or bp.conditional or not _within(changing, block):
+            return ()
+        if call.api == frameworks.BEDROCK_SEND["converse"]:
+            return ()  # a cachePoint is a block of its own, not a key the fix can move
+        before = [s for s in prompt.segments[:culprit]
+                  if s.stability == Stability.STATIC and not _within(s.span, block)]
+        m = call_model(prompt, ctx)
+        if not surely_at_least(count(ctx.static_runs(before), m), m, m.min_cache_tokens):
+            return ()  # the shared part is too short to be cached: moving the marker there caches nothing
+        return move_marker_back(ctx.text_of(call.span.path), call.span, block)
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return inner.path == outer.path and (outer.line, outer.column) <= (inner.line, inner.column) and \
+        (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
 
 
 def _first_changing(prompt: AssembledPrompt, bp: Breakpoint) -> int | None:

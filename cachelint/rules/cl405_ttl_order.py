@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
+from cachelint.fixes.markers import raise_ttls
 from cachelint.prompt import AssembledPrompt, MarkerKind
 from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules._markers import effective_ttl, marker_name, marker_related, marker_span
@@ -28,7 +29,13 @@ class TtlOrder(Rule):
     there with another TTL is also rejected.
 
     ## Fix safety
-    Display-only: changing a TTL changes what the cache costs (a 1-hour write is 2x the input price).
+    Safe, for a 1-hour marker after 5-minute ones: the 5-minute markers before it take the
+    1-hour marker's value (as written, when it is a literal or a module constant), so the
+    request is accepted and keeps the 1-hour entry it asked for; the model sees the same input.
+    Written only where every marker involved is written in the function that makes the call (a
+    marker in a shared helper or constant serves other calls too). The 1-hour entries cost more
+    to write (2x the input price, against 1.25x). A top-level TTL that contradicts the last
+    block has no fix: which of the two was meant cannot be known.
 
     ## References
     - Anthropic, prompt caching: mixing TTLs
@@ -87,7 +94,29 @@ def reply(history, question):
         system=[{"type": "text", "text": POLICY, "cache_control": CC}],
         messages=[*history, {"role": "user", "content": [
             {"type": "text", "text": question, "cache_control": CC_1H}]}])  # expect: CL405
-''', message="answers 400", docs=True),
+''', message="answers 400", docs=True, expected_replacement=_HOUR + ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(history, question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+        system=[{"type": "text", "text": POLICY, "cache_control": CC_1H}],
+        messages=[*history, {"role": "user", "content": [
+            {"type": "text", "text": question, "cache_control": CC_1H}]}])  # expect: CL405
+'''),
+        # an inline 1-hour marker after an inline default one: the literal is copied
+        Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+        system=[{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral"}},  # keep
+                {"type": "text", "text": POLICY,
+                 "cache_control": {"type": "ephemeral", "ttl": "1h"}}],  # expect: CL405
+        messages=[{"role": "user", "content": question}])
+''', expected_replacement=ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+        system=[{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral", "ttl": "1h"}},  # keep
+                {"type": "text", "text": POLICY,
+                 "cache_control": {"type": "ephemeral", "ttl": "1h"}}],  # expect: CL405
+        messages=[{"role": "user", "content": question}])
+'''),
         # tools render before the system prompt: a 5m marker on the last tool comes first
         Invalid(_HOUR + ANTHROPIC_PRELUDE + POLICY_DEF + '''
 TOOLS = [{"name": "lookup", "description": POLICY, "input_schema": {"type": "object"},
@@ -138,19 +167,23 @@ async def reply(history):
                     )
                     return  # one finding per call: fixing it may reorder the rest
         short = None  # the first 5-minute marker in render order
-        for b in markers:
+        for i, b in enumerate(markers):
             ttl = effective_ttl(b)
             if ttl == "5m" and short is None:
                 short = b
             elif ttl == "1h" and short is not None:
+                shorts = [m.span for m in markers[:i] if effective_ttl(m) == "5m"]
+                edits = raise_ttls(ctx.text_of(prompt.call.span.path), prompt.call.span, b.span, shorts)
                 yield ctx.diagnostic(
                     self,
                     marker_span(b, prompt, ctx),
                     f"{marker_name(b)} has ttl \"1h\" but comes after {marker_name(short)} with a 5-minute TTL "
                     f"in render order: the API answers 400",
-                    self.fix_title,
-                    Applicability.DISPLAY_ONLY,
+                    self.fix_title if not edits else "Give the earlier 5-minute markers the 1-hour TTL",
+                    Applicability.SAFE if edits else Applicability.DISPLAY_ONLY,
                     marker_related(b, prompt, ctx, (Related(short.span, "the 5-minute marker"),)),
                     identity=f"{b.slot}|{short.slot}|{prompt.call.api}",
+                    edits=edits,
+                    edits_in=prompt.call.span.path,
                 )
                 return  # one finding per call

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
+from cachelint.fixes.markers import repair_marker
 from cachelint.prompt import NOT_STATIC, AssembledPrompt, Breakpoint, MarkerKind
 from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules._markers import ANTHROPIC_TTLS, marker_name, marker_related, marker_span
@@ -29,7 +30,12 @@ class InvalidCacheControl(Rule):
     list of text blocks, or the top-level `cache_control=`.
 
     ## Fix safety
-    Display-only.
+    Safe where the value has one right answer: `"ephemeral"` or `True` becomes
+    `{"type": "ephemeral"}`, another `type` becomes `"ephemeral"` (the only one), a missing
+    `type` is added, and a TTL written another way (`"60m"`, `3600`, `"5min"`) becomes `"1h"`
+    or `"5m"`. The edit lands where the value is written as a literal: at the marker, or where
+    the constant it names is defined (the value is wrong for every use). A TTL that is neither
+    length, and a marker in the wrong place, have no fix.
 
     ## References
     - anthropic-sdk-python: `CacheControlEphemeralParam` (`type: "ephemeral"`, `ttl: "5m" | "1h"`),
@@ -92,7 +98,26 @@ def reply(question):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
         system=[{"type": "text", "text": POLICY, "cache_control": {"type": "persistent"}}],  # expect: CL406
         messages=[{"role": "user", "content": question}])
-''', message="type", docs=True),
+''', message="type", docs=True, expected_replacement=ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+        system=[{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral"}}],  # expect: CL406
+        messages=[{"role": "user", "content": question}])
+'''),
+        # an hour written in minutes, in a constant: fixed where it is defined
+        Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+CC_HOUR = {"type": "ephemeral", "ttl": "60m"}  # one hour
+def reply(question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+        system=[{"type": "text", "text": POLICY, "cache_control": CC_HOUR}],  # expect: CL406
+        messages=[{"role": "user", "content": question}])
+''', expected_replacement=ANTHROPIC_PRELUDE + POLICY_DEF + '''
+CC_HOUR = {"type": "ephemeral", "ttl": "1h"}  # one hour
+def reply(question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+        system=[{"type": "text", "text": POLICY, "cache_control": CC_HOUR}],  # expect: CL406
+        messages=[{"role": "user", "content": question}])
+'''),
         # a TTL the API does not know, through a variable
         Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
 CC_10M = {"type": "ephemeral", "ttl": "10m"}
@@ -134,13 +159,21 @@ async def reply(question):
 def reply(history):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=POLICY,
                                   messages=history, cache_control="ephemeral")  # expect: CL406
+''', expected_replacement=ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(history):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=POLICY,
+                                  messages=history, cache_control={"type": "ephemeral"})  # expect: CL406
 '''),
         # `type` missing
         Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
 def reply(history):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=POLICY,
                                   messages=history, cache_control={"ttl": "1h"})  # expect: CL406
-''', message="no `type`"),
+''', message="no `type`", expected_replacement=ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(history):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=POLICY,
+                                  messages=history, cache_control={"type": "ephemeral", "ttl": "1h"})  # expect: CL406
+'''),
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -151,14 +184,18 @@ def reply(history):
             if problem is None:
                 continue
             message, fix = problem
+            where, edits = ("", ()) if bp.block_kind in (*_THINKING, "message") else repair_marker(
+                ctx.text_of, bp.span, [h.span for h in bp.hops if h.note == "the marker is defined here"])
             yield ctx.diagnostic(
                 self,
                 marker_span(bp, prompt, ctx),
                 f"{marker_name(bp)} {message}: the API answers 400",
                 fix,
-                Applicability.DISPLAY_ONLY,
+                Applicability.SAFE if edits else Applicability.DISPLAY_ONLY,
                 marker_related(bp, prompt, ctx),
                 identity=f"{bp.slot}|{message}|{prompt.call.api}",
+                edits=edits,
+                edits_in=where,
             )
 
 

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from cachelint.analysis.realpaths import real_path
-from cachelint.diagnostics import Applicability, Diagnostic, Fix, Related, Span
+from cachelint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Span
+from cachelint.fixes.move import move_to_user
 from cachelint.models import ModelLookup, lookup_model
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Rule
@@ -45,6 +46,10 @@ def provider_fallback(provider: str) -> ModelLookup:
 class RuleContext:
     settings: Settings
     path: str  # the linted file: primary locations must be inside it
+    # The text of a file of the project, from which fixes are written: the linted file's as
+    # linted, other modules' as the analysis read them. None: no fix can be written there (a
+    # notebook, whose linted text is its joined cells, not the file).
+    text_of: Callable[[str], str | None] = field(default=lambda path: None)
     _models: dict[tuple[str | None, str, str | None], ModelLookup] = field(default_factory=dict)
 
     # ---- model facts and counting
@@ -235,9 +240,21 @@ class RuleContext:
                 out.append(r)
         return tuple(out[:5])
 
+    def moved_to_user(self, prompt: AssembledPrompt, members: Sequence[int]) -> tuple[Edit, ...]:
+        """Edits that move the segments `members` (one line of an f-string) into the call's last
+        user message (CL101, CL102), when they can be written for certain (fixes/move.py)."""
+        call = prompt.call
+        spans = [prompt.segments[k].span for k in members]
+        if call.via or any(s.path != call.span.path for s in spans):
+            return ()  # a wrapper's request, or text written elsewhere: other calls share it
+        return move_to_user(self.text_of(call.span.path), call.span, call.api, spans)
+
     def diagnostic(self, rule: Rule, span: Span, message: str, fix_title: str | None,
                    applicability: Applicability = Applicability.DISPLAY_ONLY,
-                   related: tuple[Related, ...] = (), identity: str = "") -> Diagnostic:
+                   related: tuple[Related, ...] = (), identity: str = "",
+                   edits: tuple[Edit, ...] = (), edits_in: str = "") -> Diagnostic:
+        """A finding of `rule`; with `edits` (in the file `edits_in`, when it is not the
+        finding's own) its fix can be applied."""
         # The path relative to the project root, so the same finding keeps its identity
         # whether cachelint runs from the root, a subfolder or with absolute paths.
         try:
@@ -245,13 +262,15 @@ class RuleContext:
         except ValueError:
             rel = self.path
         fp_src = "\0".join([rule.code, rel.replace(os.sep, "/"), identity or message])
+        if not edits:
+            applicability = Applicability.DISPLAY_ONLY  # advice: there is nothing to apply
         return Diagnostic(
             code=rule.code,
             name=rule.name,
             severity=rule.severity,
             message=message,
             span=span,
-            fix=Fix(fix_title, applicability) if fix_title else None,
+            fix=Fix(fix_title, applicability, edits, "" if edits_in == span.path else edits_in) if fix_title else None,
             related=related,
             fingerprint=hashlib.sha256(fp_src.encode()).hexdigest()[:16],
         )

@@ -7,24 +7,35 @@ from __future__ import annotations
 import ast
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from cachelint.analysis import indirect
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import FoundCall, env_at
 from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
 from cachelint.analysis.values import Loc
-from cachelint.diagnostics import Diagnostic, LintError, Span
+from cachelint.diagnostics import Diagnostic, LintError, LintWarning, Span
+from cachelint.directives import has_directives, parse_directives
+from cachelint.discovery import is_notebook
 from cachelint.fastinit import replace
 from cachelint.prompt import AssembledPrompt, CallSite
+from cachelint.pyversions import needs_message, newer_syntax
 from cachelint.rules._base import Rule
+from cachelint.rules.cl901_unused_suppression import UnusedSuppression
 from cachelint.rules.context import RuleContext
 from cachelint.run.tracked import TrackedProject
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, parse_source
-from cachelint.suppress import apply_per_file_ignores, filter_suppressed
+from cachelint.suppress import (
+    apply_directives,
+    apply_per_file_ignores,
+    filter_suppressed,
+    unknown_selectors,
+    unused_selectors,
+)
 from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
 
@@ -56,7 +67,9 @@ def check_source(
         result.errors.append(LintError(path, str(exc)))
         return result
     if not project.may_matter(text):
-        return result  # no SDK or wrapper name in the text: cannot hold a recognised call
+        # No SDK or wrapper name in the text: cannot hold a recognised call (its suppression
+        # comments are still judged).
+        return settle(result, [], text, path, settings, rules)
     if len(text) > MAX_MODULE_BYTES:
         # Parsing 50 MB of (generated) code takes minutes and gigabytes; such modules are not followed either.
         result.errors.append(LintError(path, f"too large to analyse: {len(text) >> 10} KiB of source, "
@@ -65,7 +78,7 @@ def check_source(
     try:
         tree = parse_in(project, path, text)
     except SourceError as exc:
-        result.errors.append(LintError(path, str(exc)))
+        result.errors.append(LintError(path, syntax_message(exc, text)))
         return result
     try:
         found = check_module(tree, text, path, settings, rules, project)
@@ -81,7 +94,38 @@ def check_source(
         detail = " ".join(str(exc).split())[:200]
         result.errors.append(LintError(path, f"internal error in analysis: {type(exc).__name__}: {detail}"))
         return result
-    result.diagnostics.extend(suppress(found, text, settings))
+    return settle(result, found, text, path, settings, rules)
+
+
+def syntax_message(exc: SourceError, text: str) -> str:
+    """The error line for a module that does not parse: Python's words, or the newer Python
+    it needs when the error is on a line holding syntax of a later version."""
+    newer = newer_syntax(text, exc.lineno) if exc.lineno is not None else None
+    if newer is None:
+        return str(exc)
+    return f"syntax error at line {exc.lineno}: {needs_message(newer)}"
+
+
+def settle(result: LintResult, found: list[Diagnostic], text: str, path: str, settings: Settings,
+           rules: Sequence[type[Rule]]) -> LintResult:
+    """`result` with the module's findings (`found`) that its suppression comments and the
+    per-file ignores leave, a warning for each code a comment names that is no rule, and,
+    when CL901 runs, a finding for each suppression that silences nothing."""
+    if not has_directives(text):
+        result.diagnostics.extend(suppress(found, text, settings))
+        return result
+    directives = parse_directives(text)
+    for directive, selector in unknown_selectors(directives):
+        result.errors.append(LintWarning(path, f"unknown rule code or name {selector!r} in `{directive.text}`",
+                                         directive.line))
+    kept = apply_directives(found, directives)
+    if UnusedSuppression in rules:
+        unused = unused_selectors(directives, found, [r.code for r in rules])
+        reported = UnusedSuppression().report(unused, RuleContext(settings, path))
+        # Only a directive that names CL901 silences it: a bare one would silence its own report.
+        kept.extend(apply_directives(reported, [d for d in directives if d.selectors is not None]))
+        kept.sort(key=Diagnostic.sort_key)
+    result.diagnostics.extend(apply_per_file_ignores(kept, settings))
     return result
 
 
@@ -136,6 +180,13 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
                     p.call, via=mod.source_of(node.func) + "()")))
                 continue
         if name not in names:
+            made = indirect.handed_on(node, mod)
+            if made is not None and (indirect.callee_name(made) in names or indirect.held_callable(made, mod)):
+                # `pool.submit(backend.generate, p)`, `pool.submit(judge, p)`
+                prompts.extend(_wrapper_prompts(made, mod, project, span_of))
+            elif indirect.held_callable(node, mod) or ("__call__" in names and indirect.typed_callable(node, mod)):
+                # `judge(messages)`, a closure; `sampler(messages)` with `sampler: SamplerBase`
+                prompts.extend(_wrapper_prompts(node, mod, project, span_of))
             continue  # not the name of any wrapper in the project
         prompts.extend(_wrapper_prompts(node, mod, project, span_of))
     return prompts
@@ -163,8 +214,12 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
         ev.reset_budget(keep_memo=True)
         prompt = assemble(found, ev, span_of)
         # Report at the caller: this call is where the prompt is built.
+        via = mod.source_of(call.func) + "()"
+        impl = project.implementation(call, target[0])
+        if impl is not None:
+            via += " -> " + impl.label  # dispatched by class hierarchy: name the class
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
-                                        via=mod.source_of(call.func) + "()",
+                                        via=via,
                                         via_scopes=tuple((m.path, f.lineno, f.end_lineno or f.lineno)
                                                          for f, m in through))
         out.append(dataclasses.replace(prompt, call=site_call))
@@ -203,7 +258,7 @@ def module_findings(
     prompts = assemble_module(mod, project)
     if not prompts:
         return []
-    ctx = RuleContext(settings, mod.path)
+    ctx = RuleContext(settings, mod.path, _texts(mod, project, path))
     instances = [r() for r in rules]
     seen: set[tuple[str, Span]] = set()
     out: list[tuple[AssembledPrompt, list[Diagnostic]]] = []
@@ -226,6 +281,19 @@ def module_findings(
     return out
 
 
+def _texts(mod: ModuleInfo, project: Project, path: str) -> Callable[[str], str | None]:
+    """Where rules read the text their fixes edit: this module's as linted, other modules' as
+    the analysis read them; a notebook is not fixed (its linted text is its joined cells)."""
+
+    def text_of(wanted: str) -> str | None:
+        if wanted == mod.path:
+            return None if is_notebook(path) else mod.text
+        other = project.module_from_path(wanted)
+        return None if other is None else other.text
+
+    return text_of
+
+
 def _shown_at(d: Diagnostic, actual: str, shown: str) -> Diagnostic:
     """`d` with the places in the linted file named by the path it was linted as (`shown`),
     not the path of the module copy the analysis used (`actual`, the same file)."""
@@ -234,7 +302,10 @@ def _shown_at(d: Diagnostic, actual: str, shown: str) -> Diagnostic:
         return replace(span, path=shown) if span.path == actual else span
 
     related = tuple(replace(r, span=at(r.span)) if r.span.path == actual else r for r in d.related)
-    return replace(d, span=at(d.span), related=related)
+    fix = d.fix
+    if fix is not None and fix.path == actual:
+        fix = replace(fix, path=shown)
+    return replace(d, span=at(d.span), related=related, fix=fix)
 
 
 def _inside_wrappers(d: Diagnostic, call: CallSite) -> bool:

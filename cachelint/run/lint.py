@@ -19,9 +19,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from cachelint import cache, gcpolicy
+from cachelint.analysis.hierarchy import ClassIndex
 from cachelint.analysis.project import Project
 from cachelint.cache import ResultCache
 from cachelint.diagnostics import Diagnostic, LintError
+from cachelint.directives import has_directives
 from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult, check_source
 from cachelint.run.modulefacts import FactStore
@@ -51,6 +53,8 @@ class RunOptions:
 
     jobs: int = 1
     cache_dir: str | None = None
+    # Told how many more files are done, as they are (the command line's progress bar).
+    progress: Callable[[int], None] | None = None
 
 
 _RUN_OPTIONS: ContextVar[RunOptions | None] = ContextVar("cachelint_run_options", default=None)
@@ -83,10 +87,12 @@ def project_factory(settings: Settings) -> Callable[[], Project]:
     of the project's files runs once, not once per source; each source gets a project of its own."""
     run = RunState(ModuleCache())
     base = run.project(settings.root, settings.wrappers, frozenset())
+    files = list(base.iter_files())
+    reader = Reader(base, None, hashes=run.hashes)
     with process_run():
-        names = scan_names(base, list(base.iter_files()), settings, Reader(base, None, hashes=run.hashes), 1, run, None,
-                      None)
-    return lambda: run.project(settings.root, settings.wrappers, names)
+        classes = reader.class_index(files)
+        names = scan_names(base, files, settings, reader, 1, run, None, None, classes)
+    return lambda: run.project(settings.root, settings.wrappers, names, classes)
 
 
 def scan_names(
@@ -98,18 +104,20 @@ def scan_names(
     run: RunState,
     rc: ResultCache | None,
     meanwhile: Callable[[], None] | None,
+    classes: ClassIndex,
 ) -> frozenset[str]:
     """The wrapper names of the project whose files are `files`, looking again only at the
     modules the cache `rc` knows nothing current of (all of them without one). `meanwhile`:
-    see scan_wrappers."""
+    see scan_wrappers; `classes`: the run's class index."""
     roots = tuple(base.search_roots)
 
     def probe(qualname: str) -> str:
-        return run.probes(roots, qualname)
+        got = classes.signature(qualname)
+        return got if got is not None else run.probes(roots, qualname)
 
     store = FactStore(rc.modules if rc is not None else None)
     inputs = ScanInputs(reader.is_candidate, reader.identify, run.hashes, probe)
-    names = scan_wrappers(files, settings, inputs, store, jobs, run, meanwhile).names
+    names = scan_wrappers(files, settings, inputs, store, jobs, run, meanwhile, classes).names
     store.finish()
     if rc is not None and store.changed:
         rc.changed = True
@@ -186,13 +194,17 @@ def _lint_files(
     project_files = list(base.iter_files())
     with reader.indexing() as index_words:
         _start_early(reader, project_files, workers)
-        names = scan_names(base, project_files, settings, reader, workers, run, rc, index_words)
-    project = run.project(settings.root, settings.wrappers, names)
+        # the project's classes, from what reading each file told (the scan's first pass reads
+        # every file anyway): built once here and sent to every project of the run
+        classes = reader.class_index(project_files)
+        names = scan_names(base, project_files, settings, reader, workers, run, rc, index_words, classes)
+    project = run.project(settings.root, settings.wrappers, names, classes)
     probes: dict[str, str] = {}
 
     def probe(qualname: str) -> str:
         if qualname not in probes:
-            probes[qualname] = probe_signature(base.search_roots, qualname)
+            got = classes.signature(qualname)
+            probes[qualname] = got if got is not None else probe_signature(base.search_roots, qualname)
         return probes[qualname]
 
     per_file: list[LintResult | None] = [None] * len(files)
@@ -202,7 +214,7 @@ def _lint_files(
         if path in given:  # a notebook's code: its text is given, not read here
             text = given[path]
             digest = cache.content_hash(_text_bytes(text)) if rc is not None else ""
-            if not project.may_matter(text):
+            if not (project.may_matter(text) or has_directives(text)):
                 per_file[index] = LintResult(files_checked=1)
                 continue
             if _cached(rc, path, digest, names_key, probe, per_file, index):
@@ -215,7 +227,10 @@ def _lint_files(
             continue
         if facts is not None:
             digest = facts.digest
-            matters = facts.mentions or facts.declared or (bool(names) and reader.names(path, facts, names_key, names))
+            # A suppression comment is judged in every file: an unknown code warns, and CL901 may
+            # find it unused where no call is.
+            matters = (facts.mentions or facts.declared or facts.directives
+                       or (bool(names) and reader.names(path, facts, names_key, names)))
         else:  # not a module the scan reads (e.g. larger than it follows): read it here
             data, error = read_file(path)
             if data is None:
@@ -223,7 +238,8 @@ def _lint_files(
                 continue
             digest = cache.content_hash(data) if rc is not None else ""
             try:
-                matters = project.may_matter(decode_source(data))
+                text = decode_source(data)
+                matters = project.may_matter(text) or has_directives(text)
             except SourceError as exc:
                 per_file[index] = LintResult(errors=[LintError(path, str(exc))], files_checked=1)
                 continue
@@ -235,9 +251,11 @@ def _lint_files(
         todo.append((index, path))
 
     reader.forget_texts()
-    job = LintJob(settings, tuple(rules), names, track=rc is not None,
+    if opts.progress is not None:
+        opts.progress(len(files) - len(todo))  # known without linting: cached, or nothing to lint
+    job = LintJob(settings, tuple(rules), names, track=rc is not None, classes=classes,
                   sources={path: given[path] for _, path in todo if path in given})
-    for outcome in lint_many(todo, job, workers, run):
+    for outcome in lint_many(todo, job, workers, run, opts.progress):
         path = files[outcome.index]
         diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
         per_file[outcome.index] = LintResult(diagnostics, outcome.errors, outcome.files_checked)
@@ -305,6 +323,7 @@ class LintJob:
     rules: tuple[type[Rule], ...]
     names: frozenset[str]
     track: bool
+    classes: ClassIndex | None = None  # the run's class index
     sources: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -321,7 +340,7 @@ def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
             out.errors.append(LintError(path, error))
             return out
         data = read
-    project = run.project(job.settings.root, job.settings.wrappers, job.names)
+    project = run.project(job.settings.root, job.settings.wrappers, job.names, job.classes)
     result = check_source(data, path, job.settings, job.rules, project)
     project.keep(path)
     out.diagnostics = list(result.diagnostics)
@@ -344,9 +363,11 @@ def _lint_task(items: Sequence[tuple[int, str]], job: LintJob, run: RunState) ->
 
 
 def lint_many(
-    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[RunState], run: RunState
+    items: Sequence[tuple[int, str]], job: LintJob, jobs: int | Workers[RunState], run: RunState,
+    progress: Callable[[int], None] | None = None,
 ) -> list[FileOutcome]:
-    """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`."""
+    """Lint (index, path) items in `jobs` processes; outcomes in the order of `items`.
+    `progress` is told the number of files of each chunk done."""
     count = jobs.jobs if isinstance(jobs, Workers) else jobs
     size = max(1, min(32, len(items) // max(1, count * 4)))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
@@ -354,5 +375,7 @@ def lint_many(
     keys = [[path for _, path in chunk] for chunk in chunks]
     for chunk_out in map_tasks(_lint_task, chunks, job, jobs, run, keys):
         outcomes.extend(chunk_out)
+        if progress is not None:
+            progress(len(chunk_out))
     outcomes.sort(key=lambda o: o.index)
     return outcomes

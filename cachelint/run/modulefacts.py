@@ -9,7 +9,8 @@ in the result cache's `modules` table when there is one (in memory for the run o
   pass before found; and the names found before it), whether the module is a candidate of
   the pass and, if so, the functions it checks (see mentioning_functions): functions of the
   module's content and the pass;
-- for a function checked, whether it forwards a parameter into an SDK call (its verdict):
+- for a function checked, whether it forwards a parameter into an SDK call (its verdict: the
+  words a call of it is written with, none when it does not):
   a function of its content and of the modules and prompt files the check read, which are
   recorded with their content hashes (and the module names resolved, with what the search
   found) and must be unchanged for the verdicts to be used.
@@ -86,7 +87,7 @@ class ModuleFacts:
         table[key] = None if indices is None else list(indices)
         self.dirty = True
 
-    def verdicts(self, probe: Probe, hashes: FileHashes) -> dict[int, bool]:
+    def verdicts(self, probe: Probe, hashes: FileHashes) -> dict[int, tuple[str, ...]]:
         """The verdicts whose dependencies are unchanged (all of them, or none)."""
         if not self.checked:
             self.checked = True
@@ -100,8 +101,8 @@ class ModuleFacts:
         if not isinstance(table, dict):
             return {}
         try:
-            return {int(i): bool(v) for i, v in table.items()}
-        except ValueError:
+            return {int(i): tuple(str(w) for w in v) for i, v in table.items()}
+        except (TypeError, ValueError):
             return {}
 
     def clear_verdicts(self) -> None:
@@ -109,13 +110,14 @@ class ModuleFacts:
             if self.data.pop(field, None) is not None:
                 self.dirty = True
 
-    def add_verdicts(self, verdicts: dict[int, bool], deps: dict[str, str], probes: Iterable[tuple[str, str]]) -> None:
+    def add_verdicts(self, verdicts: dict[int, tuple[str, ...]], deps: dict[str, str],
+                     probes: Iterable[tuple[str, str]]) -> None:
         """Verdicts of one check, and what it read (added to what earlier checks read)."""
         if not verdicts:
             return
         table = self.data.setdefault("v", {})
         for i, v in verdicts.items():
-            table[str(i)] = int(v)
+            table[str(i)] = list(v)
         self.data.setdefault("d", {}).update(deps)
         known = {q: s for q, s in self.data.get("p", [])}
         known.update(probes)

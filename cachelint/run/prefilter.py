@@ -11,12 +11,14 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from cachelint.analysis.hierarchy import NO_CLASSES, ClassFacts, ClassIndex, class_facts
 from cachelint.analysis.project import MAX_MODULE_BYTES, mentions_sdk, names_in, names_in_words, text_words
 from cachelint.cache import FileHashes, ResultCache, content_hash
+from cachelint.directives import has_directives
 from cachelint.run.tracked import TrackedProject
 from cachelint.sources import SourceError, decode_source, read_file
 
@@ -36,19 +38,25 @@ class Facts:
     error: str = ""  # why it does not decode
     named_key: str = ""  # the wrapper names (hash) `named_hit` was tested against
     named_hit: bool = False
+    classes: ClassFacts = NO_CLASSES  # for the run's class index
+    directives: bool = False  # holds a suppression comment of cachelint's (see has_directives)
 
     def to_json(self, st: os.stat_result) -> list[object]:
         return [st.st_size, st.st_mtime_ns, st.st_ino, self.digest, self.mentions, self.declared, self.error,
-                self.named_key, self.named_hit]
+                self.named_key, self.named_hit, [list(self.classes[0]), list(self.classes[1])], self.directives]
 
     @classmethod
     def from_json(cls, data: object, st: os.stat_result) -> Facts | None:
-        if not isinstance(data, list) or len(data) != 9 or data[:3] != [st.st_size, st.st_mtime_ns, st.st_ino]:
+        if not isinstance(data, list) or len(data) != 11 or data[:3] != [st.st_size, st.st_mtime_ns, st.st_ino]:
             return None
-        digest, mentions, declared, error, named_key, named_hit = data[3:]
+        digest, mentions, declared, error, named_key, named_hit, classes, directives = data[3:]
         if not (isinstance(digest, str) and isinstance(error, str) and isinstance(named_key, str)):
             return None
-        return cls(digest, bool(mentions), bool(declared), error, named_key, bool(named_hit))
+        if not (isinstance(classes, list) and len(classes) == 2
+                and all(isinstance(names, list) and all(isinstance(n, str) for n in names) for names in classes)):
+            return None
+        return cls(digest, bool(mentions), bool(declared), error, named_key, bool(named_hit),
+                   (tuple(classes[0]), tuple(classes[1])), bool(directives))
 
 
 TEXT_BUDGET = 8 << 20  # characters of source the reader keeps (see Reader.text)
@@ -135,7 +143,8 @@ class Reader:
             text = decode_source(data)
         except SourceError as exc:
             return None, Facts(digest, error=str(exc))
-        facts = Facts(digest, mentions_sdk(text), any(n in text for n in self.declared))
+        facts = Facts(digest, mentions_sdk(text), any(n in text for n in self.declared), classes=class_facts(text),
+                      directives=has_directives(text))
         self.mentioning += facts.mentions
         return text, facts
 
@@ -239,3 +248,12 @@ class Reader:
         if names is None:
             return facts.mentions
         return self._names_in(path, names)
+
+    def class_index(self, files: Sequence[str]) -> ClassIndex:
+        """The class index of `files`, from their facts (read now if they were not yet)."""
+        out = []
+        for path in files:
+            facts = self.facts(path)
+            if facts is not None and (facts.classes[0] or facts.classes[1]):
+                out.append((path, facts.classes))
+        return ClassIndex.of(out)

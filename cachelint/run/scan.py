@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cachelint import gcpolicy
+from cachelint.analysis.hierarchy import ClassIndex
 from cachelint.analysis.module import ModuleInfo, line_starts, split_lines
 from cachelint.analysis.project import (
     MAX_WRAPPER_DEPTH,
@@ -31,6 +32,7 @@ from cachelint.analysis.project import (
     mention_set,
     mention_words,
     mentioning_functions,
+    wrapper_words,
 )
 from cachelint.analysis.realpaths import real_path
 from cachelint.cache import FileHashes, names_hash
@@ -113,17 +115,20 @@ class ModuleScan:
 
     outline: Outline | None = None
     mentions: list[int] | None = None
-    verdicts: dict[int, bool] = field(default_factory=dict)
+    verdicts: dict[int, tuple[str, ...]] = field(default_factory=dict)
     deps: Dependencies | None = None
 
 
 def scan_module(task: ModuleTask, root: str, declared: Declared, pattern: Mention,
-                found: frozenset[str], run: RunState) -> ModuleScan:
+                found: frozenset[str], classes: ClassIndex | None, run: RunState) -> ModuleScan:
     """Find the functions of one module that mention `pattern`, less those named in `found`
     (unless known), and check those whose verdicts are not known: does each forward a
     parameter into an SDK call's prompt? In a project of its own, so the verdicts and what
-    they read are the module's alone, whatever else the worker looked at before."""
-    project = run.project(root, declared, frozenset())
+    they read are the module's alone, whatever else the worker looked at before. A verdict is
+    the words a call of the function is written with (see wrapper_words), none for a function
+    that is no wrapper."""
+    project = run.project(root, declared, frozenset(), classes)
+    project.shares_callees = True
     try:
         out = ModuleScan()
         mentions: Sequence[int] | None = task.mentions
@@ -150,7 +155,8 @@ def scan_module(task: ModuleTask, root: str, declared: Declared, pattern: Mentio
         if not todo or mod is None:
             return out
         for i in todo:
-            out.verdicts[i] = bool(project.wrapper_sites(mod.functions[i], mod))
+            fn = mod.functions[i]
+            out.verdicts[i] = tuple(sorted(wrapper_words(fn, mod))) if project.wrapper_sites(fn, mod) else ()
         out.deps = project.dependencies()
         return out
     finally:
@@ -189,6 +195,7 @@ def scan_wrappers(
     jobs: int | Workers[RunState],
     run: RunState,
     meanwhile: Callable[[], None] | None = None,
+    classes: ClassIndex | None = None,
 ) -> ScanResult:
     """Names of project functions that forward parameters into SDK calls (see Project.wrapper_names).
 
@@ -197,7 +204,7 @@ def scan_wrappers(
     unless `store` knows the answers from an earlier run (see cachelint.run.modulefacts); the
     modules left to look at go in chunks to `jobs` processes. `meanwhile` is called once the
     first pass runs in worker processes (not when it runs here), with this process free
-    until the pass ends.
+    until the pass ends. `classes`: the run's class index.
     """
     found: set[str] = set()
     pattern_names: frozenset[str] | None = None
@@ -222,7 +229,7 @@ def scan_wrappers(
                 continue
             verdicts = entry.verdicts(inputs.probe, inputs.hashes)
             if mentions is not None and all(i in verdicts for i in mentions):
-                new.update(entry.name(i) for i in mentions if verdicts[i])
+                new.update(word for i in mentions for word in verdicts[i])
                 continue
             task = ModuleTask(path, entry.outline, None if mentions is None else tuple(mentions),
                               frozenset(verdicts))
@@ -232,7 +239,7 @@ def scan_wrappers(
         # looked at in a project of its own, so the chunks change nothing but the overheads.
         chunks = [work[i : i + SCAN_CHUNK] for i in range(0, len(work), SCAN_CHUNK)]
         pattern: Mention = SDK_WORDS if pattern_names is None else pattern_names
-        shared = (settings.root, settings.wrappers, pattern, frozen_found)
+        shared = (settings.root, settings.wrappers, pattern, frozen_found, classes)
         keys = [[task.path for _, task in chunk] for chunk in chunks]
         tasks = [[task for _, task in chunk] for chunk in chunks]
         for chunk, scans in zip(chunks, map_tasks(_scan_task, tasks, shared, jobs, run, keys), strict=True):
@@ -262,16 +269,16 @@ def _record(entry: ModuleFacts, task: ModuleTask, scan: ModuleScan, key: str, in
         entry.add_verdicts(scan.verdicts, deps, scan.deps.probes)
     mentions = scan.mentions if scan.mentions is not None else task.mentions or ()
     verdicts = entry.verdicts(inputs.probe, inputs.hashes)
-    return {entry.name(i) for i in mentions if verdicts.get(i)}
+    return {word for i in mentions for word in verdicts.get(i, ())}
 
 
-ScanShared = tuple[str, Declared, Mention, frozenset[str]]
+ScanShared = tuple[str, Declared, Mention, frozenset[str], "ClassIndex | None"]
 
 
 def _scan_task(tasks: Sequence[ModuleTask], shared: ScanShared, run: RunState) -> list[ModuleScan]:
-    root, declared, pattern, found = shared
+    root, declared, pattern, found, classes = shared
     out = []
     for task in tasks:
-        out.append(scan_module(task, root, declared, pattern, found, run))
+        out.append(scan_module(task, root, declared, pattern, found, classes, run))
         gcpolicy.checkpoint()  # the module's project is garbage now; the parsed modules are kept
     return out

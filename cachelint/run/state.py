@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from cachelint import gcpolicy, tokens
 from cachelint.analysis import realpaths
+from cachelint.analysis.hierarchy import ClassIndex
 from cachelint.analysis.project import Declared
 from cachelint.cache import FileHashes
 from cachelint.run.pool import Workers
@@ -40,9 +41,11 @@ class RunState:
     hashes: FileHashes = field(default_factory=FileHashes)
     probes: Probes = field(default_factory=Probes)
 
-    def project(self, root: str, declared: Declared, names: frozenset[str] | None) -> TrackedProject:
-        """A project for one unit of work of this run (a file, a scan chunk)."""
-        return TrackedProject(root, declared, self.modules, names, self.probes)
+    def project(self, root: str, declared: Declared, names: frozenset[str] | None,
+                classes: ClassIndex | None = None) -> TrackedProject:
+        """A project for one unit of work of this run (a file, a scan chunk). `classes`: the
+        run's class index (without it, the project builds its own if it needs one)."""
+        return TrackedProject(root, declared, self.modules, names, self.probes, classes)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from cachelint import gcpolicy
 from cachelint.analysis.calls import FoundCall
+from cachelint.analysis.hierarchy import ClassIndex
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
 from cachelint.analysis.realpaths import real_path
@@ -114,7 +115,8 @@ class Dependencies:
 
     `files`: real paths of the modules and prompt files that were read (or looked for and
     missing); `probes`: module names that were resolved, with what the search found, so a
-    module that appears later (a new `prompts.py`) invalidates results that missed it.
+    module that appears later (a new `prompts.py`) invalidates results that missed it; and the
+    questions put to the class index with its answers (a new subclass in a new file).
     """
 
     files: tuple[str, ...] = ()
@@ -132,8 +134,9 @@ class TrackedProject(Project):
         modules: ModuleCache | None = None,
         names: frozenset[str] | None = None,
         probes: Probes | None = None,
+        classes: ClassIndex | None = None,
     ) -> None:
-        super().__init__(root, declared)
+        super().__init__(root, declared, classes)
         self.modules = modules if modules is not None else ModuleCache()
         self.given_names = names
         self.probes = probes if probes is not None else Probes()  # shared by the run's projects
@@ -224,6 +227,9 @@ class TrackedProject(Project):
         if self._recording:
             self._log.append(("name", qualname, real_path(found.path) if found is not None else ""))
         return found
+
+    def index_asked(self, key: str, answer: str) -> None:
+        self.probed[key] = answer  # checked again against the run's index (ClassIndex.signature)
 
     def calls_in(self, mod: ModuleInfo) -> list[FoundCall]:
         # Project.calls_in, whose key is the module's real path, asked for here at most once per path and run.

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lsprotocol import types as lsp
@@ -22,12 +22,13 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import ServerTextPosition, ServerTextRange, TextDocument
 
 from cachelint import __version__
-from cachelint.diagnostics import Diagnostic, Severity, Span
+from cachelint.diagnostics import Applicability, Diagnostic, Edit, Severity, Span
+from cachelint.fixes.apply import applicable, apply_fixes
 from cachelint.ruledocs import help_uri
 from cachelint.rules import lookup
 from cachelint.server.edits import suppression
 from cachelint.server.hover import render_hover
-from cachelint.server.projects import Analysis, Cells, Projects
+from cachelint.server.projects import Analysis, Cells, Projects, current_text
 
 SOURCE = "cachelint"
 # Seconds without a change before an edited buffer is analysed: typing queues no analysis per keystroke.
@@ -35,6 +36,9 @@ SETTLE = 0.3
 # What an analysis may read besides the open files: Python modules and stubs, notebooks, the
 # configuration, and the prompt files the analysed code opens (templates, text, data).
 WATCHED = "**/*.{py,pyi,ipynb,toml,txt,md,j2,jinja,jinja2,prompt,yaml,yml,json}"
+# The kind editors run on save ("codeActionsOnSave": {"source.fixAll": ...}), named for cachelint
+# as ruff names its own, so a user can ask for cachelint's alone.
+FIX_ALL = f"{lsp.CodeActionKind.SourceFixAll.value}.cachelint"
 log = logging.getLogger(__name__)
 
 _SEVERITY = {
@@ -296,17 +300,102 @@ class CachelintServer(LanguageServer):
         last = end[2]
         only = params.context.only
         actions: list[lsp.CodeAction] = []
-        if only is None or any(k.startswith(lsp.CodeActionKind.QuickFix) for k in only):
+        if _wanted(lsp.CodeActionKind.QuickFix, only):
+            fixes: list[lsp.CodeAction] = []
+            ignores: list[lsp.CodeAction] = []
             for d in linted.analysis.diagnostics:
                 if d.span.end_line < first or d.span.line > last:
                     continue  # not in the range asked about
                 span = self.local_span(linted, uri, d.span)
                 if span is None:
                     continue
-                action = self._ignore_action(linted, uri, doc, d, span)
-                if action is not None:
-                    actions.append(action)
+                fix = self._fix_action(linted, doc, d, span)
+                if fix is not None:
+                    fixes.append(fix)
+                ignore = self._ignore_action(linted, uri, doc, d, span)
+                if ignore is not None:
+                    ignores.append(ignore)
+            actions += fixes + ignores  # a fix first: the editor offers the first action first
+        if _wanted(FIX_ALL, only):
+            fix_all = self._fix_all_action(linted)
+            if fix_all is not None:
+                actions.append(fix_all)
         return actions
+
+    def _fix_action(self, linted: Linted, doc: TextDocument, d: Diagnostic, span: Span) -> lsp.CodeAction | None:
+        """The finding's own fix (safe or unsafe) as an edit, when it has one that can be placed."""
+        fix = d.fix
+        if fix is None or not (applicable(d, unsafe=True)):
+            return None
+        changes = self._text_edits(linted, fix.target(d.span), fix.edits)
+        if changes is None:
+            return None
+        safe = fix.applicability == Applicability.SAFE
+        return lsp.CodeAction(
+            title=f"{fix.title} ({d.code})" + ("" if safe else " [unsafe: the model sees the text in another place]"),
+            kind=lsp.CodeActionKind.QuickFix,
+            diagnostics=[self._diagnostic(doc, d, span if linted.cells is not None else None)],
+            is_preferred=safe,
+            edit=lsp.WorkspaceEdit(changes=changes),
+        )
+
+    def _fix_all_action(self, linted: Linted) -> lsp.CodeAction | None:
+        """Every safe fix of the document's findings that `cachelint --fix` would apply in one
+        round (overlapping fixes: the first), in the files the edits land in."""
+        diagnostics = [d for d in linted.analysis.diagnostics if applicable(d, unsafe=False)]
+        changes: dict[str, list[lsp.TextEdit]] = {}
+        for target in sorted({d.fix.target(d.span) for d in diagnostics if d.fix is not None}):
+            text = self._text_of(linted, target)
+            if text is None:
+                continue
+            _, applied = apply_fixes(text, diagnostics, unsafe=False, path=target)
+            for d in applied:
+                assert d.fix is not None  # applied: it had edits
+                placed = self._text_edits(linted, target, d.fix.edits)
+                for where, edits in (placed or {}).items():
+                    changes.setdefault(where, []).extend(edits)
+        if not changes:
+            return None
+        return lsp.CodeAction(title="Fix all safe cachelint findings", kind=FIX_ALL,
+                              edit=lsp.WorkspaceEdit(changes=changes))
+
+    def _text_of(self, linted: Linted, path: str) -> str | None:
+        """The text the analysis read for `path`: the analysed buffer, or the file on disk
+        (None when it cannot be read, or an open editor holds other text for it: the edits
+        were written for the text on disk)."""
+        if path == linted.analysis.path:
+            return linted.analysis.text
+        on_disk = current_text(path)
+        target = from_fs_path(path)
+        if on_disk is None or target is None:
+            return None
+        open_doc = self.workspace.text_documents.get(target)
+        if open_doc is not None and open_doc.source != on_disk:
+            return None
+        return on_disk
+
+    def _text_edits(self, linted: Linted, path: str, edits: Sequence[Edit]) -> dict[str, list[lsp.TextEdit]] | None:
+        """`edits` of the file `path` as LSP text edits by document (a notebook's cells, for
+        edits of the notebook's joined module); None when one cannot be placed there."""
+        if self._text_of(linted, path) is None:
+            return None
+        out: dict[str, list[lsp.TextEdit]] = {}
+        for e in edits:
+            span = Span(path, e.line, e.column, e.end_line, e.end_column)
+            if path != linted.analysis.path:
+                uri = from_fs_path(path)
+                assert uri is not None  # _text_of found it
+            elif linted.cells is None:
+                uri = linted.uri
+            else:  # a notebook: the edit lands in one cell, or not at all
+                start, end = linted.cells.cell_of(e.line), linted.cells.cell_of(e.end_line)
+                if start is None or end is None or start[0] != end[0]:
+                    return None
+                uri = linted.cell_uris[start[0]]
+                span = Span(path, start[1], e.column, end[1], e.end_column)
+            doc = self.workspace.get_text_document(uri)
+            out.setdefault(uri, []).append(lsp.TextEdit(range=self._range(doc, span), new_text=e.content))
+        return out
 
     def _ignore_action(self, linted: Linted, uri: str, doc: TextDocument, d: Diagnostic,
                        span: Span) -> lsp.CodeAction | None:
@@ -324,6 +413,12 @@ class CachelintServer(LanguageServer):
             diagnostics=[self._diagnostic(doc, d, span if linted.cells is not None else None)],
             edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
         )
+
+
+def _wanted(kind: str, only: Sequence[str] | None) -> bool:
+    """Does a request for the kinds `only` (None: any) ask for actions of `kind`? A kind asks
+    for itself and every kind below it (`source` covers `source.fixAll.cachelint`)."""
+    return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
 
 
 def make_server() -> CachelintServer:
@@ -387,7 +482,7 @@ def make_server() -> CachelintServer:
         return ls.hover(params)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
-                    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+                    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL]))
     def code_action(ls: CachelintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
         return ls.code_actions(params)
 

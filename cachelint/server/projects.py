@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, replace
 
 from cachelint.analysis import realpaths
+from cachelint.analysis.hierarchy import ClassIndex, class_facts
 from cachelint.analysis.project import MAX_MODULE_BYTES, mentions_sdk, names_in
 from cachelint.config import ConfigError, Resolved, resolve
 from cachelint.diagnostics import Diagnostic
@@ -66,6 +67,7 @@ class ProjectState:
         self.resolved = resolved
         self._run: RunState | None = None
         self._names: frozenset[str] | None = None
+        self._classes: ClassIndex | None = None  # the class index, kept like the wrapper names
         self.scans = 0  # wrapper scans run so far (the session's log reports them)
 
     @property
@@ -79,7 +81,9 @@ class ProjectState:
             settings = self.resolved.settings
             base = self._run.project(settings.root, settings.wrappers, frozenset())
             reader = Reader(base, None, keep_texts=False, hashes=self._run.hashes)
-            self._names = scan_names(base, list(base.iter_files()), settings, reader, 1, self._run, None, None)
+            files = list(base.iter_files())
+            self._classes = reader.class_index(files)
+            self._names = scan_names(base, files, settings, reader, 1, self._run, None, None, self._classes)
             self.scans += 1
         return self._run, self._names
 
@@ -89,7 +93,7 @@ class ProjectState:
         # File tests are remembered within one request only: between two, files come and go.
         with realpaths.run():
             run, names = self._ready()
-            project = run.project(settings.root, settings.wrappers, names)
+            project = run.project(settings.root, settings.wrappers, names, self._classes)
             if not project.may_matter(text):
                 return Analysis(path, text)  # no SDK or wrapper named: cannot hold a recognised call
             if len(text) > MAX_MODULE_BYTES:
@@ -123,8 +127,12 @@ class ProjectState:
             return
         old = self._run.modules.peek(realpaths.real_path(path))
         self._run = None
-        if self._names is not None and (self._may_define(old.text if old is not None else None)
-                                        or self._may_define(_current_text(path))):
+        old_text, new_text = old.text if old is not None else None, current_text(path)
+        if self._names is not None and (self._may_define(old_text) or self._may_define(new_text)):
+            self._names = None
+        if class_facts(old_text or "") != class_facts(new_text or ""):
+            # a class or method may have come or gone (or a file not parsed yet holds classes):
+            # the class index is built again, with the wrapper names
             self._names = None
 
     def _may_define(self, text: str | None) -> bool:
@@ -136,7 +144,8 @@ class ProjectState:
         return mentions_sdk(text) or names_in(text, names | declared)
 
 
-def _current_text(path: str) -> str | None:
+def current_text(path: str) -> str | None:
+    """The text of `path` on disk, read as cachelint reads a source file; None when unreadable."""
     got = read_text(path, errors="replace")
     return got if isinstance(got, str) else None
 

@@ -110,15 +110,20 @@ def check_sarif(path: Path) -> dict[str, Any]:
 @needs_build_tools
 def test_step_writes_sarif_with_the_finding_and_exits_zero(tmp_path: Path) -> None:
     project = tiny_project(tmp_path / "repo")
+    # A file that does not parse is in the report, and does not stop the upload (issue 20).
+    (project / "app" / "broken.py").write_text("import openai\nprint 'x'\n", encoding="utf-8")
     env = offline_env(tmp_path, CACHELINT_PATHS="app", CACHELINT_ARGS="--no-cache")
     done = run_step(project, env)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""  # the report goes to the file, not the log
+    assert done.stderr.startswith("cachelint: error: app/broken.py: syntax error at line 2")
     log = check_sarif(project / "cachelint.sarif")
     (run,) = log["runs"]
     assert run["tool"]["driver"]["name"] == "cachelint"
     found = [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in run["results"]]
     assert found == [("CL101", "app/chat.py")]
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == ["app/broken.py"]
     assert (tmp_path / "github_output").read_text(encoding="utf-8") == "sarif-file=cachelint.sarif\n"
     assert (tmp_path / "site" / "cachelint" / "data" / "o200k_base.tiktoken.gz").is_file()
 

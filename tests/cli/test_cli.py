@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cachelint import __version__
+from cachelint import __version__, lintrun
 from cachelint import cli as cli_module
 from cachelint.cli import parse_target, rule_doc
 from cachelint.rules import ALL_RULES, lookup
@@ -64,8 +64,14 @@ def test_text_is_an_alias_of_full(project: Path, run: RunCli, fake_engine: None)
     assert run("--format", "text").all == run("--format", "full").all
 
 
-def test_empty_folder_passes(project: Path, run: RunCli) -> None:
-    assert run().all == (0, "All checks passed!\n", "")
+def test_empty_folder_passes_with_a_warning(project: Path, run: RunCli) -> None:
+    assert run().all == (0, "All checks passed!\n", "cachelint: warning: .: no Python files found\n")
+    (project / "docs").mkdir()
+    write(project / "src" / "app.py", "x = 1\n")
+    assert run("docs", "src").all == (0, "All checks passed!\n", "cachelint: warning: docs: no Python files found\n")
+    # A folder whose only file is excluded says so too; a folder with a file does not.
+    write(project / "build" / "gen.py", "x = 1\n")
+    assert run("src").all == (0, "All checks passed!\n", "")
 
 
 def test_quiet_prints_no_summary(project: Path, run: RunCli) -> None:
@@ -131,10 +137,22 @@ def test_unparsable_and_undecodable_files(project: Path, run: RunCli, fake_engin
     )
 
 
-def test_exit_zero_does_not_hide_errors(project: Path, run: RunCli, fake_engine: None) -> None:
+def test_exit_zero_exits_0_with_parse_errors_but_still_says_so(project: Path, run: RunCli, fake_engine: None) -> None:
     write(project / "bad.py", 'import openai\nprint "x"\n')
     write(project / "good.py", "x = CL101_HERE\n")
-    assert run("--exit-zero", "-q", "--format", "concise").exit_code == 2
+    assert run("-q", "--format", "concise").exit_code == 2
+    result = run("--exit-zero", "--format", "concise")
+    assert result.exit_code == 0
+    assert result.stderr == ("cachelint: error: bad.py: syntax error at line 2: Missing parentheses in call to "
+                             "'print'. Did you mean print(...)?\n")
+    assert result.stdout.endswith("Found 1 finding (1 error) in 1 file; 1 path could not be checked.\n")
+
+
+def test_exit_zero_keeps_exit_2_for_a_path_that_does_not_exist(project: Path, run: RunCli) -> None:
+    write(project / "good.py", "x = 1\n")
+    assert run("--exit-zero", "good.py", "nope.py").all == (
+        2, "No findings, but 1 path could not be checked.\n", "cachelint: error: nope.py: no such file or directory\n")
+    assert run("--exit-zero", "--config", "nope.toml").exit_code == 2
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
@@ -202,14 +220,14 @@ def test_crash_in_one_file_is_one_line(
 ) -> None:
     write(project / "a.py", "x = CL101_HERE\n")
     write(project / "b.py", "y = 1\n")
-    lint_files = cli_module.lint_files
+    lint_files = lintrun.lint_files
 
     def crashing(files, settings, rules):  # type: ignore[no-untyped-def]
         if "b.py" in files:
             raise RuntimeError("boom")
         return lint_files(files, settings, rules)
 
-    monkeypatch.setattr(cli_module, "lint_files", crashing)
+    monkeypatch.setattr(lintrun, "lint_files", crashing)
     assert run("--format", "concise").all == (
         2,
         "a.py:1:5: CL101 `CL101_HERE` marks a finding\n"
@@ -276,11 +294,11 @@ def test_bad_config_found_from_a_subfolder(project: Path, run: RunCli) -> None:
 
 def test_explicit_config_file(project: Path, run: RunCli) -> None:
     write(project / "app.py", "x = 1\n")
-    write(project / "ci" / "cachelint.toml", "ignore = ['CL9']\n")
+    write(project / "ci" / "cachelint.toml", "ignore = ['CL8']\n")
     assert run("--config", "ci/cachelint.toml").all == (
         2,
         "",
-        "cachelint: error: ci/cachelint.toml: 'ignore' names an unknown rule: 'CL9'\n",
+        "cachelint: error: ci/cachelint.toml: 'ignore' names an unknown rule: 'CL8'\n",
     )
     assert run("--config", "nope.toml").all == (
         2,
@@ -368,7 +386,7 @@ def test_json_output(project: Path, run: RunCli, fake_engine: None) -> None:
             "end_line": 1,
             "end_column": 15,
             "cell": None,
-            "fix": {"title": "Remove `CL103_HERE`", "applicability": "display-only"},
+            "fix": {"title": "Remove `CL103_HERE`", "applicability": "display-only", "edits": []},
             "related": [
                 {
                     "path": "src/app.py",
@@ -582,7 +600,7 @@ def test_show_files(project: Path, run: RunCli) -> None:
 def test_force_exclude(project: Path, run: RunCli, fake_engine: None) -> None:
     write(project / "pyproject.toml", "[tool.cachelint]\nextend-exclude = ['generated']\n")
     write(project / "generated" / "x.py", "a = CL101_HERE\n")
-    assert run().all == (0, "All checks passed!\n", "")
+    assert run().all == (0, "All checks passed!\n", "cachelint: warning: .: no Python files found\n")
     assert run("-q", "generated/x.py").exit_code == 1
     assert run("--force-exclude", "generated/x.py").all == (0, "All checks passed!\n", "")
 
@@ -593,13 +611,13 @@ def test_min_lost_tokens_and_default_model_reach_the_settings(
     write(project / "pyproject.toml", "[tool.cachelint]\nmin-lost-tokens = 50\n")
     write(project / "app.py", "x = 1\n")
     seen: list[Settings] = []
-    real = cli_module.lint_files
+    real = lintrun.lint_files
 
     def spy(files, settings, rules):  # type: ignore[no-untyped-def]
         seen.append(settings)
         return real(files, settings, rules)
 
-    monkeypatch.setattr(cli_module, "lint_files", spy)
+    monkeypatch.setattr(lintrun, "lint_files", spy)
     run()
     run("--min-lost-tokens", "7", "--default-model", "claude-sonnet-4-5")
     assert [(s.min_lost_tokens, s.default_model) for s in seen] == [
@@ -793,12 +811,12 @@ def test_leave_reports_output_that_could_not_be_written(
 
 
 def test_sources_are_kept_only_for_the_code_frames_of_the_full_format(tmp_path: Path) -> None:
-    from cachelint.cli import _Sources
+    from cachelint.lintrun import Sources
 
     f = tmp_path / "a.py"
     f.write_text("x = 1\n")
     for keep in (True, False):
-        sources = _Sources(keep=keep)
+        sources = Sources(keep=keep)
         assert sources.text(str(f)) == "x = 1\n"
         assert (str(f) in sources.texts) is keep
         assert sources.lines(str(f)) == ["x = 1", ""]

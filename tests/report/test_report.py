@@ -163,7 +163,7 @@ def test_json() -> None:
         "end_line": 3,
         "end_column": 29,
         "cell": None,
-        "fix": {"title": "Move `{user_name}` after the static instructions", "applicability": "unsafe"},
+        "fix": {"title": "Move `{user_name}` after the static instructions", "applicability": "unsafe", "edits": []},
         "related": [
             {
                 "path": "prompts.py",

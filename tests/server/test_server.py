@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,7 +216,7 @@ def test_pygls_is_an_optional_extra_that_the_test_extra_installs() -> None:
         return {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower() for r in requirements}
 
     extras = project["optional-dependencies"]
-    assert {"pygls", "lsprotocol"} <= names(extras["server"])
+    assert {"pygls", "lsprotocol", "libcst"} <= names(extras["server"])  # libcst: the fixes it offers
     assert {"pygls", "lsprotocol"} <= names(extras["test"])  # so CI runs the session tests above
     assert not {"pygls", "lsprotocol"} & names(project["dependencies"])
 
@@ -237,3 +238,161 @@ def test_text_that_does_not_parse_is_one_log_line_and_no_diagnostics(demo: Path,
     assert [d["code"] for d in client.diagnostics(uri(app))["diagnostics"]] == ["CL102"]
     assert client.shutdown() == 0
     assert "Traceback" not in client.stderr_text()
+
+
+FIXABLE = '''from openai import OpenAI
+
+from helpers import bullet_list
+from prompts import RULES
+
+client = OpenAI()
+CAPABILITIES = {"search", "summarise", "translate"}
+TOPICS = {"billing", "refunds"}
+
+
+def reply(text):
+    return client.responses.create(
+        model="gpt-4.1",
+        instructions="You can: " + ", ".join(CAPABILITIES) + "\\n" + RULES,
+        input=text,
+    )
+
+
+def route(text):
+    return client.responses.create(
+        model="gpt-4.1",
+        instructions="Topics:\\n" + bullet_list(TOPICS) + "\\n" + RULES,
+        input=text,
+    )
+'''
+HELPERS = 'def bullet_list(items):\n    return "\\n".join(f"- {i}" for i in items)\n'
+WHOLE = {"start": {"line": 0, "character": 0}, "end": {"line": 40, "character": 0}}
+
+
+def applied(text: str, edits: list[dict[str, Any]]) -> str:
+    """`text` with LSP text edits applied (ASCII text: UTF-16 columns are characters)."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def offset(position: dict[str, int]) -> int:
+        return starts[position["line"]] + position["character"]
+
+    for e in sorted(edits, key=lambda e: offset(e["range"]["start"]), reverse=True):
+        text = text[: offset(e["range"]["start"])] + e["newText"] + text[offset(e["range"]["end"]):]
+    return text
+
+
+def actions(client: LspClient, path: Path, rng: dict[str, Any], only: list[str] | None = None) -> list[Any]:
+    context: dict[str, Any] = {"diagnostics": []}
+    if only is not None:
+        context["only"] = only
+    return list(client.request("textDocument/codeAction",
+                               {"textDocument": {"uri": uri(path)}, "range": rng, "context": context}) or [])
+
+
+def test_fixes_are_code_actions_and_fix_all_applies_the_safe_ones(demo: Path, client: LspClient) -> None:
+    pytest.importorskip("libcst", reason="fixes are written with libcst (the `fix`, `server` and `test` extras)")
+    app = demo / "app.py"
+    helpers = demo / "helpers.py"
+    helpers.write_text(HELPERS)
+    client.initialize(demo)
+    client.open(app, FIXABLE)
+    found = client.diagnostics(uri(app))["diagnostics"]
+    assert [d["code"] for d in found] == ["CL103", "CL103"]
+    join = next(d for d in found if FIXABLE.splitlines()[d["range"]["start"]["line"]][
+        d["range"]["start"]["character"]:].startswith('", ".join'))
+
+    # One finding's fix: the preferred action, before the suppression comment.
+    offered = actions(client, app, join["range"], only=["quickfix"])
+    assert [a["title"] for a in offered] == ["Wrap the iterated value in `sorted(...)` (CL103)",
+                                             "Ignore CL103 (unordered-in-prefix) on this line"]
+    fix = offered[0]
+    assert fix["kind"] == "quickfix" and fix["isPreferred"] is True
+    assert list(fix["edit"]["changes"]) == [uri(app)]
+    one = applied(FIXABLE, fix["edit"]["changes"][uri(app)])
+    assert one == FIXABLE.replace('", ".join(CAPABILITIES)', '", ".join(sorted(CAPABILITIES))')
+    client.change(app, one, version=2)
+    assert [d["code"] for d in client.diagnostics(uri(app))["diagnostics"]] == ["CL103"]
+
+    # Fix all: the other finding's text is written in helpers.py, and the edit lands there.
+    [fix_all] = actions(client, app, WHOLE, only=["source.fixAll"])
+    assert fix_all["title"] == "Fix all safe cachelint findings"
+    assert fix_all["kind"] == "source.fixAll.cachelint"
+    assert list(fix_all["edit"]["changes"]) == [uri(helpers)]
+    fixed_helpers = applied(HELPERS, fix_all["edit"]["changes"][uri(helpers)])
+    assert fixed_helpers == HELPERS.replace('join(f"- {i}" for i in items)', 'join(sorted(f"- {i}" for i in items))')
+    helpers.write_text(fixed_helpers)
+    client.notify("textDocument/didSave", {"textDocument": {"uri": uri(helpers)}})
+    assert client.diagnostics(uri(app))["diagnostics"] == []
+    # Nothing left to fix: no fix-all action, no quick fix.
+    assert actions(client, app, WHOLE) == []
+    assert client.shutdown() == 0
+
+
+def test_no_fix_action_for_a_finding_without_a_certain_edit(demo: Path, client: LspClient) -> None:
+    """A set formatted whole (`f"{CAPABILITIES}"`) would print as a list once sorted: no fix,
+    only the suppression comment, and no fix-all."""
+    app = demo / "app.py"
+    text = FIXABLE.replace('"You can: " + ", ".join(CAPABILITIES)', 'f"You can: {CAPABILITIES}"').replace(
+        "bullet_list(TOPICS)", '"billing, refunds"')
+    client.initialize(demo)
+    client.open(app, text)
+    [d] = client.diagnostics(uri(app))["diagnostics"]
+    assert d["code"] == "CL103"
+    assert [a["title"] for a in actions(client, app, d["range"])] == ["Ignore CL103 (unordered-in-prefix) on this line"]
+    assert actions(client, app, WHOLE, only=["source.fixAll"]) == []
+    assert client.shutdown() == 0
+
+
+def test_a_fix_that_lands_in_a_file_open_with_unsaved_edits_is_not_offered(demo: Path, client: LspClient) -> None:
+    """The edit was written for helpers.py on disk: in a buffer that differs it could land anywhere."""
+    app = demo / "app.py"
+    helpers = demo / "helpers.py"
+    helpers.write_text(HELPERS)
+    client.initialize(demo)
+    client.open(helpers, "# a comment typed, not saved\n" + HELPERS)
+    client.diagnostics(uri(helpers))
+    client.open(app, FIXABLE)
+    route = next(d for d in client.diagnostics(uri(app))["diagnostics"]
+                 if d["range"]["start"]["line"] > FIXABLE.splitlines().index("def route(text):"))
+    assert [a["title"] for a in actions(client, app, route["range"], only=["quickfix"])] == [
+        "Ignore CL103 (unordered-in-prefix) on this line"]
+    [fix_all] = actions(client, app, WHOLE, only=["source"])
+    assert list(fix_all["edit"]["changes"]) == [uri(app)]  # the fix of app.py's own text only
+    assert client.shutdown() == 0
+
+
+UNSAFE = '''import uuid
+
+from openai import OpenAI
+
+from prompts import RULES
+
+client = OpenAI()
+
+
+def reply(text: str):
+    return client.responses.create(model="gpt-4.1",
+        instructions=f"{RULES}\\nRequest {uuid.uuid4()}",
+        input=text)
+'''
+
+
+def test_an_unsafe_fix_is_offered_alone_and_never_by_fix_all(demo: Path, client: LspClient) -> None:
+    """CL102's fix moves the request id into the user input: the model sees it in another place."""
+    pytest.importorskip("libcst", reason="fixes are written with libcst (the `fix`, `server` and `test` extras)")
+    app = demo / "app.py"
+    client.initialize(demo)
+    client.open(app, UNSAFE)
+    [d] = client.diagnostics(uri(app))["diagnostics"]
+    assert d["code"] == "CL102"
+    fix, ignore = actions(client, app, d["range"])
+    assert "unsafe" in fix["title"] and fix["isPreferred"] is False
+    assert ignore["title"].startswith("Ignore CL102")
+    assert actions(client, app, WHOLE, only=["source.fixAll"]) == []
+    fixed = applied(UNSAFE, fix["edit"]["changes"][uri(app)])
+    assert 'input=f"Request {uuid.uuid4()}\\n{text}")' in fixed
+    client.change(app, fixed, version=2)
+    assert client.diagnostics(uri(app))["diagnostics"] == []
+    assert client.shutdown() == 0

@@ -46,6 +46,27 @@ def test_bench_runs_on_a_tiny_tree(tmp_path: Path) -> None:
             assert r["wall"] > 0 and r["rss_mb"] > 0 and r["files"] == 8
 
 
+def test_real_repository_mode_measures_only_the_repositories(tmp_path: Path) -> None:
+    repo = tmp_path / "myrepo"
+    (repo / "app").mkdir(parents=True)
+    (repo / "app" / "llm.py").write_text(
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        "class Backend:\n    def send(self, messages):\n        raise NotImplementedError\n"
+        "class OpenAIBackend(Backend):\n    def send(self, messages):\n"
+        "        return client.chat.completions.create(model='gpt-4.1', messages=messages)\n")
+    (repo / "types.py").write_text("raise SystemExit('a module of the repository was imported')\n")
+    out_json = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--repos", str(repo), "--repeat", "1", "--json", str(out_json)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "myrepo: 5 runs print identical JSON" in done.stdout
+    rows = json.loads(out_json.read_text())["rows"]
+    assert {r["tree"] for r in rows} == {"myrepo"}
+    assert all(r["wall"] > 0 for r in rows if r["tool"].startswith("cachelint"))
+
+
 def test_a_disagreement_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bench = load_bench()
     real_run = bench.run

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from cachelint.analysis.library import (
+    boto3,
     clocks,
     copy,
     gemini_legacy,
     itertools,
     json,
+    langchain,
     paths,
     process,
     randomness,
+    records,
     sdk_clients,
     strings,
     templates,
@@ -18,8 +21,8 @@ from cachelint.analysis.library import (
 )
 from cachelint.analysis.library.registry import Registry, build
 
-MODULES = (clocks, copy, gemini_legacy, itertools, json, paths, process, randomness, sdk_clients, strings,
-           templates, textwrap)
+MODULES = (boto3, clocks, copy, gemini_legacy, itertools, json, langchain, paths, process, randomness, records,
+           sdk_clients, strings, templates, textwrap)
 
 # Built once at import and never changed afterwards: every evaluator reads the same table.
 REGISTRY: Registry = build((m.__name__.rsplit(".", 1)[1], m.register) for m in MODULES)

@@ -1,0 +1,78 @@
+"""Calls that reach a project function without naming it: a bound method handed to an executor,
+a thread or `functools.partial`, and a callable held in a variable (a callable object, or a
+closure a method returned).
+
+`handed_on` rewrites `pool.submit(backend.generate, prompt)` as the call it makes,
+`backend.generate(prompt)`, so the prompt is rebuilt where it is written, as for a direct call."""
+
+from __future__ import annotations
+
+import ast
+
+from cachelint.analysis.module import ModuleInfo
+
+# Callables that run their first argument with the rest: the position of the function among
+# the arguments, by the name the runner is called with.
+_RUNNERS = {"submit": 0, "to_thread": 0, "run_in_executor": 1, "apply_async": 0, "run_sync": 0}
+
+
+def handed_on(call: ast.Call, mod: ModuleInfo) -> ast.Call | None:
+    """The call `call` makes of a function it is handed (`pool.submit(f, x, k=v)` -> `f(x, k=v)`,
+    `loop.run_in_executor(None, f, x)` -> `f(x)`, `functools.partial(f, x)(y)` -> `f(x, y)`);
+    None when it is no such call. The new call stands where `call` is written."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    made: ast.Call | None = None
+    if isinstance(func, ast.Call) and _is_partial(func) and func.args and not isinstance(func.args[0], ast.Starred):
+        made = ast.Call(func=func.args[0], args=[*func.args[1:], *call.args], keywords=[*func.keywords, *call.keywords])
+    elif name in _RUNNERS:
+        at = _RUNNERS[name]
+        if len(call.args) > at and not any(isinstance(a, ast.Starred) for a in call.args[:at + 1]):
+            keywords = [] if name == "run_in_executor" else list(call.keywords)
+            made = ast.Call(func=call.args[at], args=list(call.args[at + 1:]), keywords=keywords)
+    if made is None or not isinstance(made.func, ast.Name | ast.Attribute):
+        return None
+    ast.copy_location(made, call)
+    made.end_lineno, made.end_col_offset = call.end_lineno, call.end_col_offset
+    mod.parents[id(made)] = mod.parents.get(id(call), mod.tree)
+    return made
+
+
+def _is_partial(call: ast.Call) -> bool:
+    f = call.func
+    return (isinstance(f, ast.Name) and f.id == "partial") or (isinstance(f, ast.Attribute) and f.attr == "partial")
+
+
+def callee_name(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+
+
+def typed_callable(call: ast.Call, mod: ModuleInfo) -> bool:
+    """Is the callee a parameter with an annotation (`sampler: SamplerBase`) or a field of
+    `self` (`self.grader(...)`), so that it may be an object whose class defines `__call__`?"""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return isinstance(func.value, ast.Name) and func.value.id == "self"
+    if not isinstance(func, ast.Name):
+        return False
+    scope = mod.enclosing_function(call)
+    if scope is None:
+        return False
+    args = scope.args
+    return any(a.arg == func.id and a.annotation is not None
+               for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+
+
+def held_callable(call: ast.Call, mod: ModuleInfo) -> bool:
+    """Is the callee a name assigned in the enclosing function or the module (`judge = Judge()`,
+    `send = llm.sender()`), so that it may hold a callable object or a closure?"""
+    func = call.func
+    if not isinstance(func, ast.Name):
+        return False
+    scope = mod.enclosing_function(call)
+    for ix in ([mod.flow_of(scope)] if scope is not None else []) + [mod.flow]:
+        events = ix.events.get(func.id)
+        if events:
+            return any(e.kind == "assign" for e in events)
+    return False
