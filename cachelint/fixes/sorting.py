@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
 from cachelint.diagnostics import Edit, Span
-from cachelint.fixes.cst import rewrite
+from cachelint.fixes.cst import can_write_fixes, rewrite, span_text
+from cachelint.fixes.places import char_span, enclosing_function, parse
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -52,3 +54,75 @@ def _iterable_to_sort(value: cst.BaseExpression) -> bool:
     if isinstance(value, cst.GeneratorExp | cst.ListComp):
         return isinstance(value.for_in.inner_for_in, type(None))  # one `for`: one order to fix
     return False
+
+
+# Listings of the file system: paths or names, which sort among themselves.
+_LISTINGS = frozenset({"listdir", "glob", "iglob", "iterdir", "rglob"})
+
+
+def sorted_tools_source(text: str | None, call: Span, source: Span) -> tuple[Edit, ...]:
+    """`for n in sorted(ENABLED)` where the call's `tools=` list is built by a comprehension over
+    the unordered value written at `source` (a set of strings, a directory listing), directly or
+    through a name assigned it in the calling function or at module level (CL202). Sorting those
+    always works and the tools are the same, in one order."""
+    if text is None or not can_write_fixes():
+        return ()
+    tree = parse(text)
+    written = span_text(text, source)
+    if tree is None or written is None or not _sortable(written):
+        return ()
+    found = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and char_span(text, n, call.path) == call),
+                 None)
+    tools = next((k.value for k in found.keywords if k.arg == "tools"), None) if found is not None else None
+    if tools is None:
+        return ()
+    names = _names_of(tree, text, call, source)
+    for comp in ast.walk(tools):
+        if not isinstance(comp, ast.ListComp | ast.GeneratorExp) or len(comp.generators) != 1:
+            continue
+        it = comp.generators[0].iter
+        at = char_span(text, it, call.path)
+        if at == source or (isinstance(it, ast.Name) and it.id in names):
+            return rewrite(text, at, _wrapped_in_sorted)
+    return ()
+
+
+def _sortable(written: str) -> bool:
+    """Is the value a set of strings, or a listing of the file system?"""
+    try:
+        node = ast.parse("(" + written + ")", mode="eval").body
+    except SyntaxError:
+        return False
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("set", "frozenset") \
+            and len(node.args) == 1 and not node.keywords:
+        node = node.args[0]
+    if isinstance(node, ast.Set | ast.List | ast.Tuple):
+        return all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts)
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name in _LISTINGS
+    return False
+
+
+def _names_of(tree: ast.Module, text: str, call: Span, source: Span) -> set[str]:
+    """Names assigned the value at `source` once, at module level or in the calling function."""
+    function = enclosing_function(tree, call.line)
+    bodies: list[ast.AST] = [*tree.body, *([function] if function is not None else [])]
+    out: set[str] = set()
+    assigned: dict[str, int] = {}
+    for body in bodies:
+        nodes = ast.walk(body) if body is function else [body]
+        for n in nodes:
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+                name = n.targets[0].id
+                assigned[name] = assigned.get(name, 0) + 1
+                if char_span(text, n.value, call.path) == source:
+                    out.add(name)
+    return {n for n in out if assigned[n] == 1}
+
+
+def _wrapped_in_sorted(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
+
+    return cst.Call(func=cst.Name("sorted"), args=[cst.Arg(value=node)])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
+from cachelint.diagnostics import Applicability, Diagnostic, Edit, Related, Severity
+from cachelint.fixes.sorting import sorted_tools_source
 from cachelint.models import ModelLookup
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
@@ -40,8 +41,11 @@ class UnstableTools(Rule):
     differs between worker processes, so each one fills its own cache entries.
 
     ## Fix safety
-    Display-only: sending every tool changes what the model may call unless
-    `tool_choice` narrows it.
+    Tools built from an unordered source: safe, when the call's `tools=` is a comprehension
+    over a set of strings or a directory listing (written there, or assigned once to the name
+    it iterates): the fix iterates `sorted(...)` of it, the same tools in one order. Tools that
+    differ per call: display-only, since sending every tool changes what the model may call
+    unless `tool_choice` narrows it.
 
     ## References
     - OpenAI cookbook, Prompt Caching 201: tools and schemas render before the instructions;
@@ -123,7 +127,20 @@ ENABLED = {"lookup_order", "refund", "escalate"}  # expect: CL202
 def reply(text):
     return client.responses.create(model="gpt-4.1", instructions=RULES, input=text,
         tools=[{"type": "function", "name": n} for n in ENABLED])
-''', message="order"),
+''', message="order", expected_replacement=PRELUDE + RULES_DEF + '''
+ENABLED = {"lookup_order", "refund", "escalate"}  # expect: CL202
+def reply(text):
+    return client.responses.create(model="gpt-4.1", instructions=RULES, input=text,
+        tools=[{"type": "function", "name": n} for n in sorted(ENABLED)])
+'''),
+        # the same set of names, assigned twice: which one is iterated is not certain, so no fix
+        Invalid(PRELUDE + RULES_DEF + '''
+ENABLED = {"lookup_order", "refund", "escalate"}
+ENABLED = {"lookup_order", "refund", "escalate"}  # expect: CL202
+def reply(text):
+    return client.responses.create(model="gpt-4.1", instructions=RULES, input=text,
+        tools=[{"type": "function", "name": n} for n in ENABLED])
+'''),
         # a tool description naming the tenant: per-call text
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(text, tenant):
@@ -174,9 +191,12 @@ def reply(history, account):
             if seg.source in seen:
                 continue
             seen.add(seg.source)
+            edits: tuple[Edit, ...] = ()
             if seg.stability == Stability.UNORDERED:
                 what = f"`{seg.source}` has no fixed order ({seg.cause}): each process renders a different list"
                 this_fix = "Build the tools list from `sorted(...)`"
+                if not prompt.call.via and seg.span.path == prompt.call.span.path:
+                    edits = sorted_tools_source(ctx.text_of(seg.span.path), prompt.call.span, seg.span)
             elif seg.stability == Stability.VOLATILE:
                 what = f"the tool definitions contain `{seg.source}`, which changes every request"
                 this_fix = fix
@@ -188,9 +208,11 @@ def reply(history, account):
                 ctx.primary_span(seg, prompt),
                 f"{what}; tools render first, so {tokens(lost)} of shared prefix miss the cache",
                 this_fix,
-                Applicability.DISPLAY_ONLY,
+                Applicability.SAFE if edits else Applicability.DISPLAY_ONLY,
                 ctx.related_for(seg, prompt, ()),
                 identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
+                edits=edits,
+                edits_in=prompt.call.span.path,
             )
         for cond in prompt.conditions:
             if not cond.slot.startswith(_TOOL_SLOTS) or cond.source in seen:
