@@ -452,6 +452,7 @@ def read_notebook_file(path: str) -> tuple[Notebook | None, LintResult | None]:
 
 def notebook_result(result: LintResult, notebook: Notebook) -> LintResult:
     """The result of linting a notebook's code, its errors worded by cell."""
-    result.errors = [LintError(e.path, _map_error(e.message, notebook)) if e.path == notebook.path else e
-                     for e in result.errors]
+    # dataclasses.replace keeps a LintWarning one (its line is mapped to the cell when shown).
+    result.errors = [dataclasses.replace(e, message=_map_error(e.message, notebook)) if e.path == notebook.path
+                     else e for e in result.errors]
     return result
