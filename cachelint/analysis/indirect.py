@@ -59,9 +59,10 @@ def forwards_first_argument(fn: ast.FunctionDef | ast.AsyncFunctionDef, bound: b
 
 
 def run_by(call: ast.Call, mod: ModuleInfo) -> ast.Call:
-    """`runner(f, x, k=v)` as the call the runner makes, `f(x, k=v)`, standing where `call` is."""
+    """`runner(f, x, k=v)` as the call the runner makes, `f(x, k=v)`, standing from where `f` is
+    named (the SDK method: the line a reader looks for) to the end of `call`."""
     made = ast.Call(func=call.args[0], args=list(call.args[1:]), keywords=list(call.keywords))
-    ast.copy_location(made, call)
+    ast.copy_location(made, call.args[0])
     made.end_lineno, made.end_col_offset = call.end_lineno, call.end_col_offset
     mod.parents[id(made)] = mod.parents.get(id(call), mod.tree)
     return made

@@ -70,7 +70,8 @@ RETRIED = HEAD + (
     "    def generate(self, user, q):\n"
     "        system = f'User {user}. ' + RULES  {mark}\n"
     "        kwargs = dict(model='gpt-4.1', messages=[{'role': 'system', 'content': system}])\n"
-    "        return self.retryer(self.client.chat.completions.create, **kwargs)\n"
+    "        return self.retryer(\n"
+    "            self.client.chat.completions.create, **kwargs)\n"
     "    def generate2(self, user, q):\n"
     "        system = f'User {user}. ' + RULES  {mark}\n"
     "        return with_retry(self.client.chat.completions.create, model='gpt-4.1',\n"
@@ -115,7 +116,7 @@ def test_show_prompt_rebuilds_the_forwarded_prompt(project: Path, run: Callable[
 
 def test_show_prompt_rebuilds_a_retried_sdk_call(project: Path, run: Callable[..., Run]) -> None:
     write_tree(project, CASES["an SDK method handed to the project's retry object and function"])
-    shown = run("--show-prompt", "app/m.py:11")
+    shown = run("--show-prompt", "app/m.py:12")  # the line that names the SDK method
     assert shown.exit_code == 0, shown.stderr
     assert "chat.completions.create" in shown.stdout
     assert "Always cite the relevant section" in shown.stdout
