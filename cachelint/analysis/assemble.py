@@ -702,7 +702,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
             b.markers_unknown = req.markers_unknown
             top_marker = req.top_marker
         model_v = kw.get("model")
-        model = text_of(model_v[0].pieces) if model_v and isinstance(model_v[0], StrV) else None
+        model = _agreed_str(model_v[0]) if model_v else None
         api = found.api
 
         def node_span(n: ast.AST) -> Span:
@@ -965,6 +965,16 @@ def _static_value(v: Value) -> object:
 
 def _static_str(v: Value | None) -> str | None:
     return text_of(v.pieces) if isinstance(v, StrV) else None
+
+
+def _agreed_str(v: Value) -> str | None:
+    """The text of a static string, or of a value every branch of which is the same static
+    string (`name = "gpt-4.1"` in both arms of an `if`). A literal in some branches only is
+    not the value: the other branches may give any text."""
+    if isinstance(v, AltV):
+        texts = {_agreed_str(o) for o in v.options}
+        return texts.pop() if len(texts) == 1 and None not in texts else None
+    return _static_str(v)
 
 
 def _is_plain(v: Value) -> bool:
