@@ -28,7 +28,9 @@ def ask(q, model="gpt-4.1"):
         in r.stdout
 
 
-def test_a_parameter_without_a_default_takes_the_configured_default_if_any(project: Path, run: Callable[..., Run]) -> None:
+def test_a_parameter_without_a_default_takes_the_configured_default_if_any(
+    project: Path, run: Callable[..., Run]
+) -> None:
     (project / "app.py").write_text(PRELUDE + '''
 def ask(q, model):
     return client.chat.completions.create(model=model, messages=[
