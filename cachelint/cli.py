@@ -50,7 +50,7 @@ from cachelint.report.sarif import find_repository_root
 from cachelint.ruledocs import docstring, rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
-from cachelint.settings import Settings
+from cachelint.settings import DEFAULT_MODEL, Settings
 from cachelint.showsettings import render_settings
 from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
@@ -854,7 +854,8 @@ def rules_command(output_format: str) -> int:
 def models_command(model: str | None, base_url: str | None, output_format: str) -> int:
     """Print the model table (minimum, cached-price ratio, source, date), or how MODEL is looked up."""
     if model is not None:
-        click.echo(modeltable.explain(model, Settings().default_model, base_url), nl=False)
+        # MODEL is named, so the default is never used for it
+        click.echo(modeltable.explain(model, DEFAULT_MODEL, base_url), nl=False)
     elif output_format == "json":
         click.echo(modeltable.table_json(), nl=False)
     else:
