@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cachelint.analysis import frameworks, gemini_legacy, hierarchy, interproc
-from cachelint.analysis.calls import FoundCall, env_at, find_calls, litellm_names
+from cachelint.analysis.calls import FoundCall, find_calls, litellm_names
+from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
 from cachelint.analysis.module import ModuleInfo, subtree
@@ -534,6 +535,13 @@ class Project(ProjectHooks):
         env = caller_env
         current = call
         steps = [*site.chain[:-1], site.found.node]
+        # A caller that calls the wrapper in a loop sends what it set before the loop on every
+        # turn (see scopes._local_value); the SDK call's own loops are added by assemble().
+        loops = caller_env.mod.loops_around(call)
+        for step, entered in zip(site.chain[:-1], [first, *site.targets], strict=False):
+            if entered is not None:  # the function the call before entered, which holds `step`
+                loops |= entered[1].loops_around(step)
+        ev.request_loops = loops
         known: list[tuple[FunctionNode, ModuleInfo] | None] = [first, *site.targets]
         for i, nxt in enumerate(steps):
             target = known[i] if i < len(known) else None

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cachelint.analysis.evaluate import MAX_STEPS
+from cachelint.analysis.env import MAX_STEPS
 from cachelint.run import lint as run_lint
 
 RunCli = Callable[..., Any]

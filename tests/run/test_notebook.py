@@ -360,3 +360,39 @@ def test_notebooks_share_one_wrapper_scan(project: Path, run: RunCli, monkeypatc
     assert [line.split(":")[0] for line in result.stdout.splitlines() if "CL102" in line] == \
         ["nb0.ipynb", "nb1.ipynb", "nb2.ipynb"]
     assert len(scans) == 2
+
+
+NB_PROMPT = '''from openai import OpenAI
+client = OpenAI()
+RULES = "Answer from the policy only. " * 300
+'''
+
+NB_CALL = '''def reply(user_name, text):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},
+        {"role": "user", "content": text}])
+'''
+
+
+def test_show_prompt_on_a_notebook_shows_what_cachelint_reports_in_it(project: Path, run: Callable[..., Any]) -> None:
+    write(project / "demo.ipynb", notebook(markdown("# Demo"), code(NB_PROMPT), code(NB_CALL)))
+    reported = run("demo.ipynb")
+    assert reported.exit_code == 1 and "demo.ipynb:cell 3:line 3:col 54" in reported.stdout
+    shown = run("--show-prompt", "demo.ipynb")
+    assert shown.exit_code == 0, shown.all
+    assert shown.stdout.startswith("demo.ipynb:cell 3:line 2:col 12: openai chat.completions.create")
+    assert "finding: demo.ipynb:cell 3:line 3:col 54 CL101" in shown.stdout
+
+
+def test_show_prompt_on_a_notebook_without_a_call_says_so(project: Path, run: Callable[..., Any]) -> None:
+    write(project / "plain.ipynb", notebook(code("print('hello')\n")))
+    shown = run("--show-prompt", "plain.ipynb")
+    assert shown.all == (0, "plain.ipynb: no recognised LLM call (OpenAI, Anthropic or Gemini SDK, "
+                            "or a wrapper of one)\n", "")
+
+
+def test_show_prompt_on_a_broken_notebook_is_one_line(project: Path, run: Callable[..., Any]) -> None:
+    (project / "broken.ipynb").write_text("{not json")
+    shown = run("--show-prompt", "broken.ipynb")
+    assert shown.stdout.startswith("broken.ipynb: invalid notebook JSON")
+    assert "Traceback" not in shown.stdout + shown.stderr
