@@ -223,6 +223,7 @@ Other commands:
   {PROG} rule CODE|NAME   explain a rule
   {PROG} rule --all       explain every rule
   {PROG} models [MODEL]   the model table, or how MODEL is looked up
+  {PROG} server           the language server, for editors (extra [server])
 
 Exit status: 0 clean (or no finding at the --fail-on level; with --fix, none
 left), 1 findings (with --diff: fixes to apply), 2 errors (bad path,
@@ -872,13 +873,13 @@ def models_command(model: str | None, base_url: str | None, output_format: str) 
     return EXIT_CLEAN
 
 
-# The optional extra `cachelint[server]`: the language server's own dependencies.
+# The optional extra `cachelint-llm[server]`: the language server's own dependencies.
 SERVER_DEPENDENCIES = frozenset({"pygls", "lsprotocol", "cattrs", "attrs", "typing_extensions", "exceptiongroup"})
 
 
 @cli.command("server")
 def server() -> int:
-    """Run the language server on stdin and stdout, for editors (needs cachelint[server])."""
+    """Run the language server on stdin and stdout, for editors (pip install 'cachelint-llm[server]')."""
     try:
         # Imported here: pygls and lsprotocol are an optional extra, and only this command needs them.
         module = importlib.import_module("cachelint.server.lsp")
@@ -887,7 +888,7 @@ def server() -> int:
         if missing not in SERVER_DEPENDENCIES:
             raise
         _error(f"'{PROG} server' needs {missing}, which is not installed: "
-               "install cachelint[server] (pip install 'cachelint-llm[server]')")
+               "pip install 'cachelint-llm[server]'")
         return EXIT_ERROR
     cast(Callable[[], None], module.serve)()
     return EXIT_CLEAN
