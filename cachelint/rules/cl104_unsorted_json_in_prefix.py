@@ -149,9 +149,9 @@ def answer(question):
             yield ctx.diagnostic(
                 self,
                 span,
-                f"`{seg.source}` is JSON of data whose key order the code does not fix, in "
-                f"{slot_label(seg)}; without `sort_keys=True` the same data can render differently "
-                f"and miss the cache",
+                f"`{seg.source}` writes JSON of run-time data into {slot_label(seg)} without "
+                f"`sort_keys=True`; when its keys come in another order, the same data renders "
+                f"differently and the prefix misses the cache",
                 self.fix_title,
                 Applicability.SAFE,
                 related[:5],
