@@ -98,6 +98,12 @@ class ModelLookup:
     defaulted: bool = False  # True: no model was given and the configured default was used
     listed: bool = True  # False: the id is not in the table, its family's row (or a fallback) is used
     via: Compatible | None = None  # an OpenAI-compatible provider serves the call
+    # True: the call names no model and no default model is configured: the row used
+    # (cachelint's own default) only counts tokens; its minimum and price are not the call's.
+    assumed: bool = False
+    # Where the code gives the model when `model=` is not a literal: "the default of parameter
+    # `model`", "the default `self.MODEL`" (said in messages).
+    origin: str = ""
 
     @property
     def provider(self) -> Provider:
@@ -129,7 +135,7 @@ class ModelLookup:
     def size_facts(self) -> bool:
         """Are both the minimum and the cached price known, so the size rules may speak?
         (A compatible provider that documents neither gets only the ordering rules.)"""
-        if not self.caches or self.price is None:
+        if self.assumed or not self.caches or self.price is None:
             return False
         if self.via is not None and not self.via.openai_rows:
             return self.via.minimum is not None
@@ -581,6 +587,18 @@ def lookup_model(name: str | None, default: str, base_url: str | None = None) ->
         return ModelLookup(_fallback(normalised), normalised, False, False, defaulted, False, via)
     exact = row.provider == "openai" and row.encoding in EXACT_ENCODINGS
     return ModelLookup(row, normalised, True, exact, defaulted, listed, via)
+
+
+def runs_on(provider: str, model: str, base_url: str | None = None) -> bool:
+    """Can an SDK call of `provider` (its client's `base_url` when known) serve `model`? False
+    only when the model is in the table as another provider's and the SDK cannot reach it:
+    the Anthropic and Gemini SDKs serve their own models, the OpenAI SDK without a `base_url`
+    serves OpenAI's. A model no row knows, or an OpenAI client pointed elsewhere (a gateway
+    may serve any model), may run anywhere."""
+    m = lookup_model(model, model, base_url)
+    if not m.known or m.provider == provider or m.via is not None:
+        return True
+    return provider == "openai" and base_url is not None
 
 
 @functools.lru_cache(maxsize=256)

@@ -27,7 +27,8 @@ def call_model(prompt: AssembledPrompt, ctx: RuleContext) -> ModelLookup:
     provider = prompt.call.provider.value
     if m.provider == provider:
         return m
-    return dataclasses.replace(provider_fallback(provider), name=m.name, defaulted=m.defaulted)
+    return dataclasses.replace(provider_fallback(provider), name=m.name, defaulted=m.defaulted,
+                               assumed=m.assumed)
 
 
 def surely_at_least(n: TokenCount, m: ModelLookup, minimum: int) -> bool:
@@ -48,11 +49,13 @@ def surely_below(n: TokenCount, m: ModelLookup, minimum: int) -> bool:
 
 def model_phrase(m: ModelLookup) -> str:
     """"`claude-sonnet-4-5`", "a Claude model not named in the call (1,024 assumed)"."""
+    if m.known and m.origin:
+        return f"`{m.name}` ({m.origin}: `model=` is not a literal)"
     if m.known and not m.defaulted:
         family = m.family_note()  # an id the table does not list: its family's facts
         return f"`{m.name}` ({family.split(': ', 1)[1]})" if family else f"`{m.name}`"
     if m.known:
-        return f"`{m.name}` (the default model: `model=` is not a literal)"
+        return f"`{m.name}` (the configured default-model: `model=` is not a literal)"
     label = {"anthropic": "Claude", "gemini": "Gemini", "openai": "OpenAI"}[m.provider]
     if m.name:
         return f"unknown model `{m.name}` (assumed)"
@@ -139,7 +142,9 @@ def multi_turn(prompt: AssembledPrompt, upto: int | None = None) -> bool:
 
 
 def varies(seg: Segment) -> bool:
-    return seg.stability in (Stability.PER_CALL, Stability.VOLATILE)
+    # A session value (the user's name, a document sent with each of its chunks) repeats on
+    # every turn of its conversation: a marker after it is read by the later turns.
+    return seg.stability in (Stability.TURN, Stability.VOLATILE)
 
 
 def static_texts(segs: Sequence[Segment], ctx: RuleContext, shortest: bool = True) -> list[str]:

@@ -45,7 +45,9 @@ class PrefixBelowMinimum(Rule):
     pays the write (free on OpenAI before gpt-5.6, 1.25x on Anthropic and gpt-5.6+).
 
     Models without prompt caching (gpt-3.5, gpt-4, Claude 2, Gemini before 2.5), models
-    whose cached price no source gives, unknown models, and OpenAI-compatible
+    whose cached price no source gives, unknown models, a model the code does not name
+    (a parameter, a field read at run time, a literal in one branch only) unless
+    `default-model` is configured, and OpenAI-compatible
     providers that document no minimum and price (DeepSeek, xAI, Together, a local
     server, ...; `cachelint models` lists them) are never reported.
 
@@ -64,6 +66,35 @@ class PrefixBelowMinimum(Rule):
     fix_title = "Grow the shared static prefix past {minimum:,} tokens, or do not rely on caching for this call"
 
     VALID = [
+        # a chat loop re-sends its growing history: the prefix soon passes any minimum
+        Valid(PRELUDE + '''
+SHORT = "Answer support questions about Acme routers. Cite the manual section. " * 20
+def chat():
+    history = [{"role": "system", "content": SHORT}]
+    while True:
+        history.append({"role": "user", "content": input()})
+        reply = client.chat.completions.create(model="gpt-4.1", messages=history)
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+'''),
+        # a conversation kept on the instance, grown by each call of the method
+        Valid(PRELUDE + '''
+SHORT = "Answer support questions about Acme routers. Cite the manual section. " * 20
+class Chat:
+    def __init__(self):
+        self.history = [{"role": "system", "content": SHORT}]
+    def ask(self, question):
+        self.history.append({"role": "user", "content": question})
+        reply = client.chat.completions.create(model="gpt-4.1", messages=self.history)
+        self.history.append({"role": "assistant", "content": reply.choices[0].message.content})
+        return reply
+'''),
+        # the history of earlier turns plus the new message
+        Valid(PRELUDE + '''
+SHORT = "Answer support questions about Acme routers. Cite the manual section. " * 20
+def turn(history, question):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": SHORT}] + history + [{"role": "user", "content": question}])
+'''),
         # the tutorial example: 200 repetitions are well above 1,024 tokens
         Valid(PRELUDE + '''
 long_prefix = """You are a highly knowledgeable assistant. Answer accurately and cite sources.""" * 200
@@ -147,6 +178,14 @@ def ask(question):
     return local.chat.completions.create(model="gpt-4.1", messages=[
         {"role": "system", "content": "word " * 600}, {"role": "user", "content": question}])
 '''),
+        # a model the code does not name (a parameter, a database field, a literal in one branch
+        # only) and no `default-model` configured: it may be any model, with any minimum
+        Valid(PRELUDE + '''
+def ask(model, question, tools):
+    name = "computer-use-preview" if tools else model.name
+    client.responses.create(model=model, instructions="word " * 300, input=question)
+    return client.responses.create(model=name, instructions="word " * 300, input=question)
+'''),
         # an unknown model: its minimum and price are not known
         Valid(PRELUDE + '''
 def ask(question):
@@ -195,7 +234,7 @@ def ask(question):
     return client.responses.create(model="gpt-4.1-2099-01-01", instructions="word " * 600,  # expect: CL201
                                    input=question)
 ''', message="the gpt-4.1 family's facts are assumed"),
-        # per-call text does not count and does not block
+        # per-turn text does not count and does not block
         Invalid(PRELUDE + '''
 def ask(name, question):
     return client.responses.create(model="gpt-5",  # expect: CL201
@@ -205,7 +244,7 @@ def ask(name, question):
         Invalid(PRELUDE + '''
 def ask(model, question):
     return client.responses.create(model=model, instructions="word " * 300, input=question)  # expect: CL201
-''', message="the default model"),
+''', settings={"default_model": "gpt-4.1"}, message="the configured default-model"),
         # tools and schema count as static text, still too little
         Invalid(PRELUDE + '''
 TOOLS = [{"type": "function", "name": "lookup", "parameters": {"type": "object", "properties": {}}}]
@@ -255,7 +294,9 @@ def ask(question):
             return
         if total.n < pays_from(minimum, price.ratio):
             return  # padding to the minimum would cost more than the cache saves
-        model_desc = f"`{m.name}`" + (" (the default model: `model=` is not a literal)" if m.defaulted else "")
+        configured = " (the configured default-model: `model=` is not a literal)"
+        model_desc = f"`{m.name}`" + (configured if m.defaulted else
+                                      f" ({m.origin}: `model=` is not a literal)" if m.origin else "")
         family = m.family_note()
         cut = _percent(saving(total.n, minimum, price.ratio))
         yield ctx.diagnostic(

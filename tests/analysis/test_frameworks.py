@@ -105,6 +105,49 @@ def test_litellm_anthropic_model_without_a_marker_is_cl401(project: Path) -> Non
     assert "of `claude-sonnet-4-5`" in out
 
 
+def test_an_attribute_stored_on_the_module_does_not_make_it_a_local_name(project: Path) -> None:
+    # `litellm.drop_params = True` inside the function binds no name (Python semantics): the
+    # `litellm` read below is still the imported module, and its completion call is recognised.
+    check(project, {"app.py": '''
+        import litellm
+        from prompts import POLICY
+
+
+        def ask(q, strict):
+            if not strict:
+                litellm.drop_params = True
+            litellm.headers["x-app"] = "demo"
+            return litellm.completion(model="anthropic/claude-sonnet-4-5", messages=[  # expect: CL401
+                {"role": "system", "content": POLICY},
+                {"role": "user", "content": q}])
+        ''', "prompts.py": POLICY})
+
+
+def test_a_local_name_bound_in_the_function_still_shadows_the_module(project: Path) -> None:
+    # The twin: here `litellm` is rebound in the function, so the call is not the module's.
+    check(project, {"app.py": '''
+        import litellm
+        from prompts import POLICY
+        from client import make_client
+
+
+        def ask(q):
+            litellm = make_client()
+            litellm.drop_params = True
+            return litellm.completion(model="anthropic/claude-sonnet-4-5", messages=[
+                {"role": "system", "content": POLICY},
+                {"role": "user", "content": q}])
+
+
+        def ask_walrus(q):
+            if (litellm := make_client()) is not None:
+                litellm.drop_params = True
+                return litellm.completion(model="anthropic/claude-sonnet-4-5", messages=[
+                    {"role": "system", "content": POLICY},
+                    {"role": "user", "content": q}])
+        ''', "prompts.py": POLICY, "client.py": "def make_client(): ...\n"})
+
+
 def test_litellm_anthropic_model_with_a_marker_is_silent(project: Path) -> None:
     # on a content block, and on a message whose content is a string (litellm moves it onto the text)
     check(project, {"app.py": '''
