@@ -118,6 +118,7 @@ class _Builder:
             self.segments.append(Segment(
                 slot, p.stability, None, p.source, self.span_of(p.loc), p.cause, p.hops,
                 self.preamble, passthrough=p.passthrough, node=p.loc.node,
+                unsorted_json=self.json_span(p.unsorted_json),
             ))
         else:
             self.alt_segment(slot, p, optional)
@@ -146,6 +147,7 @@ class _Builder:
             self.segments.append(Segment(
                 slot, stab, None, hole.source, self.span_of(hole.loc), hole.cause + " (in one branch)",
                 hole.hops, self.preamble, passthrough=hole.passthrough, node=hole.loc.node,
+                unsorted_json=self.json_span(hole.unsorted_json),
             ))
         else:
             self.segments.append(Segment(slot, stab, None, p.source, self.span_of(p.loc),
@@ -177,7 +179,11 @@ class _Builder:
         self.segments.append(Segment(
             slot, stab, None, v.source, self.span_of(v.loc), v.cause, v.hops, self.preamble,
             passthrough=v.passthrough if passthrough is None else passthrough, node=v.loc.node,
+            unsorted_json=self.json_span(v.unsorted_json),
         ))
+
+    def json_span(self, loc: Loc | None) -> Span | None:
+        return None if loc is None else self.span_of(loc)
 
     def content_parts(self, slot: str, parts: ListV, node: ast.AST, conditional: bool = False) -> None:
         for j, item in enumerate(parts.items):

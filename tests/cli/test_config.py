@@ -88,7 +88,7 @@ def test_every_key(project: Path) -> None:
     s = resolved.settings
     assert resolved.config_path == str(project / "pyproject.toml")
     assert resolved.output_format == "full"
-    assert [r.code for r in resolved.rules] == ["CL101", "CL102", "CL201"]
+    assert [r.code for r in resolved.rules] == ["CL101", "CL102", "CL104", "CL201"]
     # The broad CL1 applies first, the exact name wins; defaults are left out.
     assert resolved.severity == (("CL101", Severity.WARNING), ("CL201", Severity.INFO))
     assert resolved.fail_on == Severity.WARNING
