@@ -51,8 +51,8 @@ def init_chat_model(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Va
     """`init_chat_model("anthropic:claude-sonnet-4-5")`, `init_chat_model(model="gpt-4.1",
     model_provider="openai")`: the chat model of the provider shown by `model_provider`, the
     model's `provider:` prefix, or the model name langchain infers it from. Neither shown (a
-    configurable model, a model read from configuration): a chat model of any provider, its
-    model unknown. A provider shown that cachelint has no facts for: not modelled."""
+    configurable model, a model and provider read from configuration): a chat model of any
+    provider, its model unknown. A provider shown that cachelint has no facts for: not modelled."""
     if len(node.args) > 1 or any(isinstance(a, ast.Starred) for a in node.args) \
             or any(k.arg is None for k in node.keywords):
         return None
@@ -70,8 +70,8 @@ def init_chat_model(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Va
         kind = LANGCHAIN_INIT_PROVIDERS.get(provider)
         if kind is None:
             return None  # a provider whose caching cachelint has no facts for
-    elif "model_provider" in given or model is not None:
-        return None  # a provider named by an expression, or a model name langchain cannot place
+    elif model is not None:
+        return None  # a model name langchain cannot place
     else:
         kind = LANGCHAIN_ANY_MODEL
     skip = ("model", "model_provider", "configurable_fields", "config_prefix")
