@@ -3,10 +3,8 @@
 One JSON file per configuration: `<cache dir>/<version>/<key>.json`, where the key hashes
 cachelint's version and code, the settings, the enabled rules and the project root. In it:
 
-- `scan`: the wrapper names found by the project scan, valid while the files the scan looked
-  at are unchanged: every file that names an SDK or one of the wrappers (so a file that
-  starts naming one invalidates it), the modules the scan loaded, and the module names it
-  resolved;
+- `modules`: what the wrapper scan learnt of each module, by content (see
+  cachelint.run.modulefacts), so a warm run looks again only at what changed;
 - `files`: for each linted file that could matter (names an SDK or a wrapper), its result,
   valid while the file's content, the wrapper names, and every module and prompt file the
   analysis loaded (or looked for) are unchanged.
@@ -37,7 +35,7 @@ from cachelint.settings import Settings
 from cachelint.sources import Refused, Why, read_bytes, read_text
 
 CACHE_DIR_NAME = ".cachelint_cache"
-FORMAT = 2
+FORMAT = 4
 # Marks a missing or unreadable dependency in place of a content hash.
 ABSENT = "-"
 UNREADABLE = "!"
@@ -230,7 +228,7 @@ class ResultCache:
         self.cache_dir = cache_dir
         self.hashes = hashes if hashes is not None else FileHashes()  # the run's
         self.path = os.path.join(cache_dir, __version__, key + ".json")
-        self.scan: dict[str, Any] | None = None
+        self.modules: dict[str, Any] = {}
         self.files: dict[str, dict[str, Any]] = {}
         # What the pre-filter learnt of each file, by path, valid while size, mtime and
         # inode are unchanged (see cachelint.run.prefilter.Facts).
@@ -249,47 +247,12 @@ class ResultCache:
             return  # no cache yet, or a damaged one: start afresh
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return
-        scan = data.get("scan")
+        modules = data.get("modules")
         files = data.get("files")
         facts = data.get("facts")
-        self.scan = scan if isinstance(scan, dict) else None
+        self.modules = modules if isinstance(modules, dict) else {}
         self.files = files if isinstance(files, dict) else {}
         self.facts = facts if isinstance(facts, dict) else {}
-
-    # -- the wrapper scan
-
-    def scan_names(self, candidates: dict[str, str], probe: Any) -> frozenset[str] | None:
-        """The cached wrapper names, if the scan's inputs are unchanged. `candidates` maps
-        each file that names an SDK or a cached wrapper name to its content hash."""
-        scan = self.scan
-        if scan is None:
-            return None
-        try:
-            if scan["candidates"] != candidates:
-                return None
-            if not deps_valid(scan["deps"], scan["probes"], probe, self.hashes):
-                return None
-            return frozenset(scan["names"])
-        except (KeyError, TypeError, ValueError):
-            return None
-
-    def cached_scan_names(self) -> frozenset[str]:
-        """The names of the last scan (to find the files that name them), or none."""
-        try:
-            return frozenset(self.scan["names"]) if self.scan else frozenset()
-        except (KeyError, TypeError):
-            return frozenset()
-
-    def store_scan(
-        self, names: frozenset[str], candidates: dict[str, str], deps: dict[str, str], probes: Sequence[tuple[str, str]]
-    ) -> None:
-        self.scan = {
-            "names": sorted(names),
-            "candidates": candidates,
-            "deps": deps,
-            "probes": [list(p) for p in probes],
-        }
-        self.changed = True
 
     # -- per-file results
 
@@ -349,7 +312,7 @@ class ResultCache:
             del self.files[path]  # deleted or renamed files
         for path in [p for p in self.facts if not os.path.lexists(p)]:
             del self.facts[path]
-        data = {"format": FORMAT, "version": __version__, "scan": self.scan, "files": self.files,
+        data = {"format": FORMAT, "version": __version__, "modules": self.modules, "files": self.files,
                 "facts": self.facts}
         try:
             ensure_cache_dir(self.cache_dir)

@@ -15,12 +15,12 @@ from cachelint.cache import default_cache_dir
 from cachelint.config import Resolved
 from cachelint.diagnostics import Diagnostic, LintError, Severity, Span
 from cachelint.discovery import display_path
-from cachelint.notebook import Notebook, is_notebook, lint_notebook, lint_notebook_file
+from cachelint.notebook import Notebook, is_notebook, lint_notebook, notebook_result, read_notebook_file
 from cachelint.progress import Progress, Verbose, is_terminal
 from cachelint.report import Location, plain_location
 from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult
-from cachelint.run.lint import RunOptions, lint_files, lint_source, project_factory, run_options
+from cachelint.run.lint import RunOptions, lint_files, lint_source, run_options
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, read_bytes
 
@@ -89,19 +89,30 @@ def _run_options(speed: Speed, resolved: Resolved, progress: Progress) -> RunOpt
                       progress=progress.advance)
 
 
-def lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[LintError]) -> LintResult:
-    """lint_files, and if it crashes, lint file by file so one bad file spoils only itself."""
+def lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[LintError],
+                  given: dict[str, str] | None = None) -> LintResult:
+    """lint_files, and if it crashes, lint file by file so one bad file spoils only itself.
+    `given`: the code of the notebooks among `files` (see lint_files' `sources`)."""
+    given = given or {}
     try:
-        return lint_files(files, resolved.settings, resolved.rules)
+        return _lint_files(files, resolved, given)
     except Exception:
         pass
     total = LintResult()
     for path in files:
         try:
-            total.extend(lint_files([path], resolved.settings, resolved.rules))
+            total.extend(_lint_files([path], resolved, {path: given[path]} if path in given else {}))
         except Exception as exc:
             internal.append(LintError(path, describe(exc)))
     return total
+
+
+def _lint_files(files: Sequence[str], resolved: Resolved, given: dict[str, str]) -> LintResult:
+    # Looked up at call time, so a replaced `lint_files` (tests, plugins) is used; called as
+    # before notebooks were linted with the modules when there are none.
+    if given:
+        return lint_files(files, resolved.settings, resolved.rules, sources=given)
+    return lint_files(files, resolved.settings, resolved.rules)
 
 
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
@@ -143,29 +154,45 @@ class Notebooks:
         return notebook.locate(span) if notebook is not None else plain_location(span)
 
 
-def lint_notebooks(
-    files: Sequence[str], resolved: Resolved, notebooks: Notebooks, sources: Sources, internal: list[LintError]
-) -> LintResult:
-    total = LintResult()
-    projects: list[Callable[[], Project]] = []
-
-    def lint_cells(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
-        # The project's wrapper scan once for all notebooks (mem0's seven notebooks scanned it
-        # seven times: most of the run), each notebook in a project of its own.
-        if not projects:
-            projects.append(project_factory(settings))
-        return _lint_source(text, path, settings, rules, projects[0]())
-
+def read_notebooks(files: Sequence[str], notebooks: Notebooks, sources: Sources,
+                   internal: list[LintError]) -> tuple[dict[str, str], dict[str, LintResult]]:
+    """The code of each notebook to lint (linted with the project's modules, and cached as they
+    are), and the whole result of each with nothing to lint (unreadable, invalid, no code)."""
+    given: dict[str, str] = {}
+    done: dict[str, LintResult] = {}
     for path in files:
         try:
-            # Through this module's lint_source, like every other file of the run.
-            result, notebook = lint_notebook_file(path, resolved.settings, resolved.rules, lint_cells)
+            notebook, result = read_notebook_file(path)
         except Exception as exc:
             internal.append(LintError(path, describe(exc)))
             continue
         notebooks.add(notebook, sources)
-        total.extend(result)
-    return total
+        if result is not None:
+            done[path] = result
+        elif notebook is not None:
+            given[path] = notebook.source
+    return given, done
+
+
+def lint_modules_and_notebooks(files: Sequence[str], resolved: Resolved, notebooks: Notebooks, sources: Sources,
+                               internal: list[LintError]) -> tuple[LintResult, int]:
+    """Lint a project's modules and notebooks in one lint_files (one wrapper scan, one cache);
+    also the number of notebooks that had nothing to lint (for the progress shown)."""
+    books = [f for f in files if is_notebook(f)]
+    given, done = read_notebooks(books, notebooks, sources, internal)
+    modules = [f for f in files if not is_notebook(f)]
+    result = lint_isolated([*modules, *given], resolved, internal, given) if modules or given else LintResult()
+    # Errors as before: the modules' first, then each notebook's in turn, worded by cell.
+    errors = [e for e in result.errors if e.path not in given]
+    for path in books:
+        if path in done:
+            errors.extend(done[path].errors)
+            result.files_checked += done[path].files_checked
+        elif path in given:
+            mine = LintResult(errors=[e for e in result.errors if e.path == path])
+            errors.extend(notebook_result(mine, notebooks.by_path[path]).errors)
+    result.errors = errors
+    return result, len(books) - len(given)
 
 
 def _lint_source(text: str, path: str, settings: Settings, rules: Sequence[type[Rule]],
@@ -198,12 +225,9 @@ def lint_projects(
     try:
         for resolved, files in groups:
             took = verbose.timer()
-            modules = [f for f in files if not is_notebook(f)]
-            books = [f for f in files if is_notebook(f)]
             with run_options(_run_options(speed, resolved, progress)):
-                result = lint_isolated(modules, resolved, run.internal) if modules else LintResult()
-            result.extend(lint_notebooks(books, resolved, notebooks, sources, run.internal))
-            progress.advance(len(books))
+                result, unlinted = lint_modules_and_notebooks(files, resolved, notebooks, sources, run.internal)
+            progress.advance(unlinted)
             run.diagnostics.extend(apply_severity(result.diagnostics, resolved.severity))
             run.errors.extend(result.errors)
             run.fail_on.update((f, resolved.fail_on) for f in files)

@@ -98,6 +98,9 @@ class ModelLookup:
     defaulted: bool = False  # True: no model was given and the configured default was used
     listed: bool = True  # False: the id is not in the table, its family's row (or a fallback) is used
     via: Compatible | None = None  # an OpenAI-compatible provider serves the call
+    # Where the code gives the model when `model=` is not a literal: "the default of parameter
+    # `model`", "the default `self.MODEL`" (said in messages).
+    origin: str = ""
 
     @property
     def provider(self) -> Provider:
@@ -581,6 +584,18 @@ def lookup_model(name: str | None, default: str, base_url: str | None = None) ->
         return ModelLookup(_fallback(normalised), normalised, False, False, defaulted, False, via)
     exact = row.provider == "openai" and row.encoding in EXACT_ENCODINGS
     return ModelLookup(row, normalised, True, exact, defaulted, listed, via)
+
+
+def runs_on(provider: str, model: str, base_url: str | None = None) -> bool:
+    """Can an SDK call of `provider` (its client's `base_url` when known) serve `model`? False
+    only when the model is in the table as another provider's and the SDK cannot reach it:
+    the Anthropic and Gemini SDKs serve their own models, the OpenAI SDK without a `base_url`
+    serves OpenAI's. A model no row knows, or an OpenAI client pointed elsewhere (a gateway
+    may serve any model), may run anywhere."""
+    m = lookup_model(model, model, base_url)
+    if not m.known or m.provider == provider or m.via is not None:
+        return True
+    return provider == "openai" and base_url is not None
 
 
 @functools.lru_cache(maxsize=256)

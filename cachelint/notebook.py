@@ -28,7 +28,7 @@ from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult
 from cachelint.run.lint import lint_source
 from cachelint.settings import Settings
-from cachelint.sources import Why, lint_message, read_bytes
+from cachelint.sources import Refused, Why, lint_message, read_bytes
 
 # Cell magics whose body is Python (timed or captured): only the `%%` line is blanked.
 # Any other cell magic (`%%bash`, `%%writefile`, `%%sql`, ...) blanks the whole cell.
@@ -423,11 +423,36 @@ def lint_notebook_file(
     lint: LintSource = lint_source,
 ) -> tuple[LintResult, Notebook | None]:
     """Read and lint one .ipynb file; a read failure is a LintError."""
+    notebook, done = read_notebook_file(path)
+    if done is not None or notebook is None:
+        return done or LintResult(), notebook
+    result = lint(notebook.source, path, settings, rules)
+    return notebook_result(result, notebook), notebook
+
+
+def read_notebook_file(path: str) -> tuple[Notebook | None, LintResult | None]:
+    """Read one .ipynb file to lint its code (cachelint.run.lint.lint_files with the code as
+    the file's source): the notebook, and its whole result when nothing is left to lint (an
+    unreadable or invalid notebook's error, or a notebook without code)."""
     data = read_bytes(path)
-    if isinstance(data, bytes):
-        return lint_notebook(data, path, settings, rules, lint)
-    if data.why in (Why.MISSING, Why.SPECIAL, Why.TOO_LARGE):
-        message = lint_message(data)
-    else:  # a directory too: in the OS's words, as before the reads were guarded
-        message = f"cannot read: {data.strerror()}"
-    return LintResult(errors=[LintError(path, message)]), None
+    if isinstance(data, Refused):
+        if data.why in (Why.MISSING, Why.SPECIAL, Why.TOO_LARGE):
+            message = lint_message(data)
+        else:  # a directory too: in the OS's words, as before the reads were guarded
+            message = f"cannot read: {data.strerror()}"
+        return None, LintResult(errors=[LintError(path, message)])
+    try:
+        notebook = read_notebook(data, path)
+    except NotebookError as exc:
+        return None, LintResult(errors=[LintError(path, _one_line(str(exc)))], files_checked=1)
+    if not notebook.source.strip():
+        return notebook, LintResult(files_checked=1)
+    return notebook, None
+
+
+def notebook_result(result: LintResult, notebook: Notebook) -> LintResult:
+    """The result of linting a notebook's code, its errors worded by cell."""
+    # dataclasses.replace keeps a LintWarning one (its line is mapped to the cell when shown).
+    result.errors = [dataclasses.replace(e, message=_map_error(e.message, notebook)) if e.path == notebook.path
+                     else e for e in result.errors]
+    return result

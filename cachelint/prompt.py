@@ -12,13 +12,31 @@ from cachelint.fastinit import fast_init
 
 
 class Stability(str, Enum):
-    STATIC = "static"
-    STABLE = "stable"
-    PER_CALL = "per-call"
-    VOLATILE = "volatile"
-    DAILY = "daily"
-    UNORDERED = "unordered"
-    UNKNOWN = "unknown"
+    """How often a segment's text changes (rules.md section 1). The values are shown by
+    --show-prompt and are user-facing."""
+
+    STATIC = "static"  # known at lint time
+    STABLE = "stable"  # the same on every call of a deployment, text not known
+    SESSION = "session"  # the same on every turn of one conversation, differs between them
+    TURN = "turn"  # differs from one call to the next inside a conversation
+    VOLATILE = "volatile"  # differs on every call even for the same inputs
+    DAILY = "daily"  # clock values at date precision
+    UNORDERED = "unordered"  # order depends on the hash seed or the filesystem
+    UNKNOWN = "unknown"  # could not be followed
+    # The class before session and turn were told apart: code written against it (other
+    # branches, plugins) means a value that varies per call, which is `turn` by default.
+    PER_CALL = "turn"
+
+
+# The cause given to the earlier turns of a list the instance's methods add to (a conversation
+# kept on the instance): a request that sends it re-sends a growing history.
+INSTANCE_HISTORY = "items added by the instance's methods (a conversation kept on it)"
+
+
+# The causes given to what a loop carries from one pass to the next: the items a loop around
+# the use appended on earlier passes (a chat loop's history), and a name reassigned on them.
+APPENDED_EARLIER = "items appended on earlier iterations"
+REASSIGNED_EARLIER = "reassigned on earlier iterations"
 
 
 class Provider(str, Enum):
@@ -59,6 +77,9 @@ class Segment:
     # appended under a condition): the possible texts.
     alternatives: tuple[str, ...] = ()
     truncated: bool = False  # static text longer than the evaluator builds (`"x" * 10**9`)
+    # Tokens the provider adds for this segment beyond its text (a built-in tool's own
+    # definition, documented by the provider): static text of the prefix no one wrote here.
+    hidden_tokens: int = 0
     node: ast.AST | None = field(default=None, compare=False, repr=False)
 
 
@@ -79,6 +100,9 @@ class CallSite:
     # The OpenAI client's `base_url=` when it is a known string: tells OpenAI-compatible
     # providers (DeepSeek, Groq, a local server, ...) apart from OpenAI itself.
     base_url: str | None = None
+    # When `model=` is not a literal but the code gives its value (a parameter default, a
+    # class constant, a settings default): which, as messages say it.
+    model_origin: str = ""
 
     def describe(self) -> str:
         return f"`{self.via}` (which calls `{self.api}`)" if self.via else f"`{self.api}`"
@@ -200,6 +224,10 @@ class AssembledPrompt:
     # (`markers_unknown`), or blocks the caller passes in or a loop adds (`markers_passed_in`).
     markers_unknown: bool = False
     markers_passed_in: bool = False
+    # Made inside a loop (around the call, or around a wrapper call that leads to it): what
+    # is set before the loop is `session`, so a `turn` value is known to change per turn
+    # rather than assumed to (a parameter of a function called once per conversation).
+    in_loop: bool = False
 
     def param(self, name: str) -> Param | None:
         for p in self.params:

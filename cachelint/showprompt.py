@@ -6,16 +6,21 @@ import os
 from collections.abc import Sequence
 
 from cachelint.diagnostics import Diagnostic, Span
+from cachelint.notebook import NotebookError, is_notebook, read_notebook
 from cachelint.prompt import AssembledPrompt, Segment, Stability
+from cachelint.report.locate import Locator, plain_location
 from cachelint.rules._base import Rule
 from cachelint.rules.context import RuleContext, count
 from cachelint.run.check import module_findings, parse_in, suppress
 from cachelint.run.lint import project_factory
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, lint_message, read_bytes
+from cachelint.tokens import TokenCount
 
 
-def _where(span: Span, cwd: str) -> str:
+def _where(span: Span, cwd: str, locate: Locator | None = None) -> str:
+    if locate is not None:
+        return locate(span).label(cwd)  # a notebook: the cell and the line in it
     path = span.path
     try:
         rel = os.path.relpath(path, cwd)
@@ -43,7 +48,7 @@ def token_cell(seg: Segment, prompt: AssembledPrompt, ctx: RuleContext) -> str:
         return "-"
     if seg.text is not None:
         n = count([seg.text], ctx.model(prompt))
-        shown = n.display()
+        shown = n.display() + (f"+{seg.hidden_tokens:,}" if seg.hidden_tokens else "")  # a built-in tool's own
         return ("≥" + shown) if seg.truncated else shown
     if seg.alternatives:
         # the longest text is not always the one with most tokens ("Japanese" 2, "Korean" 1)
@@ -68,6 +73,8 @@ def cacheable_prefix(prompt: AssembledPrompt, ctx: RuleContext) -> str:
     first_break = next((i for i, s in enumerate(prompt.segments) if ctx.is_breaker(s)), len(prompt.segments))
     before = prompt.segments[:first_break]
     prefix = count(ctx.static_runs(before), ctx.model(prompt))
+    hidden = sum(s.hidden_tokens for s in before)  # built-in tools' own definitions
+    prefix = TokenCount(prefix.n + hidden, prefix.exact, prefix.encoding)
     unseen = any(s.stability in (Stability.STABLE, Stability.UNKNOWN) or s.passthrough for s in before)
     total = ctx.total_static(prompt)
     verdict = "reaches" if prefix.n >= m.min_cache_tokens else "is below"
@@ -78,9 +85,11 @@ def cacheable_prefix(prompt: AssembledPrompt, ctx: RuleContext) -> str:
     )
 
 
-def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[Diagnostic], cwd: str) -> str:
+def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[Diagnostic], cwd: str,
+                  locate: Locator | None = None) -> str:
     call = f"{prompt.call.via} -> {prompt.call.api}" if prompt.call.via else prompt.call.api
-    head = f"{_where(prompt.call.func_span, cwd)}: {prompt.call.provider.value} {call}, {model_summary(prompt, ctx)}"
+    head = (f"{_where(prompt.call.func_span, cwd, locate)}: {prompt.call.provider.value} {call}, "
+            f"{model_summary(prompt, ctx)}")
     rows = [("#", "slot", "stability", "tokens", "expression", "where", "why")]
     for i, seg in enumerate(prompt.segments, start=1):
         why = seg.cause
@@ -88,9 +97,9 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
             why += " (passed through: the caller decides)"
         hops = [h for h in seg.hops if seg.cause not in h.note]
         if hops:
-            why += "; " + "; ".join(h.note + " @" + _where(h.span, cwd) for h in hops[:3])
+            why += "; " + "; ".join(h.note + " @" + _where(h.span, cwd, locate) for h in hops[:3])
         rows.append((str(i), seg.slot + (" *" if seg.in_preamble else ""), seg.stability.value,
-                     token_cell(seg, prompt, ctx), preview(seg), _where(seg.span, cwd), why))
+                     token_cell(seg, prompt, ctx), preview(seg), _where(seg.span, cwd, locate), why))
     widths = [max(len(r[c]) for r in rows) for c in range(5)]
     lines = [head]
     for r in rows:
@@ -114,14 +123,14 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
         flags = [f for f, on in (("conditional", b.conditional), ("in a loop", b.repeated),
                                  ("uncounted content before it", b.uncounted)) if on]
         lines.append(f"  marker {b.order + 1}: {b.kind.value} {{{fields}}} on {b.slot} ({where}), "
-                     f"{upto.amount('static token')} up to it @{_where(b.span, cwd)}"
+                     f"{upto.amount('static token')} up to it @{_where(b.span, cwd, locate)}"
                      + (f" [{', '.join(flags)}]" if flags else ""))
     lines.append(f"  cacheable prefix: {cacheable_prefix(prompt, ctx)}")
     if not prompt.complete:
         lines.append("  some parts could not be followed: rules say nothing about them")
     if findings:
         for d in findings:
-            lines.append(f"  finding: {_where(d.span, cwd)} {d.code} {d.message}")
+            lines.append(f"  finding: {_where(d.span, cwd, locate)} {d.code} {d.message}")
     else:
         lines.append("  findings: none")
     return "\n".join(lines)
@@ -137,18 +146,26 @@ def show_prompt(path: str, line: int | None, settings: Settings, rules: Sequence
     # The file goes through what `cachelint` runs on it (a project with the run's wrapper
     # names, the same rules, deduplication and suppression), so what is shown is what is reported.
     project = project_factory(settings)()
+    locate: Locator | None = None
     try:
-        text = decode_source(data)
+        if is_notebook(path):
+            # The code cells as the one module `cachelint` lints, shown by cell and line.
+            notebook = read_notebook(data, path)
+            text, locate = notebook.source, notebook.locate
+        else:
+            text = decode_source(data)
         tree = parse_in(project, path, text)
-    except SourceError as exc:
+    except (SourceError, NotebookError) as exc:
         return f"{path}: {exc}"
     mod = project.add(project.linted_module(path, text, tree))
     found = module_findings(mod, path, project, settings, rules)
     if line is not None:
-        found = [(p, ds) for p, ds in found if p.call.span.line <= line <= p.call.span.end_line]
+        # a notebook's line is a line of the .ipynb file, as in the JSON and SARIF reports
+        at = locate or plain_location
+        found = [(p, ds) for p, ds in found if at(p.call.span).line <= line <= at(p.call.span).end_line]
     if not found:
         where = f"{path}:{line}" if line is not None else path
         return f"{where}: no recognised LLM call (OpenAI, Anthropic or Gemini SDK, or a wrapper of one)"
     ctx = RuleContext(settings, mod.path)
-    blocks = [render_prompt(p, ctx, suppress(ds, text, settings), cwd) for p, ds in found]
+    blocks = [render_prompt(p, ctx, suppress(ds, text, settings), cwd, locate) for p, ds in found]
     return "\n\n".join(blocks) + "\n"

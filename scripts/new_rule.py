@@ -6,7 +6,7 @@ INVALID case (both shown in the docs), all runnable at once.
     python scripts/new_rule.py CL107 value-in-prefix --dir DIR  # writes DIR/cl107_value_in_prefix.py
 
 The registry finds the module by its name: nothing else to edit. The placeholder check reports
-a per-call value in the preamble, which its INVALID case has; replace the check, the prose
+a per-turn value in the preamble, which its INVALID case has; replace the check, the prose
 and the cases, then run its tests (`pytest tests/rules/test_rule_examples.py -k CL107`) and
 `python scripts/render_rule_docs.py`.
 """
@@ -60,7 +60,7 @@ class {cls}(Rule):
     fix_title = "TODO: what to do about {{source}}"
 
     VALID = [
-        # static instructions, the per-call value in the user's input
+        # static instructions, the per-turn value in the user's input
         Valid(PRELUDE + \'\'\'
 def answer(user_name, question):
     return client.responses.create(model="gpt-4.1", instructions="Answer politely.",
@@ -78,11 +78,11 @@ def answer(user_name, question):
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
         for seg in prompt.segments:
-            if seg.in_preamble and seg.stability == Stability.PER_CALL and not seg.passthrough:
+            if seg.in_preamble and seg.stability == Stability.TURN and not seg.passthrough:
                 yield ctx.diagnostic(
                     self,
                     ctx.primary_span(seg, prompt),
-                    f"`{{seg.source}}` is a per-call value in the preamble",
+                    f"`{{seg.source}}` is a per-turn value in the preamble",
                     self.fix_title.format(source=f"`{{seg.source}}`"),
                     Applicability.DISPLAY_ONLY,
                     identity=f"{{seg.source}}|{{seg.slot}}",

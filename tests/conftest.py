@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cachelint import cli as cli_module
-from cachelint import lintrun, sources
+from cachelint import lintrun
 from cachelint.analysis.project import Project
 from cachelint.diagnostics import Diagnostic, Fix, Related, Span
 from cachelint.rules import ALL_RULES, lookup
@@ -21,6 +21,7 @@ from cachelint.run import tracked
 from cachelint.run.check import LintResult, suppress
 from cachelint.run.lint import RunOptions, lint_files
 from cachelint.settings import Settings
+from cachelint.sources import decode_source
 
 
 @dataclass
@@ -96,16 +97,18 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
                     project: Project | None = None) -> LintResult:
         result = real_source(data, path, settings, rules, project=project)
         if not result.errors:
-            text = sources.decode_source(data) if isinstance(data, bytes) else data
+            text = decode_source(data) if isinstance(data, bytes) else data
             result.diagnostics.extend(suppress(marker_diagnostics(text, path, rules), text, settings))
         return result
 
-    def lint_files(files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]]) -> LintResult:
-        result = real_files(files, settings, rules)
+    def lint_files(files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]],
+                   sources: Mapping[str, str] | None = None) -> LintResult:
+        given = sources or {}
+        result = real_files(files, settings, rules, sources=given)
         failed = {e.path for e in result.errors}
         for path in files:
             if path not in failed:
-                text = sources.decode_source(Path(path).read_bytes())
+                text = given[path] if path in given else decode_source(Path(path).read_bytes())
                 result.diagnostics.extend(suppress(marker_diagnostics(text, path, rules), text, settings))
         result.diagnostics.sort(key=Diagnostic.sort_key)
         return result

@@ -8,7 +8,9 @@ import json
 from collections.abc import Callable, Iterator
 
 from cachelint.analysis import framework_requests, frameworks, gemini_legacy
-from cachelint.analysis.calls import FoundCall, client_of, env_at
+from cachelint.analysis.builtin_tools import builtin_tool
+from cachelint.analysis.calls import FoundCall, client_of
+from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.statics import NotStatic, to_python
 from cachelint.analysis.values import (
@@ -248,6 +250,8 @@ class _Builder:
         self.last_block = None
         if isinstance(v, StrV | ConstV):
             return  # text carries no marker
+        if isinstance(v, OpaqueV) and isinstance(v.loc.node, ast.arg) and _is_str(v.loc.node.annotation):
+            return  # a parameter declared `str`: text, whatever the caller passes
         if value_stability(v) == Stability.UNKNOWN or (isinstance(v, DictV) and not v.complete):
             self.markers_unknown = True
         else:
@@ -392,10 +396,36 @@ class _Builder:
             if isinstance(tv, DictV):
                 bare = DictV(tuple((k, x) for k, x in tv.entries if k != "cache_control"), tv.loc, tv.complete)
                 self.json_segment(sub, bare, node, "tool definitions")
+                self.builtin(tv, "anthropic")
                 self.block(sub, tv, conditional=item.optional, kind="tool")
             else:
                 self.json_segment(sub, tv, node, "tool definitions")
                 self.hidden(tv)
+
+    def builtin(self, tool: DictV, provider: str) -> None:
+        """A provider-defined tool (`{"type": "bash_20250124"}`): the provider renders its own
+        definition, of a documented number of tokens (on the segment just added) or of a length
+        not documented (a stable segment of its own)."""
+        kind = _static_str(tool.get("type"))
+        found = builtin_tool(provider, kind) if kind else None
+        if found is None or not self.segments:
+            return
+        last = self.segments[-1]
+        if found.tokens is not None:
+            self.segments[-1] = dataclasses.replace(
+                last, hidden_tokens=found.tokens,
+                cause=f"{last.cause}; the {found.name} tool adds {found.tokens:,} tokens of its own ({found.source})")
+        else:
+            self.segments.append(dataclasses.replace(
+                last, stability=Stability.STABLE, text=None, source=f"`{kind}` tool",
+                cause=f"instructions OpenAI adds for its built-in `{kind}` tool, of unknown length ({found.source})"))
+
+    def builtin_tools(self, v: Value, provider: str) -> None:
+        """Built-in tools in a `tools=` list rendered as one segment."""
+        if isinstance(v, ListV):
+            for item in v.items:
+                if isinstance(item.value, DictV):
+                    self.builtin(item.value, provider)
 
     def message_list(self, slot: str, v: Value, node: ast.AST) -> None:
         if isinstance(v, OpaqueV):
@@ -574,7 +604,7 @@ def _merge_alt_messages(m: AltV) -> Value:
 
 def _worst_hole(p: Alt) -> Hole | None:
     best: Hole | None = None
-    order = [Stability.STABLE, Stability.UNKNOWN, Stability.DAILY, Stability.PER_CALL,
+    order = [Stability.STABLE, Stability.UNKNOWN, Stability.DAILY, Stability.SESSION, Stability.TURN,
              Stability.UNORDERED, Stability.VOLATILE]
     for o in p.options:
         for x in o:
@@ -682,6 +712,11 @@ def keyword_values(found: FoundCall, ev: Evaluator) -> tuple[dict[str, tuple[Val
 def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPrompt:
     mod = found.env.mod
     call_span = mod.span(found.node)
+    own = mod.loops_around(found.node)
+    # Reached through wrappers (a bound environment): their callers' loops were set by
+    # Project.bound_env.
+    ev.request_loops = own | ev.request_loops if found.env.bindings is not None else own
+    ev.request_node = found.node
     b = _Builder(ev, found.env, span_of, call_span, found.provider)
     params: list[Param] = []
     conditions: list[Condition] = []
@@ -701,8 +736,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
             b.provider, b.marker_key = provider, _MARKER_KEYS.get(provider)
             b.markers_unknown = req.markers_unknown
             top_marker = req.top_marker
-        model_v = kw.get("model")
-        model = text_of(model_v[0].pieces) if model_v and isinstance(model_v[0], StrV) else None
+        model, model_origin = _model(found, ev, kw)
         api = found.api
 
         def node_span(n: ast.AST) -> Span:
@@ -714,6 +748,15 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
                 continue
             if name not in _PROMPT_SLOTS and not (provider == "gemini" and name == "config"):
                 params.append(_param(name, v, n, mod.source_of(n), node_span, span_of))
+        extra = kw.get("extra_body")
+        if found.provider == "openai" and extra is not None and isinstance(extra[0], DictV):
+            # Parameters newer than the SDK in use go through `extra_body`: the API reads them
+            # as if given directly (`prompt_cache_options` before the SDK knew it).
+            for name, v in extra[0].entries:
+                if name not in kw and name not in _PROMPT_SLOTS:
+                    vloc = _loc_of(v)
+                    vnode = vloc.node if vloc is not None and vloc.path == mod.path else extra[1]
+                    params.append(_param(name, v, vnode, mod.source_of(vnode), node_span, span_of))
         if "tools" in kw:
             conditions.extend(_tool_conditions(kw["tools"][1], found.env, ev, span_of, kw["tools"][0]))
         if legacy:
@@ -733,6 +776,8 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
                 b.marker("cache_control", top_marker[0], None, None, top_level=True, at=node_span(top_marker[1]))
         elif provider == "openai" and api.startswith("responses"):
             _slot_json(b, kw, "tools", "tool definitions")
+            if "tools" in kw:
+                b.builtin_tools(kw["tools"][0], "openai")
             text_cfg = kw.get("text")
             if text_cfg is not None:
                 fmt = text_cfg[0].get("format") if isinstance(text_cfg[0], DictV) else None
@@ -803,7 +848,8 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         b.segments.append(Segment("prompt", Stability.UNKNOWN, None, "…", call_span,
                                   "too complex to follow within the evaluation budget", (), False))
     site = CallSite(Provider(provider), found.api, call_span, mod.span(found.node.func), model,
-                    node=found.node, base_url=base_url)
+                    node=found.node, base_url=base_url,
+                    model_origin=model_origin if model is not None else "")
     return AssembledPrompt(
         site,
         tuple(b.segments),
@@ -813,7 +859,55 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         conditions=tuple(conditions),
         markers_unknown=b.markers_unknown,
         markers_passed_in=b.markers_passed_in,
+        in_loop=bool(ev.request_loops),
     )
+
+
+def _is_str(ann: ast.expr | None) -> bool:
+    """Is this annotation `str` (or "str")?"""
+    if isinstance(ann, ast.Constant) and ann.value == "str":
+        return True
+    return isinstance(ann, ast.Name) and ann.id == "str"
+
+
+def _model(found: FoundCall, ev: Evaluator, kw: dict[str, tuple[Value, ast.AST]]) -> tuple[str | None, str]:
+    """The call's model name and, when `model=` is not a literal, where the code gives it: the
+    default of a parameter, or a class constant or settings default read as an attribute."""
+    got = kw.get("model")
+    if got is None:
+        return None, ""
+    v, node = got
+    text = _static_str(v)
+    if text is not None:
+        if isinstance(node, ast.Attribute):
+            return text, f"the default `{found.env.mod.source_of(node)}`"
+        return text, ""
+    if isinstance(node, ast.Name) and isinstance(v, OpaqueV) and v.passthrough:
+        default = _param_default(found.env, node.id)
+        if default is not None:
+            try:
+                text = _static_str(ev.eval(default, Env(found.env.mod, None, import_time=True)))
+            except Budget:
+                text = None
+            if text is not None:
+                return text, f"the default of parameter `{node.id}`"
+    return None, ""
+
+
+def _param_default(env: Env, name: str) -> ast.expr | None:
+    """The default written for parameter `name` of the function `env` is the body of."""
+    fn = env.scope
+    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    for p, d in zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True):
+        if p.arg == name:
+            return d
+    for p, kd in zip(a.kwonlyargs, a.kw_defaults, strict=True):
+        if p.arg == name:
+            return kd
+    return None
 
 
 def _not_checked(found: FoundCall, provider: str, why: str) -> AssembledPrompt:
@@ -885,7 +979,7 @@ def _slot_json(b: _Builder, kw: dict[str, tuple[Value, ast.AST]], name: str, wha
 # Keywords that make up the prompt itself; every other keyword is recorded as a Param.
 _PROMPT_SLOTS = frozenset({"messages", "input", "instructions", "system", "tools", "functions", "contents"})
 
-_RANK = [Stability.STATIC, Stability.STABLE, Stability.UNKNOWN, Stability.DAILY, Stability.PER_CALL,
+_RANK = [Stability.STATIC, Stability.STABLE, Stability.UNKNOWN, Stability.DAILY, Stability.SESSION, Stability.TURN,
          Stability.UNORDERED, Stability.VOLATILE]
 
 
@@ -1019,9 +1113,9 @@ def _tool_conditions(node: ast.AST, env: Env, ev: Evaluator, span_of: SpanOf, va
     """Conditions that decide which tools a call sends: `A if c else B`, a filtered comprehension,
     or an `if` around changes to the local list passed as `tools=`; and the comprehension or
     `A if c else B` that built `value` where it is written, when the list reached the call
-    through `**kwargs`, a dict or a wrapper's parameter. Only conditions that are per-call or
-    volatile are kept; a condition on the tools list itself (`if tools is None`) is the
-    caller's choice, not a change between calls."""
+    through `**kwargs`, a dict or a wrapper's parameter. Only conditions that are turn or
+    volatile are kept (tools chosen per agent, `session`, repeat); a condition on the tools
+    list itself (`if tools is None`) is the caller's choice, not a change between calls."""
     built = _built_tests(value, ev, env)
     tests = [*built, *_expr_tests(node, env)]
     scope = env.scope
@@ -1047,11 +1141,15 @@ def _kept_conditions(tests: list[tuple[ast.expr, Env]], listname: str | None, ev
         if id(test) in seen or (listname is not None and _mentions(test, listname)):
             continue
         seen.add(id(test))
+        if ev.request_loops and not (tenv.mod.loops_around(test) & ev.request_loops):
+            continue  # decided before the loop that makes the requests: the same on each turn
+        if getattr(tenv.mod.enclosing_function(test), "name", "") == "__init__":
+            continue  # decided when the agent is made: the same on each of its turns
         try:
             stab = value_stability(ev.eval(test, tenv))
         except Budget:
             continue
-        if stab in (Stability.PER_CALL, Stability.VOLATILE):
+        if stab in (Stability.TURN, Stability.VOLATILE):  # tools chosen per agent (session) repeat
             out.append(Condition("tools", stab, tenv.mod.source_of(test), span_of(Loc.of(tenv.mod.path, test))))
     return out
 

@@ -6,6 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from cachelint.analysis import frameworks, gemini_legacy
+from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import AltV, ClientV, ModuleRefV, OpaqueV, Value
@@ -105,28 +106,6 @@ def imports_sdk(mod: ModuleInfo) -> set[str]:
                 found.add("genai")
     sdk = {"openai": "openai", "anthropic": "anthropic", "genai": "gemini"}
     return {sdk[n] for n in found if n in sdk}
-
-
-def env_at(mod: ModuleInfo, node: ast.AST) -> Env:
-    """The evaluation environment for code at `node`, with enclosing function scopes.
-
-    Class bodies are not visible from the methods inside them (Python scoping), so
-    they only form an environment for code written directly in the class body.
-    """
-    scopes = []
-    cur = mod.enclosing_scope(node)
-    while cur is not None:
-        scopes.append(cur)
-        cur = mod.enclosing_scope(cur)
-    scopes.reverse()
-    env: Env | None = None
-    for i, s in enumerate(scopes):
-        if isinstance(s, ast.ClassDef):
-            if i == len(scopes) - 1:
-                env = Env(mod, s, None, env, import_time=env is None or env.import_time)
-            continue
-        env = Env(mod, s, None, env, import_time=False)
-    return env or Env(mod, None, import_time=True)
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)

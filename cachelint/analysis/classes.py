@@ -14,8 +14,20 @@ from cachelint.analysis import interproc, scopes
 from cachelint.analysis.env import EndOfModule, Env
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.scopes import decorator_names, instance_of
-from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, OpaqueV, Value, add_hop
-from cachelint.prompt import Hop, Stability
+from cachelint.analysis.values import (
+    AltV,
+    ClientV,
+    FuncRefV,
+    InstanceV,
+    Item,
+    ListV,
+    Loc,
+    OpaqueV,
+    Value,
+    add_hop,
+    restabilise,
+)
+from cachelint.prompt import INSTANCE_HISTORY, Hop, Stability
 
 if TYPE_CHECKING:
     from cachelint.analysis.evaluate import Evaluator
@@ -140,6 +152,10 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
                     continue
                 menv = Env(cmod, fn, None, None, import_time=False, self_value=inst)
                 v = ev.eval(e.value, menv)
+                if fn.name == "__init__":
+                    # set once per instance from what it was made with (the user, the persona,
+                    # the tools of this agent): the same on every turn the instance serves
+                    v = restabilise(v, Stability.TURN, Stability.SESSION)
                 v = add_hop(v, Hop(cmod.span(e.stmt), f"`self.{attr}` set in {fn.name}()"))
                 if v not in options:
                     options.append(v)
@@ -150,9 +166,43 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
             break  # the most derived class that sets it decides
     if not options:
         return annotated_client(ev, classes, attr)
+    grown = _grown_in_methods(classes, attr)
+    if grown is not None:
+        # A list the instance's methods add to (a conversation kept on the instance): what
+        # it holds by now is the earlier turns, of any number and content.
+        gmod, gnode = grown
+        more = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), INSTANCE_HISTORY)
+        # Anything else changed in place by a method (`self.step += 1`) differs from turn to turn.
+        changed = OpaqueV(Stability.TURN, f"self.{attr}", Loc.of(gmod.path, gnode), "changed in place by a method")
+        options = [ListV((*o.items, Item(more, repeated=True)), o.loc, o.is_tuple) if isinstance(o, ListV)
+                   else changed for o in options]
+        options = [o for i, o in enumerate(options) if o not in options[:i]]
     if len(options) == 1:
         return options[0]
     return AltV(tuple(options), ev.loc(env, node), f"self.{attr}")
+
+
+_GROWERS = ("append", "extend", "insert")
+
+
+def _grown_in_methods(classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> tuple[ModuleInfo, ast.AST] | None:
+    """Where a method adds to `self.<attr>` in place (`self.history.append(...)`, `+=`), if one does."""
+    for cls, cmod in classes:
+        for fn in _methods(cls):
+            params = [*fn.args.posonlyargs, *fn.args.args]
+            if not params or fn.name == "__init__":
+                continue  # filled in once by the constructor: set up, not grown
+            me = params[0].arg
+            for n in ast.walk(fn):
+                target: ast.AST | None = None
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWERS:
+                    target = n.func.value
+                elif isinstance(n, ast.AugAssign):
+                    target = n.target
+                if isinstance(target, ast.Attribute) and target.attr == attr and \
+                        isinstance(target.value, ast.Name) and target.value.id == me:
+                    return cmod, n
+    return None
 
 
 def annotated_client(ev: Evaluator, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> Value | None:

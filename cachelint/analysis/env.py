@@ -10,6 +10,7 @@ from cachelint.analysis.module import ModuleInfo, ScopeNode
 from cachelint.analysis.values import Value
 from cachelint.fastinit import replace
 
+MAX_STEPS = 200_000  # expression evaluations for one call site
 MAX_DEPTH = 12  # nested helper calls / name hops
 MAX_UNROLL = 256  # items of a comprehension or a template loop unrolled
 MAX_ALT_ITERATION = 8  # alternatives a comprehension (or a loop) is evaluated over, one by one
@@ -77,4 +78,26 @@ class EndOfModule(ast.AST):
         self.col_offset = 0
 
 
-__all__ = ["MAX_ALT_ITERATION", "MAX_DEPTH", "MAX_UNROLL", "Budget", "EndOfModule", "Env"]
+def env_at(mod: ModuleInfo, node: ast.AST) -> Env:
+    """The evaluation environment for code at `node`, with enclosing function scopes.
+
+    Class bodies are not visible from the methods inside them (Python scoping), so
+    they only form an environment for code written directly in the class body.
+    """
+    scopes = []
+    cur = mod.enclosing_scope(node)
+    while cur is not None:
+        scopes.append(cur)
+        cur = mod.enclosing_scope(cur)
+    scopes.reverse()
+    env: Env | None = None
+    for i, s in enumerate(scopes):
+        if isinstance(s, ast.ClassDef):
+            if i == len(scopes) - 1:
+                env = Env(mod, s, None, env, import_time=env is None or env.import_time)
+            continue
+        env = Env(mod, s, None, env, import_time=False)
+    return env or Env(mod, None, import_time=True)
+
+
+__all__ = ["MAX_ALT_ITERATION", "MAX_DEPTH", "MAX_STEPS", "MAX_UNROLL", "Budget", "EndOfModule", "Env", "env_at"]

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cachelint.analysis import classes, interproc, loops, records, scopes
-from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_UNROLL, Budget, Env
+from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_STEPS, MAX_UNROLL, Budget, Env
 from cachelint.analysis.files import PromptFiles
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.clocks import clock_stability
@@ -29,6 +29,7 @@ from cachelint.analysis.shared import SharedResult
 from cachelint.analysis.statics import NotStatic, format_value, static_text, to_python
 from cachelint.analysis.values import (
     MAX_TEXT,
+    VARYING,
     Alt,
     AltV,
     ClientV,
@@ -64,7 +65,6 @@ from cachelint.diagnostics import Span
 from cachelint.fastinit import replace
 from cachelint.prompt import Hop, Stability
 
-MAX_STEPS = 200_000  # expression evaluations for one call site
 Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
 MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
 MAX_ALT_VALUES = 64  # distinct values an operation on one of several values is applied to
@@ -139,6 +139,14 @@ class Evaluator:
         # The library models for each (value type, name), looked up once per evaluator.
         self._method_models: dict[tuple[type, str], list[MethodModel]] = {}
         self._attribute_models: dict[tuple[type, str], list[AttributeModel]] = {}
+        # What each parameter of a function holds across its callers (see callers.py), with
+        # the function, to keep the id in the key from being reused.
+        self.param_stabilities: dict[tuple[object, ...], tuple[Stability | None, object]] = {}
+        # The loops around the request being assembled and around the wrapper calls that lead
+        # to it: a value set before one of them and read inside is per conversation (session).
+        self.request_loops: frozenset[int] = frozenset()
+        # The SDK call being assembled (see scopes.shared_by_calls).
+        self.request_node: ast.Call | None = None
 
     # ------------------------------------------------------------------ utils
 
@@ -875,7 +883,7 @@ class Evaluator:
         mixed = False
         for v in self.arg_values(node, env):
             s = value_stability(v)
-            if s in (Stability.PER_CALL, Stability.VOLATILE):
+            if s in VARYING:
                 stab = worst(stab, s)
             # A collection whose elements may or may not change (see element_stability): what
             # the call keeps of it is unknown, so are the elements of its result.
@@ -989,6 +997,10 @@ class Evaluator:
                 t = text_of(vals[0].pieces)
                 if t is not None:
                     return ConstV(len(t), self.loc(env, node))
+            if name == "len":
+                # a count repeats for the same data, whatever the data holds (a timestamp, a
+                # set in any order): it changes at most as often as the request's inputs
+                stab = {Stability.VOLATILE: Stability.TURN, Stability.UNORDERED: Stability.STABLE}.get(stab, stab)
             if name == "int" and vals and isinstance(vals[0], ConstV):
                 try:
                     return ConstV(int(vals[0].value), self.loc(env, node))  # type: ignore[arg-type]
@@ -1013,7 +1025,7 @@ class Evaluator:
             return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE,
                                f"{name}()", elements=stab if stab != Stability.STATIC else Stability.STABLE)
         if name == "input":
-            return self.opaque(env, node, Stability.PER_CALL, "input()")
+            return self.opaque(env, node, Stability.TURN, "input()")
         if name == "id":
             return self.opaque(env, node, Stability.STABLE, "id()")
         if name == "hash":
@@ -1192,4 +1204,4 @@ def safe_arith(a: object, b: object, op: ast.operator) -> int | float | None:
     return None
 
 
-__all__ = ["MAX_TEXT", "Budget", "Env", "Evaluator", "ProjectHooks"]
+__all__ = ["MAX_STEPS", "MAX_TEXT", "Budget", "Env", "Evaluator", "ProjectHooks"]

@@ -147,7 +147,7 @@ def bind_args(ev: Evaluator, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast
         if p.arg not in bindings and kd is not None:
             bindings[p.arg] = ev.eval(kd, denv)
     if a.vararg:
-        bindings[a.vararg.arg] = ev.opaque(env, node, Stability.PER_CALL, "*args")
+        bindings[a.vararg.arg] = ev.opaque(env, node, Stability.TURN, "*args")
     if a.kwarg:
         bindings[a.kwarg.arg] = DictV(tuple(extra), ev.loc(env, node), unfollowed is None)
     for p in positional + list(a.kwonlyargs):

@@ -460,6 +460,10 @@ class ModuleInfo:
             cur = self.parents.get(id(cur))
         return None
 
+    def loops_around(self, node: ast.AST) -> frozenset[int]:
+        """The loops (ids of their statements) around `node` inside its function."""
+        return frozenset(self.statement_chain(self.enclosing_function(node), node)[1])
+
     def enclosing_statement(self, node: ast.AST) -> ast.stmt | None:
         cur: ast.AST | None = node
         while cur is not None and not isinstance(cur, ast.stmt):

@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cachelint.analysis import frameworks, gemini_legacy, hierarchy, interproc
-from cachelint.analysis.calls import FoundCall, env_at, find_calls, litellm_names
+from cachelint.analysis.calls import FoundCall, find_calls, litellm_names
+from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
+from cachelint.analysis.shared import SharedResult
 from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value, flat_options
 from cachelint.sources import read_module
 
@@ -361,6 +363,31 @@ class Project(ProjectHooks):
             return self._wrappers[key], True
         if id(fn) in stack or len(stack) > MAX_WRAPPER_DEPTH:
             return [], len(stack) > MAX_WRAPPER_DEPTH  # the depth limit is part of the key
+        if not self.shares:
+            return self._wrapper_sites_here(fn, mod, stack, key)
+        # A whole answer is the same in every project: shared with the other projects of the
+        # process (see cachelint.analysis.shared), as a call's callees are. The wrapper scan
+        # checks each module in a project of its own, and every function that calls a wrapper
+        # would otherwise work out that wrapper's sites again.
+        shared_key = ("wrapper sites", key)
+        got: SharedResult | None = mod.shared.get(shared_key)
+        if got is not None and self.may_reuse(got.paths):
+            self.replay(got.events)
+            self._wrappers[key] = got.value
+            return got.value, True
+        mark = self.begin_record()
+        done = False
+        try:
+            sites, whole = self._wrapper_sites_here(fn, mod, stack, key)
+            done = True
+        finally:
+            events, paths = self.end_record(mark)
+        if done and whole and self.may_reuse(paths):
+            mod.shared[shared_key] = SharedResult(sites, events, paths, 0)
+        return sites, whole
+
+    def _wrapper_sites_here(self, fn: FunctionNode, mod: ModuleInfo, stack: tuple[int, ...],
+                            key: tuple[int, int]) -> tuple[list[WrapperSite], bool]:
         params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
         if fn.args.vararg:
             params.add(fn.args.vararg.arg)
@@ -504,6 +531,9 @@ class Project(ProjectHooks):
         got = self.callees(call, mod)
         return got[0] if len(got) == 1 else None
 
+    # Set by the wrapper scan on its projects, which have no module of their own (see callees).
+    shares_callees = False
+
     def callees(self, call: ast.Call, mod: ModuleInfo) -> list[tuple[FunctionNode, ModuleInfo]]:
         """The project functions a call may go to: one, or a method of each of several classes
         the receiver may be (an object made by a factory from a table of classes: mem0's
@@ -514,7 +544,18 @@ class Project(ProjectHooks):
         ev = self.evaluator
         ev.reset_budget(CALLEE_STEPS)
         try:
-            found = self._callees_in(call, env_at(mod, call))
+            # The same in every project of the wrapper scan (a call's callee, in its module's
+            # own environment): shared between them, as module values are. The scan checks each
+            # module in a project of its own, and resolving the calls of the wrappers a function
+            # calls again in each was most of a scan's time (gptme: 36 s of 40 s for the
+            # functions of 25 modules). Only there: a project with a module of its own (the
+            # linted file, the file --show-prompt shows) was given callees in the scan's copy
+            # of it (tests/analysis/test_dispatch.py's show-prompt chain was lost).
+            if self.shares_callees:
+                found: list[tuple[FunctionNode, ModuleInfo]] = ev.shared(
+                    mod, ("callees", id(call)), lambda: self._callees_in(call, env_at(mod, call)))
+            else:
+                found = self._callees_in(call, env_at(mod, call))
         except Budget:
             found = []
         finally:
@@ -534,6 +575,13 @@ class Project(ProjectHooks):
         env = caller_env
         current = call
         steps = [*site.chain[:-1], site.found.node]
+        # A caller that calls the wrapper in a loop sends what it set before the loop on every
+        # turn (see scopes._local_value); the SDK call's own loops are added by assemble().
+        loops = caller_env.mod.loops_around(call)
+        for step, entered in zip(site.chain[:-1], [first, *site.targets], strict=False):
+            if entered is not None:  # the function the call before entered, which holds `step`
+                loops |= entered[1].loops_around(step)
+        ev.request_loops = loops
         known: list[tuple[FunctionNode, ModuleInfo] | None] = [first, *site.targets]
         for i, nxt in enumerate(steps):
             target = known[i] if i < len(known) else None

@@ -13,7 +13,7 @@ import ast
 import builtins
 from typing import TYPE_CHECKING, Any
 
-from cachelint.analysis import loops
+from cachelint.analysis import callers, loops
 from cachelint.analysis.env import MAX_ALT_ITERATION, EndOfModule, Env
 from cachelint.analysis.files import module_file
 from cachelint.analysis.frameworks import LANGCHAIN_CHAT_MODELS, LANGCHAIN_MODEL_CLASSES
@@ -39,11 +39,12 @@ from cachelint.analysis.values import (
     add_hop,
     flat_options,
     merge_pieces,
+    restabilise,
     text_of,
     value_stability,
 )
 from cachelint.fastinit import replace
-from cachelint.prompt import Hop, Stability
+from cachelint.prompt import APPENDED_EARLIER, REASSIGNED_EARLIER, Hop, Stability
 
 if TYPE_CHECKING:
     from cachelint.analysis.evaluate import Evaluator
@@ -259,9 +260,28 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
             value = event_value(ev, evs[base_i], env)
             if prefix_key is not None:
                 learned.append(((*prefix_key, base_i), value))
+    # Read inside a loop around the request (a chat loop) and set before it: the same on every
+    # turn of that loop, so what changes per turn in it is per conversation (session). Changes
+    # made inside the loop stay per turn.
+    req_loop = next((lp for lp in use_loops if lp in ev.request_loops), None)
+    invariant = req_loop is not None and (start < 0 or req_loop not in evs[start].in_loop)
+    # Loop-carried: changes later in a loop around the use reach it on the next pass, after
+    # what was set before the loop and before this pass's own changes (a history appended to
+    # in a chat loop holds the earlier turns, then this turn's message).
+    later = {lp: [e for e in all_events if e.pos > use_pos and lp in e.in_loop] for lp in use_loops}
+    carried: set[int] = set()
     j = start + 1
     while j < len(evs):
         e = evs[j]
+        if invariant and req_loop in e.in_loop and value is not None:
+            value, invariant = restabilise(value, Stability.TURN, Stability.SESSION), False
+        for lp in use_loops:
+            if lp in e.in_loop and lp not in carried and value is not None:
+                carried.add(lp)
+                if later[lp]:
+                    value = loop_carry(ev, value, later[lp], env, use)
+                    # what is carried depends on where the use is in the loop: not shared
+                    prefix_key = None
         cond = not is_prefix(e.chain, use_chain)
         if cond and never_runs(ev, e, use_chain, env):
             j += 1
@@ -294,14 +314,38 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
         if prefix_key is not None:
             learned.append(((*prefix_key, j), value))
         j += 1
-    # Loop-carried: changes later in a loop around the use reach it on the next pass.
+    if invariant and value is not None:
+        value = restabilise(value, Stability.TURN, Stability.SESSION)
+    if value is not None and base_i is not None and evs[base_i].kind == "assign" \
+            and value_stability(value) == Stability.VOLATILE and shared_by_calls(ev, env, name):
+        # Sent as one value by this request and another of the same kind (a warm-up call, then
+        # the real one): what changes per request is the same for the two, as in a conversation.
+        value = restabilise(value, Stability.VOLATILE, Stability.SESSION)
     for lp in use_loops:
-        later = [e for e in all_events if e.pos > use_pos and lp in e.in_loop]
-        if later and value is not None:
-            value = loop_carry(ev, value, later, env, use)
+        if lp not in carried and later[lp] and value is not None:
+            value = loop_carry(ev, value, later[lp], env, use)
     if value is None:
         return ev.unknown(env, use, f"`{name}` is not assigned on every path")
     return value
+
+
+def shared_by_calls(ev: Evaluator, env: Env, name: str) -> bool:
+    """Does another call of the same callee as the request being assembled (`client.messages.create`
+    written the same way), in the same function, pass the local `name` too?"""
+    req = ev.request_node
+    scope = env.scope
+    if req is None or not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) \
+            or env.mod.enclosing_function(req) is not scope:
+        return False
+    callee = ast.dump(req.func)
+    for call in env.mod.calls:
+        if call is req or (call.lineno, call.col_offset) == (req.lineno, req.col_offset):
+            continue  # the request itself (or the call a declared wrapper's request stands for)
+        if env.mod.enclosing_function(call) is not scope or ast.dump(call.func) != callee:
+            continue
+        if any(isinstance(n, ast.Name) and n.id == name for a in [*call.args, *call.keywords] for n in ast.walk(a)):
+            return True
+    return False
 
 
 def never_runs(ev: Evaluator, e: Event, use_chain: tuple[tuple[int, str], ...], env: Env) -> bool:
@@ -355,14 +399,22 @@ def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
         if inst is not None:
             return inst
         return ev.opaque(env, arg, Stability.UNKNOWN, "instance state")
+    # The function that builds each request is called once per turn: its parameters change
+    # from one call to the next, unless every caller passes the same (see callers.py).
+    stab = callers.param_stability(ev, env, name) if env.bindings is None else None
+    if stab is None:
+        stab = Stability.TURN
     return OpaqueV(
-        Stability.PER_CALL,
+        stab,
         name,
         ev.loc(env, arg),
-        f"parameter `{name}` of {fname}()",
+        f"parameter `{name}` of {fname}()" + _CALLERS_SAY.get(stab, ""),
         passthrough=True,
-        elements=Stability.PER_CALL,
+        elements=stab,
     )
+
+
+_CALLERS_SAY = {Stability.STABLE: " (every caller in the project passes text fixed in the code)"}
 
 
 def with_binding(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex) -> Value | None:
@@ -442,8 +494,15 @@ def event_value(ev: Evaluator, e: Event, env: Env) -> Value:
         it = ev.eval(e.value, env)
         if isinstance(e.extra, ast.Tuple | ast.List):
             inner = ev.element_of(it, env, e.value)
-            return ev.element_of(inner, env, e.value) if isinstance(inner, ListV) else inner
-        return ev.element_of(it, env, e.value)
+            element = ev.element_of(inner, env, e.value) if isinstance(inner, ListV) else inner
+        else:
+            element = ev.element_of(it, env, e.value)
+        if id(e.stmt) in ev.request_loops:
+            # the loop around the request takes another element on every pass: whatever text
+            # the element holds, it is not the same from one turn to the next
+            for was in (Stability.UNKNOWN, Stability.STABLE):
+                element = restabilise(element, was, Stability.TURN)
+        return element
     if e.kind == "import" and isinstance(e.extra, ast.Import | ast.ImportFrom):
         return import_value(ev, e.name, e.extra, env)
     if e.kind == "def" and isinstance(e.extra, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -629,10 +688,10 @@ def loop_carry(ev: Evaluator, value: Value, later: list[Event], env: Env, use: a
     grows = any(e.kind == "call" for e in later)
     reassigned = any(e.kind in ("assign", "augassign", "opaque") for e in later)
     if isinstance(value, ListV) and grows:
-        tail = ev.opaque(env, use, Stability.PER_CALL, "items appended on earlier iterations")
+        tail = ev.opaque(env, use, Stability.TURN, APPENDED_EARLIER)
         return ListV((*value.items, Item(tail, repeated=True)), value.loc, value.is_tuple)
     if reassigned:
-        return AltV((value, ev.opaque(env, use, Stability.PER_CALL, "reassigned on earlier iterations")),
+        return AltV((value, ev.opaque(env, use, Stability.TURN, REASSIGNED_EARLIER)),
                     ev.loc(env, use), ev.src(env, use))
     return value
 

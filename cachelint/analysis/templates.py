@@ -51,6 +51,7 @@ from cachelint.analysis.template_syntax import parse as _parse
 from cachelint.analysis.template_syntax import root_names as _root_names
 from cachelint.analysis.values import (
     MAX_TEXT,
+    VARYING,
     Alt,
     AltV,
     ConstV,
@@ -760,7 +761,7 @@ def render(ev: EvaluatorAPI, tv: TemplateV, node: ast.Call, env: Env, safe: bool
 def render_failed(ev: EvaluatorAPI, tv: TemplateV, args: _Args, node: ast.Call, env: Env, cause: str) -> Value:
     """Text not known: stable, unless the template or a value passed to it changes per call."""
     stabs = [tv.stability, *(value_stability(v) for v in args.all_values())]
-    dyn = [s for s in stabs if s in (Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN)]
+    dyn = [s for s in stabs if s in (*VARYING, Stability.UNKNOWN)]
     stab = worst(Stability.STABLE, *dyn)
     if stab == Stability.UNKNOWN:
         stab = Stability.STABLE

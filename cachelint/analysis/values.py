@@ -22,10 +22,15 @@ _RANK = {
     Stability.STABLE: 1,
     Stability.UNKNOWN: 2,
     Stability.DAILY: 3,
-    Stability.PER_CALL: 4,
-    Stability.UNORDERED: 5,
-    Stability.VOLATILE: 6,
+    Stability.SESSION: 4,
+    Stability.TURN: 5,
+    Stability.UNORDERED: 6,
+    Stability.VOLATILE: 7,
 }
+
+# Values that change between requests for the same deployment, per conversation or per call:
+# a result computed from one of them changes as often.
+VARYING = (Stability.SESSION, Stability.TURN, Stability.VOLATILE)
 
 
 def worst(*items: Stability) -> Stability:
@@ -40,9 +45,9 @@ def element_stability(stabs: Iterable[Stability]) -> Stability:
     """What one element of a collection holds when the code may pick any of them.
 
     Elements that differ in whether they change between requests (a static or unknown system
-    message next to a per-call user message) give UNKNOWN rather than the worst of them: a loop over such a
+    message next to a per-turn user message) give UNKNOWN rather than the worst of them: a loop over such a
     list often keeps only some elements (`if m["role"] == "system"`), and blaming the static
-    ones for the per-call one would be a false finding.
+    ones for the per-turn one would be a false finding.
     """
     kinds = set(stabs)
     if not kinds:
@@ -53,7 +58,7 @@ def element_stability(stabs: Iterable[Stability]) -> Stability:
     return worst(*kinds)
 
 
-_CHANGING = {Stability.PER_CALL, Stability.DAILY, Stability.VOLATILE, Stability.UNORDERED}
+_CHANGING = {Stability.SESSION, Stability.TURN, Stability.DAILY, Stability.VOLATILE, Stability.UNORDERED}
 
 
 class Clock(str, Enum):
@@ -144,7 +149,7 @@ class OpaqueV:
     clock: Clock | None = None
     hops: tuple[Hop, ...] = ()
     passthrough: bool = False
-    # Stability of the elements when iterated (a parameter list: per-call).
+    # Stability of the elements when iterated (a parameter list: turn).
     elements: Stability | None = None
     # A representative element, when every element is built the same way
     # (`[Message(role="system", content=SYSTEM) for p in passages]`): iterating gives it.
@@ -566,3 +571,43 @@ def repeat_pieces(pieces: tuple[Piece, ...], n: int) -> tuple[Piece, ...]:
     # With holes, a few repetitions are kept verbatim; more only matter for counting.
     reps = min(n, 8)
     return tuple(p for _ in range(reps) for p in pieces)
+
+
+def restabilise(v: Value, old: Stability, new: Stability) -> Value:
+    """`v` with every part of stability `old` given stability `new` (a per-turn parameter read
+    in a loop that does not change it is the same on every turn: session). A value too large
+    to copy cheaply is kept as it is."""
+    if value_stability(v) in (Stability.STATIC, Stability.STABLE) or _parts(v, MAX_HOP_PARTS) >= MAX_HOP_PARTS:
+        return v
+    return _restabilise(v, old, new, {})
+
+
+def _restabilise(v: Value, old: Stability, new: Stability, done: dict[int, Value]) -> Value:
+    got = done.get(id(v))
+    if got is not None:
+        return got
+    out: Value = v
+    if isinstance(v, OpaqueV):
+        if old in (v.stability, v.elements):
+            out = replace(v, stability=new if v.stability == old else v.stability,
+                          elements=new if v.elements == old else v.elements)
+    elif isinstance(v, StrV):
+        out = StrV(tuple(_restabilise_piece(p, old, new) for p in v.pieces))
+    elif isinstance(v, ListV):
+        out = replace(v, items=tuple(replace(i, value=_restabilise(i.value, old, new, done)) for i in v.items))
+    elif isinstance(v, DictV):
+        out = replace(v, entries=tuple((k, _restabilise(x, old, new, done)) for k, x in v.entries))
+    elif isinstance(v, AltV):
+        out = replace(v, options=tuple(_restabilise(o, old, new, done) for o in v.options))
+    elif isinstance(v, SetV):
+        out = replace(v, elements=tuple(_restabilise(e, old, new, done) for e in v.elements))
+    done[id(v)] = out
+    return out
+
+
+def _restabilise_piece(p: Piece, old: Stability, new: Stability) -> Piece:
+    if isinstance(p, Hole):
+        return replace(p, stability=new) if p.stability == old else p
+    if isinstance(p, Alt):
+        return Alt(tuple(tuple(_restabilise_piece(x, old, new) for x in o) for o in p.options), p.loc, p.source)
+    return p

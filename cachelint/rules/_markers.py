@@ -48,6 +48,8 @@ def surely_below(n: TokenCount, m: ModelLookup, minimum: int) -> bool:
 
 def model_phrase(m: ModelLookup) -> str:
     """"`claude-sonnet-4-5`", "a Claude model not named in the call (1,024 assumed)"."""
+    if m.known and m.origin:
+        return f"`{m.name}` ({m.origin}: `model=` is not a literal)"
     if m.known and not m.defaulted:
         family = m.family_note()  # an id the table does not list: its family's facts
         return f"`{m.name}` ({family.split(': ', 1)[1]})" if family else f"`{m.name}`"
@@ -139,7 +141,9 @@ def multi_turn(prompt: AssembledPrompt, upto: int | None = None) -> bool:
 
 
 def varies(seg: Segment) -> bool:
-    return seg.stability in (Stability.PER_CALL, Stability.VOLATILE)
+    # A session value (the user's name, a document sent with each of its chunks) repeats on
+    # every turn of its conversation: a marker after it is read by the later turns.
+    return seg.stability in (Stability.TURN, Stability.VOLATILE)
 
 
 def static_texts(segs: Sequence[Segment], ctx: RuleContext, shortest: bool = True) -> list[str]:

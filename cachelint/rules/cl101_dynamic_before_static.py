@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
-from cachelint.prompt import AssembledPrompt, Segment, Stability
+from cachelint.prompt import APPENDED_EARLIER, INSTANCE_HISTORY, REASSIGNED_EARLIER, AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules.context import RuleContext, describe_behind, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
@@ -14,16 +14,23 @@ from cachelint.rules.examples import PRELUDE, RULES_DEF
 class DynamicBeforeStatic(Rule):
     """
     ## What it does
-    Checks for a per-call value (a function parameter, request or user data, anything
-    derived from them) that is placed ahead of static prompt text.
+    Checks for a value that changes between requests, per conversation (`session`: the user
+    an agent serves, a value set before the chat loop) or per turn (`turn`: a parameter of the
+    function that makes each request, request data, the step of an agent's loop), placed ahead
+    of static prompt text. Configuration read once, and parameters every caller passes as text
+    fixed in the code, are `stable`: not reported.
 
     ## Why is this bad?
     Providers cache the longest identical prefix of a request. A value that differs
     between users or requests ends the shared prefix where it appears: every static
     token behind it is sent, and billed, uncached on every call. Moving the value after
-    the static text makes those tokens cacheable. It is reported only when the static
-    text behind the value is at least `min-lost-tokens` (default 128) and the request's
-    static text reaches the model's minimum cacheable length, so the move would pay.
+    the static text makes those tokens cacheable. A per-conversation value costs each
+    conversation its own copy, the first call of each at full price; after a per-turn value
+    no call reads the text at all. It is reported only when the static text behind the value
+    is at least `min-lost-tokens` (default 128) and the request's static text reaches the
+    model's minimum cacheable length, so the move would pay, or when a per-turn value in a
+    loop (or in a method that grows a conversation kept on the instance) precedes the
+    conversation history: then every turn re-processes the whole conversation.
 
     ## Fix safety
     Unsafe: moving a value changes the text the model sees (the same facts, in another
@@ -41,17 +48,18 @@ class DynamicBeforeStatic(Rule):
     code = "CL101"
     name = "dynamic-before-static"
     severity = Severity.ERROR
-    summary = "A per-call value precedes static prompt text, so that text is never read from the cache"
+    summary = ("A per-conversation or per-turn value precedes static prompt text, which is then cached per "
+               "conversation or never read")
     fix_title = "Move {source} after the static text (end of {where}, or into the last user message)"
 
     VALID = [
-        # the per-call value comes after all static text
+        # the per-turn value comes after all static text
         Valid(PRELUDE + RULES_DEF + '''
 def answer(user_name, question):
     return client.responses.create(model="gpt-4.1", instructions=RULES,
                                    input=f"I am {user_name}. {question}")
 ''', docs=True),
-        # a module-level constant is static, not per-call
+        # a module-level constant is static, not per-turn
         Valid(PRELUDE + RULES_DEF + '''
 PRODUCT = "Acme"
 def answer(question):
@@ -64,7 +72,7 @@ def answer(user_name, question):
     return client.responses.create(model="gpt-4.1", instructions=RULES + f"\\nUser: {user_name}. Be brief.",
                                    input=question)
 '''),
-        # an unresolvable call is unknown, never per-call
+        # an unresolvable call is unknown, never session or turn
         Valid(PRELUDE + RULES_DEF + '''
 def answer(question):
     return client.responses.create(model="gpt-4.1", instructions=load_header() + RULES, input=question)
@@ -91,6 +99,36 @@ def chat(history, question):
     messages.append({"role": "user", "content": question})
     return client.chat.completions.create(model="gpt-4.1", messages=messages)
 '''),
+        # configuration read once (an environment variable) is stable: the same on every call
+        Valid(PRELUDE + RULES_DEF + '''
+import os
+class Agent:
+    def __init__(self):
+        self.locale = os.environ.get("LOCALE", "en")
+    def answer(self, question):
+        return client.responses.create(model="gpt-4.1", instructions=f"Locale: {self.locale}.\\n" + RULES,
+                                       input=question)
+'''),
+        # a private helper whose every caller passes a literal persona: stable
+        Valid(PRELUDE + RULES_DEF + '''
+def _answer(persona, question):
+    return client.responses.create(model="gpt-4.1", instructions=f"You are {persona}.\\n" + RULES,
+                                   input=question)
+def as_pirate(question):
+    return _answer("a pirate", question)
+def as_butler(question):
+    return _answer("a butler", question)
+'''),
+        # per-step text after the conversation history of an agent loop: nothing is lost
+        Valid(PRELUDE + RULES_DEF + '''
+def run(task):
+    history = [{"role": "user", "content": task}]
+    for step in range(10):
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": RULES}, *history,
+            {"role": "user", "content": f"Step {step} of 10."}])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+'''),
         # suppressed on the reported line
         Valid(PRELUDE + RULES_DEF + '''
 def answer(user_name, question):
@@ -112,6 +150,44 @@ def answer(user_name, question):
         instructions=f"The user is {user_name}.\\n" + RULES,  # expect: CL101
         input=question)
 ''', message="`{user_name}` precedes", docs=True),
+        # a per-user value set in the constructor: session, each user caches a copy of the rules
+        Invalid(PRELUDE + RULES_DEF + '''
+class Assistant:
+    def __init__(self, user_name):
+        self.user_name = user_name
+    def answer(self, question):
+        return client.responses.create(model="gpt-4.1",
+            instructions=f"The user is {self.user_name}.\\n" + RULES,  # expect: CL101
+            input=question)
+''', message="each conversation or user caches its own copy"),
+        # set before a chat loop and reused in it: session
+        Invalid(PRELUDE + RULES_DEF + '''
+def chat(user_name):
+    system = f"The user is {user_name}.\\n" + RULES  # expect: CL101
+    history = []
+    while True:
+        history.append({"role": "user", "content": input()})
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": system}, *history])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+''', message="the first call of each pays full price"),
+        # a per-step value before the growing history of an agent loop
+        Invalid(PRELUDE + '''
+def run(task):
+    history = [{"role": "user", "content": task}]
+    for step in range(10):
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": f"Step {step} of 10. Be brief."},  # expect: CL101
+            *history])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+''', message="every turn re-processes the whole conversation"),
+        # a system message placed after the user message is checked like any other
+        Invalid(PRELUDE + RULES_DEF + '''
+def reply(user_name, text):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "user", "content": text},
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES}])  # expect: CL101
+'''),
         # the question is known to be a str: the line moves into it (unsafe fix)
         Invalid(PRELUDE + RULES_DEF + '''
 def answer(tenant, question: str):
@@ -170,7 +246,7 @@ def reply(tenant, text):
     return client.chat.completions.create(model="gpt-4.1", messages=[
         {"role": "system", "content": system}, {"role": "user", "content": text}])
 '''),
-        # a message list built with append, the per-call value in a developer message
+        # a message list built with append, the per-turn value in a developer message
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(user_id, text):
     messages = []
@@ -217,22 +293,48 @@ def reply(plan, text):
         m = ctx.model(prompt)
         if not m.caches:
             return  # this model never caches: nothing to lose
+        total = ctx.total_static(prompt)
         for members, lost, behind in ctx.groups(prompt, _candidate):
-            if lost.n < ctx.settings.min_lost_tokens:
-                continue  # too little static text behind it to be worth caching
-            total = ctx.total_static(prompt)
-            if total.n < m.min_cache_tokens:
-                continue  # moving it would not reach the minimum: CL201 covers this call
             seg = prompt.segments[members[0]]
             names = sources(prompt, members)
             edits = ctx.moved_to_user(prompt, members)
-            where = describe_behind(seg, behind)
             verb = "precedes" if len({prompt.segments[k].source for k in members}) == 1 else "precede"
+            # Only in a loop, or in a method that adds to a conversation kept on the instance,
+            # is a turn value known to change per turn (elsewhere a parameter may well be the
+            # same for the whole conversation, like the history beside it).
+            history = _history_after(prompt, members[-1])
+            if history is not None and not (prompt.in_loop or history.cause == INSTANCE_HISTORY):
+                history = None
+            turn = any(prompt.segments[k].stability == Stability.TURN for k in members)
+            if history is not None and any(_known_turn(prompt.segments[k]) for k in members):
+                # every turn re-sends the conversation behind a value that changes per turn
+                turns = [k for k in members if _known_turn(prompt.segments[k])]
+                seg = prompt.segments[turns[0]]
+                names = sources(prompt, turns)
+                edits = ctx.moved_to_user(prompt, turns)
+                one = len({prompt.segments[k].source for k in turns}) == 1
+                verb = "precedes" if one else "precede"
+                message = (f"{names} {'changes' if one else 'change'} every turn and {verb} the conversation history "
+                           f"`{history.source}`: every turn re-processes the whole conversation")
+                if lost.n >= ctx.settings.min_lost_tokens:
+                    message += f" and {lost.amount('static token')} of {describe_behind(seg, behind)}"
+            else:
+                if lost.n < ctx.settings.min_lost_tokens:
+                    continue  # too little static text behind it to be worth caching
+                if total.n < m.min_cache_tokens:
+                    continue  # moving it would not reach the minimum: CL201 covers this call
+                where = describe_behind(seg, behind)
+                if turn:
+                    consequence = "they can never be read from the cache"
+                else:
+                    consequence = ("each conversation or user caches its own copy, "
+                                   "and the first call of each pays full price")
+                message = f"{names} {verb} {lost.amount('static token')} of {where}; {consequence}"
+            where = describe_behind(seg, behind) if behind else "the system prompt"
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
-                f"{names} {verb} {lost.amount('static token')} of {where}; "
-                f"they can never be read from the cache",
+                message,
                 self.fix_title.format(source=names, where=where) if not edits else
                 f"Move {names} into the last user message",
                 Applicability.UNSAFE if edits else Applicability.DISPLAY_ONLY,
@@ -244,9 +346,29 @@ def reply(plan, text):
 
 
 def _candidate(seg: Segment) -> bool:
-    """A value known to vary per call, in text the model reads (not tools, not history)."""
-    if seg.stability != Stability.PER_CALL or seg.passthrough:
-        return False  # only values known to vary per call are blamed
+    """A value known to vary per conversation or per turn, in text the model reads (not
+    tools, not history)."""
+    if seg.stability not in (Stability.SESSION, Stability.TURN) or seg.passthrough:
+        return False  # only values known to vary are blamed
     if seg.slot.startswith(("tools", "config.tools")):
-        return False  # per-call tools are CL202
+        return False  # tools that change are CL202
     return not seg.slot.endswith(":]")  # a run of conversation history items
+
+
+def _history_after(prompt: AssembledPrompt, index: int) -> Segment | None:
+    """The earlier turns a growing conversation re-sends after segment `index`: items a loop
+    around the request appended on earlier passes, a list the instance's methods add to, or
+    a history passed in by the caller (`*history`, `history + [new]`)."""
+    for seg in prompt.segments[index + 1:]:
+        if seg.slot.endswith(":]") and not seg.in_preamble and (
+                seg.cause.startswith((APPENDED_EARLIER, "parameter `")) or seg.cause == INSTANCE_HISTORY):
+            return seg
+    return None
+
+
+def _known_turn(seg: Segment) -> bool:
+    """A value shown to change from turn to turn, not one a loop may have changed (reassigned
+    or added to on earlier passes: an agent handed over now and then, parts gathered from the
+    conversation)."""
+    return seg.stability == Stability.TURN and not any(
+        c in seg.cause for c in (APPENDED_EARLIER, REASSIGNED_EARLIER, "in a loop"))

@@ -47,6 +47,20 @@ class VolatileInPrefix(Rule):
     fix_title = "Move {source} into the last user message or request `metadata` (or use date precision)"
 
     VALID = [
+        # a count of data that holds a timestamp repeats for the same data: turn, not volatile
+        Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def answer(question):
+    stamped = [f"{datetime.now()}: {question}"]
+    return client.responses.create(model="gpt-4.1", instructions=f"{len(stamped)} messages.\\n" + RULES,
+                                   input=stamped[0])
+'''),
+        # one timestamped prompt sent by a warm-up call and the real call: the real call reads it
+        Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def answer(question):
+    system = f"Now: {datetime.now()}.\\n" + RULES
+    client.responses.create(model="gpt-4.1", instructions=system, input="ping")
+    return client.responses.create(model="gpt-4.1", instructions=system, input=question)
+'''),
         # the time at the end of the last user message breaks nothing
         Valid(_IMPORTS + PRELUDE + RULES_DEF + '''
 def reply(text):

@@ -64,6 +64,35 @@ class PrefixBelowMinimum(Rule):
     fix_title = "Grow the shared static prefix past {minimum:,} tokens, or do not rely on caching for this call"
 
     VALID = [
+        # a chat loop re-sends its growing history: the prefix soon passes any minimum
+        Valid(PRELUDE + '''
+SHORT = "Answer support questions about Acme routers. Cite the manual section. " * 20
+def chat():
+    history = [{"role": "system", "content": SHORT}]
+    while True:
+        history.append({"role": "user", "content": input()})
+        reply = client.chat.completions.create(model="gpt-4.1", messages=history)
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+'''),
+        # a conversation kept on the instance, grown by each call of the method
+        Valid(PRELUDE + '''
+SHORT = "Answer support questions about Acme routers. Cite the manual section. " * 20
+class Chat:
+    def __init__(self):
+        self.history = [{"role": "system", "content": SHORT}]
+    def ask(self, question):
+        self.history.append({"role": "user", "content": question})
+        reply = client.chat.completions.create(model="gpt-4.1", messages=self.history)
+        self.history.append({"role": "assistant", "content": reply.choices[0].message.content})
+        return reply
+'''),
+        # the history of earlier turns plus the new message
+        Valid(PRELUDE + '''
+SHORT = "Answer support questions about Acme routers. Cite the manual section. " * 20
+def turn(history, question):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": SHORT}] + history + [{"role": "user", "content": question}])
+'''),
         # the tutorial example: 200 repetitions are well above 1,024 tokens
         Valid(PRELUDE + '''
 long_prefix = """You are a highly knowledgeable assistant. Answer accurately and cite sources.""" * 200
@@ -195,7 +224,7 @@ def ask(question):
     return client.responses.create(model="gpt-4.1-2099-01-01", instructions="word " * 600,  # expect: CL201
                                    input=question)
 ''', message="the gpt-4.1 family's facts are assumed"),
-        # per-call text does not count and does not block
+        # per-turn text does not count and does not block
         Invalid(PRELUDE + '''
 def ask(name, question):
     return client.responses.create(model="gpt-5",  # expect: CL201
@@ -255,7 +284,8 @@ def ask(question):
             return
         if total.n < pays_from(minimum, price.ratio):
             return  # padding to the minimum would cost more than the cache saves
-        model_desc = f"`{m.name}`" + (" (the default model: `model=` is not a literal)" if m.defaulted else "")
+        model_desc = f"`{m.name}`" + (" (the default model: `model=` is not a literal)" if m.defaulted else
+                                      f" ({m.origin}: `model=` is not a literal)" if m.origin else "")
         family = m.family_note()
         cut = _percent(saving(total.n, minimum, price.ratio))
         yield ctx.diagnostic(

@@ -15,7 +15,8 @@ from cachelint.rules.examples import ANTHROPIC_PRELUDE, POLICY_DEF, PRELUDE, RUL
 from cachelint.tokens import TokenCount
 
 _TOOL_SLOTS = ("tools", "functions")
-_CHANGING = (Stability.PER_CALL, Stability.VOLATILE, Stability.UNORDERED)
+# Tools chosen once per agent or user (session) repeat on every turn of its conversation.
+_CHANGING = (Stability.TURN, Stability.VOLATILE, Stability.UNORDERED)
 
 _TOOLS_DEF = '''
 TOOLS = [
@@ -30,9 +31,10 @@ class UnstableTools(Rule):
     ## What it does
     Checks for a `tools=` list that differs between calls: filtered or built per call
     (from a parameter, a user's permissions, a request), built from an unordered source (a
-    `set`, a directory listing), or containing per-call or volatile text in a tool's name,
-    description or schema. OpenAI and Anthropic calls (Gemini tools, through either SDK,
-    are not checked yet).
+    `set`, a directory listing), or containing per-turn or volatile text in a tool's name,
+    description or schema. Tools chosen once per agent or user (set when the agent is made,
+    or before the loop that makes its requests) are the same on every turn: not reported.
+    OpenAI and Anthropic calls (Gemini tools, through either SDK, are not checked yet).
 
     ## Why is this bad?
     Tool definitions render first, before the instructions or system prompt. Any change to
@@ -97,6 +99,23 @@ def reply(text, tools=None):
         tools = []
     return client.responses.create(model="gpt-4.1", tools=tools, instructions=RULES, input=text)
 '''),
+        # tools chosen once per agent: the same on every turn of its conversation
+        Valid(PRELUDE + RULES_DEF + _TOOLS_DEF + '''
+class Agent:
+    def __init__(self, allowed):
+        self.tools = [t for t in TOOLS if t["name"] in allowed]
+    def reply(self, text):
+        return client.responses.create(model="gpt-4.1", tools=self.tools, instructions=RULES, input=text)
+'''),
+        # chosen before the agent's loop and kept through it
+        Valid(PRELUDE + RULES_DEF + _TOOLS_DEF + '''
+def run(allowed, task):
+    tools = [t for t in TOOLS if t["name"] in allowed]
+    history = [{"role": "user", "content": task}]
+    for _ in range(10):
+        reply = client.responses.create(model="gpt-4.1", tools=tools, instructions=RULES, input=history)
+        history.append({"role": "assistant", "content": reply.output_text})
+'''),
         # tools loaded at import are the same on every call
         Valid(PRELUDE + RULES_DEF + '''
 TOOLS = load_tools("tools.json")
@@ -121,6 +140,15 @@ def reply(text, user):
     return client.chat.completions.create(model="gpt-4o", tools=tools, messages=[
         {"role": "system", "content": RULES}, {"role": "user", "content": text}])
 '''),
+        # chosen again on every step of the agent's loop
+        Invalid(PRELUDE + RULES_DEF + _TOOLS_DEF + '''
+def run(task, plan):
+    history = [{"role": "user", "content": task}]
+    for step in plan:
+        tools = [t for t in TOOLS if t["name"] in step.allowed]  # expect: CL202
+        reply = client.responses.create(model="gpt-4.1", tools=tools, instructions=RULES, input=history)
+        history.append({"role": "assistant", "content": reply.output_text})
+'''),
         # built from a set: each process renders its own order
         Invalid(PRELUDE + RULES_DEF + '''
 ENABLED = {"lookup_order", "refund", "escalate"}  # expect: CL202
@@ -141,7 +169,7 @@ def reply(text):
     return client.responses.create(model="gpt-4.1", instructions=RULES, input=text,
         tools=[{"type": "function", "name": n} for n in ENABLED])
 '''),
-        # a tool description naming the tenant: per-call text
+        # a tool description naming the tenant: per-turn text
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(text, tenant):
     tools = [{"type": "function", "name": "orders",

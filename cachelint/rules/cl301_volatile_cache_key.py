@@ -49,7 +49,7 @@ class VolatileCacheKey(Rule):
     fix_title = "Use a stable key per prompt family, tenant or conversation"
 
     VALID = [
-        # a key per tenant: per-call, and it repeats
+        # a key per tenant: per-turn at worst, and it repeats
         Valid(PRELUDE + RULES_DEF + '''
 def reply(tenant_id, text):
     return client.responses.create(model="gpt-5", instructions=RULES, input=text,

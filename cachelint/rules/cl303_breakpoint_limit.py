@@ -58,6 +58,14 @@ class BreakpointLimit(Rule):
     fix_title = "Keep at most {limit} breakpoints, at the ends of the shared parts"
 
     VALID = [
+        # explicit mode, and the conversation passed in may carry the breakpoints
+        Valid(PRELUDE + '''
+RULES = "Answer from the policy only. " * 300
+def reply(history, text):
+    return client.chat.completions.create(model="gpt-5.6", messages=[
+        {"role": "system", "content": RULES}, *history, {"role": "user", "content": text}],
+        prompt_cache_options={"mode": "explicit"})
+'''),
         Valid(PRELUDE + _PARTS + '''
 def reply(text):
     return client.responses.create(model="gpt-5.6", input=[
@@ -99,6 +107,21 @@ def reply(text):
         {"role": "system", "content": RULES}, {"role": "user", "content": text}],
         prompt_cache_options={"mode": "explicit"})  # expect: CL303
 ''', message="nothing is cached"),
+        # explicit mode through `extra_body`, no breakpoint anywhere
+        Invalid(PRELUDE + '''
+RULES = "Answer from the policy only. " * 300
+def reply(text):
+    return client.chat.completions.create(model="gpt-5.6", messages=[
+        {"role": "system", "content": RULES}, {"role": "user", "content": text}],
+        extra_body={"prompt_cache_options": {"mode": "explicit"}})  # expect: CL303
+''', message="nothing is cached"),
+        # Responses: the input is a string parameter, which carries no breakpoint
+        Invalid(PRELUDE + '''
+RULES = "Answer from the policy only. " * 300
+def reply(text: str):
+    return client.responses.create(model="gpt-5.6", instructions=RULES, input=text,
+                                   prompt_cache_options={"mode": "explicit"})  # expect: CL303
+'''),
         # 5 in explicit mode, each written where it is
         Invalid(PRELUDE + '''
 BP = {"mode": "explicit", "ttl": "30m"}

@@ -97,7 +97,7 @@ def reply(history, text):
         while rest and not ctx.stops_count(rest[0]):
             lead.append(rest.pop(0))
         changing = bool(rest) and (ctx.is_breaker(rest[0]) or (
-            rest[0].passthrough and rest[0].stability == Stability.PER_CALL))
+            rest[0].passthrough and rest[0].stability == Stability.TURN))
         if not changing:
             return  # nothing changing follows the static part
         statics = [s for s in lead if s.stability == Stability.STATIC]

@@ -218,6 +218,8 @@ def reply(model, question):
         if not m.caches:
             return  # this model never caches
         total = count(ctx.static_runs(prompt.segments), m)
+        hidden = sum(s.hidden_tokens for s in prompt.segments)  # built-in tools' own definitions
+        total = TokenCount(total.n + hidden, total.exact, total.encoding)
         minimum = m.min_cache_tokens
         built_in_part = any(s.truncated for s in prompt.segments)  # certainly long
         if not built_in_part and not surely_at_least(total, m, minimum):

@@ -30,8 +30,11 @@ class BreakpointAfterDynamic(Rule):
     """
     ## What it does
     Checks for a `cache_control` marker that sits on, or after, content that differs between
-    calls: a per-call value (a function parameter, request data) or a volatile one (the time,
-    a uuid) in the tools or system prompt, or, in a single-turn request, the user's question.
+    calls: a per-turn value (a parameter of the function that makes each request, request
+    data) or a volatile one (the time, a uuid) in the tools or system prompt, or, in a
+    single-turn request, the user's question. Values that stay the same for a whole
+    conversation (the user set on an agent, a document sent with each of its chunks, a value
+    one warm-up call and the real call share) are read back by the later calls: not reported.
 
     ## Why is this bad?
     A marker writes the whole prefix up to its block into the cache, at 1.25x the input price
@@ -53,14 +56,14 @@ class BreakpointAfterDynamic(Rule):
 
     ## References
     - Anthropic, prompt caching: the cache prefix, write prices and breakpoints
-    - rules.md, section 1: per-call and volatile values
+    - rules.md, section 1: stability classes (`session`, `turn`, `volatile`)
     """
 
     code = "CL403"
     name = "breakpoint-after-dynamic"
     severity = Severity.WARNING
     providers = ("anthropic",)
-    summary = "A cache_control marker follows per-call or volatile content: every call writes an entry none reads"
+    summary = "A cache_control marker follows per-turn or volatile content: every call writes an entry none reads"
     fix_title = "Move the marker to the last block before {source} (the end of the shared part)"
 
     VALID = [
@@ -92,6 +95,35 @@ def reply(question):
         system=[{"type": "text", "text": f"Up since {STARTED}. " + POLICY, "cache_control": CC}],
         messages=[{"role": "user", "content": question}])
 '''),
+        # a document block re-sent with every chunk of that document: later chunks read it
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def summarise(document, chunks):
+    for chunk in chunks:
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=500, system=POLICY,
+            messages=[{"role": "user", "content": [
+                {"type": "text", "text": document, "cache_control": CC},
+                {"type": "text", "text": f"Summarise this part: {chunk}"}]}])
+'''),
+        # a timestamped prompt shared by a warm-up call and the real call: the real call reads it
+        Valid(_IMPORTS + ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def ask(question):
+    system = [{"type": "text", "text": f"Now: {datetime.now():%H:%M}. " + POLICY, "cache_control": CC}]
+    client.messages.create(model="claude-sonnet-4-5", max_tokens=1, system=system,
+                           messages=[{"role": "user", "content": "ping"}])
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=system,
+                                  messages=[{"role": "user", "content": question}])
+'''),
+        # the user an agent serves, set when it is made: the same on each of its turns
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+class Agent:
+    def __init__(self, user_name):
+        self.user_name = user_name
+    def reply(self, question):
+        return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+            system=[{"type": "text", "text": POLICY},
+                    {"type": "text", "text": f"The user is {self.user_name}.", "cache_control": CC}],
+            messages=[{"role": "user", "content": question}])
+'''),
         # a system prompt passed in by the caller is the caller's text, not known to vary
         Valid(ANTHROPIC_PRELUDE + '''
 def complete(system, question):
@@ -119,6 +151,23 @@ def reply(name, question):
         system=[{"type": "text", "text": POLICY, "cache_control": CC},
                 {"type": "text", "text": f"The customer is {name}."}],  # expect: CL403
         messages=[{"role": "user", "content": question}])
+'''),
+        # the marker on each chunk: every chunk writes an entry no other call reads
+        Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def summarise(document, chunks):
+    for chunk in chunks:
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=500, system=POLICY,
+            messages=[{"role": "user", "content": [
+                {"type": "text", "text": document},
+                {"type": "text", "text": f"Summarise this part: {chunk}",
+                 "cache_control": CC}]}])  # expect: CL403
+''', expected_replacement=ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def summarise(document, chunks):
+    for chunk in chunks:
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=500, system=POLICY,
+            messages=[{"role": "user", "content": [
+                {"type": "text", "text": document, "cache_control": CC},
+                {"type": "text", "text": f"Summarise this part: {chunk}"}]}])  # expect: CL403
 '''),
         # the time in the system prompt, marker through a helper-built block
         Invalid(_IMPORTS + ANTHROPIC_PRELUDE + POLICY_DEF + '''

@@ -19,7 +19,7 @@ from cachelint.tokens import ESTIMATE_FACTORS, TokenCount, count_for_encoding
 # Segments that end a cacheable run for every rule. UNKNOWN and passthrough
 # segments also stop a count: they might vary, so tokens behind them are not
 # claimed as lost (precision over recall).
-_BREAKING = {Stability.PER_CALL, Stability.VOLATILE, Stability.UNORDERED}
+_BREAKING = {Stability.SESSION, Stability.TURN, Stability.VOLATILE, Stability.UNORDERED}
 
 
 # A name no row matches, so lookup_model falls back to the provider's defaults.
@@ -50,7 +50,7 @@ class RuleContext:
     # linted, other modules' as the analysis read them. None: no fix can be written there (a
     # notebook, whose linted text is its joined cells, not the file).
     text_of: Callable[[str], str | None] = field(default=lambda path: None)
-    _models: dict[tuple[str | None, str, str | None], ModelLookup] = field(default_factory=dict)
+    _models: dict[tuple[str | None, str, str | None, str], ModelLookup] = field(default_factory=dict)
 
     # ---- model facts and counting
 
@@ -58,9 +58,11 @@ class RuleContext:
         """The call's model row. When `model=` is not a literal and the configured default
         belongs to another provider, that provider's fallback row: an Anthropic call with an
         unknown model is not counted with gpt-4.1's tokenizer and minimum."""
-        key = (prompt.call.model, prompt.call.provider.value, prompt.call.base_url)
+        key = (prompt.call.model, prompt.call.provider.value, prompt.call.base_url, prompt.call.model_origin)
         if key not in self._models:
             m = lookup_model(key[0], self.settings.default_model, key[2])
+            if key[3]:
+                m = replace(m, origin=key[3])
             if m.defaulted and m.provider != key[1]:
                 m = replace(provider_fallback(key[1]), name=PROVIDER_PROBE[key[1]] + "-*", defaulted=True,
                             via=m.via)
@@ -72,7 +74,7 @@ class RuleContext:
     def is_breaker(self, seg: Segment) -> bool:
         """Does this segment differ between calls (so nothing after it is read from cache)?"""
         if seg.passthrough:
-            return False  # the caller defines it: unknown here, not per-call
+            return False  # the caller defines it: unknown here, not turn
         if seg.stability in _BREAKING:
             return True
         return seg.stability == Stability.DAILY and self.settings.flag_daily_values
@@ -197,7 +199,10 @@ class RuleContext:
         return count(self.static_runs(before), self.model(prompt))
 
     def total_static(self, prompt: AssembledPrompt, shortest: bool = True) -> TokenCount:
-        return count(self.static_runs(prompt.segments, shortest), self.model(prompt))
+        """All static text of the request, with the tokens built-in tools add of their own."""
+        got = count(self.static_runs(prompt.segments, shortest), self.model(prompt))
+        hidden = sum(s.hidden_tokens for s in prompt.segments)
+        return TokenCount(got.n + hidden, got.exact, got.encoding) if hidden else got
 
     # ---- reporting
 

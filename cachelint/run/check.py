@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from cachelint.analysis import indirect
 from cachelint.analysis.assemble import assemble
-from cachelint.analysis.calls import FoundCall, env_at
+from cachelint.analysis.calls import FoundCall
+from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
@@ -21,6 +22,7 @@ from cachelint.diagnostics import Diagnostic, LintError, LintWarning, Span
 from cachelint.directives import has_directives, parse_directives
 from cachelint.discovery import is_notebook
 from cachelint.fastinit import replace
+from cachelint.models import runs_on
 from cachelint.prompt import AssembledPrompt, CallSite
 from cachelint.pyversions import needs_message, newer_syntax
 from cachelint.rules._base import Rule
@@ -213,6 +215,9 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
                           site.found.client, env)
         ev.reset_budget(keep_memo=True)
         prompt = assemble(found, ev, span_of)
+        if prompt.call.model is not None and not runs_on(prompt.call.provider.value, prompt.call.model,
+                                                          prompt.call.base_url):
+            continue  # a branch of the wrapper for another provider's models: never runs for this one
         # Report at the caller: this call is where the prompt is built.
         via = mod.source_of(call.func) + "()"
         impl = project.implementation(call, target[0])

@@ -1,18 +1,19 @@
 """Lint files: the run from the files discovery lists to sorted findings.
 
 `lint_files` runs in three steps. The wrapper scan finds the project's functions that
-forward parameters into SDK calls (once per run, or taken from the cache when the files it
-looked at are unchanged). Each file is then read once and pre-filtered on its text: a file
-that names no SDK and no wrapper cannot hold a recognised call and is never parsed. The
-remaining files are looked up in the result cache, and the rest are linted, each in a
-project of its own (see cachelint.run.tracked), in worker processes when there are enough.
+forward parameters into SDK calls (once per run; what it learnt of each module is cached by
+content, so a warm run looks again only at the modules that changed and those that read
+them). Each file is then read once and pre-filtered on its text: a file that names no SDK
+and no wrapper cannot hold a recognised call and is never parsed. The remaining files are
+looked up in the result cache, and the rest are linted, each in a project of its own (see
+cachelint.run.tracked), in worker processes when there are enough.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -25,9 +26,10 @@ from cachelint.diagnostics import Diagnostic, LintError
 from cachelint.directives import has_directives
 from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult, check_source
+from cachelint.run.modulefacts import FactStore
 from cachelint.run.pool import Workers, default_jobs
 from cachelint.run.prefilter import TEXT_BUDGET, Reader
-from cachelint.run.scan import files_for_parallel_scan, scan_wrappers
+from cachelint.run.scan import ScanInputs, files_for_parallel_scan, scan_wrappers
 from cachelint.run.state import RunState, map_tasks, process_run, worker_pool
 from cachelint.run.tracked import (
     Dependencies,
@@ -89,11 +91,11 @@ def project_factory(settings: Settings) -> Callable[[], Project]:
     reader = Reader(base, None, hashes=run.hashes)
     with process_run():
         classes = reader.class_index(files)
-        names = _scan(base, files, settings, reader, 1, run, None, None, classes)
+        names = scan_names(base, files, settings, reader, 1, run, None, None, classes)
     return lambda: run.project(settings.root, settings.wrappers, names, classes)
 
 
-def _scan(
+def scan_names(
     base: TrackedProject,
     files: Sequence[str],
     settings: Settings,
@@ -104,26 +106,22 @@ def _scan(
     meanwhile: Callable[[], None] | None,
     classes: ClassIndex,
 ) -> frozenset[str]:
-    """The wrapper names of the project whose files are `files`: from the cache when the
-    scan's inputs are unchanged. `meanwhile`: see scan_wrappers; `classes`: the run's class index."""
-    if rc is None:
-        return scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile, classes).names
+    """The wrapper names of the project whose files are `files`, looking again only at the
+    modules the cache `rc` knows nothing current of (all of them without one). `meanwhile`:
+    see scan_wrappers; `classes`: the run's class index."""
+    roots = tuple(base.search_roots)
 
     def probe(qualname: str) -> str:
         got = classes.signature(qualname)
-        return got if got is not None else probe_signature(base.search_roots, qualname)
+        return got if got is not None else run.probes(roots, qualname)
 
-    previous = rc.cached_scan_names()
-    candidates = reader.candidates(files, previous)
-    names = rc.scan_names(candidates, probe)
-    if names is not None:
-        return names
-    scan = scan_wrappers(files, settings, reader.is_candidate, jobs, run, meanwhile, classes)
-    if scan.names != previous:
-        candidates = reader.candidates(files, scan.names)
-    deps = {real: run.hashes(real) for real in scan.deps.files}
-    rc.store_scan(scan.names, candidates, deps, scan.deps.probes)
-    return scan.names
+    store = FactStore(rc.modules if rc is not None else None)
+    inputs = ScanInputs(reader.is_candidate, reader.identify, run.hashes, probe)
+    names = scan_wrappers(files, settings, inputs, store, jobs, run, meanwhile, classes).names
+    store.finish()
+    if rc is not None and store.changed:
+        rc.changed = True
+    return names
 
 
 def lint_files(
@@ -132,11 +130,14 @@ def lint_files(
     rules: Sequence[type[Rule]],
     *,
     options: RunOptions | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> LintResult:
     """Lint files; unreadable files become errors and the run continues.
 
-    Results are in the order of `files` (errors) and sorted (diagnostics), and the same
-    whatever the options: serial or parallel, cached or not.
+    `sources`: the text to lint for some of `files` in place of the file's content (a
+    notebook's code cells joined into one module); it is cached by that text as a module is
+    by its content. Results are in the order of `files` (errors) and sorted (diagnostics),
+    and the same whatever the options: serial or parallel, cached or not.
     """
     opts = options or _RUN_OPTIONS.get() or RunOptions()
     jobs = opts.jobs if opts.jobs > 0 else default_jobs()
@@ -148,7 +149,7 @@ def lint_files(
     total, largest = _source_bytes(files)
     budget = cache_budget(total, largest, jobs)
     with process_run(), worker_pool(jobs, budget, PRELOAD) as workers:
-        return _lint_files(files, settings, rules, opts, workers, budget, total <= TEXT_BUDGET)
+        return _lint_files(files, settings, rules, opts, workers, budget, total <= TEXT_BUDGET, sources or {})
 
 
 def _start_early(reader: Reader, files: Sequence[str], workers: Workers[RunState]) -> None:
@@ -180,8 +181,9 @@ def _source_bytes(files: Sequence[str]) -> tuple[int, int]:
 
 def _lint_files(
     files: Sequence[str], settings: Settings, rules: Sequence[type[Rule]], opts: RunOptions,
-    workers: Workers[RunState], cache_bytes: int, keep_texts: bool = True,
+    workers: Workers[RunState], cache_bytes: int, keep_texts: bool = True, given: Mapping[str, str] | None = None,
 ) -> LintResult:
+    given = given or {}
     run = RunState(ModuleCache(cache_bytes))
     base = run.project(settings.root, settings.wrappers, frozenset())
     rc: ResultCache | None = None
@@ -195,7 +197,7 @@ def _lint_files(
         # the project's classes, from what reading each file told (the scan's first pass reads
         # every file anyway): built once here and sent to every project of the run
         classes = reader.class_index(project_files)
-        names = _scan(base, project_files, settings, reader, workers, run, rc, index_words, classes)
+        names = scan_names(base, project_files, settings, reader, workers, run, rc, index_words, classes)
     project = run.project(settings.root, settings.wrappers, names, classes)
     probes: dict[str, str] = {}
 
@@ -209,6 +211,16 @@ def _lint_files(
     todo: list[tuple[int, str]] = []
     names_key = cache.names_hash(names)
     for index, path in enumerate(files):
+        if path in given:  # a notebook's code: its text is given, not read here
+            text = given[path]
+            digest = cache.content_hash(_text_bytes(text)) if rc is not None else ""
+            if not (project.may_matter(text) or has_directives(text)):
+                per_file[index] = LintResult(files_checked=1)
+                continue
+            if _cached(rc, path, digest, names_key, probe, per_file, index):
+                continue
+            todo.append((index, path))
+            continue
         facts = reader.facts(path)
         if facts is not None and facts.error:
             per_file[index] = LintResult(errors=[LintError(path, facts.error)], files_checked=1)
@@ -234,18 +246,15 @@ def _lint_files(
         if not matters:
             per_file[index] = LintResult(files_checked=1)
             continue
-        if rc is not None:
-            key = _entry_key(digest, names_key, path)
-            cached = rc.lookup(os.path.abspath(path), key, probe)
-            if cached is not None:
-                per_file[index] = LintResult(diagnostics=cached[0], errors=cached[1], files_checked=1)
-                continue
+        if _cached(rc, path, digest, names_key, probe, per_file, index):
+            continue
         todo.append((index, path))
 
     reader.forget_texts()
     if opts.progress is not None:
         opts.progress(len(files) - len(todo))  # known without linting: cached, or nothing to lint
-    job = LintJob(settings, tuple(rules), names, track=rc is not None, classes=classes)
+    job = LintJob(settings, tuple(rules), names, track=rc is not None, classes=classes,
+                  sources={path: given[path] for _, path in todo if path in given})
     for outcome in lint_many(todo, job, workers, run, opts.progress):
         path = files[outcome.index]
         diagnostics = [d for d in outcome.diagnostics if isinstance(d, Diagnostic)]
@@ -268,8 +277,25 @@ def _lint_files(
     return total
 
 
+def _text_bytes(text: str) -> bytes:
+    """A given text (a notebook's code) as the bytes its cache entry is keyed by."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _entry_key(digest: str, names_key: str, path: str) -> str:
     return cache._digest(digest, names_key, path)
+
+
+def _cached(rc: ResultCache | None, path: str, digest: str, names_key: str, probe: Callable[[str], str],
+            per_file: list[LintResult | None], index: int) -> bool:
+    """Is the result of `path` (whose content hashes to `digest`) in the cache? Put in `per_file` if so."""
+    if rc is None:
+        return False
+    cached = rc.lookup(os.path.abspath(path), _entry_key(digest, names_key, path), probe)
+    if cached is None:
+        return False
+    per_file[index] = LintResult(diagnostics=cached[0], errors=cached[1], files_checked=1)
+    return True
 
 
 # ---- linting files, in the workers or here
@@ -290,22 +316,30 @@ class FileOutcome:
 
 @dataclass(frozen=True)
 class LintJob:
-    """What every file of a run shares: settings, rules, the wrapper names, whether to record dependencies."""
+    """What every file of a run shares: settings, rules, the wrapper names, whether to record
+    dependencies, and the texts given for files linted in place of their content (notebooks)."""
 
     settings: Settings
     rules: tuple[type[Rule], ...]
     names: frozenset[str]
     track: bool
     classes: ClassIndex | None = None  # the run's class index
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
     """Lint one file in a project of its own."""
     out = FileOutcome(index)
-    data, error = read_file(path)
-    if data is None:
-        out.errors.append(LintError(path, error))
-        return out
+    data: bytes | str
+    given = job.sources.get(path)
+    if given is not None:
+        data = given  # as text: a coding cookie in a cell is no encoding of the notebook's
+    else:
+        read, error = read_file(path)
+        if read is None:
+            out.errors.append(LintError(path, error))
+            return out
+        data = read
     project = run.project(job.settings.root, job.settings.wrappers, job.names, job.classes)
     result = check_source(data, path, job.settings, job.rules, project)
     project.keep(path)
@@ -313,7 +347,7 @@ def lint_one(index: int, path: str, job: LintJob, run: RunState) -> FileOutcome:
     out.errors = list(result.errors)
     out.files_checked = result.files_checked
     if job.track:
-        out.content_hash = cache.content_hash(data)
+        out.content_hash = cache.content_hash(data if isinstance(data, bytes) else _text_bytes(data))
         out.deps = project.dependencies(exclude=path)
         out.dep_hashes = {p: run.hashes(p) for p in out.deps.files}
     project.close()

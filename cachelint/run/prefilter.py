@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from cachelint.analysis.hierarchy import NO_CLASSES, ClassFacts, ClassIndex, class_facts
 from cachelint.analysis.project import MAX_MODULE_BYTES, mentions_sdk, names_in, names_in_words, text_words
-from cachelint.cache import FileHashes, ResultCache, content_hash, names_hash
+from cachelint.cache import FileHashes, ResultCache, content_hash
 from cachelint.directives import has_directives
 from cachelint.run.tracked import TrackedProject
 from cachelint.sources import SourceError, decode_source, read_file
@@ -232,6 +232,14 @@ class Reader:
                     self.rc.changed = True
         return facts.named_hit
 
+    def identify(self, path: str) -> tuple[str, str] | None:
+        """The file's key (its absolute path) and content hash ("" without a cache), or None
+        when it is not a module the scan reads (see facts) or does not decode."""
+        facts = self.facts(path)
+        if facts is None or facts.error:
+            return None
+        return self.key(path), facts.digest
+
     def is_candidate(self, path: str, names: frozenset[str] | None) -> bool:
         """Does a scan pass parse this file? (see cachelint.run.scan.CandidateTest)"""
         facts = self.facts(path)
@@ -249,15 +257,3 @@ class Reader:
             if facts is not None and (facts.classes[0] or facts.classes[1]):
                 out.append((path, facts.classes))
         return ClassIndex.of(out)
-
-    def candidates(self, files: Sequence[str], names: frozenset[str]) -> dict[str, str]:
-        """Each file that names an SDK or one of `names`, with its content hash."""
-        names_key = names_hash(names)
-        out: dict[str, str] = {}
-        for path in files:
-            facts = self.facts(path)
-            if facts is None or facts.error:
-                continue
-            if facts.mentions or (names and self.names(path, facts, names_key, names)):
-                out[self.key(path)] = facts.digest
-        return out

@@ -24,8 +24,8 @@ from cachelint.notebook import Notebook, NotebookError, read_notebook
 from cachelint.prompt import AssembledPrompt
 from cachelint.rules.context import RuleContext
 from cachelint.run.check import module_findings, parse_in, suppress
+from cachelint.run.lint import scan_names
 from cachelint.run.prefilter import Reader
-from cachelint.run.scan import scan_wrappers
 from cachelint.run.state import RunState
 from cachelint.run.tracked import ModuleCache
 from cachelint.sources import SourceError, read_text
@@ -83,7 +83,7 @@ class ProjectState:
             reader = Reader(base, None, keep_texts=False, hashes=self._run.hashes)
             files = list(base.iter_files())
             self._classes = reader.class_index(files)
-            self._names = scan_wrappers(files, settings, reader.is_candidate, 1, self._run, None, self._classes).names
+            self._names = scan_names(base, files, settings, reader, 1, self._run, None, None, self._classes)
             self.scans += 1
         return self._run, self._names
 

@@ -192,7 +192,7 @@ def test_with_target_rebound_inside_the_block_is_not_the_file(root: Path) -> Non
         "    return client.responses.create(model='gpt-4.1', instructions=text, input=q)\n"
     )
     (seg,) = instructions(analyse(root, code)[0])
-    assert seg.stability == Stability.PER_CALL
+    assert seg.stability == Stability.TURN
 
 
 def test_alternative_paths_give_alternative_texts(root: Path) -> None:
@@ -368,7 +368,7 @@ def test_path_not_known_statically(root: Path) -> None:
         "    return client.responses.create(model='gpt-4.1', instructions=open(prompt_file).read(), input=q)\n"
     )
     (seg,) = instructions(analyse(root, code)[0])
-    assert seg.stability == Stability.PER_CALL
+    assert seg.stability == Stability.TURN
 
 
 def test_writing_modes_and_partial_reads_are_not_prompt_files(root: Path) -> None:

@@ -22,7 +22,7 @@ from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules.examples import GEMINI_PRELUDE
 from cachelint.run.check import assemble_module
 
-S, P, V, U = Stability.STATIC, Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN
+S, P, V, U = Stability.STATIC, Stability.TURN, Stability.VOLATILE, Stability.UNKNOWN
 
 LEGACY = "import google.generativeai as genai\n"
 # About 5,000 estimated Gemini tokens: above every Gemini model's minimum (2,048 to 4,096).
@@ -362,7 +362,7 @@ def test_show_prompt_names_the_model_and_counts_like_google_genai(cli_project: P
                         "2,048-token minimum, cl100k_base (counts are estimates)")
     rows = [line.split() for line in lines[2:4]]
     assert rows[0][:5] == ["1", "system_instruction", "*", "static", "~5,000"]
-    assert rows[1][:4] == ["2", "contents", "per-call", "-"]
+    assert rows[1][:4] == ["2", "contents", "turn", "-"]
     assert "reaches the 2,048-token minimum" in out and "findings: none" in out
     # the same prompt through google.genai: the same model row and the same count
     _, new = cli("--show-prompt", "app/new.py:10")

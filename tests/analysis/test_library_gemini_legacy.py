@@ -32,7 +32,7 @@ def test_a_chat_carries_the_model_settings_and_its_history(tmp_path: Path) -> No
     assert prompt.call.api == "ChatSession.send_message"
     assert [s.text for s in prompt.segments if "system" in s.slot] == ["Be kind."]
     history = [s for s in prompt.segments if "history" in s.slot]
-    assert history and Stability.PER_CALL in {s.stability for s in history}
+    assert history and Stability.TURN in {s.stability for s in history}
 
 
 def test_start_chat_on_something_else_is_not_a_chat(tmp_path: Path) -> None:

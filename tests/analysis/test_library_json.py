@@ -22,4 +22,4 @@ def test_dumps_keywords_are_applied(tmp_path: Path) -> None:
 
 def test_dumps_of_a_parameter_is_as_stable_as_it(tmp_path: Path) -> None:
     segs = system(tmp_path, "system = json.dumps(q)", setup="import json")
-    assert stabilities(segs) == [Stability.PER_CALL]
+    assert stabilities(segs) == [Stability.TURN]

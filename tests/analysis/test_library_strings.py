@@ -18,8 +18,8 @@ def test_format_with_static_arguments(tmp_path: Path) -> None:
 
 def test_format_with_a_parameter_puts_it_where_the_placeholder_is(tmp_path: Path) -> None:
     segs = system(tmp_path, 'system = TEMPLATE.format(name=q, topic="maths")', setup=SETUP)
-    assert stabilities(segs)[:2] == [Stability.STATIC, Stability.PER_CALL]
-    assert Stability.PER_CALL not in stabilities(segs)[2:]
+    assert stabilities(segs)[:2] == [Stability.STATIC, Stability.TURN]
+    assert Stability.TURN not in stabilities(segs)[2:]
     assert segs[0].text == "You help " and "".join(s.text or "" for s in segs[2:]) == " with maths."
 
 
@@ -46,4 +46,4 @@ def test_split_gives_the_parts(tmp_path: Path) -> None:
 def test_a_method_not_modelled_is_as_stable_as_its_text(tmp_path: Path) -> None:
     segs = system(tmp_path, 'system = "Hello".encode().hex()')
     assert static_text(segs) is None
-    assert Stability.PER_CALL not in stabilities(segs)
+    assert Stability.TURN not in stabilities(segs)

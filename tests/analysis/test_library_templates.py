@@ -17,7 +17,7 @@ def test_string_template_substitute(tmp_path: Path) -> None:
 
 def test_string_template_puts_a_parameter_at_its_placeholder(tmp_path: Path) -> None:
     segs = system(tmp_path, 'system = Template("Hello $who.").substitute(who=q)', setup="from string import Template")
-    assert stabilities(segs) == [Stability.STATIC, Stability.PER_CALL, Stability.STATIC]
+    assert stabilities(segs) == [Stability.STATIC, Stability.TURN, Stability.STATIC]
 
 
 def test_jinja_template_render(tmp_path: Path) -> None:
@@ -37,4 +37,4 @@ def test_a_template_from_a_loader_not_followed_is_stable_unknown_text(tmp_path: 
     setup = "from jinja2 import Environment\nENV = Environment(loader=make_loader())"
     segs = system(tmp_path, 'system = ENV.get_template("system.j2").render()', setup=setup)
     assert static_text(segs) is None
-    assert Stability.PER_CALL not in stabilities(segs)
+    assert Stability.TURN not in stabilities(segs)

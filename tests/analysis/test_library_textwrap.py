@@ -27,4 +27,4 @@ def test_indent_with_a_known_prefix(tmp_path: Path) -> None:
 
 def test_dedent_keeps_the_dynamic_parts(tmp_path: Path) -> None:
     segs = system(tmp_path, 'system = textwrap.dedent(f"""\n    Hello {q}\n""")', setup="import textwrap")
-    assert Stability.PER_CALL in stabilities(segs)
+    assert Stability.TURN in stabilities(segs)

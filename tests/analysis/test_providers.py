@@ -23,7 +23,7 @@ from cachelint.rules.examples import ANTHROPIC_PRELUDE, GEMINI_PRELUDE, MANUAL_D
 from cachelint.run.lint import lint_files
 from cachelint.settings import Settings
 
-S, P, V, U = Stability.STATIC, Stability.PER_CALL, Stability.VOLATILE, Stability.UNKNOWN
+S, P, V, U = Stability.STATIC, Stability.TURN, Stability.VOLATILE, Stability.UNKNOWN
 
 
 def analyse(code: str, path: str = "/proj/app.py") -> list[AssembledPrompt]:

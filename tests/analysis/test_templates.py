@@ -25,7 +25,7 @@ from cachelint.settings import Settings
 
 LONG = "".join(f"Rule {i}: answer politely, cite the handbook section, never guess.\n" for i in range(150))
 
-S, P, U, ST, V = Stability.STATIC, Stability.PER_CALL, Stability.UNKNOWN, Stability.STABLE, Stability.VOLATILE
+S, P, U, ST, V = Stability.STATIC, Stability.TURN, Stability.UNKNOWN, Stability.STABLE, Stability.VOLATILE
 
 
 # The project's evaluator, without the project model (library models included).

@@ -329,34 +329,116 @@ def test_real_finding_across_cells(project: Path, run: RunCli) -> None:
     assert concise.startswith(f"support.ipynb:cell 4:line 4:col {found['cell']['column']}: CL102 ")
 
 
-def test_notebooks_share_one_wrapper_scan(project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+WRAPPER_MODULE = (
+    "from openai import OpenAI\nclient = OpenAI()\n\n\n"
+    "def ask(system, question):\n"
+    "    return client.responses.create(model='gpt-4.1', instructions=system, input=question)\n"
+)
+CALLS_WRAPPER = """
+    from datetime import datetime
+    from llm import ask
+    RULES = "Cite the manual, never guess. " * 200
+    def hello():
+        return ask(f"Time: {datetime.now():%H:%M:%S}" + RULES, "hi")
+    """
+
+
+def test_notebooks_share_the_runs_wrapper_scan(project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each notebook calls the project's wrapper and is reported; the project's files are scanned
-    for wrappers once for the .py files and once for all the notebooks, not once per notebook
-    (mem0's seven notebooks made seven scans, most of its run)."""
+    for wrappers once for the whole run, not once per notebook (mem0's seven notebooks made
+    seven scans, most of its run)."""
     import cachelint.run.lint
 
     scans: list[str] = []
-    real_scan = cachelint.run.lint._scan
+    real_scan = cachelint.run.lint.scan_names
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         scans.append("scan")
         return real_scan(*args, **kwargs)
 
-    monkeypatch.setattr(cachelint.run.lint, "_scan", counting)
-    write(project / "llm.py", "from openai import OpenAI\nclient = OpenAI()\n\n\n"
-          "def ask(system, question):\n"
-          "    return client.responses.create(model='gpt-4.1', instructions=system, input=question)\n")
+    monkeypatch.setattr(cachelint.run.lint, "scan_names", counting)
+    write(project / "llm.py", WRAPPER_MODULE)
     for n in range(3):
-        write(project / f"nb{n}.ipynb", notebook(code(lines(
-            """
-            from datetime import datetime
-            from llm import ask
-            RULES = "Cite the manual, never guess. " * 200
-            def hello():
-                return ask(f"Time: {datetime.now():%H:%M:%S}" + RULES, "hi")
-            """))))
+        write(project / f"nb{n}.ipynb", notebook(code(lines(CALLS_WRAPPER))))
     result = run("--format", "concise")
     assert (result.exit_code, result.stderr) == (1, "")
     assert [line.split(":")[0] for line in result.stdout.splitlines() if "CL102" in line] == \
         ["nb0.ipynb", "nb1.ipynb", "nb2.ipynb"]
-    assert len(scans) == 2
+    assert len(scans) == 1
+
+
+def test_a_notebooks_result_is_cached_like_a_modules(
+    project: Path, run: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second run takes the notebook's findings from the cache; once the notebook, or the
+    module whose wrapper it calls, changes, it is linted again and reported as a run without
+    the cache reports it."""
+    import cachelint.run.lint
+
+    linted: list[str] = []
+    real = cachelint.run.lint.lint_one
+
+    def counting(index: int, path: str, *args: Any) -> Any:
+        linted.append(Path(path).name)
+        return real(index, path, *args)
+
+    monkeypatch.setattr(cachelint.run.lint, "lint_one", counting)
+    write(project / "llm.py", WRAPPER_MODULE)
+    write(project / "nb.ipynb", notebook(markdown("# Bot"), code(lines(CALLS_WRAPPER))))
+    first = run("--format", "concise", "-j", "1")
+    assert first.exit_code == 1 and "nb.ipynb:cell 2:line 5:" in first.stdout and "CL102" in first.stdout
+    assert linted == ["llm.py", "nb.ipynb"]
+    linted.clear()
+    assert run("--format", "concise", "-j", "1").all == first.all
+    assert linted == []  # served from the cache
+    # The notebook changes: the time is no longer in the prefix.
+    fixed = CALLS_WRAPPER.replace('f"Time: {datetime.now():%H:%M:%S}" + RULES', "RULES")
+    write(project / "nb.ipynb", notebook(markdown("# Bot"), code(lines(fixed))))
+    linted.clear()
+    after = run("--format", "concise", "-j", "1")
+    assert linted == ["nb.ipynb"]  # llm.py is unchanged
+    assert after.all == run("--format", "concise", "--no-cache").all
+    assert after.exit_code == 0 and "nb.ipynb" not in after.stdout
+    # The wrapper's module changes: `ask` no longer reaches the SDK, and the old notebook is silent.
+    write(project / "nb.ipynb", notebook(markdown("# Bot"), code(lines(CALLS_WRAPPER))))
+    assert run("--format", "concise", "-j", "1").all == first.all
+    write(project / "llm.py", "def ask(system, question):\n    return system + question\n")
+    unwrapped = run("--format", "concise", "-j", "1")
+    assert unwrapped.all == run("--format", "concise", "--no-cache").all
+    assert unwrapped.exit_code == 0 and "CL102" not in unwrapped.stdout
+
+
+NB_PROMPT = '''from openai import OpenAI
+client = OpenAI()
+RULES = "Answer from the policy only. " * 300
+'''
+
+NB_CALL = '''def reply(user_name, text):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},
+        {"role": "user", "content": text}])
+'''
+
+
+def test_show_prompt_on_a_notebook_shows_what_cachelint_reports_in_it(project: Path, run: Callable[..., Any]) -> None:
+    write(project / "demo.ipynb", notebook(markdown("# Demo"), code(NB_PROMPT), code(NB_CALL)))
+    reported = run("demo.ipynb")
+    assert reported.exit_code == 1 and "demo.ipynb:cell 3:line 3:col 54" in reported.stdout
+    shown = run("--show-prompt", "demo.ipynb")
+    assert shown.exit_code == 0, shown.all
+    assert shown.stdout.startswith("demo.ipynb:cell 3:line 2:col 12: openai chat.completions.create")
+    assert "finding: demo.ipynb:cell 3:line 3:col 54 CL101" in shown.stdout
+
+
+def test_show_prompt_on_a_notebook_without_a_call_says_so(project: Path, run: Callable[..., Any]) -> None:
+    write(project / "plain.ipynb", notebook(code("print('hello')\n")))
+    shown = run("--show-prompt", "plain.ipynb")
+    assert shown.all == (0, "plain.ipynb: no recognised LLM call (OpenAI, Anthropic or Gemini SDK, "
+                            "or a wrapper of one)\n", "")
+
+
+def test_show_prompt_on_a_broken_notebook_is_one_line(project: Path, run: Callable[..., Any]) -> None:
+    (project / "broken.ipynb").write_text("{not json")
+    shown = run("--show-prompt", "broken.ipynb")
+    assert shown.stdout.startswith("broken.ipynb: invalid notebook JSON")
+    assert "Traceback" not in shown.stdout + shown.stderr

@@ -128,7 +128,7 @@ def test_preamble_resolution_rules(realworld: ModuleType) -> None:
             Segment(slot, stab, None, "x", span, in_preamble=pre, passthrough=through)
             for slot, stab, pre, through in segs))
 
-    S, P, U = Stability.STATIC, Stability.PER_CALL, Stability.UNKNOWN
+    S, P, U = Stability.STATIC, Stability.TURN, Stability.UNKNOWN
     assert realworld.preamble_resolved(prompt(("instructions", S, True, False), ("input", P, False, True)))
     assert realworld.preamble_resolved(prompt(("instructions", P, True, False), ("input[0].content", U, False, False)))
     assert not realworld.preamble_resolved(prompt(("instructions", U, True, False)))

@@ -21,7 +21,7 @@ from cachelint.analysis.templates import (
     render,
     static_value_text,
 )
-from cachelint.analysis.values import AltV, ConstV, ListV, OpaqueV, StrV, Text, Value, value_stability
+from cachelint.analysis.values import VARYING, AltV, ConstV, ListV, OpaqueV, StrV, Text, Value, value_stability
 from cachelint.prompt import Stability
 
 STRING_TEMPLATE = ("string.Template",)
@@ -156,7 +156,7 @@ def _load(ev: EvaluatorAPI, jenv: JinjaEnvV, name_v: Value, node: ast.Call, env:
     name = static_value_text(name_v) if isinstance(name_v, StrV) else None
     if name is None:
         stab = value_stability(name_v)
-        return ev.opaque(env, node, stab if stab in (Stability.PER_CALL, Stability.VOLATILE)
+        return ev.opaque(env, node, stab if stab in VARYING
                            else Stability.STABLE, "template whose name is not known statically")
     if jenv.search_path is None:
         return ev.opaque(env, node, Stability.STABLE, f"template `{name}` from a loader not followed")

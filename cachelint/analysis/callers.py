@@ -1,0 +1,116 @@
+"""What a function's parameter holds across every call of the function (rules.md section 1):
+`stable` when every caller passes static or stable text, so a helper that builds each request
+from a persona its callers spell as literals does not change between requests.
+
+Only functions whose every caller can be seen in the module are asked: a function nested in
+another (called from its enclosing function) or private to its module or class (a leading
+underscore). A function named anywhere except as the callee of a call (passed as a callback,
+kept in a table, decorated) may be called from code not seen: no answer. The answer is kept
+per function and parameter for the evaluator's life.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from cachelint.analysis import interproc
+from cachelint.analysis.env import MAX_STEPS, Budget, Env, env_at
+from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.values import AltV, ConstV, FuncRefV, Value, flat_options, value_stability
+from cachelint.prompt import Stability
+
+if TYPE_CHECKING:
+    from cachelint.analysis.evaluate import Evaluator
+
+# Steps the callers' arguments of one parameter may take, out of the call site's budget.
+CALLER_STEPS = 20_000
+# Most calls of one function looked at; more and the parameter keeps its per-turn class.
+MAX_CALLERS = 32
+_SAME = (Stability.STATIC, Stability.STABLE)
+FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def param_stability(ev: Evaluator, env: Env, name: str) -> Stability | None:
+    """STABLE when every call of the function `env` is the body of passes a static or stable
+    value for `name` (or leaves a static default); None when that cannot be shown."""
+    fn = env.scope
+    if not isinstance(fn, FuncNode) or not _callers_visible(fn, env.mod):
+        return None
+    key = ("callers", id(fn), name)
+    memo = ev.param_stabilities
+    if key in memo:
+        return memo[key][0]
+    if key in ev.active:
+        ev.guard_hit(key)
+        return None  # the callers' values depend on this parameter (recursion)
+    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
+    saved = ev.steps
+    result: Stability | None = None
+    try:
+        ev.steps = max(ev.steps, MAX_STEPS - CALLER_STEPS)
+        result = _from_callers(ev, fn, env.mod, name)
+    except Budget:
+        result = None
+    finally:
+        del ev.active[key]
+        ev.steps = saved
+    memo[key] = (result, fn)
+    return result
+
+
+def _callers_visible(fn: FuncNode, mod: ModuleInfo) -> bool:
+    if fn.decorator_list and not all(_plain_decorator(d) for d in fn.decorator_list):
+        return False
+    nested = isinstance(mod.enclosing_scope(fn), FuncNode)
+    private = fn.name.startswith("_") and not fn.name.endswith("__")
+    return nested or private
+
+
+def _plain_decorator(d: ast.expr) -> bool:
+    return isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
+
+
+def _from_callers(ev: Evaluator, fn: FuncNode, mod: ModuleInfo, name: str) -> Stability | None:
+    scope: ast.AST = mod.enclosing_scope(fn) or mod.tree
+    if isinstance(scope, ast.ClassDef):
+        scope = mod.tree  # a method: called on instances anywhere in the module
+    calls: list[ast.Call] = []
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load) and \
+                (node.id if isinstance(node, ast.Name) else node.attr) == fn.name:
+            call = mod.parents.get(id(node))
+            if not (isinstance(call, ast.Call) and call.func is node):
+                return None  # named but not called here: it may be called from anywhere
+            calls.append(call)
+            if len(calls) > MAX_CALLERS:
+                return None
+    if not calls:
+        return None  # no caller in sight: an entry point of someone else's code
+    in_class = isinstance(mod.parents.get(id(fn)), ast.ClassDef) and not any(
+        isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
+    for call in calls:
+        if mod.enclosing_function(call) is fn:
+            return None  # recursive: its own parameter flows back in
+        cenv = env_at(mod, call)
+        if not _goes_to(ev, call, cenv, fn):
+            return None
+        self_value: Value | None = ConstV(None) if in_class and isinstance(call.func, ast.Attribute) else None
+        bindings = interproc.bind_args(ev, fn, call, cenv, mod, self_value)
+        if bindings is None or name not in bindings:
+            return None
+        if value_stability(bindings[name]) not in _SAME:
+            return None
+    return Stability.STABLE
+
+
+def _goes_to(ev: Evaluator, call: ast.Call, env: Env, fn: FuncNode) -> bool:
+    """Is `fn` the function this call reaches (a method looked up on `self` or an instance)?"""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        recv = ev.eval(func.value, env)
+        target: Value = ev.class_attribute(recv, func.attr, func, env) if not isinstance(recv, AltV) else recv
+    else:
+        target = ev.eval(func, env)
+    options = flat_options(target) if isinstance(target, AltV) else [target]
+    return bool(options) and all(isinstance(o, FuncRefV) and o.node is fn for o in options)
