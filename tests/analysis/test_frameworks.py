@@ -350,7 +350,8 @@ def test_a_configurable_init_chat_model_gets_the_ordering_rules_only(project: Pa
 
 
         def ask_short(q):
-            model = init_chat_model(model=os.environ["MODEL"]).bind_tools([{"type": "function", "function": {"name": "f"}}])
+            tools = [{"type": "function", "function": {"name": "f"}}]
+            model = init_chat_model(model=os.environ["MODEL"]).bind_tools(tools)
             return model.invoke([("system", "Answer in one line. " + POLICY[:100]), ("human", q)])
         ''', "prompts.py": POLICY})
 
