@@ -213,11 +213,6 @@ def test_litellm_to_an_openai_compatible_provider_gets_the_ordering_rules(projec
                 {"role": "user", "content": q}])
 
 
-        def ask_configured(user_name, q, settings):
-            model = init_chat_model(model=settings.model, model_provider=settings.provider)
-            return model.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
-
-
         def ask_short(q):
             return litellm.completion(model="deepseek/deepseek-chat", messages=[
                 {"role": "system", "content": "Answer in one short line."}, {"role": "user", "content": q}])
@@ -342,6 +337,11 @@ def test_a_configurable_init_chat_model_gets_the_ordering_rules_only(project: Pa
 
         async def ask(user_name, q):
             return await configurable.ainvoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
+
+
+        def ask_configured(user_name, q, settings):
+            model = init_chat_model(model=settings.model, model_provider=settings.provider)
+            return model.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
 
 
         def ask_configured(user_name, q, settings):
