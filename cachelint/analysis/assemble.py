@@ -877,7 +877,7 @@ def _model(found: FoundCall, ev: Evaluator, kw: dict[str, tuple[Value, ast.AST]]
     if got is None:
         return None, ""
     v, node = got
-    text = _static_str(v)
+    text = _agreed_str(v)
     if text is not None:
         if isinstance(node, ast.Attribute):
             return text, f"the default `{found.env.mod.source_of(node)}`"
@@ -1059,6 +1059,16 @@ def _static_value(v: Value) -> object:
 
 def _static_str(v: Value | None) -> str | None:
     return text_of(v.pieces) if isinstance(v, StrV) else None
+
+
+def _agreed_str(v: Value) -> str | None:
+    """The text of a static string, or of a value every branch of which is the same static
+    string (`name = "gpt-4.1"` in both arms of an `if`). A literal in some branches only is
+    not the value: the other branches may give any text."""
+    if isinstance(v, AltV):
+        texts = {_agreed_str(o) for o in v.options}
+        return texts.pop() if len(texts) == 1 and None not in texts else None
+    return _static_str(v)
 
 
 def _is_plain(v: Value) -> bool:

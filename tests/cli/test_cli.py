@@ -621,7 +621,7 @@ def test_min_lost_tokens_and_default_model_reach_the_settings(
     run()
     run("--min-lost-tokens", "7", "--default-model", "claude-sonnet-4-5")
     assert [(s.min_lost_tokens, s.default_model) for s in seen] == [
-        (50, "gpt-4.1"),
+        (50, None),
         (7, "claude-sonnet-4-5"),
     ]
     assert seen[0].root == str(project)

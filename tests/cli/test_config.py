@@ -19,7 +19,7 @@ from cachelint.config import (
 from cachelint.diagnostics import Severity
 from cachelint.discovery import DEFAULT_EXCLUDE
 from cachelint.rules import ALL_RULES, select_rules
-from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, DEFAULT_MODEL, Settings
+from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, Settings
 
 
 def write(path: Path, text: str) -> Path:
@@ -49,7 +49,7 @@ def test_defaults_without_any_config(project: Path) -> None:
     assert resolved.settings == Settings(
         select=DEFAULT_CODES,
         exclude=DEFAULT_EXCLUDE,
-        default_model=DEFAULT_MODEL,
+        default_model=None,  # not configured: a call naming no model gets no size finding
         min_lost_tokens=DEFAULT_MIN_LOST_TOKENS,
         root=str(project),
     )
