@@ -303,6 +303,96 @@ def test_langchain_chat_openai_with_tuples_is_cl101(project: Path) -> None:
         ''', "prompts.py": POLICY})
 
 
+def test_init_chat_model_takes_the_provider_from_the_prefix_or_model_provider(project: Path) -> None:
+    out = check(project, {"app.py": '''
+        from langchain.chat_models import init_chat_model
+        from prompts import POLICY
+
+        claude = init_chat_model("anthropic:claude-sonnet-4-5", max_tokens=1024)
+        gpt = init_chat_model(model="gpt-4.1", model_provider="openai", temperature=0)
+        Schema = {"title": "Answer", "type": "object", "properties": {"text": {"type": "string"}}}
+
+
+        def ask(q):
+            return claude.invoke([("system", POLICY), ("human", q)])  # expect: CL401
+
+
+        def ask_gpt(user_name, q):
+            structured = gpt.with_structured_output(Schema)
+            return structured.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
+        ''', "prompts.py": POLICY})
+    assert "of `claude-sonnet-4-5`" in out
+
+
+def test_a_configurable_init_chat_model_gets_the_ordering_rules_only(project: Path) -> None:
+    # No model shown: any provider. The user name ahead of the long policy breaks caching
+    # whatever the provider (CL101); the short prompt says nothing about size (model unknown).
+    check(project, {"app.py": '''
+        import os
+        from langchain.chat_models import init_chat_model
+        from prompts import POLICY
+
+        configurable = init_chat_model(configurable_fields=("model", "max_tokens", "api_key"))
+
+
+        async def ask(user_name, q):
+            return await configurable.ainvoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
+
+
+        def ask_configured(user_name, q, settings):
+            model = init_chat_model(model=settings.model, model_provider=settings.provider)
+            return model.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
+
+
+        def ask_configured(user_name, q, settings):
+            model = init_chat_model(model=settings.model, model_provider=settings.provider)
+            return model.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
+
+
+        def ask_short(q):
+            tools = [{"type": "function", "function": {"name": "f"}}]
+            model = init_chat_model(model=os.environ["MODEL"]).bind_tools(tools)
+            return model.invoke([("system", "Answer in one line. " + POLICY[:100]), ("human", q)])
+        ''', "prompts.py": POLICY})
+
+
+def test_init_chat_model_of_a_provider_without_caching_facts_is_silent(project: Path) -> None:
+    # The twin: a provider cachelint has no facts for, a model name langchain cannot place, and
+    # a project function of the same name are not modelled.
+    check(project, {"app.py": '''
+        from langchain.chat_models import init_chat_model
+        from prompts import POLICY
+
+        groq = init_chat_model("groq:llama-3.3-70b-versatile")
+        mine = init_chat_model(model="my-finetune")
+
+
+        def ask(user_name, q):
+            return groq.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])
+
+
+        def ask_mine(user_name, q):
+            return mine.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])
+        ''', "own.py": '''
+        import openai  # the module names an SDK: its calls are looked for
+        from prompts import POLICY
+
+
+        class Model:
+            def invoke(self, messages):
+                return messages
+
+
+        def init_chat_model(**kwargs):
+            return Model()
+
+
+        def ask(user_name, q):
+            return init_chat_model(configurable_fields=("model",)).invoke(
+                [("system", f"Hi {user_name}. " + POLICY), ("human", q)])
+        ''', "prompts.py": POLICY})
+
+
 def test_invoke_on_something_else_is_not_langchain(project: Path) -> None:
     # the project's own class named ChatOpenAI (browser-use has one), and a plain object's invoke
     check(project, {"app.py": '''
