@@ -19,7 +19,7 @@ import click
 from cachelint import __version__, modeltable
 from cachelint.baseline import BaselineError, Entry, filter_baseline, read_baseline, write_baseline
 from cachelint.config import SEVERITIES, CliOptions, ConfigError, Resolved
-from cachelint.diagnostics import Diagnostic, LintError, LintWarning, Severity, Span
+from cachelint.diagnostics import Diagnostic, LintError, LintWarning, NotAnalysed, Severity, Span
 from cachelint.discovery import discover, display_path, is_excluded
 from cachelint.fixes.cst import INSTALL_HINT, can_write_fixes
 from cachelint.fixes.files import FileFix, plan_fixes, unified_diff, write_fix
@@ -50,7 +50,7 @@ from cachelint.report.sarif import find_repository_root
 from cachelint.ruledocs import docstring, rule_text
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup
 from cachelint.rules._base import Rule
-from cachelint.settings import Settings
+from cachelint.settings import DEFAULT_MODEL, Settings
 from cachelint.showsettings import render_settings
 from cachelint.tokens import UNAVAILABLE, TokenizerUnavailable
 
@@ -223,6 +223,7 @@ Other commands:
   {PROG} rule CODE|NAME   explain a rule
   {PROG} rule --all       explain every rule
   {PROG} models [MODEL]   the model table, or how MODEL is looked up
+  {PROG} server           the language server, for editors (extra [server])
 
 Exit status: 0 clean (or no finding at the --fail-on level; with --fix, none
 left), 1 findings (with --diff: fixes to apply), 2 errors (bad path,
@@ -446,12 +447,15 @@ def _resolve(options: CheckOptions, path: str) -> Resolved | None:
 def _print_warnings(warnings: Iterable[LintWarning], notebooks: Notebooks) -> None:
     """`cachelint: warning: app.py:3: <message>` (a notebook's by cell)."""
     for w in warnings:
-        where = notebooks.locate(Span(w.path, w.line, 1, w.line, 1))
-        if where.cell is not None:
-            place = f"{display_path(w.path)}:cell {where.cell.cell}:line {where.cell.line}"
-        else:
-            place = f"{display_path(w.path)}:{w.line}"
-        _warning(f"{place}: {w.message}")
+        _warning(f"{_place(w, notebooks)}: {w.message}")
+
+
+def _place(w: LintWarning, notebooks: Notebooks) -> str:
+    """`app.py:3`, or a notebook's `demo.ipynb:cell 2:line 1`."""
+    where = notebooks.locate(Span(w.path, w.line, 1, w.line, 1))
+    if where.cell is not None:
+        return f"{display_path(w.path)}:cell {where.cell.cell}:line {where.cell.line}"
+    return f"{display_path(w.path)}:{w.line}"
 
 
 def _warn_empty(paths: Sequence[str], files: Sequence[str], errors: Sequence[LintError]) -> None:
@@ -509,7 +513,7 @@ def _write_chunks(chunks: Iterable[str], color: bool, out: IO[str] | None = None
 
 def _summary(
     diagnostics: Sequence[Diagnostic], failed: int, hidden: int, fail_on: Severity, baseline_used: bool,
-    failing_count: int,
+    failing_count: int, not_analysed: int = 0,
 ) -> str:
     line = summary_line(diagnostics, failed)
     if baseline_used and hidden:
@@ -517,6 +521,8 @@ def _summary(
         line += f" {hidden} known finding{'s' if hidden != 1 else ''} from the baseline {were} not shown."
     if diagnostics and not failing_count:
         line += f" None is at or above --fail-on {fail_on.value}."
+    if not_analysed:
+        line += f" {plural(not_analysed, 'call')} not fully analysed (--verbose lists them)."
     return line
 
 
@@ -629,6 +635,8 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
     # Suppression comments and per-file ignores were applied with each file's linting.
     diagnostics = sorted(run.diagnostics, key=Diagnostic.sort_key)
     errors.extend(run.errors)
+    spent = [e for e in errors if isinstance(e, NotAnalysed)]
+    errors = [e for e in errors if not isinstance(e, NotAnalysed)]
     warnings = [e for e in errors if isinstance(e, LintWarning)]
     errors = [e for e in errors if not isinstance(e, LintWarning)]
     if options.fix or options.diff:
@@ -652,6 +660,8 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
                                                   fix_round=options.fix_round + 1), out)
 
     took = verbose.timer()
+    for note in spent:
+        verbose(f"{_place(note, notebooks)}: {note.message}")
     _print_warnings(warnings, notebooks)
     _print_errors(errors)
     _print_errors(run.internal, internal=True)
@@ -694,8 +704,8 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
     if is_text_format(fmt) and not options.quiet:
         if options.fix:
             click.echo(fixed_summary(options.fixed, show=options.show_fixes), nl=False, file=out)
-        click.echo(_summary(diagnostics, failed, hidden, run_config.fail_on, entries is not None, failing_count),
-                   file=out)
+        click.echo(_summary(diagnostics, failed, hidden, run_config.fail_on, entries is not None, failing_count,
+                            len(spent)), file=out)
         if not options.fix:
             hint = fixable_hint(diagnostics, options.unsafe_fixes)
             if hint:
@@ -854,7 +864,8 @@ def rules_command(output_format: str) -> int:
 def models_command(model: str | None, base_url: str | None, output_format: str) -> int:
     """Print the model table (minimum, cached-price ratio, source, date), or how MODEL is looked up."""
     if model is not None:
-        click.echo(modeltable.explain(model, Settings().default_model, base_url), nl=False)
+        # MODEL is named, so the default is never used for it
+        click.echo(modeltable.explain(model, DEFAULT_MODEL, base_url), nl=False)
     elif output_format == "json":
         click.echo(modeltable.table_json(), nl=False)
     else:
@@ -862,13 +873,13 @@ def models_command(model: str | None, base_url: str | None, output_format: str) 
     return EXIT_CLEAN
 
 
-# The optional extra `cachelint[server]`: the language server's own dependencies.
+# The optional extra `cachelint-llm[server]`: the language server's own dependencies.
 SERVER_DEPENDENCIES = frozenset({"pygls", "lsprotocol", "cattrs", "attrs", "typing_extensions", "exceptiongroup"})
 
 
 @cli.command("server")
 def server() -> int:
-    """Run the language server on stdin and stdout, for editors (needs cachelint[server])."""
+    """Run the language server on stdin and stdout, for editors (pip install 'cachelint-llm[server]')."""
     try:
         # Imported here: pygls and lsprotocol are an optional extra, and only this command needs them.
         module = importlib.import_module("cachelint.server.lsp")
@@ -877,7 +888,7 @@ def server() -> int:
         if missing not in SERVER_DEPENDENCIES:
             raise
         _error(f"'{PROG} server' needs {missing}, which is not installed: "
-               "install cachelint[server] (pip install 'cachelint-llm[server]')")
+               "pip install 'cachelint-llm[server]'")
         return EXIT_ERROR
     cast(Callable[[], None], module.serve)()
     return EXIT_CLEAN

@@ -13,7 +13,7 @@ from cachelint.diagnostics import Severity
 from cachelint.discovery import DEFAULT_EXCLUDE, display_path
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup, select_layers
 from cachelint.rules._base import Rule
-from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, DEFAULT_MODEL, Settings
+from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, Settings
 from cachelint.sources import Why, read_bytes
 
 # tomllib is stdlib from 3.11; tomli is the same parser as a package for 3.10. Imported by
@@ -447,7 +447,7 @@ def resolve_options(options: FileOptions, root: str, cli: CliOptions) -> Resolve
         per_file_ignores=options.per_file_ignores,
         exclude=DEFAULT_EXCLUDE if options.exclude is None else options.exclude,
         extend_exclude=options.extend_exclude,
-        default_model=cli.default_model or options.default_model or DEFAULT_MODEL,
+        default_model=cli.default_model or options.default_model or None,
         min_lost_tokens=_first_int(cli.min_lost_tokens, options.min_lost_tokens, DEFAULT_MIN_LOST_TOKENS),
         flag_daily_values=bool(options.flag_daily_values),
         respect_gitignore=options.respect_gitignore is not False,

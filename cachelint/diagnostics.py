@@ -105,3 +105,14 @@ class LintWarning(LintError):
     file's errors; the command line tells the two apart."""
 
     line: int = 0
+
+
+NOT_ANALYSED = "call not fully analysed: evaluation budget exhausted"
+
+
+@dataclass(frozen=True)
+class NotAnalysed(LintWarning):
+    """A call on `line` whose prompt rebuilding ran out of its evaluation budget: what was
+    rebuilt was checked, the rest was not. Travels (and is cached) with the file's errors like
+    a warning, so workers and warm runs report it alike; the command line lists it under
+    `--verbose` only and counts it in the summary, and it never fails the run."""

@@ -98,6 +98,9 @@ class ModelLookup:
     defaulted: bool = False  # True: no model was given and the configured default was used
     listed: bool = True  # False: the id is not in the table, its family's row (or a fallback) is used
     via: Compatible | None = None  # an OpenAI-compatible provider serves the call
+    # True: the call names no model and no default model is configured: the row used
+    # (cachelint's own default) only counts tokens; its minimum and price are not the call's.
+    assumed: bool = False
     # Where the code gives the model when `model=` is not a literal: "the default of parameter
     # `model`", "the default `self.MODEL`" (said in messages).
     origin: str = ""
@@ -132,7 +135,7 @@ class ModelLookup:
     def size_facts(self) -> bool:
         """Are both the minimum and the cached price known, so the size rules may speak?
         (A compatible provider that documents neither gets only the ordering rules.)"""
-        if not self.caches or self.price is None:
+        if self.assumed or not self.caches or self.price is None:
             return False
         if self.via is not None and not self.via.openai_rows:
             return self.via.minimum is not None

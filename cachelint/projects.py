@@ -12,7 +12,7 @@ that one configuration instead. Each folder is looked up once per run.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cachelint.config import (
     PROJECT_MARKERS,
@@ -95,43 +95,34 @@ class Projects:
         return self._options[config]
 
     def _nearest_config(self, folder: str) -> str | None:
-        seen: list[str] = []
-        current = folder
-        found: str | None = None
-        while True:
-            if current in self._config_of:
-                found = self._config_of[current]
-                break
-            seen.append(current)
-            here = config_in(current)
-            if here is not None:
-                found = here
-                break
-            parent = os.path.dirname(current)
-            if parent == current:
-                break
-            current = parent
-        for visited in seen:
-            self._config_of[visited] = found
-        return found
+        return _nearest(folder, self._config_of, config_in)
 
     def _nearest_marker(self, folder: str) -> str | None:
-        seen: list[str] = []
-        current = folder
-        found: str | None = None
-        while True:
-            if current in self._marker_of:
-                found = self._marker_of[current]
-                break
-            seen.append(current)
-            if any(os.path.exists(os.path.join(current, m)) for m in PROJECT_MARKERS):
-                found = current
-                break
-            parent = os.path.dirname(current)
-            if parent == current:
-                break
-            current = parent
-        for visited in seen:
-            self._marker_of[visited] = found
-        return found
+        return _nearest(folder, self._marker_of, _marker_folder)
 
+
+def _marker_folder(folder: str) -> str | None:
+    return folder if any(os.path.exists(os.path.join(folder, m)) for m in PROJECT_MARKERS) else None
+
+
+def _nearest(folder: str, memo: dict[str, str | None], here: Callable[[str], str | None]) -> str | None:
+    """The first answer `here` gives walking up from `folder`, each folder asked once: every folder
+    passed on the way is remembered with the answer found above it."""
+    seen: list[str] = []
+    current = folder
+    found: str | None = None
+    while True:
+        if current in memo:
+            found = memo[current]
+            break
+        seen.append(current)
+        found = here(current)
+        if found is not None:
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for visited in seen:
+        memo[visited] = found
+    return found

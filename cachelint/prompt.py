@@ -77,6 +77,9 @@ class Segment:
     # appended under a condition): the possible texts.
     alternatives: tuple[str, ...] = ()
     truncated: bool = False  # static text longer than the evaluator builds (`"x" * 10**9`)
+    # The text comes from `json.dumps` of data whose key order the source does not fix, called
+    # without `sort_keys=True`: where that call is written (CL104 reports it and fixes it there).
+    unsorted_json: Span | None = None
     # Tokens the provider adds for this segment beyond its text (a built-in tool's own
     # definition, documented by the provider): static text of the prefix no one wrote here.
     hidden_tokens: int = 0

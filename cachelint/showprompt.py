@@ -61,7 +61,9 @@ def token_cell(seg: Segment, prompt: AssembledPrompt, ctx: RuleContext) -> str:
 def model_summary(prompt: AssembledPrompt, ctx: RuleContext) -> str:
     """The model a call is counted against: its name, its cache minimum and its tokenizer."""
     m = ctx.model(prompt)
-    model = m.name + (" (default-model)" if m.defaulted else "") + ("" if m.known else " (unknown: assumed)")
+    how = (" (assumed: the call names no model and no default-model is set; size rules off)" if m.assumed
+           else " (default-model)" if m.defaulted else "")
+    model = m.name + how + ("" if m.known else " (unknown: assumed)")
     return (f"model {model}: {m.min_cache_tokens:,}-token minimum, {m.encoding}"
             f"{'' if m.exact_tokens else ' (counts are estimates)'}")
 

@@ -32,7 +32,8 @@ def render_settings(path: str, resolved: Resolved) -> str:
         f"per-file-ignores = {{{', '.join(f'{_string(p)} = {_strings(c)}' for p, c in s.per_file_ignores)}}}",
         f"exclude = {_strings(s.exclude)}",
         f"extend-exclude = {_strings(s.extend_exclude)}",
-        f"default-model = {_string(s.default_model)}",
+        (f"default-model = {_string(s.default_model)}" if s.default_model is not None
+         else "# default-model: not set (a call that names no model gets no size finding)"),
         f"min-lost-tokens = {s.min_lost_tokens}",
         f"flag-daily-values = {'true' if s.flag_daily_values else 'false'}",
         f"respect-gitignore = {'true' if s.respect_gitignore else 'false'}",

@@ -45,6 +45,7 @@ from cachelint.analysis.calls import FoundCall, env_at
 from cachelint.analysis.evaluate import MAX_STEPS, Budget
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
+from cachelint.diagnostics import NotAnalysed
 from cachelint.rules import ALL_RULES
 from cachelint.rules.context import RuleContext
 from cachelint.run.check import _span_maker
@@ -79,7 +80,7 @@ class Hang(BaseException):
 @dataclass
 class Problem:
     path: str
-    kind: str  # "internal" | "hang" | "memory" | "unreadable" | "decode" | "syntax"
+    kind: str  # "internal" | "hang" | "memory" | "unreadable" | "decode" | "syntax" | "budget"
     stage: str
     message: str
 
@@ -320,6 +321,8 @@ class Sweep:
             msg = err.message
             if msg.startswith("internal error"):
                 self.problem(Problem(path, "internal", "analysis", msg))
+            elif isinstance(err, NotAnalysed):  # a call out of evaluation budget, not an input error
+                self.problem(Problem(path, "budget", "analysis", f"line {err.line}: {msg}"))
             else:
                 kind = "syntax" if msg.startswith("syntax error") else "unreadable" if "large" in msg else "decode"
                 self.problem(Problem(path, kind, "lint", msg))

@@ -118,6 +118,7 @@ class _Builder:
             self.segments.append(Segment(
                 slot, p.stability, None, p.source, self.span_of(p.loc), p.cause, p.hops,
                 self.preamble, passthrough=p.passthrough, node=p.loc.node,
+                unsorted_json=self.json_span(p.unsorted_json),
             ))
         else:
             self.alt_segment(slot, p, optional)
@@ -146,6 +147,7 @@ class _Builder:
             self.segments.append(Segment(
                 slot, stab, None, hole.source, self.span_of(hole.loc), hole.cause + " (in one branch)",
                 hole.hops, self.preamble, passthrough=hole.passthrough, node=hole.loc.node,
+                unsorted_json=self.json_span(hole.unsorted_json),
             ))
         else:
             self.segments.append(Segment(slot, stab, None, p.source, self.span_of(p.loc),
@@ -177,7 +179,11 @@ class _Builder:
         self.segments.append(Segment(
             slot, stab, None, v.source, self.span_of(v.loc), v.cause, v.hops, self.preamble,
             passthrough=v.passthrough if passthrough is None else passthrough, node=v.loc.node,
+            unsorted_json=self.json_span(v.unsorted_json),
         ))
+
+    def json_span(self, loc: Loc | None) -> Span | None:
+        return None if loc is None else self.span_of(loc)
 
     def content_parts(self, slot: str, parts: ListV, node: ast.AST, conditional: bool = False) -> None:
         for j, item in enumerate(parts.items):
@@ -877,7 +883,7 @@ def _model(found: FoundCall, ev: Evaluator, kw: dict[str, tuple[Value, ast.AST]]
     if got is None:
         return None, ""
     v, node = got
-    text = _static_str(v)
+    text = _agreed_str(v)
     if text is not None:
         if isinstance(node, ast.Attribute):
             return text, f"the default `{found.env.mod.source_of(node)}`"
@@ -1059,6 +1065,16 @@ def _static_value(v: Value) -> object:
 
 def _static_str(v: Value | None) -> str | None:
     return text_of(v.pieces) if isinstance(v, StrV) else None
+
+
+def _agreed_str(v: Value) -> str | None:
+    """The text of a static string, or of a value every branch of which is the same static
+    string (`name = "gpt-4.1"` in both arms of an `if`). A literal in some branches only is
+    not the value: the other branches may give any text."""
+    if isinstance(v, AltV):
+        texts = {_agreed_str(o) for o in v.options}
+        return texts.pop() if len(texts) == 1 and None not in texts else None
+    return _static_str(v)
 
 
 def _is_plain(v: Value) -> bool:

@@ -805,7 +805,7 @@ class Evaluator:
             hops = v.hops
             if v.loc.pos[:2] != loc.pos[:2] or v.loc.path != loc.path:
                 hops = (*hops, Hop(_span_of(v.loc, env), f"value `{v.source}`: {v.cause}"))
-            return (Hole(stab, src, loc, cause, hops),)
+            return (Hole(stab, src, loc, cause, hops, unsorted_json=v.unsorted_json),)
         if isinstance(v, AltV):
             opts = tuple(self.as_pieces(o, env, node, spec, conv, source) for o in v.options)
             if all(o == opts[0] for o in opts):

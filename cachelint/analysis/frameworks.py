@@ -77,7 +77,19 @@ LANGCHAIN_MODEL_CLASSES = {
     for cls, provider in LANGCHAIN_CHAT_MODELS.items()
     for module in _LANGCHAIN_MODEL_MODULES[provider]
 }
-LANGCHAIN_KINDS = frozenset(LANGCHAIN_CHAT_MODELS)
+# `init_chat_model(model=..., model_provider=...)`: the chat model class of the provider shown by
+# `model_provider` or the model's `provider:` prefix, as langchain names the providers.
+LANGCHAIN_INIT = frozenset({"langchain.chat_models.init_chat_model", "langchain.chat_models.base.init_chat_model"})
+LANGCHAIN_INIT_PROVIDERS = {"openai": "ChatOpenAI", "azure_openai": "AzureChatOpenAI",
+                            "anthropic": "ChatAnthropic", "google_genai": "ChatGoogleGenerativeAI"}
+# Model names langchain itself assigns a provider to when none is given.
+LANGCHAIN_INIT_INFERRED = (("gpt-", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"),
+                           ("chatgpt", "openai"), ("claude", "anthropic"))
+# The chat model `init_chat_model` makes when neither the provider nor the model is shown (a
+# configurable model): any provider, so rebuilt in langchain's OpenAI-shaped messages with the
+# model unknown, which the size rules and the Anthropic marker rules say nothing about.
+LANGCHAIN_ANY_MODEL = "init_chat_model"
+LANGCHAIN_KINDS = frozenset({*LANGCHAIN_CHAT_MODELS, LANGCHAIN_ANY_MODEL})
 
 # Message class -> role (as the SDKs spell it). ChatMessage takes its role as an argument.
 LANGCHAIN_MESSAGES = {

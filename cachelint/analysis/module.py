@@ -51,8 +51,48 @@ class FlowIndex:
     loop_nodes: dict[int, ast.stmt] = field(default_factory=dict)
     returns: list[ast.Return] = field(default_factory=list)
 
+    # Per name: whether the body binds it without an event saying so (a walrus, a match
+    # capture); filled on demand by `binds`.
+    unrecorded: dict[str, bool] = field(default_factory=dict)
+
     def add(self, ev: Event) -> None:
         self.events.setdefault(ev.name, []).append(ev)
+
+    def binds(self, name: str, scope: ast.AST) -> bool:
+        """Whether `name` is a name of `scope`, whose flow this is (Python's rule: bound
+        somewhere in its body).
+        An attribute or item stored on it (`litellm.drop_params = True`, `TABLE[k] = v`) or a
+        method changing it in place is an event of the name but binds nothing: such a name is
+        the enclosing scope's."""
+        evs = self.events.get(name)
+        if not evs:
+            return False
+        if any(e.kind not in _IN_PLACE for e in evs):
+            return True
+        got = self.unrecorded.get(name)
+        if got is None:
+            body = getattr(scope, "body", [])
+            got = self.unrecorded[name] = name in _bound_by_expressions(body if isinstance(body, list) else [body])
+        return got
+
+
+# Events that change what a name holds without binding the name.
+_IN_PLACE = frozenset({"setitem", "attrset", "call", "delitem"})
+
+
+def _bound_by_expressions(body: Sequence[ast.AST]) -> set[str]:
+    """Names bound in `body` by what the flow builder records no event for: assignment
+    expressions, match captures, `del name`. Nested functions and classes are included: a
+    name counted local by mistake is read as unknown, never as the wrong value."""
+    got: set[str] = set()
+    for n in subtree(body):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del):
+            got.add(n.id)
+        elif isinstance(n, ast.MatchAs | ast.MatchStar) and n.name:
+            got.add(n.name)
+        elif isinstance(n, ast.MatchMapping) and n.rest:
+            got.add(n.rest)
+    return got
 
 
 def _end(node: ast.AST) -> tuple[int, int]:

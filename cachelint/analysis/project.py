@@ -38,9 +38,9 @@ MAX_DISPATCH = 32  # classes a method call on one of several objects is followed
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai"
-                       r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock)\b")
+                       r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock|init_chat_model)\b")
 _SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai", "litellm", "ChatGoogleGenerativeAI",
-                   "bedrock")
+                   "bedrock", "init_chat_model")
 
 
 def mentions_sdk(text: str) -> bool:

@@ -96,14 +96,14 @@ def lookup(ev: Evaluator, name: str, use: ast.AST, env: Env) -> Value:
     scope = env.scope
     if scope is not None and not isinstance(scope, ast.ClassDef):
         ix = env.mod.flow_of(scope)
-        if name not in ix.globals_ and (name in ix.params or name in ix.events):
+        if name not in ix.globals_ and (name in ix.params or ix.binds(name, scope)):
             return local_value(ev, name, use, env, ix)
         if env.parent is not None:
             return lookup(ev, name, use, env.parent)
         return module_value(ev, name, env.mod, use if env.import_time else None)
     if isinstance(scope, ast.ClassDef):
         ix = env.mod.flow_of(scope)
-        if name in ix.events:
+        if ix.binds(name, scope):
             return local_value(ev, name, use, env, ix)
         if env.parent is not None:
             return lookup(ev, name, use, env.parent)

@@ -110,6 +110,9 @@ class Hole:
     cause: str
     hops: tuple[Hop, ...] = ()
     passthrough: bool = False
+    # Where `json.dumps` of data whose key order the source does not fix is written without
+    # `sort_keys=True`, when this text is (or is built from) its result (CL104).
+    unsorted_json: Loc | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,9 @@ class OpaqueV:
     # A representative element, when every element is built the same way
     # (`[Message(role="system", content=SYSTEM) for p in passages]`): iterating gives it.
     element: Value | None = None
+    # The text `json.dumps` writes of data whose key order is not fixed by the source, without
+    # `sort_keys=True`: where that call is written (CL104).
+    unsorted_json: Loc | None = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ def call_model(prompt: AssembledPrompt, ctx: RuleContext) -> ModelLookup:
     provider = prompt.call.provider.value
     if m.provider == provider:
         return m
-    return dataclasses.replace(provider_fallback(provider), name=m.name, defaulted=m.defaulted)
+    return dataclasses.replace(provider_fallback(provider), name=m.name, defaulted=m.defaulted,
+                               assumed=m.assumed)
 
 
 def surely_at_least(n: TokenCount, m: ModelLookup, minimum: int) -> bool:
@@ -54,7 +55,7 @@ def model_phrase(m: ModelLookup) -> str:
         family = m.family_note()  # an id the table does not list: its family's facts
         return f"`{m.name}` ({family.split(': ', 1)[1]})" if family else f"`{m.name}`"
     if m.known:
-        return f"`{m.name}` (the default model: `model=` is not a literal)"
+        return f"`{m.name}` (the configured default-model: `model=` is not a literal)"
     label = {"anthropic": "Claude", "gemini": "Gemini", "openai": "OpenAI"}[m.provider]
     if m.name:
         return f"unknown model `{m.name}` (assumed)"

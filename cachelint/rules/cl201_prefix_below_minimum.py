@@ -45,7 +45,9 @@ class PrefixBelowMinimum(Rule):
     pays the write (free on OpenAI before gpt-5.6, 1.25x on Anthropic and gpt-5.6+).
 
     Models without prompt caching (gpt-3.5, gpt-4, Claude 2, Gemini before 2.5), models
-    whose cached price no source gives, unknown models, and OpenAI-compatible
+    whose cached price no source gives, unknown models, a model the code does not name
+    (a parameter, a field read at run time, a literal in one branch only) unless
+    `default-model` is configured, and OpenAI-compatible
     providers that document no minimum and price (DeepSeek, xAI, Together, a local
     server, ...; `cachelint models` lists them) are never reported.
 
@@ -176,6 +178,14 @@ def ask(question):
     return local.chat.completions.create(model="gpt-4.1", messages=[
         {"role": "system", "content": "word " * 600}, {"role": "user", "content": question}])
 '''),
+        # a model the code does not name (a parameter, a database field, a literal in one branch
+        # only) and no `default-model` configured: it may be any model, with any minimum
+        Valid(PRELUDE + '''
+def ask(model, question, tools):
+    name = "computer-use-preview" if tools else model.name
+    client.responses.create(model=model, instructions="word " * 300, input=question)
+    return client.responses.create(model=name, instructions="word " * 300, input=question)
+'''),
         # an unknown model: its minimum and price are not known
         Valid(PRELUDE + '''
 def ask(question):
@@ -234,7 +244,7 @@ def ask(name, question):
         Invalid(PRELUDE + '''
 def ask(model, question):
     return client.responses.create(model=model, instructions="word " * 300, input=question)  # expect: CL201
-''', message="the default model"),
+''', settings={"default_model": "gpt-4.1"}, message="the configured default-model"),
         # tools and schema count as static text, still too little
         Invalid(PRELUDE + '''
 TOOLS = [{"type": "function", "name": "lookup", "parameters": {"type": "object", "properties": {}}}]
@@ -284,7 +294,8 @@ def ask(question):
             return
         if total.n < pays_from(minimum, price.ratio):
             return  # padding to the minimum would cost more than the cache saves
-        model_desc = f"`{m.name}`" + (" (the default model: `model=` is not a literal)" if m.defaulted else
+        configured = " (the configured default-model: `model=` is not a literal)"
+        model_desc = f"`{m.name}`" + (configured if m.defaulted else
                                       f" ({m.origin}: `model=` is not a literal)" if m.origin else "")
         family = m.family_note()
         cut = _percent(saving(total.n, minimum, price.ratio))

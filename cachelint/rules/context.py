@@ -13,7 +13,7 @@ from cachelint.fixes.move import move_to_user
 from cachelint.models import ModelLookup, lookup_model
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Rule
-from cachelint.settings import Settings
+from cachelint.settings import DEFAULT_MODEL, Settings
 from cachelint.tokens import ESTIMATE_FACTORS, TokenCount, count_for_encoding
 
 # Segments that end a cacheable run for every rule. UNKNOWN and passthrough
@@ -60,12 +60,17 @@ class RuleContext:
         unknown model is not counted with gpt-4.1's tokenizer and minimum."""
         key = (prompt.call.model, prompt.call.provider.value, prompt.call.base_url, prompt.call.model_origin)
         if key not in self._models:
-            m = lookup_model(key[0], self.settings.default_model, key[2])
+            configured = self.settings.default_model
+            m = lookup_model(key[0], configured or DEFAULT_MODEL, key[2])
+            if m.defaulted and configured is None:
+                # No model named and none configured: the call may run on any model, so no
+                # minimum or price is claimed for it (the size rules stay silent).
+                m = replace(m, assumed=True)
             if key[3]:
                 m = replace(m, origin=key[3])
             if m.defaulted and m.provider != key[1]:
                 m = replace(provider_fallback(key[1]), name=PROVIDER_PROBE[key[1]] + "-*", defaulted=True,
-                            via=m.via)
+                            via=m.via, assumed=m.assumed)
             self._models[key] = m
         return self._models[key]
 

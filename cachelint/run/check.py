@@ -18,7 +18,7 @@ from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
 from cachelint.analysis.values import Loc
-from cachelint.diagnostics import Diagnostic, LintError, LintWarning, Span
+from cachelint.diagnostics import NOT_ANALYSED, Diagnostic, LintError, LintWarning, NotAnalysed, Span
 from cachelint.directives import has_directives, parse_directives
 from cachelint.discovery import is_notebook
 from cachelint.fastinit import replace
@@ -82,8 +82,9 @@ def check_source(
     except SourceError as exc:
         result.errors.append(LintError(path, syntax_message(exc, text)))
         return result
+    exhausted: list[int] = []
     try:
-        found = check_module(tree, text, path, settings, rules, project)
+        found = check_module(tree, text, path, settings, rules, project, exhausted)
     except TokenizerUnavailable as exc:  # the same for every file: the command line says it once
         result.errors.append(LintError(path, f"{UNAVAILABLE}{exc}"))
         return result
@@ -96,6 +97,8 @@ def check_source(
         detail = " ".join(str(exc).split())[:200]
         result.errors.append(LintError(path, f"internal error in analysis: {type(exc).__name__}: {detail}"))
         return result
+    # Recorded with the file's errors, so worker processes and the result cache carry it.
+    result.errors.extend(NotAnalysed(path, NOT_ANALYSED, line) for line in sorted(set(exhausted)))
     return settle(result, found, text, path, settings, rules)
 
 
@@ -153,16 +156,19 @@ def _span_maker(mod: ModuleInfo, project: Project):  # type: ignore[no-untyped-d
     return span_of
 
 
-def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
+def assemble_module(mod: ModuleInfo, project: Project, exhausted: list[int] | None = None) -> list[AssembledPrompt]:
     """Every recognised call in `mod` with its prompt rebuilt, then every call of a wrapper
-    analysed as if it were the SDK call it forwards to (reported where the prompt is built)."""
+    analysed as if it were the SDK call it forwards to (reported where the prompt is built).
+    The line of each call whose evaluation ran out of budget is added to `exhausted`."""
     ev = project.evaluator
     span_of = _span_maker(mod, project)
     prompts = []
     direct = project.calls_in(mod)
     for found in direct:
         ev.reset_budget()  # each call site gets its own evaluation budget
+        hits = ev.budget_hits
         prompts.append(assemble(found, ev, span_of))
+        _note_spent(ev.budget_hits > hits, found.node, exhausted)
     names = project.wrapper_names()
     declared = project.declared_short_names()
     if not names and not declared:
@@ -177,7 +183,9 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
             declared_call = project.declared_call(node, mod)
             if declared_call is not None:
                 ev.reset_budget()
+                hits = ev.budget_hits
                 p = assemble(declared_call, ev, span_of)
+                _note_spent(ev.budget_hits > hits, node, exhausted)
                 prompts.append(dataclasses.replace(p, call=dataclasses.replace(
                     p.call, via=mod.source_of(node.func) + "()")))
                 continue
@@ -185,16 +193,23 @@ def assemble_module(mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
             made = indirect.handed_on(node, mod)
             if made is not None and (indirect.callee_name(made) in names or indirect.held_callable(made, mod)):
                 # `pool.submit(backend.generate, p)`, `pool.submit(judge, p)`
-                prompts.extend(_wrapper_prompts(made, mod, project, span_of))
+                prompts.extend(_wrapper_prompts(made, mod, project, span_of, exhausted))
             elif indirect.held_callable(node, mod) or ("__call__" in names and indirect.typed_callable(node, mod)):
                 # `judge(messages)`, a closure; `sampler(messages)` with `sampler: SamplerBase`
-                prompts.extend(_wrapper_prompts(node, mod, project, span_of))
+                prompts.extend(_wrapper_prompts(node, mod, project, span_of, exhausted))
             continue  # not the name of any wrapper in the project
-        prompts.extend(_wrapper_prompts(node, mod, project, span_of))
+        prompts.extend(_wrapper_prompts(node, mod, project, span_of, exhausted))
     return prompts
 
 
-def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of) -> list[AssembledPrompt]:  # type: ignore[no-untyped-def]
+def _note_spent(spent: bool, call: ast.expr, exhausted: list[int] | None) -> None:
+    """Record the line of `call` when its evaluation ran out of budget (`spent`)."""
+    if spent and exhausted is not None:
+        exhausted.append(call.lineno)
+
+
+def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,  # type: ignore[no-untyped-def]
+                     exhausted: list[int] | None = None) -> list[AssembledPrompt]:
     ev = project.evaluator
     out = []
     sites = [(site, target) for target in project.callees(call, mod) for site in project.wrapper_sites(*target)]
@@ -203,10 +218,12 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
         # the caller's values are the same for every site (and every class a method call may
         # reach): evaluated once, each site with a budget of its own
         ev.reset_budget(keep_memo=True)
+        hits = ev.budget_hits
         through: list[tuple[FunctionNode, ModuleInfo]] = []
         try:
             bound = project.bound_env(site, call, env_at(mod, call), through, first=target)
         except Budget:
+            _note_spent(True, call, exhausted)  # the caller is reported nowhere else
             continue
         if bound is None:
             continue
@@ -218,6 +235,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of)
         if prompt.call.model is not None and not runs_on(prompt.call.provider.value, prompt.call.model,
                                                           prompt.call.base_url):
             continue  # a branch of the wrapper for another provider's models: never runs for this one
+        _note_spent(ev.budget_hits > hits, call, exhausted)
         # Report at the caller: this call is where the prompt is built.
         via = mod.source_of(call.func) + "()"
         impl = project.implementation(call, target[0])
@@ -238,11 +256,13 @@ def check_module(
     settings: Settings,
     rules: Sequence[type[Rule]],
     project: Project,
+    exhausted: list[int] | None = None,
 ) -> list[Diagnostic]:
     """The findings in one parsed module, in `project` (which holds the run's wrapper names),
-    sorted; not yet suppressed (see suppress)."""
+    sorted; not yet suppressed (see suppress). Calls that ran out of evaluation budget: see
+    assemble_module."""
     mod = project.add(project.linted_module(path, text, tree))
-    out = [d for _, found in module_findings(mod, path, project, settings, rules) for d in found]
+    out = [d for _, found in module_findings(mod, path, project, settings, rules, exhausted) for d in found]
     out.sort(key=Diagnostic.sort_key)
     return out
 
@@ -256,11 +276,12 @@ def parse_in(project: Project, path: str, text: str) -> ast.Module:
 
 def module_findings(
     mod: ModuleInfo, path: str, project: Project, settings: Settings, rules: Sequence[type[Rule]],
+    exhausted: list[int] | None = None,
 ) -> list[tuple[AssembledPrompt, list[Diagnostic]]]:
     """Every recognised call of `mod` (the linted file, linted as `path`) with its prompt, and
     the findings reported for it, in the order found: a finding reached through several
     calls goes with the first. Not yet suppressed (see suppress)."""
-    prompts = assemble_module(mod, project)
+    prompts = assemble_module(mod, project, exhausted)
     if not prompts:
         return []
     ctx = RuleContext(settings, mod.path, _texts(mod, project, path))

@@ -3,5 +3,5 @@
 - `projects`: the projects an editor session lints, each kept parsed between requests (no pygls);
 - `hover`: an LLM call's rebuilt prompt as Markdown (no pygls);
 - `edits`: code actions as text edits, from the findings and the fixes cachelint knows (no pygls);
-- `lsp`: the protocol, with pygls and lsprotocol (the optional extra `cachelint[server]`).
+- `lsp`: the protocol, with pygls and lsprotocol (the optional extra `cachelint-llm[server]`).
 """

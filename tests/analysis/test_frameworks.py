@@ -105,6 +105,49 @@ def test_litellm_anthropic_model_without_a_marker_is_cl401(project: Path) -> Non
     assert "of `claude-sonnet-4-5`" in out
 
 
+def test_an_attribute_stored_on_the_module_does_not_make_it_a_local_name(project: Path) -> None:
+    # `litellm.drop_params = True` inside the function binds no name (Python semantics): the
+    # `litellm` read below is still the imported module, and its completion call is recognised.
+    check(project, {"app.py": '''
+        import litellm
+        from prompts import POLICY
+
+
+        def ask(q, strict):
+            if not strict:
+                litellm.drop_params = True
+            litellm.headers["x-app"] = "demo"
+            return litellm.completion(model="anthropic/claude-sonnet-4-5", messages=[  # expect: CL401
+                {"role": "system", "content": POLICY},
+                {"role": "user", "content": q}])
+        ''', "prompts.py": POLICY})
+
+
+def test_a_local_name_bound_in_the_function_still_shadows_the_module(project: Path) -> None:
+    # The twin: here `litellm` is rebound in the function, so the call is not the module's.
+    check(project, {"app.py": '''
+        import litellm
+        from prompts import POLICY
+        from client import make_client
+
+
+        def ask(q):
+            litellm = make_client()
+            litellm.drop_params = True
+            return litellm.completion(model="anthropic/claude-sonnet-4-5", messages=[
+                {"role": "system", "content": POLICY},
+                {"role": "user", "content": q}])
+
+
+        def ask_walrus(q):
+            if (litellm := make_client()) is not None:
+                litellm.drop_params = True
+                return litellm.completion(model="anthropic/claude-sonnet-4-5", messages=[
+                    {"role": "system", "content": POLICY},
+                    {"role": "user", "content": q}])
+        ''', "prompts.py": POLICY, "client.py": "def make_client(): ...\n"})
+
+
 def test_litellm_anthropic_model_with_a_marker_is_silent(project: Path) -> None:
     # on a content block, and on a message whose content is a string (litellm moves it onto the text)
     check(project, {"app.py": '''
@@ -257,6 +300,96 @@ def test_langchain_chat_openai_with_tuples_is_cl101(project: Path) -> None:
 
         def ask(user_name, q):
             return llm.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
+        ''', "prompts.py": POLICY})
+
+
+def test_init_chat_model_takes_the_provider_from_the_prefix_or_model_provider(project: Path) -> None:
+    out = check(project, {"app.py": '''
+        from langchain.chat_models import init_chat_model
+        from prompts import POLICY
+
+        claude = init_chat_model("anthropic:claude-sonnet-4-5", max_tokens=1024)
+        gpt = init_chat_model(model="gpt-4.1", model_provider="openai", temperature=0)
+        Schema = {"title": "Answer", "type": "object", "properties": {"text": {"type": "string"}}}
+
+
+        def ask(q):
+            return claude.invoke([("system", POLICY), ("human", q)])  # expect: CL401
+
+
+        def ask_gpt(user_name, q):
+            structured = gpt.with_structured_output(Schema)
+            return structured.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
+        ''', "prompts.py": POLICY})
+    assert "of `claude-sonnet-4-5`" in out
+
+
+def test_a_configurable_init_chat_model_gets_the_ordering_rules_only(project: Path) -> None:
+    # No model shown: any provider. The user name ahead of the long policy breaks caching
+    # whatever the provider (CL101); the short prompt says nothing about size (model unknown).
+    check(project, {"app.py": '''
+        import os
+        from langchain.chat_models import init_chat_model
+        from prompts import POLICY
+
+        configurable = init_chat_model(configurable_fields=("model", "max_tokens", "api_key"))
+
+
+        async def ask(user_name, q):
+            return await configurable.ainvoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
+
+
+        def ask_configured(user_name, q, settings):
+            model = init_chat_model(model=settings.model, model_provider=settings.provider)
+            return model.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
+
+
+        def ask_configured(user_name, q, settings):
+            model = init_chat_model(model=settings.model, model_provider=settings.provider)
+            return model.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])  # expect: CL101
+
+
+        def ask_short(q):
+            tools = [{"type": "function", "function": {"name": "f"}}]
+            model = init_chat_model(model=os.environ["MODEL"]).bind_tools(tools)
+            return model.invoke([("system", "Answer in one line. " + POLICY[:100]), ("human", q)])
+        ''', "prompts.py": POLICY})
+
+
+def test_init_chat_model_of_a_provider_without_caching_facts_is_silent(project: Path) -> None:
+    # The twin: a provider cachelint has no facts for, a model name langchain cannot place, and
+    # a project function of the same name are not modelled.
+    check(project, {"app.py": '''
+        from langchain.chat_models import init_chat_model
+        from prompts import POLICY
+
+        groq = init_chat_model("groq:llama-3.3-70b-versatile")
+        mine = init_chat_model(model="my-finetune")
+
+
+        def ask(user_name, q):
+            return groq.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])
+
+
+        def ask_mine(user_name, q):
+            return mine.invoke([("system", f"Hi {user_name}. " + POLICY), ("human", q)])
+        ''', "own.py": '''
+        import openai  # the module names an SDK: its calls are looked for
+        from prompts import POLICY
+
+
+        class Model:
+            def invoke(self, messages):
+                return messages
+
+
+        def init_chat_model(**kwargs):
+            return Model()
+
+
+        def ask(user_name, q):
+            return init_chat_model(configurable_fields=("model",)).invoke(
+                [("system", f"Hi {user_name}. " + POLICY), ("human", q)])
         ''', "prompts.py": POLICY})
 
 

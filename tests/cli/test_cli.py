@@ -86,6 +86,17 @@ def test_help_shows_the_lint_usage(project: Path, run: RunCli) -> None:
     assert "cachelint rule CODE|NAME" in result.stdout
 
 
+def test_help_names_every_other_command_and_the_server_extra_by_its_distribution(project: Path, run: RunCli) -> None:
+    # The commands the help lists are the commands that exist; `cachelint[server]` would install
+    # another project from the package index, so the server's help names `cachelint-llm[server]`.
+    listed = run("--help").stdout.split("Other commands:")[1].split("Exit status:")[0]
+    assert {line.split()[1] for line in listed.splitlines() if line.strip()} == {"rules", "rule", "models", "server"}
+    server = run("server", "--help")
+    assert server.exit_code == 0
+    assert "pip install 'cachelint-llm[server]'" in " ".join(server.stdout.split())
+    assert "cachelint[server]" not in server.stdout
+
+
 def test_folder_named_like_a_command(project: Path, run: RunCli, fake_engine: None) -> None:
     write(project / "rule" / "app.py", "x = CL101_HERE\n")
     result = run("--format", "concise", "./rule")
@@ -621,7 +632,7 @@ def test_min_lost_tokens_and_default_model_reach_the_settings(
     run()
     run("--min-lost-tokens", "7", "--default-model", "claude-sonnet-4-5")
     assert [(s.min_lost_tokens, s.default_model) for s in seen] == [
-        (50, "gpt-4.1"),
+        (50, None),
         (7, "claude-sonnet-4-5"),
     ]
     assert seen[0].root == str(project)

@@ -19,7 +19,7 @@ from cachelint.config import (
 from cachelint.diagnostics import Severity
 from cachelint.discovery import DEFAULT_EXCLUDE
 from cachelint.rules import ALL_RULES, select_rules
-from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, DEFAULT_MODEL, Settings
+from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, Settings
 
 
 def write(path: Path, text: str) -> Path:
@@ -49,7 +49,7 @@ def test_defaults_without_any_config(project: Path) -> None:
     assert resolved.settings == Settings(
         select=DEFAULT_CODES,
         exclude=DEFAULT_EXCLUDE,
-        default_model=DEFAULT_MODEL,
+        default_model=None,  # not configured: a call naming no model gets no size finding
         min_lost_tokens=DEFAULT_MIN_LOST_TOKENS,
         root=str(project),
     )
@@ -88,7 +88,7 @@ def test_every_key(project: Path) -> None:
     s = resolved.settings
     assert resolved.config_path == str(project / "pyproject.toml")
     assert resolved.output_format == "full"
-    assert [r.code for r in resolved.rules] == ["CL101", "CL102", "CL201"]
+    assert [r.code for r in resolved.rules] == ["CL101", "CL102", "CL104", "CL201"]
     # The broad CL1 applies first, the exact name wins; defaults are left out.
     assert resolved.severity == (("CL101", Severity.WARNING), ("CL201", Severity.INFO))
     assert resolved.fail_on == Severity.WARNING

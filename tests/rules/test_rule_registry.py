@@ -111,7 +111,7 @@ def test_select_rules_is_one_layer_of_select_layers() -> None:
     defaults = [r for r in ALL_RULES if r.default]
     assert select_rules() == defaults
     assert len(defaults) < len(ALL_RULES)  # preview rules are off unless selected
-    assert [r.code for r in select_rules(["CL1"], ["CL102"], ["CL304"])] == ["CL101", "CL103", "CL304"]
+    assert [r.code for r in select_rules(["CL1"], ["CL102"], ["CL304"])] == ["CL101", "CL103", "CL104", "CL304"]
     assert select_rules(["CL1"], ["CL102"], ["CL304"]) == select_layers([(["CL1"], ["CL102"], ["CL304"])])
 
 

@@ -10,7 +10,7 @@ from cachelint.analysis.env import Env
 from cachelint.analysis.library.api import EvaluatorAPI
 from cachelint.analysis.library.registry import Registry
 from cachelint.analysis.statics import NotStatic, to_python
-from cachelint.analysis.values import StrV, Text, Value, value_stability
+from cachelint.analysis.values import ConstV, OpaqueV, StrV, Text, Value, value_stability
 from cachelint.prompt import Stability
 
 
@@ -37,7 +37,25 @@ def dumps(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None
     stab = value_stability(obj)
     if stab == Stability.STATIC:
         stab = Stability.STABLE
-    return ev.opaque(env, node, stab, "json.dumps(...)")
+    unsorted = ev.loc(env, node) if _unsorted(ev, obj, node, env) else None
+    return ev.opaque(env, node, stab, "json.dumps(...)", unsorted_json=unsorted)
+
+
+def _unsorted(ev: EvaluatorAPI, obj: Value, node: ast.Call, env: Env) -> bool:
+    """Are the keys written in an order the source does not fix (CL104)? Only for data that is
+    not written here: a parameter, a value loaded or computed at run time (`unknown` too, as the
+    catalogue says "not a literal"). A dict or list written in the source keeps its order, and
+    a string or number has no keys. `sort_keys` written with a value not known, or `**options`,
+    might sort: not reported."""
+    if not isinstance(obj, OpaqueV):
+        return False
+    for k in node.keywords:
+        if k.arg is None:
+            return False
+        if k.arg == "sort_keys":
+            value = ev.eval(k.value, env)
+            return isinstance(value, ConstV) and value.value is False
+    return True
 
 
 def register(reg: Registry) -> None:

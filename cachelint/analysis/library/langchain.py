@@ -13,8 +13,12 @@ import ast
 
 from cachelint.analysis.env import Env
 from cachelint.analysis.frameworks import (
+    LANGCHAIN_ANY_MODEL,
     LANGCHAIN_BIND,
     LANGCHAIN_CHAT_MODELS,
+    LANGCHAIN_INIT,
+    LANGCHAIN_INIT_INFERRED,
+    LANGCHAIN_INIT_PROVIDERS,
     LANGCHAIN_KINDS,
     LANGCHAIN_MESSAGE_CLASSES,
     LANGCHAIN_MESSAGES,
@@ -40,11 +44,59 @@ from cachelint.analysis.values import (
 
 def chat_model(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
     """`ChatAnthropic(model=..., ...)`: a chat model holding its keywords by name."""
-    kind = LANGCHAIN_MODEL_CLASSES[qual]
+    return _model(ev, LANGCHAIN_MODEL_CLASSES[qual], node, env, not node.args)
+
+
+def init_chat_model(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`init_chat_model("anthropic:claude-sonnet-4-5")`, `init_chat_model(model="gpt-4.1",
+    model_provider="openai")`: the chat model of the provider shown by `model_provider`, the
+    model's `provider:` prefix, or the model name langchain infers it from. Neither shown (a
+    configurable model, a model and provider read from configuration): a chat model of any
+    provider, its model unknown. A provider shown that cachelint has no facts for: not modelled."""
+    if len(node.args) > 1 or any(isinstance(a, ast.Starred) for a in node.args) \
+            or any(k.arg is None for k in node.keywords):
+        return None
+    given = {k.arg: k.value for k in node.keywords if k.arg is not None}
+    model_node = node.args[0] if node.args else given.get("model")
+    model = _literal(ev, model_node, env)
+    provider = _literal(ev, given.get("model_provider"), env)
+    if provider is None and model is not None and ":" in model:
+        prefix, rest = model.split(":", 1)
+        if prefix in LANGCHAIN_INIT_PROVIDERS:
+            provider, model = prefix, rest
+    if provider is None and model is not None:
+        provider = next((p for start, p in LANGCHAIN_INIT_INFERRED if model.startswith(start)), None)
+    if provider is not None:
+        kind = LANGCHAIN_INIT_PROVIDERS.get(provider)
+        if kind is None:
+            return None  # a provider whose caching cachelint has no facts for
+    elif model is not None:
+        return None  # a model name langchain cannot place
+    else:
+        kind = LANGCHAIN_ANY_MODEL
+    skip = ("model", "model_provider", "configurable_fields", "config_prefix")
+    keywords = [k for k in node.keywords if k.arg not in skip]
+    got = _model(ev, kind, node, env, True, keywords)
+    if isinstance(got, ClientV) and model is not None and kind != LANGCHAIN_ANY_MODEL and got.settings is not None:
+        settings = got.settings
+        shown = StrV((Text(model, None),))
+        got = ClientV(got.provider, kind, settings=DictV((("model", shown), *settings.entries), settings.loc,
+                                                         settings.complete), prompt_nodes=got.prompt_nodes)
+    return got
+
+
+def _literal(ev: EvaluatorAPI, node: ast.expr | None, env: Env) -> str | None:
+    if node is None:
+        return None
+    v = ev.eval(node, env)
+    return text_of(v.pieces) if isinstance(v, StrV) else None
+
+
+def _model(ev: EvaluatorAPI, kind: str, node: ast.Call, env: Env, complete: bool,
+           keywords: list[ast.keyword] | None = None) -> Value:
     entries: list[tuple[str, Value]] = []
-    complete = not node.args  # the classes take keywords only; anything else is not followed
     nodes: list[ast.AST] = []
-    for k in node.keywords:
+    for k in node.keywords if keywords is None else keywords:
         if k.arg is None:
             more, whole = spread_entries(ev.eval(k.value, env))
             entries.extend(more)
@@ -53,7 +105,8 @@ def chat_model(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value |
             continue
         entries.append((k.arg, ev.eval(k.value, env)))
     settings = DictV(tuple(entries), ev.loc(env, node), complete)
-    return ClientV(LANGCHAIN_CHAT_MODELS[kind], kind, settings=settings, prompt_nodes=tuple(nodes))
+    provider = LANGCHAIN_CHAT_MODELS.get(kind, "openai")  # any provider: langchain's OpenAI-shaped messages
+    return ClientV(provider, kind, settings=settings, prompt_nodes=tuple(nodes))
 
 
 def message(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
@@ -144,6 +197,7 @@ def bound(ev: EvaluatorAPI, recv: ClientV, meth: str, node: ast.Call, env: Env) 
 
 def register(reg: Registry) -> None:
     reg.call(LANGCHAIN_MODEL_CLASSES, chat_model)
+    reg.call(LANGCHAIN_INIT, init_chat_model)
     reg.call(LANGCHAIN_MESSAGE_CLASSES, message)
     reg.call(_CONVERTERS, to_openai)
     reg.method(ClientV, LANGCHAIN_BIND, bound)
