@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from cachelint.analysis import frameworks, gemini_legacy
+from cachelint.analysis import frameworks, gemini_legacy, indirect
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.values import AltV, ClientV, ModuleRefV, OpaqueV, Value
+from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value
 
 # API paths (attribute chains after the client) and the provider whose SDK has them.
 _APIS: dict[tuple[str, ...], tuple[str, str]] = {
@@ -229,6 +229,24 @@ def sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
     return out
 
 
+def _run_by_project(node: ast.Call, mod: ModuleInfo, ev: Evaluator) -> ast.Call | None:
+    """`self.retryer(client.chat.completions.create, **kw)` where the callee is a project function
+    (or object whose class defines `__call__`) that calls what it is handed first with the rest:
+    the SDK call that makes. None for any other callee."""
+    env = env_at(mod, node)
+    try:
+        target = ev.eval(node.func, env)
+        if isinstance(target, InstanceV):
+            target = ev.attribute(target, "__call__", node.func, env)
+    except Budget:
+        return None
+    if not isinstance(target, FuncRefV) or not isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    if not indirect.forwards_first_argument(target.node, target.bound_self is not None):
+        return None
+    return indirect.run_by(node, mod)
+
+
 def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
     """Every recognised SDK or framework call in the module, in source order."""
     sdks: set[str] | None = None
@@ -243,6 +261,11 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
             if fw is not None:
                 out.append(fw)
                 continue
+        if node.args and isinstance(node.args[0], ast.Attribute) and node.args[0].attr in _METHODS \
+                and api_chains(node.args[0]):
+            made = _run_by_project(node, mod, ev)
+            if made is not None:
+                node, func = made, made.func  # `retry(client.chat.completions.create, **kw)`
         if isinstance(func, ast.Name):
             if aliases is None:
                 aliases = sdk_aliases(mod)

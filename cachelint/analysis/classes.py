@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from cachelint.analysis import interproc, scopes
 from cachelint.analysis.env import EndOfModule, Env
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.scopes import decorator_names, instance_of
+from cachelint.analysis.scopes import decorator_names, instance_of, is_overload
 from cachelint.analysis.values import (
     AltV,
     ClientV,
@@ -36,7 +36,8 @@ MAX_BASES = 8  # how far up an inheritance chain attributes are looked for
 
 
 def _methods(cls: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    return [n for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    # `@overload` stubs declare signatures only: the undecorated definition is the one that runs
+    return [n for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and not is_overload(n)]
 
 
 # ---------------------------------------------------------------- instances

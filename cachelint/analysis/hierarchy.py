@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from cachelint.analysis.env import Env
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.scopes import decorator_names, instance_of
+from cachelint.analysis.scopes import decorator_names, instance_of, is_overload
 from cachelint.analysis.values import FuncRefV, InstanceV, OpaqueV, Value
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -291,7 +291,8 @@ def class_chain(cls: ast.ClassDef, mod: ModuleInfo, resolve_bases: Bases) -> lis
 
 
 def methods(cls: ast.ClassDef) -> list[FunctionNode]:
-    return [n for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    """The methods a class body defines, less `@overload` stubs (they only declare signatures)."""
+    return [n for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and not is_overload(n)]
 
 
 def short_name(base: ast.expr) -> str:
@@ -457,6 +458,10 @@ def annotation_classes(ann: ast.expr, env: Env, evaluate: Callable[[ast.expr, En
             node = ast.parse(node.value, mode="eval").body
         except SyntaxError:
             return []
+        # The parsed names are looked up where the string stands, not at line 1 of the module
+        # (before its imports, where nothing is bound yet).
+        for sub in ast.walk(node):
+            ast.copy_location(sub, ann)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return annotation_classes(node.left, env, evaluate, load) + annotation_classes(node.right, env, evaluate, load)
     if isinstance(node, ast.Subscript):

@@ -38,6 +38,36 @@ def handed_on(call: ast.Call, mod: ModuleInfo) -> ast.Call | None:
     return made
 
 
+def forwards_first_argument(fn: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool) -> bool:
+    """Does `fn` run the function it is handed first with all its other arguments, and take no
+    others (`def __call__(self, fn, *args, **kwargs): ... fn(*args, **kwargs)`, a project's own
+    retry helper)? One level only: what `fn` is handed on to is not followed further."""
+    a = fn.args
+    params = [*a.posonlyargs, *a.args][1 if bound else 0:]
+    if len(params) != 1 or a.vararg is None or a.kwonlyargs:
+        return False
+    name, star = params[0].arg, a.vararg.arg
+    spread = [a.kwarg.arg] if a.kwarg is not None else []
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name \
+                and len(n.args) == 1 and isinstance(n.args[0], ast.Starred) \
+                and isinstance(n.args[0].value, ast.Name) and n.args[0].value.id == star \
+                and [k.value.id for k in n.keywords if k.arg is None and isinstance(k.value, ast.Name)] == spread \
+                and len(n.keywords) == len(spread):
+            return True
+    return False
+
+
+def run_by(call: ast.Call, mod: ModuleInfo) -> ast.Call:
+    """`runner(f, x, k=v)` as the call the runner makes, `f(x, k=v)`, standing from where `f` is
+    named (the SDK method: the line a reader looks for) to the end of `call`."""
+    made = ast.Call(func=call.args[0], args=list(call.args[1:]), keywords=list(call.keywords))
+    ast.copy_location(made, call.args[0])
+    made.end_lineno, made.end_col_offset = call.end_lineno, call.end_col_offset
+    mod.parents[id(made)] = mod.parents.get(id(call), mod.tree)
+    return made
+
+
 def _is_partial(call: ast.Call) -> bool:
     f = call.func
     return (isinstance(f, ast.Name) and f.id == "partial") or (isinstance(f, ast.Attribute) and f.attr == "partial")

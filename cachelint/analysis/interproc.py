@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 from cachelint.analysis.env import MAX_DEPTH, Env
 from cachelint.analysis.module import ModuleInfo, subtree
-from cachelint.analysis.values import AltV, ConstV, DictV, FuncRefV, ModuleRefV, Value, add_hop
-from cachelint.prompt import Stability
+from cachelint.analysis.values import AltV, ConstV, DictV, FuncRefV, Item, ListV, ModuleRefV, Value, add_hop
 
 if TYPE_CHECKING:
     from cachelint.analysis.evaluate import Evaluator
@@ -96,14 +95,17 @@ def bind_args(ev: Evaluator, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast
     if self_value is not None and positional:
         bindings[positional[0].arg] = self_value
         positional = positional[1:]
-    args = list(node.args)
-    for i, arg_node in enumerate(args):
-        if isinstance(arg_node, ast.Starred):
-            return None
+    given = _positional_values(ev, node, env)
+    if given is None:
+        return None
+    surplus: list[Value] = []
+    for i, v in enumerate(given):
         if i < len(positional):
-            bindings[positional[i].arg] = ev.eval(arg_node, env)
+            bindings[positional[i].arg] = v
         elif a.vararg is None:
             return None
+        else:
+            surplus.append(v)
     names = {p.arg for p in [*positional, *a.kwonlyargs]}
     # Keywords no parameter names go to `**kwargs` (a dict of them); a `**spread` that cannot
     # be followed may hold any parameter not given otherwise: those are unknown.
@@ -147,13 +149,30 @@ def bind_args(ev: Evaluator, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast
         if p.arg not in bindings and kd is not None:
             bindings[p.arg] = ev.eval(kd, denv)
     if a.vararg:
-        bindings[a.vararg.arg] = ev.opaque(env, node, Stability.TURN, "*args")
+        # `*args` is the tuple of the positional arguments left over, so that a call that hands
+        # them on (`self.generate(*args, **kwargs)`) passes the caller's values.
+        bindings[a.vararg.arg] = ListV(tuple(Item(v) for v in surplus), ev.loc(env, node), is_tuple=True)
     if a.kwarg:
         bindings[a.kwarg.arg] = DictV(tuple(extra), ev.loc(env, node), unfollowed is None)
     for p in positional + list(a.kwonlyargs):
         if p.arg not in bindings:
             return None  # a required argument is missing: the call would fail anyway
     return bindings
+
+
+def _positional_values(ev: Evaluator, node: ast.Call, env: Env) -> list[Value] | None:
+    """The values of a call's positional arguments, `*seq` spread when `seq` is a sequence of
+    known length (a forwarded `*args`); None when a spread cannot be counted."""
+    out: list[Value] = []
+    for arg_node in node.args:
+        if not isinstance(arg_node, ast.Starred):
+            out.append(ev.eval(arg_node, env))
+            continue
+        seq = ev.eval(arg_node.value, env)
+        if not isinstance(seq, ListV) or any(it.optional or it.repeated for it in seq.items):
+            return None
+        out.extend(it.value for it in seq.items)
+    return out
 
 
 def project_call(ev: Evaluator, qual: str, node: ast.Call, env: Env) -> Value:

@@ -726,6 +726,11 @@ def from_project(ev: Evaluator, target: ModuleInfo, attr: str, stmt: ast.AST, en
     return add_hop(v, ev.hop(env, stmt, f"`{attr}` imported from {target.name or target.path}"))
 
 
+def is_overload(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Is this a `typing.overload` stub? Only the undecorated definition after the stubs runs."""
+    return "overload" in decorator_names(fn)
+
+
 def decorator_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     names = set()
     for d in fn.decorator_list:
