@@ -7,38 +7,18 @@ Each case is a small project linted with the CLI: the findings must be exactly t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Run, write_tree
+from conftest import Run
+from expect_cases import expected, lint
 
 from cachelint.analysis.hierarchy import ClassIndex, class_facts
 from cachelint.run.check import LintResult
 
-_EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
-_FINDING = re.compile(r"^(\S+?):(\d+):\d+: (CL\d{3}) ", re.M)
-
 RULES = 'RULES = "Always cite the relevant section of the support policy and never guess an answer. " * 90\n'
 OPENAI = "from openai import OpenAI\nclient = OpenAI()\n"
-
-
-def _expected(files: dict[str, str]) -> set[tuple[str, int, str]]:
-    out = set()
-    for name, text in files.items():
-        for n, line in enumerate(text.splitlines(), start=1):
-            m = _EXPECT.search(line)
-            if m:
-                out.update((name, n, code) for code in m.group(1).replace(",", " ").split())
-    return out
-
-
-def lint(project: Path, run: Callable[..., Run], files: dict[str, str]) -> tuple[set[tuple[str, int, str]], Run]:
-    write_tree(project, files)
-    got = run("--format", "concise", "--no-cache", ".")
-    assert got.stderr == ""
-    return {(p, int(line), code) for p, line, code in _FINDING.findall(got.stdout)}, got
 
 
 BASE_TEMPLATE = (
@@ -350,7 +330,7 @@ CASES: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_dispatch_case(project: Path, run: Callable[..., Run], name: str) -> None:
     found, _ = lint(project, run, CASES[name])
-    assert found == _expected(CASES[name])
+    assert found == expected(CASES[name])
 
 
 def test_the_finding_names_the_class_and_show_prompt_the_chain(project: Path, run: Callable[..., Run]) -> None:

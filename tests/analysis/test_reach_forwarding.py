@@ -6,15 +6,12 @@ Each case is a small project linted with the CLI: the findings must be exactly t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import Run, write_tree
-
-_EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
-_FINDING = re.compile(r"^(\S+?):(\d+):\d+: (CL\d{3}) ", re.M)
+from expect_cases import expected, lint
 
 HEAD = (
     "from openai import OpenAI\n"
@@ -87,23 +84,10 @@ CASES.update({
 })
 
 
-def _expected(files: dict[str, str]) -> set[tuple[str, int, str]]:
-    out = set()
-    for name, text in files.items():
-        for n, line in enumerate(text.splitlines(), start=1):
-            m = _EXPECT.search(line)
-            if m:
-                out.update((name, n, code) for code in m.group(1).replace(",", " ").split())
-    return out
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_forwarding_case(project: Path, run: Callable[..., Run], name: str) -> None:
-    write_tree(project, CASES[name])
-    got = run("--format", "concise", "--no-cache", ".")
-    assert got.stderr == ""
-    found = {(p, int(line), code) for p, line, code in _FINDING.findall(got.stdout)}
-    assert found == _expected(CASES[name])
+    found, _ = lint(project, run, CASES[name])
+    assert found == expected(CASES[name])
 
 
 def test_show_prompt_rebuilds_the_forwarded_prompt(project: Path, run: Callable[..., Run]) -> None:

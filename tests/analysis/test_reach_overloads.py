@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Run, write_tree
-
-_EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
-_FINDING = re.compile(r"^(\S+?):(\d+):\d+: (CL\d{3}) ", re.M)
+from expect_cases import expected, lint
 
 RULES = 'RULES = "Always cite the relevant section of the support policy and never guess an answer. " * 90\n'
 BASE = (
@@ -94,23 +92,10 @@ CASES: dict[str, dict[str, str]] = {
 }
 
 
-def _expected(files: dict[str, str]) -> set[tuple[str, int, str]]:
-    out = set()
-    for name, text in files.items():
-        for n, line in enumerate(text.splitlines(), start=1):
-            m = _EXPECT.search(line)
-            if m:
-                out.update((name, n, code) for code in m.group(1).replace(",", " ").split())
-    return out
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_overload_case(project: Path, run: Callable[..., Run], name: str) -> None:
-    write_tree(project, CASES[name])
-    got = run("--format", "concise", "--no-cache", ".")
-    assert got.stderr == ""
-    found = {(p, int(line), code) for p, line, code in _FINDING.findall(got.stdout)}
-    assert found == _expected(CASES[name])
+    found, _ = lint(project, run, CASES[name])
+    assert found == expected(CASES[name])
 
 
 def test_show_prompt_follows_the_real_definition(project: Path, run: Callable[..., Run]) -> None:
