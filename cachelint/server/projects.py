@@ -83,7 +83,7 @@ class ProjectState:
             reader = Reader(base, None, keep_texts=False, hashes=self._run.hashes)
             files = list(base.iter_files())
             self._classes = reader.class_index(files)
-            self._names = scan_names(base, files, settings, reader, 1, self._run, None, None, self._classes)
+            self._names = scan_names(base, files, settings, reader, 1, self._run, None, None, self._classes).names
             self.scans += 1
         return self._run, self._names
 
