@@ -206,8 +206,8 @@ def _lint_files(
         scanned = scan_names(base, project_files, settings, reader, workers, run, rc, index_words, classes)
     names = scanned.names
     if opts.verbose is not None:
-        opts.verbose(f"wrapper scan: {scanned.modules_checked} modules looked at, {scanned.functions_checked} "
-                     f"functions checked, {scanned.cut_off} modules' verdicts kept by the early cutoff")
+        opts.verbose(f"wrapper scan: modules looked at {scanned.modules_checked}, functions checked "
+                     f"{scanned.functions_checked}, modules whose verdicts the early cutoff kept {scanned.cut_off}")
     project = run.project(settings.root, settings.wrappers, names, classes)
     probes: dict[str, str] = {}
 
@@ -280,7 +280,7 @@ def _lint_files(
         rc.save()
     if opts.verbose is not None:
         cached = rc.hits if rc is not None else 0
-        opts.verbose(f"results: {len(todo)} files linted, {cached} taken from the cache")
+        opts.verbose(f"results: files linted {len(todo)}, taken from the cache {cached}")
 
     total = LintResult()
     for result in per_file:

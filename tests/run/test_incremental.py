@@ -142,8 +142,8 @@ def test_an_edit_nothing_reads_looks_at_no_other_module(project: Path, run: Call
     _cli(run)  # fills the cache
     (project / "app" / "route.py").write_text(ROUTE_CORE + "REVIEWED_BY = 'ops'\n")
     code, out, stats = _verbose(run, "app/service.py")
-    assert stats == ["wrapper scan: 0 modules looked at, 0 functions checked, "
-                     "2 modules' verdicts kept by the early cutoff"]
+    assert stats == ["wrapper scan: modules looked at 0, functions checked 0, "
+                     "modules whose verdicts the early cutoff kept 2"]
     cold = run("--format", "concise", "--no-cache", "app/service.py")
     assert (code, out) == (cold.exit_code, cold.stdout) and "service.py:6" in out
     assert _cli(run) == _cli(run, "--no-cache")
@@ -156,8 +156,8 @@ def test_an_edit_that_a_check_reads_looks_at_it_again(project: Path, run: Callab
     _cli(run)
     (project / "app" / "route.py").write_text(ROUTE_CORE + "assert backend\n")
     code, out, stats = _verbose(run, "app/service.py")
-    assert stats == ["wrapper scan: 2 modules looked at, 2 functions checked, "
-                     "0 modules' verdicts kept by the early cutoff"]
+    assert stats == ["wrapper scan: modules looked at 2, functions checked 2, "
+                     "modules whose verdicts the early cutoff kept 0"]
     cold = run("--format", "concise", "--no-cache", "app/service.py")
     assert (code, out) == (cold.exit_code, cold.stdout)
 
@@ -193,7 +193,7 @@ def test_the_early_cutoff_refuses_what_is_not_read_by_name(
     _cli(run)
     (project / "app" / "route.py").write_text(ROUTE_CORE + added)
     _, _, stats = _verbose(run, "app/service.py")
-    assert stats[0].endswith(", 0 modules' verdicts kept by the early cutoff")
+    assert stats[0].endswith(", modules whose verdicts the early cutoff kept 0")
     assert _cli(run) == _cli(run, "--no-cache")
 
 
@@ -208,4 +208,4 @@ def test_a_computed_getattr_in_what_a_check_read_refuses_the_cutoff(
     _cli(run)
     (project / "app" / "route.py").write_text(ROUTE_CORE + "LATE_NOTE = 'x'\n")
     _, _, stats = _verbose(run, "app/service.py")
-    assert stats[0].endswith(", 0 modules' verdicts kept by the early cutoff")
+    assert stats[0].endswith(", modules whose verdicts the early cutoff kept 0")
