@@ -142,6 +142,9 @@ class Cutoff:
         words: set[str] = set()
         spans: list[tuple[int, int]] = []
         defines = False
+        if added and added[0] is tree.body[0] and isinstance(added[0], ast.Expr) \
+                and isinstance(added[0].value, ast.Constant) and isinstance(added[0].value.value, str):
+            return None  # a new docstring: the module's __doc__, read without its words
         for stmt in added:
             first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
             last = stmt.end_lineno or stmt.lineno

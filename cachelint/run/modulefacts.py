@@ -181,10 +181,10 @@ class FactStore:
 
     def _carried(self, key: str, old: Any, digest: str) -> dict[str, Any]:
         """A new entry for the module at `key`, whose content changed from the entry `old`:
-        with the old verdicts when the edit only added statements and no function (the
-        functions keep their indices and their text; the verdicts' own check of what they
-        read, the module included, then decides whether they stand), else empty. Outline and
-        mentions are found again: the added text may name a wrapper."""
+        with the old verdicts and mentions when the edit only added statements and no function
+        (the functions keep their indices and their text; the verdicts' own check of what they
+        read, the module included, then decides whether they stand), else empty. The outline
+        (functions' lines, which may have moved) is found again if a pass needs it."""
         fresh: dict[str, Any] = {"h": digest}
         if self.cutoff is None or not isinstance(old, dict) or not isinstance(old.get("v"), dict):
             return fresh
@@ -196,6 +196,11 @@ class FactStore:
         if added is None or added.defines:
             return fresh
         fresh.update(v=old["v"], d=deps, p=old.get("p", []))
+        if isinstance(old.get("m"), dict):
+            # A pass' functions are those whose lines mention its pattern: the same functions,
+            # as no function was added or changed. (Added text may make the module a candidate
+            # of a pass it was not one of: still no function of it to check, as recorded.)
+            fresh["m"] = old["m"]
         return fresh
 
     @property

@@ -209,3 +209,21 @@ def test_a_computed_getattr_in_what_a_check_read_refuses_the_cutoff(
     (project / "app" / "route.py").write_text(ROUTE_CORE + "LATE_NOTE = 'x'\n")
     _, _, stats = _verbose(run, "app/service.py")
     assert stats[0].endswith(", modules whose verdicts the early cutoff kept 0")
+
+
+def test_a_constant_added_to_a_wrappers_module_looks_at_nothing_again(
+    project: Path, run: Callable[..., Any], checked: list[str], write: Write
+) -> None:
+    """core.py (the wrapper `send`) gains a constant nothing reads: no module is looked at
+    again, its own included; one that names the client `send` reads looks at core.py again."""
+    write(project, TREE)
+    cold = _cli(run)
+    (project / "app" / "core.py").write_text(CORE + "\nTIMEOUT_SECONDS = 30\n")
+    checked.clear()
+    assert _cli(run) == cold
+    assert checked == []
+    (project / "app" / "core.py").write_text(CORE + "\nTIMEOUT_SECONDS = 30\nclient.timeout = TIMEOUT_SECONDS\n")
+    checked.clear()
+    assert _cli(run) == cold
+    assert "core.py" in checked
+    assert _cli(run, "--no-cache") == cold
