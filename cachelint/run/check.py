@@ -233,7 +233,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         ev.reset_budget(keep_memo=True)
         prompt = assemble(found, ev, span_of)
         if prompt.call.model is not None and not runs_on(prompt.call.provider.value, prompt.call.model,
-                                                          prompt.call.base_url):
+                                                          prompt.call.base_url, bool(prompt.call.base_url_unresolved)):
             continue  # a branch of the wrapper for another provider's models: never runs for this one
         _note_spent(ev.budget_hits > hits, call, exhausted)
         # Report at the caller: this call is where the prompt is built.
