@@ -20,7 +20,6 @@ from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import NOT_ANALYSED, Diagnostic, LintError, LintWarning, NotAnalysed, Span
 from cachelint.directives import has_directives, parse_directives
-from cachelint.discovery import is_notebook
 from cachelint.fastinit import replace
 from cachelint.models import runs_on
 from cachelint.prompt import AssembledPrompt, CallSite
@@ -308,12 +307,13 @@ def module_findings(
 
 
 def _texts(mod: ModuleInfo, project: Project, path: str) -> Callable[[str], str | None]:
-    """Where rules read the text their fixes edit: this module's as linted, other modules' as
-    the analysis read them; a notebook is not fixed (its linted text is its joined cells)."""
+    """Where rules read the text their fixes edit: this module's as linted (a notebook's joined
+    code cells: fixes.notebooks places each edit in its cell), other modules' as the analysis
+    read them."""
 
     def text_of(wanted: str) -> str | None:
         if wanted == mod.path:
-            return None if is_notebook(path) else mod.text
+            return mod.text
         other = project.module_from_path(wanted)
         return None if other is None else other.text
 
