@@ -731,7 +731,10 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
     base_url_unresolved = ""
     try:
         if found.client is not None:
-            base_url, base_url_unresolved = endpoints.call_endpoint(found.client, found.receiver, mod, ev)
+            try:
+                base_url, base_url_unresolved = endpoints.call_endpoint(found.client, found.receiver, mod, ev)
+            except Budget:  # an assigned base_url too costly to follow: not known to be OpenAI's
+                base_url, base_url_unresolved = None, "base_url (not followed within the evaluation budget)"
         kw, complete = keyword_values(found, ev)
         shape: str | None = None
         top_marker: tuple[Value, ast.AST] | None = None

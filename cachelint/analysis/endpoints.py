@@ -97,17 +97,15 @@ def call_endpoint(client: ClientV, receiver: ast.expr, mod: ModuleInfo, ev: Eval
     if client.provider != "openai" or client.kind in AZURE_KINDS:
         return NONE
     given: Endpoint = (client.base_url, client.base_url_unresolved)
-    text = mod.text
     found: list[Endpoint] = [given] if given != NONE else []
-    if "base_url" in text:
+    assigned, env_writes = _writes(mod)
+    if assigned:
         target = ast.unparse(receiver)
         found.extend(value_endpoint(ev.eval(value, env_at(mod, value)), f"{target}.base_url = {mod.source_of(value)}")
-                     for node, value in _assignments(mod)
-                     if isinstance(node, ast.Attribute) and node.attr == "base_url"
-                     and ast.unparse(node.value) == target)
-    if given == NONE and ENV_VARIABLE in text:
+                     for written, value in assigned if written == target)
+    if given == NONE:
         found.extend(value_endpoint(ev.eval(value, env_at(mod, value)), f"{ENV_VARIABLE}={mod.source_of(value)}")
-                     for node, value in _assignments(mod) if _is_env_write(node))
+                     for value in env_writes)
     distinct = sorted(set(found), key=lambda e: (e[0] or "", e[1]))
     if not distinct:
         return NONE
@@ -115,6 +113,27 @@ def call_endpoint(client: ClientV, receiver: ast.expr, mod: ModuleInfo, ev: Eval
         return distinct[0]
     unresolved = [e for e in distinct if e[1]]
     return (None, unresolved[0][1] if unresolved else f"{ast.unparse(receiver)}.base_url, assigned several values")
+
+
+_WRITES_KEY = "endpoints.writes"
+
+
+def _writes(mod: ModuleInfo) -> tuple[list[tuple[str, ast.expr]], list[ast.expr]]:
+    """The module's `X.base_url = value` assignments (as (X as written, value)) and the values
+    it sets `OPENAI_BASE_URL` to; found once per module (a fact of its text alone)."""
+    known = mod.shared.get(_WRITES_KEY)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
+    assigned: list[tuple[str, ast.expr]] = []
+    env_writes: list[ast.expr] = []
+    if "base_url" in mod.text or ENV_VARIABLE in mod.text:
+        for target, value in _assignments(mod):
+            if isinstance(target, ast.Attribute) and target.attr == "base_url":
+                assigned.append((ast.unparse(target.value), value))
+            elif _is_env_write(target):
+                env_writes.append(value)
+    mod.shared[_WRITES_KEY] = (assigned, env_writes)
+    return assigned, env_writes
 
 
 def _assignments(mod: ModuleInfo) -> list[tuple[ast.expr, ast.expr]]:
