@@ -445,12 +445,13 @@ class CachelintServer(LanguageServer):
                 assert uri is not None  # _text_of found it
             elif linted.cells is None:
                 uri = linted.uri
-            else:  # a notebook: the edit lands in one cell, or not at all
-                start, end = linted.cells.cell_of(e.line), linted.cells.cell_of(e.end_line)
-                if start is None or end is None or start[0] != end[0]:
+            else:  # a notebook: the edit lands in one cell linted as written, or not at all
+                placed = linted.cells.place(e)
+                if placed is None:
                     return None
-                uri = linted.cell_uris[start[0]]
-                span = Span(path, start[1], e.column, end[1], e.end_column)
+                cell, within = placed
+                uri = linted.cell_uris[cell]
+                span = Span(path, within.line, within.column, within.end_line, within.end_column)
             doc = self.workspace.get_text_document(uri)
             out.setdefault(uri, []).append(lsp.TextEdit(range=self._range(doc, span), new_text=e.content))
         return out

@@ -24,7 +24,7 @@ from cachelint.analysis.hierarchy import ClassIndex, class_facts
 from cachelint.analysis.project import MAX_MODULE_BYTES, mentions_sdk, names_in
 from cachelint.cache import default_cache_dir
 from cachelint.config import ConfigError, Resolved, resolve
-from cachelint.diagnostics import Diagnostic
+from cachelint.diagnostics import Diagnostic, Edit
 from cachelint.notebook import Notebook, NotebookError, read_notebook
 from cachelint.prompt import AssembledPrompt
 from cachelint.rules.context import RuleContext
@@ -280,6 +280,12 @@ class Cells:
     def cell_of(self, line: int) -> tuple[int, int] | None:
         """(0-based index of the code cell, 1-based line in it) of a line of the joined module."""
         found = self.notebook.cell_at(line)
+        return None if found is None else (found[0].number - 1, found[1])
+
+    def place(self, edit: Edit) -> tuple[int, Edit] | None:
+        """(0-based index of the code cell, the edit in that cell's text) of an edit of the
+        joined module; None when it spans cells or lands in a cell with IPython magics."""
+        found = self.notebook.cell_edit(edit)
         return None if found is None else (found[0].number - 1, found[1])
 
     def module_line(self, cell: int, line: int) -> int:
