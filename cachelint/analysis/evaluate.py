@@ -629,9 +629,13 @@ class Evaluator:
                 entries = []
                 for k, v in zip(keys.items, vals.items, strict=True):
                     kt = text_of(k.value.pieces) if isinstance(k.value, StrV) else None
-                    if kt is None or k.repeated or k.optional:
+                    if kt is None or k.repeated:
                         break
-                    entries.append((kt, v.value))
+                    # an item the filter may drop (`if v is not None`): the key is there or
+                    # not, as after `if c: d[key] = v`
+                    value = AltV((ConstV(None), v.value), self.loc(env, node), self.src(env, node)) \
+                        if k.optional else v.value
+                    entries.append((kt, value))
                 else:
                     return DictV(tuple(entries), self.loc(env, node))
         stab = value_stability(keys)
