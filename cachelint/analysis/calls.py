@@ -342,6 +342,12 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
             except Budget:
                 value = None
             client = client_of(value) if value is not None else None
+            if client is None and isinstance(value, InstanceV) and not legacy:
+                # a project object whose `__getattr__` hands names on to a client it wraps
+                try:
+                    client = client_of(ev.attribute(value, path[0], receiver, env))
+                except Budget:
+                    client = None
             if legacy:
                 # Only on an object shown to be a GenerativeModel (or its ChatSession): no shape test.
                 if client is not None and client.kind == gemini_legacy.APIS[path[-1]][0] \
