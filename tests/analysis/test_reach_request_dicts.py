@@ -142,6 +142,29 @@ BACKEND = (
     "    def log(self, system, q):\n"
     "        print(system, q)\n"
 )
+TYPED_BACKENDS = (
+    "from abc import ABC, abstractmethod\nfrom openai import OpenAI\n"
+    "class BaseLLM(ABC):\n"
+    "    @abstractmethod\n"
+    "    def chat_completion(self, system, q):\n        ...\n"
+    "class OpenAILLM(BaseLLM):\n"
+    "    def __init__(self):\n        self.client = OpenAI()\n"
+    "    def chat_completion(self, system, q):\n"
+    "        return self.client.chat.completions.create(\n"
+    "            model='gpt-4.1', messages=[{'role': 'system', 'content': system}, {'role': 'user', 'content': q}])\n"
+    "class QuietLLM:\n"
+    "    def chat_completion(self, system, q):\n        return None\n"
+)
+GLOBAL_APP = (  # canopy's server: the engine is a global declared with its type, set at startup
+    "from starlette.concurrency import run_in_threadpool\n"
+    "from app.llm import BaseLLM, OpenAILLM, QuietLLM\n" + RULES
+    + "llm: BaseLLM\n"
+    "def startup():\n"
+    "    global llm\n"
+    "    llm = OpenAILLM()\n"
+    "async def health(user, q):\n"
+    "    {body}\n"
+)
 CASES.update({
     "bound methods handed to starlette's and anyio's thread runners": {
         "app/__init__.py": "", "app/llm.py": BACKEND,
@@ -155,6 +178,14 @@ CASES.update({
         "    await run_in_threadpool(llm.log, f'User {user}. ' + RULES, q)\n"
         "    await anyio.to_thread.run_sync(llm.log, f'User {user}. ' + RULES, q)\n"
         "    return await run_in_threadpool(llm.chat_completion, RULES + f'User {user}.', q)\n"},
+    "a module global typed with a base class, its method handed to run_in_threadpool": {
+        "app/__init__.py": "", "app/llm.py": TYPED_BACKENDS,
+        "app/api.py": GLOBAL_APP.format(body="await run_in_threadpool(llm.chat_completion, f'User {user}. ' + RULES, q)"
+                                             "  # expect: CL101")},
+    "a module global typed with a base class, set again in the function (silent)": {
+        "app/__init__.py": "", "app/llm.py": TYPED_BACKENDS,
+        "app/api.py": GLOBAL_APP.format(body="llm = QuietLLM()\n    await run_in_threadpool("
+                                             "llm.chat_completion, f'User {user}. ' + RULES, q)")},
     "SDK methods handed to a thread, an executor and partial": {
         "app/__init__.py": "",
         "app/m.py": "import asyncio\nimport functools\nfrom openai import OpenAI\n" + RULES
