@@ -642,10 +642,14 @@ def mutate(ev: Evaluator, value: Value, call: ast.Call, env: Env, cond: bool, re
             if updated is not None:
                 return updated
         return DictV(value.entries, value.loc, False)
-    if meth == "pop" and isinstance(value, DictV) and call.args and not rep:
+    if meth == "pop" and isinstance(value, DictV) and call.args:
         key = ev.eval(call.args[0], env)
         k = text_of(key.pieces) if isinstance(key, StrV) else None
-        if k is not None:
+        if k is None:
+            # `params.pop(name, None)` for a name the analysis cannot tell (smolagents drops the
+            # settings a model refuses): as for `params[name] = v`, the keys it knows stay.
+            return DictV(value.entries, value.loc, False)
+        if not rep:
             if cond:
                 old = value.get(k)
                 if old is None:

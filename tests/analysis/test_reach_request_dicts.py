@@ -69,6 +69,8 @@ HELPER = (
     "        [{{'role': 'system', 'content': system}}, {{'role': 'user', 'content': q}}])\n"
 )
 OVERRIDE_BY_NAME = "completion_kwargs[name] = value"
+REMOVE_BY_NAME = ("if value is None:\n                completion_kwargs.pop(name, None)\n"
+                  "            else:\n                completion_kwargs[name] = value")
 REPLACED_WHOLE = "completion_kwargs = dict(value)"  # the whole request replaced: nothing known
 
 # kotaemon's ChatOpenAI.prepare_params: settings that are None are filtered out of the request.
@@ -112,6 +114,9 @@ CASES: dict[str, dict[str, str]] = {
     "a helper's request dict, entries overridden by keys it does not name": {
         "app/__init__.py": "",
         "app/m.py": HELPER.format(override=OVERRIDE_BY_NAME, system=VOLATILE_FIRST)},
+    "a helper's request dict, entries removed and set by keys it does not name": {
+        "app/__init__.py": "",
+        "app/m.py": HELPER.format(override=REMOVE_BY_NAME, system=VOLATILE_FIRST)},
     "a helper's request dict, the prompt's stable part first (silent)": {
         "app/__init__.py": "",
         "app/m.py": HELPER.format(override=OVERRIDE_BY_NAME, system=STABLE_FIRST)},
