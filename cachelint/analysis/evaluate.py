@@ -586,9 +586,12 @@ class Evaluator:
     def e_BoolOp(self, node: ast.BoolOp, env: Env) -> Value:
         vals = [self.eval(v, env) for v in node.values]
         if isinstance(node.op, ast.Or):
-            # `x or DEFAULT`: a static first operand that is truthy decides.
+            # `x or DEFAULT`: a static first operand that is truthy decides, and so does a list
+            # known to hold an item (`messages or [{"role": "user", ...}]` given a message list)
             first = vals[0]
             if isinstance(first, StrV) and text_of(first.pieces):
+                return first
+            if isinstance(first, ListV) and any(not (i.optional or i.repeated) for i in first.items):
                 return first
             return AltV(tuple(vals), self.loc(env, node), self.src(env, node))
         return AltV((vals[-1],), self.loc(env, node), self.src(env, node)) if len(vals) == 1 else \

@@ -1,7 +1,7 @@
-"""Reach (issue 18, measured on kotaemon, smolagents, open-interpreter and canopy): a request
+"""Reach (issue 18, measured on kotaemon, smolagents, storm, aider and canopy): a request
 carried in a dict spread into the SDK call (`create(**params)`), the dict built in the function,
-changed by item assignment and `update`, filtered by a comprehension or returned by a project
-helper; and a bound method handed to the executors web apps use (starlette's
+changed by item assignment and `update`, filtered by a comprehension, returned by a project
+helper or sent as JSON text and read back; and a bound method handed to the executors web apps use (starlette's
 `run_in_threadpool`, anyio's `to_thread.run_sync`).
 
 Each case is a small project linted with the CLI: the findings must be exactly the lines marked
@@ -102,7 +102,37 @@ LITELLM = (
     "    return litellm.completion(**params)\n"
 )
 
+# storm's LitellmModel: the request goes as JSON text through a cached helper, which reads it
+# back and spreads it into litellm; the messages are the caller's or a default.
+JSON_TEXT = (
+    "import functools\nimport litellm\nimport ujson\n" + RULES
+    + "class LM:\n"
+    "    def __init__(self, model, **kwargs):\n"
+    "        self.model = model\n"
+    "        self.kwargs = dict(temperature=0.0, **kwargs)\n"
+    "    def __call__(self, prompt=None, messages=None, **kwargs):\n"
+    "        messages = messages or [{{'role': 'user', 'content': prompt}}]\n"
+    "        kwargs = {{**self.kwargs, **kwargs}}\n"
+    "        return cached_completion(ujson.dumps(dict(model=self.model, messages=messages, **kwargs)))\n"
+    "@functools.lru_cache(maxsize=16)\n"
+    "def cached_completion(request):\n"
+    "    kwargs = {loads}\n"
+    "    return litellm.completion(**kwargs)\n"
+    "def ask(user, q):\n"
+    "    system = {system}\n"
+    "    lm = LM('gpt-4.1')\n"
+    "    return lm(messages=[{{'role': 'system', 'content': system}}, {{'role': 'user', 'content': q}}])\n"
+)
+
 CASES: dict[str, dict[str, str]] = {
+    "a request sent as JSON text through a cached helper and read back": {
+        "app/__init__.py": "", "app/m.py": JSON_TEXT.format(loads="ujson.loads(request)", system=VOLATILE_FIRST)},
+    "a request sent as JSON text, the prompt's stable part first (silent)": {
+        "app/__init__.py": "", "app/m.py": JSON_TEXT.format(loads="ujson.loads(request)", system=STABLE_FIRST)},
+    "a request read from text no dumps wrote (silent)": {
+        "app/__init__.py": "",
+        "app/m.py": JSON_TEXT.format(loads="ujson.loads(open('request.json').read())",
+                                     system=VOLATILE_FIRST.split("  #")[0])},
     "create(**params) on an untyped client: recognised by the dict's keys": {
         "app/__init__.py": "", "app/m.py": SHAPED.format(system=VOLATILE_FIRST)},
     "create(**params), the prompt's stable part first (silent)": {
