@@ -6,7 +6,7 @@ import ast
 import contextlib
 from dataclasses import dataclass
 
-from cachelint.analysis import frameworks, gemini_legacy, indirect
+from cachelint.analysis import endpoints, frameworks, gemini_legacy, indirect
 from cachelint.analysis.env import MAX_ALT_ITERATION, env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
@@ -158,7 +158,7 @@ def client_of(v: Value) -> ClientV | None:
             # Every alternative that resolved is the same SDK; unresolved ones are unknown.
             if known_clients[0].kind in gemini_legacy.KINDS or known_clients[0].kind in frameworks.LANGCHAIN_KINDS:
                 return gemini_legacy.merge(known_clients, v)
-            return known_clients[0]
+            return endpoints.merged(known_clients)
     return None
 
 
