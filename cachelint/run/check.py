@@ -16,7 +16,7 @@ from cachelint.analysis.calls import FoundCall
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
+from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project, StepEnvs
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import NOT_ANALYSED, Diagnostic, LintError, LintWarning, NotAnalysed, Span
 from cachelint.directives import has_directives, parse_directives
@@ -213,6 +213,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
     out = []
     sites = [(site, target) for target in project.callees(call, mod) for site in project.wrapper_sites(*target)]
     ev.reset_budget()
+    stepped: StepEnvs = {}
     for site, target in sites:
         # the caller's values are the same for every site (and every class a method call may
         # reach): evaluated once, each site with a budget of its own
@@ -220,7 +221,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         hits = ev.budget_hits
         through: list[tuple[FunctionNode, ModuleInfo]] = []
         try:
-            bound = project.bound_env(site, call, env_at(mod, call), through, first=target)
+            bound = project.bound_env(site, call, env_at(mod, call), through, first=target, stepped=stepped)
         except Budget:
             _note_spent(True, call, exhausted)  # the caller is reported nowhere else
             continue
