@@ -329,6 +329,10 @@ def concrete(fn: FunctionNode) -> bool:
     return True
 
 
+def is_property(fn: FunctionNode) -> bool:
+    return bool(decorator_names(fn) & {"property", "cached_property"})
+
+
 def owner_class(fn: ast.AST, mod: ModuleInfo) -> ast.ClassDef | None:
     parent = mod.parents.get(id(fn))
     return parent if isinstance(parent, ast.ClassDef) else None

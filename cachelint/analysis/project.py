@@ -34,6 +34,9 @@ MAX_PROJECT_FILES = 20_000  # files scanned for wrappers; past that the scan sto
 # project function at all, where the wrapper scan has nothing to gain.
 CALLEE_STEPS = 5_000
 MAX_DISPATCH = 32  # classes a method call on one of several objects is followed into
+# Implementations a dispatched call inside a wrapper chain is followed into: each multiplies the
+# sites of every caller of the chain (MetaGPT: ~100 callers of aask, 15 providers below it).
+MAX_CHAIN_DISPATCH = 16
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -88,6 +91,8 @@ class Project(ProjectHooks):
         # the implementations a dispatched call was found to run, by call: what `self` is in
         # each, and the class named where the prompt is reported
         self._dispatched: dict[int, tuple[ast.Call, list[Implementation]]] = {}
+        # the calls whose callees (where written) were found by class hierarchy, by id
+        self._dispatched_calls: dict[int, ast.Call] = {}
         self._fields: hierarchy.FieldMemo = {}  # a class's declared fields, by (class, name)
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
@@ -408,11 +413,7 @@ class Project(ProjectHooks):
             for call in _calls_in_function(fn):
                 if any(call is s.found.node for s in sites) or not _call_uses(call, tainted, prompt_only=False):
                     continue
-                # one function only: a call on one of several classes is followed where the prompt
-                # is built (the caller's own call, in the checker), not inside a chain, where each
-                # class multiplies every caller's sites (mem0: 18 providers behind Memory.add)
-                target = self.callee(call, mod)
-                for tfn, tmod in [target] if target is not None else []:
+                for tfn, tmod in self._chain_callees(call, mod):
                     if tfn is fn:
                         continue
                     inner_sites, inner_whole = self._wrapper_sites(tfn, tmod, (*stack, id(fn)))
@@ -422,6 +423,26 @@ class Project(ProjectHooks):
         if whole:
             self._wrappers[key] = sites
         return sites, whole
+
+    def _chain_callees(self, call: ast.Call, mod: ModuleInfo) -> list[tuple[FunctionNode, ModuleInfo]]:
+        """The functions a call inside a wrapper chain is followed into: its one callee, or each
+        implementation of a method dispatched by class hierarchy (`self._achat_completion(...)`,
+        abstract in the base, one per provider: MetaGPT's aask -> acompletion_text ->
+        _achat_completion), at most MAX_CHAIN_DISPATCH of them. A call on one of several objects
+        a factory may return is followed only where the prompt is built (the caller's own call,
+        in the checker), not inside a chain, where each class multiplies every caller's sites
+        (mem0: 18 providers behind Memory.add)."""
+        found = self.callees(call, mod)
+        if len(found) <= 1:
+            return found
+        if not self.is_dispatched(call, mod):
+            return []
+        return found[:MAX_CHAIN_DISPATCH]
+
+    def is_dispatched(self, call: ast.Call, mod: ModuleInfo) -> bool:
+        """Did `callees(call, mod)` find the call's targets by class hierarchy (see dispatch)?"""
+        self.callees(call, mod)
+        return self._dispatched_calls.get(id(call)) is call
 
     # ---- class hierarchy
 
@@ -493,11 +514,13 @@ class Project(ProjectHooks):
                 cmod = ev.module_for_path(recv.module, env)
                 if cmod is not None:
                     declared = [(recv.cls, cmod, False)]
-        elif not isinstance(recv, OpaqueV):
+        elif not _unknown(recv):
             return None
-        if declared is None:
+        if declared is None and not isinstance(recv, AltV):
             declared = hierarchy.declared_receiver(receiver, recv, env, self.classes_of, self.bases_of,
                                                    self._fields)
+        if declared is None:
+            declared = self._declared_return(receiver, env)
         if not declared:
             return None
         found = self.hierarchy().implementations(declared, meth)
@@ -505,6 +528,28 @@ class Project(ProjectHooks):
             return None
         self._dispatched[id(call)] = (call, found)
         return found
+
+    def _declared_return(self, receiver: ast.expr, env: Env) -> hierarchy.Declared | None:
+        """The classes a receiver is declared to be by the return annotation of the project
+        function that gives it: a property (`self.llm` where `@property def llm(self) -> BaseLLM`,
+        MetaGPT's roles and actions) or a method called (`self.get_llm()`); None otherwise."""
+        ev = self.evaluator
+        fn: FunctionNode | None = None
+        fmod: ModuleInfo | None = None
+        if isinstance(receiver, ast.Attribute):
+            owner = ev.eval(receiver.value, env)
+            if isinstance(owner, InstanceV):
+                cmod = ev.module_for_path(owner.module, env)
+                got = self.hierarchy().lookup(owner.cls, cmod, receiver.attr) if cmod is not None else None
+                if got is not None and hierarchy.is_property(got[0]):
+                    fn, fmod = got
+        elif isinstance(receiver, ast.Call) and not receiver.args and not receiver.keywords:
+            target = self.callee_value(receiver, env)
+            if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                fn, fmod = target.node, ev.module_for_path(target.module, env)
+        if fn is None or fmod is None or fn.returns is None:
+            return None
+        return [(c, m, False) for c, m in self.classes_of(fn.returns, Env(fmod, None, import_time=True))] or None
 
     def implementation(self, call: ast.Call, fn: FunctionNode) -> Implementation | None:
         """The implementation `fn` of a call dispatched by class hierarchy, if it was."""
@@ -552,24 +597,35 @@ class Project(ProjectHooks):
             # linted file, the file --show-prompt shows) was given callees in the scan's copy
             # of it (tests/analysis/test_dispatch.py's show-prompt chain was lost).
             if self.shares_callees:
-                found: list[tuple[FunctionNode, ModuleInfo]] = ev.shared(
-                    mod, ("callees", id(call)), lambda: self._callees_in(call, env_at(mod, call)))
+                found, dispatched = ev.shared(mod, ("callees", id(call)), lambda: self._callees_dispatched(call, mod))
             else:
-                found = self._callees_in(call, env_at(mod, call))
+                found, dispatched = self._callees_dispatched(call, mod)
         except Budget:
-            found = []
+            found, dispatched = [], False
         finally:
             ev.reset_budget()
         self._callees[id(call)] = (call, found)
+        if dispatched:
+            self._dispatched_calls[id(call)] = call
         return found
+
+    def _callees_dispatched(self, call: ast.Call,
+                            mod: ModuleInfo) -> tuple[list[tuple[FunctionNode, ModuleInfo]], bool]:
+        """`_callees_in` where the call is written, and whether they were found by class hierarchy."""
+        self._dispatched.pop(id(call), None)
+        found = self._callees_in(call, env_at(mod, call))
+        got = self._dispatched.get(id(call))
+        return found, got is not None and got[0] is call
 
     def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env,
                   through: list[tuple[FunctionNode, ModuleInfo]] | None = None,
-                  first: tuple[FunctionNode, ModuleInfo] | None = None) -> tuple[Env, ast.Call] | None:
+                  first: tuple[FunctionNode, ModuleInfo] | None = None,
+                  route: list[str] | None = None) -> tuple[Env, ast.Call] | None:
         """The environment of the SDK call with every wrapper's parameters bound, starting at `call`
         (which enters `first`, when given: one of `callees(call, ...)` in `caller_env`).
 
-        `through`, if given, receives the wrapper functions entered on the way.
+        `through`, if given, receives the wrapper functions entered on the way; `route`, if
+        given, the functions entered after the first, each named as `level` names it.
         """
         ev = self.evaluator
         env = caller_env
@@ -607,12 +663,24 @@ class Project(ProjectHooks):
                             break
             if self_value is None:
                 self_value = self._implicit_self(current, env, fn, fmod)
+            if route is not None and i > 0:
+                route.append(self.level(current, fn, fmod))
             bindings = interproc.bind_args(ev, fn, current, env, fmod, self_value)
             if bindings is None:
                 return None
             env = Env(fmod, fn, bindings, None, import_time=False, depth=env.depth + 1, self_value=self_value)
             current = nxt
         return env, current
+
+    def level(self, call: ast.Call, fn: FunctionNode, fmod: ModuleInfo) -> str:
+        """How a route names the function `call` entered: the implementation a dispatched call
+        runs (`BaseLLM._achat_completion() -> OpenAILLM._achat_completion()`), else the method
+        with its class (`BaseLLM.acompletion_text()`) or the function."""
+        impl = self.implementation(call, fn)
+        if impl is not None:
+            return impl.label
+        owner = hierarchy.owner_class(fn, fmod)
+        return f"{owner.name}.{fn.name}()" if owner is not None else f"{fn.name}()"
 
     def _implicit_self(self, call: ast.Call, env: Env, fn: FunctionNode, fmod: ModuleInfo) -> Value | None:
         """`self` in a method the call reaches without naming the object: an implementation
@@ -648,6 +716,13 @@ class Project(ProjectHooks):
                 if tmod is not None and all(option.node is not fn for fn, _ in out):
                     out.append((option.node, tmod))
         return out[:MAX_DISPATCH]
+
+
+def _unknown(v: Value) -> bool:
+    """Is nothing known of the value (an opaque value, or a choice of opaque values)?"""
+    if isinstance(v, AltV):
+        return all(isinstance(o, OpaqueV) for o in flat_options(v))
+    return isinstance(v, OpaqueV)
 
 
 def wrapper_words(fn: FunctionNode, mod: ModuleInfo) -> set[str]:

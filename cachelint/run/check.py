@@ -220,8 +220,9 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         ev.reset_budget(keep_memo=True)
         hits = ev.budget_hits
         through: list[tuple[FunctionNode, ModuleInfo]] = []
+        route: list[str] = []
         try:
-            bound = project.bound_env(site, call, env_at(mod, call), through, first=target)
+            bound = project.bound_env(site, call, env_at(mod, call), through, first=target, route=route)
         except Budget:
             _note_spent(True, call, exhausted)  # the caller is reported nowhere else
             continue
@@ -241,6 +242,9 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         impl = project.implementation(call, target[0])
         if impl is not None:
             via += " -> " + impl.label  # dispatched by class hierarchy: name the class
+        if any(project.implementation(c, f) is not None for c, (f, _) in zip(site.chain[:-1], through[1:], strict=False)):
+            # dispatched again inside the chain: every level to the implementation that runs
+            via += "".join(" -> " + level for level in route)
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
                                         via=via,
                                         via_scopes=tuple((m.path, f.lineno, f.end_lineno or f.lineno)
