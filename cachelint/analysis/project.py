@@ -20,6 +20,7 @@ from cachelint.analysis.calls import FoundCall, find_calls, litellm_names
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
+from cachelint.analysis.hierarchy import Declared as DeclaredClasses
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.shared import SharedResult
@@ -529,7 +530,7 @@ class Project(ProjectHooks):
         self._dispatched[id(call)] = (call, found)
         return found
 
-    def _declared_return(self, receiver: ast.expr, env: Env) -> hierarchy.Declared | None:
+    def _declared_return(self, receiver: ast.expr, env: Env) -> DeclaredClasses | None:
         """The classes a receiver is declared to be by the return annotation of the project
         function that gives it: a property (`self.llm` where `@property def llm(self) -> BaseLLM`,
         MetaGPT's roles and actions) or a method called (`self.get_llm()`); None otherwise."""
@@ -597,7 +598,9 @@ class Project(ProjectHooks):
             # linted file, the file --show-prompt shows) was given callees in the scan's copy
             # of it (tests/analysis/test_dispatch.py's show-prompt chain was lost).
             if self.shares_callees:
-                found, dispatched = ev.shared(mod, ("callees", id(call)), lambda: self._callees_dispatched(call, mod))
+                answer: tuple[list[tuple[FunctionNode, ModuleInfo]], bool] = ev.shared(
+                    mod, ("callees", id(call)), lambda: self._callees_dispatched(call, mod))
+                found, dispatched = answer
             else:
                 found, dispatched = self._callees_dispatched(call, mod)
         except Budget:

@@ -242,7 +242,8 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         impl = project.implementation(call, target[0])
         if impl is not None:
             via += " -> " + impl.label  # dispatched by class hierarchy: name the class
-        if any(project.implementation(c, f) is not None for c, (f, _) in zip(site.chain[:-1], through[1:], strict=False)):
+        entered = zip(site.chain[:-1], through[1:], strict=False)
+        if any(project.implementation(c, f) is not None for c, (f, _) in entered):
             # dispatched again inside the chain: every level to the implementation that runs
             via += "".join(" -> " + level for level in route)
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
