@@ -1,6 +1,8 @@
 """What a function's parameter holds across every call of the function (rules.md section 1):
 `stable` when every caller passes static or stable text, so a helper that builds each request
-from a persona its callers spell as literals does not change between requests.
+from a persona its callers spell as literals does not change between requests. And what a
+constructor's parameter holds: each value the project's constructions of the class pass
+(`constructor_argument`), so `self.system_message = system_message` is the text of each.
 
 Only functions whose every caller can be seen in the module are asked: a function nested in
 another (called from its enclosing function) or private to its module or class (a leading
@@ -17,8 +19,8 @@ from typing import TYPE_CHECKING
 from cachelint.analysis import interproc
 from cachelint.analysis.env import MAX_STEPS, Budget, Env, env_at
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.values import AltV, ConstV, FuncRefV, Value, flat_options, value_stability
-from cachelint.prompt import Stability
+from cachelint.analysis.values import AltV, ConstV, FuncRefV, Value, add_hop, flat_options, value_stability
+from cachelint.prompt import Hop, Stability
 
 if TYPE_CHECKING:
     from cachelint.analysis.evaluate import Evaluator
@@ -114,3 +116,56 @@ def _goes_to(ev: Evaluator, call: ast.Call, env: Env, fn: FuncNode) -> bool:
         target = ev.eval(func, env)
     options = flat_options(target) if isinstance(target, AltV) else [target]
     return bool(options) and all(isinstance(o, FuncRefV) and o.node is fn for o in options)
+
+
+def constructor_argument(ev: Evaluator, env: Env, name: str) -> Value | None:
+    """What parameter `name` of the `__init__` `env` is the body of holds across the calls that
+    run it in the project (cachelint.analysis.constructors): the value each passes (or the
+    default it leaves), one of several when they differ; None when that cannot be shown (no
+    construction seen, one whose arguments cannot be bound, a class used as a value)."""
+    fn = env.scope
+    if not isinstance(fn, FuncNode) or fn.name != "__init__" or env.bindings is not None \
+            or not isinstance(env.mod.parents.get(id(fn)), ast.ClassDef):
+        return None
+    key = ("constructed", id(fn), name)
+    memo = ev.constructor_args
+    if key in memo:
+        return memo[key][0]
+    if key in ev.active:
+        ev.guard_hit(key)
+        return None  # a construction passes what this parameter holds (recursion)
+    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
+    saved = ev.steps
+    result: Value | None = None
+    try:
+        ev.steps = max(ev.steps, MAX_STEPS - CALLER_STEPS)
+        result = _from_constructions(ev, fn, env, name)
+    except Budget:
+        result = None
+    finally:
+        del ev.active[key]
+        ev.steps = saved
+    memo[key] = (result, fn)
+    return result
+
+
+def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Value | None:
+    sites = ev.project.constructions(fn, env.mod)
+    if not sites:
+        return None
+    options: list[Value] = []
+    seen: set[int] = set()
+    for site in sites:
+        if id(site.call) in seen:
+            continue
+        seen.add(id(site.call))
+        bindings = interproc.bind_args(ev, fn, site.call, env_at(site.mod, site.call), env.mod, site.self_value)
+        if bindings is None or name not in bindings:
+            return None
+        v = add_hop(bindings[name], Hop(site.mod.span(site.call), f"`{name}` given to the constructor here"))
+        if v not in options:
+            options.append(v)
+    if len(options) == 1:
+        return options[0]
+    arg = next(a for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs] if a.arg == name)
+    return AltV(tuple(options), ev.loc(env, arg), name)

@@ -151,6 +151,23 @@ def client_of(v: Value) -> ClientV | None:
     return None
 
 
+def framework_choices(v: Value) -> list[ClientV]:
+    """The langchain chat models a value may be, one per provider and kind (merged as
+    `client_of` merges them), when they are of several (`llm = ChatOpenAI(...)` in one branch,
+    `ChatAnthropic(...)` in another, kept on an object); empty otherwise. A call on it is
+    followed once for each, as a call dispatched to several classes is."""
+    if not isinstance(v, AltV):
+        return []
+    groups: dict[tuple[str, str], list[ClientV]] = {}
+    for o in v.options:
+        c = client_of(o)
+        if c is not None:
+            groups.setdefault(_sdk_of(c), []).append(c)
+    if len(groups) < 2 or any(kind not in frameworks.LANGCHAIN_KINDS for _, kind in groups):
+        return []
+    return [gemini_legacy.merge(cs, v) for cs in groups.values()]
+
+
 def _sdk_of(c: ClientV) -> tuple[str, str]:
     """The provider, and for the legacy Gemini SDK and the frameworks the kind of object (a
     model is not a chat, a langchain chat model is not the SDK's client)."""
@@ -185,27 +202,38 @@ def framework_call(node: ast.Call, env: Env, ev: Evaluator) -> FoundCall | None:
     """A call of a framework entry point (cachelint.analysis.frameworks), shown to be one:
     a litellm completion function, a send method of a langchain chat model, or `converse` /
     `invoke_model` of a Bedrock runtime client. None for anything else."""
+    found = framework_calls(node, env, ev)
+    return found[0] if len(found) == 1 else None
+
+
+def framework_calls(node: ast.Call, env: Env, ev: Evaluator) -> list[FoundCall]:
+    """`framework_call`, and for a langchain chat model of one of several providers (see
+    framework_choices) the call on each."""
     func = node.func
     try:
         if isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in frameworks.LITELLM_NAMES):
             target = ev.eval(func, env)
             if isinstance(target, ModuleRefV) and target.qualname in frameworks.LITELLM_FUNCTIONS:
                 # the provider is the model's, told when the request is rebuilt
-                return FoundCall(node, "openai", frameworks.LITELLM_FUNCTIONS[target.qualname], func, None, env)
-            return None
+                return [FoundCall(node, "openai", frameworks.LITELLM_FUNCTIONS[target.qualname], func, None, env)]
+            return []
         if not isinstance(func, ast.Attribute):
-            return None
-        client = client_of(ev.eval(func.value, env))
+            return []
+        value = ev.eval(func.value, env)
     except Budget:
-        return None
+        return []
+    client = client_of(value)
     if client is None:
-        return None
+        if func.attr not in frameworks.LANGCHAIN_SEND:
+            return []
+        return [FoundCall(node, c.provider, f"{c.kind}.{frameworks.LANGCHAIN_SEND[func.attr]}", func.value, c, env)
+                for c in framework_choices(value)]
     if client.kind in frameworks.LANGCHAIN_KINDS and func.attr in frameworks.LANGCHAIN_SEND:
         api = f"{client.kind}.{frameworks.LANGCHAIN_SEND[func.attr]}"
-        return FoundCall(node, client.provider, api, func.value, client, env)
+        return [FoundCall(node, client.provider, api, func.value, client, env)]
     if client.kind == frameworks.BEDROCK_KIND and func.attr in frameworks.BEDROCK_SEND:
-        return FoundCall(node, "anthropic", frameworks.BEDROCK_SEND[func.attr], func.value, client, env)
-    return None
+        return [FoundCall(node, "anthropic", frameworks.BEDROCK_SEND[func.attr], func.value, client, env)]
+    return []
 
 
 def sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
@@ -257,9 +285,9 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
         func = node.func
         if (isinstance(func, ast.Name) and func.id in plain_names) or (
                 isinstance(func, ast.Attribute) and func.attr in frameworks.METHODS):
-            fw = framework_call(node, in_comprehensions(mod, node, env_at(mod, node), ev), ev)
-            if fw is not None:
-                out.append(fw)
+            fws = framework_calls(node, in_comprehensions(mod, node, env_at(mod, node), ev), ev)
+            if fws:
+                out.extend(fws)
                 continue
         if node.args and isinstance(node.args[0], ast.Attribute) and node.args[0].attr in _METHODS \
                 and api_chains(node.args[0]):

@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import frameworks, gemini_legacy, hierarchy, interproc
+from cachelint.analysis import constructors, frameworks, gemini_legacy, hierarchy, interproc
 from cachelint.analysis.calls import FoundCall, find_calls, litellm_names
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
@@ -95,6 +95,8 @@ class Project(ProjectHooks):
         # the calls whose callees (where written) were found by class hierarchy, by id
         self._dispatched_calls: dict[int, ast.Call] = {}
         self._fields: hierarchy.FieldMemo = {}  # a class's declared fields, by (class, name)
+        # the calls that run each `__init__` asked about, by id (with the function)
+        self._constructions: dict[int, tuple[FunctionNode, list[constructors.Construction] | None]] = {}
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
 
@@ -479,6 +481,18 @@ class Project(ProjectHooks):
                 if bmod is not None:
                     out.append((bv.node, bmod))
         return out
+
+    def constructions(self, init: FunctionNode, mod: ModuleInfo) -> list[constructors.Construction] | None:
+        got = self._constructions.get(id(init))
+        if got is not None and got[0] is init:
+            return got[1]
+        ev = self.evaluator
+        try:
+            found = constructors.constructions(init, mod, self.hierarchy(), ev.eval)
+        except Budget:
+            found = None
+        self._constructions[id(init)] = (init, found)
+        return found
 
     def classes_of(self, ann: ast.expr, env: Env) -> list[tuple[ast.ClassDef, ModuleInfo]]:
         return hierarchy.annotation_classes(ann, env, self.evaluator.eval, self.evaluator.module_for_path)
