@@ -120,7 +120,7 @@ def _goes_to(ev: Evaluator, call: ast.Call, env: Env, fn: FuncNode) -> bool:
 
 def constructor_argument(ev: Evaluator, env: Env, name: str) -> Value | None:
     """What parameter `name` of the `__init__` `env` is the body of holds across the calls that
-    run it in the project (cachelint.analysis.constructors): the value each passes (or the
+    run it in the project (cachelint.analysis.callsites): the value each passes (or the
     default it leaves), one of several when they differ; None when that cannot be shown (no
     construction seen, one whose arguments cannot be bound, a class used as a value)."""
     fn = env.scope
@@ -154,18 +154,59 @@ def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Val
     if not sites:
         return None
     options: list[Value] = []
+    given: list[Value] = []  # the values as passed: the same text from two places is one option
     seen: set[int] = set()
     for site in sites:
         if id(site.call) in seen:
             continue
         seen.add(id(site.call))
-        bindings = interproc.bind_args(ev, fn, site.call, env_at(site.mod, site.call), env.mod, site.self_value)
+        bindings = interproc.bind_args(ev, fn, site.call, site.env(), env.mod, site.self_value)
         if bindings is None or name not in bindings:
             return None
-        v = add_hop(bindings[name], Hop(site.mod.span(site.call), f"`{name}` given to the constructor here"))
-        if v not in options:
-            options.append(v)
+        if bindings[name] in given:
+            continue
+        given.append(bindings[name])
+        here = Hop(site.mod.span(site.call), f"`{name}` given to the constructor here")
+        options.append(add_hop(bindings[name], here))
     if len(options) == 1:
         return options[0]
     arg = next(a for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs] if a.arg == name)
     return AltV(tuple(options), ev.loc(env, arg), name)
+
+
+def passed_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:
+    """What each call of the method `env` is the body of passes for its parameter `name`, at
+    the calls the modules of its class hierarchy make (cachelint.analysis.callsites); None when
+    there is none, or one cannot be bound. Asked of a receiver (`client.chat.completions.create`
+    on a parameter `client`), which the caller decides is an SDK client only when each is."""
+    fn = env.scope
+    if not isinstance(fn, FuncNode) or env.bindings is not None:
+        return None
+    key = ("passed", id(fn), name)
+    memo = ev.passed_args
+    if key in memo:
+        return memo[key][0]
+    if key in ev.active:
+        ev.guard_hit(key)
+        return None
+    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
+    saved = ev.steps
+    result: list[Value] | None = None
+    try:
+        ev.steps = max(ev.steps, MAX_STEPS - CALLER_STEPS)
+        sites = ev.project.method_calls(fn, env.mod)
+        if sites:
+            result = []
+            for site in sites:
+                bindings = interproc.bind_args(ev, fn, site.call, site.env(), env.mod, site.self_value)
+                if bindings is None or name not in bindings:
+                    result = None
+                    break
+                result.append(bindings[name])
+    except Budget:
+        result = None
+    finally:
+        del ev.active[key]
+        ev.steps = saved
+    memo[key] = (result, fn)
+    return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from cachelint.analysis import frameworks, gemini_legacy, indirect
+from cachelint.analysis import callers, frameworks, gemini_legacy, indirect
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
@@ -168,6 +168,26 @@ def framework_choices(v: Value) -> list[ClientV]:
     return [gemini_legacy.merge(cs, v) for cs in groups.values()]
 
 
+def passed_client(receiver: ast.expr, value: Value, env: Env, ev: Evaluator) -> ClientV | None:
+    """The client a receiver that is a parameter of a method holds when every call of the method
+    in its class hierarchy passes a client of the same SDK (`def openai_response(self, client,
+    **kw)` called as `self.openai_response(self.prepare_client(), ...)`); None otherwise."""
+    if not (isinstance(receiver, ast.Name) and isinstance(value, OpaqueV) and value.passthrough):
+        return None
+    scope = env.scope
+    if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) or env.bindings is not None or \
+            receiver.id not in {a.arg for a in [*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs]}:
+        return None
+    values = callers.passed_values(ev, env, receiver.id)
+    if not values:
+        return None
+    clients = [client_of(v) for v in values]
+    known = [c for c in clients if c is not None]
+    if len(known) < len(clients) or any(_sdk_of(c) != _sdk_of(known[0]) for c in known):
+        return None
+    return client_of(values[0] if len(values) == 1 else AltV(tuple(values), value.loc, value.source))
+
+
 def _sdk_of(c: ClientV) -> tuple[str, str]:
     """The provider, and for the legacy Gemini SDK and the frameworks the kind of object (a
     model is not a chat, a langchain chat model is not the SDK's client)."""
@@ -220,9 +240,9 @@ def framework_calls(node: ast.Call, env: Env, ev: Evaluator) -> list[FoundCall]:
         if not isinstance(func, ast.Attribute):
             return []
         value = ev.eval(func.value, env)
+        client = client_of(value) or passed_client(func.value, value, env, ev)
     except Budget:
         return []
-    client = client_of(value)
     if client is None:
         if func.attr not in frameworks.LANGCHAIN_SEND:
             return []
@@ -317,7 +337,10 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
                 value = ev.eval(receiver, env if func is node.func else env_at(mod, receiver))
             except Budget:
                 value = None
-            client = client_of(value) if value is not None else None
+            try:
+                client = None if value is None else client_of(value) or passed_client(receiver, value, env, ev)
+            except Budget:
+                client = None
             if legacy:
                 # Only on an object shown to be a GenerativeModel (or its ChatSession): no shape test.
                 if client is not None and client.kind == gemini_legacy.APIS[path[-1]][0] \

@@ -66,7 +66,7 @@ from cachelint.fastinit import replace
 from cachelint.prompt import Hop, Stability
 
 if TYPE_CHECKING:
-    from cachelint.analysis.constructors import Construction
+    from cachelint.analysis.callsites import Site
 
 Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
 MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
@@ -90,9 +90,14 @@ class ProjectHooks:
         return None
 
     def constructions(self, init: ast.FunctionDef | ast.AsyncFunctionDef,
-                      mod: ModuleInfo) -> list[Construction] | None:
+                      mod: ModuleInfo) -> list[Site] | None:
         """The calls that run `init`, an `__init__` defined in `mod` (see
-        cachelint.analysis.constructors); None when they cannot all be seen."""
+        cachelint.analysis.callsites); None when they cannot all be seen."""
+        return None
+
+    def method_calls(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo) -> list[Site] | None:
+        """The calls of method `fn` (defined in `mod`) in the modules of its class hierarchy
+        (see cachelint.analysis.callsites)."""
         return None
 
     # Results shared with other projects of the process (see cachelint.analysis.shared):
@@ -154,6 +159,8 @@ class Evaluator:
         # What each parameter of a constructor holds across the project's constructions (see
         # callers.constructor_argument), with the function, for the same reason.
         self.constructor_args: dict[tuple[object, ...], tuple[Value | None, object]] = {}
+        # What the calls of a method pass for a parameter (see callers.passed_values), likewise.
+        self.passed_args: dict[tuple[object, ...], tuple[list[Value] | None, object]] = {}
         # The loops around the request being assembled and around the wrapper calls that lead
         # to it: a value set before one of them and read inside is per conversation (session).
         self.request_loops: frozenset[int] = frozenset()

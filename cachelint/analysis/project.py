@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import constructors, frameworks, gemini_legacy, hierarchy, interproc
+from cachelint.analysis import callsites, frameworks, gemini_legacy, hierarchy, interproc
 from cachelint.analysis.calls import FoundCall, find_calls, litellm_names
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
@@ -96,7 +96,8 @@ class Project(ProjectHooks):
         self._dispatched_calls: dict[int, ast.Call] = {}
         self._fields: hierarchy.FieldMemo = {}  # a class's declared fields, by (class, name)
         # the calls that run each `__init__` asked about, by id (with the function)
-        self._constructions: dict[int, tuple[FunctionNode, list[constructors.Construction] | None]] = {}
+        self._constructions: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}
+        self._method_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
 
@@ -482,16 +483,27 @@ class Project(ProjectHooks):
                     out.append((bv.node, bmod))
         return out
 
-    def constructions(self, init: FunctionNode, mod: ModuleInfo) -> list[constructors.Construction] | None:
+    def constructions(self, init: FunctionNode, mod: ModuleInfo) -> list[callsites.Site] | None:
         got = self._constructions.get(id(init))
         if got is not None and got[0] is init:
             return got[1]
         ev = self.evaluator
         try:
-            found = constructors.constructions(init, mod, self.hierarchy(), ev.eval)
+            found = callsites.constructions(init, mod, self.hierarchy(), ev.eval)
         except Budget:
             found = None
         self._constructions[id(init)] = (init, found)
+        return found
+
+    def method_calls(self, fn: FunctionNode, mod: ModuleInfo) -> list[callsites.Site] | None:
+        got = self._method_calls.get(id(fn))
+        if got is not None and got[0] is fn:
+            return got[1]
+        try:
+            found = callsites.method_calls(fn, mod, self.hierarchy(), self.evaluator.eval)
+        except Budget:
+            found = None
+        self._method_calls[id(fn)] = (fn, found)
         return found
 
     def classes_of(self, ann: ast.expr, env: Env) -> list[tuple[ast.ClassDef, ModuleInfo]]:
@@ -501,6 +513,7 @@ class Project(ProjectHooks):
         """The methods a method call on an object known only by its type may run (see
         cachelint.analysis.hierarchy); None when the receiver is not such an object."""
         func = call.func
+        self._dispatched.pop(id(call), None)  # found again in this environment (or not dispatched here)
         found = self._dispatch(call, func.value, func.attr, env) if isinstance(func, ast.Attribute) else None
         if found is None and (isinstance(func, ast.Name) or (isinstance(func, ast.Attribute)
                                                               and isinstance(func.value, ast.Name))) \

@@ -1,4 +1,5 @@
-"""Where the project builds its objects: the calls that run a class's `__init__`.
+"""The calls in the project that run a given method: where it builds objects of a class (the
+calls that run its `__init__`), and where it calls a method on `self` or on an instance.
 
 `self.system_message = system_message` in `__init__` holds what each construction of the class
 passed (`ClaudeSampler(system_message=...)` in a table of samplers, `cls(llm, ...)` in a
@@ -8,6 +9,11 @@ values are bound where each call is written (cachelint.analysis.callers).
 
 An answer is given only when every construction can be seen: a class whose name is used as a
 value (kept in a table, passed on, returned), so that it may be called from anywhere, has none.
+
+A method's calls (`method_calls`) are looked for in the modules of its class's hierarchy (its
+bases and subclasses), where a template method calls it on `self`
+(`self.openai_response(self.prepare_client(), ...)` in kotaemon's base chat class): what a
+parameter is there is what the method is handed (cachelint.analysis.callers).
 """
 
 from __future__ import annotations
@@ -30,22 +36,28 @@ Evaluate = Callable[[ast.expr, Env], Value]
 
 
 @dataclass(frozen=True)
-class Construction:
-    """A call that runs an `__init__`: where it is written, and what `self` is in it."""
+class Site:
+    """A call that runs a method: where it is written, and what `self` is in it."""
 
     call: ast.Call
     mod: ModuleInfo
     self_value: Value
+    on_self: bool = False  # made on the `self` of the method it is written in (which is `self_value`)
+
+    def env(self) -> Env:
+        """Where the call's arguments are evaluated."""
+        env = env_at(self.mod, self.call)
+        return env.child(self_value=self.self_value) if self.on_self else env
 
 
 def constructions(init: FunctionNode, mod: ModuleInfo, classes: Hierarchy,
-                  evaluate: Evaluate) -> list[Construction] | None:
+                  evaluate: Evaluate) -> list[Site] | None:
     """The calls in the project that run `init` (an `__init__` defined in `mod`), or None when
     they cannot all be seen (or there are too many)."""
     owner = hierarchy.owner_class(init, mod)
     if owner is None:
         return None
-    out: list[Construction] = []
+    out: list[Site] = []
     for cls, cmod in classes.subclasses(owner, mod):
         got = classes.lookup(cls, cmod, "__init__")
         if got is None:
@@ -57,7 +69,7 @@ def constructions(init: FunctionNode, mod: ModuleInfo, classes: Hierarchy,
             out.extend(built)
         elif _derives_directly(cls, cmod, init, classes):
             # a subclass with a constructor of its own: `init` runs when it calls it
-            out.extend(Construction(c, got[1], instance_of(cls, cmod)) for c in _super_inits(got[0]))
+            out.extend(Site(c, got[1], instance_of(cls, cmod), on_self=True) for c in _super_inits(got[0]))
         if len(out) > MAX_SITES:
             return None
     return out
@@ -83,10 +95,10 @@ def _super_inits(fn: FunctionNode) -> Iterator[ast.Call]:
 
 
 def _built(cls: ast.ClassDef, cmod: ModuleInfo, classes: Hierarchy,
-           evaluate: Evaluate) -> list[Construction] | None:
+           evaluate: Evaluate) -> list[Site] | None:
     """The calls that build `cls` itself: `Cls(...)` wherever its name is written, and `cls(...)`
     in its classmethods and those of its bases. None when its name is used as a value."""
-    out: list[Construction] = []
+    out: list[Site] = []
     me = instance_of(cls, cmod)
     for c, m in classes.chain(cls, cmod):
         for fn in hierarchy.methods(c):
@@ -94,7 +106,7 @@ def _built(cls: ast.ClassDef, cmod: ModuleInfo, classes: Hierarchy,
                 continue
             first = [*fn.args.posonlyargs, *fn.args.args][:1]
             if first:
-                out.extend(Construction(n, m, me) for n in ast.walk(fn)
+                out.extend(Site(n, m, me) for n in ast.walk(fn)
                            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == first[0].arg)
     paths = list(dict.fromkeys([cmod.path, *classes.with_name(cls.name)]))
     if len(paths) > MAX_FILES:
@@ -106,7 +118,7 @@ def _built(cls: ast.ClassDef, cmod: ModuleInfo, classes: Hierarchy,
         got = _calls_of(cls, cmod, mod, evaluate)
         if got is None:
             return None
-        out.extend(Construction(c, mod, me) for c in got)
+        out.extend(Site(c, mod, me) for c in got)
         if len(out) > MAX_SITES:
             return None
     return out
@@ -162,3 +174,64 @@ def _type_positions(mod: ModuleInfo) -> set[int]:
             roots.append(node.type)
     return {id(n) for r in roots for n in ast.walk(r)}
 
+
+
+def method_calls(fn: FunctionNode, mod: ModuleInfo, classes: Hierarchy, evaluate: Evaluate) -> list[Site] | None:
+    """The calls of method `fn` (defined in `mod`) in the modules of its class, its bases and
+    its subclasses: on `self` in a method of one of those classes that runs `fn` by that name,
+    or on an instance of one. None when it is named there otherwise than as a callee (handed
+    on: it may be called from anywhere), or there are too many calls."""
+    owner = hierarchy.owner_class(fn, mod)
+    if owner is None or decorator_names(fn) & {"staticmethod", "classmethod", "property"}:
+        return None
+    related = [*classes.chain(owner, mod), *classes.subclasses(owner, mod)[1:]]
+    out: list[Site] = []
+    for path in dict.fromkeys(m.path for _, m in related):
+        cmod = mod if path == mod.path else classes.load(path)
+        if cmod is None:
+            continue
+        for node in ast.walk(cmod.tree):
+            if not (isinstance(node, ast.Attribute) and node.attr == fn.name and isinstance(node.ctx, ast.Load)):
+                continue
+            call = cmod.parents.get(id(node))
+            if not (isinstance(call, ast.Call) and call.func is node):
+                return None  # `self.respond` handed on
+            selves = _selves(node.value, cmod, fn, owner, mod, classes)
+            if selves is not None:
+                out.extend(Site(call, cmod, me, on_self=True) for me in selves)
+            else:
+                value = evaluate(node, env_at(cmod, call))
+                if not (isinstance(value, FuncRefV) and value.node is fn and value.bound_self is not None):
+                    continue  # some other object's method of the same name
+                out.append(Site(call, cmod, value.bound_self))
+            if len(out) > MAX_SITES:
+                return None
+    return out
+
+
+def _selves(recv: ast.expr, cmod: ModuleInfo, fn: FunctionNode, owner: ast.ClassDef, mod: ModuleInfo,
+            classes: Hierarchy) -> list[Value] | None:
+    """What `self` may be in the method around `recv` when the call on it runs `fn`, if `recv`
+    is that `self`: an instance of each class that runs `fn` under its name, from the method's
+    class down (a base's template method: from the class `fn` is defined in down; a subclass
+    of it that overrides what the template calls first is one of them)."""
+    if not isinstance(recv, ast.Name):
+        return None
+    scope = cmod.enclosing_function(recv)
+    if scope is None:
+        return None
+    cls = hierarchy.owner_class(scope, cmod)
+    params = [*scope.args.posonlyargs, *scope.args.args]
+    if cls is None or not params or params[0].arg != recv.id or "staticmethod" in decorator_names(scope):
+        return None
+    top: tuple[ast.ClassDef, ModuleInfo] = (cls, cmod)
+    if not any(c is cls for c, _ in classes.subclasses(owner, mod)):
+        if not any(c is cls for c, _ in classes.chain(owner, mod)):
+            return []  # an unrelated class's method of the same name
+        top = (owner, mod)
+    out: list[Value] = []
+    for sub, smod in classes.subclasses(*top):
+        got = classes.lookup(sub, smod, fn.name)
+        if got is not None and got[0] is fn:
+            out.append(instance_of(sub, smod))
+    return out
