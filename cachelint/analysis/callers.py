@@ -170,8 +170,10 @@ def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Val
         options.append(add_hop(bindings[name], here))
     if len(options) == 1:
         return options[0]
-    arg = next(a for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs] if a.arg == name)
-    return AltV(tuple(options), ev.loc(env, arg), name)
+    a = fn.args
+    every = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
+    arg = next((p for p in every if p is not None and p.arg == name), None)
+    return AltV(tuple(options), ev.loc(env, arg if arg is not None else fn), name)
 
 
 def passed_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:

@@ -27,10 +27,11 @@ from cachelint.analysis.env import Env, env_at
 from cachelint.analysis.hierarchy import FunctionNode, Hierarchy
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.scopes import decorator_names, instance_of
-from cachelint.analysis.values import FuncRefV, Value
+from cachelint.analysis.values import AltV, FuncRefV, OpaqueV, Value
 
 MAX_SITES = 32  # constructions of one class looked at; more and its parameters stay unknown
 MAX_FILES = 100  # files parsed for the constructions of one class
+_END = 10**9  # a line after every statement of a module: a name as the module binds it
 
 Evaluate = Callable[[ast.expr, Env], Value]
 
@@ -48,6 +49,9 @@ class Site:
         """Where the call's arguments are evaluated."""
         env = env_at(self.mod, self.call)
         return env.child(self_value=self.self_value) if self.on_self else env
+
+
+Finder = Callable[[FunctionNode, ModuleInfo, Hierarchy, Evaluate], "list[Site] | None"]
 
 
 def constructions(init: FunctionNode, mod: ModuleInfo, classes: Hierarchy,
@@ -126,54 +130,63 @@ def _built(cls: ast.ClassDef, cmod: ModuleInfo, classes: Hierarchy,
 
 def _calls_of(cls: ast.ClassDef, cmod: ModuleInfo, mod: ModuleInfo, evaluate: Evaluate) -> list[ast.Call] | None:
     """The calls of `cls` by its name in `mod`; None when the name stands for the class anywhere
-    else than as a callee, a base, an annotation, an `isinstance` test or before an attribute."""
+    else than as a callee, a base, an annotation, an `isinstance` test or before an attribute.
+
+    A bare name is resolved once, where the module binds it (its functions read the module's
+    binding): another class of the same name (a library's `ChatOpenAI`) is not this one. Only
+    a name that cannot be resolved at all leaves the calls unknown."""
     out: list[ast.Call] = []
-    skip = _type_positions(mod)
+    name = cls.name
+    bound: Value | None = None
     for node in ast.walk(mod.tree):
-        if not isinstance(node, ast.Name | ast.Attribute) or not isinstance(node.ctx, ast.Load):
+        if isinstance(node, ast.Name):
+            if node.id != name or not isinstance(node.ctx, ast.Load):
+                continue
+            if bound is None:
+                at_end = ast.Name(id=name, ctx=ast.Load(), lineno=_END, col_offset=0, end_lineno=_END, end_col_offset=0)
+                bound = evaluate(at_end, Env(mod, None, import_time=True))
+            # a name the module does not bind may be bound where it is used (imported in a function)
+            value = evaluate(node, env_at(mod, node)) if isinstance(bound, OpaqueV | AltV) else bound
+        elif isinstance(node, ast.Attribute):
+            if node.attr != name or not isinstance(node.ctx, ast.Load):
+                continue
+            value = evaluate(node, env_at(mod, node))
+        else:
             continue
-        if (node.id if isinstance(node, ast.Name) else node.attr) != cls.name or id(node) in skip:
-            continue
-        parent = mod.parents.get(id(node))
-        if isinstance(parent, ast.Attribute) and parent.value is node:
-            continue  # `Cls.from_provider(...)`, `Cls.DEFAULT`: its classmethods are looked at
-        value = evaluate(node, env_at(mod, node))
         if not (isinstance(value, FuncRefV) and value.node is cls):
-            if isinstance(value, FuncRefV) or (mod is not cmod and _other_definition(mod, cls.name)):
-                continue  # another class (or function) of the same name
-            return None
+            if isinstance(value, OpaqueV | AltV):
+                return None  # cannot tell what the name is: it may be this class
+            continue  # another class (or function) of the same name
+        parent = mod.parents.get(id(node))
         if isinstance(parent, ast.Call) and parent.func is node:
             out.append(parent)
-        else:
+        elif not (isinstance(parent, ast.Attribute) and parent.value is node) and not _type_position(node, mod):
             return None  # the class passed on as a value: it may be built anywhere
+        # `Cls.from_provider(...)`, `Cls.DEFAULT`: its classmethods are looked at
     return out
 
 
-def _other_definition(mod: ModuleInfo, name: str) -> bool:
-    return any(isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
-               for n in ast.walk(mod.tree))
-
-
-def _type_positions(mod: ModuleInfo) -> set[int]:
-    """The nodes of `mod` that name a type without using it as a value: class bases,
-    annotations, the second argument of `isinstance` / `issubclass`, `except` clauses."""
-    roots: list[ast.AST] = []
-    for node in ast.walk(mod.tree):
-        if isinstance(node, ast.ClassDef):
-            roots.extend(node.bases)
-        elif isinstance(node, ast.arg) and node.annotation is not None:
-            roots.append(node.annotation)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
-            roots.append(node.returns)
-        elif isinstance(node, ast.AnnAssign):
-            roots.append(node.annotation)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id in ("isinstance", "issubclass") and len(node.args) == 2:
-            roots.append(node.args[1])
-        elif isinstance(node, ast.ExceptHandler) and node.type is not None:
-            roots.append(node.type)
-    return {id(n) for r in roots for n in ast.walk(r)}
-
+def _type_position(node: ast.AST, mod: ModuleInfo) -> bool:
+    """Does `node` name a type without using it as a value: in a class's bases, an annotation,
+    the second argument of `isinstance` / `issubclass`, an `except` clause?"""
+    child: ast.AST = node
+    parent = mod.parents.get(id(child))
+    while parent is not None and not isinstance(parent, ast.stmt | ast.arg):
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and len(parent.args) == 2 \
+                and parent.func.id in ("isinstance", "issubclass") and parent.args[1] is child:
+            return True
+        if isinstance(parent, ast.ExceptHandler):
+            return parent.type is child
+        child, parent = parent, mod.parents.get(id(parent))
+    if isinstance(parent, ast.ClassDef):
+        return any(b is child for b in parent.bases)
+    if isinstance(parent, ast.arg):
+        return parent.annotation is child
+    if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+        return parent.returns is child
+    if isinstance(parent, ast.AnnAssign):
+        return parent.annotation is child
+    return False
 
 
 def method_calls(fn: FunctionNode, mod: ModuleInfo, classes: Hierarchy, evaluate: Evaluate) -> list[Site] | None:
