@@ -17,6 +17,7 @@ import ast
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from cachelint.analysis.env import Env
 from cachelint.analysis.module import ModuleInfo
@@ -183,6 +184,8 @@ class Implementation:
 
 
 ClassRef = tuple[ast.ClassDef, ModuleInfo]
+# `Evaluator.shared`: a result of a module the same in every project, computed once per process
+Share = Callable[[ModuleInfo, object, Callable[[], Any]], Any]
 # the classes an object may be of, each with whether it is exactly that class
 Declared = list[tuple[ast.ClassDef, ModuleInfo, bool]]
 
@@ -193,11 +196,12 @@ class Hierarchy:
 
     def __init__(self, index: ClassIndex, load: Loader,
                  resolve_bases: Callable[[ast.ClassDef, ModuleInfo], list[ClassRef]],
-                 asked: Callable[[str, str], None]) -> None:
+                 asked: Callable[[str, str], None], share: Share | None = None) -> None:
         self.index = index
         self.load = load
         self.resolve_bases = resolve_bases
         self.asked = asked  # told each question put to the index, by key, with its answer
+        self.share = share
         self._subclasses: dict[int, list[ClassRef]] = {}
 
     def _with_base(self, name: str) -> tuple[str, ...]:
@@ -227,6 +231,30 @@ class Hierarchy:
         got = self._subclasses.get(id(cls))
         if got is not None:
             return got
+        if self.share is None:
+            found = self._find_subclasses(cls, mod)
+        else:
+            # The same in every project: shared with the other projects of the process (see
+            # cachelint.analysis.shared), each linted file being a project of its own, with
+            # the index questions told to each (MetaGPT: 1,084 walks of BaseLLM's subclasses).
+            def compute() -> tuple[list[ClassRef], tuple[tuple[str, str], ...]]:
+                told = self.asked
+                asked: list[tuple[str, str]] = []
+                self.asked = lambda k, a: asked.append((k, a))
+                try:
+                    return self._find_subclasses(cls, mod), tuple(asked)
+                finally:
+                    self.asked = told
+
+            answer: tuple[list[ClassRef], tuple[tuple[str, str], ...]] = self.share(
+                mod, ("subclasses", id(cls)), compute)
+            found, questions = answer
+            for key, told in questions:
+                self.asked(key, told)
+        self._subclasses[id(cls)] = found
+        return found
+
+    def _find_subclasses(self, cls: ast.ClassDef, mod: ModuleInfo) -> list[ClassRef]:
         found: list[ClassRef] = [(cls, mod)]
         known = {id(cls)}
         frontier = [(cls, mod)]
@@ -248,7 +276,6 @@ class Hierarchy:
             if not nxt:
                 break
             frontier = nxt
-        self._subclasses[id(cls)] = found
         return found
 
     def structural(self, proto: ast.ClassDef, meth: str) -> list[ClassRef]:

@@ -37,7 +37,7 @@ CALLEE_STEPS = 5_000
 MAX_DISPATCH = 32  # classes a method call on one of several objects is followed into
 # Implementations a dispatched call inside a wrapper chain is followed into: each multiplies the
 # sites of every caller of the chain (MetaGPT: ~100 callers of aask, 15 providers below it).
-MAX_CHAIN_DISPATCH = 16
+MAX_CHAIN_DISPATCH = 8
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -460,7 +460,8 @@ class Project(ProjectHooks):
 
     def hierarchy(self) -> Hierarchy:
         if self._hierarchy is None:
-            self._hierarchy = Hierarchy(self.class_index(), self.load, self.bases_of, self.index_asked)
+            self._hierarchy = Hierarchy(self.class_index(), self.load, self.bases_of, self.index_asked,
+                                        self.evaluator.shared)
         return self._hierarchy
 
     def index_asked(self, key: str, answer: str) -> None:
@@ -511,7 +512,8 @@ class Project(ProjectHooks):
 
         def compute() -> tuple[list[callsites.Site] | None, tuple[tuple[str, str], ...]]:
             asked: list[tuple[str, str]] = []
-            classes = Hierarchy(self.class_index(), self.load, self.bases_of, lambda k, a: asked.append((k, a)))
+            classes = Hierarchy(self.class_index(), self.load, self.bases_of, lambda k, a: asked.append((k, a)),
+                                ev.shared)
             try:
                 return find(fn, mod, classes, ev.eval), tuple(asked)
             except Budget:
