@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -113,6 +114,17 @@ class LspClient:
         message = self._wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
                              and m["params"]["uri"] == target, timeout, f"diagnostics for {target}")
         return dict(message["params"])
+
+    def log_message(self, pattern: str, timeout: float = TIMEOUT) -> str:
+        """The text of the next window/logMessage matching `pattern` (one kept from before counts first)."""
+        wanted = re.compile(pattern)
+        for i, message in enumerate(self.notifications):
+            if message["method"] == "window/logMessage" and wanted.search(message["params"]["message"]):
+                del self.notifications[i]
+                return str(message["params"]["message"])
+        message = self._wait(lambda m: m.get("method") == "window/logMessage"
+                             and wanted.search(m["params"]["message"]) is not None, timeout, f"a log line {pattern}")
+        return str(message["params"]["message"])
 
     def stderr_text(self) -> str:
         return b"".join(self.stderr).decode(errors="replace")[-2000:]

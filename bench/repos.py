@@ -2,6 +2,7 @@
 
     python bench/repos.py /work/realworld/gptme /work/realworld/mem0 --repeat 3
     python bench/repos.py REPO --edit gptme/llm/llm_openai.py   # which module the edit rows change
+    python bench/repos.py REPO --edit a.py --edit b.py          # edit rows for each, one after the other
 
 Each repository is copied to a scratch folder (it is edited there, never in place), then timed
 in one run, each row the median of `--repeat` runs:
@@ -101,7 +102,7 @@ def timed(repo: str, files: int, what: str, cmd: Sequence[str], cwd: str, repeat
     return Row(repo, files, what, statistics.median(walls), statistics.median(cpus), note), out
 
 
-def bench_repo(src: str, work: str, repeat: int, edit: str | None) -> tuple[list[Row], list[str], list[str]]:
+def bench_repo(src: str, work: str, repeat: int, edits: Sequence[str]) -> tuple[list[Row], list[str], list[str]]:
     """The rows of one repository, a note on what was checked, and what differed (if anything)."""
     name = os.path.basename(os.path.abspath(src))
     root = os.path.join(work, name)
@@ -110,12 +111,11 @@ def bench_repo(src: str, work: str, repeat: int, edit: str | None) -> tuple[list
     files = python_files(root)
     n = len(files)
     cache = os.path.join(work, f"cache-{name}")
-    target = os.path.join(root, edit) if edit else pick_module(root, files)
-    with open(target, "rb") as source:
-        original = source.read()
+    targets = [os.path.join(root, edit) for edit in edits] or [pick_module(root, files)]
     problems: list[str] = []
     rows: list[Row] = []
-    print(f"--- {name}: {n} files; edits {os.path.relpath(target, root)}", file=sys.stderr)
+    shown = ", ".join(os.path.relpath(t, root) for t in targets)
+    print(f"--- {name}: {n} files; edits {shown}", file=sys.stderr)
 
     floor, _ = timed(name, n, "parse floor (one process, ast.parse every file)",
                      [sys.executable, "-c", PARSE_ALL, *files], root, repeat)
@@ -138,27 +138,33 @@ def bench_repo(src: str, work: str, repeat: int, edit: str | None) -> tuple[list
         if out != cold_out:
             problems.append(f"{name}: the {label} differs from the cold run:\n{bench._diff(cold_out, out)}")
 
-    one = [sys.executable, "-m", "cachelint", "--format", "json", "--cache-dir", cache, target]
+    originals: dict[str, bytes] = {}
+    for target in targets:
+        with open(target, "rb") as source:
+            originals[target] = original = source.read()
+        one = [sys.executable, "-m", "cachelint", "--format", "json", "--cache-dir", cache, target]
+        what = os.path.relpath(target, root) if len(targets) > 1 else "one module"
 
-    def touch(_i: int) -> None:
-        os.utime(target)
+        def touch(_i: int, target: str = target) -> None:
+            os.utime(target)
 
-    def change(i: int) -> None:
-        with open(target, "wb") as edited:
-            edited.write(original + f"\n_cachelint_bench_edit = {i}\n".encode())
+        def change(i: int, target: str = target, original: bytes = original) -> None:
+            with open(target, "wb") as edited:
+                edited.write(original + f"\n_cachelint_bench_edit = {i}\n".encode())
 
-    rows.append(timed(name, n, "cachelint: touch one module, lint it (warm)", one, root, repeat, touch)[0])
-    rows.append(timed(name, n, "cachelint: edit one module, lint it (warm)", one, root, repeat, change)[0])
+        rows.append(timed(name, n, f"cachelint: touch {what}, lint it (warm)", one, root, repeat, touch)[0])
+        rows.append(timed(name, n, f"cachelint: edit {what}, lint it (warm)", one, root, repeat, change)[0])
     after_warm = bench.run(bench.cachelint_cmd("--cache-dir", cache), root, bench.child_env()).stdout
     after_cold = bench.run(bench.cachelint_cmd("--no-cache"), root, bench.child_env()).stdout
     if after_warm != after_cold:
         problems.append(f"{name}: after the edit, the warm run differs from an uncached one:\n"
                         f"{bench._diff(after_cold, after_warm)}")
-    with open(target, "wb") as restored:
-        restored.write(original)
+    for target, original in originals.items():
+        with open(target, "wb") as restored:
+            restored.write(original)
     findings = len(json.loads(cold_out or b"[]"))
     note = (f"{name}: cold, first, warm and after-edit runs print identical JSON ({findings} findings); "
-            f"edited {os.path.relpath(target, root)}")
+            f"edited {shown}")
     return rows, [] if problems else [note], problems
 
 
@@ -180,8 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark cachelint on real repositories.")
     parser.add_argument("repos", nargs="+", metavar="REPO", help="a checked-out repository (copied, never changed)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per row, median reported [3]")
-    parser.add_argument("--edit", metavar="PATH", help="the module the edit rows change, relative to the "
-                        "repository [the first that names an SDK]; with several repositories, in each")
+    parser.add_argument("--edit", metavar="PATH", action="append", default=[],
+                        help="a module the edit rows change, relative to the repository (repeatable) "
+                        "[the first that names an SDK]; with several repositories, in each")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = parser.parse_args(argv)
     rows: list[Row] = []

@@ -5,6 +5,8 @@ cachelint's version and code, the settings, the enabled rules and the project ro
 
 - `modules`: what the wrapper scan learnt of each module, by content (see
   cachelint.run.modulefacts), so a warm run looks again only at what changed;
+- `shapes`: the statement digests of each module version the scan's verdicts refer to, by
+  content hash, for the early cutoff (cachelint.run.cutoff);
 - `files`: for each linted file that could matter (names an SDK or a wrapper), its result,
   valid while the file's content, the wrapper names, and every module and prompt file the
   analysis loaded (or looked for) are unchanged.
@@ -35,7 +37,7 @@ from cachelint.settings import Settings
 from cachelint.sources import Refused, Why, read_bytes, read_text
 
 CACHE_DIR_NAME = ".cachelint_cache"
-FORMAT = 4
+FORMAT = 5
 # Marks a missing or unreadable dependency in place of a content hash.
 ABSENT = "-"
 UNREADABLE = "!"
@@ -229,6 +231,9 @@ class ResultCache:
         self.hashes = hashes if hashes is not None else FileHashes()  # the run's
         self.path = os.path.join(cache_dir, __version__, key + ".json")
         self.modules: dict[str, Any] = {}
+        # Each module version's statement digests, by content hash, for the scan's early
+        # cutoff (see cachelint.run.cutoff).
+        self.shapes: dict[str, Any] = {}
         self.files: dict[str, dict[str, Any]] = {}
         # What the pre-filter learnt of each file, by path, valid while size, mtime and
         # inode are unchanged (see cachelint.run.prefilter.Facts).
@@ -250,6 +255,8 @@ class ResultCache:
         modules = data.get("modules")
         files = data.get("files")
         facts = data.get("facts")
+        shapes = data.get("shapes")
+        self.shapes = shapes if isinstance(shapes, dict) else {}
         self.modules = modules if isinstance(modules, dict) else {}
         self.files = files if isinstance(files, dict) else {}
         self.facts = facts if isinstance(facts, dict) else {}
@@ -312,8 +319,8 @@ class ResultCache:
             del self.files[path]  # deleted or renamed files
         for path in [p for p in self.facts if not os.path.lexists(p)]:
             del self.facts[path]
-        data = {"format": FORMAT, "version": __version__, "modules": self.modules, "files": self.files,
-                "facts": self.facts}
+        data = {"format": FORMAT, "version": __version__, "modules": self.modules, "shapes": self.shapes,
+                "files": self.files, "facts": self.facts}
         try:
             ensure_cache_dir(self.cache_dir)
             folder = os.path.dirname(self.path)

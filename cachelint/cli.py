@@ -641,8 +641,10 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
     errors = [e for e in errors if not isinstance(e, LintWarning)]
     if options.fix or options.diff:
         shown = diagnostics if entries is None else filter_baseline(diagnostics, entries, run_config.settings.root)[0]
-        plans, cannot = plan_fixes(shown, options.unsafe_fixes)
+        plans, cannot, left_alone = plan_fixes(shown, options.unsafe_fixes)
         errors.extend(cannot)
+        for why in left_alone:
+            verbose(why)
         if options.diff:
             _print_warnings(warnings, notebooks)
             return _print_diffs(plans, errors, run.internal)

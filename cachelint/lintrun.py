@@ -82,11 +82,11 @@ class Sources:
         return None if text is None else _split_lines(text)
 
 
-def _run_options(speed: Speed, resolved: Resolved, progress: Progress) -> RunOptions:
+def _run_options(speed: Speed, resolved: Resolved, progress: Progress, verbose: Verbose) -> RunOptions:
     """Cache, processes, progress: they change how fast findings come, never which."""
     cache_dir = None if speed.no_cache else speed.cache_dir or default_cache_dir(resolved.settings.root)
     return RunOptions(jobs=speed.jobs if speed.jobs is not None else 0, cache_dir=cache_dir,
-                      progress=progress.advance)
+                      progress=progress.advance, verbose=verbose if verbose.enabled else None)
 
 
 def lint_isolated(files: Sequence[str], resolved: Resolved, internal: list[LintError],
@@ -225,7 +225,7 @@ def lint_projects(
     try:
         for resolved, files in groups:
             took = verbose.timer()
-            with run_options(_run_options(speed, resolved, progress)):
+            with run_options(_run_options(speed, resolved, progress, verbose)):
                 result, unlinted = lint_modules_and_notebooks(files, resolved, notebooks, sources, run.internal)
             progress.advance(unlinted)
             run.diagnostics.extend(apply_severity(result.diagnostics, resolved.severity))

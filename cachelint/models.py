@@ -467,8 +467,15 @@ COMPATIBLE: Final[tuple[Compatible, ...]] = (
     Compatible("local", "a local server", (), (), False, None, None, "RULES rules.md section 1 (read)",
                _D_READ, "vLLM, Ollama, LM Studio and other servers on this machine or network: "
                "their caching is the server's configuration"),
+    Compatible("unknown", "an endpoint of unknown provider", (), (), False, None, None,
+               "RULES rules.md section 1 (read)", _D_READ,
+               "a base_url that is not an OpenAI endpoint, or that the analysis cannot follow: "
+               "whose caching facts apply is not known"),
 )
 _COMPATIBLE_BY_KEY: Final[dict[str, Compatible]] = {c.key: c for c in COMPATIBLE}
+UNKNOWN_ENDPOINT: Final = _COMPATIBLE_BY_KEY["unknown"]
+# OpenAI's own API hosts (api.openai.com, and regional ones such as eu.api.openai.com).
+_OPENAI_HOSTS: Final = ("api.openai.com", ".api.openai.com")
 _LOCAL_NAMES: Final = frozenset({"localhost", "host.docker.internal", "ollama", "vllm", "lmstudio"})
 
 _BY_PATTERN: Final[dict[str, ModelInfo]] = {row.pattern: row for row in MODELS}
@@ -567,18 +574,20 @@ def _fallback(name: str) -> ModelInfo:
 
 
 @functools.lru_cache(maxsize=1024)
-def lookup_model(name: str | None, default: str, base_url: str | None = None) -> ModelLookup:
+def lookup_model(name: str | None, default: str, base_url: str | None = None,
+                 base_url_unresolved: bool = False) -> ModelLookup:
     """Find the row for a model name; ``default`` is used when the call's model is not known.
 
     ``base_url`` is the OpenAI client's ``base_url=`` when known: an OpenAI-compatible provider
-    found there (or by a model name only it serves) is recorded in ``via``. Never raises: a
-    name no row matches gets a fallback row by provider guess, with ``known=False``, so
-    messages can say "unknown model, assuming ...".
+    found there (or by a model name only it serves) is recorded in ``via``;
+    ``base_url_unresolved`` says the client is given one the analysis cannot follow (then
+    ``via`` is the unknown endpoint). Never raises: a name no row matches gets a fallback row
+    by provider guess, with ``known=False``, so messages can say "unknown model, assuming ...".
     """
     defaulted = name is None or not name.strip()
     raw = default if defaulted or name is None else name
     normalised = normalise_model_name(raw)
-    via = compatible_provider(base_url, normalised)
+    via = compatible_provider(base_url, normalised, base_url_unresolved)
     row = _BY_ID.get(normalised)
     listed = row is not None
     if row is None:
@@ -589,31 +598,38 @@ def lookup_model(name: str | None, default: str, base_url: str | None = None) ->
     return ModelLookup(row, normalised, True, exact, defaulted, listed, via)
 
 
-def runs_on(provider: str, model: str, base_url: str | None = None) -> bool:
+def runs_on(provider: str, model: str, base_url: str | None = None, base_url_unresolved: bool = False) -> bool:
     """Can an SDK call of `provider` (its client's `base_url` when known) serve `model`? False
     only when the model is in the table as another provider's and the SDK cannot reach it:
     the Anthropic and Gemini SDKs serve their own models, the OpenAI SDK without a `base_url`
     serves OpenAI's. A model no row knows, or an OpenAI client pointed elsewhere (a gateway
     may serve any model), may run anywhere."""
-    m = lookup_model(model, model, base_url)
+    m = lookup_model(model, model, base_url, base_url_unresolved)
     if not m.known or m.provider == provider or m.via is not None:
         return True
-    return provider == "openai" and base_url is not None
+    return provider == "openai" and (base_url is not None or base_url_unresolved)
 
 
 @functools.lru_cache(maxsize=256)
-def compatible_provider(base_url: str | None, model: str | None = None) -> Compatible | None:
+def compatible_provider(base_url: str | None, model: str | None = None,
+                        base_url_unresolved: bool = False) -> Compatible | None:
     """The OpenAI-compatible provider a call reaches: by its client's ``base_url`` host, else by
     a model name only that provider serves (``deepseek-chat``, ``grok-3``). None for OpenAI
-    itself, or when neither tells."""
+    itself, or when neither tells. A ``base_url`` that is not OpenAI's and names no provider
+    of the table, or one the analysis cannot follow (``base_url_unresolved``), is the unknown
+    endpoint: a gateway or server whose caching facts are not known."""
+    if base_url_unresolved:
+        return UNKNOWN_ENDPOINT
     if base_url:
         host = _host(base_url)
-        if host:
-            for c in COMPATIBLE:
-                if any(host == h or (h.startswith(".") and host.endswith(h)) for h in c.hosts):
-                    return c
-            if _is_local(host):
-                return _COMPATIBLE_BY_KEY["local"]
+        if any(host == h or (h.startswith(".") and host.endswith(h)) for h in _OPENAI_HOSTS):
+            return None
+        for c in COMPATIBLE:
+            if any(host == h or (h.startswith(".") and host.endswith(h)) for h in c.hosts):
+                return c
+        if host and _is_local(host):
+            return _COMPATIBLE_BY_KEY["local"]
+        return UNKNOWN_ENDPOINT
     if model:
         for c in COMPATIBLE:
             if any(model == p or model.startswith(p + "-") for p in c.model_prefixes):

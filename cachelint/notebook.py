@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from cachelint.diagnostics import LintError, Span
+from cachelint.diagnostics import Edit, LintError, Span
 
 # Defined in discovery (run/check asks too, and may not import this module); named here as before.
 from cachelint.discovery import NOTEBOOK_SUFFIX as NOTEBOOK_SUFFIX
@@ -98,6 +98,12 @@ def _raw_index(doc: str, quote: int, count: int) -> int:
                 if 0xDC00 <= low < 0xE000:
                     i += 6
     return i
+
+
+def string_end(doc: str, quote: int, length: int) -> int:
+    """Index in `doc` of the closing quote of the JSON string opening at `quote`, whose
+    decoded text is `length` characters long."""
+    return _raw_index(doc, quote, length)
 
 
 # --- magics --------------------------------------------------------------------------
@@ -245,6 +251,20 @@ class Notebook:
         if within > max(len(cell.lines), 1):
             return None
         return cell, within
+
+    def as_written(self, cell: CodeCell) -> bool:
+        """Is the cell linted as it is written (no IPython magic blanked, no top-level
+        `await` taken out)? Only such a cell's code can be fixed: libcst parsed the module."""
+        linted = self.source.split("\n")[cell.first_line - 1 : cell.first_line - 1 + len(cell.lines)]
+        return linted == cell.lines
+
+    def cell_edit(self, edit: Edit) -> tuple[CodeCell, Edit] | None:
+        """An edit of the joined module as an edit of one cell's text (lines of the cell);
+        None when it spans cells or lands in a cell not linted as written."""
+        start, end = self.cell_at(edit.line), self.cell_at(edit.end_line)
+        if start is None or end is None or start[0] is not end[0] or not self.as_written(start[0]):
+            return None
+        return start[0], Edit(start[1], edit.column, end[1], edit.end_column, edit.content)
 
     def _file_position(self, cell: CodeCell, line: int, column: int) -> tuple[int, int]:
         """(line, column) in the .ipynb text of a 1-based position in the cell."""

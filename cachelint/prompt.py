@@ -101,8 +101,11 @@ class CallSite:
     # a finding whose evidence lies only there is the wrappers' own, reported inside them.
     via_scopes: tuple[tuple[str, int, int], ...] = field(default=(), compare=False, repr=False)
     # The OpenAI client's `base_url=` when it is a known string: tells OpenAI-compatible
-    # providers (DeepSeek, Groq, a local server, ...) apart from OpenAI itself.
+    # providers (DeepSeek, Groq, a local server, ...) apart from OpenAI itself. When the client
+    # is given a base_url the analysis cannot follow, `base_url_unresolved` is that argument
+    # as written (the provider is then unknown) and `base_url` is None.
     base_url: str | None = None
+    base_url_unresolved: str = ""
     # When `model=` is not a literal but the code gives its value (a parameter default, a
     # class constant, a settings default): which, as messages say it.
     model_origin: str = ""

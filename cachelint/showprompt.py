@@ -64,8 +64,28 @@ def model_summary(prompt: AssembledPrompt, ctx: RuleContext) -> str:
     how = (" (assumed: the call names no model and no default-model is set; size rules off)" if m.assumed
            else " (default-model)" if m.defaulted else "")
     model = m.name + how + ("" if m.known else " (unknown: assumed)")
+    note = endpoint_note(prompt, ctx)
     return (f"model {model}: {m.min_cache_tokens:,}-token minimum, {m.encoding}"
-            f"{'' if m.exact_tokens else ' (counts are estimates)'}")
+            f"{'' if m.exact_tokens else ' (counts are estimates)'}" + (f"; {note}" if note else ""))
+
+
+def endpoint_note(prompt: AssembledPrompt, ctx: RuleContext) -> str:
+    """Why the size rules may be silent for an OpenAI SDK call: the endpoint it reaches is
+    another provider's, or not known. "" for OpenAI and Azure OpenAI."""
+    via = ctx.model(prompt).via
+    if via is None or via.openai_rows:
+        return ""
+    call = prompt.call
+    off = "size rules and OpenAI cache-parameter rules off, ordering rules on"
+    if via.key == "unknown":
+        if call.base_url_unresolved:
+            return (f"provider unknown: base_url={call.base_url_unresolved} not followed, "
+                    f"so not known to be an OpenAI endpoint ({off})")
+        return f"provider unknown: base_url={call.base_url!r} not an OpenAI endpoint ({off})"
+    by = f"base_url={call.base_url!r}" if call.base_url else f"model `{call.model}`"
+    if ctx.model(prompt).size_facts:
+        return f"served by {via.label} ({by}): its documented minimum and cached price apply"
+    return f"served by {via.label} ({by}): minimum or cached price not documented ({off})"
 
 
 def cacheable_prefix(prompt: AssembledPrompt, ctx: RuleContext) -> str:

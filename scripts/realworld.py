@@ -12,7 +12,9 @@ For each repository (linted from its root, as a user would):
 - **recognised**: the calls cachelint proves to be OpenAI, Anthropic or Gemini SDK calls.
 - **preamble resolved**: recognised calls for which at least one rebuilt prompt (at the
   call itself, or at a caller of a wrapper that reaches it) shows the whole preamble (tools,
-  instructions, system and developer messages) with nothing unknown in it.
+  instructions, system and developer messages) with nothing unknown in it, and nothing
+  unknown ahead of it: a first message whose role is not known (`messages=[first, ...]`)
+  may be the system message, so the preamble is not rebuilt (`starts_conversation`).
 - **findings** and **seconds**: from the CLI (`--no-cache --output-format json`).
 
 With `--sites`, a TSV of hand-classified call sites (`id`, `site` as `repo/path:line`,
@@ -36,7 +38,7 @@ from dataclasses import dataclass, field
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
 from cachelint.discovery import discover
-from cachelint.prompt import AssembledPrompt, Stability
+from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.run.check import assemble_module
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, parse_source
@@ -83,24 +85,43 @@ def shaped_calls(tree: ast.AST) -> Iterator[ast.Call]:
 
 
 def preamble_resolved(prompt: AssembledPrompt) -> bool:
-    """Is everything up to the first non-preamble segment known (text, or what changes)?"""
+    """Is the preamble rebuilt: every segment up to the first turn of the conversation known
+    (its text, or how it changes), per the facts `--show-prompt` prints?"""
     return blocker(prompt) is None
 
 
+# Roles that are turns of the conversation, as `--show-prompt` names them in a slot.
+_TURN_ROLES = ("(user)", "(assistant)", "(tool)", "(function)", "(model)")
+
+
+def starts_conversation(seg: Segment, prompt: AssembledPrompt) -> bool:
+    """Is this segment (the first after the preamble) known to be a turn of the conversation,
+    so that nothing of the preamble can come after it? A message whose role is shown, a
+    Responses `input` given as a string, and anything in an API whose turns never hold the
+    system prompt (Anthropic's `messages`, Gemini's `contents`). A message or list whose role
+    is not known may itself be the system message."""
+    if seg.slot.endswith(_TURN_ROLES):
+        return True
+    if seg.slot.startswith("contents"):
+        return True  # Gemini contents hold user and model turns only, never the system
+    api = prompt.call.api
+    if api.startswith("messages.") and prompt.call.provider.value == "anthropic":
+        return True  # the Messages API takes the system prompt in `system=` only
+    # `input="..."`: one user message, known as such when part of its text is written
+    return seg.slot == "input" and any(s.slot == "input" and s.text is not None for s in prompt.segments)
+
+
 def blocker(prompt: AssembledPrompt) -> str | None:
-    """Why the preamble is not resolved (the first segment in the way), or None if it is."""
+    """Why the preamble is not rebuilt (the first segment in the way), or None if it is."""
     seen = False
     for seg in prompt.segments:
         unknown = seg.stability == Stability.UNKNOWN or seg.passthrough
         why = f"{seg.slot}: {seg.cause or seg.stability.value} ({seg.span.path}:{seg.span.line})"
         if not seg.in_preamble:
-            # a whole list whose items are not known (taken from a parameter, chosen or built
-            # at run time) may hold the system message, unless a preamble (instructions=,
-            # system=) was already seen: then the list is the conversation
-            opaque_list = "[" not in seg.slot and (unknown or seg.text is None)
-            if seg.slot.startswith("contents"):
-                opaque_list = False  # Gemini contents hold user and model turns only, never the system
-            return None if seen or not opaque_list else why
+            # The preamble ends here if this is known to be a turn. After a system message
+            # that was rebuilt, what follows is read as the conversation (`[system, *history]`);
+            # before any, a message or list whose role is not known may hold the system prompt.
+            return None if seen or starts_conversation(seg, prompt) else why
         if unknown:
             return why
         seen = True

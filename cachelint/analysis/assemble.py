@@ -7,7 +7,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterator
 
-from cachelint.analysis import framework_requests, frameworks, gemini_legacy
+from cachelint.analysis import endpoints, framework_requests, frameworks, gemini_legacy
 from cachelint.analysis.builtin_tools import builtin_tool
 from cachelint.analysis.calls import FoundCall, client_of
 from cachelint.analysis.env import env_at
@@ -727,8 +727,14 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
     params: list[Param] = []
     conditions: list[Condition] = []
     provider = found.provider
-    base_url = found.client.base_url if found.client is not None else None
+    base_url: str | None = None
+    base_url_unresolved = ""
     try:
+        if found.client is not None:
+            try:
+                base_url, base_url_unresolved = endpoints.call_endpoint(found.client, found.receiver, mod, ev)
+            except Budget:  # an assigned base_url too costly to follow: not known to be OpenAI's
+                base_url, base_url_unresolved = None, "base_url (not followed within the evaluation budget)"
         kw, complete = keyword_values(found, ev)
         shape: str | None = None
         top_marker: tuple[Value, ast.AST] | None = None
@@ -738,7 +744,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
             if req.skip:
                 return _not_checked(found, req.provider, req.skip)
             provider, kw, complete, shape = req.provider, req.kw, req.complete, req.shape
-            base_url = req.base_url
+            base_url, base_url_unresolved = req.base_url, req.base_url_unresolved
             b.provider, b.marker_key = provider, _MARKER_KEYS.get(provider)
             b.markers_unknown = req.markers_unknown
             top_marker = req.top_marker
@@ -854,7 +860,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         b.segments.append(Segment("prompt", Stability.UNKNOWN, None, "…", call_span,
                                   "too complex to follow within the evaluation budget", (), False))
     site = CallSite(Provider(provider), found.api, call_span, mod.span(found.node.func), model,
-                    node=found.node, base_url=base_url,
+                    node=found.node, base_url=base_url, base_url_unresolved=base_url_unresolved,
                     model_origin=model_origin if model is not None else "")
     return AssembledPrompt(
         site,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from cachelint.analysis import callers, frameworks, gemini_legacy, indirect
+from cachelint.analysis import callers, endpoints, frameworks, gemini_legacy, indirect
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
@@ -147,7 +147,7 @@ def client_of(v: Value) -> ClientV | None:
             # Every alternative that resolved is the same SDK; unresolved ones are unknown.
             if known_clients[0].kind in gemini_legacy.KINDS or known_clients[0].kind in frameworks.LANGCHAIN_KINDS:
                 return gemini_legacy.merge(known_clients, v)
-            return known_clients[0]
+            return endpoints.merged(known_clients)
     return None
 
 

@@ -18,7 +18,7 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cachelint.analysis import frameworks
+from cachelint.analysis import endpoints, frameworks
 from cachelint.analysis.calls import FoundCall, client_of
 from cachelint.analysis.evaluate import Budget, Evaluator
 from cachelint.analysis.values import (
@@ -55,6 +55,7 @@ class Request:
     # The endpoint of an OpenAI-compatible provider the request goes to (the OpenAI client's
     # `base_url` it stands for), when known.
     base_url: str | None = None
+    base_url_unresolved: str = ""  # an endpoint keyword given that is not followed, as written
     top_marker: tuple[Value, ast.AST] | None = None
     # Not a request to a provider whose caching cachelint knows (a Bedrock model that is not
     # Claude, a litellm prefix of another provider): nothing is reported for it, and this says
@@ -100,8 +101,9 @@ def _litellm(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> R
     out = dict(kw)
     req = Request(provider, CHAT, out, complete)
     if provider == "openai":
-        req.base_url = _endpoint(kw, frameworks.LITELLM_BASE_URL_KEYWORDS) or (
-            frameworks.litellm_endpoint(model) if model is not None else None)
+        req.base_url, req.base_url_unresolved = _endpoint(kw, frameworks.LITELLM_BASE_URL_KEYWORDS)
+        if req.base_url is None and not req.base_url_unresolved and model is not None:
+            req.base_url = frameworks.litellm_endpoint(model)
     if provider == "anthropic" and "messages" in kw:
         out["messages"] = (_message_markers_to_blocks(kw["messages"][0]), kw["messages"][1])
     if "cache_control_injection_points" in kw:
@@ -109,13 +111,15 @@ def _litellm(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> R
     return req
 
 
-def _endpoint(given: Mapping[str, Value | tuple[Value, ast.AST]], names: tuple[str, ...]) -> str | None:
-    """The endpoint written in the first of `names` given, when it is a literal."""
+def _endpoint(given: Mapping[str, Value | tuple[Value, ast.AST]], names: tuple[str, ...]) -> endpoints.Endpoint:
+    """The endpoint the first of `names` given says (cachelint.analysis.endpoints)."""
     for name in names:
         v = given.get(name)
+        if isinstance(v, tuple):
+            return endpoints.value_endpoint(v[0], f"{name}={ast.unparse(v[1])}")
         if v is not None:
-            return _static(v[0] if isinstance(v, tuple) else v)
-    return None
+            return endpoints.value_endpoint(v, f"{name}=…")  # a setting kept on the chat model
+    return endpoints.NONE
 
 
 def _message_markers_to_blocks(v: Value) -> Value:
@@ -151,7 +155,8 @@ def _langchain(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) ->
     call = found.node
     if settings is not None:
         if provider == "openai":
-            req.base_url = _endpoint(dict(settings.entries), frameworks.LANGCHAIN_BASE_URL_SETTINGS)
+            req.base_url, req.base_url_unresolved = _endpoint(dict(settings.entries),
+                                                              frameworks.LANGCHAIN_BASE_URL_SETTINGS)
         model = settings.get("model") or settings.get("model_name")
         if model is not None:
             out["model"] = (model, call)

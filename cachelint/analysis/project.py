@@ -849,6 +849,8 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 _API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream",
                 *gemini_legacy.APIS, *frameworks.METHODS}
+# The API method names a scan pass always looks for (the early cutoff refuses edits adding them).
+API_METHODS = frozenset(_API_METHODS)
 
 # A run of word characters, as `\w` and `\b` see them (str patterns: Unicode).
 _WORD = re.compile(r"\w+")

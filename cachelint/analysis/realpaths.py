@@ -2,7 +2,9 @@
 
 They are asked for tens of thousands of times per run (every module lookup, every file's
 project, every finding's relative path); the files do not move during a run, so each path
-is resolved once, and the answers are forgotten when the next run starts.
+is resolved once, and the answers are forgotten when the run ends. Outside a run (a library
+caller, the language server between two analyses) nothing is kept: a symbolic link may be
+pointed elsewhere between two requests.
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ from contextlib import contextmanager
 _REAL_PATHS: dict[str, str] = {}
 _IS_FILE: dict[str, bool] = {}
 _IS_DIR: dict[str, bool] = {}
-# File and directory tests are kept only inside a run (run() or a run's worker): a library caller
-# linting sources one at a time may create the module a later source imports.
+# Answers are kept only inside a run (run() or a run's worker): a library caller linting
+# sources one at a time may create the module a later source imports.
 _active = False
 
 
 def real_path(path: str) -> str:
     got = _REAL_PATHS.get(path)
     if got is None:
-        got = _REAL_PATHS[path] = os.path.realpath(path)
+        got = os.path.realpath(path)
+        if _active:
+            _REAL_PATHS[path] = got
     return got
 
 
@@ -68,5 +72,4 @@ def run() -> Iterator[None]:
     finally:
         _active = outer
         if not outer:
-            _IS_FILE.clear()
-            _IS_DIR.clear()
+            clear()

@@ -232,7 +232,11 @@ class ClientV:
 
     provider: str  # "openai" | "anthropic" | "gemini"
     kind: str  # "OpenAI", "AsyncAnthropic", "module", "GenerativeModel", "ChatSession", ...
+    # An OpenAI client's `base_url` (cachelint.analysis.endpoints): its text when the code
+    # writes it; `base_url_unresolved` is the argument as written when one is given that the
+    # analysis cannot follow (`self.base_url`, `**options`), "" otherwise.
     base_url: str | None = None
+    base_url_unresolved: str = ""
     # Legacy Gemini SDK (`google.generativeai`): a GenerativeModel carries part of the prompt.
     # `settings` holds its constructor's arguments by name (and a ChatSession's `history`);
     # None when the object is known only from a type annotation. `prompt_nodes` are the

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from cachelint.diagnostics import Diagnostic, LintError
 from cachelint.discovery import display_path, is_notebook
 from cachelint.fixes.apply import applicable, apply_fixes
+from cachelint.fixes.notebooks import CellChange, cell_diff, plan_notebook
 from cachelint.sources import Refused, SourceError, decode_source, lint_message, read_bytes
 
 BOM = b"\xef\xbb\xbf"
@@ -29,12 +30,15 @@ class FileFix:
     after: str
     encoding: str
     applied: tuple[Diagnostic, ...]
+    # A notebook's: the code cells that change (the diff is shown per cell).
+    cells: tuple[CellChange, ...] = ()
 
 
-def plan_fixes(diagnostics: Sequence[Diagnostic], unsafe: bool) -> tuple[list[FileFix], list[LintError]]:
-    """What fixing would change, file by file (files with nothing to change left out), and the
-    files that could not be read back. Notebooks and standard input are not fixed: their
-    findings point into text that is not the file as written (joined cells, a pipe)."""
+def plan_fixes(diagnostics: Sequence[Diagnostic], unsafe: bool
+               ) -> tuple[list[FileFix], list[LintError], list[str]]:
+    """What fixing would change, file by file (files with nothing to change left out), the
+    files that could not be read back, and notes on notebook cells left alone (for --verbose).
+    A notebook's fixes land in its code cells (fixes.notebooks); standard input is not fixed."""
     # By the file itself: a helper module's path comes from the analysis (absolute), the linted
     # file's as given, and one file's fixes must be applied together.
     by_file: dict[str, tuple[str, list[Diagnostic]]] = {}
@@ -42,11 +46,23 @@ def plan_fixes(diagnostics: Sequence[Diagnostic], unsafe: bool) -> tuple[list[Fi
         if d.fix is None or not applicable(d, unsafe):
             continue
         target = d.fix.target(d.span)
-        if target != "-" and not is_notebook(target):
+        if target != "-":
             by_file.setdefault(os.path.realpath(target), (target, []))[1].append(d)
     out: list[FileFix] = []
     errors: list[LintError] = []
+    notes: list[str] = []
     for path, group in sorted(by_file.values(), key=lambda item: display_path(item[0])):
+        if is_notebook(path):
+            try:
+                plan = plan_notebook(path, group, unsafe)
+            except SourceError as exc:
+                said = str(exc)
+                errors.append(LintError(path, said if said.startswith("cannot fix") else f"cannot fix: {said}"))
+                continue
+            notes.extend(plan.notes)
+            if plan.cells:
+                out.append(FileFix(path, plan.before, plan.after, plan.encoding, plan.applied, plan.cells))
+            continue
         try:
             text, encoding = _read(path)
         except SourceError as exc:
@@ -55,7 +71,7 @@ def plan_fixes(diagnostics: Sequence[Diagnostic], unsafe: bool) -> tuple[list[Fi
         after, applied = apply_fixes(text, group, unsafe)
         if applied and after != text:
             out.append(FileFix(path, text, after, encoding, tuple(applied)))
-    return out, errors
+    return out, errors, notes
 
 
 def write_fix(fix: FileFix) -> None:
@@ -76,7 +92,10 @@ def write_fix(fix: FileFix) -> None:
 
 
 def unified_diff(fix: FileFix, shown: str) -> str:
-    """The change as `diff -u` shows it, the file named `shown` on both sides."""
+    """The change as `diff -u` shows it, the file named `shown` on both sides (a notebook's
+    cell by cell, each named `shown:cell N`)."""
+    if fix.cells:
+        return "".join(cell_diff(c, shown) for c in fix.cells)
     return "".join(difflib.unified_diff(
         fix.before.splitlines(keepends=True), fix.after.splitlines(keepends=True),
         fromfile=f"a/{shown}", tofile=f"b/{shown}",

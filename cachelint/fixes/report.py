@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from cachelint.diagnostics import Applicability, Diagnostic
-from cachelint.discovery import display_path, is_notebook
+from cachelint.discovery import display_path
 from cachelint.fixes.apply import applicable
 
 
@@ -35,7 +35,7 @@ def fixable_hint(diagnostics: Sequence[Diagnostic], unsafe: bool) -> str:
     """`2 fixable with `--fix` (1 more with `--unsafe-fixes`).`, or "" when no safe fix can be
     applied: a run whose only fixes are unsafe keeps its output as it was (those fixes change
     what the model reads, and are offered in each finding's JSON, SARIF and editor action).
-    Findings in standard input or a notebook are not counted: --fix does not write those."""
+    Findings in standard input are not counted: --fix does not write it."""
     writable = [d for d in diagnostics if d.fix is not None and _writable(d.fix.target(d.span))]
     safe = sum(1 for d in writable if applicable(d, unsafe))
     if not safe:
@@ -47,4 +47,4 @@ def fixable_hint(diagnostics: Sequence[Diagnostic], unsafe: bool) -> str:
 
 
 def _writable(path: str) -> bool:
-    return path != "-" and not is_notebook(path)
+    return path != "-"

@@ -51,29 +51,34 @@ def diagnostic_to_dict(d: Diagnostic, cwd: str | None = None, locate: Locator = 
         "severity": Severity(d.severity).value,
         "message": d.message,
         **span,
-        "fix": fix_fields(d, cwd, shown),
+        "fix": fix_fields(d, cwd, shown, locate),
         "related": [{**_span_fields(r.span, cwd, locate, shown), "message": r.message} for r in d.related],
         "fingerprint": d.fingerprint,
     }
 
 
 def fix_fields(d: Diagnostic, cwd: str | None = None,
-               shown: Callable[[str, str | None], str] = display_path) -> dict[str, Any] | None:
+               shown: Callable[[str, str | None], str] = display_path,
+               locate: Locator = plain_location) -> dict[str, Any] | None:
     """The finding's fix: title, applicability and its edits (none: advice only), each edit
-    with the file it lands in (a helper module, when the text at fault is written there)."""
+    with the file it lands in (a helper module, when the text at fault is written there).
+    An edit in a notebook is placed as a span is (line and column in the .ipynb text) and
+    carries its range in the cell (`cell`), where its content goes."""
     fix = d.fix
     if fix is None:
         return None
-    path = shown(fix.target(d.span), cwd)
-    return {
-        "title": fix.title,
-        "applicability": fix.applicability.value,
-        "edits": [
-            {"path": path, "line": e.line, "column": e.column, "end_line": e.end_line,
-             "end_column": e.end_column, "content": e.content}
-            for e in fix.edits
-        ],
-    }
+    target = fix.target(d.span)
+    path = shown(target, cwd)
+    edits = []
+    for e in fix.edits:
+        where = locate(Span(target, e.line, e.column, e.end_line, e.end_column))
+        if where.cell is None:
+            edits.append({"path": path, "line": e.line, "column": e.column, "end_line": e.end_line,
+                          "end_column": e.end_column, "content": e.content})
+        else:
+            edits.append({"path": path, "line": where.line, "column": where.column, "end_line": where.end_line,
+                          "end_column": where.end_column, "cell": _cell_fields(where.cell), "content": e.content})
+    return {"title": fix.title, "applicability": fix.applicability.value, "edits": edits}
 
 
 def dump(value: object) -> str:
@@ -172,7 +177,7 @@ def _item(d: Diagnostic, cwd: str | None, locate: Locator, shown: Callable[[str,
         f'{at}"message": {encode_basestring(d.message)},{at}'
         + _span_text(d.span, cwd, locate, shown, at)
         + f',{at}"fix": '
-        + ("null" if fix is None else indented(fix_fields(d, cwd, shown), at))
+        + ("null" if fix is None else indented(fix_fields(d, cwd, shown, locate), at))
         + f',{at}"related": {related_text},{at}"fingerprint": {encode_basestring(d.fingerprint)}\n  }}'
     )
 

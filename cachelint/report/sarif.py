@@ -211,7 +211,9 @@ def render_sarif(
             result["relatedLocations"] = related
         if d.fix is not None and d.fix.title:
             result["properties"] = {"fix": d.fix.title, "fixApplicability": d.fix.applicability.value}
-        if d.fix is not None and d.fix.edits:
+        if d.fix is not None and d.fix.edits and locate(d.span).cell is None:
+            # (a notebook's edits are of its cells' code, not of the .ipynb text a SARIF
+            # replacement would edit: `cachelint --fix` applies them)
             result["fixes"] = [_fix(d.fix, d.span, root)]
         results.append(result)
 

@@ -31,6 +31,16 @@ def call_model(prompt: AssembledPrompt, ctx: RuleContext) -> ModelLookup:
                                assumed=m.assumed)
 
 
+def reaches_openai(prompt: AssembledPrompt, ctx: RuleContext) -> bool:
+    """Is the call sent to OpenAI itself (or Azure OpenAI), whose cache parameters the CL3xx
+    rules describe? An OpenAI-compatible provider, or an endpoint of unknown provider, reached
+    through the OpenAI SDK gets only the ordering rules (rules.md section 1)."""
+    if prompt.call.provider.value != "openai":
+        return False
+    via = ctx.model(prompt).via
+    return via is None or via.openai_rows
+
+
 def surely_at_least(n: TokenCount, m: ModelLookup, minimum: int) -> bool:
     """At or above `minimum` even at the low end of the estimate's error."""
     if n.exact:

@@ -8,7 +8,7 @@ from cachelint.diagnostics import Applicability, Diagnostic, Edit, Related, Seve
 from cachelint.fixes.keys import stable_key
 from cachelint.prompt import AssembledPrompt, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules._markers import call_model, in_file, tokens
+from cachelint.rules._markers import call_model, in_file, reaches_openai, tokens
 from cachelint.rules.context import RuleContext, count
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
@@ -129,8 +129,8 @@ async def reply(text):
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
-        if prompt.call.provider.value != "openai":
-            return  # a routing key is OpenAI's
+        if not reaches_openai(prompt, ctx):
+            return  # a routing key is OpenAI's (other endpoints route as they document)
         key = prompt.param("prompt_cache_key")
         if key is None or key.stability != Stability.VOLATILE:
             return  # absent, constant, or stable per tenant or conversation

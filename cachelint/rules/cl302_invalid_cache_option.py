@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity, Span
 from cachelint.prompt import NOT_STATIC, AssembledPrompt, Breakpoint, MarkerKind, Param
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules._markers import in_file, marker_related, marker_span, openai_version
+from cachelint.rules._markers import in_file, marker_related, marker_span, openai_version, reaches_openai
 from cachelint.rules.context import RuleContext
 from cachelint.rules.examples import PRELUDE
 
@@ -137,7 +137,7 @@ def reply(text):
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
-        if prompt.call.provider.value != "openai":
+        if not reaches_openai(prompt, ctx):
             return  # OpenAI's parameters
         version = openai_version(prompt.call.model)
         model = f"`{prompt.call.model}`"

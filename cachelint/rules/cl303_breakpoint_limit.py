@@ -14,6 +14,7 @@ from cachelint.rules._markers import (
     marker_related,
     marker_span,
     openai_version,
+    reaches_openai,
     tokens,
 )
 from cachelint.rules.cl302_invalid_cache_option import FIRST_WITH_OPTIONS
@@ -137,7 +138,7 @@ def reply(text):
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
-        if prompt.call.provider.value != "openai":
+        if not reaches_openai(prompt, ctx):
             return  # OpenAI's breakpoints
         version = openai_version(prompt.call.model)
         if version is not None and version < FIRST_WITH_OPTIONS:

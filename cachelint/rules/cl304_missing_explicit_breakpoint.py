@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Related, Severity
 from cachelint.prompt import AssembledPrompt, MarkerKind, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules._markers import call_model, openai_version, tokens
+from cachelint.rules._markers import call_model, openai_version, reaches_openai, tokens
 from cachelint.rules.cl302_invalid_cache_option import FIRST_WITH_OPTIONS
 from cachelint.rules.context import RuleContext, count
 from cachelint.rules.examples import PRELUDE, RULES_DEF
@@ -78,7 +78,7 @@ def reply(history, text):
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
-        if prompt.call.provider.value != "openai":
+        if not reaches_openai(prompt, ctx):
             return  # OpenAI's breakpoints
         version = openai_version(prompt.call.model)
         if version is None or version < FIRST_WITH_OPTIONS:

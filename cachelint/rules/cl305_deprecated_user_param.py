@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
 from cachelint.prompt import AssembledPrompt
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules._markers import in_file
+from cachelint.rules._markers import in_file, reaches_openai
 from cachelint.rules.context import RuleContext
 from cachelint.rules.examples import PRELUDE
 
@@ -63,8 +63,8 @@ def reply(user_id, text):
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
-        if prompt.call.provider.value != "openai":
-            return  # Anthropic and Gemini have no `user` parameter of this kind
+        if not reaches_openai(prompt, ctx):
+            return  # OpenAI's own parameter: Anthropic, Gemini and other endpoints have none of this kind
         user = prompt.param("user")
         if user is None:
             return

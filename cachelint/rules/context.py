@@ -50,7 +50,7 @@ class RuleContext:
     # linted, other modules' as the analysis read them. None: no fix can be written there (a
     # notebook, whose linted text is its joined cells, not the file).
     text_of: Callable[[str], str | None] = field(default=lambda path: None)
-    _models: dict[tuple[str | None, str, str | None, str], ModelLookup] = field(default_factory=dict)
+    _models: dict[tuple[str | None, str, str | None, str, str], ModelLookup] = field(default_factory=dict)
 
     # ---- model facts and counting
 
@@ -58,10 +58,11 @@ class RuleContext:
         """The call's model row. When `model=` is not a literal and the configured default
         belongs to another provider, that provider's fallback row: an Anthropic call with an
         unknown model is not counted with gpt-4.1's tokenizer and minimum."""
-        key = (prompt.call.model, prompt.call.provider.value, prompt.call.base_url, prompt.call.model_origin)
+        call = prompt.call
+        key = (call.model, call.provider.value, call.base_url, call.model_origin, call.base_url_unresolved)
         if key not in self._models:
             configured = self.settings.default_model
-            m = lookup_model(key[0], configured or DEFAULT_MODEL, key[2])
+            m = lookup_model(key[0], configured or DEFAULT_MODEL, key[2], bool(key[4]))
             if m.defaulted and configured is None:
                 # No model named and none configured: the call may run on any model, so no
                 # minimum or price is claimed for it (the size rules stay silent).

@@ -20,7 +20,6 @@ from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import NOT_ANALYSED, Diagnostic, LintError, LintWarning, NotAnalysed, Span
 from cachelint.directives import has_directives, parse_directives
-from cachelint.discovery import is_notebook
 from cachelint.fastinit import replace
 from cachelint.models import runs_on
 from cachelint.prompt import AssembledPrompt, CallSite
@@ -245,7 +244,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         ev.reset_budget(keep_memo=True)
         prompt = assemble(found, ev, span_of)
         if prompt.call.model is not None and not runs_on(prompt.call.provider.value, prompt.call.model,
-                                                          prompt.call.base_url):
+                                                          prompt.call.base_url, bool(prompt.call.base_url_unresolved)):
             continue  # a branch of the wrapper for another provider's models: never runs for this one
         _note_spent(ev.budget_hits > hits, call, exhausted)
         inside = any(project.implementation(c, f) is not None
@@ -327,12 +326,13 @@ def module_findings(
 
 
 def _texts(mod: ModuleInfo, project: Project, path: str) -> Callable[[str], str | None]:
-    """Where rules read the text their fixes edit: this module's as linted, other modules' as
-    the analysis read them; a notebook is not fixed (its linted text is its joined cells)."""
+    """Where rules read the text their fixes edit: this module's as linted (a notebook's joined
+    code cells: fixes.notebooks places each edit in its cell), other modules' as the analysis
+    read them."""
 
     def text_of(wanted: str) -> str | None:
         if wanted == mod.path:
-            return None if is_notebook(path) else mod.text
+            return mod.text
         other = project.module_from_path(wanted)
         return None if other is None else other.text
 

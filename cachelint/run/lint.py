@@ -26,10 +26,11 @@ from cachelint.diagnostics import Diagnostic, LintError
 from cachelint.directives import has_directives
 from cachelint.rules._base import Rule
 from cachelint.run.check import LintResult, check_source
+from cachelint.run.cutoff import Cutoff
 from cachelint.run.modulefacts import FactStore
 from cachelint.run.pool import Workers, default_jobs
 from cachelint.run.prefilter import TEXT_BUDGET, Reader
-from cachelint.run.scan import ScanInputs, files_for_parallel_scan, scan_wrappers
+from cachelint.run.scan import ScanInputs, ScanResult, files_for_parallel_scan, scan_wrappers
 from cachelint.run.state import RunState, map_tasks, process_run, worker_pool
 from cachelint.run.tracked import (
     Dependencies,
@@ -55,6 +56,9 @@ class RunOptions:
     cache_dir: str | None = None
     # Told how many more files are done, as they are (the command line's progress bar).
     progress: Callable[[int], None] | None = None
+    # Told what the run's caches saved (--verbose): modules and functions the wrapper scan
+    # looked at again, verdicts kept by the early cutoff, results taken from the cache.
+    verbose: Callable[[str], None] | None = None
 
 
 _RUN_OPTIONS: ContextVar[RunOptions | None] = ContextVar("cachelint_run_options", default=None)
@@ -91,7 +95,7 @@ def project_factory(settings: Settings) -> Callable[[], Project]:
     reader = Reader(base, None, hashes=run.hashes)
     with process_run():
         classes = reader.class_index(files)
-        names = scan_names(base, files, settings, reader, 1, run, None, None, classes)
+        names = scan_names(base, files, settings, reader, 1, run, None, None, classes).names
     return lambda: run.project(settings.root, settings.wrappers, names, classes)
 
 
@@ -105,23 +109,25 @@ def scan_names(
     rc: ResultCache | None,
     meanwhile: Callable[[], None] | None,
     classes: ClassIndex,
-) -> frozenset[str]:
-    """The wrapper names of the project whose files are `files`, looking again only at the
-    modules the cache `rc` knows nothing current of (all of them without one). `meanwhile`:
-    see scan_wrappers; `classes`: the run's class index."""
+) -> ScanResult:
+    """The wrapper scan of the project whose files are `files` (its `names`), looking again
+    only at the modules the cache `rc` knows nothing current of (all of them without one),
+    less those the early cutoff shows unaffected by what changed (see cachelint.run.cutoff).
+    `meanwhile`: see scan_wrappers; `classes`: the run's class index."""
     roots = tuple(base.search_roots)
 
     def probe(qualname: str) -> str:
         got = classes.signature(qualname)
         return got if got is not None else run.probes(roots, qualname)
 
-    store = FactStore(rc.modules if rc is not None else None)
+    cutoff = Cutoff(rc.shapes, run.hashes) if rc is not None else None
+    store = FactStore(rc.modules if rc is not None else None, cutoff)
     inputs = ScanInputs(reader.is_candidate, reader.identify, run.hashes, probe)
-    names = scan_wrappers(files, settings, inputs, store, jobs, run, meanwhile, classes).names
+    result = scan_wrappers(files, settings, inputs, store, jobs, run, meanwhile, classes)
     store.finish()
     if rc is not None and store.changed:
         rc.changed = True
-    return names
+    return result
 
 
 def lint_files(
@@ -197,7 +203,11 @@ def _lint_files(
         # the project's classes, from what reading each file told (the scan's first pass reads
         # every file anyway): built once here and sent to every project of the run
         classes = reader.class_index(project_files)
-        names = scan_names(base, project_files, settings, reader, workers, run, rc, index_words, classes)
+        scanned = scan_names(base, project_files, settings, reader, workers, run, rc, index_words, classes)
+    names = scanned.names
+    if opts.verbose is not None:
+        opts.verbose(f"wrapper scan: modules looked at {scanned.modules_checked}, functions checked "
+                     f"{scanned.functions_checked}, modules whose verdicts the early cutoff kept {scanned.cut_off}")
     project = run.project(settings.root, settings.wrappers, names, classes)
     probes: dict[str, str] = {}
 
@@ -268,6 +278,9 @@ def _lint_files(
         rc.store(os.path.abspath(path), key, diagnostics, outcome.errors, outcome.dep_hashes, outcome.deps.probes)
     if rc is not None:
         rc.save()
+    if opts.verbose is not None:
+        cached = rc.hits if rc is not None else 0
+        opts.verbose(f"results: files linted {len(todo)}, taken from the cache {cached}")
 
     total = LintResult()
     for result in per_file:

@@ -18,7 +18,9 @@ in the result cache's `modules` table when there is one (in memory for the run o
 An entry is kept by the module's path and holds its content hash: a module whose content
 changed starts afresh, and one whose dependencies changed keeps its outline and mentions
 and loses its verdicts. So a warm run checks only the functions of changed modules and of
-the modules whose checks read them. JSON, like the rest of the cache: indices are strings.
+the modules whose checks read them. Unless the early cutoff (cachelint.run.cutoff) shows
+the checks cannot have seen the change: then the verdicts stand, and a module whose edit
+added no function keeps its own. JSON, like the rest of the cache: indices are strings.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from cachelint.cache import FileHashes, deps_valid
+from cachelint.analysis.realpaths import real_path
+from cachelint.cache import FileHashes
+from cachelint.run.cutoff import Cutoff, referenced_hashes
 
 # A scan pass as its key in an entry: the first pass's, or hashes of its pattern and the names found before it.
 SDK_PATTERN = "sdk"
@@ -42,10 +46,11 @@ Probe = Callable[[str], str]
 class ModuleFacts:
     """One module's entry (see the module's docstring): read and changed in place."""
 
-    __slots__ = ("checked", "data", "dirty", "used")
+    __slots__ = ("checked", "cutoff", "data", "dirty", "used")
 
-    def __init__(self, data: dict[str, Any], dirty: bool = False) -> None:
+    def __init__(self, data: dict[str, Any], dirty: bool = False, cutoff: Cutoff | None = None) -> None:
         self.data = data
+        self.cutoff = cutoff
         self.checked = False  # verdicts validated against their dependencies in this run
         self.used: set[str] = set()  # pattern keys asked for in this run
         self.dirty = dirty  # changed in this run: the cache is written again
@@ -92,8 +97,8 @@ class ModuleFacts:
         if not self.checked:
             self.checked = True
             try:
-                valid = deps_valid(self.data.get("d", {}), self.data.get("p", []), probe, hashes)
-            except (TypeError, ValueError):
+                valid = self._deps_valid(probe, hashes)
+            except (TypeError, ValueError, AttributeError):
                 valid = False
             if not valid:
                 self.clear_verdicts()
@@ -104,6 +109,23 @@ class ModuleFacts:
             return {int(i): tuple(str(w) for w in v) for i, v in table.items()}
         except (TypeError, ValueError):
             return {}
+
+    def _deps_valid(self, probe: Probe, hashes: FileHashes) -> bool:
+        """Do the verdicts' dependencies resolve as they did, and is every file read unchanged,
+        or changed in a way the checks cannot have seen (then the new hashes are recorded)?"""
+        deps: dict[str, str] = self.data.get("d", {})
+        if not all(probe(qualname) == signature for qualname, signature in self.data.get("p", [])):
+            return False
+        changed = [(real, digest) for real, digest in deps.items() if hashes(real) != digest]
+        if not changed:
+            return True
+        if self.cutoff is None or not self.cutoff.unaffected(changed, list(deps)):
+            return False
+        for real, _ in changed:
+            deps[real] = hashes(real)
+        self.cutoff.kept += 1
+        self.dirty = True
+        return True
 
     def clear_verdicts(self) -> None:
         for field in ("v", "d", "p"):
@@ -136,8 +158,9 @@ class ModuleFacts:
 class FactStore:
     """The entries of a project's modules for one run, over the cache's table (or a new one)."""
 
-    def __init__(self, table: dict[str, Any] | None = None) -> None:
+    def __init__(self, table: dict[str, Any] | None = None, cutoff: Cutoff | None = None) -> None:
         self.table: dict[str, Any] = table if table is not None else {}
+        self.cutoff = cutoff
         self._open: dict[str, ModuleFacts] = {}
         self._dropped = False
 
@@ -149,17 +172,42 @@ class FactStore:
             return got
         data = self.table.get(key)
         if isinstance(data, dict) and data.get("h") == digest:
-            got = ModuleFacts(data)
+            got = ModuleFacts(data, cutoff=self.cutoff)
         else:
-            got = ModuleFacts({"h": digest}, dirty=True)
+            got = ModuleFacts(self._carried(key, data, digest), dirty=True, cutoff=self.cutoff)
             self.table[key] = got.data
         self._open[key] = got
         return got
 
+    def _carried(self, key: str, old: Any, digest: str) -> dict[str, Any]:
+        """A new entry for the module at `key`, whose content changed from the entry `old`:
+        with the old verdicts and mentions when the edit only added statements and no function
+        (the functions keep their indices and their text; the verdicts' own check of what they
+        read, the module included, then decides whether they stand), else empty. The outline
+        (functions' lines, which may have moved) is found again if a pass needs it."""
+        fresh: dict[str, Any] = {"h": digest}
+        if self.cutoff is None or not isinstance(old, dict) or not isinstance(old.get("v"), dict):
+            return fresh
+        deps = old.get("d")
+        real = real_path(key)
+        if not isinstance(deps, dict) or not isinstance(deps.get(real), str):
+            return fresh
+        added = self.cutoff.added(real, deps[real])
+        if added is None or added.defines:
+            return fresh
+        fresh.update(v=old["v"], d=deps, p=old.get("p", []))
+        if isinstance(old.get("m"), dict):
+            # A pass' functions are those whose lines mention its pattern: the same functions,
+            # as no function was added or changed. (Added text may make the module a candidate
+            # of a pass it was not one of: still no function of it to check, as recorded.)
+            fresh["m"] = old["m"]
+        return fresh
+
     @property
     def changed(self) -> bool:
         """Has the table changed in this run (so the cache is written again)?"""
-        return self._dropped or any(f.dirty for f in self._open.values())
+        return (self._dropped or any(f.dirty for f in self._open.values())
+                or (self.cutoff is not None and self.cutoff.changed))
 
     def finish(self) -> None:
         """The run is done with the entries: drop patterns no longer asked for, and the
@@ -169,3 +217,5 @@ class FactStore:
         for key in [k for k in self.table if k not in self._open and not os.path.lexists(k)]:
             del self.table[key]
             self._dropped = True
+        if self.cutoff is not None:
+            self.cutoff.prune(referenced_hashes(self.table))

@@ -36,6 +36,7 @@ from cachelint.analysis.project import (
 )
 from cachelint.analysis.realpaths import real_path
 from cachelint.cache import FileHashes, names_hash
+from cachelint.run.cutoff import statement_digests
 from cachelint.run.modulefacts import SDK_PATTERN, FactStore, ModuleFacts, Outline
 from cachelint.run.pool import MIN_PARALLEL_TASKS, Workers
 from cachelint.run.state import RunState, map_tasks
@@ -117,6 +118,9 @@ class ModuleScan:
     mentions: list[int] | None = None
     verdicts: dict[int, tuple[str, ...]] = field(default_factory=dict)
     deps: Dependencies | None = None
+    # The statement digests (see cachelint.run.cutoff) of the modules the checks read, those
+    # this process has not sent before in the run.
+    shapes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def scan_module(task: ModuleTask, root: str, declared: Declared, pattern: Mention,
@@ -158,6 +162,10 @@ def scan_module(task: ModuleTask, root: str, declared: Declared, pattern: Mentio
             fn = mod.functions[i]
             out.verdicts[i] = tuple(sorted(wrapper_words(fn, mod))) if project.wrapper_sites(fn, mod) else ()
         out.deps = project.dependencies()
+        for real, loaded in project.loaded_modules():
+            if real not in run.shaped:
+                run.shaped.add(real)
+                out.shapes[real] = statement_digests(loaded.tree, loaded.lines)
         return out
     finally:
         project.close()
@@ -168,6 +176,7 @@ class ScanResult:
     names: frozenset[str]
     modules_checked: int = 0  # modules whose functions were looked for or checked in a worker
     functions_checked: int = 0
+    cut_off: int = 0  # modules whose verdicts the early cutoff kept (see cachelint.run.cutoff)
 
 
 # Is this file a candidate of a scan pass? None: the first pass (names an SDK); else the
@@ -247,6 +256,9 @@ def scan_wrappers(
                 meanwhile()
                 meanwhile = None
             for (entry, task), scan in zip(chunk, scans, strict=True):
+                if store.cutoff is not None:
+                    for real, digests in scan.shapes.items():
+                        store.cutoff.record(real, digests)
                 new.update(_record(entry, task, scan, key, inputs))
                 result.functions_checked += len(scan.verdicts)
         new -= found
@@ -255,6 +267,7 @@ def scan_wrappers(
         found |= new
         pattern_names = frozenset(new)
     result.names = frozenset(found)
+    result.cut_off = store.cutoff.kept if store.cutoff is not None else 0
     return result
 
 

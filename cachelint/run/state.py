@@ -40,6 +40,9 @@ class RunState:
     modules: ModuleCache
     hashes: FileHashes = field(default_factory=FileHashes)
     probes: Probes = field(default_factory=Probes)
+    # Real paths of the modules whose statement digests this process sent the run (see
+    # cachelint.run.scan.ModuleScan.shapes): each is sent once.
+    shaped: set[str] = field(default_factory=set)
 
     def project(self, root: str, declared: Declared, names: frozenset[str] | None,
                 classes: ClassIndex | None = None) -> TrackedProject:

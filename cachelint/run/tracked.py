@@ -258,6 +258,10 @@ class TrackedProject(Project):
         it reached, for the cyclic collector (which then traversed and freed them all)."""
         self.__dict__.clear()
 
+    def loaded_modules(self) -> list[tuple[str, ModuleInfo]]:
+        """The modules this project loaded, by real path."""
+        return [(real, mod) for real, mod in self._by_path.items() if mod is not None]
+
     def dependencies(self, exclude: str | None = None) -> Dependencies:
         files = set(self._by_path)
         files.update(_prompt_file_reads(self))

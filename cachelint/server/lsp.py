@@ -4,12 +4,15 @@ actions and hovers out.
 Each open Python file (and each notebook, its code cells joined as `cachelint` joins an
 .ipynb file's) is analysed on open, change and save, from the editor's text, not the file
 on disk; the analysis is kept until the next change, so a hover or a code action answers
-from it without analysing again.
+from it without analysing again. The project's index is built in the background (see
+cachelint.server.indexing): the first diagnostics come from the file's own analysis, and
+the files analysed without the index are analysed again when it arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -28,7 +31,8 @@ from cachelint.ruledocs import help_uri
 from cachelint.rules import lookup
 from cachelint.server.edits import suppression
 from cachelint.server.hover import render_hover
-from cachelint.server.projects import Analysis, Cells, Projects, current_text
+from cachelint.server.indexing import BackgroundIndex, Index
+from cachelint.server.projects import Analysis, Cells, Projects, ProjectState, current_text
 
 SOURCE = "cachelint"
 # Seconds without a change before an edited buffer is analysed: typing queues no analysis per keystroke.
@@ -58,6 +62,7 @@ class Linted:
     cells: Cells | None = None
     cell_uris: list[str] = field(default_factory=list)
     published: set[str] = field(default_factory=set)  # the URIs diagnostics were sent for
+    sent: dict[str, list[lsp.Diagnostic]] = field(default_factory=dict)  # what was sent, by URI
 
 
 class CachelintServer(LanguageServer):
@@ -75,10 +80,53 @@ class CachelintServer(LanguageServer):
                 save=True,
             ),
         )
-        self.projects = Projects()
+        self.projects = Projects(self._index_done)
         self.linted: dict[str, Linted] = {}
         # Analyses waiting for typing to pause, by document (or notebook) URI.
         self._pending: dict[str, tuple[asyncio.TimerHandle, Callable[[], None]]] = {}
+        # The loop requests are handled on: an index build's end is handed to it.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._announced: set[int] = set()  # the index builds logged as started (by id)
+
+    # --- the project index --------------------------------------------------------
+
+    def _index_done(self, state: ProjectState, build: BackgroundIndex, got: Index | str) -> None:
+        """From the build's thread: hand its end to the loop (or take it now without one)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self.adopt_index(state, build, got)
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the session is over
+            loop.call_soon_threadsafe(self.adopt_index, state, build, got)
+
+    def adopt_index(self, state: ProjectState, build: BackgroundIndex, got: Index | str) -> None:
+        """A project's index arrived: analyse again the files analysed without it."""
+        self._announced.discard(id(build))
+        if not state.adopt(got, build):
+            return  # a build cancelled since (a file changed while it ran): another one follows
+        if isinstance(got, str):
+            self._problem(state.root, f"the project could not be indexed ({got}); wrappers are not followed")
+        else:
+            self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Info, message=(
+                f"cachelint: indexed {state.root} in {got.seconds:.1f} s: {len(got.names)} wrapper names")))
+        for uri, linted in list(self.linted.items()):
+            if not linted.analysis.complete:
+                if linted.cells is not None:
+                    self.lint_notebook(uri, changed_only=True)
+                else:
+                    self.lint_document(uri, changed_only=True)
+
+    def _announce(self, state: ProjectState) -> None:
+        """Log an index build the analysis just started (with its process, for the curious)."""
+        build = state.building
+        if build is not None and id(build) not in self._announced:
+            self._announced.add(id(build))
+            self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Log, message=(
+                f"cachelint: indexing {state.root} in the background (process {build.pid})")))
+
+    def _note_loop(self) -> None:
+        with contextlib.suppress(RuntimeError):  # called outside the loop (a synchronous server)
+            self._loop = asyncio.get_running_loop()
 
     def watch_files(self) -> None:
         """Ask the client to report changes to the files an analysis may read (modules,
@@ -94,8 +142,10 @@ class CachelintServer(LanguageServer):
 
     # --- analysing ----------------------------------------------------------------
 
-    def lint_document(self, uri: str) -> None:
-        """Analyse an open Python file and publish its diagnostics."""
+    def lint_document(self, uri: str, changed_only: bool = False) -> None:
+        """Analyse an open Python file and publish its diagnostics (with `changed_only`, only
+        if they differ from those published last)."""
+        self._note_loop()
         if self.workspace.get_notebook_document(cell_uri=uri) is not None:
             return  # a notebook cell: analysed with its notebook
         doc = self.workspace.get_text_document(uri)
@@ -108,13 +158,15 @@ class CachelintServer(LanguageServer):
             self._publish(Linted(uri, Analysis(path, doc.source)), {uri: []})
             return
         analysis = state.analyse(path, doc.source)
+        self._announce(state)
         if analysis.problem:
             self._problem(path, analysis.problem)
         linted = Linted(uri, analysis)
-        self._publish(linted, {uri: [self._diagnostic(doc, d) for d in analysis.diagnostics]})
+        self._publish(linted, {uri: [self._diagnostic(doc, d) for d in analysis.diagnostics]}, changed_only)
 
-    def lint_notebook(self, notebook_uri: str) -> None:
+    def lint_notebook(self, notebook_uri: str, changed_only: bool = False) -> None:
         """Analyse an open notebook's code cells as one module and publish per cell."""
+        self._note_loop()
         notebook = self.workspace.get_notebook_document(notebook_uri=notebook_uri)
         path = to_fs_path(notebook_uri)
         if notebook is None or path is None:
@@ -130,6 +182,7 @@ class CachelintServer(LanguageServer):
             analysis = Analysis(path, cells.source)
         else:
             analysis = state.analyse(path, cells.source)
+            self._announce(state)
             if analysis.problem:
                 self._problem(path, analysis.problem)
         linted = Linted(notebook_uri, analysis, cells, [u for u, _ in python])
@@ -138,7 +191,7 @@ class CachelintServer(LanguageServer):
             if at is not None:
                 uri, doc, span = at
                 by_uri[uri].append(self._diagnostic(doc, d, span))
-        self._publish(linted, by_uri)
+        self._publish(linted, by_uri, changed_only)
 
     def lint_soon(self, uri: str, lint: Callable[[], None]) -> None:
         """Run `lint` when no change to `uri` came for SETTLE seconds: a buffer whose analysis
@@ -186,8 +239,13 @@ class CachelintServer(LanguageServer):
             for target in linted.published:
                 self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=target, diagnostics=[]))
 
-    def _publish(self, linted: Linted, by_uri: dict[str, list[lsp.Diagnostic]]) -> None:
+    def _publish(self, linted: Linted, by_uri: dict[str, list[lsp.Diagnostic]], changed_only: bool = False) -> None:
         old = self.linted.get(linted.uri)
+        if changed_only and old is not None and old.published == set(by_uri) and old.sent == by_uri:
+            linted.published, linted.sent = old.published, old.sent
+            self.linted[linted.uri] = linted  # the new analysis answers hovers; nothing to send
+            return
+        linted.sent = by_uri
         stale = (old.published if old is not None else set()) - set(by_uri)
         for uri in sorted(stale):  # a cell deleted from the notebook
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
@@ -387,12 +445,13 @@ class CachelintServer(LanguageServer):
                 assert uri is not None  # _text_of found it
             elif linted.cells is None:
                 uri = linted.uri
-            else:  # a notebook: the edit lands in one cell, or not at all
-                start, end = linted.cells.cell_of(e.line), linted.cells.cell_of(e.end_line)
-                if start is None or end is None or start[0] != end[0]:
+            else:  # a notebook: the edit lands in one cell linted as written, or not at all
+                placed = linted.cells.place(e)
+                if placed is None:
                     return None
-                uri = linted.cell_uris[start[0]]
-                span = Span(path, start[1], e.column, end[1], e.end_column)
+                cell, within = placed
+                uri = linted.cell_uris[cell]
+                span = Span(path, within.line, within.column, within.end_line, within.end_column)
             doc = self.workspace.get_text_document(uri)
             out.setdefault(uri, []).append(lsp.TextEdit(range=self._range(doc, span), new_text=e.content))
         return out
@@ -428,6 +487,14 @@ def make_server() -> CachelintServer:
     @server.feature(lsp.INITIALIZED)
     def initialized(ls: CachelintServer, params: lsp.InitializedParams) -> None:
         ls.watch_files()
+
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: CachelintServer, params: None) -> None:
+        ls.projects.close()  # an index build in progress ends with the session
+
+    @server.feature(lsp.EXIT)
+    def exit_(ls: CachelintServer, params: None) -> None:
+        ls.projects.close()  # `exit` without `shutdown` first
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CachelintServer, params: lsp.DidOpenTextDocumentParams) -> None:
@@ -496,4 +563,8 @@ def serve() -> None:
     # stdout carries the protocol: anything else printed there would corrupt a message.
     protocol_out = sys.stdout.buffer
     sys.stdout = sys.stderr
-    make_server().start_io(sys.stdin.buffer, protocol_out)
+    server = make_server()
+    try:
+        server.start_io(sys.stdin.buffer, protocol_out)
+    finally:
+        server.projects.close()  # the client went away without `exit`: no build outlives the session

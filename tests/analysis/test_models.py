@@ -403,14 +403,30 @@ def test_compatible_providers(base_url: str | None, model: str | None, key: str)
     [
         ("https://api.openai.com/v1", "gpt-4.1"),
         (None, "gpt-4o"),
-        ("https://gateway.example.com/v1", None),  # an unknown host: OpenAI's rules, as before
-        ("not a url at all", None),
-        ("http://[bad", None),
+        ("https://eu.api.openai.com/v1", None),  # OpenAI's regional host
         (None, "grokking-model"),  # a prefix only when followed by "-"
     ],
 )
 def test_not_a_compatible_provider(base_url: str | None, model: str | None) -> None:
     assert compatible_provider(base_url, model) is None
+
+
+@pytest.mark.parametrize(
+    ("base_url", "unresolved"),
+    [
+        ("https://gateway.example.com/v1", False),  # a host the table does not know
+        ("https://api.anthropic.com/v1/", False),  # Anthropic's OpenAI-compatible layer: no facts
+        ("https://api.openai.com.example.net/v1", False),  # not OpenAI's host
+        ("not a url at all", False),
+        ("http://[bad", False),
+        (None, True),  # a base_url the analysis could not follow
+    ],
+)
+def test_an_endpoint_of_unknown_provider(base_url: str | None, unresolved: bool) -> None:
+    found = compatible_provider(base_url, "gpt-4.1", unresolved)
+    assert found is not None and found.key == "unknown"
+    m = lookup_model("gpt-4.1", "gpt-4.1", base_url, unresolved)
+    assert m.via == found and not m.size_facts and m.min_cache_tokens == 1024  # ordering rules keep OpenAI's
 
 
 def test_compatible_providers_get_ordering_rules_only() -> None:

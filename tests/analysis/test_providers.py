@@ -446,10 +446,12 @@ def test_the_client_base_url_reaches_the_call(base: str, model: str, key: str) -
     assert m.via is not None and m.via.key == key and not m.size_facts
 
 
-def test_a_base_url_that_is_not_a_string_is_unknown() -> None:
+def test_a_base_url_that_is_not_a_string_is_an_unknown_provider() -> None:
+    # the deployment decides where the client sends: not known to be OpenAI, so no OpenAI facts
     p = one(_compatible("os.environ['LLM_BASE_URL']", "gpt-4.1").replace("from openai", "import os\nfrom openai"))
-    assert p.call.base_url is None
-    assert RuleContext(Settings(), "/proj/app.py").model(p).via is None  # OpenAI's rules, as before
+    assert p.call.base_url is None and p.call.base_url_unresolved == "os.environ['LLM_BASE_URL']"
+    m = RuleContext(Settings(), "/proj/app.py").model(p)
+    assert m.via is not None and m.via.key == "unknown" and not m.size_facts
 
 
 def test_a_client_kept_on_the_instance_keeps_its_base_url(tmp_path: Path) -> None:

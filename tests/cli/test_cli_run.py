@@ -197,7 +197,10 @@ def test_verbose(project: Path, run: RunCli, fake_engine: None) -> None:
     assert (loud.exit_code, loud.stdout) == (quiet.exit_code, quiet.stdout)
     said = [line.split("] ", 1)[1] for line in loud.stderr.splitlines()]
     assert said[:2] == ["1 file to lint under 1 path (0 notebooks)", "project .: pyproject.toml, 1 file"]
-    assert said[2].startswith("project .: 1 file linted in ") and said[3].startswith("output written in ")
+    assert said[2:4] == ["wrapper scan: modules looked at 0, functions checked 0, "
+                         "modules whose verdicts the early cutoff kept 0",
+                         "results: files linted 0, taken from the cache 0"]
+    assert said[4].startswith("project .: 1 file linted in ") and said[5].startswith("output written in ")
     assert all(line.startswith("cachelint: [") for line in loud.stderr.splitlines())
     assert quiet.stderr == ""
 

@@ -78,9 +78,17 @@ def test_cold_warm_and_edited_runs_agree(
     (project / "app" / "core.py").write_text(CORE + "\n\ndef unused():\n    return 1\n")
     checked.clear()
     assert _cli(run) == cold
-    # core.py changed: it is looked at again, and so are llm.py and service.py, whose checks
-    # followed chat and answer into it; not plain.py, which names `send` too
+    # core.py changed: it is looked at again (a function was added), but not llm.py and
+    # service.py, whose checks followed chat and answer into it: nothing they read names `unused`
+    assert sorted(set(checked)) == ["core.py"]
+    (project / "app" / "core.py").write_text(CORE.replace("'gpt-4.1'", "'gpt-4.1-mini'") + "\n\ndef unused():\n"
+                                             "    return 1\n")
+    checked.clear()
+    assert _cli(run) == cold
+    # `send` itself changed: so are llm.py and service.py looked at again; not plain.py,
+    # which names `send` too
     assert sorted(set(checked)) == ["core.py", "llm.py", "service.py"]
+    assert _cli(run, "--no-cache") == cold
 
 
 def test_a_module_the_scan_never_reads_changes_another_files_findings(
@@ -116,3 +124,106 @@ def test_a_warm_run_on_one_file_scans_only_what_changed(
     assert set(checked) == {"extra3.py"}  # in each pass it is a candidate of
     assert one.diagnostics == [d for d in everything.diagnostics if d.span.path.endswith("service.py")]
     assert lint(paths) == lint(paths, cached=False)
+
+
+def _verbose(run: Callable[..., Any], *args: str) -> tuple[int, str, list[str]]:
+    """A warm run on `args` with --verbose: exit code, stdout, and the scan's statistics line."""
+    got = run("--format", "concise", "-j", "1", "--verbose", *args)
+    scan_lines = [line.split("] ", 1)[1] for line in got.stderr.splitlines() if "wrapper scan:" in line]
+    return got.exit_code, got.stdout, scan_lines
+
+
+def test_an_edit_nothing_reads_looks_at_no_other_module(project: Path, run: Callable[..., Any], write: Write) -> None:
+    """A constant appended to route.py, which the checks of llm.py's `chat` and service.py's
+    `answer` read: the early cutoff keeps their verdicts (nothing the checks read names the new
+    constant), so linting a file with a warm cache looks at no module again; the findings are
+    those of a run without the cache."""
+    write(project, TREE)
+    _cli(run)  # fills the cache
+    (project / "app" / "route.py").write_text(ROUTE_CORE + "REVIEWED_BY = 'ops'\n")
+    code, out, stats = _verbose(run, "app/service.py")
+    assert stats == ["wrapper scan: modules looked at 0, functions checked 0, "
+                     "modules whose verdicts the early cutoff kept 2"]
+    cold = run("--format", "concise", "--no-cache", "app/service.py")
+    assert (code, out) == (cold.exit_code, cold.stdout) and "service.py:6" in out
+    assert _cli(run) == _cli(run, "--no-cache")
+
+
+def test_an_edit_that_a_check_reads_looks_at_it_again(project: Path, run: Callable[..., Any], write: Write) -> None:
+    """The negative twin: the appended statement names `backend`, which the checks read, so the
+    early cutoff keeps nothing and `chat` and `answer` are checked again."""
+    write(project, TREE)
+    _cli(run)
+    (project / "app" / "route.py").write_text(ROUTE_CORE + "assert backend\n")
+    code, out, stats = _verbose(run, "app/service.py")
+    assert stats == ["wrapper scan: modules looked at 2, functions checked 2, "
+                     "modules whose verdicts the early cutoff kept 0"]
+    cold = run("--format", "concise", "--no-cache", "app/service.py")
+    assert (code, out) == (cold.exit_code, cold.stdout)
+
+
+def test_an_added_statement_that_rebinds_what_a_wrapper_reads_changes_findings(
+    project: Path, run: Callable[..., Any], checked: list[str], write: Write
+) -> None:
+    """An edit that only adds a statement, but one that rebinds a name the check of `chat`
+    read (route.py's `backend`, now the plain module): `chat` is no wrapper any more, and
+    service.py's finding, made through it, goes, as in a run without the cache."""
+    write(project, TREE)
+    before = _cli(run)
+    assert "service.py:6" in before[1]
+    (project / "app" / "route.py").write_text(ROUTE_CORE + ROUTE_PLAIN)
+    checked.clear()
+    after = _cli(run)
+    assert after == _cli(run, "--no-cache")
+    assert after[0] == 0 and "service.py" not in after[1]
+    assert "llm.py" in checked
+
+
+@pytest.mark.parametrize("added", [
+    "import openai\n",  # names an SDK: calls are found by their shape
+    "__all__ = ['REVIEWED']\n",  # a dunder name is read without being written
+    "from app.plain import *\n",  # binds names written nowhere here
+    "EXTRA = 'stream'\n",  # an API method's name
+    "REVIEWED = 1; backend = None\n",  # shares a line with a name read
+])
+def test_the_early_cutoff_refuses_what_is_not_read_by_name(
+    project: Path, run: Callable[..., Any], write: Write, added: str
+) -> None:
+    write(project, TREE)
+    _cli(run)
+    (project / "app" / "route.py").write_text(ROUTE_CORE + added)
+    _, _, stats = _verbose(run, "app/service.py")
+    assert stats[0].endswith(", modules whose verdicts the early cutoff kept 0")
+    assert _cli(run) == _cli(run, "--no-cache")
+
+
+def test_a_computed_getattr_in_what_a_check_read_refuses_the_cutoff(
+    project: Path, run: Callable[..., Any], write: Write
+) -> None:
+    """`getattr(route, name)` with a name built at run time may reach the added constant."""
+    tree = dict(TREE)
+    tree["app/llm.py"] = LLM + "\n\ndef pick(kind):\n    from app import route\n" \
+        "    return getattr(route, kind.upper() + '_NOTE')\n"
+    write(project, tree)
+    _cli(run)
+    (project / "app" / "route.py").write_text(ROUTE_CORE + "LATE_NOTE = 'x'\n")
+    _, _, stats = _verbose(run, "app/service.py")
+    assert stats[0].endswith(", modules whose verdicts the early cutoff kept 0")
+
+
+def test_a_constant_added_to_a_wrappers_module_looks_at_nothing_again(
+    project: Path, run: Callable[..., Any], checked: list[str], write: Write
+) -> None:
+    """core.py (the wrapper `send`) gains a constant nothing reads: no module is looked at
+    again, its own included; one that names the client `send` reads looks at core.py again."""
+    write(project, TREE)
+    cold = _cli(run)
+    (project / "app" / "core.py").write_text(CORE + "\nTIMEOUT_SECONDS = 30\n")
+    checked.clear()
+    assert _cli(run) == cold
+    assert checked == []
+    (project / "app" / "core.py").write_text(CORE + "\nTIMEOUT_SECONDS = 30\nclient.timeout = TIMEOUT_SECONDS\n")
+    checked.clear()
+    assert _cli(run) == cold
+    assert "core.py" in checked
+    assert _cli(run, "--no-cache") == cold

@@ -528,3 +528,26 @@ def test_an_error_that_does_not_pickle_reaches_the_worker_named_by_its_own_type(
         got = list(workers.map(_count_in_worker, [("a", "cl100k_base"), ("b", "cl100k_base")], None,
                                tracked.ModuleCache()))
     assert got == [(("RuntimeError", "LockedError: cannot count"), 0)] * 2
+
+
+def test_real_paths_are_kept_only_while_a_run_lasts(tmp_path: Path) -> None:
+    """A symbolic link pointed elsewhere between two runs (or two analyses of the language
+    server, which lives for a whole editing session) resolves to its new target; within one
+    run the first answer stands."""
+    from cachelint.analysis import realpaths
+
+    first, second = tmp_path / "prompts_a.py", tmp_path / "prompts_b.py"
+    first.write_text("A = 1\n")
+    second.write_text("A = 2\n")
+    link = tmp_path / "prompts.py"
+    link.symlink_to(first)
+    with realpaths.run():
+        assert realpaths.real_path(str(link)) == str(first.resolve())
+        link.unlink()
+        link.symlink_to(second)
+        assert realpaths.real_path(str(link)) == str(first.resolve())  # asked once per run
+    with realpaths.run():
+        assert realpaths.real_path(str(link)) == str(second.resolve())
+    link.unlink()
+    link.symlink_to(first)
+    assert realpaths.real_path(str(link)) == str(first.resolve())  # outside a run: asked each time

@@ -230,7 +230,9 @@ def test_text_that_does_not_parse_is_one_log_line_and_no_diagnostics(demo: Path,
     client.change(app, broken, version=2)
     assert client.hover(app, CALL_LINE, 20) is None  # analysed at once: nothing to show
     assert client.diagnostics(uri(app)) == {"uri": uri(app), "version": 2, "diagnostics": []}
-    [logged] = [n["params"] for n in client.notifications if n["method"] == "window/logMessage"]
+    # (the index build's start and end are logged too, as information)
+    [logged] = [n["params"] for n in client.notifications
+                if n["method"] == "window/logMessage" and n["params"]["type"] <= 2]
     assert logged["type"] == 2 and logged["message"].startswith(f"{app}: ")
     assert "\n" not in logged["message"] and "Traceback" not in logged["message"]
     # Parsing again, the finding is back.
@@ -395,4 +397,53 @@ def test_an_unsafe_fix_is_offered_alone_and_never_by_fix_all(demo: Path, client:
     assert 'input=f"Request {uuid.uuid4()}\\n{text}")' in fixed
     client.change(app, fixed, version=2)
     assert client.diagnostics(uri(app))["diagnostics"] == []
+    assert client.shutdown() == 0
+
+
+NOTEBOOK_SETUP = ("from openai import OpenAI\nfrom prompts import RULES\nclient = OpenAI()\n"
+                  "TOPICS = {'billing', 'refunds', 'shipping'}\n")
+NOTEBOOK_ASK = ('def ask(q):\n'
+                '    system = "Topics: " + ", ".join(TOPICS) + ". " + RULES\n'
+                '    return client.chat.completions.create(model="gpt-4.1", messages=[\n'
+                '        {"role": "system", "content": system}, {"role": "user", "content": q}])\n')
+
+
+def open_notebook(client: LspClient, notebook: Path, *sources: str) -> list[str]:
+    """Open a notebook of code cells in the session; the cells' URIs."""
+    cells = [f"{uri(notebook)}#cell{i}" for i in range(1, len(sources) + 1)]
+    client.notify("notebookDocument/didOpen", {
+        "notebookDocument": {"uri": uri(notebook), "notebookType": "jupyter-notebook", "version": 1,
+                             "cells": [{"kind": 2, "document": c} for c in cells]},
+        "cellTextDocuments": [{"uri": c, "languageId": "python", "version": 1, "text": s}
+                              for c, s in zip(cells, sources, strict=True)]})
+    return cells
+
+
+@pytest.mark.parametrize("magic", ["", "%load_ext autoreload\n"], ids=["plain cell", "cell with a magic"])
+def test_a_notebook_cell_gets_the_fix_as_a_code_action(demo: Path, client: LspClient, magic: str) -> None:
+    pytest.importorskip("libcst", reason="fixes are written with libcst (the `fix`, `server` and `test` extras)")
+    notebook = demo / "explore.ipynb"
+    client.initialize(demo)
+    ask = magic + NOTEBOOK_ASK
+    cells = open_notebook(client, notebook, NOTEBOOK_SETUP, ask)
+    found = {}
+    for _ in cells:  # one notification per code cell
+        params = client.diagnostics(cells[0]) if not found else client.diagnostics(cells[1])
+        found[params["uri"]] = params["diagnostics"]
+    [d] = found[cells[1]]
+    assert d["code"] == "CL103"
+    offered = list(client.request("textDocument/codeAction", {
+        "textDocument": {"uri": cells[1]}, "range": d["range"], "context": {"diagnostics": [d]}}) or [])
+    titles = [a["title"] for a in offered]
+    if magic:
+        # the cell does not parse as Python: no fix (libcst never saw it as written), no
+        # suppression comment, nothing to fix all
+        assert titles == []
+    else:
+        assert titles == ["Wrap the iterated value in `sorted(...)` (CL103)",
+                          "Ignore CL103 (unordered-in-prefix) on this line", "Fix all safe cachelint findings"]
+        for action in (offered[0], offered[2]):
+            assert list(action["edit"]["changes"]) == [cells[1]]  # the edit lands in the cell itself
+            fixed = applied(ask, action["edit"]["changes"][cells[1]])
+            assert fixed == ask.replace('", ".join(TOPICS)', '", ".join(sorted(TOPICS))')
     assert client.shutdown() == 0

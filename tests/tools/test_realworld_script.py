@@ -137,3 +137,63 @@ def test_preamble_resolution_rules(realworld: ModuleType) -> None:
     assert not realworld.preamble_resolved(prompt())
     # Gemini contents never hold the system instruction: an unknown one leaves the preamble empty
     assert realworld.preamble_resolved(prompt(("contents", P, False, True)))
+
+
+def test_an_unknown_first_message_is_not_a_rebuilt_preamble(realworld: ModuleType) -> None:
+    from cachelint.diagnostics import Span
+    from cachelint.prompt import AssembledPrompt, CallSite, Provider, Segment, Stability
+
+    span = Span("a.py", 1, 1, 1, 2)
+
+    def prompt(api: str, *segs: tuple[str, Stability, bool], provider: Provider = Provider.OPENAI,
+               text: str | None = None) -> AssembledPrompt:
+        call = CallSite(provider, api, span, span, "gpt-4.1")
+        return AssembledPrompt(call, complete=True, segments=tuple(
+            Segment(slot, stab, text if stab == Stability.STATIC else None, "x", span, in_preamble=pre)
+            for slot, stab, pre in segs))
+
+    S, P, U = Stability.STATIC, Stability.TURN, Stability.UNKNOWN
+    chat = "chat.completions.create"
+    # `messages=[first, {"role": "user", ...}]` with `first` not followed: it may be the system
+    first_unknown = prompt(chat, ("messages[0]", U, False), ("messages[1].content (user)", P, False))
+    assert not realworld.preamble_resolved(first_unknown)
+    # a message whose role is not a literal, even with known text, may be the system message
+    assert not realworld.preamble_resolved(prompt(chat, ("messages[0].content", S, False), text="Hi"))
+    # a known system message and a user turn the analysis could not follow: rebuilt
+    assert realworld.preamble_resolved(prompt(chat, ("messages[0].content (system)", S, True),
+                                              ("messages[1].content (user)", U, False), text="Rules."))
+    # no system message, a known user turn first: the preamble is known to be empty
+    assert realworld.preamble_resolved(prompt(chat, ("messages[0].content (user)", P, False)))
+    # Responses: a string input is one user message; an input that may be a list is not known
+    assert realworld.preamble_resolved(prompt("responses.create", ("input", S, False), ("input", P, False), text="Q: "))
+    assert not realworld.preamble_resolved(prompt("responses.create", ("input", P, False)))
+    # Anthropic's messages never hold the system prompt (it is `system=`)
+    assert realworld.preamble_resolved(prompt("messages.create", ("messages", U, False), provider=Provider.ANTHROPIC))
+
+
+UNKNOWN_FIRST = '''from openai import OpenAI
+from somewhere import load_message, load_question
+
+client = OpenAI()
+SYSTEM = "You are a support agent. Answer from the policy."
+
+
+def first_unknown(q):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        load_message(), {"role": "user", "content": q}])
+
+
+def user_unknown():
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": SYSTEM}, {"role": "user", "content": load_question()}])
+'''
+
+
+def test_counts_an_unknown_first_message_as_not_rebuilt(tmp_path: Path, realworld: ModuleType) -> None:
+    repo = tmp_path / "demo"
+    repo.mkdir()
+    (repo / "app.py").write_text(UNKNOWN_FIRST)
+    r = realworld.analyse(str(repo), timeout=120)
+    assert r.sites == {("app.py", 9): False, ("app.py", 14): True}
+    assert (r.recognised, r.resolved) == (2, 1)
+    assert r.why[("app.py", 9)].startswith("messages[0]: "), r.why

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import ast
 
+from cachelint.analysis import endpoints
 from cachelint.analysis.env import Env
 from cachelint.analysis.library.api import EvaluatorAPI
 from cachelint.analysis.library.registry import Registry
-from cachelint.analysis.values import ClientV, DictV, StrV, Value, text_of
+from cachelint.analysis.values import ClientV, DictV, Value
 
 OPENAI_CLIENTS = {"OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI"}
 ANTHROPIC_CLIENTS = {
@@ -44,12 +45,7 @@ def sdk_call(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | N
     """A call into an SDK package: a client object, a typed parameter dict, or not modelled."""
     cc = client_class(qual)
     if cc is not None:
-        base_url = None
-        for k in node.keywords:
-            if k.arg == "base_url":
-                bv = ev.eval(k.value, env)
-                base_url = text_of(bv.pieces) if isinstance(bv, StrV) else None
-        return ClientV(cc[0], cc[1], base_url)
+        return endpoints.with_constructor_endpoint(ev, ClientV(cc[0], cc[1]), node, env)
     if qual.startswith(TYPE_MODULES) and not node.args:
         # Typed request params (`GenerateContentConfig(...)`, `*MessageParam(...)`)
         # are plain dicts of their keywords.

@@ -1,0 +1,229 @@
+"""Early cutoff for the wrapper scan: an edit that only adds statements nothing read can name
+leaves the verdicts of the modules whose checks read the edited module standing.
+
+A verdict (cachelint.run.modulefacts) records the content hash of every file its check read.
+When one of them changed, the check need not run again if the check cannot have seen the
+change. That is decided here, without knowing what the check looked at inside each file:
+
+- the edited module's top-level statements are compared, as text, with those of the version
+  the check read (their digests are kept by content hash, see `statement_digests`): the old
+  statements must all still be there, unchanged and in order, so the edit only added whole
+  statements (a line appended, a new constant or function);
+- a check reaches a statement of another module only by a name (an import, an attribute of a
+  module, a global read by a function it follows), and a module-wide walk of the analysis
+  (callers of a function, mutated globals, classes) matches a name too: so if no word of the
+  added statements (every identifier, string word and comment word in them) is written in
+  any file the check read, outside the added statements, no lookup of the check can have
+  led to them, and it would find what it found before;
+- what does not go by a written name is refused: added statements that name an SDK or an
+  API method (the analysis finds SDK calls by their shape), that bind a dunder name
+  (`__all__`, `__getattr__`), that import `*`, or that are not ASCII (names are NFKC
+  folded); and files read that call `getattr` with a computed name (the evaluator follows
+  one built from pieces of text). The class index's answers are checked as before (a new
+  subclass is a changed answer), and so are the module names a check resolved.
+
+Verdicts are the words a wrapper is called by, not places, so lines that moved do not matter.
+Cached lint results hold places and are not cut off this way.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import keyword
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cachelint.analysis.module import split_lines
+from cachelint.analysis.project import API_METHODS, MAX_MODULE_BYTES, mentions_sdk
+from cachelint.cache import FileHashes
+from cachelint.sources import Refused, read_bytes, read_module
+
+_WORD = re.compile(r"\w+")
+# Words that are never a name (soft keywords such as `match` and `type` can be).
+_KEYWORDS = frozenset(keyword.kwlist)
+_DUNDER = re.compile(r"\b__\w+__\b")
+# `getattr(x, "name")`, the one form whose name is written as a word; any other getattr is a name
+# the evaluator may build from pieces.
+_GETATTR = re.compile(r"\bgetattr\b")
+_LITERAL_GETATTR = re.compile(r"""\bgetattr\(\s*[^,()]*(?:\([^()]*\)[^,()]*)*,\s*(["'])\w+\1\s*[,)]""")
+
+
+def statement_digests(tree: ast.Module, lines: Sequence[str]) -> list[str]:
+    """A digest of each top-level statement's lines (decorators included), in order: what the
+    cutoff compares two versions of a module by. Text, not trees: a comment edited inside a
+    statement is a change (never the other way round)."""
+    out = []
+    for stmt in tree.body:
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        last = stmt.end_lineno or stmt.lineno
+        text = "".join(lines[first - 1 : last])
+        out.append(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest())
+    return out
+
+
+@dataclass(frozen=True)
+class Added:
+    """The statements an edit added to a module: their words, the lines they hold (0-based,
+    end exclusive), and whether any of them defines a function, class or lambda."""
+
+    words: frozenset[str]
+    spans: tuple[tuple[int, int], ...]
+    defines: bool
+
+
+def _words(text: str) -> set[str]:
+    """The words of `text` that could be a name: not a keyword (`return`, `def`), not a number."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return {w for w in _WORD.findall(text) if not w[0].isdigit()} - _KEYWORDS
+
+
+class Cutoff:
+    """The cutoff's decisions for one run, over the table of statement digests by content hash
+    (the result cache's `shapes`, or one of the run's own)."""
+
+    def __init__(self, shapes: dict[str, Any], hashes: FileHashes) -> None:
+        self.shapes = shapes
+        self.hashes = hashes
+        self.kept = 0  # modules whose verdicts the cutoff kept in this run
+        self.changed = False  # the table changed (the cache is written again)
+        self._added: dict[tuple[str, str], Added | None] = {}
+        self._texts: dict[str, str | None] = {}
+        self._clear: dict[tuple[str, frozenset[str]], bool] = {}
+        self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
+
+    def record(self, real: str, digests: Sequence[str]) -> None:
+        """A worker's digests of the module at `real`, as it read it (its current content)."""
+        digest = self.hashes(real)
+        if len(digest) > 1 and digest not in self.shapes:  # not ABSENT or UNREADABLE
+            self.shapes[digest] = list(digests)
+            self.changed = True
+
+    def prune(self, referenced: Iterable[str]) -> None:
+        """Keep the digests of the versions some verdict still refers to."""
+        keep = set(referenced)
+        for key in [k for k in self.shapes if k not in keep]:
+            del self.shapes[key]
+            self.changed = True
+
+    def added(self, real: str, old: str) -> Added | None:
+        """What the edit of the module at `real` since its version `old` added, if it only added
+        statements the cutoff can judge (see the module's docstring); None otherwise."""
+        key = (real, old)
+        if key not in self._added:
+            self._added[key] = self._find_added(real, old)
+        return self._added[key]
+
+    def _find_added(self, real: str, old: str) -> Added | None:
+        before = self.shapes.get(old)
+        text = self._text(real) if real.endswith(".py") else None
+        if not isinstance(before, list) or text is None:
+            return None
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return None
+        lines = split_lines(text)
+        now = statement_digests(tree, lines)
+        added: list[ast.stmt] = []
+        i = 0
+        for stmt, digest in zip(tree.body, now, strict=True):
+            if i < len(before) and before[i] == digest:
+                i += 1
+            else:
+                added.append(stmt)
+        if i != len(before):
+            return None  # a statement changed, moved or went away
+        self.record(real, now)  # the version a verdict kept now refers to
+        words: set[str] = set()
+        spans: list[tuple[int, int]] = []
+        defines = False
+        if added and added[0] is tree.body[0] and isinstance(added[0], ast.Expr) \
+                and isinstance(added[0].value, ast.Constant) and isinstance(added[0].value.value, str):
+            return None  # a new docstring: the module's __doc__, read without its words
+        for stmt in added:
+            first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+            last = stmt.end_lineno or stmt.lineno
+            chunk = "".join(lines[first - 1 : last])
+            if not chunk.isascii() or mentions_sdk(chunk) or _DUNDER.search(chunk):
+                return None
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+                    return None
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+                    defines = True
+            words |= _words(chunk)
+            spans.append((first - 1, last))
+        if words & API_METHODS:
+            return None
+        # A line an added statement shares with one that was there before (`a = 1; b = 2`)
+        # changed that one's digest: it was not matched, so the spans hold added text only.
+        return Added(frozenset(words), tuple(spans), defines)
+
+    def _text(self, real: str) -> str | None:
+        if real not in self._texts:
+            if real.endswith(".py"):
+                self._texts[real] = read_module(real, MAX_MODULE_BYTES)
+            else:
+                data = read_bytes(real)
+                self._texts[real] = None if isinstance(data, Refused) else data.decode("utf-8", "replace")
+        return self._texts[real]
+
+    def unaffected(self, changed: Sequence[tuple[str, str]], deps: Iterable[str]) -> bool:
+        """Can a check that read `deps` (real paths) not have seen the edits of `changed` (real
+        path, content hash it read)? True when every edit only added statements none of whose
+        words is written in what the check read, the added statements left out."""
+        adds: dict[str, Added] = {}
+        for real, old in changed:
+            got = self.added(real, old)
+            if got is None:
+                return False
+            adds[real] = got
+        words = frozenset().union(*(a.words for a in adds.values()))
+        if not words:
+            return True  # only comments or blank lines between statements changed
+        return all(self._clear_of(real, words, adds.get(real)) for real in deps)
+
+    def _clear_of(self, real: str, words: frozenset[str], added: Added | None) -> bool:
+        key = (real, words)
+        got = self._clear.get(key)
+        if got is None:
+            got = self._clear[key] = self._judge(real, words, added)
+        return got
+
+    def _judge(self, real: str, words: frozenset[str], added: Added | None) -> bool:
+        text = self._text(real)
+        if text is None:
+            # Missing or unreadable, as its unchanged hash says it was: nothing in it was read.
+            return True
+        if added is not None:
+            lines = split_lines(text)
+            for start, end in sorted(added.spans, reverse=True):
+                del lines[start:end]
+            text = "".join(lines)
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+        if _GETATTR.search(text) and len(_GETATTR.findall(text)) != len(_LITERAL_GETATTR.findall(text)):
+            return False  # a name built from pieces may be one of the added ones
+        return self._pattern(words).search(text) is None
+
+    def _pattern(self, words: frozenset[str]) -> re.Pattern[str]:
+        got = self._patterns.get(words)
+        if got is None:
+            alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+            got = self._patterns[words] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+        return got
+
+
+def referenced_hashes(table: Mapping[str, Any]) -> set[str]:
+    """The content hashes the verdicts of a `modules` table refer to."""
+    out: set[str] = set()
+    for entry in table.values():
+        deps = entry.get("d") if isinstance(entry, dict) else None
+        if isinstance(deps, dict):
+            out.update(v for v in deps.values() if isinstance(v, str))
+    return out
