@@ -35,9 +35,12 @@ MAX_PROJECT_FILES = 20_000  # files scanned for wrappers; past that the scan sto
 # project function at all, where the wrapper scan has nothing to gain.
 CALLEE_STEPS = 5_000
 MAX_DISPATCH = 32  # classes a method call on one of several objects is followed into
-# Implementations a dispatched call inside a wrapper chain is followed into: each multiplies the
-# sites of every caller of the chain (MetaGPT: ~100 callers of aask, 15 providers below it).
-MAX_CHAIN_DISPATCH = 8
+# Most implementations a dispatched call inside a wrapper chain is followed into (a call with
+# more is not followed there, only at the caller that builds the prompt): each multiplies the
+# sites of every caller of the chain, and the run's cost with them. graphiti (37 callers of
+# generate_response, 8 clients below it) went from 3 s to over 80 s of CPU following all 8, even
+# with the sites sharing one budget; MetaGPT's 12 providers below aask are not followed either.
+MAX_CHAIN_DISPATCH = 4
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -432,16 +435,16 @@ class Project(ProjectHooks):
         """The functions a call inside a wrapper chain is followed into: its one callee, or each
         implementation of a method dispatched by class hierarchy (`self._achat_completion(...)`,
         abstract in the base, one per provider: MetaGPT's aask -> acompletion_text ->
-        _achat_completion), at most MAX_CHAIN_DISPATCH of them. A call on one of several objects
+        _achat_completion), when there are at most MAX_CHAIN_DISPATCH. A call on one of several objects
         a factory may return is followed only where the prompt is built (the caller's own call,
         in the checker), not inside a chain, where each class multiplies every caller's sites
         (mem0: 18 providers behind Memory.add)."""
         found = self.callees(call, mod)
         if len(found) <= 1:
             return found
-        if not self.is_dispatched(call, mod):
+        if len(found) > MAX_CHAIN_DISPATCH or not self.is_dispatched(call, mod):
             return []
-        return found[:MAX_CHAIN_DISPATCH]
+        return found
 
     def is_dispatched(self, call: ast.Call, mod: ModuleInfo) -> bool:
         """Did `callees(call, mod)` find the call's targets by class hierarchy (see dispatch)?"""
