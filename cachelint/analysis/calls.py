@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 from dataclasses import dataclass
 
 from cachelint.analysis import callers, endpoints, frameworks, gemini_legacy, indirect
-from cachelint.analysis.env import env_at
+from cachelint.analysis.env import MAX_ALT_ITERATION, env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value
+from cachelint.analysis.values import (
+    AltV,
+    ClientV,
+    DictV,
+    FuncRefV,
+    InstanceV,
+    ModuleRefV,
+    OpaqueV,
+    Value,
+    flat_options,
+)
 
 # API paths (attribute chains after the client) and the provider whose SDK has them.
 _APIS: dict[tuple[str, ...], tuple[str, str]] = {
@@ -295,6 +306,48 @@ def _run_by_project(node: ast.Call, mod: ModuleInfo, ev: Evaluator) -> ast.Call 
     return indirect.run_by(node, mod)
 
 
+def _is_sdk_method(e: ast.expr) -> bool:
+    return isinstance(e, ast.Attribute) and e.attr in _METHODS and bool(api_chains(e))
+
+
+def _handed_sdk_method(node: ast.Call, mod: ModuleInfo, ev: Evaluator) -> ast.Call | None:
+    """The SDK call a call makes of an SDK method it is handed: by an executor, a thread or
+    `functools.partial` (`asyncio.to_thread(client.chat.completions.create, **kw)`,
+    `loop.run_in_executor(None, partial(client.messages.create, ...))`), or by a project helper
+    that runs what it is handed (`self.retryer(client.chat.completions.create, **kw)`)."""
+    made = indirect.handed_on(node, mod)
+    if made is not None and _is_sdk_method(made.func):
+        return made
+    if node.args and _is_sdk_method(node.args[0]):
+        return _run_by_project(node, mod, ev)
+    return None
+
+
+def keyword_names(node: ast.Call, env: Env, ev: Evaluator) -> set[str]:
+    """The keywords a call is known to pass: those written, and the keys of each `**params`
+    dict the analysis can rebuild (`params = {"model": ..., "messages": ...}`, then
+    `create(**params)`). A spread whose keys are not known adds nothing."""
+    names = {k.arg for k in node.keywords if k.arg}
+    for k in node.keywords:
+        if k.arg is None:
+            with contextlib.suppress(Budget):  # a spread too costly to follow adds no key
+                names |= _known_keys(ev.eval(k.value, env))
+    return names
+
+
+def _known_keys(v: Value) -> set[str]:
+    """Keys a dict value has whichever way it was built: for one of several dicts, the keys
+    they all have."""
+    if isinstance(v, DictV):
+        return {k for k, _ in v.entries}
+    if isinstance(v, AltV):
+        options = flat_options(v, MAX_ALT_ITERATION)
+        if len(options) > MAX_ALT_ITERATION or not options:
+            return set()
+        return set.intersection(*(_known_keys(o) for o in options))
+    return set()
+
+
 def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
     """Every recognised SDK or framework call in the module, in source order."""
     sdks: set[str] | None = None
@@ -309,9 +362,8 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
             if fws:
                 out.extend(fws)
                 continue
-        if node.args and isinstance(node.args[0], ast.Attribute) and node.args[0].attr in _METHODS \
-                and api_chains(node.args[0]):
-            made = _run_by_project(node, mod, ev)
+        if node.args or isinstance(func, ast.Call):
+            made = _handed_sdk_method(node, mod, ev)
             if made is not None:
                 node, func = made, made.func  # `retry(client.chat.completions.create, **kw)`
         if isinstance(func, ast.Name):
@@ -341,6 +393,12 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
                 client = None if value is None else client_of(value) or passed_client(receiver, value, env, ev)
             except Budget:
                 client = None
+            if client is None and isinstance(value, InstanceV) and not legacy:
+                # a project object whose `__getattr__` hands names on to a client it wraps
+                try:
+                    client = client_of(ev.attribute(value, path[0], receiver, env))
+                except Budget:
+                    client = None
             if legacy:
                 # Only on an object shown to be a GenerativeModel (or its ChatSession): no shape test.
                 if client is not None and client.kind == gemini_legacy.APIS[path[-1]][0] \
@@ -360,7 +418,7 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
             if provider not in sdks:
                 continue  # Twilio's client.messages.create in a file without the SDK
             required, any_of = _SHAPES[api]
-            kws = {k.arg for k in node.keywords if k.arg}
+            kws = keyword_names(node, env, ev)
             if not required <= kws or (any_of and not kws & any_of):
                 continue  # keywords do not match the API's shape
             out.append(FoundCall(node, provider, api, receiver, None, env))

@@ -17,14 +17,17 @@ from cachelint.analysis.scopes import decorator_names, instance_of, is_overload
 from cachelint.analysis.values import (
     AltV,
     ClientV,
+    ConstV,
     FuncRefV,
     InstanceV,
     Item,
     ListV,
     Loc,
+    ModuleRefV,
     OpaqueV,
     Value,
     add_hop,
+    flat_options,
     restabilise,
 )
 from cachelint.prompt import INSTANCE_HISTORY, Hop, Stability
@@ -166,7 +169,7 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
         if options:
             break  # the most derived class that sets it decides
     if not options:
-        return annotated_client(ev, classes, attr)
+        return annotated_client(ev, classes, attr) or _from_getattr(ev, inst, classes, attr, env, node)
     grown = _grown_in_methods(classes, attr)
     if grown is not None:
         # A list the instance's methods add to (a conversation kept on the instance): what
@@ -181,6 +184,80 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
     if len(options) == 1:
         return options[0]
     return AltV(tuple(options), ev.loc(env, node), f"self.{attr}")
+
+
+def _from_getattr(ev: Evaluator, inst: InstanceV, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str,
+                  env: Env, node: ast.AST) -> Value | None:
+    """An attribute the class does not define, from a `__getattr__` that hands every other name
+    on to one object: aider's `LazyLiteLLM`, `return getattr(self._lazy_module, name)` after
+    `self._lazy_module = importlib.import_module("litellm")`, is litellm for that name, and a
+    proxy's `getattr(self._client, name)` its client. None for any other `__getattr__`."""
+    for cls, cmod in classes:
+        for fn in _methods(cls):
+            if fn.name != "__getattr__":
+                continue
+            target = _delegate_of(fn, attr, cmod)
+            if target is None:
+                return None
+            v = ev.eval(target, Env(cmod, fn, None, None, import_time=False, self_value=inst))
+            # Still None: not loaded yet, and `getattr(None, name)` raises rather than returns.
+            options = [o for o in (flat_options(v) if isinstance(v, AltV) else [v])
+                       if not (isinstance(o, ConstV) and o.value is None)]
+            if len(options) != 1 or not isinstance(options[0], ModuleRefV | ClientV | InstanceV):
+                return None
+            got = ev.attribute(options[0], attr, node, env)
+            return add_hop(got, Hop(cmod.span(fn), f"`{attr}` handed on by {cls.name}.__getattr__()"))
+    return None
+
+
+def _delegate_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, attr: str, mod: ModuleInfo) -> ast.expr | None:
+    """`E` when every `return` of `__getattr__(self, name)` that can run for `attr` is
+    `return getattr(E, name)`, with one `E`; the others must be under an `if` on the name that
+    `attr` does not take (`if name == "_lazy_module": return super()`)."""
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    if len(params) != 2:
+        return None
+    name = params[1].arg
+    found: list[ast.expr] = []
+    for n in ast.walk(fn):
+        if not isinstance(n, ast.Return) or n.value is None:
+            continue
+        v = n.value
+        if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "getattr" \
+                and len(v.args) == 2 and not v.keywords \
+                and isinstance(v.args[1], ast.Name) and v.args[1].id == name:
+            if all(ast.dump(v.args[0]) != ast.dump(f) for f in found):
+                found.append(v.args[0])
+        elif not _excluded(n, fn, name, attr, mod):
+            return None
+    return found[0] if len(found) == 1 else None
+
+
+def _excluded(ret: ast.Return, fn: ast.AST, name: str, attr: str, mod: ModuleInfo) -> bool:
+    """Is `ret` in the body of an `if name == "x":` (or `if name in ("x", ...)`) that `attr` fails?"""
+    child: ast.AST = ret
+    parent = mod.parents.get(id(child))
+    while parent is not None and parent is not fn:
+        if isinstance(parent, ast.If) and child in parent.body:
+            names = _names_tested(parent.test, name)
+            if names is not None and attr not in names:
+                return True
+        child, parent = parent, mod.parents.get(id(parent))
+    return False
+
+
+def _names_tested(test: ast.expr, name: str) -> set[str] | None:
+    """The names `if name == "x"` / `if name in ("x", "y")` lets through; None for another test."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)
+            and test.left.id == name):
+        return None
+    right = test.comparators[0]
+    if isinstance(test.ops[0], ast.Eq) and isinstance(right, ast.Constant) and isinstance(right.value, str):
+        return {right.value}
+    if isinstance(test.ops[0], ast.In) and isinstance(right, ast.Tuple | ast.List | ast.Set) \
+            and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in right.elts):
+        return {e.value for e in right.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    return None
 
 
 _GROWERS = ("append", "extend", "insert")

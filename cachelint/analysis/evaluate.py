@@ -605,9 +605,12 @@ class Evaluator:
     def e_BoolOp(self, node: ast.BoolOp, env: Env) -> Value:
         vals = [self.eval(v, env) for v in node.values]
         if isinstance(node.op, ast.Or):
-            # `x or DEFAULT`: a static first operand that is truthy decides.
+            # `x or DEFAULT`: a static first operand that is truthy decides, and so does a list
+            # known to hold an item (`messages or [{"role": "user", ...}]` given a message list)
             first = vals[0]
             if isinstance(first, StrV) and text_of(first.pieces):
+                return first
+            if isinstance(first, ListV) and any(not (i.optional or i.repeated) for i in first.items):
                 return first
             return AltV(tuple(vals), self.loc(env, node), self.src(env, node))
         return AltV((vals[-1],), self.loc(env, node), self.src(env, node)) if len(vals) == 1 else \
@@ -648,9 +651,13 @@ class Evaluator:
                 entries = []
                 for k, v in zip(keys.items, vals.items, strict=True):
                     kt = text_of(k.value.pieces) if isinstance(k.value, StrV) else None
-                    if kt is None or k.repeated or k.optional:
+                    if kt is None or k.repeated:
                         break
-                    entries.append((kt, v.value))
+                    # an item the filter may drop (`if v is not None`): the key is there or
+                    # not, as after `if c: d[key] = v`
+                    value = AltV((ConstV(None), v.value), self.loc(env, node), self.src(env, node)) \
+                        if k.optional else v.value
+                    entries.append((kt, value))
                 else:
                     return DictV(tuple(entries), self.loc(env, node))
         stab = value_stability(keys)

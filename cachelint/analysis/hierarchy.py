@@ -418,6 +418,9 @@ def declared_receiver(recv: ast.expr, value: Value, env: Env, class_of: ClassOf,
             if arg is not None and arg.annotation is not None and (env.bindings is None or recv.id not in env.bindings
                                                                    or _passed_through(env.bindings[recv.id])):
                 return [(c, m, False) for c, m in class_of(arg.annotation, _def_env(env))] or None
+        ann = _global_annotation(recv.id, env) if isinstance(value, OpaqueV) else None
+        if ann is not None:
+            return [(c, m, False) for c, m in class_of(ann, _def_env(env))] or None
         return None
     if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and isinstance(value, OpaqueV) \
             and _is_self(recv.value.id, env):
@@ -431,6 +434,21 @@ def declared_receiver(recv: ast.expr, value: Value, env: Env, class_of: ClassOf,
                               if (d := _declared_field(c, recv.attr, m, class_of)) is not None), None))
             fields[key] = got
         return got[1]
+    return None
+
+
+def _global_annotation(name: str, env: Env) -> ast.expr | None:
+    """The annotation of a module-level `llm: BaseLLM` read in a function of that module, where
+    the function does not assign the name itself (the app sets the global at startup)."""
+    if isinstance(env.scope, ast.FunctionDef | ast.AsyncFunctionDef):
+        ix = env.mod.flow_of(env.scope)
+        if name in ix.params or (name in ix.events and name not in ix.globals_):
+            return None
+    elif env.scope is not None:
+        return None
+    for stmt in env.mod.tree.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name:
+            return stmt.annotation
     return None
 
 

@@ -12,8 +12,14 @@ import ast
 from cachelint.analysis.module import ModuleInfo
 
 # Callables that run their first argument with the rest: the position of the function among
-# the arguments, by the name the runner is called with.
-_RUNNERS = {"submit": 0, "to_thread": 0, "run_in_executor": 1, "apply_async": 0, "run_sync": 0}
+# the arguments, by the name the runner is called with. `run_in_threadpool` is starlette's (and
+# fastapi.concurrency's), `run_sync` anyio's and trio's `to_thread.run_sync`.
+_RUNNERS = {"submit": 0, "to_thread": 0, "run_in_executor": 1, "apply_async": 0, "run_sync": 0,
+            "run_in_threadpool": 0}
+# Runners whose keyword arguments are their own, not the function's: asyncio's
+# `run_in_executor` takes none to pass on, anyio's and trio's `run_sync` take `limiter=`,
+# `cancellable=`, `abandon_on_cancel=`.
+_OWN_KEYWORDS = frozenset({"run_in_executor", "run_sync"})
 
 
 def handed_on(call: ast.Call, mod: ModuleInfo) -> ast.Call | None:
@@ -28,8 +34,14 @@ def handed_on(call: ast.Call, mod: ModuleInfo) -> ast.Call | None:
     elif name in _RUNNERS:
         at = _RUNNERS[name]
         if len(call.args) > at and not any(isinstance(a, ast.Starred) for a in call.args[:at + 1]):
-            keywords = [] if name == "run_in_executor" else list(call.keywords)
+            keywords = [] if name in _OWN_KEYWORDS else list(call.keywords)
             made = ast.Call(func=call.args[at], args=list(call.args[at + 1:]), keywords=keywords)
+    if made is not None and isinstance(made.func, ast.Call) and _is_partial(made.func):
+        # `loop.run_in_executor(None, partial(client.invoke_model, body=...))`: the partial runs
+        ast.copy_location(made, call)
+        made.end_lineno, made.end_col_offset = call.end_lineno, call.end_col_offset
+        mod.parents[id(made)] = mod.parents.get(id(call), mod.tree)
+        return handed_on(made, mod)
     if made is None or not isinstance(made.func, ast.Name | ast.Attribute):
         return None
     ast.copy_location(made, call)

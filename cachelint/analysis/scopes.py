@@ -647,10 +647,14 @@ def mutate(ev: Evaluator, value: Value, call: ast.Call, env: Env, cond: bool, re
             if updated is not None:
                 return updated
         return DictV(value.entries, value.loc, False)
-    if meth == "pop" and isinstance(value, DictV) and call.args and not rep:
+    if meth == "pop" and isinstance(value, DictV) and call.args:
         key = ev.eval(call.args[0], env)
         k = text_of(key.pieces) if isinstance(key, StrV) else None
-        if k is not None:
+        if k is None:
+            # `params.pop(name, None)` for a name the analysis cannot tell (smolagents drops the
+            # settings a model refuses): as for `params[name] = v`, the keys it knows stay.
+            return DictV(value.entries, value.loc, False)
+        if not rep:
             if cond:
                 old = value.get(k)
                 if old is None:
@@ -672,13 +676,16 @@ def mutate(ev: Evaluator, value: Value, call: ast.Call, env: Env, cond: bool, re
 def setitem(ev: Evaluator, value: Value, target: ast.Subscript, rhs: ast.expr, env: Env, cond: bool) -> Value:
     key = ev.eval(target.slice, env)
     new = ev.eval(rhs, env)
-    if isinstance(value, DictV) and isinstance(key, StrV):
-        k = text_of(key.pieces)
+    if isinstance(value, DictV):
+        k = text_of(key.pieces) if isinstance(key, StrV) else None
         if k is not None:
             if cond:
                 old = value.get(k) or ConstV(None)
                 new = AltV((old, new), ev.loc(env, target), ev.src(env, target))
             return DictV((*value.entries, (k, new)), value.loc, value.complete)
+        # `for k, v in overrides.items(): params[k] = v`: a key the analysis cannot name is
+        # added, as `params.update(overrides)` adds keys; the keys it knows stay known.
+        return DictV(value.entries, value.loc, False)
     if isinstance(value, ListV) and isinstance(key, ConstV) and isinstance(key.value, int):
         items = list(value.items)
         i = key.value

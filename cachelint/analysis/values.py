@@ -160,6 +160,9 @@ class OpaqueV:
     # The text `json.dumps` writes of data whose key order is not fixed by the source, without
     # `sort_keys=True`: where that call is written (CL104).
     unsorted_json: Loc | None = None
+    # The dict or list `json.dumps` wrote this text of, which `json.loads` gives back (a
+    # request sent through a cache keyed by its JSON text: storm's litellm_completion).
+    json_of: Value | None = None
 
 
 @dataclass(frozen=True)

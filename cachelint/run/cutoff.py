@@ -19,8 +19,10 @@ change. That is decided here, without knowing what the check looked at inside ea
   API method (the analysis finds SDK calls by their shape), that bind a dunder name
   (`__all__`, `__getattr__`), that import `*`, or that are not ASCII (names are NFKC
   folded); and files read that call `getattr` with a computed name (the evaluator follows
-  one built from pieces of text). The class index's answers are checked as before (a new
-  subclass is a changed answer), and so are the module names a check resolved.
+  one built from pieces of text), when a file read may bind the edited module to a name
+  (`from pkg import mod`, `import pkg.mod`, `import_module`, `sys.modules`). The class
+  index's answers are checked as before (a new subclass is a changed answer), and so are the
+  module names a check resolved.
 
 Verdicts are the words a wrapper is called by, not places, so lines that moved do not matter.
 Cached lint results hold places and are not cut off this way.
@@ -31,6 +33,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import keyword
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -49,6 +52,10 @@ _DUNDER = re.compile(r"\b__\w+__\b")
 # `getattr(x, "name")`, the one form whose name is written as a word; any other getattr is a name
 # the evaluator may build from pieces.
 _GETATTR = re.compile(r"\bgetattr\b")
+# Ways to get hold of a module object by a name not written in an import.
+_ANY_MODULE = re.compile(r"\b(?:import_module|__import__|modules)\b")
+# An import statement's names: to the end of its line, or of its parentheses.
+_IMPORT = re.compile(r"\bimport\b(?:\s*\([^)]*\)|[^\n;]*)")
 _LITERAL_GETATTR = re.compile(r"""\bgetattr\(\s*[^,()]*(?:\([^()]*\)[^,()]*)*,\s*(["'])\w+\1\s*[,)]""")
 
 
@@ -93,7 +100,7 @@ class Cutoff:
         self.changed = False  # the table changed (the cache is written again)
         self._added: dict[tuple[str, str], Added | None] = {}
         self._texts: dict[str, str | None] = {}
-        self._clear: dict[tuple[str, frozenset[str]], bool] = {}
+        self._clear: dict[tuple[str, frozenset[str]], tuple[bool, bool]] = {}
         self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
 
     def record(self, real: str, digests: Sequence[str]) -> None:
@@ -186,20 +193,31 @@ class Cutoff:
         words = frozenset().union(*(a.words for a in adds.values()))
         if not words:
             return True  # only comments or blank lines between statements changed
-        return all(self._clear_of(real, words, adds.get(real)) for real in deps)
+        deps = list(deps)
+        judged = [self._judged(real, words, adds.get(real)) for real in deps]
+        if not all(clear for clear, _ in judged):
+            return False
+        if any(computed for _, computed in judged):
+            # getattr with a name built from pieces may reach an added name, if it is given one
+            # of the edited modules as an object: refused when any file read may bind one so
+            stems = frozenset(_stem(real) for real in adds)
+            return not any(self._binds(real, stems) for real in deps)
+        return True
 
-    def _clear_of(self, real: str, words: frozenset[str], added: Added | None) -> bool:
+    def _judged(self, real: str, words: frozenset[str], added: Added | None) -> tuple[bool, bool]:
+        """Is the text of `real` (less what was added) free of `words`; does it call getattr
+        with a name not written as a word?"""
         key = (real, words)
         got = self._clear.get(key)
         if got is None:
             got = self._clear[key] = self._judge(real, words, added)
         return got
 
-    def _judge(self, real: str, words: frozenset[str], added: Added | None) -> bool:
+    def _judge(self, real: str, words: frozenset[str], added: Added | None) -> tuple[bool, bool]:
         text = self._text(real)
         if text is None:
             # Missing or unreadable, as its unchanged hash says it was: nothing in it was read.
-            return True
+            return True, False
         if added is not None:
             lines = split_lines(text)
             for start, end in sorted(added.spans, reverse=True):
@@ -207,9 +225,21 @@ class Cutoff:
             text = "".join(lines)
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)
-        if _GETATTR.search(text) and len(_GETATTR.findall(text)) != len(_LITERAL_GETATTR.findall(text)):
-            return False  # a name built from pieces may be one of the added ones
-        return self._pattern(words).search(text) is None
+        computed = _GETATTR.search(text) is not None and \
+            len(_GETATTR.findall(text)) != len(_LITERAL_GETATTR.findall(text))
+        return self._pattern(words).search(text) is None, computed
+
+    def _binds(self, real: str, stems: frozenset[str]) -> bool:
+        """May the text of `real` bind a module named by one of `stems` to a name (`import
+        a.b`, `from a import b`), or any module (`importlib.import_module`, `sys.modules`)?"""
+        text = self._text(real)
+        if text is None:
+            return False
+        if _ANY_MODULE.search(text):
+            return True
+        named = re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, stems)))})\b")
+        flat = text.replace("\\\n", " ")  # a statement continued with a backslash
+        return any(named.search(m.group(0)) for m in _IMPORT.finditer(flat))
 
     def _pattern(self, words: frozenset[str]) -> re.Pattern[str]:
         got = self._patterns.get(words)
@@ -217,6 +247,13 @@ class Cutoff:
             alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
             got = self._patterns[words] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
         return got
+
+
+def _stem(real: str) -> str:
+    """The last component of the module name of the file at `real` (a package's, for `__init__.py`)."""
+    head, name = os.path.split(real)
+    stem = name.rsplit(".", 1)[0]
+    return os.path.basename(head) if stem == "__init__" else stem
 
 
 def referenced_hashes(table: Mapping[str, Any]) -> set[str]:

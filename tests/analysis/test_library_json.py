@@ -1,4 +1,5 @@
-"""The json model: `json.dumps` of a static value is its exact text."""
+"""The json model: `json.dumps` of a static value is its exact text; `json.loads` gives back
+the data a `dumps` wrote."""
 
 from __future__ import annotations
 
@@ -23,3 +24,24 @@ def test_dumps_keywords_are_applied(tmp_path: Path) -> None:
 def test_dumps_of_a_parameter_is_as_stable_as_it(tmp_path: Path) -> None:
     segs = system(tmp_path, "system = json.dumps(q)", setup="import json")
     assert stabilities(segs) == [Stability.TURN]
+
+
+def test_loads_gives_back_what_dumps_wrote(tmp_path: Path) -> None:
+    """A request kept as JSON text (a cache key) and read back: the data, not unknown text."""
+    segs = system(tmp_path, 'system = json.loads(json.dumps({"text": RULES + q}))["text"]',
+                  setup='import json\nRULES = "Cite the policy. "')
+    assert [(s.stability, s.text) for s in segs] == [(Stability.STATIC, "Cite the policy. "),
+                                                     (Stability.TURN, None)]
+
+
+def test_loads_after_ujson_and_orjson_dumps(tmp_path: Path) -> None:
+    for lib in ("ujson", "orjson"):
+        segs = system(tmp_path, f'system = {lib}.loads({lib}.dumps({{"text": RULES + q}}))["text"]',
+                      setup=f'import {lib}\nRULES = "Cite the policy. "')
+        assert stabilities(segs) == [Stability.STATIC, Stability.TURN], lib
+
+
+def test_loads_of_other_text_is_not_followed(tmp_path: Path) -> None:
+    """Text no dumps wrote: the call is not followed, as stable as its argument, no text known."""
+    segs = system(tmp_path, 'system = json.loads(q)["text"]', setup="import json")
+    assert [(s.stability, s.text) for s in segs] == [(Stability.TURN, None)]

@@ -227,3 +227,18 @@ def test_a_constant_added_to_a_wrappers_module_looks_at_nothing_again(
     assert _cli(run) == cold
     assert "core.py" in checked
     assert _cli(run, "--no-cache") == cold
+
+
+def test_a_computed_getattr_that_cannot_be_given_the_edited_module_keeps_the_cutoff(
+    project: Path, run: Callable[..., Any], write: Write
+) -> None:
+    """The positive twin: llm.py builds a getattr name, but no file read binds route.py as a
+    module object (llm.py imports a name from it), so the added constant cannot be reached."""
+    tree = dict(TREE)
+    tree["app/llm.py"] = LLM + "\n\ndef pick(obj, kind):\n    return getattr(obj, kind.upper() + '_NOTE')\n"
+    write(project, tree)
+    cold = _cli(run)
+    (project / "app" / "route.py").write_text(ROUTE_CORE + "LATE_NOTE = 'x'\n")
+    code, out, stats = _verbose(run, ".")
+    assert stats[0].endswith(", modules whose verdicts the early cutoff kept 2")
+    assert (code, out) == cold == _cli(run, "--no-cache")

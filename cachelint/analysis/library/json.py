@@ -1,4 +1,5 @@
-"""json.dumps of a value known statically: the exact text; otherwise text as stable as the value."""
+"""json.dumps of a value known statically: the exact text; otherwise text as stable as the value,
+which json.loads turns back into the value (also with ujson and orjson)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from cachelint.analysis.env import Env
 from cachelint.analysis.library.api import EvaluatorAPI
 from cachelint.analysis.library.registry import Registry
 from cachelint.analysis.statics import NotStatic, to_python
-from cachelint.analysis.values import ConstV, OpaqueV, StrV, Text, Value, value_stability
+from cachelint.analysis.values import ConstV, DictV, ListV, OpaqueV, StrV, Text, Value, value_stability
 from cachelint.prompt import Stability
 
 
@@ -38,7 +39,37 @@ def dumps(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None
     if stab == Stability.STATIC:
         stab = Stability.STABLE
     unsorted = ev.loc(env, node) if _unsorted(ev, obj, node, env) else None
-    return ev.opaque(env, node, stab, "json.dumps(...)", unsorted_json=unsorted)
+    return ev.opaque(env, node, stab, "json.dumps(...)", unsorted_json=unsorted, json_of=_structure(obj))
+
+
+def other_dumps(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`ujson.dumps(obj)` / `orjson.dumps(obj)`: their text differs from the json module's
+    (no spaces; bytes), so only its stability and the data it carries are known."""
+    if not node.args:
+        return None
+    obj = ev.eval(node.args[0], env)
+    stab = value_stability(obj)
+    return ev.opaque(env, node, Stability.STABLE if stab == Stability.STATIC else stab, f"{qual}(...)",
+                     json_of=_structure(obj))
+
+
+def loads(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`json.loads(text)` of text a `dumps` wrote of a dict or list: that dict or list. None
+    (not followed) for any other text."""
+    if len(node.args) != 1:
+        return None
+    text = ev.eval(node.args[0], env)
+    if isinstance(text, OpaqueV) and text.json_of is not None:
+        return text.json_of
+    return None
+
+
+def _structure(obj: Value) -> Value | None:
+    """The data a JSON text carries back: a dict or a list, not a string or number, whose
+    text json.loads would not give back as the same value (a str is quoted, a tuple a list)."""
+    if isinstance(obj, DictV) or (isinstance(obj, ListV) and not obj.is_tuple):
+        return obj
+    return None
 
 
 def _unsorted(ev: EvaluatorAPI, obj: Value, node: ast.Call, env: Env) -> bool:
@@ -60,3 +91,5 @@ def _unsorted(ev: EvaluatorAPI, obj: Value, node: ast.Call, env: Env) -> bool:
 
 def register(reg: Registry) -> None:
     reg.call(("json.dumps",), dumps)
+    reg.call(("ujson.dumps", "orjson.dumps"), other_dumps)
+    reg.call(("json.loads", "ujson.loads", "orjson.loads"), loads)
