@@ -72,6 +72,11 @@ class WrapperSite:
 
 Declared = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 
+# The environments entered by the steps of wrapper chains from one caller's call, by (call,
+# function entered, environment it was called in, the request's loops): the environment it
+# was called in (kept alive, its id is in the key) and the one entered (None: not entered).
+StepEnvs = dict[tuple[object, ...], tuple["Env", "Env | None"]]
+
 # Which SDK keyword a declared wrapper role feeds.
 _ROLE_KEYWORD = {"model": "model", "messages": "messages", "input": "input", "system": "system",
                  "instructions": "instructions", "tools": "tools"}
@@ -673,12 +678,15 @@ class Project(ProjectHooks):
     def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env,
                   through: list[tuple[FunctionNode, ModuleInfo]] | None = None,
                   first: tuple[FunctionNode, ModuleInfo] | None = None,
-                  route: list[str] | None = None) -> tuple[Env, ast.Call] | None:
+                  route: list[str] | None = None,
+                  stepped: StepEnvs | None = None) -> tuple[Env, ast.Call] | None:
         """The environment of the SDK call with every wrapper's parameters bound, starting at `call`
         (which enters `first`, when given: one of `callees(call, ...)` in `caller_env`).
 
         `through`, if given, receives the wrapper functions entered on the way; `route`, if
-        given, the functions entered after the first, each named as `level` names it.
+        given, the functions entered after the first, each named as `level` names it. `stepped`:
+        the environments earlier sites of the same caller's call entered (see StepEnvs), kept
+        while the evaluator's memo is (sites evaluated with `reset_budget(keep_memo=True)`).
         """
         ev = self.evaluator
         env = caller_env
@@ -693,6 +701,7 @@ class Project(ProjectHooks):
         ev.request_loops = loops
         known: list[tuple[FunctionNode, ModuleInfo] | None] = [first, *site.targets]
         for i, nxt in enumerate(steps):
+            key: tuple[object, ...] | None = None
             target = known[i] if i < len(known) else None
             if target is None:
                 target = self._callee_in(current, env)
@@ -705,6 +714,19 @@ class Project(ProjectHooks):
             fn, fmod = target
             if through is not None:
                 through.append(target)
+            if route is not None and i > 0:
+                route.append(self.level(current, fn, fmod))
+            if stepped is not None:
+                # Sites of one wrapper enter it, and often the next wrapper, through the same
+                # call with the same values: the same environment, so what is worked out in
+                # it for one site (memoised by environment) serves the others.
+                key = (id(current), id(fn), env.memo_key(), ev.request_loops)
+                got = stepped.get(key)
+                if got is not None:
+                    if got[1] is None:
+                        return None
+                    env, current = got[1], nxt
+                    continue
             self_value: Value | None = None
             if isinstance(current.func, ast.Attribute):
                 recv = ev.eval(current.func.value, env)
@@ -716,12 +738,15 @@ class Project(ProjectHooks):
                             break
             if self_value is None:
                 self_value = self._implicit_self(current, env, fn, fmod)
-            if route is not None and i > 0:
-                route.append(self.level(current, fn, fmod))
             bindings = interproc.bind_args(ev, fn, current, env, fmod, self_value)
             if bindings is None:
+                if stepped is not None and key is not None:
+                    stepped[key] = (env, None)
                 return None
+            outer = env
             env = Env(fmod, fn, bindings, None, import_time=False, depth=env.depth + 1, self_value=self_value)
+            if stepped is not None and key is not None:
+                stepped[key] = (outer, env)  # the outer environment too: its id is in the key
             current = nxt
         return env, current
 

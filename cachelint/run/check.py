@@ -16,7 +16,7 @@ from cachelint.analysis.calls import FoundCall
 from cachelint.analysis.env import MAX_STEPS, env_at
 from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project
+from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project, StepEnvs
 from cachelint.analysis.values import Loc
 from cachelint.diagnostics import NOT_ANALYSED, Diagnostic, LintError, LintWarning, NotAnalysed, Span
 from cachelint.directives import has_directives, parse_directives
@@ -221,6 +221,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
     # each multiplies the caller's work, and a caller of a provider-neutral wrapper otherwise
     # paid for every provider in full (graphiti: 37 callers of generate_response, 8 clients).
     dispatched_steps = 0
+    stepped: StepEnvs = {}
     for site, target in sites:
         if dispatched_steps > MAX_DISPATCHED_STEPS:
             break
@@ -232,7 +233,8 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         through: list[tuple[FunctionNode, ModuleInfo]] = []
         route: list[str] = []
         try:
-            bound = project.bound_env(site, call, env_at(mod, call), through, first=target, route=route)
+            bound = project.bound_env(site, call, env_at(mod, call), through, first=target, route=route,
+                                      stepped=stepped)
         except Budget:
             _note_spent(True, call, exhausted)  # the caller is reported nowhere else
             continue

@@ -53,7 +53,7 @@ _DUNDER = re.compile(r"\b__\w+__\b")
 # the evaluator may build from pieces.
 _GETATTR = re.compile(r"\bgetattr\b")
 # Ways to get hold of a module object by a name not written in an import.
-_ANY_MODULE = re.compile(r"\b(?:import_module|__import__|modules)\b")
+_ANY_MODULE = re.compile(r"\b(?:import_module|__import__|sys\.modules)\b")
 # An import statement's names: to the end of its line, or of its parentheses.
 _IMPORT = re.compile(r"\bimport\b(?:\s*\([^)]*\)|[^\n;]*)")
 _LITERAL_GETATTR = re.compile(r"""\bgetattr\(\s*[^,()]*(?:\([^()]*\)[^,()]*)*,\s*(["'])\w+\1\s*[,)]""")

@@ -235,7 +235,8 @@ def test_a_computed_getattr_that_cannot_be_given_the_edited_module_keeps_the_cut
     """The positive twin: llm.py builds a getattr name, but no file read binds route.py as a
     module object (llm.py imports a name from it), so the added constant cannot be reached."""
     tree = dict(TREE)
-    tree["app/llm.py"] = LLM + "\n\ndef pick(obj, kind):\n    return getattr(obj, kind.upper() + '_NOTE')\n"
+    tree["app/llm.py"] = LLM + "\n\n# notes of other modules\ndef pick(obj, kind):\n" \
+        "    return getattr(obj, kind.upper() + '_NOTE')\n"
     write(project, tree)
     cold = _cli(run)
     (project / "app" / "route.py").write_text(ROUTE_CORE + "LATE_NOTE = 'x'\n")
