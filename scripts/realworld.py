@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for repo in args.repos:  # each row as soon as it is measured: large repositories take minutes
         r = analyse(repo, args.timeout)
         results.append(r)
-        codes = ", ".join(f"{c} {n}" for c, n in sorted(r.findings_by_code.items()))
+        codes = ", ".join(f"{c} {n}" for c, n in sorted(r.findings_by_code.items(), key=str))
         found = f"{r.findings} ({codes})" if codes else str(r.findings)
         print(f"| {r.name} | {r.files} | {r.shaped} ({r.shaped_tests}) | {r.recognised} | {r.resolved} | "
               f"{found} | {'>' if r.timed_out else ''}{r.seconds:.1f} |", flush=True)

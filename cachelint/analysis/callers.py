@@ -1,6 +1,8 @@
 """What a function's parameter holds across every call of the function (rules.md section 1):
 `stable` when every caller passes static or stable text, so a helper that builds each request
-from a persona its callers spell as literals does not change between requests.
+from a persona its callers spell as literals does not change between requests. And what a
+constructor's parameter holds: each value the project's constructions of the class pass
+(`constructor_argument`), so `self.system_message = system_message` is the text of each.
 
 Only functions whose every caller can be seen in the module are asked: a function nested in
 another (called from its enclosing function) or private to its module or class (a leading
@@ -17,8 +19,8 @@ from typing import TYPE_CHECKING
 from cachelint.analysis import interproc
 from cachelint.analysis.env import MAX_STEPS, Budget, Env, env_at
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.values import AltV, ConstV, FuncRefV, Value, flat_options, value_stability
-from cachelint.prompt import Stability
+from cachelint.analysis.values import AltV, ConstV, FuncRefV, Value, add_hop, flat_options, value_stability
+from cachelint.prompt import Hop, Stability
 
 if TYPE_CHECKING:
     from cachelint.analysis.evaluate import Evaluator
@@ -114,3 +116,99 @@ def _goes_to(ev: Evaluator, call: ast.Call, env: Env, fn: FuncNode) -> bool:
         target = ev.eval(func, env)
     options = flat_options(target) if isinstance(target, AltV) else [target]
     return bool(options) and all(isinstance(o, FuncRefV) and o.node is fn for o in options)
+
+
+def constructor_argument(ev: Evaluator, env: Env, name: str) -> Value | None:
+    """What parameter `name` of the `__init__` `env` is the body of holds across the calls that
+    run it in the project (cachelint.analysis.callsites): the value each passes (or the
+    default it leaves), one of several when they differ; None when that cannot be shown (no
+    construction seen, one whose arguments cannot be bound, a class used as a value)."""
+    fn = env.scope
+    if not isinstance(fn, FuncNode) or fn.name != "__init__" or env.bindings is not None \
+            or not isinstance(env.mod.parents.get(id(fn)), ast.ClassDef):
+        return None
+    key = ("constructed", id(fn), name)
+    memo = ev.constructor_args
+    if key in memo:
+        return memo[key][0]
+    if key in ev.active:
+        ev.guard_hit(key)
+        return None  # a construction passes what this parameter holds (recursion)
+    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
+    saved = ev.steps
+    result: Value | None = None
+    try:
+        ev.steps = max(ev.steps, MAX_STEPS - CALLER_STEPS)
+        result = _from_constructions(ev, fn, env, name)
+    except Budget:
+        result = None
+    finally:
+        del ev.active[key]
+        ev.steps = saved
+    memo[key] = (result, fn)
+    return result
+
+
+def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Value | None:
+    sites = ev.project.constructions(fn, env.mod)
+    if not sites:
+        return None
+    options: list[Value] = []
+    given: list[Value] = []  # the values as passed: the same text from two places is one option
+    seen: set[int] = set()
+    for site in sites:
+        if id(site.call) in seen:
+            continue
+        seen.add(id(site.call))
+        bindings = interproc.bind_args(ev, fn, site.call, site.env(), env.mod, site.self_value)
+        if bindings is None or name not in bindings:
+            return None
+        if bindings[name] in given:
+            continue
+        given.append(bindings[name])
+        here = Hop(site.mod.span(site.call), f"`{name}` given to the constructor here")
+        options.append(add_hop(bindings[name], here))
+    if len(options) == 1:
+        return options[0]
+    a = fn.args
+    every = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
+    arg = next((p for p in every if p is not None and p.arg == name), None)
+    return AltV(tuple(options), ev.loc(env, arg if arg is not None else fn), name)
+
+
+def passed_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:
+    """What each call of the method `env` is the body of passes for its parameter `name`, at
+    the calls the modules of its class hierarchy make (cachelint.analysis.callsites); None when
+    there is none, or one cannot be bound. Asked of a receiver (`client.chat.completions.create`
+    on a parameter `client`), which the caller decides is an SDK client only when each is."""
+    fn = env.scope
+    if not isinstance(fn, FuncNode) or env.bindings is not None:
+        return None
+    key = ("passed", id(fn), name)
+    memo = ev.passed_args
+    if key in memo:
+        return memo[key][0]
+    if key in ev.active:
+        ev.guard_hit(key)
+        return None
+    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
+    saved = ev.steps
+    result: list[Value] | None = None
+    try:
+        ev.steps = max(ev.steps, MAX_STEPS - CALLER_STEPS)
+        sites = ev.project.method_calls(fn, env.mod)
+        if sites:
+            result = []
+            for site in sites:
+                bindings = interproc.bind_args(ev, fn, site.call, site.env(), env.mod, site.self_value)
+                if bindings is None or name not in bindings:
+                    result = None
+                    break
+                result.append(bindings[name])
+    except Budget:
+        result = None
+    finally:
+        del ev.active[key]
+        ev.steps = saved
+    memo[key] = (result, fn)
+    return result

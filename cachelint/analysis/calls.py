@@ -6,7 +6,7 @@ import ast
 import contextlib
 from dataclasses import dataclass
 
-from cachelint.analysis import endpoints, frameworks, gemini_legacy, indirect
+from cachelint.analysis import callers, endpoints, frameworks, gemini_legacy, indirect
 from cachelint.analysis.env import MAX_ALT_ITERATION, env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator
 from cachelint.analysis.module import ModuleInfo
@@ -166,6 +166,43 @@ def client_of(v: Value) -> ClientV | None:
     return None
 
 
+def framework_choices(v: Value) -> list[ClientV]:
+    """The langchain chat models a value may be, one per provider and kind (merged as
+    `client_of` merges them), when they are of several (`llm = ChatOpenAI(...)` in one branch,
+    `ChatAnthropic(...)` in another, kept on an object); empty otherwise. A call on it is
+    followed once for each, as a call dispatched to several classes is."""
+    if not isinstance(v, AltV):
+        return []
+    groups: dict[tuple[str, str], list[ClientV]] = {}
+    for o in v.options:
+        c = client_of(o)
+        if c is not None:
+            groups.setdefault(_sdk_of(c), []).append(c)
+    if len(groups) < 2 or any(kind not in frameworks.LANGCHAIN_KINDS for _, kind in groups):
+        return []
+    return [gemini_legacy.merge(cs, v) for cs in groups.values()]
+
+
+def passed_client(receiver: ast.expr, value: Value, env: Env, ev: Evaluator) -> ClientV | None:
+    """The client a receiver that is a parameter of a method holds when every call of the method
+    in its class hierarchy passes a client of the same SDK (`def openai_response(self, client,
+    **kw)` called as `self.openai_response(self.prepare_client(), ...)`); None otherwise."""
+    if not (isinstance(receiver, ast.Name) and isinstance(value, OpaqueV) and value.passthrough):
+        return None
+    scope = env.scope
+    if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) or env.bindings is not None or \
+            receiver.id not in {a.arg for a in [*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs]}:
+        return None
+    values = callers.passed_values(ev, env, receiver.id)
+    if not values:
+        return None
+    clients = [client_of(v) for v in values]
+    known = [c for c in clients if c is not None]
+    if len(known) < len(clients) or any(_sdk_of(c) != _sdk_of(known[0]) for c in known):
+        return None
+    return client_of(values[0] if len(values) == 1 else AltV(tuple(values), value.loc, value.source))
+
+
 def _sdk_of(c: ClientV) -> tuple[str, str]:
     """The provider, and for the legacy Gemini SDK and the frameworks the kind of object (a
     model is not a chat, a langchain chat model is not the SDK's client)."""
@@ -200,27 +237,38 @@ def framework_call(node: ast.Call, env: Env, ev: Evaluator) -> FoundCall | None:
     """A call of a framework entry point (cachelint.analysis.frameworks), shown to be one:
     a litellm completion function, a send method of a langchain chat model, or `converse` /
     `invoke_model` of a Bedrock runtime client. None for anything else."""
+    found = framework_calls(node, env, ev)
+    return found[0] if len(found) == 1 else None
+
+
+def framework_calls(node: ast.Call, env: Env, ev: Evaluator) -> list[FoundCall]:
+    """`framework_call`, and for a langchain chat model of one of several providers (see
+    framework_choices) the call on each."""
     func = node.func
     try:
         if isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in frameworks.LITELLM_NAMES):
             target = ev.eval(func, env)
             if isinstance(target, ModuleRefV) and target.qualname in frameworks.LITELLM_FUNCTIONS:
                 # the provider is the model's, told when the request is rebuilt
-                return FoundCall(node, "openai", frameworks.LITELLM_FUNCTIONS[target.qualname], func, None, env)
-            return None
+                return [FoundCall(node, "openai", frameworks.LITELLM_FUNCTIONS[target.qualname], func, None, env)]
+            return []
         if not isinstance(func, ast.Attribute):
-            return None
-        client = client_of(ev.eval(func.value, env))
+            return []
+        value = ev.eval(func.value, env)
+        client = client_of(value) or passed_client(func.value, value, env, ev)
     except Budget:
-        return None
+        return []
     if client is None:
-        return None
+        if func.attr not in frameworks.LANGCHAIN_SEND:
+            return []
+        return [FoundCall(node, c.provider, f"{c.kind}.{frameworks.LANGCHAIN_SEND[func.attr]}", func.value, c, env)
+                for c in framework_choices(value)]
     if client.kind in frameworks.LANGCHAIN_KINDS and func.attr in frameworks.LANGCHAIN_SEND:
         api = f"{client.kind}.{frameworks.LANGCHAIN_SEND[func.attr]}"
-        return FoundCall(node, client.provider, api, func.value, client, env)
+        return [FoundCall(node, client.provider, api, func.value, client, env)]
     if client.kind == frameworks.BEDROCK_KIND and func.attr in frameworks.BEDROCK_SEND:
-        return FoundCall(node, "anthropic", frameworks.BEDROCK_SEND[func.attr], func.value, client, env)
-    return None
+        return [FoundCall(node, "anthropic", frameworks.BEDROCK_SEND[func.attr], func.value, client, env)]
+    return []
 
 
 def sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
@@ -314,9 +362,9 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
         func = node.func
         if (isinstance(func, ast.Name) and func.id in plain_names) or (
                 isinstance(func, ast.Attribute) and func.attr in frameworks.METHODS):
-            fw = framework_call(node, in_comprehensions(mod, node, env_at(mod, node), ev), ev)
-            if fw is not None:
-                out.append(fw)
+            fws = framework_calls(node, in_comprehensions(mod, node, env_at(mod, node), ev), ev)
+            if fws:
+                out.extend(fws)
                 continue
         if node.args or isinstance(func, ast.Call):
             made = _handed_sdk_method(node, mod, ev)
@@ -345,7 +393,10 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
                 value = ev.eval(receiver, env if func is node.func else env_at(mod, receiver))
             except Budget:
                 value = None
-            client = client_of(value) if value is not None else None
+            try:
+                client = None if value is None else client_of(value) or passed_client(receiver, value, env, ev)
+            except Budget:
+                client = None
             if client is None and isinstance(value, InstanceV) and not legacy:
                 # a project object whose `__getattr__` hands names on to a client it wraps
                 try:

@@ -266,21 +266,37 @@ _GROWERS = ("append", "extend", "insert")
 def _grown_in_methods(classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> tuple[ModuleInfo, ast.AST] | None:
     """Where a method adds to `self.<attr>` in place (`self.history.append(...)`, `+=`), if one does."""
     for cls, cmod in classes:
-        for fn in _methods(cls):
-            params = [*fn.args.posonlyargs, *fn.args.args]
-            if not params or fn.name == "__init__":
-                continue  # filled in once by the constructor: set up, not grown
-            me = params[0].arg
-            for n in ast.walk(fn):
-                target: ast.AST | None = None
-                if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWERS:
-                    target = n.func.value
-                elif isinstance(n, ast.AugAssign):
-                    target = n.target
-                if isinstance(target, ast.Attribute) and target.attr == attr and \
-                        isinstance(target.value, ast.Name) and target.value.id == me:
-                    return cmod, n
+        node = _grown_attributes(cls, cmod).get(attr)
+        if node is not None:
+            return cmod, node
     return None
+
+
+def _grown_attributes(cls: ast.ClassDef, cmod: ModuleInfo) -> dict[str, ast.AST]:
+    """Each attribute of `self` a method of `cls` (not `__init__`) adds to in place, with the
+    first place it does. Found in one walk of the class's methods and kept with the module (a
+    function of its tree alone): asked for every attribute read, it walked every method each
+    time (gpt-researcher's agent class, once per attribute per linted file)."""
+    key = ("grown attributes", id(cls))
+    got = cmod.shared.get(key)
+    if got is not None and got[0] is cls:
+        return got[1]  # type: ignore[no-any-return]
+    found: dict[str, ast.AST] = {}
+    for fn in _methods(cls):
+        params = [*fn.args.posonlyargs, *fn.args.args]
+        if not params or fn.name == "__init__":
+            continue  # filled in once by the constructor: set up, not grown
+        me = params[0].arg
+        for n in ast.walk(fn):
+            target: ast.AST | None = None
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWERS:
+                target = n.func.value
+            elif isinstance(n, ast.AugAssign):
+                target = n.target
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == me:
+                found.setdefault(target.attr, n)
+    cmod.shared[key] = (cls, found)
+    return found
 
 
 def annotated_client(ev: Evaluator, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> Value | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cachelint.analysis import classes, interproc, loops, records, scopes
 from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_STEPS, MAX_UNROLL, Budget, Env
@@ -65,6 +65,9 @@ from cachelint.diagnostics import Span
 from cachelint.fastinit import replace
 from cachelint.prompt import Hop, Stability
 
+if TYPE_CHECKING:
+    from cachelint.analysis.callsites import Site
+
 Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
 MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
 MAX_ALT_VALUES = 64  # distinct values an operation on one of several values is applied to
@@ -84,6 +87,17 @@ class ProjectHooks:
         return None
 
     def module_from_path(self, path: str) -> ModuleInfo | None:
+        return None
+
+    def constructions(self, init: ast.FunctionDef | ast.AsyncFunctionDef,
+                      mod: ModuleInfo) -> list[Site] | None:
+        """The calls that run `init`, an `__init__` defined in `mod` (see
+        cachelint.analysis.callsites); None when they cannot all be seen."""
+        return None
+
+    def method_calls(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo) -> list[Site] | None:
+        """The calls of method `fn` (defined in `mod`) in the modules of its class hierarchy
+        (see cachelint.analysis.callsites)."""
         return None
 
     # Results shared with other projects of the process (see cachelint.analysis.shared):
@@ -142,6 +156,11 @@ class Evaluator:
         # What each parameter of a function holds across its callers (see callers.py), with
         # the function, to keep the id in the key from being reused.
         self.param_stabilities: dict[tuple[object, ...], tuple[Stability | None, object]] = {}
+        # What each parameter of a constructor holds across the project's constructions (see
+        # callers.constructor_argument), with the function, for the same reason.
+        self.constructor_args: dict[tuple[object, ...], tuple[Value | None, object]] = {}
+        # What the calls of a method pass for a parameter (see callers.passed_values), likewise.
+        self.passed_args: dict[tuple[object, ...], tuple[list[Value] | None, object]] = {}
         # The loops around the request being assembled and around the wrapper calls that lead
         # to it: a value set before one of them and read inside is per conversation (session).
         self.request_loops: frozenset[int] = frozenset()

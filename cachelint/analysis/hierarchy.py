@@ -17,6 +17,7 @@ import ast
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from cachelint.analysis.env import Env
 from cachelint.analysis.module import ModuleInfo
@@ -42,29 +43,37 @@ _BRACKETS = re.compile(r"\[[^\[\]]*\]")  # innermost first: `Base[dict[str, int]
 _PROTOCOL_BASES = {"Protocol"}
 
 
-# What one file tells the class index: the short names of the bases its classes name, and the
-# names of the methods (indented functions) it defines. Kept with a file's other facts in the
-# result cache (cachelint.run.prefilter), so a warm run does not read the file for it.
-ClassFacts = tuple[tuple[str, ...], tuple[str, ...]]
-NO_CLASSES: ClassFacts = ((), ())
+# What one file tells the class index: the short names of the bases its classes name, the
+# names of the methods (indented functions) it defines, and the capitalised words it holds
+# (the names it may build a class by: `ClaudeSampler(...)`). Kept with a file's other facts in
+# the result cache (cachelint.run.prefilter), so a warm run does not read the file for it.
+ClassFacts = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+NO_CLASSES: ClassFacts = ((), (), ())
 
 # Keys under which a project records what it asked the class index, beside the module names it
 # resolved (cachelint.run.tracked): a cached result that dispatched on `Backend` depends on
 # which files derive from a `Backend`, and a new subclass in a new file must invalidate it.
 _BASE_KEY = "[classes:base]"
 _METHOD_KEY = "[classes:method]"
+_NAME_KEY = "[classes:name]"
+
+# A word that may name a class: capitalised (PEP 8's CapWords), as a whole word.
+_CAPITALISED = re.compile(r"\b[A-Z]\w*")
+_NOT_CLASSES = frozenset({"True", "False", "None"})
 
 
 def class_facts(text: str) -> ClassFacts:
-    """The bases and method names a module's text shows (a text scan: no parsing)."""
+    """The bases and method names a module's text shows, and its capitalised words (a text
+    scan: no parsing)."""
+    words = tuple(sorted(set(_CAPITALISED.findall(text)) - _NOT_CLASSES))
     if "class" not in text:
-        return NO_CLASSES
+        return (), (), words
     headers = [m for m in _CLASS_HEADER.finditer(text) if _starts_line(text, m.start(), _CLASS_INDENT)]
     if not headers:
-        return NO_CLASSES
+        return (), (), words
     bases = sorted({b for m in headers if m.group(2) for b in base_names(m.group(2))})
     meths = {m.group(1) for m in _METHOD_HEADER.finditer(text) if _starts_line(text, m.start(), _METHOD_INDENT)}
-    return tuple(bases), tuple(sorted(meths))
+    return tuple(bases), tuple(sorted(meths)), words
 
 
 def _starts_line(text: str, at: int, indent: re.Pattern[str]) -> bool:
@@ -79,10 +88,12 @@ class ClassIndex:
 
     `by_base`: the short name of a base class -> the files with a class deriving from a class
     of that name; `by_method`: a method name -> the files with a class defining a method of
-    that name. Both only narrow down the files to parse: the parsed classes decide."""
+    that name; `by_name`: a capitalised word -> the files that hold it (those that may build
+    a class of that name). All only narrow down the files to parse: the parsed code decides."""
 
     by_base: dict[str, tuple[str, ...]]
     by_method: dict[str, tuple[str, ...]]
+    by_name: dict[str, tuple[str, ...]]
 
     @staticmethod
     def build(paths: Iterable[str], read: Callable[[str], str | None]) -> ClassIndex:
@@ -99,18 +110,25 @@ class ClassIndex:
         """The index of files whose facts are known, in the order given."""
         by_base: dict[str, list[str]] = {}
         by_method: dict[str, list[str]] = {}
-        for path, (bases, meths) in files:
+        by_name: dict[str, list[str]] = {}
+        for path, (bases, meths, words) in files:
             for base in bases:
                 by_base.setdefault(base, []).append(path)
             for name in meths:
                 by_method.setdefault(name, []).append(path)
-        return ClassIndex({k: tuple(v) for k, v in by_base.items()}, {k: tuple(v) for k, v in by_method.items()})
+            for word in words:
+                by_name.setdefault(word, []).append(path)
+        return ClassIndex({k: tuple(v) for k, v in by_base.items()}, {k: tuple(v) for k, v in by_method.items()},
+                          {k: tuple(v) for k, v in by_name.items()})
 
     def with_base(self, name: str) -> tuple[str, ...]:
         return self.by_base.get(name, ())
 
     def with_method(self, name: str) -> tuple[str, ...]:
         return self.by_method.get(name, ())
+
+    def with_name(self, name: str) -> tuple[str, ...]:
+        return self.by_name.get(name, ())
 
     def signature(self, key: str) -> str | None:
         """What the index answers to a question recorded under `key` (see Hierarchy.asked),
@@ -119,6 +137,8 @@ class ClassIndex:
             return _joined(self.with_base(key[len(_BASE_KEY):]))
         if key.startswith(_METHOD_KEY):
             return _joined(self.with_method(key[len(_METHOD_KEY):]))
+        if key.startswith(_NAME_KEY):
+            return _joined(self.with_name(key[len(_NAME_KEY):]))
         return None
 
 
@@ -164,6 +184,8 @@ class Implementation:
 
 
 ClassRef = tuple[ast.ClassDef, ModuleInfo]
+# `Evaluator.shared`: a result of a module the same in every project, computed once per process
+Share = Callable[[ModuleInfo, object, Callable[[], Any]], Any]
 # the classes an object may be of, each with whether it is exactly that class
 Declared = list[tuple[ast.ClassDef, ModuleInfo, bool]]
 
@@ -174,11 +196,12 @@ class Hierarchy:
 
     def __init__(self, index: ClassIndex, load: Loader,
                  resolve_bases: Callable[[ast.ClassDef, ModuleInfo], list[ClassRef]],
-                 asked: Callable[[str, str], None]) -> None:
+                 asked: Callable[[str, str], None], share: Share | None = None) -> None:
         self.index = index
         self.load = load
         self.resolve_bases = resolve_bases
         self.asked = asked  # told each question put to the index, by key, with its answer
+        self.share = share
         self._subclasses: dict[int, list[ClassRef]] = {}
 
     def _with_base(self, name: str) -> tuple[str, ...]:
@@ -189,6 +212,12 @@ class Hierarchy:
     def _with_method(self, name: str) -> tuple[str, ...]:
         got = self.index.with_method(name)
         self.asked(_METHOD_KEY + name, _joined(got))
+        return got
+
+    def with_name(self, name: str) -> tuple[str, ...]:
+        """The files that hold the word `name` (may build a class of that name)."""
+        got = self.index.with_name(name)
+        self.asked(_NAME_KEY + name, _joined(got))
         return got
 
     def classes_in(self, path: str) -> list[ClassRef]:
@@ -202,6 +231,30 @@ class Hierarchy:
         got = self._subclasses.get(id(cls))
         if got is not None:
             return got
+        if self.share is None:
+            found = self._find_subclasses(cls, mod)
+        else:
+            # The same in every project: shared with the other projects of the process (see
+            # cachelint.analysis.shared), each linted file being a project of its own, with
+            # the index questions told to each (MetaGPT: 1,084 walks of BaseLLM's subclasses).
+            def compute() -> tuple[list[ClassRef], tuple[tuple[str, str], ...]]:
+                told = self.asked
+                asked: list[tuple[str, str]] = []
+                self.asked = lambda k, a: asked.append((k, a))
+                try:
+                    return self._find_subclasses(cls, mod), tuple(asked)
+                finally:
+                    self.asked = told
+
+            answer: tuple[list[ClassRef], tuple[tuple[str, str], ...]] = self.share(
+                mod, ("subclasses", id(cls)), compute)
+            found, questions = answer
+            for key, told in questions:
+                self.asked(key, told)
+        self._subclasses[id(cls)] = found
+        return found
+
+    def _find_subclasses(self, cls: ast.ClassDef, mod: ModuleInfo) -> list[ClassRef]:
         found: list[ClassRef] = [(cls, mod)]
         known = {id(cls)}
         frontier = [(cls, mod)]
@@ -223,7 +276,6 @@ class Hierarchy:
             if not nxt:
                 break
             frontier = nxt
-        self._subclasses[id(cls)] = found
         return found
 
     def structural(self, proto: ast.ClassDef, meth: str) -> list[ClassRef]:
@@ -327,6 +379,10 @@ def concrete(fn: FunctionNode) -> bool:
             if isinstance(exc, ast.Name) and exc.id == "NotImplementedError":
                 return False
     return True
+
+
+def is_property(fn: FunctionNode) -> bool:
+    return bool(decorator_names(fn) & {"property", "cached_property"})
 
 
 def owner_class(fn: ast.AST, mod: ModuleInfo) -> ast.ClassDef | None:

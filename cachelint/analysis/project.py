@@ -15,11 +15,12 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import frameworks, gemini_legacy, hierarchy, interproc
+from cachelint.analysis import callsites, frameworks, gemini_legacy, hierarchy, interproc
 from cachelint.analysis.calls import FoundCall, find_calls, litellm_names
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
+from cachelint.analysis.hierarchy import Declared as DeclaredClasses
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.shared import SharedResult
@@ -34,6 +35,12 @@ MAX_PROJECT_FILES = 20_000  # files scanned for wrappers; past that the scan sto
 # project function at all, where the wrapper scan has nothing to gain.
 CALLEE_STEPS = 5_000
 MAX_DISPATCH = 32  # classes a method call on one of several objects is followed into
+# Most implementations a dispatched call inside a wrapper chain is followed into (a call with
+# more is not followed there, only at the caller that builds the prompt): each multiplies the
+# sites of every caller of the chain, and the run's cost with them. graphiti (37 callers of
+# generate_response, 8 clients below it) went from 3 s to over 80 s of CPU following all 8, even
+# with the sites sharing one budget; MetaGPT's 12 providers below aask are not followed either.
+MAX_CHAIN_DISPATCH = 4
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -93,7 +100,12 @@ class Project(ProjectHooks):
         # the implementations a dispatched call was found to run, by call: what `self` is in
         # each, and the class named where the prompt is reported
         self._dispatched: dict[int, tuple[ast.Call, list[Implementation]]] = {}
+        # the calls whose callees (where written) were found by class hierarchy, by id
+        self._dispatched_calls: dict[int, ast.Call] = {}
         self._fields: hierarchy.FieldMemo = {}  # a class's declared fields, by (class, name)
+        # the calls that run each `__init__` asked about, by id (with the function)
+        self._constructions: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}
+        self._method_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
 
@@ -413,11 +425,7 @@ class Project(ProjectHooks):
             for call in _calls_in_function(fn):
                 if any(call is s.found.node for s in sites) or not _call_uses(call, tainted, prompt_only=False):
                     continue
-                # one function only: a call on one of several classes is followed where the prompt
-                # is built (the caller's own call, in the checker), not inside a chain, where each
-                # class multiplies every caller's sites (mem0: 18 providers behind Memory.add)
-                target = self.callee(call, mod)
-                for tfn, tmod in [target] if target is not None else []:
+                for tfn, tmod in self._chain_callees(call, mod):
                     if tfn is fn:
                         continue
                     inner_sites, inner_whole = self._wrapper_sites(tfn, tmod, (*stack, id(fn)))
@@ -427,6 +435,26 @@ class Project(ProjectHooks):
         if whole:
             self._wrappers[key] = sites
         return sites, whole
+
+    def _chain_callees(self, call: ast.Call, mod: ModuleInfo) -> list[tuple[FunctionNode, ModuleInfo]]:
+        """The functions a call inside a wrapper chain is followed into: its one callee, or each
+        implementation of a method dispatched by class hierarchy (`self._achat_completion(...)`,
+        abstract in the base, one per provider: MetaGPT's aask -> acompletion_text ->
+        _achat_completion), when there are at most MAX_CHAIN_DISPATCH. A call on one of several objects
+        a factory may return is followed only where the prompt is built (the caller's own call,
+        in the checker), not inside a chain, where each class multiplies every caller's sites
+        (mem0: 18 providers behind Memory.add)."""
+        found = self.callees(call, mod)
+        if len(found) <= 1:
+            return found
+        if len(found) > MAX_CHAIN_DISPATCH or not self.is_dispatched(call, mod):
+            return []
+        return found
+
+    def is_dispatched(self, call: ast.Call, mod: ModuleInfo) -> bool:
+        """Did `callees(call, mod)` find the call's targets by class hierarchy (see dispatch)?"""
+        self.callees(call, mod)
+        return self._dispatched_calls.get(id(call)) is call
 
     # ---- class hierarchy
 
@@ -440,7 +468,8 @@ class Project(ProjectHooks):
 
     def hierarchy(self) -> Hierarchy:
         if self._hierarchy is None:
-            self._hierarchy = Hierarchy(self.class_index(), self.load, self.bases_of, self.index_asked)
+            self._hierarchy = Hierarchy(self.class_index(), self.load, self.bases_of, self.index_asked,
+                                        self.evaluator.shared)
         return self._hierarchy
 
     def index_asked(self, key: str, answer: str) -> None:
@@ -463,6 +492,48 @@ class Project(ProjectHooks):
                     out.append((bv.node, bmod))
         return out
 
+    def constructions(self, init: FunctionNode, mod: ModuleInfo) -> list[callsites.Site] | None:
+        got = self._constructions.get(id(init))
+        if got is not None and got[0] is init:
+            return got[1]
+        found = self._sites("constructions", callsites.constructions, init, mod)
+        self._constructions[id(init)] = (init, found)
+        return found
+
+    def method_calls(self, fn: FunctionNode, mod: ModuleInfo) -> list[callsites.Site] | None:
+        got = self._method_calls.get(id(fn))
+        if got is not None and got[0] is fn:
+            return got[1]
+        found = self._sites("method calls", callsites.method_calls, fn, mod)
+        self._method_calls[id(fn)] = (fn, found)
+        return found
+
+    def _sites(self, kind: str, find: callsites.Finder, fn: FunctionNode,
+               mod: ModuleInfo) -> list[callsites.Site] | None:
+        """`find(fn, mod, ...)`, the same in every project: shared with the other projects of
+        the process (cachelint.analysis.shared), as a call's callees are in the scan. Each
+        linted file is a project of its own, and every one that reads `self.llm` worked out
+        the class's constructions again (gpt-researcher: 150 times, ~0.8 s of a 1 s run). The
+        class index questions asked are told to each project that uses the answer (a new
+        file that builds the class must invalidate a cached result that relied on it)."""
+        ev = self.evaluator
+
+        def compute() -> tuple[list[callsites.Site] | None, tuple[tuple[str, str], ...]]:
+            asked: list[tuple[str, str]] = []
+            classes = Hierarchy(self.class_index(), self.load, self.bases_of, lambda k, a: asked.append((k, a)),
+                                ev.shared)
+            try:
+                return find(fn, mod, classes, ev.eval), tuple(asked)
+            except Budget:
+                return None, tuple(asked)
+
+        answer: tuple[list[callsites.Site] | None, tuple[tuple[str, str], ...]] = ev.shared(
+            mod, (kind, id(fn)), compute)
+        found, asked = answer
+        for question, told in asked:
+            self.index_asked(question, told)
+        return found
+
     def classes_of(self, ann: ast.expr, env: Env) -> list[tuple[ast.ClassDef, ModuleInfo]]:
         return hierarchy.annotation_classes(ann, env, self.evaluator.eval, self.evaluator.module_for_path)
 
@@ -470,6 +541,7 @@ class Project(ProjectHooks):
         """The methods a method call on an object known only by its type may run (see
         cachelint.analysis.hierarchy); None when the receiver is not such an object."""
         func = call.func
+        self._dispatched.pop(id(call), None)  # found again in this environment (or not dispatched here)
         found = self._dispatch(call, func.value, func.attr, env) if isinstance(func, ast.Attribute) else None
         if found is None and (isinstance(func, ast.Name) or (isinstance(func, ast.Attribute)
                                                               and isinstance(func.value, ast.Name))) \
@@ -498,11 +570,13 @@ class Project(ProjectHooks):
                 cmod = ev.module_for_path(recv.module, env)
                 if cmod is not None:
                     declared = [(recv.cls, cmod, False)]
-        elif not isinstance(recv, OpaqueV):
+        elif not _unknown(recv):
             return None
-        if declared is None:
+        if declared is None and not isinstance(recv, AltV):
             declared = hierarchy.declared_receiver(receiver, recv, env, self.classes_of, self.bases_of,
                                                    self._fields)
+        if declared is None:
+            declared = self._declared_return(receiver, env)
         if not declared:
             return None
         found = self.hierarchy().implementations(declared, meth)
@@ -510,6 +584,28 @@ class Project(ProjectHooks):
             return None
         self._dispatched[id(call)] = (call, found)
         return found
+
+    def _declared_return(self, receiver: ast.expr, env: Env) -> DeclaredClasses | None:
+        """The classes a receiver is declared to be by the return annotation of the project
+        function that gives it: a property (`self.llm` where `@property def llm(self) -> BaseLLM`,
+        MetaGPT's roles and actions) or a method called (`self.get_llm()`); None otherwise."""
+        ev = self.evaluator
+        fn: FunctionNode | None = None
+        fmod: ModuleInfo | None = None
+        if isinstance(receiver, ast.Attribute):
+            owner = ev.eval(receiver.value, env)
+            if isinstance(owner, InstanceV):
+                cmod = ev.module_for_path(owner.module, env)
+                got = self.hierarchy().lookup(owner.cls, cmod, receiver.attr) if cmod is not None else None
+                if got is not None and hierarchy.is_property(got[0]):
+                    fn, fmod = got
+        elif isinstance(receiver, ast.Call) and not receiver.args and not receiver.keywords:
+            target = self.callee_value(receiver, env)
+            if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                fn, fmod = target.node, ev.module_for_path(target.module, env)
+        if fn is None or fmod is None or fn.returns is None:
+            return None
+        return [(c, m, False) for c, m in self.classes_of(fn.returns, Env(fmod, None, import_time=True))] or None
 
     def implementation(self, call: ast.Call, fn: FunctionNode) -> Implementation | None:
         """The implementation `fn` of a call dispatched by class hierarchy, if it was."""
@@ -557,26 +653,39 @@ class Project(ProjectHooks):
             # linted file, the file --show-prompt shows) was given callees in the scan's copy
             # of it (tests/analysis/test_dispatch.py's show-prompt chain was lost).
             if self.shares_callees:
-                found: list[tuple[FunctionNode, ModuleInfo]] = ev.shared(
-                    mod, ("callees", id(call)), lambda: self._callees_in(call, env_at(mod, call)))
+                answer: tuple[list[tuple[FunctionNode, ModuleInfo]], bool] = ev.shared(
+                    mod, ("callees", id(call)), lambda: self._callees_dispatched(call, mod))
+                found, dispatched = answer
             else:
-                found = self._callees_in(call, env_at(mod, call))
+                found, dispatched = self._callees_dispatched(call, mod)
         except Budget:
-            found = []
+            found, dispatched = [], False
         finally:
             ev.reset_budget()
         self._callees[id(call)] = (call, found)
+        if dispatched:
+            self._dispatched_calls[id(call)] = call
         return found
+
+    def _callees_dispatched(self, call: ast.Call,
+                            mod: ModuleInfo) -> tuple[list[tuple[FunctionNode, ModuleInfo]], bool]:
+        """`_callees_in` where the call is written, and whether they were found by class hierarchy."""
+        self._dispatched.pop(id(call), None)
+        found = self._callees_in(call, env_at(mod, call))
+        got = self._dispatched.get(id(call))
+        return found, got is not None and got[0] is call
 
     def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env,
                   through: list[tuple[FunctionNode, ModuleInfo]] | None = None,
                   first: tuple[FunctionNode, ModuleInfo] | None = None,
+                  route: list[str] | None = None,
                   stepped: StepEnvs | None = None) -> tuple[Env, ast.Call] | None:
         """The environment of the SDK call with every wrapper's parameters bound, starting at `call`
         (which enters `first`, when given: one of `callees(call, ...)` in `caller_env`).
 
-        `through`, if given, receives the wrapper functions entered on the way. `stepped`: the
-        environments earlier sites of the same caller's call entered (see StepEnvs), kept
+        `through`, if given, receives the wrapper functions entered on the way; `route`, if
+        given, the functions entered after the first, each named as `level` names it. `stepped`:
+        the environments earlier sites of the same caller's call entered (see StepEnvs), kept
         while the evaluator's memo is (sites evaluated with `reset_budget(keep_memo=True)`).
         """
         ev = self.evaluator
@@ -605,6 +714,8 @@ class Project(ProjectHooks):
             fn, fmod = target
             if through is not None:
                 through.append(target)
+            if route is not None and i > 0:
+                route.append(self.level(current, fn, fmod))
             if stepped is not None:
                 # Sites of one wrapper enter it, and often the next wrapper, through the same
                 # call with the same values: the same environment, so what is worked out in
@@ -639,13 +750,23 @@ class Project(ProjectHooks):
             current = nxt
         return env, current
 
+    def level(self, call: ast.Call, fn: FunctionNode, fmod: ModuleInfo) -> str:
+        """How a route names the function `call` entered: the implementation a dispatched call
+        runs (`BaseLLM._achat_completion() -> OpenAILLM._achat_completion()`), else the method
+        with its class (`BaseLLM.acompletion_text()`) or the function."""
+        impl = self.implementation(call, fn)
+        if impl is not None:
+            return impl.label
+        owner = hierarchy.owner_class(fn, fmod)
+        return f"{owner.name}.{fn.name}()" if owner is not None else f"{fn.name}()"
+
     def _implicit_self(self, call: ast.Call, env: Env, fn: FunctionNode, fmod: ModuleInfo) -> Value | None:
         """`self` in a method the call reaches without naming the object: an implementation
         found by class hierarchy, or the `__call__` of a callable object."""
         impl = self.implementation(call, fn)
         if impl is not None:
             return hierarchy.self_for(fn, fmod, impl.cls, impl.cls_mod)
-        if not isinstance(call.func, ast.Attribute) and fn.name == "__call__":
+        if fn.name == "__call__":
             obj = self.evaluator.eval(call.func, env)
             for option in (flat_options(obj) if isinstance(obj, AltV) else [obj]):
                 if isinstance(option, InstanceV):
@@ -665,14 +786,22 @@ class Project(ProjectHooks):
         target = self.callee_value(call, env)
         out: list[tuple[FunctionNode, ModuleInfo]] = []
         for option in (flat_options(target) if isinstance(target, AltV) else [target]):
-            if isinstance(option, InstanceV) and not isinstance(call.func, ast.Attribute):
-                # a callable object: `judge(messages)` runs Judge.__call__
+            if isinstance(option, InstanceV):
+                # a callable object: `judge(messages)` (or `self.grader(messages)`, an object kept
+                # on an attribute) runs Judge.__call__
                 option = self.evaluator.class_attribute(option, "__call__", call.func, env)
             if isinstance(option, FuncRefV) and isinstance(option.node, ast.FunctionDef | ast.AsyncFunctionDef):
                 tmod = self.evaluator.module_for_path(option.module, env)
                 if tmod is not None and all(option.node is not fn for fn, _ in out):
                     out.append((option.node, tmod))
         return out[:MAX_DISPATCH]
+
+
+def _unknown(v: Value) -> bool:
+    """Is nothing known of the value (an opaque value, or a choice of opaque values)?"""
+    if isinstance(v, AltV):
+        return all(isinstance(o, OpaqueV) for o in flat_options(v))
+    return isinstance(v, OpaqueV)
 
 
 def wrapper_words(fn: FunctionNode, mod: ModuleInfo) -> set[str]:

@@ -399,6 +399,11 @@ def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
         if inst is not None:
             return inst
         return ev.opaque(env, arg, Stability.UNKNOWN, "instance state")
+    if env.bindings is None and scope is not None and getattr(scope, "name", None) == "__init__":
+        # what the object was built with, where the project builds it (see callers.py)
+        made = callers.constructor_argument(ev, env, name)
+        if made is not None:
+            return made
     # The function that builds each request is called once per turn: its parameters change
     # from one call to the next, unless every caller passes the same (see callers.py).
     stab = callers.param_stability(ev, env, name) if env.bindings is None else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from cachelint.analysis import indirect
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import FoundCall
-from cachelint.analysis.env import env_at
+from cachelint.analysis.env import MAX_STEPS, env_at
 from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project, StepEnvs
@@ -207,21 +207,34 @@ def _note_spent(spent: bool, call: ast.expr, exhausted: list[int] | None) -> Non
         exhausted.append(call.lineno)
 
 
+# Evaluation steps the sites of one caller reached through a dispatch inside a chain share.
+MAX_DISPATCHED_STEPS = 2 * MAX_STEPS
+
+
 def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,  # type: ignore[no-untyped-def]
                      exhausted: list[int] | None = None) -> list[AssembledPrompt]:
     ev = project.evaluator
     out = []
     sites = [(site, target) for target in project.callees(call, mod) for site in project.wrapper_sites(*target)]
     ev.reset_budget()
+    # Sites reached through a dispatch inside the chain (one per implementation) share a budget:
+    # each multiplies the caller's work, and a caller of a provider-neutral wrapper otherwise
+    # paid for every provider in full (graphiti: 37 callers of generate_response, 8 clients).
+    dispatched_steps = 0
     stepped: StepEnvs = {}
     for site, target in sites:
+        if dispatched_steps > MAX_DISPATCHED_STEPS:
+            break
         # the caller's values are the same for every site (and every class a method call may
         # reach): evaluated once, each site with a budget of its own
         ev.reset_budget(keep_memo=True)
+        start = ev.steps
         hits = ev.budget_hits
         through: list[tuple[FunctionNode, ModuleInfo]] = []
+        route: list[str] = []
         try:
-            bound = project.bound_env(site, call, env_at(mod, call), through, first=target, stepped=stepped)
+            bound = project.bound_env(site, call, env_at(mod, call), through, first=target, route=route,
+                                      stepped=stepped)
         except Budget:
             _note_spent(True, call, exhausted)  # the caller is reported nowhere else
             continue
@@ -236,11 +249,18 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
                                                           prompt.call.base_url, bool(prompt.call.base_url_unresolved)):
             continue  # a branch of the wrapper for another provider's models: never runs for this one
         _note_spent(ev.budget_hits > hits, call, exhausted)
+        inside = any(project.implementation(c, f) is not None
+                     for c, (f, _) in zip(site.chain[:-1], through[1:], strict=False))
+        if inside:
+            dispatched_steps += ev.steps - start
         # Report at the caller: this call is where the prompt is built.
         via = mod.source_of(call.func) + "()"
         impl = project.implementation(call, target[0])
         if impl is not None:
             via += " -> " + impl.label  # dispatched by class hierarchy: name the class
+        if inside:
+            # dispatched again inside the chain: every level to the implementation that runs
+            via += "".join(" -> " + level for level in route)
         site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
                                         via=via,
                                         via_scopes=tuple((m.path, f.lineno, f.end_lineno or f.lineno)

@@ -43,7 +43,7 @@ class Facts:
 
     def to_json(self, st: os.stat_result) -> list[object]:
         return [st.st_size, st.st_mtime_ns, st.st_ino, self.digest, self.mentions, self.declared, self.error,
-                self.named_key, self.named_hit, [list(self.classes[0]), list(self.classes[1])], self.directives]
+                self.named_key, self.named_hit, [list(part) for part in self.classes], self.directives]
 
     @classmethod
     def from_json(cls, data: object, st: os.stat_result) -> Facts | None:
@@ -52,11 +52,11 @@ class Facts:
         digest, mentions, declared, error, named_key, named_hit, classes, directives = data[3:]
         if not (isinstance(digest, str) and isinstance(error, str) and isinstance(named_key, str)):
             return None
-        if not (isinstance(classes, list) and len(classes) == 2
+        if not (isinstance(classes, list) and len(classes) == 3
                 and all(isinstance(names, list) and all(isinstance(n, str) for n in names) for names in classes)):
             return None
         return cls(digest, bool(mentions), bool(declared), error, named_key, bool(named_hit),
-                   (tuple(classes[0]), tuple(classes[1])), bool(directives))
+                   (tuple(classes[0]), tuple(classes[1]), tuple(classes[2])), bool(directives))
 
 
 TEXT_BUDGET = 8 << 20  # characters of source the reader keeps (see Reader.text)
@@ -254,6 +254,6 @@ class Reader:
         out = []
         for path in files:
             facts = self.facts(path)
-            if facts is not None and (facts.classes[0] or facts.classes[1]):
+            if facts is not None and any(facts.classes):
                 out.append((path, facts.classes))
         return ClassIndex.of(out)

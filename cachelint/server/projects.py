@@ -113,7 +113,7 @@ class ProjectState:
             state, done = self, self._index_done
             self._building = BackgroundIndex(self.resolved, _cache_dir(self.root),
                                              lambda build, got: done(state, build, got))
-        names, classes = self._stale if self._stale is not None else (frozenset(), ClassIndex({}, {}))
+        names, classes = self._stale if self._stale is not None else (frozenset(), ClassIndex({}, {}, {}))
         return self._run, names, classes, False
 
     def adopt(self, got: Index | str, build: BackgroundIndex | None = None) -> bool:
@@ -123,7 +123,7 @@ class ProjectState:
             return False
         self._building = None
         if isinstance(got, str):
-            got = Index(frozenset(), ClassIndex({}, {}), 0.0)
+            got = Index(frozenset(), ClassIndex({}, {}, {}), 0.0)
         self._names, self._classes = got.names, got.classes
         self._stale = None
         self.scans += 1

@@ -372,8 +372,12 @@ def test_the_class_index_reads_class_headers_from_text() -> None:
             "    async def run(self):\n        pass\n"
             "class B(\n    Other,\n):\n    def go(self): ...\n"
             "def top():\n    pass\n")
-    assert class_facts(text) == (("Base", "Logged", "Other"), ("go", "run"))
-    assert class_facts("x = 1\n") == ((), ())
-    index = ClassIndex.of([("a.py", class_facts(text)), ("b.py", (("Base",), ()))])
+    assert class_facts(text) == (("Base", "Logged", "Other"), ("go", "run"),
+                                 ("A", "B", "Base", "Logged", "Meta", "Other"))
+    assert class_facts("x = 1\n") == ((), (), ())
+    assert class_facts("s = Sampler(model=None)\n") == ((), (), ("Sampler",))  # builds one: no class header
+    index = ClassIndex.of([("a.py", class_facts(text)), ("b.py", (("Base",), (), ("Other",)))])
     assert index.with_base("Base") == ("a.py", "b.py") and index.with_method("top") == ()
+    assert index.with_name("Other") == ("a.py", "b.py") and index.with_name("True") == ()
     assert index.signature("[classes:base]Base") == "a.py\nb.py" and index.signature("app.prompts") is None
+    assert index.signature("[classes:name]Meta") == "a.py"

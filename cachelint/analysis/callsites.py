@@ -1,0 +1,250 @@
+"""The calls in the project that run a given method: where it builds objects of a class (the
+calls that run its `__init__`), and where it calls a method on `self` or on an instance.
+
+`self.system_message = system_message` in `__init__` holds what each construction of the class
+passed (`ClaudeSampler(system_message=...)` in a table of samplers, `cls(llm, ...)` in a
+classmethod factory, `super().__init__(llm=llm)` in a subclass's constructor). The calls are
+found from the class index's words (the files that hold the class's name), then parsed; the
+values are bound where each call is written (cachelint.analysis.callers).
+
+An answer is given only when every construction can be seen: a class whose name is used as a
+value (kept in a table, passed on, returned), so that it may be called from anywhere, has none.
+
+A method's calls (`method_calls`) are looked for in the modules of its class's hierarchy (its
+bases and subclasses), where a template method calls it on `self`
+(`self.openai_response(self.prepare_client(), ...)` in kotaemon's base chat class): what a
+parameter is there is what the method is handed (cachelint.analysis.callers).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from cachelint.analysis import hierarchy
+from cachelint.analysis.env import Env, env_at
+from cachelint.analysis.hierarchy import FunctionNode, Hierarchy
+from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.scopes import decorator_names, instance_of
+from cachelint.analysis.values import AltV, FuncRefV, OpaqueV, Value
+
+MAX_SITES = 32  # constructions of one class looked at; more and its parameters stay unknown
+MAX_FILES = 100  # files parsed for the constructions of one class
+_END = 10**9  # a line after every statement of a module: a name as the module binds it
+
+Evaluate = Callable[[ast.expr, Env], Value]
+
+
+@dataclass(frozen=True)
+class Site:
+    """A call that runs a method: where it is written, and what `self` is in it."""
+
+    call: ast.Call
+    mod: ModuleInfo
+    self_value: Value
+    on_self: bool = False  # made on the `self` of the method it is written in (which is `self_value`)
+
+    def env(self) -> Env:
+        """Where the call's arguments are evaluated."""
+        env = env_at(self.mod, self.call)
+        return env.child(self_value=self.self_value) if self.on_self else env
+
+
+Finder = Callable[[FunctionNode, ModuleInfo, Hierarchy, Evaluate], "list[Site] | None"]
+
+
+def constructions(init: FunctionNode, mod: ModuleInfo, classes: Hierarchy,
+                  evaluate: Evaluate) -> list[Site] | None:
+    """The calls in the project that run `init` (an `__init__` defined in `mod`), or None when
+    they cannot all be seen (or there are too many)."""
+    owner = hierarchy.owner_class(init, mod)
+    if owner is None:
+        return None
+    out: list[Site] = []
+    for cls, cmod in classes.subclasses(owner, mod):
+        got = classes.lookup(cls, cmod, "__init__")
+        if got is None:
+            continue
+        if got[0] is init:
+            built = _built(cls, cmod, classes, evaluate)
+            if built is None:
+                return None
+            out.extend(built)
+        elif _derives_directly(cls, cmod, init, classes):
+            # a subclass with a constructor of its own: `init` runs when it calls it
+            out.extend(Site(c, got[1], instance_of(cls, cmod), on_self=True) for c in _super_inits(got[0]))
+        if len(out) > MAX_SITES:
+            return None
+    return out
+
+
+def _derives_directly(cls: ast.ClassDef, cmod: ModuleInfo, init: FunctionNode, classes: Hierarchy) -> bool:
+    """Is `init` what `super().__init__` in `cls` runs (the nearest base's constructor)?"""
+    for base, bmod in classes.resolve_bases(cls, cmod):
+        got = classes.lookup(base, bmod, "__init__")
+        if got is not None and got[0] is init:
+            return True
+    return False
+
+
+def _super_inits(fn: FunctionNode) -> Iterator[ast.Call]:
+    """`super().__init__(...)` in a constructor (the explicit `Base.__init__(self, ...)` is not
+    followed: its constructions are then not all seen)."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
+            target = node.func.value
+            if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id == "super":
+                yield node
+
+
+def _built(cls: ast.ClassDef, cmod: ModuleInfo, classes: Hierarchy,
+           evaluate: Evaluate) -> list[Site] | None:
+    """The calls that build `cls` itself: `Cls(...)` wherever its name is written, and `cls(...)`
+    in its classmethods and those of its bases. None when its name is used as a value."""
+    out: list[Site] = []
+    me = instance_of(cls, cmod)
+    for c, m in classes.chain(cls, cmod):
+        for fn in hierarchy.methods(c):
+            if "classmethod" not in decorator_names(fn):
+                continue
+            first = [*fn.args.posonlyargs, *fn.args.args][:1]
+            if first:
+                out.extend(Site(n, m, me) for n in ast.walk(fn)
+                           if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == first[0].arg)
+    paths = list(dict.fromkeys([cmod.path, *classes.with_name(cls.name)]))
+    if len(paths) > MAX_FILES:
+        return None
+    for path in paths:
+        mod = cmod if path == cmod.path else classes.load(path)
+        if mod is None:
+            continue
+        got = _calls_of(cls, cmod, mod, evaluate)
+        if got is None:
+            return None
+        out.extend(Site(c, mod, me) for c in got)
+        if len(out) > MAX_SITES:
+            return None
+    return out
+
+
+def _calls_of(cls: ast.ClassDef, cmod: ModuleInfo, mod: ModuleInfo, evaluate: Evaluate) -> list[ast.Call] | None:
+    """The calls of `cls` by its name in `mod`; None when the name stands for the class anywhere
+    else than as a callee, a base, an annotation, an `isinstance` test or before an attribute.
+
+    A bare name is resolved once, where the module binds it (its functions read the module's
+    binding): another class of the same name (a library's `ChatOpenAI`) is not this one. Only
+    a name that cannot be resolved at all leaves the calls unknown."""
+    out: list[ast.Call] = []
+    name = cls.name
+    bound: Value | None = None
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.Name):
+            if node.id != name or not isinstance(node.ctx, ast.Load):
+                continue
+            if bound is None:
+                at_end = ast.Name(id=name, ctx=ast.Load(), lineno=_END, col_offset=0, end_lineno=_END, end_col_offset=0)
+                bound = evaluate(at_end, Env(mod, None, import_time=True))
+            # a name the module does not bind may be bound where it is used (imported in a function)
+            value = evaluate(node, env_at(mod, node)) if isinstance(bound, OpaqueV | AltV) else bound
+        elif isinstance(node, ast.Attribute):
+            if node.attr != name or not isinstance(node.ctx, ast.Load):
+                continue
+            value = evaluate(node, env_at(mod, node))
+        else:
+            continue
+        if not (isinstance(value, FuncRefV) and value.node is cls):
+            if isinstance(value, OpaqueV | AltV):
+                return None  # cannot tell what the name is: it may be this class
+            continue  # another class (or function) of the same name
+        parent = mod.parents.get(id(node))
+        if isinstance(parent, ast.Call) and parent.func is node:
+            out.append(parent)
+        elif not (isinstance(parent, ast.Attribute) and parent.value is node) and not _type_position(node, mod):
+            return None  # the class passed on as a value: it may be built anywhere
+        # `Cls.from_provider(...)`, `Cls.DEFAULT`: its classmethods are looked at
+    return out
+
+
+def _type_position(node: ast.AST, mod: ModuleInfo) -> bool:
+    """Does `node` name a type without using it as a value: in a class's bases, an annotation,
+    the second argument of `isinstance` / `issubclass`, an `except` clause?"""
+    child: ast.AST = node
+    parent = mod.parents.get(id(child))
+    while parent is not None and not isinstance(parent, ast.stmt | ast.arg):
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and len(parent.args) == 2 \
+                and parent.func.id in ("isinstance", "issubclass") and parent.args[1] is child:
+            return True
+        if isinstance(parent, ast.ExceptHandler):
+            return parent.type is child
+        child, parent = parent, mod.parents.get(id(parent))
+    if isinstance(parent, ast.ClassDef):
+        return any(b is child for b in parent.bases)
+    if isinstance(parent, ast.arg):
+        return parent.annotation is child
+    if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+        return parent.returns is child
+    if isinstance(parent, ast.AnnAssign):
+        return parent.annotation is child
+    return False
+
+
+def method_calls(fn: FunctionNode, mod: ModuleInfo, classes: Hierarchy, evaluate: Evaluate) -> list[Site] | None:
+    """The calls of method `fn` (defined in `mod`) in the modules of its class, its bases and
+    its subclasses: on `self` in a method of one of those classes that runs `fn` by that name,
+    or on an instance of one. None when it is named there otherwise than as a callee (handed
+    on: it may be called from anywhere), or there are too many calls."""
+    owner = hierarchy.owner_class(fn, mod)
+    if owner is None or decorator_names(fn) & {"staticmethod", "classmethod", "property"}:
+        return None
+    related = [*classes.chain(owner, mod), *classes.subclasses(owner, mod)[1:]]
+    out: list[Site] = []
+    for path in dict.fromkeys(m.path for _, m in related):
+        cmod = mod if path == mod.path else classes.load(path)
+        if cmod is None:
+            continue
+        for node in ast.walk(cmod.tree):
+            if not (isinstance(node, ast.Attribute) and node.attr == fn.name and isinstance(node.ctx, ast.Load)):
+                continue
+            call = cmod.parents.get(id(node))
+            if not (isinstance(call, ast.Call) and call.func is node):
+                return None  # `self.respond` handed on
+            selves = _selves(node.value, cmod, fn, owner, mod, classes)
+            if selves is not None:
+                out.extend(Site(call, cmod, me, on_self=True) for me in selves)
+            else:
+                value = evaluate(node, env_at(cmod, call))
+                if not (isinstance(value, FuncRefV) and value.node is fn and value.bound_self is not None):
+                    continue  # some other object's method of the same name
+                out.append(Site(call, cmod, value.bound_self))
+            if len(out) > MAX_SITES:
+                return None
+    return out
+
+
+def _selves(recv: ast.expr, cmod: ModuleInfo, fn: FunctionNode, owner: ast.ClassDef, mod: ModuleInfo,
+            classes: Hierarchy) -> list[Value] | None:
+    """What `self` may be in the method around `recv` when the call on it runs `fn`, if `recv`
+    is that `self`: an instance of each class that runs `fn` under its name, from the method's
+    class down (a base's template method: from the class `fn` is defined in down; a subclass
+    of it that overrides what the template calls first is one of them)."""
+    if not isinstance(recv, ast.Name):
+        return None
+    scope = cmod.enclosing_function(recv)
+    if scope is None:
+        return None
+    cls = hierarchy.owner_class(scope, cmod)
+    params = [*scope.args.posonlyargs, *scope.args.args]
+    if cls is None or not params or params[0].arg != recv.id or "staticmethod" in decorator_names(scope):
+        return None
+    top: tuple[ast.ClassDef, ModuleInfo] = (cls, cmod)
+    if not any(c is cls for c, _ in classes.subclasses(owner, mod)):
+        if not any(c is cls for c, _ in classes.chain(owner, mod)):
+            return []  # an unrelated class's method of the same name
+        top = (owner, mod)
+    out: list[Value] = []
+    for sub, smod in classes.subclasses(*top):
+        got = classes.lookup(sub, smod, fn.name)
+        if got is not None and got[0] is fn:
+            out.append(instance_of(sub, smod))
+    return out
