@@ -37,6 +37,10 @@ PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # `files = !ls`, `x = %env HOME`: IPython assignment magics.
 _ASSIGN_MAGIC = re.compile(r"^\s*[\w.\[\], ]+\s*=\s*[%!]")
+# Line magics IPython runs without their `%` (automagic, on by default): `pip install x` in a
+# cell is `%pip install x`. Only taken as a magic when the line is not Python on its own.
+_AUTOMAGICS = frozenset({"pip", "conda", "mamba", "cd", "env", "load_ext", "reload_ext", "matplotlib",
+                         "pwd", "run", "time", "timeit", "autoreload", "config", "set_env", "who", "whos"})
 # `obj?`, `obj.attr??`, `?obj`, `func()?`: IPython help.
 _HELP = re.compile(r"^\s*\?{0,2}[\w.]+(?:\(\))?\?{0,2}\s*$")
 
@@ -136,7 +140,18 @@ def _is_magic(line: str) -> bool:
         return True
     if _ASSIGN_MAGIC.match(line):
         return True
+    if line[:1].isalpha() and stripped.split(maxsplit=1)[0] in _AUTOMAGICS and not _is_python(stripped):
+        return True
     return "?" in stripped and _HELP.match(line) is not None
+
+
+def _is_python(line: str) -> bool:
+    """Whether one line parses as Python on its own (`time(3)` is a call, `time x` a magic)."""
+    try:
+        compile(line + "\n", "<line>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _blank(line: str) -> str:

@@ -42,6 +42,10 @@ _APIS: dict[tuple[str, ...], tuple[str, str]] = {
     ("models", "generate_content_stream"): ("gemini", "models.generate_content_stream"),
     ("aio", "models", "generate_content"): ("gemini", "models.generate_content"),
     ("aio", "models", "generate_content_stream"): ("gemini", "models.generate_content_stream"),
+    # The pre-1.0 OpenAI SDK: module-level resources (`openai.ChatCompletion.create(...)`) that
+    # send the same chat request, so the same prompt caching applies to it.
+    ("ChatCompletion", "create"): ("openai", "chat.completions.create"),
+    ("ChatCompletion", "acreate"): ("openai", "chat.completions.create"),
 }
 # The legacy SDK (`google.generativeai`): methods of a GenerativeModel or ChatSession object.
 for _meth, (_, _api) in gemini_legacy.APIS.items():

@@ -875,7 +875,7 @@ def _mentions_words(fn: ast.AST, words: frozenset[str]) -> bool:
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-_API_METHODS = {"create", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream",
+_API_METHODS = {"create", "acreate", "parse", "stream", "count_tokens", "generate_content", "generate_content_stream",
                 *gemini_legacy.APIS, *frameworks.METHODS}
 # The API method names a scan pass always looks for (the early cutoff refuses edits adding them).
 API_METHODS = frozenset(_API_METHODS)

@@ -95,6 +95,25 @@ def test_line_magics_shell_escapes_and_help_become_blank_lines() -> None:
     ]
 
 
+def test_automagic_lines_are_magics_only_when_they_are_not_python() -> None:
+    # IPython runs `pip install x` as `%pip install x` (automagic); `pip = 3` is Python.
+    cell = [
+        'pip install "camel-ai[all]==0.2.75"',
+        "cd ~/data",
+        "cd /tmp",  # Python too (a division), so it is left as written
+        "pip = 3",
+        "time.sleep(1)",
+        "env(HOME)",
+        "    pip install x",  # indented: inside a block, left as written
+    ]
+    assert strip_magics(cell) == ["", "", "cd /tmp", "pip = 3", "time.sleep(1)", "env(HOME)", "    pip install x"]
+
+
+def test_a_cell_with_an_automagic_line_is_linted_not_an_error(project: Path, run: RunCli) -> None:
+    write(project / "nb.ipynb", notebook(code("pip install openai\n"), code("import openai\nx = 1\n")))
+    assert run().all == (0, "All checks passed!\n", "")
+
+
 def test_cell_magics() -> None:
     assert strip_magics(["%%bash", "echo $HOME", "ls"]) == ["", "", ""]
     assert strip_magics(["", "%%writefile x.py", "print(1)"]) == ["", "", ""]
