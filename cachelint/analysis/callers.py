@@ -14,7 +14,8 @@ per function and parameter for the evaluator's life.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from cachelint.analysis import interproc
 from cachelint.analysis.env import MAX_STEPS, Budget, Env, env_at
@@ -31,6 +32,7 @@ CALLER_STEPS = 20_000
 MAX_CALLERS = 32
 _SAME = (Stability.STATIC, Stability.STABLE)
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+T = TypeVar("T")
 
 
 def param_stability(ev: Evaluator, env: Env, name: str) -> Stability | None:
@@ -39,25 +41,34 @@ def param_stability(ev: Evaluator, env: Env, name: str) -> Stability | None:
     fn = env.scope
     if not isinstance(fn, FuncNode) or not _callers_visible(fn, env.mod):
         return None
-    key = ("callers", id(fn), name)
-    memo = ev.param_stabilities
+    mod = env.mod
+    return _once(ev, ev.param_stabilities, ("callers", id(fn), name), fn,
+                 lambda: _from_callers(ev, fn, mod, name))
+
+
+def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: tuple[object, ...],
+          fn: FuncNode, compute: Callable[[], T]) -> T:
+    """`compute()` once per evaluator for `key`, within its own share of the step budget: the
+    callers' (or constructions') values may depend on what is being asked (recursion), which
+    answers None, as does running out of steps. T is an optional type (`X | None`)."""
     if key in memo:
         return memo[key][0]
+    no_answer = cast(T, None)
     if key in ev.active:
         ev.guard_hit(key)
-        return None  # the callers' values depend on this parameter (recursion)
+        return no_answer
     ev.active[key] = len(ev.active)  # its level: see Evaluator.active
     saved = ev.steps
-    result: Stability | None = None
+    result = no_answer
     try:
         ev.steps = max(ev.steps, MAX_STEPS - CALLER_STEPS)
-        result = _from_callers(ev, fn, env.mod, name)
+        result = compute()
     except Budget:
-        result = None
+        result = no_answer
     finally:
         del ev.active[key]
         ev.steps = saved
-    memo[key] = (result, fn)
+    memo[key] = (result, fn)  # the node is kept so that its id is not reused while the memo lives
     return result
 
 
@@ -127,26 +138,12 @@ def constructor_argument(ev: Evaluator, env: Env, name: str) -> Value | None:
     if not isinstance(fn, FuncNode) or fn.name != "__init__" or env.bindings is not None \
             or not isinstance(env.mod.parents.get(id(fn)), ast.ClassDef):
         return None
-    key = ("constructed", id(fn), name)
-    memo = ev.constructor_args
-    if key in memo:
-        return memo[key][0]
-    if key in ev.active:
-        ev.guard_hit(key)
-        return None  # a construction passes what this parameter holds (recursion)
-    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
-    saved = ev.steps
-    result: Value | None = None
-    try:
-        ev.steps = max(ev.steps, MAX_STEPS - CALLER_STEPS)
-        result = _from_constructions(ev, fn, env, name)
-    except Budget:
-        result = None
-    finally:
-        del ev.active[key]
-        ev.steps = saved
-    memo[key] = (result, fn)
-    return result
+    init = fn
+
+    def compute() -> Value | None:
+        return _from_constructions(ev, init, env, name)
+
+    return _once(ev, ev.constructor_args, ("constructed", id(fn), name), fn, compute)
 
 
 def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Value | None:
