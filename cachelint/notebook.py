@@ -41,6 +41,9 @@ _ASSIGN_MAGIC = re.compile(r"^\s*[\w.\[\], ]+\s*=\s*[%!]")
 # cell is `%pip install x`. Only taken as a magic when the line is not Python on its own.
 _AUTOMAGICS = frozenset({"pip", "conda", "mamba", "cd", "env", "load_ext", "reload_ext", "matplotlib",
                          "pwd", "run", "time", "timeit", "autoreload", "config", "set_env", "who", "whos"})
+# The magic's name, then an argument: not an operator, so `config = {` (a statement that goes
+# on over the next lines, not Python on its own line) stays Python.
+_AUTOMAGIC_LINE = re.compile(r"^(\w+)[ \t]+(?:~/|[^\s=(\[.,:;+\-*/%<>!&|^@~])")
 # `obj?`, `obj.attr??`, `?obj`, `func()?`: IPython help.
 _HELP = re.compile(r"^\s*\?{0,2}[\w.]+(?:\(\))?\?{0,2}\s*$")
 
@@ -140,7 +143,8 @@ def _is_magic(line: str) -> bool:
         return True
     if _ASSIGN_MAGIC.match(line):
         return True
-    if line[:1].isalpha() and stripped.split(maxsplit=1)[0] in _AUTOMAGICS and not _is_python(stripped):
+    automagic = _AUTOMAGIC_LINE.match(line)
+    if automagic and automagic.group(1) in _AUTOMAGICS and not _is_python(stripped):
         return True
     return "?" in stripped and _HELP.match(line) is not None
 

@@ -105,8 +105,12 @@ def test_automagic_lines_are_magics_only_when_they_are_not_python() -> None:
         "time.sleep(1)",
         "env(HOME)",
         "    pip install x",  # indented: inside a block, left as written
+        "config = {",  # `config` is a magic too, but this line opens a dict
+        "    'model': 'o3',",
+        "}",
     ]
-    assert strip_magics(cell) == ["", "", "cd /tmp", "pip = 3", "time.sleep(1)", "env(HOME)", "    pip install x"]
+    assert strip_magics(cell) == ["", "", "cd /tmp", "pip = 3", "time.sleep(1)", "env(HOME)", "    pip install x",
+                                  "config = {", "    'model': 'o3',", "}"]
 
 
 def test_a_cell_with_an_automagic_line_is_linted_not_an_error(project: Path, run: RunCli) -> None:
