@@ -25,6 +25,9 @@ import time
 from collections.abc import Sequence
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import run as bench  # noqa: E402  (bench/run.py, beside this file: its /proc process walk)
 
 
 def _status_kb(pid: int, field: str) -> int | None:
@@ -49,20 +52,6 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def _descendants(pid: int) -> list[int]:
-    pids = [pid]
-    i = 0
-    while i < len(pids):
-        try:
-            for tid in os.listdir(f"/proc/{pids[i]}/task"):
-                with open(f"/proc/{pids[i]}/task/{tid}/children") as fh:
-                    pids.extend(int(p) for p in fh.read().split())
-        except OSError:
-            pass
-        i += 1
-    return pids
-
-
 class Watcher(threading.Thread):
     """Each process's last-read VmHWM, and the largest sum of PSS over the tree (with `pss`)."""
 
@@ -77,7 +66,7 @@ class Watcher(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            pids = _descendants(self.pid)
+            pids = bench.descendants(self.pid)
             for p in pids:
                 got = _status_kb(p, "VmHWM:")
                 if got is not None:

@@ -90,6 +90,16 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it, parents before their children (read from /proc)."""
+    pids = [pid]
+    i = 0
+    while i < len(pids):
+        pids.extend(_children(pids[i]))
+        i += 1
+    return pids
+
+
 def _rss_kb(pid: int) -> int:
     """Proportional set size (shared pages split between the processes sharing them), else RSS."""
     for name, field_ in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
@@ -115,11 +125,7 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            pids = [self.pid]
-            i = 0
-            while i < len(pids):
-                pids.extend(_children(pids[i]))
-                i += 1
+            pids = descendants(self.pid)
             self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in pids))
             self.stopped.wait(self.interval)
 
