@@ -181,31 +181,18 @@ def passed_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:
     fn = env.scope
     if not isinstance(fn, FuncNode) or env.bindings is not None:
         return None
-    key = ("passed", id(fn), name)
-    memo = ev.passed_args
-    if key in memo:
-        return memo[key][0]
-    if key in ev.active:
-        ev.guard_hit(key)
-        return None
-    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
-    saved = ev.steps
-    result: list[Value] | None = None
-    try:
-        ev.steps = max(ev.steps, MAX_STEPS - CALLER_STEPS)
-        sites = ev.project.method_calls(fn, env.mod)
-        if sites:
-            result = []
-            for site in sites:
-                bindings = interproc.bind_args(ev, fn, site.call, site.env(), env.mod, site.self_value)
-                if bindings is None or name not in bindings:
-                    result = None
-                    break
-                result.append(bindings[name])
-    except Budget:
-        result = None
-    finally:
-        del ev.active[key]
-        ev.steps = saved
-    memo[key] = (result, fn)
-    return result
+    mod = env.mod
+
+    def compute() -> list[Value] | None:
+        sites = ev.project.method_calls(fn, mod)
+        if not sites:
+            return None
+        values: list[Value] = []
+        for site in sites:
+            bindings = interproc.bind_args(ev, fn, site.call, site.env(), mod, site.self_value)
+            if bindings is None or name not in bindings:
+                return None
+            values.append(bindings[name])
+        return values
+
+    return _once(ev, ev.passed_args, ("passed", id(fn), name), fn, compute)
