@@ -100,6 +100,11 @@ class ProjectHooks:
         (see cachelint.analysis.callsites)."""
         return None
 
+    def declared_attribute(self, node: ast.Attribute, base: Value, env: Env) -> Value | None:
+        """The SDK client or chat model an attribute of an object known only by its declared
+        class holds (`self.endpoint._llm` where `endpoint: LLMEndpoint`), or None."""
+        return None
+
     # Results shared with other projects of the process (see cachelint.analysis.shared):
     # a project that shares records what a computation depends on, and replays it on reuse.
     shares = False
@@ -394,6 +399,10 @@ class Evaluator:
                 got = model(self, base, attr, node, env)
                 if got is not None:
                     return got
+            if isinstance(node, ast.Attribute):
+                held = self.project.declared_attribute(node, base, env)
+                if held is not None:
+                    return held
             return OpaqueV(base.stability, self.src(env, node), self.loc(env, node), base.cause,
                            clock=base.clock if attr in ("tzinfo",) else None, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)
