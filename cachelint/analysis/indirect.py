@@ -71,6 +71,8 @@ def forwards_first_argument(fn: ast.FunctionDef | ast.AsyncFunctionDef, bound: b
         return None
     name, star = params[0].arg, a.vararg.arg
     spread = [a.kwarg.arg] if a.kwarg is not None else []
+    if _changes(fn, {star, *spread}):
+        return None  # `kwargs["model"] = model` before the call: what is handed on is not what came in
     for n in ast.walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name \
                 and len(n.args) == 1 and isinstance(n.args[0], ast.Starred) \
@@ -79,6 +81,20 @@ def forwards_first_argument(fn: ast.FunctionDef | ast.AsyncFunctionDef, bound: b
                 and len(n.keywords) == len(spread):
             return Runner(tuple(p.arg for p in params[1:]), tuple(k.arg for k in a.kwonlyargs))
     return None
+
+
+def _changes(fn: ast.FunctionDef | ast.AsyncFunctionDef, names: set[str]) -> bool:
+    """Does `fn` rebind, store into or call a method of one of `names` (its `*args`, `**kwargs`)?"""
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Name) and n.id in names and not isinstance(n.ctx, ast.Load):
+            return True
+        if isinstance(n, ast.Subscript | ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in names \
+                and (not isinstance(n.ctx, ast.Load) or (isinstance(n, ast.Attribute) and n.attr in _MUTATORS)):
+            return True  # `kwargs[k] = v`, `del kwargs[k]`, `kwargs.pop(...)`, `kwargs.update(...)`
+    return False
+
+
+_MUTATORS = frozenset({"pop", "popitem", "update", "setdefault", "clear"})
 
 
 def run_by(call: ast.Call, mod: ModuleInfo, runner: Runner) -> ast.Call | None:

@@ -17,9 +17,9 @@ from cachelint.analysis import callers, loops
 from cachelint.analysis.env import MAX_ALT_ITERATION, EndOfModule, Env
 from cachelint.analysis.files import module_file
 from cachelint.analysis.frameworks import (
-    LANGCHAIN_ANY_MODEL,
     LANGCHAIN_BASE_MODELS,
     LANGCHAIN_CHAT_MODELS,
+    LANGCHAIN_DECLARED_MODEL,
     LANGCHAIN_MODEL_CLASSES,
 )
 from cachelint.analysis.library.catalog import REGISTRY
@@ -395,7 +395,7 @@ def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
     fname = getattr(scope, "name", "<lambda>")
     if arg.annotation is not None:
         ann = annotation_client(ev, arg.annotation, env)
-        if isinstance(ann, ClientV) and ann.kind == LANGCHAIN_ANY_MODEL and env.bindings is None \
+        if isinstance(ann, ClientV) and ann.kind == LANGCHAIN_DECLARED_MODEL and env.bindings is None \
                 and fname == "__init__":
             # `def __init__(self, llm: BaseChatModel)`: the chat models the project builds it
             # with, when they can be told (quivr's LLMEndpoint.from_config), else any
@@ -492,7 +492,7 @@ def annotation_client(ev: Evaluator, ann: ast.expr, env: Env) -> Value | None:
             if qual in LANGCHAIN_BASE_MODELS:
                 # any chat model (`llm: BaseChatModel`): provider, model and settings unknown, so
                 # only the rules that hold for every provider apply (see frameworks)
-                return ClientV("openai", LANGCHAIN_ANY_MODEL, settings=DictV((), ev.loc(env, node), False))
+                return ClientV("openai", LANGCHAIN_DECLARED_MODEL, settings=DictV((), ev.loc(env, node), False))
     return None
 
 

@@ -49,7 +49,8 @@ HELD = "from anthropic import Anthropic\n" + RULES + (
     "        create_func = self._client.messages.create\n"
     "        {twice}\n"
     "        return self._call_client(create_func, model='claude-sonnet-4-5', max_tokens=100,  {mark401}\n"
-    "                                 system=f'User {user}. ' + RULES, messages=[{'role': 'user', 'content': q}])  {mark}\n"
+    "                                 system=f'User {user}. ' + RULES,  {mark}\n"
+    "                                 messages=[{'role': 'user', 'content': q}])\n"
     "    async def arun(self, q):\n"
     "        create_func = self._client.messages.create\n"
     "        return await self._call_client(create_func, model='claude-sonnet-4-5', max_tokens=100,\n"
@@ -70,6 +71,11 @@ CASES: dict[str, dict[str, str]] = {
     "an SDK method handed to a retry helper with a parameter of its own": {
         "app/__init__.py": "", "app/retry.py": RETRYING.format(body="func(*args, **kwargs)"),
         "app/m.py": RETRIED.replace("{mark}", "# expect: CL101")},
+    "a retry helper that changes the keywords it hands on (silent)": {
+        "app/__init__.py": "",
+        "app/retry.py": RETRYING.format(body="func(*args, **kwargs)").replace(
+            "    try:\n", "    kwargs['messages'] = kwargs['messages'][-1:]\n    try:\n"),
+        "app/m.py": RETRIED.replace("{mark}", "")},
     "a retry helper that hands its own parameter on too (silent)": {
         "app/__init__.py": "", "app/retry.py": RETRYING.format(body="func(retry_exceptions, *args, **kwargs)"),
         "app/m.py": RETRIED.replace("{mark}", "")},
@@ -106,7 +112,8 @@ ENDPOINT = (
     "        return cls(config, llm=_llm)\n"
 )
 # A module is looked at only when it names an SDK (here, as in quivr, for its exception).
-RAG = "import openai\nfrom langchain_core.messages import SystemMessage, HumanMessage\nfrom app.endpoint import LLMEndpoint\n" + RULES + (
+RAG = "import openai\nfrom langchain_core.messages import SystemMessage, HumanMessage\n" + (
+    "from app.endpoint import LLMEndpoint\n") + RULES + (
     "class Rag:\n"
     "    def __init__(self, llm: LLMEndpoint):\n"
     "        self.llm_endpoint = llm\n"
@@ -157,7 +164,8 @@ def test_show_prompt_names_the_retried_sdk_method(project: Path, run: Callable[.
 
 
 def test_show_prompt_shows_each_chat_model_the_endpoint_is_built_with(project: Path, run: Callable[..., Run]) -> None:
-    write_tree(project, CASES["a chat model held by an object known by its declared class, followed to its constructions"])
+    write_tree(project, CASES["a chat model held by an object known by its declared class, followed to its "
+                              "constructions"])
     shown = run("--show-prompt", "app/rag.py:10")
     assert shown.exit_code == 0, shown.stderr
     assert "ChatAnthropic.invoke" in shown.stdout and "ChatOpenAI.invoke" in shown.stdout
@@ -168,5 +176,5 @@ def test_show_prompt_says_a_base_class_chat_model_has_no_known_model(project: Pa
     write_tree(project, CASES["a chat model typed BaseChatModel: ordering rules, no size rule"])
     shown = run("--show-prompt", "app/m.py:5")
     assert shown.exit_code == 0, shown.stderr
-    assert "init_chat_model.invoke" in shown.stdout
+    assert "BaseChatModel.invoke" in shown.stdout
     assert "size rules off" in shown.stdout
