@@ -492,7 +492,11 @@ def annotation_client(ev: Evaluator, ann: ast.expr, env: Env) -> Value | None:
             if qual in LANGCHAIN_BASE_MODELS:
                 # any chat model (`llm: BaseChatModel`): provider, model and settings unknown, so
                 # only the rules that hold for every provider apply (see frameworks)
-                return ClientV("openai", LANGCHAIN_DECLARED_MODEL, settings=DictV((), ev.loc(env, node), False))
+                # only the rules that hold for every provider apply (see frameworks); the tools
+                # or schema it may have been bound with where it was made are not known either
+                bound = ev.unknown(env, node, "tools or schema bound where the chat model is made")
+                return ClientV("openai", LANGCHAIN_DECLARED_MODEL,
+                               settings=DictV((("tools", bound),), ev.loc(env, node), False))
     return None
 
 
