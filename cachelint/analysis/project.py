@@ -107,6 +107,7 @@ class Project(ProjectHooks):
         # the calls that run each `__init__` asked about, by id (with the function)
         self._constructions: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}
         self._method_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
+        self._mentions_sdk: dict[str, bool] = {}  # by module path, for declared_attribute
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
 
@@ -615,14 +616,17 @@ class Project(ProjectHooks):
         pass), when the class has no subclass (one could set the attribute otherwise) and what
         it holds is an SDK client or chat model; None otherwise. Only clients: a text or list
         read this way would stand for every object of the class at once."""
-        if not isinstance(base, OpaqueV) or not isinstance(node.value, ast.Name | ast.Attribute):
-            return None
+        if not isinstance(base, OpaqueV) or not _typed_receiver(node.value, env):
+            return None  # asked of every attribute the evaluator cannot read: the cheap test first
         declared = hierarchy.declared_receiver(node.value, base, env, self.classes_of, self.bases_of, self._fields)
         if not declared or len(declared) != 1:
             return None
         cls, cmod, _ = declared[0]
-        if len(self.hierarchy().subclasses(cls, cmod)) != 1:
-            return None
+        sdk = self._mentions_sdk.get(cmod.path)
+        if sdk is None:
+            sdk = self._mentions_sdk[cmod.path] = mentions_sdk(cmod.text)
+        if not sdk or len(self.hierarchy().subclasses(cls, cmod)) != 1:
+            return None  # a class whose module names no SDK cannot set a client from one
         got = classes.attribute(self.evaluator, scopes.instance_of(cls, cmod), node.attr, node, env)
         if got is None or not all(isinstance(o, ClientV) or _unknown(o)
                                   for o in (flat_options(got) if isinstance(got, AltV) else [got])) \
@@ -818,6 +822,18 @@ class Project(ProjectHooks):
                 if tmod is not None and all(option.node is not fn for fn, _ in out):
                     out.append((option.node, tmod))
         return out[:MAX_DISPATCH]
+
+
+def _typed_receiver(recv: ast.expr, env: Env) -> bool:
+    """Can `recv` have a declared class (see hierarchy.declared_receiver): `self.field`, or a
+    parameter of the function with an annotation?"""
+    if isinstance(recv, ast.Attribute):
+        return isinstance(recv.value, ast.Name)
+    scope = env.scope
+    if not isinstance(recv, ast.Name) or not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    a = scope.args
+    return any(p.arg == recv.id and p.annotation is not None for p in [*a.posonlyargs, *a.args, *a.kwonlyargs])
 
 
 def _unknown(v: Value) -> bool:
