@@ -4,11 +4,14 @@ from a persona its callers spell as literals does not change between requests. A
 constructor's parameter holds: each value the project's constructions of the class pass
 (`constructor_argument`), so `self.system_message = system_message` is the text of each.
 
-Only functions whose every caller can be seen in the module are asked: a function nested in
-another (called from its enclosing function) or private to its module or class (a leading
-underscore). A function named anywhere except as the callee of a call (passed as a callback,
-kept in a table, decorated) may be called from code not seen: no answer. The answer is kept
-per function and parameter for the evaluator's life.
+Only functions whose every caller can be seen are asked: a function nested in another (called
+from its enclosing function) or private to its module or class (a leading underscore), whose
+calls are in its module; and a public function or method, whose calls are looked for in the
+whole project (cachelint.analysis.callsites: not when its module's `__all__` or a package
+re-exports it, which says callers outside the project exist, nor from tests). A function
+named anywhere except as the callee of a call (passed as a callback, kept in a table,
+decorated) may be called from code not seen: no answer. The answer is kept per function and
+parameter for the evaluator's life.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from cachelint.analysis import interproc
 from cachelint.analysis.env import MAX_STEPS, Budget, Env, env_at
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.values import AltV, ConstV, FuncRefV, Value, add_hop, flat_options, value_stability
+from cachelint.analysis.values import AltV, ConstV, FuncRefV, ModuleRefV, Value, add_hop, flat_options, value_stability
 from cachelint.prompt import Hop, Stability
 
 if TYPE_CHECKING:
@@ -35,15 +38,32 @@ FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 T = TypeVar("T")
 
 
-def param_stability(ev: Evaluator, env: Env, name: str) -> Stability | None:
+def param_stability(ev: Evaluator, env: Env, name: str) -> tuple[Stability | None, str]:
     """STABLE when every call of the function `env` is the body of passes a static or stable
-    value for `name` (or leaves a static default); None when that cannot be shown."""
+    value for `name` (or leaves a static default); None when that cannot be shown. With it, why
+    callers outside the project decide, when something says they exist ("" otherwise)."""
     fn = env.scope
-    if not isinstance(fn, FuncNode) or not _callers_visible(fn, env.mod):
-        return None
+    if not isinstance(fn, FuncNode) or not _plain(fn):
+        return None, ""
     mod = env.mod
-    return _once(ev, ev.param_stabilities, ("callers", id(fn), name), fn,
-                 lambda: _from_callers(ev, fn, mod, name))
+    if _local(fn, mod):
+        got = _once(ev, ev.param_stabilities, ("callers", id(fn), name), fn,
+                    lambda: _from_callers(ev, fn, mod, name))
+        return got, ""
+    if not _public(fn, mod):
+        return None, ""
+
+    def compute() -> tuple[Stability | None, str] | None:
+        outside = ev.project.exported(fn, mod)
+        if outside is not None:
+            return None, f" ({outside}: callers outside the project decide)"
+        sites = ev.project.function_calls(fn, mod)
+        if not sites:
+            return None, ""
+        return _every_call(ev, fn, mod, [(s.call, s.mod) for s in sites], name), ""
+
+    answer = _once(ev, ev.public_stabilities, ("project callers", id(fn), name), fn, compute)
+    return answer if answer is not None else (None, "")
 
 
 def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: tuple[object, ...],
@@ -72,16 +92,24 @@ def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: 
     return result
 
 
-def _callers_visible(fn: FuncNode, mod: ModuleInfo) -> bool:
-    if fn.decorator_list and not all(_plain_decorator(d) for d in fn.decorator_list):
-        return False
+def _plain(fn: FuncNode) -> bool:
+    """No decorator but `staticmethod`/`classmethod` (one may call it from anywhere)."""
+    return all(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in fn.decorator_list)
+
+
+def _local(fn: FuncNode, mod: ModuleInfo) -> bool:
+    """Nested in another function, or private to its module or class: called in the module."""
     nested = isinstance(mod.enclosing_scope(fn), FuncNode)
-    private = fn.name.startswith("_") and not fn.name.endswith("__")
-    return nested or private
+    return nested or (fn.name.startswith("_") and not fn.name.endswith("__"))
 
 
-def _plain_decorator(d: ast.expr) -> bool:
-    return isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
+def _public(fn: FuncNode, mod: ModuleInfo) -> bool:
+    """A function at the top of its module, or a method of a class there (called by name
+    anywhere in the project: cachelint.analysis.callsites)."""
+    scope = mod.enclosing_scope(fn)
+    if isinstance(scope, ast.ClassDef):
+        scope = mod.enclosing_scope(scope)
+    return scope is None and not fn.name.startswith("_")
 
 
 def _from_callers(ev: Evaluator, fn: FuncNode, mod: ModuleInfo, name: str) -> Stability | None:
@@ -100,16 +128,23 @@ def _from_callers(ev: Evaluator, fn: FuncNode, mod: ModuleInfo, name: str) -> St
                 return None
     if not calls:
         return None  # no caller in sight: an entry point of someone else's code
-    in_class = isinstance(mod.parents.get(id(fn)), ast.ClassDef) and not any(
+    return _every_call(ev, fn, mod, [(call, mod) for call in calls], name)
+
+
+def _every_call(ev: Evaluator, fn: FuncNode, fmod: ModuleInfo, calls: list[tuple[ast.Call, ModuleInfo]],
+                name: str) -> Stability | None:
+    """STABLE when each of `calls` runs `fn` (defined in `fmod`) and passes a static or stable
+    value for `name`."""
+    in_class = isinstance(fmod.parents.get(id(fn)), ast.ClassDef) and not any(
         isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
-    for call in calls:
-        if mod.enclosing_function(call) is fn:
+    for call, cmod in calls:
+        if cmod.enclosing_function(call) is fn:
             return None  # recursive: its own parameter flows back in
-        cenv = env_at(mod, call)
+        cenv = env_at(cmod, call)
         if not _goes_to(ev, call, cenv, fn):
             return None
         self_value: Value | None = ConstV(None) if in_class and isinstance(call.func, ast.Attribute) else None
-        bindings = interproc.bind_args(ev, fn, call, cenv, mod, self_value)
+        bindings = interproc.bind_args(ev, fn, call, cenv, fmod, self_value)
         if bindings is None or name not in bindings:
             return None
         if value_stability(bindings[name]) not in _SAME:
@@ -122,7 +157,10 @@ def _goes_to(ev: Evaluator, call: ast.Call, env: Env, fn: FuncNode) -> bool:
     func = call.func
     if isinstance(func, ast.Attribute):
         recv = ev.eval(func.value, env)
-        target: Value = ev.class_attribute(recv, func.attr, func, env) if not isinstance(recv, AltV) else recv
+        if isinstance(recv, ModuleRefV):
+            target: Value = ev.eval(func, env)  # `llm.answer(...)`: a module's function
+        else:
+            target = ev.class_attribute(recv, func.attr, func, env) if not isinstance(recv, AltV) else recv
     else:
         target = ev.eval(func, env)
     options = flat_options(target) if isinstance(target, AltV) else [target]
