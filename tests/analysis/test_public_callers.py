@@ -26,6 +26,8 @@ class Agent:
             {"role": "user", "content": question}])
 '''
 
+MAIN = "from agent import Agent\n\ndef main(q):\n    return Agent().ask('a support engineer', q)\n"
+
 
 def _files(project: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
@@ -42,7 +44,8 @@ def _tone(run: Callable[..., Run], target: str = "llm.py:6", expr: str = "{tone}
     return _classes(run, target)[expr], line
 
 
-def test_a_public_function_whose_callers_elsewhere_pass_literals_is_stable(project: Path, run: Callable[..., Run]) -> None:
+def test_a_public_function_whose_callers_elsewhere_pass_literals_is_stable(project: Path,
+                                                                           run: Callable[..., Run]) -> None:
     _files(project, {"llm.py": HELPER,
                      "web.py": "from llm import answer\n\ndef formal(q):\n    return answer('formal', q)\n",
                      "cli.py": "import llm\n\ndef casual(q):\n    return llm.answer(tone='casual', question=q)\n"})
@@ -107,14 +110,15 @@ def test_a_method_called_on_instances_with_literals_is_stable(project: Path, run
 def test_a_method_called_on_an_object_not_known_is_not_judged(project: Path, run: Callable[..., Run]) -> None:
     # `bot` may be an Agent: what it passes counts, and cannot be told
     _files(project, {"agent.py": AGENT,
-                     "main.py": "from agent import Agent\n\ndef main(q):\n    return Agent().ask('a support engineer', q)\n",
+                     "main.py": MAIN,
                      "other.py": "def handle(bot, persona, q):\n    return bot.ask(persona, q)\n"})
     assert _tone(run, "agent.py:7", "{persona}")[0] == "turn"
 
 
 def test_a_method_a_library_base_class_may_call_is_not_judged(project: Path, run: Callable[..., Run]) -> None:
-    _files(project, {"agent.py": AGENT.replace("class Agent:", "from somelib import BaseAgent\n\nclass Agent(BaseAgent):"),
-                     "main.py": "from agent import Agent\n\ndef main(q):\n    return Agent().ask('a support engineer', q)\n"})
+    _files(project, {"agent.py": AGENT.replace("class Agent:",
+                                                "from somelib import BaseAgent\n\nclass Agent(BaseAgent):"),
+                     "main.py": MAIN})
     assert _tone(run, "agent.py:9", "{persona}")[0] == "turn"
 
 
@@ -122,5 +126,5 @@ def test_an_overridden_method_is_not_judged(project: Path, run: Callable[..., Ru
     # a call of the subclass's `ask` on a base-typed object may run either
     _files(project, {"agent.py": AGENT + "\nclass Loud(Agent):\n    def ask(self, persona, question):\n"
                                          "        return super().ask(persona.upper(), question)\n",
-                     "main.py": "from agent import Agent\n\ndef main(q):\n    return Agent().ask('a support engineer', q)\n"})
+                     "main.py": MAIN})
     assert _tone(run, "agent.py:7", "{persona}")[0] == "turn"
