@@ -142,6 +142,13 @@ client = Client("sid", "token")
 def notify(user_name):
     client.messages.create(body=f"Hi {user_name}", to="+1555", from_="+1666")
 '''),
+        # a model that never caches (gpt-4): no order can make it cache
+        Valid(PRELUDE + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="gpt-4", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},
+        {"role": "user", "content": question}])
+'''),
     ]
     INVALID = [
         Invalid(PRELUDE + RULES_DEF + '''
@@ -286,6 +293,23 @@ def reply(plan, text):
         f"    Plan: {plan}\\n"  # expect: CL101
         f"    {RULES}\\n")
     return client.responses.create(model="gpt-4.1", instructions=system, input=text)
+'''),
+        # an OpenAI-compatible provider (Groq, by its base_url) gets the ordering rules
+        Invalid('''from openai import OpenAI
+
+client = OpenAI(base_url="https://api.groq.com/openai/v1", api_key="gsk")
+''' + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="llama-3.3-70b-versatile", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},  # expect: CL101
+        {"role": "user", "content": question}])
+''', docs=True),
+        # a dated snapshot is its family's model (gpt-4o-2024-08-06: 1,024 minimum)
+        Invalid(PRELUDE + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},  # expect: CL101
+        {"role": "user", "content": question}])
 '''),
     ]
 
