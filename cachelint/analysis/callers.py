@@ -147,9 +147,27 @@ def _every_call(ev: Evaluator, fn: FuncNode, fmod: ModuleInfo, calls: list[tuple
         bindings = interproc.bind_args(ev, fn, call, cenv, fmod, self_value)
         if bindings is None or name not in bindings:
             return None
-        if value_stability(bindings[name]) not in _SAME:
+        stab = value_stability(bindings[name])
+        if isinstance(bindings[name], ModuleRefV):
+            return None  # a name of a module not followed (`sys.argv[1]`): not text known to be fixed
+        if stab not in _SAME or (stab != Stability.STATIC and _in_main_block(call, cmod)):
+            # A script's command line, read in its `__main__` block, is input to that run
+            # (one agent run, one question), not configuration every run shares.
             return None
     return Stability.STABLE
+
+
+def _in_main_block(node: ast.AST, mod: ModuleInfo) -> bool:
+    """Is `node` inside `if __name__ == "__main__":`?"""
+    cur = mod.parents.get(id(node))
+    while cur is not None:
+        if isinstance(cur, ast.If) and isinstance(cur.test, ast.Compare) and len(cur.test.ops) == 1:
+            sides = [cur.test.left, *cur.test.comparators]
+            if any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides) and \
+                    any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides):
+                return True
+        cur = mod.parents.get(id(cur))
+    return False
 
 
 def _goes_to(ev: Evaluator, call: ast.Call, env: Env, fn: FuncNode) -> bool:

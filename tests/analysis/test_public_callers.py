@@ -128,3 +128,21 @@ def test_an_overridden_method_is_not_judged(project: Path, run: Callable[..., Ru
                                          "        return super().ask(persona.upper(), question)\n",
                      "main.py": MAIN})
     assert _tone(run, "agent.py:7", "{persona}")[0] == "turn"
+
+
+def test_configuration_passed_by_every_caller_is_stable(project: Path, run: Callable[..., Run]) -> None:
+    _files(project, {"llm.py": HELPER,
+                     "web.py": "import os\nfrom llm import answer\nTONE = os.environ.get('TONE', 'formal')\n\n"
+                               "def reply(q):\n    return answer(TONE, q)\n"})
+    assert _tone(run)[0] == "stable"
+    assert "CL101" not in run(".").stdout
+
+
+def test_a_scripts_command_line_is_not_configuration(project: Path, run: Callable[..., Run]) -> None:
+    # each run of the script is asked with its own arguments
+    _files(project, {"llm.py": HELPER,
+                     "cli.py": "import argparse\nimport sys\nfrom llm import answer\n\n"
+                               "if __name__ == '__main__':\n    args = argparse.ArgumentParser().parse_args()\n"
+                               "    answer(args.tone, sys.argv[2])\n"})
+    assert _tone(run)[0] == "turn"
+    assert _tone(run, expr="question")[0] == "turn"
