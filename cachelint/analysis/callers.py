@@ -59,11 +59,15 @@ def param_stability(ev: Evaluator, env: Env, name: str) -> tuple[Stability | Non
             return None, f" ({outside}: callers outside the project decide)"
         sites = ev.project.function_calls(fn, mod)
         if not sites:
-            return None, ""
+            library = sites is not None and ev.project.library_module(mod)
+            return None, _LIBRARY if library else ""
         return _every_call(ev, fn, mod, [(s.call, s.mod) for s in sites], name), ""
 
     answer = _once(ev, ev.public_stabilities, ("project callers", id(fn), name), fn, compute)
     return answer if answer is not None else (None, "")
+
+
+_LIBRARY = " (a library's public function, not called in the project: its users decide)"
 
 
 def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: tuple[object, ...],

@@ -110,6 +110,10 @@ class ProjectHooks:
         re-export), or None."""
         return None
 
+    def library_module(self, mod: ModuleInfo) -> bool:
+        """Is `mod` in a package of a project packaged for others to install?"""
+        return False
+
     # Results shared with other projects of the process (see cachelint.analysis.shared):
     # a project that shares records what a computation depends on, and replays it on reuse.
     shares = False
