@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 # Steps the callers' arguments of one parameter may take, out of the call site's budget.
 CALLER_STEPS = 20_000
+# Steps a public function's callers may take for one parameter, all they lead to included: the
+# project's calls of it are more and farther than a private helper's (khoj: CPU x1.7 at 20,000).
+PUBLIC_STEPS = 5_000
 # Most calls of one function looked at; more and the parameter keeps its per-turn class.
 MAX_CALLERS = 32
 _SAME = (Stability.STATIC, Stability.STABLE)
@@ -52,6 +55,10 @@ def param_stability(ev: Evaluator, env: Env, name: str) -> tuple[Stability | Non
         return got, ""
     if not _public(fn, mod):
         return None, ""
+    if _in_public(ev):
+        # Asked while following the callers of another public function: one level only. Each
+        # level multiplies the calls evaluated (khoj: 3x the CPU of a run with no level at all).
+        return None, ""
 
     def compute() -> tuple[Stability | None, str] | None:
         outside = ev.project.exported(fn, mod)
@@ -63,37 +70,50 @@ def param_stability(ev: Evaluator, env: Env, name: str) -> tuple[Stability | Non
             return None, _LIBRARY if library else ""
         return _every_call(ev, fn, mod, [(s.call, s.mod) for s in sites], name), ""
 
-    answer = _once(ev, ev.public_stabilities, ("project callers", id(fn), name), fn, compute)
+    answer = _once(ev, ev.public_stabilities, (_PUBLIC, id(fn), name), fn, compute, PUBLIC_STEPS)
     return answer if answer is not None else (None, "")
 
 
+_PUBLIC = "project callers"  # the memo key of a public function's parameter
 _LIBRARY = " (a library's public function, not called in the project: its users decide)"
 
 
 def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: tuple[object, ...],
-          fn: FuncNode, compute: Callable[[], T]) -> T:
+          fn: FuncNode, compute: Callable[[], T], steps: int = CALLER_STEPS) -> T:
     """`compute()` once per evaluator for `key`, within its own share of the step budget: the
     callers' (or constructions') values may depend on what is being asked (recursion), which
-    answers None, as does running out of steps. T is an optional type (`X | None`)."""
+    answers None, as does running out of steps. T is an optional type (`X | None`).
+
+    Asked while a public function's callers are followed, what it spends is charged to that
+    question's budget (PUBLIC_STEPS), and an answer cut short by it is not kept: asked again
+    on its own, it has a budget of its own."""
     if key in memo:
         return memo[key][0]
     no_answer = cast(T, None)
     if key in ev.active:
         ev.guard_hit(key)
         return no_answer
+    charged = _in_public(ev)
     ev.active[key] = len(ev.active)  # its level: see Evaluator.active
     saved = ev.steps
     result = no_answer
+    cut = False
     try:
-        ev.steps = max(ev.steps, MAX_STEPS - CALLER_STEPS)
+        ev.steps = max(ev.steps, MAX_STEPS - steps)
         result = compute()
     except Budget:
-        result = no_answer
+        result, cut = no_answer, True
     finally:
         del ev.active[key]
-        ev.steps = saved
-    memo[key] = (result, fn)  # the node is kept so that its id is not reused while the memo lives
+        ev.steps = max(saved, ev.steps) if charged else saved
+    if not (cut and charged):
+        memo[key] = (result, fn)  # the node is kept so that its id is not reused while the memo lives
     return result
+
+
+def _in_public(ev: Evaluator) -> bool:
+    """Are a public function's callers being followed (see param_stability)?"""
+    return any(isinstance(k, tuple) and k[:1] == (_PUBLIC,) for k in ev.active)
 
 
 def _plain(fn: FuncNode) -> bool:
@@ -141,6 +161,8 @@ def _every_call(ev: Evaluator, fn: FuncNode, fmod: ModuleInfo, calls: list[tuple
     value for `name`."""
     in_class = isinstance(fmod.parents.get(id(fn)), ast.ClassDef) and not any(
         isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
+    if any(_passes_a_parameter(fn, in_class, call, cmod, name) for call, cmod in calls):
+        return None  # seen without evaluating anything: the calls are many, and far apart
     for call, cmod in calls:
         if cmod.enclosing_function(call) is fn:
             return None  # recursive: its own parameter flows back in
@@ -148,6 +170,10 @@ def _every_call(ev: Evaluator, fn: FuncNode, fmod: ModuleInfo, calls: list[tuple
         if not _goes_to(ev, call, cenv, fn):
             return None
         self_value: Value | None = ConstV(None) if in_class and isinstance(call.func, ast.Attribute) else None
+        if self_value is not None and "classmethod" not in {getattr(d, "id", "") for d in fn.decorator_list}:
+            recv = ev.eval(call.func.value, cenv) if isinstance(call.func, ast.Attribute) else None
+            if isinstance(recv, FuncRefV) and isinstance(recv.node, ast.ClassDef):
+                return None  # `Agent.ask(agent, ...)`: `self` is an argument, not followed here
         bindings = interproc.bind_args(ev, fn, call, cenv, fmod, self_value)
         if bindings is None or name not in bindings:
             return None
@@ -159,6 +185,35 @@ def _every_call(ev: Evaluator, fn: FuncNode, fmod: ModuleInfo, calls: list[tuple
             # (one agent run, one question), not configuration every run shares.
             return None
     return Stability.STABLE
+
+
+def _passes_a_parameter(fn: FuncNode, in_class: bool, call: ast.Call, cmod: ModuleInfo, name: str) -> bool:
+    """Does `call` pass for `name` an expression that reads a parameter of the public function
+    it is written in (which is `turn` there: the callers of one public function only are
+    followed)? Found from the call as written; False when that cannot tell."""
+    caller = cmod.enclosing_function(call)
+    if caller is None or not _public(caller, cmod) or any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    if in_class and isinstance(call.func, ast.Attribute):
+        params = params[1:]
+    given = next((k.value for k in call.keywords if k.arg == name), None)
+    if given is None:
+        at = next((i for i, p in enumerate(params) if p.arg == name), None)
+        given = call.args[at] if at is not None and at < len(call.args) else None
+    if given is None:
+        return False
+    a = caller.args
+    theirs = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if p is not None}
+    theirs -= {"self", "cls"}
+    if _assigned_in(caller) & theirs:
+        return False  # a parameter set again before the call may hold anything
+    return any(isinstance(n, ast.Name) and n.id in theirs for n in ast.walk(given))
+
+
+def _assigned_in(fn: FuncNode) -> set[str]:
+    return {t.id for n in ast.walk(fn) if isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign)
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
 
 
 def _in_main_block(node: ast.AST, mod: ModuleInfo) -> bool:

@@ -306,18 +306,12 @@ def _closed_method(fn: FunctionNode, owner: ast.ClassDef, mod: ModuleInfo, class
 def _named_calls(fn: FunctionNode, method: bool, cmod: ModuleInfo, evaluate: Evaluate) -> list[ast.Call] | None:
     """The calls of `fn` in `cmod`, by its name or a name it is imported as; None when one of
     those names stands for it (or may) anywhere else than as a callee."""
-    names = {fn.name} | {a.asname for n in ast.walk(cmod.tree) if isinstance(n, ast.ImportFrom)
-                         for a in n.names if a.name == fn.name and a.asname}
+    uses = _uses(cmod)
+    nodes = [*uses.get("." + fn.name, ()), *uses.get(fn.name, ())]
+    for alias in uses.get("as " + fn.name, ()):
+        nodes.extend(uses.get(alias.id if isinstance(alias, ast.Name) else "", ()))
     out: list[ast.Call] = []
-    for node in ast.walk(cmod.tree):
-        if isinstance(node, ast.Name):
-            if node.id not in names or not isinstance(node.ctx, ast.Load):
-                continue
-        elif isinstance(node, ast.Attribute):
-            if node.attr != fn.name or not isinstance(node.ctx, ast.Load):
-                continue
-        else:
-            continue
+    for node in nodes:
         value = evaluate(node, env_at(cmod, node))
         options = flat_options(value) if isinstance(value, AltV) else [value]
         if not any(isinstance(o, FuncRefV) and o.node is fn for o in options):
@@ -331,6 +325,30 @@ def _named_calls(fn: FunctionNode, method: bool, cmod: ModuleInfo, evaluate: Eva
         if not (isinstance(parent, ast.Call) and parent.func is node):
             return None  # handed on: it may be called from anywhere
         out.append(parent)
+    return out
+
+
+_USES_KEY = "callsites.uses"
+
+
+def _uses(cmod: ModuleInfo) -> dict[str, list[ast.expr]]:
+    """Where `cmod` reads each name (`name`) and attribute (`.name`), and the names a `from`
+    import binds each imported name to (`as name`: a Name standing for the alias), found in
+    one walk of the module and kept with it: each public function asked walks it otherwise."""
+    got: dict[str, list[ast.expr]] | None = cmod.shared.get(_USES_KEY)
+    if got is not None:
+        return got
+    out: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(cmod.tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            out.setdefault(node.id, []).append(node)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            out.setdefault("." + node.attr, []).append(node)
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                if a.asname and a.asname != a.name:
+                    out.setdefault("as " + a.name, []).append(ast.Name(id=a.asname, ctx=ast.Load()))
+    cmod.shared[_USES_KEY] = out
     return out
 
 
