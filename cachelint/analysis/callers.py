@@ -53,7 +53,7 @@ def param_stability(ev: Evaluator, env: Env, name: str) -> tuple[Stability | Non
         got = _once(ev, ev.param_stabilities, ("callers", id(fn), name), fn,
                     lambda: _from_callers(ev, fn, mod, name))
         return got, ""
-    if not _public(fn, mod):
+    if not _public(fn, mod) or not ev.project.follow_public_callers:
         return None, ""
     if _in_public(ev):
         # Asked while following the callers of another public function: one level only. Each
@@ -66,8 +66,7 @@ def param_stability(ev: Evaluator, env: Env, name: str) -> tuple[Stability | Non
             return None, f" ({outside}: callers outside the project decide)"
         sites = ev.project.function_calls(fn, mod)
         if not sites:
-            library = sites is not None and ev.project.library_module(mod)
-            return None, _LIBRARY if library else ""
+            return None, ""
         return _every_call(ev, fn, mod, [(s.call, s.mod) for s in sites], name), ""
 
     answer = _once(ev, ev.public_stabilities, (_PUBLIC, id(fn), name), fn, compute, PUBLIC_STEPS)
@@ -75,7 +74,6 @@ def param_stability(ev: Evaluator, env: Env, name: str) -> tuple[Stability | Non
 
 
 _PUBLIC = "project callers"  # the memo key of a public function's parameter
-_LIBRARY = " (a library's public function, not called in the project: its users decide)"
 
 
 def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: tuple[object, ...],
@@ -206,14 +204,10 @@ def _passes_a_parameter(fn: FuncNode, in_class: bool, call: ast.Call, cmod: Modu
     a = caller.args
     theirs = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if p is not None}
     theirs -= {"self", "cls"}
-    if _assigned_in(caller) & theirs:
-        return False  # a parameter set again before the call may hold anything
-    return any(isinstance(n, ast.Name) and n.id in theirs for n in ast.walk(given))
-
-
-def _assigned_in(fn: FuncNode) -> set[str]:
-    return {t.id for n in ast.walk(fn) if isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign)
-            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
+    read = {n.id for n in ast.walk(given) if isinstance(n, ast.Name)} & theirs
+    events = cmod.flow_of(caller).events
+    # a parameter set again in the function may hold anything by the call
+    return any(all(e.kind != "assign" for e in events.get(p, ())) for p in read)
 
 
 def _in_main_block(node: ast.AST, mod: ModuleInfo) -> bool:

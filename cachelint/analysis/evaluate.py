@@ -100,6 +100,11 @@ class ProjectHooks:
         (see cachelint.analysis.callsites)."""
         return None
 
+    # Whether a public function's parameter is judged by its calls in the whole project (see
+    # cachelint.analysis.callers): the wrapper scan, whose verdicts never depend on a
+    # parameter's stability, does not pay for it.
+    follow_public_callers = True
+
     def function_calls(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo) -> list[Site] | None:
         """The calls of the public function or method `fn` anywhere in the project (see
         cachelint.analysis.callsites); None when they cannot all be seen."""
@@ -109,10 +114,6 @@ class ProjectHooks:
         """What says code outside the project may call `fn` (its module's `__all__`, a package's
         re-export), or None."""
         return None
-
-    def library_module(self, mod: ModuleInfo) -> bool:
-        """Is `mod` in a package of a project packaged for others to install?"""
-        return False
 
     # Results shared with other projects of the process (see cachelint.analysis.shared):
     # a project that shares records what a computation depends on, and replays it on reuse.

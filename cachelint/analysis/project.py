@@ -107,7 +107,6 @@ class Project(ProjectHooks):
         self._constructions: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}
         self._method_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
         self._function_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
-        self._packaged: bool | None = None  # see library_module
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
 
@@ -517,20 +516,6 @@ class Project(ProjectHooks):
         found = self._sites("function calls", callsites.function_calls, fn, mod)
         self._function_calls[id(fn)] = (fn, found)
         return found
-
-    def library_module(self, mod: ModuleInfo) -> bool:
-        """Is `mod` in a package of a project packaged for others to install (a `setup.py`, a
-        `setup.cfg`, or a `[project]` or `[tool.poetry]` table in its `pyproject.toml`)?"""
-        if not is_file(os.path.join(os.path.dirname(mod.path), "__init__.py")):
-            return False
-        packaged = self._packaged
-        if packaged is None:
-            root = self.root
-            text = read_module(os.path.join(root, "pyproject.toml"), MAX_MODULE_BYTES) or ""
-            packaged = is_file(os.path.join(root, "setup.py")) or is_file(os.path.join(root, "setup.cfg")) \
-                or re.search(r"^\[(?:project|tool\.poetry)\]", text, re.M) is not None
-            self._packaged = packaged
-        return packaged
 
     def exported(self, fn: FunctionNode, mod: ModuleInfo) -> str | None:
         try:
