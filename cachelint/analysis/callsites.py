@@ -352,7 +352,7 @@ def _uses(cmod: ModuleInfo) -> dict[str, list[ast.expr]]:
     return out
 
 
-_TEST_DIRS = frozenset({"test", "tests", "testing"})
+_TEST_DIRS = frozenset({"test", "tests", "testing", "integration_tests"})
 
 
 def is_test_path(path: str) -> bool:
