@@ -247,6 +247,10 @@ def constructor_argument(ev: Evaluator, env: Env, name: str) -> Value | None:
     if not isinstance(fn, FuncNode) or fn.name != "__init__" or env.bindings is not None \
             or not isinstance(env.mod.parents.get(id(fn)), ast.ClassDef):
         return None
+    if _in_public(ev):
+        # Not while a public function's callers are followed: every construction of the class
+        # is looked at for it (khoj: 28 of the 30 s those callers took).
+        return None
     init = fn
 
     def compute() -> Value | None:
