@@ -297,7 +297,7 @@ def reply(plan, text):
         for members, lost, behind in ctx.groups(prompt, _candidate):
             seg = prompt.segments[members[0]]
             names = sources(prompt, members)
-            edits = ctx.moved_to_user(prompt, members)
+            moved = members
             verb = "precedes" if len({prompt.segments[k].source for k in members}) == 1 else "precede"
             # Only in a loop, or in a method that adds to a conversation kept on the instance,
             # is a turn value known to change per turn (elsewhere a parameter may well be the
@@ -311,7 +311,7 @@ def reply(plan, text):
                 turns = [k for k in members if _known_turn(prompt.segments[k])]
                 seg = prompt.segments[turns[0]]
                 names = sources(prompt, turns)
-                edits = ctx.moved_to_user(prompt, turns)
+                moved = turns
                 one = len({prompt.segments[k].source for k in turns}) == 1
                 verb = "precedes" if one else "precede"
                 message = (f"{names} {'changes' if one else 'change'} every turn and {verb} the conversation history "
@@ -331,17 +331,27 @@ def reply(plan, text):
                                    "and the first call of each pays full price")
                 message = f"{names} {verb} {lost.amount('static token')} of {where}; {consequence}"
             where = describe_behind(seg, behind) if behind else "the system prompt"
+            # Past the history only into the user message; a per-conversation value may stay
+            # in its text, at the end.
+            past_history = moved is not members
+            session = any(prompt.segments[k].stability == Stability.SESSION for k in moved)
+            how, edits_in, edits = ctx.moved(prompt, moved, session and not past_history, not past_history)
+            if how == "user":
+                title = f"Move {names} into the last user message"
+            elif how == "end":
+                title = f"Move {names} to the end of {where}"
+            else:
+                title = self.fix_title.format(source=names, where=where)
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
                 message,
-                self.fix_title.format(source=names, where=where) if not edits else
-                f"Move {names} into the last user message",
+                title,
                 Applicability.UNSAFE if edits else Applicability.DISPLAY_ONLY,
                 ctx.related_for(seg, prompt, behind),
                 identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
                 edits=edits,
-                edits_in=prompt.call.span.path,
+                edits_in=edits_in,
             )
 
 

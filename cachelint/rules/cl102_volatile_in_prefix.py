@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules.context import RuleContext, sources
+from cachelint.rules.context import RuleContext, describe_behind, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
 _IMPORTS = "import time\nimport uuid\nfrom datetime import datetime, date\n"
@@ -214,16 +214,22 @@ def reply(text):
                 continue  # after the preamble with little static text behind: harmless
             what = "changes every day" if seg.stability == Stability.DAILY else "changes every request"
             names = sources(prompt, members)
-            edits = ctx.moved_to_user(prompt, members)
+            # Out of the preamble only into the user message; after it, the end of its text will do.
+            how, edits_in, edits = ctx.moved(prompt, members, False, not seg.in_preamble)
+            if how == "user":
+                title = f"Move {names} into the last user message"
+            elif how == "end":
+                title = f"Move {names} to the end of {describe_behind(seg, behind)}"
+            else:
+                title = self.fix_title.format(source=names)
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
                 f"{names} {what} ({seg.cause}) and {place}",
-                self.fix_title.format(source=names) if not edits else
-                f"Move {names} into the last user message",
+                title,
                 Applicability.UNSAFE if edits else Applicability.DISPLAY_ONLY,
                 ctx.related_for(seg, prompt, behind),
                 identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
                 edits=edits,
-                edits_in=prompt.call.span.path,
+                edits_in=edits_in,
             )

@@ -1,0 +1,185 @@
+"""How a value written in a prompt's text reaches the request, read from the file's own tree:
+through which string-building expressions (f-strings, `+`, `.format`, `%`, `sep.join([...])`)
+and variables used once, and where the text ends up (a keyword of a call, a dict value, a
+positional argument, a `return`). A fix that moves the value to the end of that text asks it."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from cachelint.diagnostics import Span
+from cachelint.fixes.places import char_span
+
+
+@dataclass(frozen=True)
+class Level:
+    """One string-building expression on the way: `node` builds the text, `piece` is its part
+    the value is in (a placeholder, an operand, a keyword, an argument, an element), `items`
+    the list literal a `join` joins (written where the list is)."""
+
+    kind: str  # "fstring", "chain", "format", "percent" or "join"
+    node: ast.expr
+    piece: ast.AST
+    items: ast.List | ast.Tuple | None = None
+
+
+@dataclass(frozen=True)
+class Flow:
+    levels: tuple[Level, ...]  # innermost first
+    top: ast.expr  # the whole text, as it reaches `sink`
+    sink: ast.AST | None  # what takes the text: a keyword, a Dict, a Call, a Return
+
+
+class Tree:
+    """A file's tree with each node's parent, and its functions' variables."""
+
+    def __init__(self, text: str, tree: ast.Module, path: str) -> None:
+        self.text = text
+        self.tree = tree
+        self.path = path
+        self.parents: dict[int, ast.AST] = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(id(node))
+
+    def span(self, node: ast.AST) -> Span:
+        return char_span(self.text, node, self.path)
+
+    def at(self, span: Span) -> ast.expr | None:
+        """The expression written exactly at `span`, else the smallest one around it."""
+        best: ast.expr | None = None
+        best_size = None
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.expr):
+                continue
+            s = self.span(node)
+            if not _inside(span, s):
+                continue
+            size = (s.end_line - s.line, s.end_column - s.column if s.end_line == s.line else 10**6)
+            if best_size is None or size < best_size:
+                best, best_size = node, size
+        return best
+
+    def function_of(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        at = self.parent(node)
+        while at is not None and not isinstance(at, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            at = self.parent(at)
+        return at if isinstance(at, ast.FunctionDef | ast.AsyncFunctionDef) else None
+
+    def single_use(self, assign: ast.Assign | ast.AnnAssign) -> ast.Name | None:
+        """For `name = value` in a function, where `name` is bound there once and read once
+        (after it): that read."""
+        target: ast.expr | None = None
+        if isinstance(assign, ast.Assign) and len(assign.targets) == 1:
+            target = assign.targets[0]
+        elif isinstance(assign, ast.AnnAssign) and assign.value is not None:
+            target = assign.target
+        if not isinstance(target, ast.Name):
+            return None
+        function = self.function_of(assign)
+        if function is None:
+            return None
+        name = target.id
+        stores: list[ast.Name] = []
+        loads: list[ast.Name] = []
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and node.id == name:
+                (loads if isinstance(node.ctx, ast.Load) else stores).append(node)
+            elif (isinstance(node, ast.Global | ast.Nonlocal) and name in node.names) or (
+                    isinstance(node, ast.arg) and node.arg == name):
+                return None
+        if stores != [target] or len(loads) != 1 or self.function_of(loads[0]) is not function:
+            return None
+        if (loads[0].lineno, loads[0].col_offset) < (assign.lineno, assign.col_offset):
+            return None
+        return loads[0]
+
+
+def climb(tree: Tree, start: ast.expr) -> Flow:
+    """The way of the text holding `start` to where it is used."""
+    levels: list[Level] = []
+    at: ast.expr = start
+    while True:
+        parent = tree.parent(at)
+        if isinstance(parent, ast.FormattedValue) and parent.value is at:
+            holder = tree.parent(parent)
+            if not isinstance(holder, ast.JoinedStr) or isinstance(tree.parent(holder), ast.FormattedValue):
+                return Flow(tuple(levels), at, None)  # a format spec: not text of its own
+            levels.append(Level("fstring", holder, parent))
+            at = holder
+        elif isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add):
+            top: ast.expr = parent
+            while isinstance(up := tree.parent(top), ast.BinOp) and isinstance(up.op, ast.Add):
+                top = up
+            piece = next(o for o in operands(top) if o is at or _contains(o, at))
+            levels.append(Level("chain", top, piece))
+            at = top
+        elif isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mod) and _is_str(parent.left) and (
+                parent.right is at or (isinstance(parent.right, ast.Tuple) and at in parent.right.elts)):
+            levels.append(Level("percent", parent, at))
+            at = parent
+        elif isinstance(parent, ast.keyword) and parent.arg and _is_format(tree.parent(parent)):
+            call = tree.parent(parent)
+            assert isinstance(call, ast.Call)  # _is_format checked
+            levels.append(Level("format", call, parent))
+            at = call
+        elif isinstance(parent, ast.List | ast.Tuple) and at in parent.elts and not _starred(parent):
+            use: ast.expr = parent
+            owner = tree.parent(parent)
+            if isinstance(owner, ast.Assign | ast.AnnAssign):
+                read = tree.single_use(owner)
+                if read is None:
+                    return Flow(tuple(levels), at, parent)
+                use = read
+            call = tree.parent(use)
+            if not (isinstance(call, ast.Call) and call.args == [use] and not call.keywords
+                    and isinstance(call.func, ast.Attribute) and call.func.attr == "join"
+                    and _is_str(call.func.value)):
+                return Flow(tuple(levels), at, parent)
+            levels.append(Level("join", call, at, parent))
+            at = call
+        elif isinstance(parent, ast.Assign | ast.AnnAssign) and parent.value is at:
+            read = tree.single_use(parent)
+            if read is None:
+                return Flow(tuple(levels), at, parent)
+            at = read
+        else:
+            return Flow(tuple(levels), at, parent)
+
+
+def operands(chain: ast.expr) -> list[ast.expr]:
+    """The operands of `a + b + c`, left to right."""
+    if isinstance(chain, ast.BinOp) and isinstance(chain.op, ast.Add):
+        return [*operands(chain.left), *operands(chain.right)] if not _grouped_right(chain) else \
+            [*operands(chain.left), chain.right]
+    return [chain]
+
+
+def _grouped_right(chain: ast.BinOp) -> bool:
+    # `a + (b + c)`: the right operand is grouped, and stays one operand.
+    return isinstance(chain.right, ast.BinOp) and isinstance(chain.right.op, ast.Add)
+
+
+def _contains(outer: ast.AST, inner: ast.AST) -> bool:
+    return any(n is inner for n in ast.walk(outer))
+
+
+def _is_str(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _is_format(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+
+
+def _starred(items: ast.List | ast.Tuple) -> bool:
+    return any(isinstance(e, ast.Starred) for e in items.elts)
+
+
+def _inside(inner: Span, outer: Span) -> bool:
+    return inner.path == outer.path and (outer.line, outer.column) <= (inner.line, inner.column) and \
+        (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
