@@ -34,10 +34,12 @@ _TEXT_KEYS = frozenset({"content", "text", "system", "instructions", "system_ins
 
 
 def move_to_end(text_of: TextOf, members: Sequence[Span], returned_at: Sequence[Span],
-                call: Span) -> tuple[str, tuple[Edit, ...]]:
+                call: Span, values: Sequence[str] = ()) -> tuple[str, tuple[Edit, ...]]:
     """The file and edits that move the value at `members` to the end of its text; ("", ())
     where that cannot be written for certain. `returned_at`: the calls (innermost helper
-    first) that return the text, when it is built in helpers; `call`: the request call."""
+    first) that return the text, when it is built in helpers; `call`: the request call;
+    `values`: each member's value as written, where the analysis names it (a `%` template's
+    member is the whole `%` expression: the value tells which argument it is)."""
     if not members or not can_write_fixes() or any(m.path != members[0].path for m in members):
         return "", ()
     path = members[0].path
@@ -47,8 +49,10 @@ def move_to_end(text_of: TextOf, members: Sequence[Span], returned_at: Sequence[
         return "", ()
     tree = Tree(text, module, path)
     flows = []
-    for m in members:
+    for n, m in enumerate(members):
         node = tree.at(m)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            node = _percent_argument(tree, node, values[n] if n < len(values) else "")
         if node is None:
             return "", ()
         flows.append(climb(tree, node))
@@ -71,6 +75,13 @@ def move_to_end(text_of: TextOf, members: Sequence[Span], returned_at: Sequence[
     except (SyntaxError, ValueError):
         return "", ()
     return where, edits
+
+
+def _percent_argument(tree: Tree, node: ast.BinOp, value: str) -> ast.expr | None:
+    """The argument of `"...%s..." % (a, b)` written as `value`, when exactly one is."""
+    args = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+    found = [a for a in args if value and span_text(tree.text, tree.span(a)) == value]
+    return found[0] if len(found) == 1 else None
 
 
 def _whole(tree: Tree, flow: Flow, call: Span, returned_at: list[Span], text_of: TextOf) -> bool:

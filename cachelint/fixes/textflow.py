@@ -118,10 +118,9 @@ def climb(tree: Tree, start: ast.expr) -> Flow:
             piece = next(o for o in operands(top) if o is at or _contains(o, at))
             levels.append(Level("chain", top, piece))
             at = top
-        elif isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mod) and _is_str(parent.left) and (
-                parent.right is at or (isinstance(parent.right, ast.Tuple) and at in parent.right.elts)):
-            levels.append(Level("percent", parent, at))
-            at = parent
+        elif (template := _percent(tree, at)) is not None:
+            levels.append(Level("percent", template, at))
+            at = template
         elif isinstance(parent, ast.keyword) and parent.arg and _is_format(tree.parent(parent)):
             call = tree.parent(parent)
             assert isinstance(call, ast.Call)  # _is_format checked
@@ -149,6 +148,16 @@ def climb(tree: Tree, start: ast.expr) -> Flow:
             at = read
         else:
             return Flow(tuple(levels), at, parent)
+
+
+def _percent(tree: Tree, at: ast.expr) -> ast.BinOp | None:
+    """The `"..." % (...)` that formats `at` (its one argument, or one of its tuple's)."""
+    parent = tree.parent(at)
+    holder = tree.parent(parent) if isinstance(parent, ast.Tuple) else parent
+    if isinstance(holder, ast.BinOp) and isinstance(holder.op, ast.Mod) and _is_str(holder.left) and (
+            holder.right is at or (isinstance(parent, ast.Tuple) and holder.right is parent)):
+        return holder
+    return None
 
 
 def operands(chain: ast.expr) -> list[ast.expr]:

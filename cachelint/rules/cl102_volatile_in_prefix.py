@@ -32,8 +32,10 @@ class VolatileInPrefix(Rule):
     ## Fix safety
     Unsafe: moving the value changes the text the model sees (the same facts, in another
     place). The fix moves the line of the f-string that holds it to the start of the last user
-    message, under the conditions CL101's fix has (f-string written in the function that makes
-    the call, nothing else on the line, the user message an f-string or a `str` parameter).
+    message, under the conditions CL101's fix has (the f-string and the user message written in
+    the function that makes the call; the message an f-string, a `str` parameter or a call of a
+    function annotated `-> str`). A value outside the preamble may instead go to the end of
+    its text, as CL101's does.
 
     ## References
     - OpenAI cookbook, Prompt Caching 201: timestamps and debug ids belong in `metadata`
@@ -187,6 +189,40 @@ def reply(text):
     return client.responses.create(model="gpt-5", input=[
         {"role": "developer", "content": f"Seed {random.randint(0, 9999)}. {RULES}"},  # expect: CL102
         {"role": "user", "content": text}])
+'''),
+        # the user message is a call of a function that returns a str: the line opens it
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def transcript(turns) -> str:
+    return "\\n".join(turns)
+def review(turns):
+    run_id = uuid.uuid4().hex
+    messages = [
+        {"role": "system", "content": f"Review run {run_id}.\\n\\n{RULES}"},  # expect: CL102
+        {"role": "user", "content": transcript(turns)},
+    ]
+    return client.chat.completions.create(model="gpt-4.1", messages=messages)
+''', expected_replacement=_IMPORTS + PRELUDE + RULES_DEF + '''
+def transcript(turns) -> str:
+    return "\\n".join(turns)
+def review(turns):
+    run_id = uuid.uuid4().hex
+    messages = [
+        {"role": "system", "content": f"{RULES}"},  # expect: CL102
+        {"role": "user", "content": f"Review run {run_id}.\\n\\n{transcript(turns)}"},
+    ]
+    return client.chat.completions.create(model="gpt-4.1", messages=messages)
+'''),
+        # the same, but what the function returns is not known to be a str: no fix
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def transcript(turns):
+    return "\\n".join(turns)
+def review(turns):
+    run_id = uuid.uuid4().hex
+    messages = [
+        {"role": "system", "content": f"Review run {run_id}.\\n\\n{RULES}"},  # expect: CL102
+        {"role": "user", "content": transcript(turns)},
+    ]
+    return client.chat.completions.create(model="gpt-4.1", messages=messages)
 '''),
         # daily values are reported when the project opts in
         Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''

@@ -279,7 +279,9 @@ class RuleContext:
         if count(self.static_runs(behind), self.model(prompt)).n >= self.settings.min_lost_tokens:
             return "", ()
         returned = [h.span for h in reversed(segs[members[0]].hops) if h.note.startswith("returned by")]
-        return move_to_end(self.text_of, [segs[k].span for k in members], returned, prompt.call.span)
+        values = [next((h.note.split("`")[1] for h in segs[k].hops if h.note.startswith("value `")), "")
+                  for k in members]
+        return move_to_end(self.text_of, [segs[k].span for k in members], returned, prompt.call.span, values)
 
     def moved(self, prompt: AssembledPrompt, members: Sequence[int], end_first: bool,
               end_allowed: bool) -> tuple[str, str, tuple[Edit, ...]]:
