@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from cachelint.fixes.places import parse
+from cachelint.fixes.filetree import FileTree, TreeOf
 
 # How far up from a module its package root is looked for: deeper layouts than this are rare,
 # and a miss only means no fix.
@@ -17,8 +16,7 @@ _MAX_DEPTH = 8
 
 @dataclass(frozen=True)
 class Definition:
-    path: str
-    text: str
+    tree: FileTree  # the file it is in
     node: ast.stmt  # the module-level def, class or assignment
 
 
@@ -38,25 +36,21 @@ def module_level(tree: ast.Module, name: str) -> ast.stmt | None:
     return found[0] if len(found) == 1 and not isinstance(found[0], ast.Pass) else None
 
 
-def definition(path: str, text: str, name: str, text_of: Callable[[str], str | None]) -> Definition | None:
-    """Where `name`, as used at the top level of the module `path`, is defined: its own
+def definition(tree: FileTree, name: str, tree_of: TreeOf) -> Definition | None:
+    """Where `name`, as used at the top level of the module `tree`, is defined: its own
     statement, or the one in the project module it is imported from (one import hop)."""
-    tree = parse(text)
-    if tree is None:
-        return None
-    found = module_level(tree, name)
+    found = module_level(tree.tree, name)
     if not isinstance(found, ast.ImportFrom):
-        return None if found is None or isinstance(found, ast.Import) else Definition(path, text, found)
+        return None if found is None or isinstance(found, ast.Import) else Definition(tree, found)
     alias = next(a for a in found.names if (a.asname or a.name) == name)
-    for candidate in _module_files(path, found.module or "", found.level):
-        other = text_of(candidate)
+    for candidate in _module_files(tree.path, found.module or "", found.level):
+        other = tree_of(candidate)
         if other is None:
             continue
-        other_tree = parse(other)
-        there = None if other_tree is None else module_level(other_tree, alias.name)
+        there = module_level(other.tree, alias.name)
         if there is None or isinstance(there, ast.Import | ast.ImportFrom):
             return None  # re-exported: not followed further
-        return Definition(candidate, other, there)
+        return Definition(other, there)
     return None
 
 

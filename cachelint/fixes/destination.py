@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 
 from cachelint.diagnostics import Span
-from cachelint.fixes.places import char_span, enclosing_function
+from cachelint.fixes.filetree import FileTree
 
 # Where the last user message is, by API: the keyword, and whether it may be the message itself
 # (a string) rather than a list of messages.
@@ -27,14 +27,13 @@ class Destination:
     after: ast.expr | None = None
 
 
-def last_user_message(tree: ast.Module, text: str, call: Span, api: str, last_slot: str) -> Destination | None:
+def last_user_message(tree: FileTree, call: Span, api: str, last_slot: str) -> Destination | None:
     """The call's last user message (`last_slot`: the slot the prompt ends with), or None
     when it is not written in the function that makes the call."""
     keyword, may_be_text = next((v for k, v in _USER_KEYWORD.items() if api.startswith(k)), ("", False))
     if not keyword:
         return None
-    found = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and char_span(text, n, call.path) == call),
-                 None)
+    found = tree.call_at(call)
     if found is None:
         return None
     value = next((k.value for k in found.keywords if k.arg == keyword), None)
@@ -42,8 +41,8 @@ def last_user_message(tree: ast.Module, text: str, call: Span, api: str, last_sl
         return None
     appended = False
     if isinstance(value, ast.Name):
-        function = enclosing_function(tree, call.line)
-        bound = None if function is None else _last_binding(function, found, value.id)
+        function = tree.function_at(call.line)
+        bound = None if function is None else _last_binding(tree, function, found, value.id)
         if bound is None:
             # A text input as it is (a parameter, say): the fix asks whether it is a `str`.
             return Destination(content=value) if may_be_text else None
@@ -83,38 +82,34 @@ def _user_content(message: ast.Dict) -> ast.expr | None:
     return entries.get("content")
 
 
-def _last_binding(function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call,
+def _last_binding(tree: FileTree, function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call,
                   name: str) -> tuple[ast.expr, bool] | None:
     """What the list `name` passed to `call` was last made of before it: a list literal it was
     assigned (False), or the dict its last `append` added (True); None when anything else
     changed it last, or it was changed where the call is not sure to see it."""
-    parents: dict[int, ast.AST] = {}
-    for node in ast.walk(function):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
     around: set[int] = set()
     at: ast.AST | None = call
     while at is not None:
         around.add(id(at))
-        at = parents.get(id(at))
+        at = tree.parent(at)
     events: list[tuple[tuple[int, int], ast.stmt]] = []
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and node.id == name and (node.lineno, node.col_offset) < (
-                call.lineno, call.col_offset) and not _is_argument(node, call, parents):
-            stmt = _statement(node, parents)
+                call.lineno, call.col_offset) and not tree.within(node, call):
+            stmt = _statement(tree, node)
             if stmt is None:
                 return None
             events.append(((stmt.lineno, stmt.col_offset), stmt))
     loops = [a for a in ast.walk(function) if isinstance(a, ast.For | ast.AsyncFor | ast.While) and id(a) in around]
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and node.id == name and (node.lineno, node.col_offset) > (
-                call.lineno, call.col_offset) and not _is_argument(node, call, parents) and any(
-                _is_argument(node, loop, parents) for loop in loops):
+                call.lineno, call.col_offset) and not tree.within(node, call) and any(
+                tree.within(node, loop) for loop in loops):
             return None  # changed after the call in the loop around it: the next pass sends more
     if not events:
         return None
     stmt = max(events, key=lambda e: e[0])[1]
-    if id(parents.get(id(stmt))) not in around:
+    if id(tree.parent(stmt)) not in around:
         return None  # changed in a branch or loop the call is not in
     if isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(stmt.value, ast.List):
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -128,17 +123,8 @@ def _last_binding(function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Ca
     return None
 
 
-def _is_argument(node: ast.AST, call: ast.AST, parents: dict[int, ast.AST]) -> bool:
-    at: ast.AST | None = node
-    while at is not None:
-        if at is call:
-            return True
-        at = parents.get(id(at))
-    return False
-
-
-def _statement(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None:
+def _statement(tree: FileTree, node: ast.AST) -> ast.stmt | None:
     at: ast.AST | None = node
     while at is not None and not isinstance(at, ast.stmt):
-        at = parents.get(id(at))
+        at = tree.parent(at)
     return at if isinstance(at, ast.stmt) else None

@@ -13,52 +13,48 @@ history gets a new user message after it."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from cachelint.diagnostics import Edit, Span
 from cachelint.fixes.apply import apply_edits, line_starts, offset
 from cachelint.fixes.cst import can_write_fixes, edits_between, span_text
 from cachelint.fixes.definitions import definition, returns_str
 from cachelint.fixes.destination import Destination, last_user_message
-from cachelint.fixes.places import char_span, enclosing_function, parse, same_scope
-from cachelint.fixes.textflow import Tree
+from cachelint.fixes.filetree import FileTree, TreeOf
+from cachelint.fixes.places import char_span
 from cachelint.fixes.textlines import Line, Token, Written, cut_line, lines_of, written
 
-TextOf = Callable[[str], "str | None"]
 
-
-def move_to_user(text_of: TextOf, call: Span, api: str, members: Sequence[Span], last_slot: str) -> tuple[Edit, ...]:
+def move_to_user(tree_of: TreeOf, call: Span, api: str, members: Sequence[Span], last_slot: str) -> tuple[Edit, ...]:
     """The edits that move the line holding `members` (placeholders of one f-string) to the
     start of the call's last user message; () where that cannot be written for certain."""
-    text = text_of(call.path)
-    if text is None or not members or not can_write_fixes():
+    tree = tree_of(call.path)
+    if tree is None or not members or not can_write_fixes():
         return ()
-    tree = parse(text)
-    if tree is None:
+    text = tree.text
+    node = _innermost_fstring(tree, members[0])
+    if node is None:
         return ()
-    fstring = _innermost_fstring(tree, text, members[0])
-    if fstring is None:
+    at = tree.span(node)
+    if not all(_inside(m, at) for m in members) or not tree.same_scope(call, at):
         return ()
-    node, at = fstring
-    if not all(_inside(m, at) for m in members) or not same_scope(text, call, at):
-        return ()
-    destination = last_user_message(tree, text, call, api, last_slot)
+    destination = last_user_message(tree, call, api, last_slot)
     if destination is None:
         return ()
     target = destination.content if destination.content is not None else destination.after
     assert target is not None  # one of the two is set
-    where = char_span(text, target, call.path)
+    where = tree.span(target)
     if _inside(where, at) or _inside(at, where):
         return ()
     snippet = span_text(text, at)
     shape = None if snippet is None else written(snippet)
     if snippet is None or shape is None or not shape.is_fstring:
         return ()
-    cut = _cut(tree, shape, [_relative(text, at, m) for m in members])
-    if cut is None or _rebound(tree, text, node, at, shape, cut, call):
+    cut = _cut(tree.tree, shape, [_relative(text, at, m, tree.starts) for m in members])
+    if cut is None or _rebound(tree, node, at, shape, cut, call):
         return ()
-    removal = _removal(tree, text, node, at, snippet, shape, cut.rest)
-    addition = _addition(text_of, tree, text, call, destination, shape, cut)
+    removal = _removal(tree, node, at, snippet, shape, cut.rest)
+    addition = _addition(tree_of, tree, call, destination, shape, cut)
     if removal is None or addition is None:
         return ()
     edits = (*removal, *addition)
@@ -74,19 +70,16 @@ def _inside(inner: Span, outer: Span) -> bool:
         (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
 
 
-def _innermost_fstring(tree: ast.Module, text: str, member: Span) -> tuple[ast.JoinedStr, Span] | None:
-    best: tuple[ast.JoinedStr, Span] | None = None
-    specs = {id(n.format_spec) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) and n.format_spec}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr) and id(node) not in specs:
-            span = char_span(text, node, member.path)
-            if _inside(member, span) and (best is None or _inside(span, best[1])):
-                best = (node, span)
-    return best
+def _innermost_fstring(tree: FileTree, member: Span) -> ast.JoinedStr | None:
+    """The f-string the value at `member` is a placeholder of (not a format spec's)."""
+    at: ast.AST | None = tree.at(member)
+    while at is not None and (not isinstance(at, ast.JoinedStr) or isinstance(tree.parent(at), ast.FormattedValue)):
+        at = tree.parent(at)
+    return at if isinstance(at, ast.JoinedStr) else None
 
 
-def _relative(text: str, outer: Span, inner: Span) -> tuple[int, int]:
-    starts = line_starts(text)
+def _relative(text: str, outer: Span, inner: Span, starts: Sequence[int] | None = None) -> tuple[int, int]:
+    starts = line_starts(text) if starts is None else starts
     base = offset(starts, text, outer.line, outer.column) or 0
     a = offset(starts, text, inner.line, inner.column) or 0
     b = offset(starts, text, inner.end_line, inner.end_column) or 0
@@ -134,18 +127,17 @@ def _only_names(raw: str, allowed: set[str]) -> bool:
     return isinstance(expr.body, ast.Name) and expr.body.id in allowed
 
 
-def _rebound(tree: ast.Module, text: str, node: ast.JoinedStr, at: Span, shape: Written, cut: Line,
-             call: Span) -> bool:
+def _rebound(tree: FileTree, node: ast.JoinedStr, at: Span, shape: Written, cut: Line, call: Span) -> bool:
     """Is a name the moved line uses bound again between the f-string and the call (so it
     would not mean the same in the user message)?"""
     low, high = shape.tokens[cut.first].start, shape.tokens[cut.last].end
     used: set[str] = set()
     for value in node.values:
         if isinstance(value, ast.FormattedValue):
-            a, b = _relative(text, at, char_span(text, value.value, at.path))
+            a, b = _relative(tree.text, at, tree.span(value.value), tree.starts)
             if low <= a and b <= high:
                 used |= {n.id for n in ast.walk(value.value) if isinstance(n, ast.Name)}
-    function = enclosing_function(tree, call.line)
+    function = tree.function_at(call.line)
     if function is None:
         return False
     for found in ast.walk(function):
@@ -159,28 +151,28 @@ def _rebound(tree: ast.Module, text: str, node: ast.JoinedStr, at: Span, shape: 
     return False
 
 
-def _removal(tree: ast.Module, text: str, node: ast.JoinedStr, at: Span, snippet: str, shape: Written,
+def _removal(tree: FileTree, node: ast.JoinedStr, at: Span, snippet: str, shape: Written,
              rest: str) -> tuple[Edit, ...] | None:
+    text = tree.text
     start, end = shape.start, shape.end
     if rest:
         opening = start if "{" in rest or "}" in rest else start.replace("f", "").replace("F", "")
         return edits_between(snippet, opening + rest + end, at.line, at.column)
     # Nothing left: `f"...{x}\n\n" + POLICY` loses its first operand; so does `intro + POLICY`
     # where `intro = f"...{x}\n\n"` is used only there, and that assignment goes.
-    flow = Tree(text, tree, at.path)
     operand: ast.expr = node
     dropped: tuple[Edit, ...] = ()
-    owner = flow.parent(node)
+    owner = tree.parent(node)
     if isinstance(owner, ast.Assign | ast.AnnAssign):
-        read = flow.single_use(owner)
+        read = tree.single_use(owner)
         gone = _statement_lines(text, owner)
         if read is None or gone is None:
             return None  # `x = ""` would be left, a variable no one needs
         operand, dropped = read, (gone,)
-    parent = flow.parent(operand)
+    parent = tree.parent(operand)
     if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add):
-        whole = char_span(text, parent, at.path)
-        other = char_span(text, parent.right if parent.left is operand else parent.left, at.path)
+        whole = tree.span(parent)
+        other = tree.span(parent.right if parent.left is operand else parent.left)
         old, new = span_text(text, whole), span_text(text, other)
         if old is None or new is None:
             return None
@@ -200,15 +192,16 @@ def _statement_lines(text: str, stmt: ast.stmt) -> Edit | None:
     return Edit(first, 1, last + 1, 1, "")
 
 
-def _addition(text_of: TextOf, tree: ast.Module, text: str, call: Span, destination: Destination, shape: Written,
+def _addition(tree_of: TreeOf, tree: FileTree, call: Span, destination: Destination, shape: Written,
               cut: Line) -> tuple[Edit, ...] | None:
+    text = tree.text
     start, end = shape.start, shape.end
     moved = cut.text + (cut.breaks or "\\n\\n")
     if destination.after is not None:
-        return _new_message(text, call, destination.after, start + cut.text + end)
+        return _new_message(tree, destination.after, start + cut.text + end)
     node = destination.content
     assert node is not None  # not `after`: a content
-    at = char_span(text, node, call.path)
+    at = tree.span(node)
     old = span_text(text, at)
     if old is None:
         return None
@@ -219,18 +212,17 @@ def _addition(text_of: TextOf, tree: ast.Module, text: str, call: Span, destinat
         new = start + moved + old[len(start):]
     elif isinstance(node, ast.Name) and _is_str_parameter(tree, call, node.id):
         new = start + moved + "{" + node.id + "}" + end
-    elif isinstance(node, ast.Call) and _returns_str(text_of, call.path, text, node) and _embeddable(old, start):
+    elif isinstance(node, ast.Call) and _returns_str(tree_of, tree, node) and _embeddable(old, start):
         new = start + moved + "{" + old + "}" + end
     else:
         return None  # not known to be a string: prefixing text could change its type
     return edits_between(old, new, at.line, at.column)
 
 
-def _new_message(text: str, call: Span, history: ast.expr, content: str) -> tuple[Edit, ...] | None:
+def _new_message(tree: FileTree, history: ast.expr, content: str) -> tuple[Edit, ...] | None:
     """A user message with `content` after `history`, the last item of the list: on a line of
     its own (as the item before it) when the list is written one item a line."""
-    at = char_span(text, history, call.path)
-    starts = line_starts(text)
+    text, at, starts = tree.text, tree.span(history), tree.starts
     end = offset(starts, text, at.end_line, at.end_column)
     if end is None:
         return None
@@ -262,16 +254,16 @@ def _embeddable(expr: str, start: str) -> bool:
     return not any(c in expr for c in ("\\", "\n", "\r", "{", "}", "#", quote, "'" if quote == '"' else '"'))
 
 
-def _returns_str(text_of: TextOf, path: str, text: str, node: ast.Call) -> bool:
+def _returns_str(tree_of: TreeOf, tree: FileTree, node: ast.Call) -> bool:
     if not isinstance(node.func, ast.Name):
         return False
-    found = definition(path, text, node.func.id, text_of)
+    found = definition(tree, node.func.id, tree_of)
     return found is not None and returns_str(found.node)
 
 
-def _is_str_parameter(tree: ast.Module, call: Span, name: str) -> bool:
+def _is_str_parameter(tree: FileTree, call: Span, name: str) -> bool:
     """Is `name` a parameter annotated `str` of the function that makes the call?"""
-    function = enclosing_function(tree, call.line)
+    function = tree.function_at(call.line)
     if function is None:
         return False
     args = function.args

@@ -19,11 +19,10 @@ from cachelint.diagnostics import Edit, Span
 from cachelint.fixes.apply import apply_edits, line_starts, offset
 from cachelint.fixes.cst import can_write_fixes, edits_between, span_text
 from cachelint.fixes.definitions import definition
-from cachelint.fixes.places import parse
-from cachelint.fixes.textflow import Flow, Level, Tree, climb, operands
+from cachelint.fixes.filetree import FileTree, TreeOf
+from cachelint.fixes.textflow import Flow, Level, climb, operands
 from cachelint.fixes.textlines import Token, Written, cut_line, lines_of, trailing_breaks, written
 
-TextOf = Callable[[str], "str | None"]
 # A `%` conversion: `%s`, `%(name)s`, `%-10.2f`; `%%` takes no argument.
 _SPEC = re.compile(r"%(?:\((?P<key>[^)]*)\))?[#0\- +]*(?P<width>\*|\d+)?(?:\.(?P<prec>\*|\d+))?[hlL]?"
                    r"(?P<conv>[diouxXeEfFgGcrsa%])")
@@ -33,7 +32,7 @@ _COMMENT = re.compile(r"#[^\n]*")
 _TEXT_KEYS = frozenset({"content", "text", "system", "instructions", "system_instruction", "input"})
 
 
-def move_to_end(text_of: TextOf, members: Sequence[Span], returned_at: Sequence[Span],
+def move_to_end(tree_of: TreeOf, members: Sequence[Span], returned_at: Sequence[Span],
                 call: Span, values: Sequence[str] = ()) -> tuple[str, tuple[Edit, ...]]:
     """The file and edits that move the value at `members` to the end of its text; ("", ())
     where that cannot be written for certain. `returned_at`: the calls (innermost helper
@@ -43,11 +42,9 @@ def move_to_end(text_of: TextOf, members: Sequence[Span], returned_at: Sequence[
     if not members or not can_write_fixes() or any(m.path != members[0].path for m in members):
         return "", ()
     path = members[0].path
-    text = text_of(path)
-    module = None if text is None else parse(text)
-    if text is None or module is None:
+    tree = tree_of(path)
+    if tree is None:
         return "", ()
-    tree = Tree(text, module, path)
     flows = []
     for n, m in enumerate(members):
         node = tree.at(m)
@@ -58,33 +55,31 @@ def move_to_end(text_of: TextOf, members: Sequence[Span], returned_at: Sequence[
         flows.append(climb(tree, node))
     if not flows[0].levels or any(not f.levels or f.top is not flows[0].top for f in flows):
         return "", ()
-    if not _whole(tree, flows[0], call, list(returned_at), text_of):
+    if not _whole(tree, flows[0], call, list(returned_at), tree_of):
         return "", ()
     outer = flows[0].levels[-1]
     pieces = [f.levels[-1].piece for f in flows]
     if any(f.levels[-1].node is not outer.node for f in flows):
         return "", ()
-    where, edits = _edits(tree, outer, pieces, flows[0], members, text_of)
-    if not edits:
-        return "", ()
-    changed = text if where == path else text_of(where)
+    where, edits = _edits(tree, outer, pieces, flows[0], members, tree_of)
+    changed = tree_of(where) if edits else None
     if changed is None:
         return "", ()
     try:
-        ast.parse(apply_edits(changed, edits))
+        ast.parse(apply_edits(changed.text, edits))
     except (SyntaxError, ValueError):
         return "", ()
     return where, edits
 
 
-def _percent_argument(tree: Tree, node: ast.BinOp, value: str) -> ast.expr | None:
+def _percent_argument(tree: FileTree, node: ast.BinOp, value: str) -> ast.expr | None:
     """The argument of `"...%s..." % (a, b)` written as `value`, when exactly one is."""
     args = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
     found = [a for a in args if value and span_text(tree.text, tree.span(a)) == value]
     return found[0] if len(found) == 1 else None
 
 
-def _whole(tree: Tree, flow: Flow, call: Span, returned_at: list[Span], text_of: TextOf) -> bool:
+def _whole(tree: FileTree, flow: Flow, call: Span, returned_at: list[Span], tree_of: TreeOf) -> bool:
     """Is the text `flow` ends in the whole of what its receiver gets (nothing added after it)?"""
     sink = flow.sink
     if isinstance(sink, ast.keyword) and sink.arg:
@@ -98,21 +93,17 @@ def _whole(tree: Tree, flow: Flow, call: Span, returned_at: list[Span], text_of:
     if isinstance(sink, ast.Return) and returned_at:
         # A helper's text: its call (where the next helper out, or the request, uses it).
         site = returned_at[0]
-        text = tree.text if site.path == tree.path else text_of(site.path)
-        module = None if text is None else parse(text)
-        if text is None or module is None:
-            return False
-        there = tree if site.path == tree.path else Tree(text, module, site.path)
-        node = there.at(site)
-        if not isinstance(node, ast.Call) or there.span(node) != site:
+        there = tree_of(site.path)
+        node = None if there is None else there.call_at(site)
+        if there is None or node is None:
             return False
         outer = climb(there, node)
-        return not outer.levels and _whole(there, outer, call, returned_at[1:], text_of)
+        return not outer.levels and _whole(there, outer, call, returned_at[1:], tree_of)
     return False
 
 
-def _edits(tree: Tree, outer: Level, pieces: Sequence[ast.AST], flow: Flow, members: Sequence[Span],
-           text_of: TextOf) -> tuple[str, tuple[Edit, ...]]:
+def _edits(tree: FileTree, outer: Level, pieces: Sequence[ast.AST], flow: Flow, members: Sequence[Span],
+           tree_of: TreeOf) -> tuple[str, tuple[Edit, ...]]:
     if outer.kind == "fstring":
         return tree.path, _fstring(tree, outer.node, members)
     if outer.kind == "chain":
@@ -128,7 +119,7 @@ def _edits(tree: Tree, outer: Level, pieces: Sequence[ast.AST], flow: Flow, memb
         return tree.path, _permute(tree, items.elts, _last(len(items.elts), [k]), ",", {})
     if outer.kind == "format":
         names = {p.arg for p in pieces if isinstance(p, ast.keyword) and p.arg}
-        return _format(tree, outer.node, names, text_of)
+        return _format(tree, outer.node, names, tree_of)
     if outer.kind == "percent":
         assert isinstance(outer.node, ast.BinOp)  # a `%` level is one
         return tree.path, _percent(tree, outer.node, pieces)
@@ -140,14 +131,14 @@ def _last(n: int, moved: Sequence[int]) -> list[int]:
     return [i for i in range(n) if i not in moved] + list(moved)
 
 
-def _relative(tree: Tree, outer: ast.AST, inner: Span) -> int:
+def _relative(tree: FileTree, outer: ast.AST, inner: Span) -> int:
     starts = line_starts(tree.text)
     at = tree.span(outer)
     base = offset(starts, tree.text, at.line, at.column) or 0
     return (offset(starts, tree.text, inner.line, inner.column) or 0) - base
 
 
-def _fstring(tree: Tree, node: ast.expr, members: Sequence[Span]) -> tuple[Edit, ...]:
+def _fstring(tree: FileTree, node: ast.expr, members: Sequence[Span]) -> tuple[Edit, ...]:
     at = tree.span(node)
     snippet = span_text(tree.text, at)
     shape = None if snippet is None else written(snippet)
@@ -191,7 +182,7 @@ def _split_trailing(raw: str) -> tuple[str, str]:
             return raw[:n], raw[n:]
 
 
-def _chain(tree: Tree, top: ast.expr, piece: ast.AST, inner: Level | None) -> tuple[Edit, ...]:
+def _chain(tree: FileTree, top: ast.expr, piece: ast.AST, inner: Level | None) -> tuple[Edit, ...]:
     parts = operands(top)
     k = next((i for i, p in enumerate(parts) if p is piece), None)
     if k is None or k == len(parts) - 1:
@@ -224,7 +215,7 @@ def _blank(node: ast.expr) -> bool:
         node.value.strip() == ""
 
 
-def _leading_breaks(tree: Tree, node: ast.expr) -> str | None:
+def _leading_breaks(tree: FileTree, node: ast.expr) -> str | None:
     """A string literal or f-string ending in line breaks, written with them at its start."""
     if not isinstance(node, ast.Constant | ast.JoinedStr):
         return None
@@ -242,7 +233,7 @@ def _leading_breaks_text(snippet: str) -> str | None:
     return shape.start + breaks + body + shape.end
 
 
-def _permute(tree: Tree, parts: Sequence[ast.expr], order: Sequence[int], separator: str,
+def _permute(tree: FileTree, parts: Sequence[ast.expr], order: Sequence[int], separator: str,
              replace: dict[int, str]) -> tuple[Edit, ...]:
     """The edit that writes `parts` (consecutive, separated by `separator` and whitespace or
     comments) in `order`, each as written (or as `replace` has it); the separators and line
@@ -271,7 +262,7 @@ def _permute(tree: Tree, parts: Sequence[ast.expr], order: Sequence[int], separa
     return edits_between(old, out, first.line, first.column)
 
 
-def _format(tree: Tree, call: ast.expr, fields: set[str], text_of: TextOf) -> tuple[str, tuple[Edit, ...]]:
+def _format(tree: FileTree, call: ast.expr, fields: set[str], tree_of: TreeOf) -> tuple[str, tuple[Edit, ...]]:
     """`TEMPLATE.format(name=...)`: the template's line (or operand) holding the fields goes last,
     where the template is written (a literal in the call, or a module-level constant of this
     module or of the project module it is imported from)."""
@@ -279,20 +270,10 @@ def _format(tree: Tree, call: ast.expr, fields: set[str], text_of: TextOf) -> tu
     template = call.func.value
     owner = tree
     if isinstance(template, ast.Name):
-        found = definition(tree.path, tree.text, template.id, text_of)
+        found = definition(tree, template.id, tree_of)
         if found is None or not isinstance(found.node, ast.Assign | ast.AnnAssign) or found.node.value is None:
             return "", ()
-        module = parse(found.text)
-        if module is None:
-            return "", ()
-        owner = tree if found.path == tree.path else Tree(found.text, module, found.path)
-        # The same statement in the owner's own tree (positions are the same).
-        stmt = next((n for n in ast.walk(owner.tree) if isinstance(n, type(found.node))
-                     and (n.lineno, n.col_offset) == (found.node.lineno, found.node.col_offset)), None)
-        value = getattr(stmt, "value", None)
-        if not isinstance(value, ast.expr):
-            return "", ()
-        template = value
+        owner, template = found.tree, found.node.value
     pattern = re.compile(r"(?<!\{)\{(" + "|".join(map(re.escape, sorted(fields))) + r")(?:[.\[!:][^{}]*)?\}")
     anyfield = re.compile(r"(?<!\{)\{[^{}]*\}")
     if isinstance(template, ast.Constant) and isinstance(template.value, str):
@@ -328,7 +309,7 @@ def _template_line_last(shape: Written, fields: re.Pattern[str], anyfield: re.Pa
     return _line_last(shape, lambda t: t is marker)
 
 
-def _percent(tree: Tree, node: ast.BinOp, pieces: Sequence[ast.AST]) -> tuple[Edit, ...]:
+def _percent(tree: FileTree, node: ast.BinOp, pieces: Sequence[ast.AST]) -> tuple[Edit, ...]:
     """`"...%s..." % (a, b)`: the template line holding the moved arguments' conversions goes
     last, and those arguments with it."""
     at = tree.span(node.left)

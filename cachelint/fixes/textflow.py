@@ -8,8 +8,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from cachelint.diagnostics import Span
-from cachelint.fixes.places import char_span
+from cachelint.fixes.filetree import FileTree
 
 
 @dataclass(frozen=True)
@@ -31,75 +30,7 @@ class Flow:
     sink: ast.AST | None  # what takes the text: a keyword, a Dict, a Call, a Return
 
 
-class Tree:
-    """A file's tree with each node's parent, and its functions' variables."""
-
-    def __init__(self, text: str, tree: ast.Module, path: str) -> None:
-        self.text = text
-        self.tree = tree
-        self.path = path
-        self.parents: dict[int, ast.AST] = {}
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
-
-    def parent(self, node: ast.AST) -> ast.AST | None:
-        return self.parents.get(id(node))
-
-    def span(self, node: ast.AST) -> Span:
-        return char_span(self.text, node, self.path)
-
-    def at(self, span: Span) -> ast.expr | None:
-        """The expression written exactly at `span`, else the smallest one around it."""
-        best: ast.expr | None = None
-        best_size = None
-        for node in ast.walk(self.tree):
-            if not isinstance(node, ast.expr):
-                continue
-            s = self.span(node)
-            if not _inside(span, s):
-                continue
-            size = (s.end_line - s.line, s.end_column - s.column if s.end_line == s.line else 10**6)
-            if best_size is None or size < best_size:
-                best, best_size = node, size
-        return best
-
-    def function_of(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-        at = self.parent(node)
-        while at is not None and not isinstance(at, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            at = self.parent(at)
-        return at if isinstance(at, ast.FunctionDef | ast.AsyncFunctionDef) else None
-
-    def single_use(self, assign: ast.Assign | ast.AnnAssign) -> ast.Name | None:
-        """For `name = value` in a function, where `name` is bound there once and read once
-        (after it): that read."""
-        target: ast.expr | None = None
-        if isinstance(assign, ast.Assign) and len(assign.targets) == 1:
-            target = assign.targets[0]
-        elif isinstance(assign, ast.AnnAssign) and assign.value is not None:
-            target = assign.target
-        if not isinstance(target, ast.Name):
-            return None
-        function = self.function_of(assign)
-        if function is None:
-            return None
-        name = target.id
-        stores: list[ast.Name] = []
-        loads: list[ast.Name] = []
-        for node in ast.walk(function):
-            if isinstance(node, ast.Name) and node.id == name:
-                (loads if isinstance(node.ctx, ast.Load) else stores).append(node)
-            elif (isinstance(node, ast.Global | ast.Nonlocal) and name in node.names) or (
-                    isinstance(node, ast.arg) and node.arg == name):
-                return None
-        if stores != [target] or len(loads) != 1 or self.function_of(loads[0]) is not function:
-            return None
-        if (loads[0].lineno, loads[0].col_offset) < (assign.lineno, assign.col_offset):
-            return None
-        return loads[0]
-
-
-def climb(tree: Tree, start: ast.expr) -> Flow:
+def climb(tree: FileTree, start: ast.expr) -> Flow:
     """The way of the text holding `start` to where it is used."""
     levels: list[Level] = []
     at: ast.expr = start
@@ -150,7 +81,7 @@ def climb(tree: Tree, start: ast.expr) -> Flow:
             return Flow(tuple(levels), at, parent)
 
 
-def _percent(tree: Tree, at: ast.expr) -> ast.BinOp | None:
+def _percent(tree: FileTree, at: ast.expr) -> ast.BinOp | None:
     """The `"..." % (...)` that formats `at` (its one argument, or one of its tuple's)."""
     parent = tree.parent(at)
     holder = tree.parent(parent) if isinstance(parent, ast.Tuple) else parent
@@ -187,8 +118,3 @@ def _is_format(node: ast.AST | None) -> bool:
 
 def _starred(items: ast.List | ast.Tuple) -> bool:
     return any(isinstance(e, ast.Starred) for e in items.elts)
-
-
-def _inside(inner: Span, outer: Span) -> bool:
-    return inner.path == outer.path and (outer.line, outer.column) <= (inner.line, inner.column) and \
-        (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from cachelint.analysis.realpaths import real_path
 from cachelint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Span
+from cachelint.fixes.filetree import FileTree
 from cachelint.fixes.move import move_to_user
 from cachelint.fixes.reorder import move_to_end
 from cachelint.models import ModelLookup, lookup_model
@@ -52,6 +53,8 @@ class RuleContext:
     # notebook, whose linted text is its joined cells, not the file).
     text_of: Callable[[str], str | None] = field(default=lambda path: None)
     _models: dict[tuple[str | None, str, str | None, str, str], ModelLookup] = field(default_factory=dict)
+    # Files parsed for fixes, by path: parsed once per module linted, not once per finding.
+    _trees: dict[str, FileTree | None] = field(default_factory=dict)
 
     # ---- model facts and counting
 
@@ -252,6 +255,13 @@ class RuleContext:
                 out.append(r)
         return tuple(out[:5])
 
+    def tree_of(self, path: str) -> FileTree | None:
+        """A project file's text parsed and indexed for fixes (None: not a module of the project,
+        or it does not parse)."""
+        if path not in self._trees:
+            self._trees[path] = FileTree.of(self.text_of(path), path)
+        return self._trees[path]
+
     def moved_to_user(self, prompt: AssembledPrompt, members: Sequence[int]) -> tuple[Edit, ...]:
         """Edits that move the segments `members` (one line of an f-string) into the call's last
         user message (CL101, CL102), when they can be written for certain (fixes/move.py)."""
@@ -259,7 +269,7 @@ class RuleContext:
         spans = [prompt.segments[k].span for k in members]
         if any(s.path != call.span.path for s in spans) or not prompt.segments:
             return ()  # text written elsewhere: other calls share it
-        return move_to_user(self.text_of, call.span, call.api, spans, prompt.segments[-1].slot)
+        return move_to_user(self.tree_of, call.span, call.api, spans, prompt.segments[-1].slot)
 
     def moved_to_end(self, prompt: AssembledPrompt, members: Sequence[int]) -> tuple[str, tuple[Edit, ...]]:
         """The file and edits that move the segments `members` to the end of the text they are
@@ -281,7 +291,7 @@ class RuleContext:
         returned = [h.span for h in reversed(segs[members[0]].hops) if h.note.startswith("returned by")]
         values = [next((h.note.split("`")[1] for h in segs[k].hops if h.note.startswith("value `")), "")
                   for k in members]
-        return move_to_end(self.text_of, [segs[k].span for k in members], returned, prompt.call.span, values)
+        return move_to_end(self.tree_of, [segs[k].span for k in members], returned, prompt.call.span, values)
 
     def moved(self, prompt: AssembledPrompt, members: Sequence[int], end_first: bool,
               end_allowed: bool) -> tuple[str, str, tuple[Edit, ...]]:
