@@ -113,3 +113,18 @@ def test_a_helper_whose_text_the_caller_extends_is_left_alone(project: Path, run
     assert [f["code"] for f in found] == ["CL101"] and found[0]["fix"]["edits"] == []
     assert run("--no-cache", "--fix", "--unsafe-fixes", "app.py").exit_code == 1
     assert (helpers.read_text(encoding="utf-8"), caller.read_text(encoding="utf-8")) == (HELPERS, extended)
+
+
+def test_a_template_in_a_text_file_is_not_edited(project: Path, run: RunCli) -> None:
+    # other programs may read the prompt file: the finding keeps its advice, no edit
+    prompt = "Customer {name}.\n\n" + POLICY + "\n"
+    write(project / "prompt.txt", prompt)
+    app = write(project / "app.py", APP.replace("from prompts import POLICY, TEMPLATE\n", "from pathlib import Path\n")
+                .replace("client = OpenAI()\n", 'client = OpenAI()\nTEMPLATE = Path("prompt.txt").read_text()\n')
+                .replace("TEMPLATE.format(name=name, policy=POLICY)", "TEMPLATE.format(name=name)"))
+    found = json.loads(run("--no-cache", "--format", "json", "app.py").stdout)
+    assert [f["code"] for f in found] == ["CL101"] and found[0]["fix"]["edits"] == []
+    before = app.read_text(encoding="utf-8")
+    assert run("--no-cache", "--fix", "--unsafe-fixes", "app.py").exit_code == 1
+    assert (project / "prompt.txt").read_text(encoding="utf-8") == prompt
+    assert app.read_text(encoding="utf-8") == before
