@@ -67,7 +67,10 @@ def param_stability(ev: Evaluator, env: Env, name: str) -> tuple[Stability | Non
         sites = ev.project.function_calls(fn, mod)
         if not sites:
             return None, ""
-        return _every_call(ev, fn, mod, [(s.call, s.mod) for s in sites], name), ""
+        # A script's `__main__` block calls it as a demo (a sample question) or with the run's
+        # command line: what the function is really passed comes from elsewhere.
+        real = [(s.call, s.mod) for s in sites if not _in_main_block(s.call, s.mod)]
+        return (_every_call(ev, fn, mod, real, name) if real else None), ""
 
     answer = _once(ev, ev.public_stabilities, (_PUBLIC, id(fn), name), fn, compute, PUBLIC_STEPS)
     return answer if answer is not None else (None, "")
@@ -178,9 +181,7 @@ def _every_call(ev: Evaluator, fn: FuncNode, fmod: ModuleInfo, calls: list[tuple
         stab = value_stability(bindings[name])
         if isinstance(bindings[name], ModuleRefV):
             return None  # a name of a module not followed (`sys.argv[1]`): not text known to be fixed
-        if stab not in _SAME or (stab != Stability.STATIC and _in_main_block(call, cmod)):
-            # A script's command line, read in its `__main__` block, is input to that run
-            # (one agent run, one question), not configuration every run shares.
+        if stab not in _SAME:
             return None
     return Stability.STABLE
 

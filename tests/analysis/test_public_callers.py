@@ -138,6 +138,13 @@ def test_configuration_passed_by_every_caller_is_stable(project: Path, run: Call
     assert "CL101" not in run(".").stdout
 
 
+def test_a_scripts_main_block_is_not_a_caller(project: Path, run: Callable[..., Run]) -> None:
+    # a demo call with a sample question, or each run's own command line
+    _files(project, {"llm.py": HELPER + "\nif __name__ == '__main__':\n    answer('formal', 'Is my router on?')\n"})
+    assert _tone(run)[0] == "turn"
+    assert "CL101" in run(".").stdout
+
+
 def test_a_scripts_command_line_is_not_configuration(project: Path, run: Callable[..., Run]) -> None:
     # each run of the script is asked with its own arguments
     _files(project, {"llm.py": HELPER,
