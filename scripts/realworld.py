@@ -47,7 +47,9 @@ _TAILS = {("responses", "create"), ("responses", "parse"), ("responses", "stream
           ("completions", "create"), ("completions", "parse"), ("completions", "stream"),
           ("messages", "create"), ("messages", "stream"), ("messages", "count_tokens"),
           ("models", "generate_content"), ("models", "generate_content_stream")}
-_TEST = re.compile(r"(^|/)(tests?|testing|integration_tests|evals?)/|(^|/)test_[^/]*\.py$|_test\.py$|conftest\.py$")
+# Test code by the usual conventions only: an `evals/` folder is often the package itself
+# (openai/evals) or an application's evaluation pipeline, which sends real requests.
+_TEST = re.compile(r"(^|/)(tests?|testing|integration_tests)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
 
 
 @dataclass

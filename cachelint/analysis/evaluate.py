@@ -24,7 +24,7 @@ from cachelint.analysis.files import PromptFiles
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.clocks import clock_stability
 from cachelint.analysis.library.registry import AttributeModel, CallModel, MethodModel
-from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.module import ModuleInfo, import_module_argument
 from cachelint.analysis.shared import SharedResult
 from cachelint.analysis.statics import NotStatic, format_value, static_text, to_python
 from cachelint.analysis.values import (
@@ -1000,9 +1000,10 @@ class Evaluator:
 
     def qualname_call(self, qual: str, node: ast.Call, env: Env) -> Value:
         qual = qual.lstrip(".")
-        if qual == "importlib.import_module" and len(node.args) == 1 and not node.keywords:
+        named = import_module_argument(node) if qual == "importlib.import_module" else None
+        if named is not None:
             # a module named by a literal (or one of several): the module itself, never imported
-            arg = self.eval(node.args[0], env)
+            arg = self.eval(named, env)
             names = flat_options(arg) if isinstance(arg, AltV) else [arg]
             quals = [text_of(n.pieces) if isinstance(n, StrV) else None for n in names]
             if all(q and not q.startswith(".") for q in quals):

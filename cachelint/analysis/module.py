@@ -239,6 +239,16 @@ _LINE_BREAK = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
 _OTHER_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
+def import_module_argument(node: ast.Call) -> ast.expr | None:
+    """The argument naming the module, when the evaluator can follow this call as
+    `importlib.import_module` (one positional argument, no `package=`); None when it never
+    follows it. The early cutoff (cachelint.run.cutoff) asks the same question, so the two agree
+    on which calls can hand the analysis a module object."""
+    if len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred):
+        return node.args[0]
+    return None
+
+
 def split_lines(text: str) -> list[str]:
     """`_LINE_BREAK.split(text)`: the lines as the parser counts them, each with its line break.
     Text whose only line break is \n is split by str.splitlines, several times faster."""

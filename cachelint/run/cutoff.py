@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cachelint.analysis.module import split_lines
+from cachelint.analysis.module import import_module_argument, split_lines
 from cachelint.analysis.project import API_METHODS, MAX_MODULE_BYTES, mentions_sdk
 from cachelint.cache import FileHashes
 from cachelint.sources import Refused, read_bytes, read_module
@@ -102,6 +102,10 @@ class Cutoff:
         self._texts: dict[str, str | None] = {}
         self._clear: dict[tuple[str, frozenset[str]], tuple[bool, bool]] = {}
         self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
+        self._spelled: dict[tuple[str, frozenset[str]], bool] = {}
+        self._getter_memo: dict[str, _Getters | None] = {}
+        self._imported: dict[tuple[str, frozenset[str]], bool] = {}
+        self._trees: dict[str, ast.Module | None] = {}
 
     def record(self, real: str, digests: Sequence[str]) -> None:
         """A worker's digests of the module at `real`, as it read it (its current content)."""
@@ -201,7 +205,7 @@ class Cutoff:
             # getattr with a name built from pieces may reach an added name, if it is given one
             # of the edited modules as an object: refused when any file read may bind one so
             stems = frozenset(_stem(real) for real in adds)
-            return not any(self._binds(real, stems) for real in deps)
+            return not self._may_bind(stems, deps)
         return True
 
     def _judged(self, real: str, words: frozenset[str], added: Added | None) -> tuple[bool, bool]:
@@ -229,17 +233,65 @@ class Cutoff:
             len(_GETATTR.findall(text)) != len(_LITERAL_GETATTR.findall(text))
         return self._pattern(words).search(text) is None, computed
 
-    def _binds(self, real: str, stems: frozenset[str]) -> bool:
-        """May the text of `real` bind a module named by one of `stems` to a name (`import
-        a.b`, `from a import b`), or any module (`importlib.import_module`, `sys.modules`)?"""
-        text = self._text(real)
-        if text is None:
-            return False
-        if _ANY_MODULE.search(text):
+    def _may_bind(self, stems: frozenset[str], deps: Sequence[str]) -> bool:
+        """May a file of `deps` bind a module named by one of `stems` to a name: an import
+        naming it (`import a.b`, `from a import b`), `importlib.import_module` or `__import__`
+        with a literal naming it, or with a name built at run time from pieces that may spell
+        it (see `_spells`), or `sys.modules`?"""
+        getters = [g for g in map(self._getters, deps) if g is not None]
+        if any(g.any_module or stems & g.literals for g in getters):
             return True
-        named = re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, stems)))})\b")
-        flat = text.replace("\\\n", " ")  # a statement continued with a backslash
-        return any(named.search(m.group(0)) for m in _IMPORT.finditer(flat))
+        if any(self._imports(real, stems) for real in deps):
+            return True
+        return any(g.computed for g in getters) and any(self._spells(real, stems) for real in deps)
+
+    def _imports(self, real: str, stems: frozenset[str]) -> bool:
+        key = (real, stems)
+        if key not in self._imported:
+            text = self._text(real)
+            named = re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, stems)))})\b")
+            flat = "" if text is None else text.replace("\\\n", " ")  # a statement continued with a backslash
+            self._imported[key] = any(named.search(m.group(0)) for m in _IMPORT.finditer(flat))
+        return self._imported[key]
+
+    def _getters(self, real: str) -> _Getters | None:
+        """How the code of `real` gets hold of modules other than by import statements; None when
+        it has no word for it (most files: they are not parsed)."""
+        if real not in self._getter_memo:
+            text = self._text(real)
+            self._getter_memo[real] = _getters(self._tree(real)) \
+                if text is not None and _ANY_MODULE.search(text) else None
+        return self._getter_memo[real]
+
+    def _tree(self, real: str) -> ast.Module | None:
+        """The module at `real` parsed (once a run); None when it does not parse."""
+        if real not in self._trees:
+            text = self._text(real)
+            try:
+                self._trees[real] = None if text is None else ast.parse(text)
+            except (SyntaxError, ValueError):
+                self._trees[real] = None
+        return self._trees[real]
+
+    def _spells(self, real: str, stems: frozenset[str]) -> bool:
+        """Is one of `stems` written as a word inside a string of `real` (anywhere in a file that
+        is not Python)? The evaluator builds a module name only from text it read, so a name
+        built at run time (`import_module(f"pkg.{name}")`) can name an edited module only if
+        its name is spelled in a string of some file the check read."""
+        key = (real, stems)
+        if key in self._spelled:
+            return self._spelled[key]
+        text = self._text(real)
+        named = re.compile(rf"(?<!\w)(?:{'|'.join(sorted(map(re.escape, stems)))})(?!\w)")
+        got = False
+        if text is None or not named.search(text):
+            pass
+        elif not real.endswith(".py"):
+            got = True
+        else:
+            got = _in_strings(self._tree(real), named)
+        self._spelled[key] = got
+        return got
 
     def _pattern(self, words: frozenset[str]) -> re.Pattern[str]:
         got = self._patterns.get(words)
@@ -247,6 +299,72 @@ class Cutoff:
             alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
             got = self._patterns[words] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
         return got
+
+
+@dataclass(frozen=True)
+class _Getters:
+    """How a module's code gets hold of modules other than by import statements."""
+
+    literals: frozenset[str]  # the dotted components of the literal names it asks for
+    computed: bool  # a name built at run time
+    any_module: bool  # `sys.modules`, or `import_module` renamed or passed on: any module
+
+
+def _getters(tree: ast.Module | None) -> _Getters:
+    """`importlib.import_module` and `__import__` count only where the evaluator could follow
+    them (cachelint.analysis.module.import_module_argument: gptme calls import_module with
+    `package=`, which the evaluator never follows). Comments and docstrings are not code.
+    A module that does not parse may do anything."""
+    if tree is None:
+        return _Getters(frozenset(), True, True)
+    literals: set[str] = set()
+    computed = any_module = False
+    called: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and any(
+                a.name == "import_module" and a.asname not in (None, "import_module") for a in node.names):
+            any_module = True  # renamed on import: its calls are not found by the name below
+        elif isinstance(node, ast.Call) and _name_of(node.func) in ("import_module", "__import__"):
+            called.add(id(node.func))
+            arg = import_module_argument(node) if _name_of(node.func) == "import_module" \
+                else (node.args[0] if node.args else None)
+            if arg is None:
+                continue
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                literals.update(arg.value.split("."))
+            else:
+                computed = True
+        elif _looks_up_modules(node):
+            any_module = True
+        elif _name_of(node) in ("import_module", "__import__"):
+            any_module = any_module or id(node) not in called
+    return _Getters(frozenset(literals), computed, any_module)
+
+
+def _in_strings(tree: ast.Module | None, named: re.Pattern[str]) -> bool:
+    """Does `named` match inside a string of the module `tree` that the evaluator may read as a
+    value (a string standing alone as a statement, a docstring, never is)? A module that does
+    not parse may hold it anywhere."""
+    if tree is None:
+        return True
+    nodes = list(ast.walk(tree))
+    alone = {id(node.value) for node in nodes if isinstance(node, ast.Expr)}
+    return any(isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in alone
+               and named.search(node.value) is not None for node in nodes)
+
+
+def _looks_up_modules(node: ast.AST) -> bool:
+    """`sys.modules`: a module by any name, which the cutoff cannot judge."""
+    return isinstance(node, ast.Attribute) and node.attr == "modules" \
+        and isinstance(node.value, ast.Name) and node.value.id == "sys"
+
+
+def _name_of(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
 
 
 def _stem(real: str) -> str:

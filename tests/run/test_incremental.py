@@ -243,3 +243,36 @@ def test_a_computed_getattr_that_cannot_be_given_the_edited_module_keeps_the_cut
     code, out, stats = _verbose(run, ".")
     assert stats[0].endswith(", modules whose verdicts the early cutoff kept 2")
     assert (code, out) == cold == _cli(run, "--no-cache")
+
+
+GETATTR_PICK = "\n\ndef pick(obj, kind):\n    return getattr(obj, kind.upper() + '_NOTE')\n"
+
+
+@pytest.mark.parametrize(("getter", "kept"), [
+    # `package=`: the evaluator never follows such a call (gptme's plugin loaders)
+    ("def load(name):\n    return importlib.import_module(name, package=__package__)\n", 2),
+    ("def load():\n    return importlib.import_module('httpx')\n", 2),  # another module, by a literal
+    ("# importlib.import_module caches by name; sys.modules too\n", 2),  # a comment is not code
+    # built at run time, but `route` is spelled in no string a check read (a docstring is no value)
+    ("def load(name):\n    '''Load app.route lazily.'''\n    return importlib.import_module(name)\n", 2),
+    ("def load():\n    return importlib.import_module('app.route')\n", 0),  # names the edited module
+    ("KIND = 'route'\n\n\ndef load():\n    return importlib.import_module('app.' + KIND)\n", 0),  # spelled
+    ("def load():\n    return __import__('app.route')\n", 0),
+    ("import sys\n\n\ndef load():\n    return sys.modules['app.' + 'ro' + 'ute']\n", 0),
+    ("load = importlib.import_module\n", 0),  # passed on: its calls cannot be judged here
+])
+def test_the_early_cutoff_judges_how_a_file_read_gets_modules(
+    project: Path, run: Callable[..., Any], write: Write, getter: str, kept: int
+) -> None:
+    """With a computed getattr in a file a check read, the cutoff stands only if no file read can
+    get hold of the edited module as an object: import_module and __import__ calls are judged as
+    the evaluator would follow them (gptme's `import_module(name, package=...)` loaders no longer
+    refuse every edit), and what cannot be judged refuses."""
+    tree = dict(TREE)
+    tree["app/llm.py"] = "import importlib\n\n" + LLM + GETATTR_PICK + "\n\n" + getter
+    write(project, tree)
+    cold = _cli(run)
+    (project / "app" / "route.py").write_text(ROUTE_CORE + "LATE_NOTE = 'x'\n")
+    code, out, stats = _verbose(run, ".")
+    assert stats[0].endswith(f", modules whose verdicts the early cutoff kept {kept}")
+    assert (code, out) == cold == _cli(run, "--no-cache")

@@ -197,3 +197,44 @@ def test_counts_an_unknown_first_message_as_not_rebuilt(tmp_path: Path, realworl
     assert r.sites == {("app.py", 9): False, ("app.py", 14): True}
     assert (r.recognised, r.resolved) == (2, 1)
     assert r.why[("app.py", 9)].startswith("messages[0]: "), r.why
+
+
+EVAL = '''from openai import OpenAI
+
+client = OpenAI()
+
+
+def grade(answer):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": "Grade the answer."}, {"role": "user", "content": answer}])
+'''
+
+
+def test_an_evals_package_is_not_test_code(tmp_path: Path, realworld: ModuleType) -> None:
+    """openai/evals is a package named `evals`, and an application's `eval/` pipeline sends real
+    requests: only tests by the usual conventions are counted apart."""
+    repo = tmp_path / "harness"
+    for folder in ("evals", "pipeline/eval", "tests/evals", "test", "src"):
+        (repo / folder).mkdir(parents=True)
+    (repo / "evals" / "grader.py").write_text(EVAL)
+    (repo / "pipeline" / "eval" / "judge.py").write_text(EVAL)
+    (repo / "tests" / "evals" / "helpers.py").write_text(EVAL)  # inside tests/: test code
+    (repo / "test" / "grade.py").write_text(EVAL)
+    (repo / "src" / "test_grader.py").write_text(EVAL)
+    (repo / "src" / "grader_test.py").write_text(EVAL)
+    (repo / "src" / "conftest.py").write_text(EVAL)
+    (repo / "src" / "latest.py").write_text(EVAL)  # ends in "test" but is no test file
+    r = realworld.analyse(str(repo), timeout=120)
+    assert (r.shaped, r.shaped_tests) == (3, 5)
+    assert set(r.sites) == {("evals/grader.py", 7), ("pipeline/eval/judge.py", 7), ("src/latest.py", 7)}
+    assert r.resolved == 3
+
+
+def test_test_code_by_the_usual_conventions(realworld: ModuleType) -> None:
+    test = realworld._TEST.search
+    for path in ("tests/a.py", "pkg/test/a.py", "test_a.py", "pkg/test_a.py", "pkg/a_test.py",
+                 "conftest.py", "pkg/conftest.py", "integration_tests/a.py", "pkg/testing/a.py"):
+        assert test(path), path
+    for path in ("evals/a.py", "pkg/eval/a.py", "pkg/evals/test.py", "latest.py", "contest/a.py",
+                 "pkg/attest.py", "pkg/myconftest.py", "testsuite.py", "pkg/tests.py"):
+        assert not test(path), path
