@@ -102,6 +102,9 @@ class ProjectHooks:
     # Results shared with other projects of the process (see cachelint.analysis.shared):
     # a project that shares records what a computation depends on, and replays it on reuse.
     shares = False
+    # The project has loaded its share of source and loads no more modules (see
+    # cachelint.analysis.project.MAX_PROJECT_SOURCE_BYTES).
+    source_capped = False
 
     def begin_record(self) -> int:
         raise NotImplementedError
@@ -317,13 +320,17 @@ class Evaluator:
             return compute()
         table = mod.shared
         got: SharedResult | None = table.get(key)
-        if got is not None and project.may_reuse(got.paths):
+        if got is not None and project.may_reuse(got.paths) and not project.source_capped:
             self.steps += got.steps
             if self.steps > MAX_STEPS:
                 self.budget_hits += 1
                 raise Budget()
             project.replay(got.events)
-            return got.value
+            if not project.source_capped:
+                return got.value
+            # The replay reached the project's share of source: the modules it loaded before
+            # that are loaded, the rest are not, as computing it here would have found them.
+            self.steps -= got.steps
         guard = ("shared", id(mod), key)
         if guard in self.active:
             return compute()
