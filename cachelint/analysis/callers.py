@@ -57,7 +57,7 @@ def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: 
     if key in ev.active:
         ev.guard_hit(key)
         return no_answer
-    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
+    ev.activate(key)
     saved = ev.steps
     result = no_answer
     try:
@@ -66,7 +66,7 @@ def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: 
     except Budget:
         result = no_answer
     finally:
-        del ev.active[key]
+        ev.deactivate(key)
         ev.steps = saved
     memo[key] = (result, fn)  # the node is kept so that its id is not reused while the memo lives
     return result
