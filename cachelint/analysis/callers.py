@@ -95,7 +95,7 @@ def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: 
         ev.guard_hit(key)
         return no_answer
     charged = _in_public(ev)
-    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
+    ev.activate(key)
     saved = ev.steps
     result = no_answer
     cut = False
@@ -105,7 +105,7 @@ def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: 
     except Budget:
         result, cut = no_answer, True
     finally:
-        del ev.active[key]
+        ev.deactivate(key)
         ev.steps = max(saved, ev.steps) if charged else saved
     if not (cut and charged):
         memo[key] = (result, fn)  # the node is kept so that its id is not reused while the memo lives

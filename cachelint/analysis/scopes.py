@@ -14,7 +14,7 @@ import builtins
 from typing import TYPE_CHECKING, Any
 
 from cachelint.analysis import callers, loops
-from cachelint.analysis.env import MAX_ALT_ITERATION, EndOfModule, Env
+from cachelint.analysis.env import MAX_ALT_ITERATION, WHOLE, EndOfModule, Env
 from cachelint.analysis.files import module_file
 from cachelint.analysis.frameworks import LANGCHAIN_CHAT_MODELS, LANGCHAIN_MODEL_CLASSES
 from cachelint.analysis.library.catalog import REGISTRY
@@ -202,6 +202,9 @@ def local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex)
     got = ev.local_memo.get(key)
     if got is not None:
         return got[0]
+    cut = ev.local_within.get(key)
+    if cut is not None and ev.within(cut[1]):
+        return cut[0]
     state = ev.memo_begin(guard)
     done = False
     learned: list[tuple[tuple[object, ...], Value | None]] = []
@@ -209,10 +212,13 @@ def local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex)
         value = _local_value(ev, name, use, env, ix, learned)
         done = True
     finally:
-        if ev.memo_end(guard, state) and done:
+        scope = ev.memo_end(guard, state)
+        if done and scope is WHOLE:
             ev.local_memo[key] = (value, (ix, use, env))
             for k, v in learned:
                 ev.event_memo[k] = (v, (ix, env))
+        elif done and scope is not None:
+            ev.local_within[key] = (value, scope, (ix, use, env))
     return value
 
 
