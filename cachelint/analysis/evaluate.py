@@ -99,6 +99,21 @@ class ProjectHooks:
         (see cachelint.analysis.callsites)."""
         return None
 
+    # Whether a public function's parameter is judged by its calls in the whole project (see
+    # cachelint.analysis.callers): the wrapper scan, whose verdicts never depend on a
+    # parameter's stability, does not pay for it.
+    follow_public_callers = True
+
+    def function_calls(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo) -> list[Site] | None:
+        """The calls of the public function or method `fn` anywhere in the project (see
+        cachelint.analysis.callsites); None when they cannot all be seen."""
+        return None
+
+    def exported(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo) -> str | None:
+        """What says code outside the project may call `fn` (its module's `__all__`, a package's
+        re-export), or None."""
+        return None
+
     # Results shared with other projects of the process (see cachelint.analysis.shared):
     # a project that shares records what a computation depends on, and replays it on reuse.
     shares = False
@@ -166,6 +181,8 @@ class Evaluator:
         # What each parameter of a function holds across its callers (see callers.py), with
         # the function, to keep the id in the key from being reused.
         self.param_stabilities: dict[tuple[object, ...], tuple[Stability | None, object]] = {}
+        # Likewise for a public function's parameters, with why callers outside decide.
+        self.public_stabilities: dict[tuple[object, ...], tuple[tuple[Stability | None, str] | None, object]] = {}
         # What each parameter of a constructor holds across the project's constructions (see
         # callers.constructor_argument), with the function, for the same reason.
         self.constructor_args: dict[tuple[object, ...], tuple[Value | None, object]] = {}

@@ -113,6 +113,7 @@ class Project(ProjectHooks):
         # the calls that run each `__init__` asked about, by id (with the function)
         self._constructions: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}
         self._method_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
+        self._function_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
         self.loaded_bytes = 0  # source of the modules loaded (see MAX_PROJECT_SOURCE_BYTES)
@@ -528,6 +529,20 @@ class Project(ProjectHooks):
         found = self._sites("method calls", callsites.method_calls, fn, mod)
         self._method_calls[id(fn)] = (fn, found)
         return found
+
+    def function_calls(self, fn: FunctionNode, mod: ModuleInfo) -> list[callsites.Site] | None:
+        got = self._function_calls.get(id(fn))
+        if got is not None and got[0] is fn:
+            return got[1]
+        found = self._sites("function calls", callsites.function_calls, fn, mod)
+        self._function_calls[id(fn)] = (fn, found)
+        return found
+
+    def exported(self, fn: FunctionNode, mod: ModuleInfo) -> str | None:
+        try:
+            return callsites.exported(fn, mod, self.load, self.evaluator.eval)
+        except Budget:
+            return "its package cannot be followed"
 
     def _sites(self, kind: str, find: callsites.Finder, fn: FunctionNode,
                mod: ModuleInfo) -> list[callsites.Site] | None:

@@ -271,6 +271,10 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
     # made inside the loop stay per turn.
     req_loop = next((lp for lp in use_loops if lp in ev.request_loops), None)
     invariant = req_loop is not None and (start < 0 or req_loop not in evs[start].in_loop)
+    if not invariant and not isinstance(use, EndOfModule) and ev.request_loops & env.mod.comprehensions_around(use):
+        # Read in a comprehension that makes a request per item (a batch): a name of the
+        # function is set outside it (a comprehension binds only its own targets).
+        invariant = True
     # Loop-carried: changes later in a loop around the use reach it on the next pass, after
     # what was set before the loop and before this pass's own changes (a history appended to
     # in a chat loop holds the earlier turns, then this turn's message).
@@ -412,14 +416,13 @@ def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
             return made
     # The function that builds each request is called once per turn: its parameters change
     # from one call to the next, unless every caller passes the same (see callers.py).
-    stab = callers.param_stability(ev, env, name) if env.bindings is None else None
-    if stab is None:
-        stab = Stability.TURN
+    found, outside = callers.param_stability(ev, env, name) if env.bindings is None else (None, "")
+    stab = found if found is not None else Stability.TURN
     return OpaqueV(
         stab,
         name,
         ev.loc(env, arg),
-        f"parameter `{name}` of {fname}()" + _CALLERS_SAY.get(stab, ""),
+        f"parameter `{name}` of {fname}()" + _CALLERS_SAY.get(stab, outside),
         passthrough=True,
         elements=stab,
     )

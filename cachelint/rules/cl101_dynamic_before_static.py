@@ -10,6 +10,12 @@ from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules.context import RuleContext, describe_behind, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
+# An OpenAI-compatible provider reached through the OpenAI SDK (Groq).
+_GROQ = """from openai import OpenAI
+
+client = OpenAI(base_url="https://api.groq.com/openai/v1", api_key="gsk")
+"""
+
 
 class DynamicBeforeStatic(Rule):
     """
@@ -145,6 +151,13 @@ def answer(user_name, question):
 client = Client("sid", "token")
 def notify(user_name):
     client.messages.create(body=f"Hi {user_name}", to="+1555", from_="+1666")
+'''),
+        # a model that never caches (gpt-4): no order can make it cache
+        Valid(PRELUDE + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="gpt-4", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},
+        {"role": "user", "content": question}])
 '''),
     ]
     INVALID = [
@@ -450,6 +463,30 @@ def reply(plan, text):
         f"    Plan: {plan}\\n"  # expect: CL101
         f"    {RULES}\\n")
     return client.responses.create(model="gpt-4.1", instructions=system, input=text)
+'''),
+        # an OpenAI-compatible provider (Groq, by its base_url) gets the ordering rules
+        Invalid(_GROQ + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="llama-3.3-70b-versatile", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},  # expect: CL101
+        {"role": "user", "content": question}])
+''', docs=True, expected_replacement=_GROQ + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="llama-3.3-70b-versatile", messages=[
+        {"role": "system", "content": RULES + f"\\nThe user is {user_name}."},  # expect: CL101
+        {"role": "user", "content": question}])
+'''),
+        # a dated snapshot is its family's model (gpt-4o-2024-08-06: 1,024 minimum)
+        Invalid(PRELUDE + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},  # expect: CL101
+        {"role": "user", "content": question}])
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[
+        {"role": "system", "content": RULES + f"\\nThe user is {user_name}."},  # expect: CL101
+        {"role": "user", "content": question}])
 '''),
     ]
 

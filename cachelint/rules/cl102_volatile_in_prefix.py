@@ -231,6 +231,29 @@ def reply(text):
         instructions=f"Today is {date.today()}.\\n" + RULES,  # expect: CL102
         input=text)
 ''', settings={"flag_daily_values": True}),
+        # a clock before the growing history of a chat loop: every turn re-processes it all
+        Invalid(PRELUDE + RULES_DEF + '''
+from datetime import datetime
+def chat():
+    history = []
+    while True:
+        history.append({"role": "user", "content": input()})
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": f"Now: {datetime.now()}.\\n" + RULES},  # expect: CL102
+            *history])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+''', docs=True),
+        # an OpenAI-compatible provider (DeepSeek, by its base_url) gets the ordering rules
+        Invalid('''from openai import OpenAI
+from datetime import datetime
+
+client = OpenAI(base_url="https://api.deepseek.com", api_key="sk")
+''' + RULES_DEF + '''
+def answer(question):
+    return client.chat.completions.create(model="deepseek-chat", messages=[
+        {"role": "system", "content": f"Now: {datetime.now()}.\\n" + RULES},  # expect: CL102
+        {"role": "user", "content": question}])
+'''),
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
