@@ -99,6 +99,11 @@ class ProjectHooks:
         (see cachelint.analysis.callsites)."""
         return None
 
+    def declared_attribute(self, node: ast.Attribute, base: Value, env: Env) -> Value | None:
+        """The SDK client or chat model an attribute of an object known only by its declared
+        class holds (`self.endpoint._llm` where `endpoint: LLMEndpoint`), or None."""
+        return None
+
     # Whether a public function's parameter is judged by its calls in the whole project (see
     # cachelint.analysis.callers): the wrapper scan, whose verdicts never depend on a
     # parameter's stability, does not pay for it.
@@ -474,6 +479,10 @@ class Evaluator:
                 got = model(self, base, attr, node, env)
                 if got is not None:
                     return got
+            if isinstance(node, ast.Attribute):
+                held = self.project.declared_attribute(node, base, env)
+                if held is not None:
+                    return held
             return OpaqueV(base.stability, self.src(env, node), self.loc(env, node), base.cause,
                            clock=base.clock if attr in ("tzinfo",) else None, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)

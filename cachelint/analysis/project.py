@@ -15,8 +15,8 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import callsites, frameworks, gemini_legacy, hierarchy, interproc
-from cachelint.analysis.calls import FoundCall, find_calls, litellm_names
+from cachelint.analysis import callsites, classes, frameworks, gemini_legacy, hierarchy, interproc, scopes
+from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
@@ -24,7 +24,7 @@ from cachelint.analysis.hierarchy import Declared as DeclaredClasses
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.shared import SharedResult
-from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value, flat_options
+from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value, flat_options
 from cachelint.sources import read_module
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
@@ -52,9 +52,10 @@ MAX_CHAIN_DISPATCH = 4
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai"
-                       r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock|init_chat_model)\b")
+                       r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock|init_chat_model"
+                       r"|BaseChatModel|BaseLanguageModel)\b")
 _SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai", "litellm", "ChatGoogleGenerativeAI",
-                   "bedrock", "init_chat_model")
+                   "bedrock", "init_chat_model", "BaseChatModel", "BaseLanguageModel")
 
 
 def mentions_sdk(text: str) -> bool:
@@ -114,6 +115,7 @@ class Project(ProjectHooks):
         self._constructions: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}
         self._method_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
         self._function_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
+        self._mentions_sdk: dict[str, bool] = {}  # by module path, for declared_attribute
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
         self.loaded_bytes = 0  # source of the modules loaded (see MAX_PROJECT_SOURCE_BYTES)
@@ -643,6 +645,31 @@ class Project(ProjectHooks):
             return None
         return [(c, m, False) for c, m in self.classes_of(fn.returns, Env(fmod, None, import_time=True))] or None
 
+    def declared_attribute(self, node: ast.Attribute, base: Value, env: Env) -> Value | None:
+        """An attribute of an object known only by its declared project class (`self.endpoint._llm`
+        where `__init__` took `endpoint: LLMEndpoint`), read as on an instance of that class made
+        where the project makes them (its `__init__`'s parameters are what the constructions
+        pass), when the class has no subclass (one could set the attribute otherwise) and what
+        it holds is an SDK client or chat model; None otherwise. Only clients: a text or list
+        read this way would stand for every object of the class at once."""
+        if not isinstance(base, OpaqueV) or not _typed_receiver(node.value, env):
+            return None  # asked of every attribute the evaluator cannot read: the cheap test first
+        declared = hierarchy.declared_receiver(node.value, base, env, self.classes_of, self.bases_of, self._fields)
+        if not declared or len(declared) != 1:
+            return None
+        cls, cmod, _ = declared[0]
+        sdk = self._mentions_sdk.get(cmod.path)
+        if sdk is None:
+            sdk = self._mentions_sdk[cmod.path] = mentions_sdk(cmod.text)
+        if not sdk or len(self.hierarchy().subclasses(cls, cmod)) != 1:
+            return None  # a class whose module names no SDK cannot set a client from one
+        got = classes.attribute(self.evaluator, scopes.instance_of(cls, cmod), node.attr, node, env)
+        if got is None or not all(isinstance(o, ClientV) or _unknown(o)
+                                  for o in (flat_options(got) if isinstance(got, AltV) else [got])) \
+                or _unknown(got):
+            return None
+        return got
+
     def implementation(self, call: ast.Call, fn: FunctionNode) -> Implementation | None:
         """The implementation `fn` of a call dispatched by class hierarchy, if it was."""
         got = self._dispatched.get(id(call))
@@ -831,6 +858,18 @@ class Project(ProjectHooks):
                 if tmod is not None and all(option.node is not fn for fn, _ in out):
                     out.append((option.node, tmod))
         return out[:MAX_DISPATCH]
+
+
+def _typed_receiver(recv: ast.expr, env: Env) -> bool:
+    """Can `recv` have a declared class (see hierarchy.declared_receiver): `self.field`, or a
+    parameter of the function with an annotation?"""
+    if isinstance(recv, ast.Attribute):
+        return isinstance(recv.value, ast.Name)
+    scope = env.scope
+    if not isinstance(recv, ast.Name) or not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    a = scope.args
+    return any(p.arg == recv.id and p.annotation is not None for p in [*a.posonlyargs, *a.args, *a.kwonlyargs])
 
 
 def _unknown(v: Value) -> bool:
@@ -1102,14 +1141,18 @@ def _mentioning_functions(mod: ModuleInfo, pattern: Mention,
 def _litellm_alias_callers(mod: ModuleInfo, seen: list[FunctionNode],
                            skip: frozenset[str] | set[str]) -> list[FunctionNode]:
     """The functions of `mod` not in `seen` (names in `skip` left out) that call litellm's
-    completion by an alias (`from litellm import completion as llm_call`): no SDK word or API
-    method name is written in them, so `mentioning_functions` cannot see them."""
+    completion by an alias (`from litellm import completion as llm_call`) or an attribute it is
+    stored on (`self.client = completion`, see litellm_attributes): no SDK word or API method
+    name is written in them, so `mentioning_functions` cannot see them."""
     aliases = litellm_names(mod) - frameworks.LITELLM_NAMES
-    if not aliases:
+    held = litellm_attributes(mod)
+    if not aliases and not held:
         return []
     ids = {id(fn) for fn in seen}
     return [fn for fn in mod.functions if id(fn) not in ids and fn.name not in skip
-            and any(isinstance(n, ast.Name) and n.id in aliases for n in subtree([fn]))]
+            and any((isinstance(n, ast.Name) and n.id in aliases)
+                    or (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in held)
+                    for n in subtree([fn]))]
 
 
 def _call_uses(call: ast.Call, names: set[str], prompt_only: bool) -> bool:

@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 from cachelint.analysis import callers, loops
 from cachelint.analysis.env import MAX_ALT_ITERATION, WHOLE, EndOfModule, Env
 from cachelint.analysis.files import module_file
-from cachelint.analysis.frameworks import LANGCHAIN_CHAT_MODELS, LANGCHAIN_MODEL_CLASSES
+from cachelint.analysis.frameworks import (
+    LANGCHAIN_BASE_MODELS,
+    LANGCHAIN_CHAT_MODELS,
+    LANGCHAIN_DECLARED_MODEL,
+    LANGCHAIN_MODEL_CLASSES,
+)
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.sdk_clients import client_class
 from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, subtree
@@ -400,6 +405,13 @@ def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
     fname = getattr(scope, "name", "<lambda>")
     if arg.annotation is not None:
         ann = annotation_client(ev, arg.annotation, env)
+        if isinstance(ann, ClientV) and ann.kind == LANGCHAIN_DECLARED_MODEL and env.bindings is None \
+                and fname == "__init__":
+            # `def __init__(self, llm: BaseChatModel)`: the chat models the project builds it
+            # with, when they can be told (quivr's LLMEndpoint.from_config), else any
+            made = callers.constructor_argument(ev, env, name)
+            if made is not None and _has_client(made):
+                return made
         if ann is not None:
             return ann
     if is_self_param(ev, name, env):
@@ -486,8 +498,21 @@ def annotation_client(ev: Evaluator, ann: ast.expr, env: Env) -> Value | None:
             kind = LANGCHAIN_MODEL_CLASSES.get(qual)
             if kind is not None:  # a langchain chat model: its settings are not known here
                 return ClientV(LANGCHAIN_CHAT_MODELS[kind], kind)
+            if qual in LANGCHAIN_BASE_MODELS:
+                # any chat model (`llm: BaseChatModel`): provider, model and settings unknown, so
+                # only the rules that hold for every provider apply (see frameworks)
+                # only the rules that hold for every provider apply (see frameworks); the tools
+                # or schema it may have been bound with where it was made are not known either
+                bound = ev.unknown(env, node, "tools or schema bound where the chat model is made")
+                return ClientV("openai", LANGCHAIN_DECLARED_MODEL,
+                               settings=DictV((("tools", bound),), ev.loc(env, node), False))
     return None
 
+
+
+def _has_client(v: Value) -> bool:
+    """Is `v` an SDK client or chat model, or one of several values one of which is?"""
+    return any(isinstance(o, ClientV) for o in (flat_options(v) if isinstance(v, AltV) else [v]))
 
 def qualname_of(ev: Evaluator, node: ast.expr, env: Env) -> str | None:
     """The imported qualified name of a Name/Attribute chain, if it comes from an import."""
