@@ -709,7 +709,7 @@ def _run_check(options: CheckOptions, out: IO[str] | None) -> int:
         click.echo(_summary(diagnostics, failed, hidden, run_config.fail_on, entries is not None, failing_count,
                             len(spent)), file=out)
         if not options.fix:
-            hint = fixable_hint(diagnostics, options.unsafe_fixes)
+            hint = fixable_hint(diagnostics, options.unsafe_fixes, notebooks.writable)
             if hint:
                 click.echo(hint, file=out)
     verbose(f"output written in {took()}")

@@ -149,6 +149,15 @@ class Notebooks:
         sources.texts[notebook.path] = notebook.source
         sources.shown[notebook.path] = notebook.original
 
+    def writable(self, d: Diagnostic) -> bool:
+        """Would `--fix` write `d`'s fix? Not into a notebook cell that is not linted as
+        written (IPython magics, top-level await): fixes.notebooks leaves those alone, and the
+        `N fixable` hint must count what --fix then does."""
+        if d.fix is None:
+            return False
+        notebook = self.by_path.get(d.fix.target(d.span))
+        return notebook is None or all(notebook.cell_edit(e) is not None for e in d.fix.edits)
+
     def locate(self, span: Span) -> Location:
         notebook = self.by_path.get(span.path)
         return notebook.locate(span) if notebook is not None else plain_location(span)

@@ -4,11 +4,14 @@ from a persona its callers spell as literals does not change between requests. A
 constructor's parameter holds: each value the project's constructions of the class pass
 (`constructor_argument`), so `self.system_message = system_message` is the text of each.
 
-Only functions whose every caller can be seen in the module are asked: a function nested in
-another (called from its enclosing function) or private to its module or class (a leading
-underscore). A function named anywhere except as the callee of a call (passed as a callback,
-kept in a table, decorated) may be called from code not seen: no answer. The answer is kept
-per function and parameter for the evaluator's life.
+Only functions whose every caller can be seen are asked: a function nested in another (called
+from its enclosing function) or private to its module or class (a leading underscore), whose
+calls are in its module; and a public function or method, whose calls are looked for in the
+whole project (cachelint.analysis.callsites: not when its module's `__all__` or a package
+re-exports it, which says callers outside the project exist, nor from tests). A function
+named anywhere except as the callee of a call (passed as a callback, kept in a table,
+decorated) may be called from code not seen: no answer. The answer is kept per function and
+parameter for the evaluator's life.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from cachelint.analysis import interproc
 from cachelint.analysis.env import MAX_STEPS, Budget, Env, env_at
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.values import AltV, ConstV, FuncRefV, Value, add_hop, flat_options, value_stability
+from cachelint.analysis.values import AltV, ConstV, FuncRefV, ModuleRefV, Value, add_hop, flat_options, value_stability
 from cachelint.prompt import Hop, Stability
 
 if TYPE_CHECKING:
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
 
 # Steps the callers' arguments of one parameter may take, out of the call site's budget.
 CALLER_STEPS = 20_000
+# Steps a public function's callers may take for one parameter, all they lead to included: the
+# project's calls of it are more and farther than a private helper's (khoj: CPU x1.7 at 20,000).
+PUBLIC_STEPS = 5_000
 # Most calls of one function looked at; more and the parameter keeps its per-turn class.
 MAX_CALLERS = 32
 _SAME = (Stability.STATIC, Stability.STABLE)
@@ -35,53 +41,100 @@ FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 T = TypeVar("T")
 
 
-def param_stability(ev: Evaluator, env: Env, name: str) -> Stability | None:
+def param_stability(ev: Evaluator, env: Env, name: str) -> tuple[Stability | None, str]:
     """STABLE when every call of the function `env` is the body of passes a static or stable
-    value for `name` (or leaves a static default); None when that cannot be shown."""
+    value for `name` (or leaves a static default); None when that cannot be shown. With it, why
+    callers outside the project decide, when something says they exist ("" otherwise)."""
     fn = env.scope
-    if not isinstance(fn, FuncNode) or not _callers_visible(fn, env.mod):
-        return None
+    if not isinstance(fn, FuncNode) or not _plain(fn):
+        return None, ""
     mod = env.mod
-    return _once(ev, ev.param_stabilities, ("callers", id(fn), name), fn,
-                 lambda: _from_callers(ev, fn, mod, name))
+    if _local(fn, mod):
+        got = _once(ev, ev.param_stabilities, ("callers", id(fn), name), fn,
+                    lambda: _from_callers(ev, fn, mod, name))
+        return got, ""
+    if not _public(fn, mod) or not ev.project.follow_public_callers:
+        return None, ""
+    if _in_public(ev):
+        # Asked while following the callers of another public function: one level only. Each
+        # level multiplies the calls evaluated (khoj: 3x the CPU of a run with no level at all).
+        return None, ""
+
+    def compute() -> tuple[Stability | None, str] | None:
+        outside = ev.project.exported(fn, mod)
+        if outside is not None:
+            return None, f" ({outside}: callers outside the project decide)"
+        sites = ev.project.function_calls(fn, mod)
+        if not sites:
+            return None, ""
+        # A script's `__main__` block calls it as a demo (a sample question) or with the run's
+        # command line: what the function is really passed comes from elsewhere.
+        real = [(s.call, s.mod) for s in sites if not _in_main_block(s.call, s.mod)]
+        return (_every_call(ev, fn, mod, real, name) if real else None), ""
+
+    answer = _once(ev, ev.public_stabilities, (_PUBLIC, id(fn), name), fn, compute, PUBLIC_STEPS)
+    return answer if answer is not None else (None, "")
+
+
+_PUBLIC = "project callers"  # the memo key of a public function's parameter
 
 
 def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: tuple[object, ...],
-          fn: FuncNode, compute: Callable[[], T]) -> T:
+          fn: FuncNode, compute: Callable[[], T], steps: int = CALLER_STEPS) -> T:
     """`compute()` once per evaluator for `key`, within its own share of the step budget: the
     callers' (or constructions') values may depend on what is being asked (recursion), which
-    answers None, as does running out of steps. T is an optional type (`X | None`)."""
+    answers None, as does running out of steps. T is an optional type (`X | None`).
+
+    Asked while a public function's callers are followed, what it spends is charged to that
+    question's budget (PUBLIC_STEPS), and an answer cut short by it is not kept: asked again
+    on its own, it has a budget of its own."""
     if key in memo:
         return memo[key][0]
     no_answer = cast(T, None)
     if key in ev.active:
         ev.guard_hit(key)
         return no_answer
-    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
+    charged = _in_public(ev)
+    ev.activate(key)
     saved = ev.steps
     result = no_answer
+    cut = False
     try:
-        ev.steps = max(ev.steps, MAX_STEPS - CALLER_STEPS)
+        ev.steps = max(ev.steps, MAX_STEPS - steps)
         result = compute()
     except Budget:
-        result = no_answer
+        result, cut = no_answer, True
     finally:
-        del ev.active[key]
-        ev.steps = saved
-    memo[key] = (result, fn)  # the node is kept so that its id is not reused while the memo lives
+        ev.deactivate(key)
+        ev.steps = max(saved, ev.steps) if charged else saved
+    if not (cut and charged):
+        memo[key] = (result, fn)  # the node is kept so that its id is not reused while the memo lives
     return result
 
 
-def _callers_visible(fn: FuncNode, mod: ModuleInfo) -> bool:
-    if fn.decorator_list and not all(_plain_decorator(d) for d in fn.decorator_list):
-        return False
+def _in_public(ev: Evaluator) -> bool:
+    """Are a public function's callers being followed (see param_stability)?"""
+    return any(isinstance(k, tuple) and k[:1] == (_PUBLIC,) for k in ev.active)
+
+
+def _plain(fn: FuncNode) -> bool:
+    """No decorator but `staticmethod`/`classmethod` (one may call it from anywhere)."""
+    return all(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in fn.decorator_list)
+
+
+def _local(fn: FuncNode, mod: ModuleInfo) -> bool:
+    """Nested in another function, or private to its module or class: called in the module."""
     nested = isinstance(mod.enclosing_scope(fn), FuncNode)
-    private = fn.name.startswith("_") and not fn.name.endswith("__")
-    return nested or private
+    return nested or (fn.name.startswith("_") and not fn.name.endswith("__"))
 
 
-def _plain_decorator(d: ast.expr) -> bool:
-    return isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
+def _public(fn: FuncNode, mod: ModuleInfo) -> bool:
+    """A function at the top of its module, or a method of a class there (called by name
+    anywhere in the project: cachelint.analysis.callsites)."""
+    scope = mod.enclosing_scope(fn)
+    if isinstance(scope, ast.ClassDef):
+        scope = mod.enclosing_scope(scope)
+    return scope is None and not fn.name.startswith("_")
 
 
 def _from_callers(ev: Evaluator, fn: FuncNode, mod: ModuleInfo, name: str) -> Stability | None:
@@ -100,21 +153,75 @@ def _from_callers(ev: Evaluator, fn: FuncNode, mod: ModuleInfo, name: str) -> St
                 return None
     if not calls:
         return None  # no caller in sight: an entry point of someone else's code
-    in_class = isinstance(mod.parents.get(id(fn)), ast.ClassDef) and not any(
+    return _every_call(ev, fn, mod, [(call, mod) for call in calls], name)
+
+
+def _every_call(ev: Evaluator, fn: FuncNode, fmod: ModuleInfo, calls: list[tuple[ast.Call, ModuleInfo]],
+                name: str) -> Stability | None:
+    """STABLE when each of `calls` runs `fn` (defined in `fmod`) and passes a static or stable
+    value for `name`."""
+    in_class = isinstance(fmod.parents.get(id(fn)), ast.ClassDef) and not any(
         isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
-    for call in calls:
-        if mod.enclosing_function(call) is fn:
+    if any(_passes_a_parameter(fn, in_class, call, cmod, name) for call, cmod in calls):
+        return None  # seen without evaluating anything: the calls are many, and far apart
+    for call, cmod in calls:
+        if cmod.enclosing_function(call) is fn:
             return None  # recursive: its own parameter flows back in
-        cenv = env_at(mod, call)
+        cenv = env_at(cmod, call)
         if not _goes_to(ev, call, cenv, fn):
             return None
         self_value: Value | None = ConstV(None) if in_class and isinstance(call.func, ast.Attribute) else None
-        bindings = interproc.bind_args(ev, fn, call, cenv, mod, self_value)
+        if self_value is not None and "classmethod" not in {getattr(d, "id", "") for d in fn.decorator_list}:
+            recv = ev.eval(call.func.value, cenv) if isinstance(call.func, ast.Attribute) else None
+            if isinstance(recv, FuncRefV) and isinstance(recv.node, ast.ClassDef):
+                return None  # `Agent.ask(agent, ...)`: `self` is an argument, not followed here
+        bindings = interproc.bind_args(ev, fn, call, cenv, fmod, self_value)
         if bindings is None or name not in bindings:
             return None
-        if value_stability(bindings[name]) not in _SAME:
+        stab = value_stability(bindings[name])
+        if isinstance(bindings[name], ModuleRefV):
+            return None  # a name of a module not followed (`sys.argv[1]`): not text known to be fixed
+        if stab not in _SAME:
             return None
     return Stability.STABLE
+
+
+def _passes_a_parameter(fn: FuncNode, in_class: bool, call: ast.Call, cmod: ModuleInfo, name: str) -> bool:
+    """Does `call` pass for `name` an expression that reads a parameter of the public function
+    it is written in (which is `turn` there: the callers of one public function only are
+    followed)? Found from the call as written; False when that cannot tell."""
+    caller = cmod.enclosing_function(call)
+    if caller is None or not _public(caller, cmod) or any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    if in_class and isinstance(call.func, ast.Attribute):
+        params = params[1:]
+    given = next((k.value for k in call.keywords if k.arg == name), None)
+    if given is None:
+        at = next((i for i, p in enumerate(params) if p.arg == name), None)
+        given = call.args[at] if at is not None and at < len(call.args) else None
+    if given is None:
+        return False
+    a = caller.args
+    theirs = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if p is not None}
+    theirs -= {"self", "cls"}
+    read = {n.id for n in ast.walk(given) if isinstance(n, ast.Name)} & theirs
+    events = cmod.flow_of(caller).events
+    # a parameter set again in the function may hold anything by the call
+    return any(all(e.kind != "assign" for e in events.get(p, ())) for p in read)
+
+
+def _in_main_block(node: ast.AST, mod: ModuleInfo) -> bool:
+    """Is `node` inside `if __name__ == "__main__":`?"""
+    cur = mod.parents.get(id(node))
+    while cur is not None:
+        if isinstance(cur, ast.If) and isinstance(cur.test, ast.Compare) and len(cur.test.ops) == 1:
+            sides = [cur.test.left, *cur.test.comparators]
+            if any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides) and \
+                    any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides):
+                return True
+        cur = mod.parents.get(id(cur))
+    return False
 
 
 def _goes_to(ev: Evaluator, call: ast.Call, env: Env, fn: FuncNode) -> bool:
@@ -122,7 +229,10 @@ def _goes_to(ev: Evaluator, call: ast.Call, env: Env, fn: FuncNode) -> bool:
     func = call.func
     if isinstance(func, ast.Attribute):
         recv = ev.eval(func.value, env)
-        target: Value = ev.class_attribute(recv, func.attr, func, env) if not isinstance(recv, AltV) else recv
+        if isinstance(recv, ModuleRefV):
+            target: Value = ev.eval(func, env)  # `llm.answer(...)`: a module's function
+        else:
+            target = ev.class_attribute(recv, func.attr, func, env) if not isinstance(recv, AltV) else recv
     else:
         target = ev.eval(func, env)
     options = flat_options(target) if isinstance(target, AltV) else [target]
@@ -137,6 +247,10 @@ def constructor_argument(ev: Evaluator, env: Env, name: str) -> Value | None:
     fn = env.scope
     if not isinstance(fn, FuncNode) or fn.name != "__init__" or env.bindings is not None \
             or not isinstance(env.mod.parents.get(id(fn)), ast.ClassDef):
+        return None
+    if _in_public(ev):
+        # Not while a public function's callers are followed: every construction of the class
+        # is looked at for it (khoj: 28 of the 30 s those callers took).
         return None
     init = fn
 

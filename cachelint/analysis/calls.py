@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cachelint.analysis import callers, endpoints, frameworks, gemini_legacy, indirect
@@ -233,6 +234,22 @@ def litellm_names(mod: ModuleInfo) -> frozenset[str]:
     return frozenset(names)
 
 
+def litellm_attributes(mod: ModuleInfo) -> frozenset[str]:
+    """The attributes a module stores one of litellm's completion functions on, `self.client =
+    completion` after `from litellm import completion` (camel's LiteLLMModel, which then calls
+    `self.client(...)`): a call of such an attribute is looked at as a litellm call."""
+    names = litellm_names(mod)
+    if not names:
+        return frozenset()
+    out: set[str] = set()
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute):
+            v = node.value
+            if (isinstance(v, ast.Name) and v.id in names) or (isinstance(v, ast.Attribute) and v.attr in names):
+                out.add(node.targets[0].attr)
+    return frozenset(out)
+
+
 def framework_call(node: ast.Call, env: Env, ev: Evaluator) -> FoundCall | None:
     """A call of a framework entry point (cachelint.analysis.frameworks), shown to be one:
     a litellm completion function, a send method of a langchain chat model, or `converse` /
@@ -241,17 +258,21 @@ def framework_call(node: ast.Call, env: Env, ev: Evaluator) -> FoundCall | None:
     return found[0] if len(found) == 1 else None
 
 
-def framework_calls(node: ast.Call, env: Env, ev: Evaluator) -> list[FoundCall]:
+def framework_calls(node: ast.Call, env: Env, ev: Evaluator, held: frozenset[str] = frozenset()) -> list[FoundCall]:
     """`framework_call`, and for a langchain chat model of one of several providers (see
-    framework_choices) the call on each."""
+    framework_choices) the call on each. `held`: attributes that may hold a litellm function
+    (see litellm_attributes)."""
     func = node.func
     try:
-        if isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in frameworks.LITELLM_NAMES):
+        if isinstance(func, ast.Name) or (isinstance(func, ast.Attribute)
+                                          and (func.attr in frameworks.LITELLM_NAMES or func.attr in held)):
             target = ev.eval(func, env)
             if isinstance(target, ModuleRefV) and target.qualname in frameworks.LITELLM_FUNCTIONS:
                 # the provider is the model's, told when the request is rebuilt
                 return [FoundCall(node, "openai", frameworks.LITELLM_FUNCTIONS[target.qualname], func, None, env)]
-            return []
+            if not isinstance(func, ast.Attribute) or func.attr in frameworks.LITELLM_NAMES \
+                    or func.attr not in frameworks.METHODS:
+                return []  # an attribute held (`held`) may still be a chat model's `invoke`
         if not isinstance(func, ast.Attribute):
             return []
         value = ev.eval(func.value, env)
@@ -305,24 +326,58 @@ def _run_by_project(node: ast.Call, mod: ModuleInfo, ev: Evaluator) -> ast.Call 
         return None
     if not isinstance(target, FuncRefV) or not isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
         return None
-    if not indirect.forwards_first_argument(target.node, target.bound_self is not None):
+    runner = indirect.forwards_first_argument(target.node, target.bound_self is not None)
+    if runner is None:
         return None
-    return indirect.run_by(node, mod)
+    return indirect.run_by(node, mod, runner)
 
 
-def _is_sdk_method(e: ast.expr) -> bool:
+Aliases = Callable[[], dict[str, ast.Attribute]]  # the module's SDK aliases, found when first asked
+
+
+def held_sdk_method(name: ast.Name, mod: ModuleInfo, aliases: Aliases) -> ast.Attribute | None:
+    """The SDK method a name holds where it is used: a name of the enclosing function assigned
+    an SDK method once, before the use (`create = self._client.messages.create`: camel's
+    `create_func`, assigned in both `_run` and `_arun`, which the module-wide `sdk_aliases`
+    refuses), else a module-level alias (`aliases()`, see sdk_aliases); None otherwise."""
+    scope = mod.enclosing_function(name)
+    if scope is None:
+        return aliases().get(name.id)
+    ix = mod.flow_of(scope)
+    if name.id in ix.globals_:
+        return aliases().get(name.id)
+    if name.id in ix.params:
+        return None
+    if not ix.binds(name.id, scope):
+        return aliases().get(name.id)
+    events = ix.events.get(name.id, [])
+    if len(events) != 1 or ix.unrecorded.get(name.id):
+        return None  # bound twice, or also by a walrus or a match capture
+    e = events[0]
+    value = e.value
+    if e.kind != "assign" or not isinstance(e.stmt, ast.Assign) or len(e.stmt.targets) != 1 \
+            or not isinstance(value, ast.Attribute) or e.pos > (name.lineno, name.col_offset):
+        return None
+    return value if value.attr in _METHODS and api_chains(value) else None
+
+
+def _is_sdk_method(e: ast.expr, mod: ModuleInfo, aliases: Aliases) -> bool:
+    if isinstance(e, ast.Name):
+        # an SDK method held in a name and handed on by it: `self._call_client(create_func, **kw)`
+        return held_sdk_method(e, mod, aliases) is not None
     return isinstance(e, ast.Attribute) and e.attr in _METHODS and bool(api_chains(e))
 
 
-def _handed_sdk_method(node: ast.Call, mod: ModuleInfo, ev: Evaluator) -> ast.Call | None:
+def _handed_sdk_method(node: ast.Call, mod: ModuleInfo, ev: Evaluator, aliases: Aliases) -> ast.Call | None:
     """The SDK call a call makes of an SDK method it is handed: by an executor, a thread or
     `functools.partial` (`asyncio.to_thread(client.chat.completions.create, **kw)`,
     `loop.run_in_executor(None, partial(client.messages.create, ...))`), or by a project helper
-    that runs what it is handed (`self.retryer(client.chat.completions.create, **kw)`)."""
+    that runs what it is handed (`self.retryer(client.chat.completions.create, **kw)`), also
+    when the method is handed on by a name that holds it (`create_func`)."""
     made = indirect.handed_on(node, mod)
-    if made is not None and _is_sdk_method(made.func):
+    if made is not None and _is_sdk_method(made.func, mod, aliases):
         return made
-    if node.args and _is_sdk_method(node.args[0]):
+    if node.args and _is_sdk_method(node.args[0], mod, aliases):
         return _run_by_project(node, mod, ev)
     return None
 
@@ -357,23 +412,28 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
     sdks: set[str] | None = None
     out: list[FoundCall] = []
     plain_names = litellm_names(mod)
-    aliases: dict[str, ast.Attribute] | None = None
+    held = litellm_attributes(mod)
+    aliases_found: list[dict[str, ast.Attribute]] = []
+
+    def aliases() -> dict[str, ast.Attribute]:
+        if not aliases_found:
+            aliases_found.append(sdk_aliases(mod))  # a walk of the whole module: once, when asked
+        return aliases_found[0]
+
     for node in mod.calls:
         func = node.func
         if (isinstance(func, ast.Name) and func.id in plain_names) or (
-                isinstance(func, ast.Attribute) and func.attr in frameworks.METHODS):
-            fws = framework_calls(node, in_comprehensions(mod, node, env_at(mod, node), ev), ev)
+                isinstance(func, ast.Attribute) and (func.attr in frameworks.METHODS or func.attr in held)):
+            fws = framework_calls(node, in_comprehensions(mod, node, env_at(mod, node), ev), ev, held)
             if fws:
                 out.extend(fws)
                 continue
         if node.args or isinstance(func, ast.Call):
-            made = _handed_sdk_method(node, mod, ev)
+            made = _handed_sdk_method(node, mod, ev, aliases)
             if made is not None:
                 node, func = made, made.func  # `retry(client.chat.completions.create, **kw)`
         if isinstance(func, ast.Name):
-            if aliases is None:
-                aliases = sdk_aliases(mod)
-            alias = aliases.get(func.id)
+            alias = held_sdk_method(func, mod, aliases)
             if alias is None:
                 continue
             func = alias  # the SDK method the name holds, its receiver evaluated where it is written

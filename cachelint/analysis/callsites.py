@@ -14,11 +14,17 @@ A method's calls (`method_calls`) are looked for in the modules of its class's h
 bases and subclasses), where a template method calls it on `self`
 (`self.openai_response(self.prepare_client(), ...)` in kotaemon's base chat class): what a
 parameter is there is what the method is handed (cachelint.analysis.callers).
+
+A public function's or method's calls (`function_calls`) are looked for wherever the project
+may name it: the files whose words (the class index's: written after a dot, imported by name,
+or a star import) hold its name, tests excepted. `exported` says when code outside the project
+calls it anyway (listed in `__all__`, re-exported by a package).
 """
 
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -27,7 +33,7 @@ from cachelint.analysis.env import Env, env_at
 from cachelint.analysis.hierarchy import FunctionNode, Hierarchy
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.scopes import decorator_names, instance_of
-from cachelint.analysis.values import AltV, FuncRefV, OpaqueV, Value
+from cachelint.analysis.values import AltV, ConstV, FuncRefV, OpaqueV, Value, flat_options
 
 MAX_SITES = 32  # constructions of one class looked at; more and its parameters stay unknown
 MAX_FILES = 100  # files parsed for the constructions of one class
@@ -248,3 +254,157 @@ def _selves(recv: ast.expr, cmod: ModuleInfo, fn: FunctionNode, owner: ast.Class
         if got is not None and got[0] is fn:
             out.append(instance_of(sub, smod))
     return out
+
+
+def function_calls(fn: FunctionNode, mod: ModuleInfo, classes: Hierarchy, evaluate: Evaluate) -> list[Site] | None:
+    """The calls of a public function or method `fn` (defined at the top of `mod`, or in a
+    class there) anywhere in the project but its tests: wherever its name is written after a
+    dot or imported by name (`answer(...)`, `llm.answer(...)`, `agent.ask(...)`), found from
+    the class index's words. None when they cannot all be seen: it is named there otherwise
+    than as a callee (handed on), a name or an object that cannot be told apart from it holds
+    something not known, a library class may call the method (a base outside the project) or
+    another class's method of that name may stand for it (it overrides or is overridden), or
+    there are too many. The tests' calls are not asked: what they pass is made up for them."""
+    owner = hierarchy.owner_class(fn, mod)
+    if owner is not None and not _closed_method(fn, owner, mod, classes):
+        return None
+    paths = list(dict.fromkeys([mod.path, *classes.with_name(fn.name), *classes.with_name(hierarchy.STAR)]))
+    if len(paths) > MAX_FILES:
+        return None
+    out: list[Site] = []
+    for path in paths:
+        cmod = mod if path == mod.path else classes.load(path)
+        if cmod is None or is_test_path(cmod.path):
+            continue
+        got = _named_calls(fn, owner is not None, cmod, evaluate)
+        if got is None:
+            return None
+        out.extend(Site(c, cmod, ConstV(None)) for c in got)  # `self` is bound where each is asked
+        if len(out) > MAX_SITES:
+            return None
+    return out
+
+
+_PLAIN_BASES = frozenset({"object", "ABC", "Generic"})
+
+
+def _closed_method(fn: FunctionNode, owner: ast.ClassDef, mod: ModuleInfo, classes: Hierarchy) -> bool:
+    """Can only the project call `fn` by its name: every base of its class is a project class
+    (a library base class calls the methods it declares), and no other class of its hierarchy
+    defines a method of that name (a call of that one may run `fn`, or the reverse)?"""
+    if decorator_names(fn) & {"property", "cached_property", "abstractmethod"}:
+        return False
+    chain = classes.chain(owner, mod)
+    for cls, cmod in chain:
+        named = [b for b in cls.bases if hierarchy.short_name(b) not in _PLAIN_BASES]
+        if len(classes.resolve_bases(cls, cmod)) < len(named):
+            return False
+    others = [*chain[1:], *classes.subclasses(owner, mod)[1:]]
+    return not any(f.name == fn.name for cls, _ in others for f in hierarchy.methods(cls))
+
+
+def _named_calls(fn: FunctionNode, method: bool, cmod: ModuleInfo, evaluate: Evaluate) -> list[ast.Call] | None:
+    """The calls of `fn` in `cmod`, by its name or a name it is imported as; None when one of
+    those names stands for it (or may) anywhere else than as a callee."""
+    uses = _uses(cmod)
+    nodes = [*uses.get("." + fn.name, ()), *uses.get(fn.name, ())]
+    for alias in uses.get("as " + fn.name, ()):
+        nodes.extend(uses.get(alias.id if isinstance(alias, ast.Name) else "", ()))
+    out: list[ast.Call] = []
+    for node in nodes:
+        value = evaluate(node, env_at(cmod, node))
+        options = flat_options(value) if isinstance(value, AltV) else [value]
+        if not any(isinstance(o, FuncRefV) and o.node is fn for o in options):
+            # A bare name not known may be this function (a star import); an object not known
+            # may be an instance of its class. A module not known is not looked for (only
+            # `importlib` makes one).
+            if any(isinstance(o, OpaqueV) for o in options) and (isinstance(node, ast.Name) or method):
+                return None
+            continue
+        parent = cmod.parents.get(id(node))
+        if not (isinstance(parent, ast.Call) and parent.func is node):
+            return None  # handed on: it may be called from anywhere
+        out.append(parent)
+    return out
+
+
+_USES_KEY = "callsites.uses"
+
+
+def _uses(cmod: ModuleInfo) -> dict[str, list[ast.expr]]:
+    """Where `cmod` reads each name (`name`) and attribute (`.name`), and the names a `from`
+    import binds each imported name to (`as name`: a Name standing for the alias), found in
+    one walk of the module and kept with it: each public function asked walks it otherwise."""
+    got: dict[str, list[ast.expr]] | None = cmod.shared.get(_USES_KEY)
+    if got is not None:
+        return got
+    out: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(cmod.tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            out.setdefault(node.id, []).append(node)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            out.setdefault("." + node.attr, []).append(node)
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                if a.asname and a.asname != a.name:
+                    out.setdefault("as " + a.name, []).append(ast.Name(id=a.asname, ctx=ast.Load()))
+    cmod.shared[_USES_KEY] = out
+    return out
+
+
+_TEST_DIRS = frozenset({"test", "tests", "testing", "integration_tests"})
+
+
+def is_test_path(path: str) -> bool:
+    """Is the file a test (in a tests folder, `test_*.py`, `*_test.py`, `conftest.py`)?"""
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" \
+        or any(p in _TEST_DIRS for p in parts[:-1])
+
+
+def exported(fn: FunctionNode, mod: ModuleInfo, load: Callable[[str], ModuleInfo | None],
+             evaluate: Evaluate) -> str | None:
+    """What says callers outside the project may call the public function `fn` (or the class
+    it is a method of): its module's `__all__` lists it, or a package above re-exports it
+    (`from .llm import answer` in its `__init__.py`); None when nothing does."""
+    owner = hierarchy.owner_class(fn, mod)
+    top: ast.AST = owner if owner is not None else fn
+    name = owner.name if owner is not None else fn.name
+    if name in _all_names(mod.tree):
+        return f"listed in `__all__` of {mod.name or os.path.basename(mod.path)}"
+    folder = os.path.dirname(mod.path)
+    for _ in range(MAX_PACKAGE_LEVELS):
+        init = os.path.join(folder, "__init__.py")
+        if init != mod.path:
+            pkg = load(init)
+            if pkg is None:
+                break
+            if _imports_name(pkg, name):
+                at_end = ast.Name(id=name, ctx=ast.Load(), lineno=_END, col_offset=0, end_lineno=_END, end_col_offset=0)
+                value = evaluate(at_end, Env(pkg, None, import_time=True))
+                options = flat_options(value) if isinstance(value, AltV) else [value]
+                if any(isinstance(o, FuncRefV) and o.node is top for o in options):
+                    return f"re-exported by the package {pkg.name or os.path.basename(folder)}"
+        folder = os.path.dirname(folder)
+    return None
+
+
+MAX_PACKAGE_LEVELS = 4  # packages above a module looked at for a re-export
+
+
+def _all_names(tree: ast.Module) -> set[str]:
+    out: set[str] = set()
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            continue
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            value = stmt.value
+            if isinstance(value, ast.List | ast.Tuple):
+                out.update(e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+    return out
+
+
+def _imports_name(pkg: ModuleInfo, name: str) -> bool:
+    return any(a.name in (name, "*") for n in pkg.tree.body if isinstance(n, ast.ImportFrom) for a in n.names)

@@ -109,11 +109,11 @@ def instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: ast
     if key in ev.active:
         ev.guard_hit(key)
         return OpaqueV(Stability.UNKNOWN, attr, ev.loc(env, node), "attribute depends on itself")
-    ev.active[key] = len(ev.active)  # its level: see Evaluator.active
+    ev.activate(key)
     try:
         result = _instance_attr(ev, inst, attr, env, node)
     finally:
-        del ev.active[key]
+        ev.deactivate(key)
     memo[key] = result
     return result
 

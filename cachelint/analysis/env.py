@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from cachelint.analysis.module import ModuleInfo, ScopeNode
 from cachelint.analysis.values import Value
@@ -18,6 +18,18 @@ MAX_ALT_ITERATION = 8  # alternatives a comprehension (or a loop) is evaluated o
 
 class Budget(Exception):
     """The evaluation budget for one call site ran out."""
+
+
+class Within(NamedTuple):
+    """The cycle guards a memoised result depends on (see Evaluator.memo_end): their levels,
+    the innermost level, and the activation at that level."""
+
+    levels: frozenset[int]
+    top: int
+    serial: int
+
+
+WHOLE = Within(frozenset(), -1, 0)  # a result that depends on no older guard: valid anywhere
 
 
 @dataclass

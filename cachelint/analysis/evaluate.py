@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cachelint.analysis import classes, interproc, loops, records, scopes
-from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_STEPS, MAX_UNROLL, Budget, Env
+from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_STEPS, MAX_UNROLL, WHOLE, Budget, Env, Within
 from cachelint.analysis.files import PromptFiles
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.clocks import clock_stability
@@ -71,7 +71,6 @@ if TYPE_CHECKING:
 Comprehension = ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp
 MAX_TABLE_OPTIONS = 32  # values of a table looked up by a computed key, kept as alternatives
 MAX_ALT_VALUES = 64  # distinct values an operation on one of several values is applied to
-NO_CUT = 1 << 30  # Evaluator.cut when no cycle guard was hit
 
 
 class ProjectHooks:
@@ -100,9 +99,32 @@ class ProjectHooks:
         (see cachelint.analysis.callsites)."""
         return None
 
+    def declared_attribute(self, node: ast.Attribute, base: Value, env: Env) -> Value | None:
+        """The SDK client or chat model an attribute of an object known only by its declared
+        class holds (`self.endpoint._llm` where `endpoint: LLMEndpoint`), or None."""
+        return None
+
+    # Whether a public function's parameter is judged by its calls in the whole project (see
+    # cachelint.analysis.callers): the wrapper scan, whose verdicts never depend on a
+    # parameter's stability, does not pay for it.
+    follow_public_callers = True
+
+    def function_calls(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo) -> list[Site] | None:
+        """The calls of the public function or method `fn` anywhere in the project (see
+        cachelint.analysis.callsites); None when they cannot all be seen."""
+        return None
+
+    def exported(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo) -> str | None:
+        """What says code outside the project may call `fn` (its module's `__all__`, a package's
+        re-export), or None."""
+        return None
+
     # Results shared with other projects of the process (see cachelint.analysis.shared):
     # a project that shares records what a computation depends on, and replays it on reuse.
     shares = False
+    # The project has loaded its share of source and loads no more modules (see
+    # cachelint.analysis.project.MAX_PROJECT_SOURCE_BYTES).
+    source_capped = False
 
     def begin_record(self) -> int:
         raise NotImplementedError
@@ -128,9 +150,13 @@ class Evaluator:
         # Cycle guards of the computations in progress, each with its level: how many guards
         # were active when it was added (guards are added and removed last in, first out).
         self.active: dict[object, int] = {}
-        # The lowest level of a guard a cycle check has hit (`depends on itself`, `recursive
-        # helper`) since the innermost memoised computation began; NO_CUT when none was hit.
-        self.cut = NO_CUT
+        # The activation of the guard at each level, a number never given twice: a result cut
+        # by older guards stays valid while the innermost of them is the same activation.
+        self._serials: list[int] = []
+        self._serial = 0
+        # The levels of the guards a cycle check has hit (`depends on itself`, `recursive
+        # helper`) since the innermost memoised computation began; None when none was hit.
+        self.hits: set[int] | None = None
         # Results of local_value and of helper calls within one top-level evaluation (see
         # reset_budget), with the objects their keys name by identity, to keep those alive.
         # Without them evaluation is exponential in code that reads a name several times
@@ -140,6 +166,10 @@ class Evaluator:
         # scopes._local_value): a chain of changes is followed once, not once per use.
         self.event_memo: dict[tuple[object, ...], tuple[Value | None, object]] = {}
         self.helper_memo: dict[tuple[object, ...], tuple[tuple[Value, ...], object]] = {}
+        # The same for results cut by a cycle guard older than their computation, each with the
+        # activations it depends on (see memo_end): valid only while those are in progress.
+        self.local_within: dict[tuple[object, ...], tuple[Value, Within, object]] = {}
+        self.helper_within: dict[tuple[object, ...], tuple[tuple[Value, ...], Within, object]] = {}
         self.module_memo: dict[tuple[str, str], Value] = {}
         # How often the budget ran out (a result computed while it did is not shared).
         self.budget_hits = 0
@@ -156,6 +186,8 @@ class Evaluator:
         # What each parameter of a function holds across its callers (see callers.py), with
         # the function, to keep the id in the key from being reused.
         self.param_stabilities: dict[tuple[object, ...], tuple[Stability | None, object]] = {}
+        # Likewise for a public function's parameters, with why callers outside decide.
+        self.public_stabilities: dict[tuple[object, ...], tuple[tuple[Stability | None, str] | None, object]] = {}
         # What each parameter of a constructor holds across the project's constructions (see
         # callers.constructor_argument), with the function, for the same reason.
         self.constructor_args: dict[tuple[object, ...], tuple[Value | None, object]] = {}
@@ -206,7 +238,9 @@ class Evaluator:
             self.local_memo.clear()
             self.event_memo.clear()
             self.helper_memo.clear()
-        self.cut = NO_CUT
+            self.local_within.clear()
+            self.helper_within.clear()
+        self.hits = None
 
     def eval(self, node: ast.AST, env: Env) -> Value:
         self.steps += 1
@@ -222,34 +256,81 @@ class Evaluator:
         except RecursionError:
             # What is cut here depends on how deep the stack already was: nothing in
             # progress may be memoised, as if a cycle guard older than all of them was hit.
-            self.cut = -1
+            self._hit(-1)
             return self.unknown(env, node, "too deeply nested to follow")
 
     # ------------------------------------------------------------------ memoising
 
-    def guard_hit(self, guard: object) -> None:
-        """A cycle check found `guard` active: the value about to be returned holds a cut, and
-        only computations that began after the guard was added (it is theirs) may memoise."""
-        level = self.active[guard]
-        if level < self.cut:
-            self.cut = level
-
-    def memo_begin(self, guard: object) -> tuple[int, int]:
-        """Activate `guard` for a memoisable computation; returns what memo_end needs."""
+    def activate(self, guard: object) -> int:
+        """Add cycle guard `guard` (not active); returns its level."""
         level = len(self.active)
         self.active[guard] = level
-        saved = self.cut
-        self.cut = NO_CUT
+        self._serial += 1
+        self._serials.append(self._serial)
+        return level
+
+    def deactivate(self, guard: object) -> None:
+        """Remove `guard`, the guard added last."""
+        del self.active[guard]
+        self._serials.pop()
+
+    def guard_hit(self, guard: object) -> None:
+        """A cycle check found `guard` active: the value about to be returned holds a cut, and
+        only computations that began after the guard was added (it is theirs) may memoise it
+        for any context; the others, only while the guard is in progress (see memo_end)."""
+        self._hit(self.active[guard])
+
+    def _hit(self, level: int) -> None:
+        if self.hits is None:
+            self.hits = {level}
+        else:
+            self.hits.add(level)
+
+    def memo_begin(self, guard: object) -> tuple[int, set[int] | None]:
+        """Activate `guard` for a memoisable computation; returns what memo_end needs."""
+        level = self.activate(guard)
+        saved = self.hits
+        self.hits = None
         return level, saved
 
-    def memo_end(self, guard: object, state: tuple[int, int]) -> bool:
-        """Deactivate `guard`; True when the value computed since memo_begin depends on no
-        cycle guard older than the computation itself, and so is the same in any context."""
+    def memo_end(self, guard: object, state: tuple[int, set[int] | None]) -> Within | None:
+        """Deactivate `guard`. The value computed since memo_begin is the same in any context
+        when it depends on no cycle guard older than the computation itself: WHOLE. When it
+        does, it is the same while those guards are the same activations (the guards below
+        the innermost of them cannot change while it lasts): a Within naming them, or None
+        when that cannot be told (a RecursionError, which depends on the stack's depth)."""
         level, saved = state
-        del self.active[guard]
-        cut = self.cut
-        self.cut = min(saved, cut)
-        return cut >= level
+        self.deactivate(guard)
+        hits = self.hits
+        if not hits:
+            self.hits = saved
+            return WHOLE
+        older = frozenset(h for h in hits if h < level)
+        if not older:
+            self.hits = saved
+            return WHOLE
+        if saved is None:
+            saved = set(older)
+        else:
+            saved |= older
+        self.hits = saved
+        low = min(older)
+        if low < 0:
+            return None
+        top = max(older)
+        return Within(older, top, self._serials[top])
+
+    def within(self, scope: Within) -> bool:
+        """Is a result memoised with `scope` valid here? Taking it, the computation in
+        progress depends on the same guards, as computing it again would have made it."""
+        serials = self._serials
+        if scope.top >= len(serials) or serials[scope.top] != scope.serial:
+            return False
+        if self.hits is None:
+            self.hits = set(scope.levels)
+        else:
+            self.hits |= scope.levels
+        return True
 
     def shared(self, mod: ModuleInfo, key: object, compute: Callable[[], Any]) -> Any:
         """`compute()`, a result of `mod` the same in every project, shared with the other
@@ -261,13 +342,17 @@ class Evaluator:
             return compute()
         table = mod.shared
         got: SharedResult | None = table.get(key)
-        if got is not None and project.may_reuse(got.paths):
+        if got is not None and project.may_reuse(got.paths) and not project.source_capped:
             self.steps += got.steps
             if self.steps > MAX_STEPS:
                 self.budget_hits += 1
                 raise Budget()
             project.replay(got.events)
-            return got.value
+            if not project.source_capped:
+                return got.value
+            # The replay reached the project's share of source: the modules it loaded before
+            # that are loaded, the rest are not, as computing it here would have found them.
+            self.steps -= got.steps
         guard = ("shared", id(mod), key)
         if guard in self.active:
             return compute()
@@ -279,7 +364,7 @@ class Evaluator:
             value = compute()
             done = True
         finally:
-            whole = self.memo_end(guard, state)
+            whole = self.memo_end(guard, state) is WHOLE
             events, paths = project.end_record(mark)
         if whole and done and got is None and self.budget_hits == hits and project.may_reuse(paths):
             table[key] = SharedResult(value, events, paths, self.steps - steps)
@@ -394,6 +479,10 @@ class Evaluator:
                 got = model(self, base, attr, node, env)
                 if got is not None:
                     return got
+            if isinstance(node, ast.Attribute):
+                held = self.project.declared_attribute(node, base, env)
+                if held is not None:
+                    return held
             return OpaqueV(base.stability, self.src(env, node), self.loc(env, node), base.cause,
                            clock=base.clock if attr in ("tzinfo",) else None, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cachelint.analysis import endpoints, frameworks
-from cachelint.analysis.calls import FoundCall, client_of
+from cachelint.analysis.calls import FoundCall, client_of, framework_choices
 from cachelint.analysis.evaluate import Budget, Evaluator
 from cachelint.analysis.values import (
     ClientV,
@@ -142,10 +142,19 @@ def _message_markers_to_blocks(v: Value) -> Value:
 
 # ---- langchain
 
+def _same_kind(choices: list[ClientV], was: ClientV | None) -> ClientV | None:
+    """Of the chat models of several providers a receiver may be (see framework_choices), the
+    one of the provider and class the call was found for (each is a call of its own)."""
+    if was is None:
+        return None
+    return next((c for c in choices if c.provider == was.provider and c.kind == was.kind), None)
+
+
 def _langchain(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> Request:
     # The receiver again, in this environment: a wrapper's parameters are bound to the caller's values.
     try:
-        client = client_of(ev.eval(found.receiver, found.env)) or found.client
+        value = ev.eval(found.receiver, found.env)
+        client = client_of(value) or _same_kind(framework_choices(value), found.client) or found.client
     except Budget:
         client = found.client
     provider = client.provider if client is not None else found.provider

@@ -89,7 +89,19 @@ LANGCHAIN_INIT_INFERRED = (("gpt-", "openai"), ("o1", "openai"), ("o3", "openai"
 # configurable model): any provider, so rebuilt in langchain's OpenAI-shaped messages with the
 # model unknown, which the size rules and the Anthropic marker rules say nothing about.
 LANGCHAIN_ANY_MODEL = "init_chat_model"
-LANGCHAIN_KINDS = frozenset({*LANGCHAIN_CHAT_MODELS, LANGCHAIN_ANY_MODEL})
+# The base classes a chat model is declared with when the code takes any (`llm: BaseChatModel`):
+# a call on such a receiver is a chat model's of unknown provider and model, as a configurable
+# `init_chat_model`, unless the object is followed to where it is made. `Runnable` is not one:
+# chains, retrievers and tools are runnables too, and their `invoke` input is no message list.
+LANGCHAIN_DECLARED_MODEL = "BaseChatModel"
+LANGCHAIN_KINDS = frozenset({*LANGCHAIN_CHAT_MODELS, LANGCHAIN_ANY_MODEL, LANGCHAIN_DECLARED_MODEL})
+_LANGCHAIN_BASES = {
+    "BaseChatModel": ("langchain_core.language_models", "langchain_core.language_models.chat_models",
+                      "langchain.chat_models.base", "langchain.schema.language_model"),
+    "BaseLanguageModel": ("langchain_core.language_models", "langchain_core.language_models.base",
+                          "langchain.base_language", "langchain.schema.language_model"),
+}
+LANGCHAIN_BASE_MODELS = frozenset(f"{m}.{c}" for c, modules in _LANGCHAIN_BASES.items() for m in modules)
 
 # Message class -> role (as the SDKs spell it). ChatMessage takes its role as an argument.
 LANGCHAIN_MESSAGES = {

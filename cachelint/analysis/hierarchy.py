@@ -44,9 +44,12 @@ _PROTOCOL_BASES = {"Protocol"}
 
 
 # What one file tells the class index: the short names of the bases its classes name, the
-# names of the methods (indented functions) it defines, and the capitalised words it holds
-# (the names it may build a class by: `ClaudeSampler(...)`). Kept with a file's other facts in
-# the result cache (cachelint.run.prefilter), so a warm run does not read the file for it.
+# names of the methods (indented functions) it defines, and the words it may reach a project
+# name by: every capitalised word (it may build a class of that name: `ClaudeSampler(...)`),
+# and any word written after a dot or imported by name (it may call a function or method of
+# that name: `agent.ask(...)`, `from app.llm import answer`; `*` for a star import, which
+# brings names in unwritten). Kept with a file's other facts in the result cache
+# (cachelint.run.prefilter), so a warm run does not read the file for it.
 ClassFacts = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 NO_CLASSES: ClassFacts = ((), (), ())
 
@@ -60,12 +63,24 @@ _NAME_KEY = "[classes:name]"
 # A word that may name a class: capitalised (PEP 8's CapWords), as a whole word.
 _CAPITALISED = re.compile(r"\b[A-Z]\w*")
 _NOT_CLASSES = frozenset({"True", "False", "None"})
+# A word after a dot (an attribute: a module's function, an object's method), and the names of
+# a `from ... import` (parenthesised lists over several lines included).
+_ATTRIBUTE = re.compile(r"\.[ \t]*([a-z_]\w*)")
+_FROM_IMPORT = re.compile(r"\bfrom[ \t]+[\w.]+[ \t]+import[ \t]*(\([^)]*\)|[^\n]*)")
+_WORD = re.compile(r"\*|\b[a-z_]\w*")
+STAR = "*"  # the word a star import is indexed under
 
 
 def class_facts(text: str) -> ClassFacts:
-    """The bases and method names a module's text shows, and its capitalised words (a text
-    scan: no parsing)."""
-    words = tuple(sorted(set(_CAPITALISED.findall(text)) - _NOT_CLASSES))
+    """The bases and method names a module's text shows, and the words it may reach a project
+    name by (a text scan: no parsing)."""
+    found = set(_CAPITALISED.findall(text)) - _NOT_CLASSES
+    if "." in text:
+        found.update(_ATTRIBUTE.findall(text))
+    if "import" in text:
+        for names in _FROM_IMPORT.findall(text):
+            found.update(w for w in _WORD.findall(names) if w not in ("as", "import"))
+    words = tuple(sorted(found))
     if "class" not in text:
         return (), (), words
     headers = [m for m in _CLASS_HEADER.finditer(text) if _starts_line(text, m.start(), _CLASS_INDENT)]
@@ -88,8 +103,9 @@ class ClassIndex:
 
     `by_base`: the short name of a base class -> the files with a class deriving from a class
     of that name; `by_method`: a method name -> the files with a class defining a method of
-    that name; `by_name`: a capitalised word -> the files that hold it (those that may build
-    a class of that name). All only narrow down the files to parse: the parsed code decides."""
+    that name; `by_name`: a word -> the files that may reach a name so spelt (build a class of
+    that name, call a function or method of that name: see ClassFacts). All only narrow down
+    the files to parse: the parsed code decides."""
 
     by_base: dict[str, tuple[str, ...]]
     by_method: dict[str, tuple[str, ...]]
@@ -215,7 +231,8 @@ class Hierarchy:
         return got
 
     def with_name(self, name: str) -> tuple[str, ...]:
-        """The files that hold the word `name` (may build a class of that name)."""
+        """The files that may reach a project name `name` (see ClassFacts): build a class of
+        that name, call a function or method of that name (`STAR`: the star imports)."""
         got = self.index.with_name(name)
         self.asked(_NAME_KEY + name, _joined(got))
         return got

@@ -8,6 +8,7 @@ closure a method returned).
 from __future__ import annotations
 
 import ast
+from typing import NamedTuple
 
 from cachelint.analysis.module import ModuleInfo
 
@@ -50,30 +51,71 @@ def handed_on(call: ast.Call, mod: ModuleInfo) -> ast.Call | None:
     return made
 
 
-def forwards_first_argument(fn: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool) -> bool:
-    """Does `fn` run the function it is handed first with all its other arguments, and take no
-    others (`def __call__(self, fn, *args, **kwargs): ... fn(*args, **kwargs)`, a project's own
-    retry helper)? One level only: what `fn` is handed on to is not followed further."""
+class Runner(NamedTuple):
+    """A project function that runs the function it is handed first with all its other
+    arguments, but keeps some parameters for itself: their names, positional then keyword-only."""
+
+    positional: tuple[str, ...]
+    keyword_only: tuple[str, ...]
+
+
+def forwards_first_argument(fn: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool) -> Runner | None:
+    """Does `fn` run the function it is handed first with all its other arguments (`def
+    __call__(self, fn, *args, **kwargs): ... fn(*args, **kwargs)`, a project's own retry
+    helper)? What it keeps for itself (`retry_exceptions` in evals's `create_retrying(func,
+    retry_exceptions, *args, **kwargs)`), or None when it does not. One level only: what `fn`
+    is handed on to is not followed further."""
     a = fn.args
     params = [*a.posonlyargs, *a.args][1 if bound else 0:]
-    if len(params) != 1 or a.vararg is None or a.kwonlyargs:
-        return False
+    if not params or a.vararg is None:
+        return None
     name, star = params[0].arg, a.vararg.arg
     spread = [a.kwarg.arg] if a.kwarg is not None else []
+    if _changes(fn, {star, *spread}):
+        return None  # `kwargs["model"] = model` before the call: what is handed on is not what came in
     for n in ast.walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name \
                 and len(n.args) == 1 and isinstance(n.args[0], ast.Starred) \
                 and isinstance(n.args[0].value, ast.Name) and n.args[0].value.id == star \
                 and [k.value.id for k in n.keywords if k.arg is None and isinstance(k.value, ast.Name)] == spread \
                 and len(n.keywords) == len(spread):
+            return Runner(tuple(p.arg for p in params[1:]), tuple(k.arg for k in a.kwonlyargs))
+    return None
+
+
+def _changes(fn: ast.FunctionDef | ast.AsyncFunctionDef, names: set[str]) -> bool:
+    """Does `fn` rebind, store into or call a method of one of `names` (its `*args`, `**kwargs`)?"""
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Name) and n.id in names and not isinstance(n.ctx, ast.Load):
             return True
+        if isinstance(n, ast.Subscript | ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in names \
+                and (not isinstance(n.ctx, ast.Load) or (isinstance(n, ast.Attribute) and n.attr in _MUTATORS)):
+            return True  # `kwargs[k] = v`, `del kwargs[k]`, `kwargs.pop(...)`, `kwargs.update(...)`
     return False
 
 
-def run_by(call: ast.Call, mod: ModuleInfo) -> ast.Call:
+_MUTATORS = frozenset({"pop", "popitem", "update", "setdefault", "clear"})
+
+
+def run_by(call: ast.Call, mod: ModuleInfo, runner: Runner) -> ast.Call | None:
     """`runner(f, x, k=v)` as the call the runner makes, `f(x, k=v)`, standing from where `f` is
-    named (the SDK method: the line a reader looks for) to the end of `call`."""
-    made = ast.Call(func=call.args[0], args=list(call.args[1:]), keywords=list(call.keywords))
+    named (the SDK method: the line a reader looks for) to the end of `call`. The arguments
+    that fill the runner's own parameters are dropped: those given by keyword, and the
+    positional ones before the first given by keyword take the arguments after `f`, in order
+    (a later one would be given twice); None when one of those is starred (which of them it
+    fills is not known)."""
+    named = {k.arg for k in call.keywords if k.arg is not None}
+    own = {*runner.positional, *runner.keyword_only}
+    taken = 0
+    for p in runner.positional:
+        if p in named:
+            break
+        taken += 1
+    taken = min(taken, len(call.args) - 1)
+    if any(isinstance(x, ast.Starred) for x in call.args[: taken + 1]):
+        return None
+    made = ast.Call(func=call.args[0], args=list(call.args[1 + taken:]),
+                    keywords=[k for k in call.keywords if k.arg is None or k.arg not in own])
     ast.copy_location(made, call.args[0])
     made.end_lineno, made.end_col_offset = call.end_lineno, call.end_col_offset
     mod.parents[id(made)] = mod.parents.get(id(call), mod.tree)

@@ -9,7 +9,7 @@ import ast
 import weakref
 from typing import TYPE_CHECKING
 
-from cachelint.analysis.env import MAX_DEPTH, Env
+from cachelint.analysis.env import MAX_DEPTH, WHOLE, Env
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.values import AltV, ConstV, DictV, FuncRefV, Item, ListV, ModuleRefV, Value, add_hop
 
@@ -51,8 +51,11 @@ def call_helper(ev: Evaluator, fn: FuncRefV, node: ast.Call, env: Env, self_valu
             parent_env.memo_key() if parent_env is not None else None, env.import_time, env.depth,
             id(inner.self_value))
     got = ev.helper_memo.get(mkey)
+    cut = ev.helper_within.get(mkey) if got is None else None
     if got is not None:
         options = list(got[0])
+    elif cut is not None and ev.within(cut[1]):
+        options = list(cut[0])
     else:
         state = ev.memo_begin(key)
         done = False
@@ -60,8 +63,12 @@ def call_helper(ev: Evaluator, fn: FuncRefV, node: ast.Call, env: Env, self_valu
             options = helper_returns(ev, fnode, fmod, inner)
             done = True
         finally:
-            if ev.memo_end(key, state) and done:
-                ev.helper_memo[mkey] = (tuple(options), (fnode, fmod, bindings, parent_env, inner))
+            scope = ev.memo_end(key, state)
+            anchor = (fnode, fmod, bindings, parent_env, inner)
+            if done and scope is WHOLE:
+                ev.helper_memo[mkey] = (tuple(options), anchor)
+            elif done and scope is not None:
+                ev.helper_within[mkey] = (tuple(options), scope, anchor)
     if not options:
         return ConstV(None, ev.loc(env, node))
     result = options[0] if len(options) == 1 else AltV(tuple(options), ev.loc(env, node),

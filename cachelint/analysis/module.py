@@ -275,6 +275,9 @@ def line_starts(text: str) -> list[int]:
 _INDEXED: weakref.WeakValueDictionary[int, ModuleInfo] = weakref.WeakValueDictionary()
 
 
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
 class ModuleInfo:
     """A parsed module with lazily built indexes. Nothing here executes the code."""
 
@@ -471,8 +474,22 @@ class ModuleInfo:
         return None
 
     def loops_around(self, node: ast.AST) -> frozenset[int]:
-        """The loops (ids of their statements) around `node` inside its function."""
-        return frozenset(self.statement_chain(self.enclosing_function(node), node)[1])
+        """The loops (ids of their statements) around `node` inside its function, and the
+        comprehensions around it in its statement (a batch: `[ask(q) for q in questions]`)."""
+        return frozenset(self.statement_chain(self.enclosing_function(node), node)[1]) | \
+            self.comprehensions_around(node)
+
+    def comprehensions_around(self, node: ast.AST) -> frozenset[int]:
+        """The comprehensions (ids) that run `node` once per item: those whose element or
+        conditions hold it, up to its statement (the first `for`'s iterable runs once)."""
+        out: set[int] = set()
+        child: ast.AST = node
+        parent = self.parents.get(id(child))
+        while parent is not None and not isinstance(parent, ast.stmt):
+            if isinstance(parent, _COMPREHENSIONS) and child is not parent.generators[0].iter:
+                out.add(id(parent))
+            child, parent = parent, self.parents.get(id(parent))
+        return frozenset(out)
 
     def enclosing_statement(self, node: ast.AST) -> ast.stmt | None:
         cur: ast.AST | None = node

@@ -15,8 +15,8 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import callsites, frameworks, gemini_legacy, hierarchy, interproc
-from cachelint.analysis.calls import FoundCall, find_calls, litellm_names
+from cachelint.analysis import callsites, classes, frameworks, gemini_legacy, hierarchy, interproc, scopes
+from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
@@ -24,10 +24,17 @@ from cachelint.analysis.hierarchy import Declared as DeclaredClasses
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.shared import SharedResult
-from cachelint.analysis.values import AltV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value, flat_options
+from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value, flat_options
 from cachelint.sources import read_module
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
+# Source one project (one linted file, one scanned module) loads at most: parsed and indexed, a
+# module takes 30-45 times its source in memory, and a file of an installed package that imports
+# its neighbours (litellm's main.py in a tree holding openai and pydantic too) loaded enough of
+# them to take a worker to 1 GB. The real applications measured load at most 4.4 MB (letta, 145
+# modules; khoj 0.9, mem0 1.5, MetaGPT 0.6). Past it no module is loaded: what it would have
+# given is unknown, and the calls that asked are reported as not fully analysed.
+MAX_PROJECT_SOURCE_BYTES = 6 * 1024 * 1024
 MAX_WRAPPER_DEPTH = 3  # wrapper of a wrapper of a wrapper
 MAX_PROJECT_FILES = 20_000  # files scanned for wrappers; past that the scan stops
 # Evaluation steps to find which function a call goes to. A function reference resolves in a
@@ -45,9 +52,10 @@ MAX_CHAIN_DISPATCH = 4
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai"
-                       r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock|init_chat_model)\b")
+                       r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock|init_chat_model"
+                       r"|BaseChatModel|BaseLanguageModel)\b")
 _SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai", "litellm", "ChatGoogleGenerativeAI",
-                   "bedrock", "init_chat_model")
+                   "bedrock", "init_chat_model", "BaseChatModel", "BaseLanguageModel")
 
 
 def mentions_sdk(text: str) -> bool:
@@ -106,8 +114,11 @@ class Project(ProjectHooks):
         # the calls that run each `__init__` asked about, by id (with the function)
         self._constructions: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}
         self._method_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
+        self._function_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
+        self._mentions_sdk: dict[str, bool] = {}  # by module path, for declared_attribute
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
+        self.loaded_bytes = 0  # source of the modules loaded (see MAX_PROJECT_SOURCE_BYTES)
 
     # ---- module index
 
@@ -150,10 +161,22 @@ class Project(ProjectHooks):
             self._by_name.setdefault(mod.name, mod)
         return mod
 
+    def over_source_budget(self) -> bool:
+        """Has this project loaded its share of source? Then it loads no other module, and the
+        call being evaluated is not fully analysed. Decided before a module is read, by what
+        was loaded before it, so it never depends on the module refused."""
+        if self.loaded_bytes < MAX_PROJECT_SOURCE_BYTES:
+            return False
+        self.source_capped = True
+        self.evaluator.budget_hits += 1
+        return True
+
     def load(self, path: str) -> ModuleInfo | None:
         real = real_path(path)
         if real in self._by_path:
             return self._by_path[real]
+        if self.over_source_budget():
+            return None
         self._by_path[real] = None  # guards against re-entry while parsing
         text = _read_module(real)
         mod: ModuleInfo | None = None
@@ -165,6 +188,7 @@ class Project(ProjectHooks):
             if tree is not None:
                 self.parsed(tree)
                 mod = ModuleInfo(path, text, tree, self.module_name_for(path))
+                self.loaded_bytes += len(text)
         self._by_path[real] = mod
         return mod
 
@@ -508,6 +532,20 @@ class Project(ProjectHooks):
         self._method_calls[id(fn)] = (fn, found)
         return found
 
+    def function_calls(self, fn: FunctionNode, mod: ModuleInfo) -> list[callsites.Site] | None:
+        got = self._function_calls.get(id(fn))
+        if got is not None and got[0] is fn:
+            return got[1]
+        found = self._sites("function calls", callsites.function_calls, fn, mod)
+        self._function_calls[id(fn)] = (fn, found)
+        return found
+
+    def exported(self, fn: FunctionNode, mod: ModuleInfo) -> str | None:
+        try:
+            return callsites.exported(fn, mod, self.load, self.evaluator.eval)
+        except Budget:
+            return "its package cannot be followed"
+
     def _sites(self, kind: str, find: callsites.Finder, fn: FunctionNode,
                mod: ModuleInfo) -> list[callsites.Site] | None:
         """`find(fn, mod, ...)`, the same in every project: shared with the other projects of
@@ -606,6 +644,31 @@ class Project(ProjectHooks):
         if fn is None or fmod is None or fn.returns is None:
             return None
         return [(c, m, False) for c, m in self.classes_of(fn.returns, Env(fmod, None, import_time=True))] or None
+
+    def declared_attribute(self, node: ast.Attribute, base: Value, env: Env) -> Value | None:
+        """An attribute of an object known only by its declared project class (`self.endpoint._llm`
+        where `__init__` took `endpoint: LLMEndpoint`), read as on an instance of that class made
+        where the project makes them (its `__init__`'s parameters are what the constructions
+        pass), when the class has no subclass (one could set the attribute otherwise) and what
+        it holds is an SDK client or chat model; None otherwise. Only clients: a text or list
+        read this way would stand for every object of the class at once."""
+        if not isinstance(base, OpaqueV) or not _typed_receiver(node.value, env):
+            return None  # asked of every attribute the evaluator cannot read: the cheap test first
+        declared = hierarchy.declared_receiver(node.value, base, env, self.classes_of, self.bases_of, self._fields)
+        if not declared or len(declared) != 1:
+            return None
+        cls, cmod, _ = declared[0]
+        sdk = self._mentions_sdk.get(cmod.path)
+        if sdk is None:
+            sdk = self._mentions_sdk[cmod.path] = mentions_sdk(cmod.text)
+        if not sdk or len(self.hierarchy().subclasses(cls, cmod)) != 1:
+            return None  # a class whose module names no SDK cannot set a client from one
+        got = classes.attribute(self.evaluator, scopes.instance_of(cls, cmod), node.attr, node, env)
+        if got is None or not all(isinstance(o, ClientV) or _unknown(o)
+                                  for o in (flat_options(got) if isinstance(got, AltV) else [got])) \
+                or _unknown(got):
+            return None
+        return got
 
     def implementation(self, call: ast.Call, fn: FunctionNode) -> Implementation | None:
         """The implementation `fn` of a call dispatched by class hierarchy, if it was."""
@@ -795,6 +858,18 @@ class Project(ProjectHooks):
                 if tmod is not None and all(option.node is not fn for fn, _ in out):
                     out.append((option.node, tmod))
         return out[:MAX_DISPATCH]
+
+
+def _typed_receiver(recv: ast.expr, env: Env) -> bool:
+    """Can `recv` have a declared class (see hierarchy.declared_receiver): `self.field`, or a
+    parameter of the function with an annotation?"""
+    if isinstance(recv, ast.Attribute):
+        return isinstance(recv.value, ast.Name)
+    scope = env.scope
+    if not isinstance(recv, ast.Name) or not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    a = scope.args
+    return any(p.arg == recv.id and p.annotation is not None for p in [*a.posonlyargs, *a.args, *a.kwonlyargs])
 
 
 def _unknown(v: Value) -> bool:
@@ -1066,14 +1141,18 @@ def _mentioning_functions(mod: ModuleInfo, pattern: Mention,
 def _litellm_alias_callers(mod: ModuleInfo, seen: list[FunctionNode],
                            skip: frozenset[str] | set[str]) -> list[FunctionNode]:
     """The functions of `mod` not in `seen` (names in `skip` left out) that call litellm's
-    completion by an alias (`from litellm import completion as llm_call`): no SDK word or API
-    method name is written in them, so `mentioning_functions` cannot see them."""
+    completion by an alias (`from litellm import completion as llm_call`) or an attribute it is
+    stored on (`self.client = completion`, see litellm_attributes): no SDK word or API method
+    name is written in them, so `mentioning_functions` cannot see them."""
     aliases = litellm_names(mod) - frameworks.LITELLM_NAMES
-    if not aliases:
+    held = litellm_attributes(mod)
+    if not aliases and not held:
         return []
     ids = {id(fn) for fn in seen}
     return [fn for fn in mod.functions if id(fn) not in ids and fn.name not in skip
-            and any(isinstance(n, ast.Name) and n.id in aliases for n in subtree([fn]))]
+            and any((isinstance(n, ast.Name) and n.id in aliases)
+                    or (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in held)
+                    for n in subtree([fn]))]
 
 
 def _call_uses(call: ast.Call, names: set[str], prompt_only: bool) -> bool:

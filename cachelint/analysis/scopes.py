@@ -14,9 +14,14 @@ import builtins
 from typing import TYPE_CHECKING, Any
 
 from cachelint.analysis import callers, loops
-from cachelint.analysis.env import MAX_ALT_ITERATION, EndOfModule, Env
+from cachelint.analysis.env import MAX_ALT_ITERATION, WHOLE, EndOfModule, Env
 from cachelint.analysis.files import module_file
-from cachelint.analysis.frameworks import LANGCHAIN_CHAT_MODELS, LANGCHAIN_MODEL_CLASSES
+from cachelint.analysis.frameworks import (
+    LANGCHAIN_BASE_MODELS,
+    LANGCHAIN_CHAT_MODELS,
+    LANGCHAIN_DECLARED_MODEL,
+    LANGCHAIN_MODEL_CLASSES,
+)
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.sdk_clients import client_class
 from cachelint.analysis.module import Event, FlowIndex, ModuleInfo, subtree
@@ -202,6 +207,9 @@ def local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex)
     got = ev.local_memo.get(key)
     if got is not None:
         return got[0]
+    cut = ev.local_within.get(key)
+    if cut is not None and ev.within(cut[1]):
+        return cut[0]
     state = ev.memo_begin(guard)
     done = False
     learned: list[tuple[tuple[object, ...], Value | None]] = []
@@ -209,10 +217,13 @@ def local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex)
         value = _local_value(ev, name, use, env, ix, learned)
         done = True
     finally:
-        if ev.memo_end(guard, state) and done:
+        scope = ev.memo_end(guard, state)
+        if done and scope is WHOLE:
             ev.local_memo[key] = (value, (ix, use, env))
             for k, v in learned:
                 ev.event_memo[k] = (v, (ix, env))
+        elif done and scope is not None:
+            ev.local_within[key] = (value, scope, (ix, use, env))
     return value
 
 
@@ -265,6 +276,10 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
     # made inside the loop stay per turn.
     req_loop = next((lp for lp in use_loops if lp in ev.request_loops), None)
     invariant = req_loop is not None and (start < 0 or req_loop not in evs[start].in_loop)
+    if not invariant and not isinstance(use, EndOfModule) and ev.request_loops & env.mod.comprehensions_around(use):
+        # Read in a comprehension that makes a request per item (a batch): a name of the
+        # function is set outside it (a comprehension binds only its own targets).
+        invariant = True
     # Loop-carried: changes later in a loop around the use reach it on the next pass, after
     # what was set before the loop and before this pass's own changes (a history appended to
     # in a chat loop holds the earlier turns, then this turn's message).
@@ -390,6 +405,13 @@ def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
     fname = getattr(scope, "name", "<lambda>")
     if arg.annotation is not None:
         ann = annotation_client(ev, arg.annotation, env)
+        if isinstance(ann, ClientV) and ann.kind == LANGCHAIN_DECLARED_MODEL and env.bindings is None \
+                and fname == "__init__":
+            # `def __init__(self, llm: BaseChatModel)`: the chat models the project builds it
+            # with, when they can be told (quivr's LLMEndpoint.from_config), else any
+            made = callers.constructor_argument(ev, env, name)
+            if made is not None and _has_client(made):
+                return made
         if ann is not None:
             return ann
     if is_self_param(ev, name, env):
@@ -406,14 +428,13 @@ def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
             return made
     # The function that builds each request is called once per turn: its parameters change
     # from one call to the next, unless every caller passes the same (see callers.py).
-    stab = callers.param_stability(ev, env, name) if env.bindings is None else None
-    if stab is None:
-        stab = Stability.TURN
+    found, outside = callers.param_stability(ev, env, name) if env.bindings is None else (None, "")
+    stab = found if found is not None else Stability.TURN
     return OpaqueV(
         stab,
         name,
         ev.loc(env, arg),
-        f"parameter `{name}` of {fname}()" + _CALLERS_SAY.get(stab, ""),
+        f"parameter `{name}` of {fname}()" + _CALLERS_SAY.get(stab, outside),
         passthrough=True,
         elements=stab,
     )
@@ -477,8 +498,21 @@ def annotation_client(ev: Evaluator, ann: ast.expr, env: Env) -> Value | None:
             kind = LANGCHAIN_MODEL_CLASSES.get(qual)
             if kind is not None:  # a langchain chat model: its settings are not known here
                 return ClientV(LANGCHAIN_CHAT_MODELS[kind], kind)
+            if qual in LANGCHAIN_BASE_MODELS:
+                # any chat model (`llm: BaseChatModel`): provider, model and settings unknown, so
+                # only the rules that hold for every provider apply (see frameworks)
+                # only the rules that hold for every provider apply (see frameworks); the tools
+                # or schema it may have been bound with where it was made are not known either
+                bound = ev.unknown(env, node, "tools or schema bound where the chat model is made")
+                return ClientV("openai", LANGCHAIN_DECLARED_MODEL,
+                               settings=DictV((("tools", bound),), ev.loc(env, node), False))
     return None
 
+
+
+def _has_client(v: Value) -> bool:
+    """Is `v` an SDK client or chat model, or one of several values one of which is?"""
+    return any(isinstance(o, ClientV) for o in (flat_options(v) if isinstance(v, AltV) else [v]))
 
 def qualname_of(ev: Evaluator, node: ast.expr, env: Env) -> str | None:
     """The imported qualified name of a Name/Attribute chain, if it comes from an import."""

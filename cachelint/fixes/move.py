@@ -2,61 +2,59 @@
 the line of the f-string that holds it leaves the instructions and opens the user's message.
 
 Unsafe: the model reads the same facts in another place. Written only where it is certainly
-the same request otherwise: the f-string and the call are written in one function (a helper's
-text serves other calls too), the line holds nothing but the moved values and text, and the last
-user message is written in the call as a `str` parameter or an f-string."""
+the same request otherwise: the f-string and the call (or the project wrapper's call) are
+written in one function (a helper's text serves other calls too), the line holds the moved
+values and, before them, only text and other values (after them, only module-level number
+constants), none of its names is bound again before the call, and the last user message is
+written in that function (fixes/destination.py) as an f-string, a parameter annotated `str`, or
+a call of a project function annotated `-> str`; a list that ends with the conversation
+history gets a new user message after it."""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cachelint.diagnostics import Edit, Span
 from cachelint.fixes.apply import apply_edits, line_starts, offset
 from cachelint.fixes.cst import can_write_fixes, edits_between, span_text
-from cachelint.fixes.places import char_span, enclosing_function, parse, same_scope
-
-# Where the last user message is, by API: the keyword, and whether it may be the message itself
-# (a string) rather than a list of messages.
-_USER_KEYWORD = {"responses": ("input", True), "chat.completions": ("messages", False),
-                 "messages": ("messages", False), "models": ("contents", True)}
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "text", "nl" (a line break, escaped or real) or "expr" (a placeholder)
-    raw: str  # as written
-    start: int  # offset in the f-string's text
-    end: int
+from cachelint.fixes.definitions import definition, returns_str
+from cachelint.fixes.destination import Destination, last_user_message
+from cachelint.fixes.filetree import FileTree, TreeOf
+from cachelint.fixes.places import char_span
+from cachelint.fixes.textlines import Line, Token, Written, cut_line, lines_of, written
 
 
-def move_to_user(text: str | None, call: Span, api: str, members: Sequence[Span]) -> tuple[Edit, ...]:
+def move_to_user(tree_of: TreeOf, call: Span, api: str, members: Sequence[Span], last_slot: str) -> tuple[Edit, ...]:
     """The edits that move the line holding `members` (placeholders of one f-string) to the
     start of the call's last user message; () where that cannot be written for certain."""
-    if text is None or not members or not can_write_fixes():
+    tree = tree_of(call.path)
+    if tree is None or not members or not can_write_fixes():
         return ()
-    tree = parse(text)
-    if tree is None:
+    text = tree.text
+    node = _innermost_fstring(tree, members[0])
+    if node is None:
         return ()
-    fstring = _innermost_fstring(tree, text, members[0])
-    if fstring is None:
+    at = tree.span(node)
+    if not all(_inside(m, at) for m in members) or not tree.same_scope(call, at):
         return ()
-    node, at = fstring
-    if not all(_inside(m, at) for m in members) or not same_scope(text, call, at):
+    destination = last_user_message(tree, call, api, last_slot)
+    if destination is None:
         return ()
-    content = _user_content(tree, text, call, api)
-    if content is None or _inside(content[1], at) or _inside(at, content[1]):
+    target = destination.content if destination.content is not None else destination.after
+    assert target is not None  # one of the two is set
+    where = tree.span(target)
+    if _inside(where, at) or _inside(at, where):
         return ()
     snippet = span_text(text, at)
-    if snippet is None:
+    shape = None if snippet is None else written(snippet)
+    if snippet is None or shape is None or not shape.is_fstring:
         return ()
-    split = _split(snippet, [_relative(text, at, m) for m in members])
-    if split is None:
+    cut = _cut(tree.tree, shape, [_relative(text, at, m, tree.starts) for m in members])
+    if cut is None or _rebound(tree, node, at, shape, cut, call):
         return ()
-    start, moved, rest, end = split
-    removal = _removal(tree, text, node, at, snippet, start, rest, end)
-    addition = _addition(tree, text, call, content, start, moved, end)
+    removal = _removal(tree, node, at, snippet, shape, cut.rest)
+    addition = _addition(tree_of, tree, call, destination, shape, cut)
     if removal is None or addition is None:
         return ()
     edits = (*removal, *addition)
@@ -72,173 +70,200 @@ def _inside(inner: Span, outer: Span) -> bool:
         (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
 
 
-def _innermost_fstring(tree: ast.Module, text: str, member: Span) -> tuple[ast.JoinedStr, Span] | None:
-    best: tuple[ast.JoinedStr, Span] | None = None
-    specs = {id(n.format_spec) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) and n.format_spec}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr) and id(node) not in specs:
-            span = char_span(text, node, member.path)
-            if _inside(member, span) and (best is None or _inside(span, best[1])):
-                best = (node, span)
-    return best
+def _innermost_fstring(tree: FileTree, member: Span) -> ast.JoinedStr | None:
+    """The f-string the value at `member` is a placeholder of (not a format spec's)."""
+    at: ast.AST | None = tree.at(member)
+    while at is not None and (not isinstance(at, ast.JoinedStr) or isinstance(tree.parent(at), ast.FormattedValue)):
+        at = tree.parent(at)
+    return at if isinstance(at, ast.JoinedStr) else None
 
 
-def _relative(text: str, outer: Span, inner: Span) -> tuple[int, int]:
-    starts = line_starts(text)
+def _relative(text: str, outer: Span, inner: Span, starts: Sequence[int] | None = None) -> tuple[int, int]:
+    starts = line_starts(text) if starts is None else starts
     base = offset(starts, text, outer.line, outer.column) or 0
     a = offset(starts, text, inner.line, inner.column) or 0
     b = offset(starts, text, inner.end_line, inner.end_column) or 0
     return a - base, b - base
 
 
-def _tokens(snippet: str) -> tuple[str, list[_Token], str] | None:
-    """The f-string's opening (prefix and quote), its parts cut at line breaks, and its closing."""
-    import libcst as cst  # why: optional (the `fix` extra) and slow to import: loaded only when a fix is written
+def _cut(tree: ast.Module, shape: Written, members: Sequence[tuple[int, int]]) -> Line | None:
+    """The one line of the f-string that holds the members, cut out; None unless every value
+    on it after the first member is a member or a module-level number constant."""
+    tokens = shape.tokens
 
-    try:
-        node = cst.parse_expression(snippet)
-    except cst.ParserSyntaxError:
-        return None
-    if not isinstance(node, cst.FormattedString) or "r" in node.prefix.lower():
-        return None  # implicit concatenation, or a raw string (where `\n` is no line break)
-    module = cst.Module(body=[])
-    tokens: list[_Token] = []
-    at = len(node.start)
-    for part in node.parts:
-        raw = module.code_for_node(part)
-        if isinstance(part, cst.FormattedStringExpression):
-            tokens.append(_Token("expr", raw, at, at + len(raw)))
-        else:
-            tokens.extend(_text_tokens(raw, at))
-        at += len(raw)
-    return node.start, tokens, node.end
-
-
-def _text_tokens(raw: str, at: int) -> list[_Token]:
-    out: list[_Token] = []
-    i, last = 0, 0
-    while i < len(raw):
-        width = 2 if raw[i] == "\\" else 1
-        if raw[i:i + 2] == "\\n" or raw[i] == "\n":
-            if last < i:
-                out.append(_Token("text", raw[last:i], at + last, at + i))
-            out.append(_Token("nl", raw[i:i + width], at + i, at + i + width))
-            last = i + width
-        i += width
-    if last < len(raw):
-        out.append(_Token("text", raw[last:], at + last, at + len(raw)))
-    return out
-
-
-def _split(snippet: str, members: Sequence[tuple[int, int]]) -> tuple[str, str, str, str] | None:
-    """(opening, the moved line with its line breaks, the rest, closing), or None unless the
-    members are the placeholders of one line of the f-string."""
-    parsed = _tokens(snippet)
-    if parsed is None:
-        return None
-    start, tokens, end = parsed
-    lines: list[list[int]] = [[]]  # token indices of each line, line breaks left out
-    for i, t in enumerate(tokens):
-        if t.kind == "nl":
-            lines.append([])
-        else:
-            lines[-1].append(i)
-
-    def member(t: _Token) -> bool:
+    def member(t: Token) -> bool:
         return t.kind == "expr" and any(t.start <= a and b <= t.end for a, b in members)
 
+    lines = lines_of(tokens)
     hit = [n for n, line in enumerate(lines) if any(member(tokens[i]) for i in line)]
     if len(hit) != 1:
         return None
     line = lines[hit[0]]
-    if not all(member(tokens[i]) for i in line if tokens[i].kind == "expr"):
-        return None  # the line holds other values too (static text, perhaps): not only the moved ones
     if not all(any(tokens[i].start <= a and b <= tokens[i].end for i in line) for a, b in members):
         return None
-    first, last = line[0], line[-1]
-    after = last + 1
-    while after < len(tokens) and tokens[after].kind == "nl":
-        after += 1
-    breaks = "".join(t.raw for t in tokens[last + 1:after])
-    if breaks:
-        cut = (first, after)
-    else:
-        # The last line: the breaks before it go with it.
-        before = first
-        while before > 0 and tokens[before - 1].kind == "nl":
-            before -= 1
-        breaks = "".join(t.raw for t in tokens[before:first])
-        cut = (before, last + 1)
-    moved = "".join(tokens[i].raw for i in range(first, last + 1)) + (breaks or "\\n\\n")
-    rest = "".join(t.raw for i, t in enumerate(tokens) if not cut[0] <= i < cut[1])
-    return start, moved, rest, end
+    first = next(i for i in line if member(tokens[i]))
+    numbers = _number_constants(tree)
+    for i in line:
+        t = tokens[i]
+        if i > first and t.kind == "expr" and not member(t) and not _only_names(t.raw, numbers):
+            return None  # another value after it: it may be the static text the move is for
+    return cut_line(tokens, hit[0])
 
 
-def _removal(tree: ast.Module, text: str, node: ast.JoinedStr, at: Span, snippet: str, start: str, rest: str,
-             end: str) -> tuple[Edit, ...] | None:
+def _number_constants(tree: ast.Module) -> set[str]:
+    out = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, int | float):
+            out.add(node.targets[0].id)
+    return out
+
+
+def _only_names(raw: str, allowed: set[str]) -> bool:
+    try:
+        expr = ast.parse(raw.strip()[1:-1].split("!")[0].split(":")[0].strip(), mode="eval")
+    except SyntaxError:
+        return False
+    return isinstance(expr.body, ast.Name) and expr.body.id in allowed
+
+
+def _rebound(tree: FileTree, node: ast.JoinedStr, at: Span, shape: Written, cut: Line, call: Span) -> bool:
+    """Is a name the moved line uses bound again between the f-string and the call (so it
+    would not mean the same in the user message)?"""
+    low, high = shape.tokens[cut.first].start, shape.tokens[cut.last].end
+    used: set[str] = set()
+    for value in node.values:
+        if isinstance(value, ast.FormattedValue):
+            a, b = _relative(tree.text, at, tree.span(value.value), tree.starts)
+            if low <= a and b <= high:
+                used |= {n.id for n in ast.walk(value.value) if isinstance(n, ast.Name)}
+    function = tree.function_at(call.line)
+    if function is None:
+        return False
+    for found in ast.walk(function):
+        line = getattr(found, "lineno", 0)
+        if not at.end_line < line <= call.end_line:
+            continue
+        if isinstance(found, ast.Name) and isinstance(found.ctx, ast.Store | ast.Del) and found.id in used:
+            return True
+        if isinstance(found, ast.Global | ast.Nonlocal) and used & set(found.names):
+            return True
+    return False
+
+
+def _removal(tree: FileTree, node: ast.JoinedStr, at: Span, snippet: str, shape: Written,
+             rest: str) -> tuple[Edit, ...] | None:
+    text = tree.text
+    start, end = shape.start, shape.end
     if rest:
         opening = start if "{" in rest or "}" in rest else start.replace("f", "").replace("F", "")
         return edits_between(snippet, opening + rest + end, at.line, at.column)
-    # Nothing left: `f"...{x}\n\n" + POLICY` loses its first operand, a lone f-string becomes "".
-    for parent in ast.walk(tree):
-        if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add) and node in (parent.left, parent.right):
-            whole = char_span(text, parent, at.path)
-            other = char_span(text, parent.right if parent.left is node else parent.left, at.path)
-            old, new = span_text(text, whole), span_text(text, other)
-            if old is None or new is None:
-                return None
-            return edits_between(old, new, whole.line, whole.column)
-    empty = start.replace("f", "").replace("F", "")
-    return edits_between(snippet, empty + end, at.line, at.column)
-
-
-def _user_content(tree: ast.Module, text: str, call: Span, api: str) -> tuple[ast.expr, Span] | None:
-    """The content of the call's last message, when it is written in the call and is the user's."""
-    keyword, may_be_text = next((v for k, v in _USER_KEYWORD.items() if api.startswith(k)), ("", False))
-    if not keyword:
-        return None
-    found = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and char_span(text, n, call.path) == call),
-                 None)
-    if found is None:
-        return None
-    value = next((k.value for k in found.keywords if k.arg == keyword), None)
-    if value is None:
-        return None
-    if isinstance(value, ast.List):
-        if not value.elts or not isinstance(value.elts[-1], ast.Dict):
+    # Nothing left: `f"...{x}\n\n" + POLICY` loses its first operand; so does `intro + POLICY`
+    # where `intro = f"...{x}\n\n"` is used only there, and that assignment goes.
+    operand: ast.expr = node
+    dropped: tuple[Edit, ...] = ()
+    owner = tree.parent(node)
+    if isinstance(owner, ast.Assign | ast.AnnAssign):
+        read = tree.single_use(owner)
+        gone = _statement_lines(text, owner)
+        if read is None or gone is None:
+            return None  # `x = ""` would be left, a variable no one needs
+        operand, dropped = read, (gone,)
+    parent = tree.parent(operand)
+    if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add):
+        whole = tree.span(parent)
+        other = tree.span(parent.right if parent.left is operand else parent.left)
+        old, new = span_text(text, whole), span_text(text, other)
+        if old is None or new is None:
             return None
-        entries = dict(zip(value.elts[-1].keys, value.elts[-1].values, strict=True))
-        role = next((v for k, v in entries.items() if isinstance(k, ast.Constant) and k.value == "role"), None)
-        content = next((v for k, v in entries.items() if isinstance(k, ast.Constant) and k.value == "content"), None)
-        if not (isinstance(role, ast.Constant) and role.value == "user") or content is None:
-            return None
-        value = content
-    elif not may_be_text:
+        return (*dropped, *edits_between(old, new, whole.line, whole.column))
+    return None  # a lone f-string would become "": the text it was is better moved to its end
+
+
+def _statement_lines(text: str, stmt: ast.stmt) -> Edit | None:
+    """The edit that deletes `stmt` with its lines, when nothing else is written on them."""
+    lines = text.splitlines(keepends=True)
+    first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+    span = char_span(text, stmt, "")
+    if lines[first - 1][:span.column - 1].strip() or lines[last - 1][span.end_column - 1:].strip():
         return None
-    return value, char_span(text, value, call.path)
+    if last >= len(lines):
+        return None
+    return Edit(first, 1, last + 1, 1, "")
 
 
-def _addition(tree: ast.Module, text: str, call: Span, content: tuple[ast.expr, Span], start: str, moved: str,
-              end: str) -> tuple[Edit, ...] | None:
-    node, at = content
+def _addition(tree_of: TreeOf, tree: FileTree, call: Span, destination: Destination, shape: Written,
+              cut: Line) -> tuple[Edit, ...] | None:
+    text = tree.text
+    start, end = shape.start, shape.end
+    moved = cut.text + (cut.breaks or "\\n\\n")
+    if destination.after is not None:
+        return _new_message(tree, destination.after, start + cut.text + end)
+    node = destination.content
+    assert node is not None  # not `after`: a content
+    at = tree.span(node)
     old = span_text(text, at)
     if old is None:
         return None
     if isinstance(node, ast.JoinedStr):
-        parsed = _tokens(old)
-        if parsed is None or (parsed[0], parsed[2]) != (start, end):
+        other = written(old)
+        if other is None or (other.start, other.end) != (start, end):
             return None  # other quotes: the moved placeholders may not be written inside them
         new = start + moved + old[len(start):]
     elif isinstance(node, ast.Name) and _is_str_parameter(tree, call, node.id):
         new = start + moved + "{" + node.id + "}" + end
+    elif isinstance(node, ast.Call) and _returns_str(tree_of, tree, node) and _embeddable(old, start):
+        new = start + moved + "{" + old + "}" + end
     else:
         return None  # not known to be a string: prefixing text could change its type
     return edits_between(old, new, at.line, at.column)
 
 
-def _is_str_parameter(tree: ast.Module, call: Span, name: str) -> bool:
+def _new_message(tree: FileTree, history: ast.expr, content: str) -> tuple[Edit, ...] | None:
+    """A user message with `content` after `history`, the last item of the list: on a line of
+    its own (as the item before it) when the list is written one item a line."""
+    text, at, starts = tree.text, tree.span(history), tree.starts
+    end = offset(starts, text, at.end_line, at.end_column)
+    if end is None:
+        return None
+    after = text[end:]
+    stripped = after.lstrip(" \t")
+    message = '{"role": "user", "content": ' + content + "}"
+    if stripped.startswith(","):
+        # `*history,` then a line break: the new item goes on its own line, indented alike.
+        comma = end + (len(after) - len(stripped)) + 1
+        line_start = starts[at.line - 1]
+        indent = text[line_start:line_start + len(text[line_start:]) - len(text[line_start:].lstrip(" \t"))]
+        rest = text[comma:].lstrip(" \t")
+        if not rest.startswith(("\n", "\r")) or text[line_start:offset(starts, text, at.line, at.column)].strip():
+            return None
+        line, column = _position(starts, comma)
+        return (Edit(line, column, line, column, "\n" + indent + message + ","),)
+    line, column = _position(starts, end)
+    return (Edit(line, column, line, column, ", " + message),)
+
+
+def _position(starts: Sequence[int], at: int) -> tuple[int, int]:
+    n = max(i for i, s in enumerate(starts) if s <= at)
+    return n + 1, at - starts[n] + 1
+
+
+def _embeddable(expr: str, start: str) -> bool:
+    """Can `expr` be written inside an f-string opened with `start` on every Python version?"""
+    quote = start.lstrip("fFrRbBuU")[:1]
+    return not any(c in expr for c in ("\\", "\n", "\r", "{", "}", "#", quote, "'" if quote == '"' else '"'))
+
+
+def _returns_str(tree_of: TreeOf, tree: FileTree, node: ast.Call) -> bool:
+    if not isinstance(node.func, ast.Name):
+        return False
+    found = definition(tree, node.func.id, tree_of)
+    return found is not None and returns_str(found.node)
+
+
+def _is_str_parameter(tree: FileTree, call: Span, name: str) -> bool:
     """Is `name` a parameter annotated `str` of the function that makes the call?"""
-    function = enclosing_function(tree, call.line)
+    function = tree.function_at(call.line)
     if function is None:
         return False
     args = function.args

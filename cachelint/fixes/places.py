@@ -4,6 +4,7 @@ does), asked only when a fix is written."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 from cachelint.diagnostics import Span
 from cachelint.fixes.apply import line_starts
@@ -62,9 +63,11 @@ def defined_at_module_level(text: str, name: str) -> bool:
     return False
 
 
-def char_span(text: str, node: ast.AST, path: str) -> Span:
-    """Where `node` is written, with columns in characters (ast counts UTF-8 bytes), as Span has them."""
-    starts = line_starts(text)
+def char_span(text: str, node: ast.AST, path: str, starts: Sequence[int] | None = None) -> Span:
+    """Where `node` is written, with columns in characters (ast counts UTF-8 bytes), as Span has
+    them. `starts`: the text's line_starts, when the caller asks for many nodes of one text."""
+    if starts is None:
+        starts = line_starts(text)
 
     def column(line: int, byte: int) -> int:
         begin = starts[line - 1] if line <= len(starts) else len(text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cachelint.diagnostics import Applicability, Diagnostic
 from cachelint.discovery import display_path
@@ -31,20 +31,18 @@ def fixed_summary(fixed: Sequence[Diagnostic], show: bool) -> str:
     return "\n".join(out) + "\n"
 
 
-def fixable_hint(diagnostics: Sequence[Diagnostic], unsafe: bool) -> str:
+def fixable_hint(diagnostics: Sequence[Diagnostic], unsafe: bool,
+                 writable: Callable[[Diagnostic], bool] = lambda d: True) -> str:
     """`2 fixable with `--fix` (1 more with `--unsafe-fixes`).`, or "" when no safe fix can be
     applied: a run whose only fixes are unsafe keeps its output as it was (those fixes change
     what the model reads, and are offered in each finding's JSON, SARIF and editor action).
-    Findings in standard input are not counted: --fix does not write it."""
-    writable = [d for d in diagnostics if d.fix is not None and _writable(d.fix.target(d.span))]
-    safe = sum(1 for d in writable if applicable(d, unsafe))
+    Counted are the fixes --fix would write: not those in standard input, nor those `writable`
+    refuses (a notebook cell with IPython magics)."""
+    fixable = [d for d in diagnostics if d.fix is not None and d.fix.target(d.span) != "-" and writable(d)]
+    safe = sum(1 for d in fixable if applicable(d, unsafe))
     if not safe:
         return ""
     hidden = 0 if unsafe else sum(
-        1 for d in writable if d.fix is not None and d.fix.edits and d.fix.applicability == Applicability.UNSAFE)
+        1 for d in fixable if d.fix is not None and d.fix.edits and d.fix.applicability == Applicability.UNSAFE)
     line = f"{safe:,} fixable with `--fix`"
     return line + (f" ({hidden:,} more with `--unsafe-fixes`)." if hidden else ".")
-
-
-def _writable(path: str) -> bool:
-    return path != "-"

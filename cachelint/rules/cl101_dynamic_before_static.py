@@ -10,6 +10,12 @@ from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules.context import RuleContext, describe_behind, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
+# An OpenAI-compatible provider reached through the OpenAI SDK (Groq).
+_GROQ = """from openai import OpenAI
+
+client = OpenAI(base_url="https://api.groq.com/openai/v1", api_key="gsk")
+"""
+
 
 class DynamicBeforeStatic(Rule):
     """
@@ -34,11 +40,15 @@ class DynamicBeforeStatic(Rule):
 
     ## Fix safety
     Unsafe: moving a value changes the text the model sees (the same facts, in another
-    place). The fix moves the line of the f-string that holds the value to the start of the
-    last user message, written only when the f-string is written in the function that makes
-    the call (a helper's text serves other calls), the line holds nothing but the moved
-    values, and the last user message is written in the call as an f-string or a parameter
-    annotated `str`. Otherwise the finding has no fix.
+    place). A per-turn value moves into the last user message: the line of the f-string that
+    holds it opens that message (written in the function that makes the call, as an f-string,
+    a parameter annotated `str` or a call of a function annotated `-> str`), or becomes a user
+    message of its own after the conversation history the message list ends with. A
+    per-conversation value, or a per-turn one that cannot move there, goes to the end of the
+    text it is written in: its line of an f-string or `.format`/`%` template, its operand of a
+    `+` chain, its item of a `sep.join([...])`, where that text is written (a helper or prompt
+    module included), when that text is the whole of what the request receives there and little
+    static text follows it. Otherwise the finding has no fix.
 
     ## References
     - OpenAI, Prompt caching: "put static content at the beginning, user-specific information at the end"
@@ -142,6 +152,13 @@ client = Client("sid", "token")
 def notify(user_name):
     client.messages.create(body=f"Hi {user_name}", to="+1555", from_="+1666")
 '''),
+        # a model that never caches (gpt-4): no order can make it cache
+        Valid(PRELUDE + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="gpt-4", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},
+        {"role": "user", "content": question}])
+'''),
     ]
     INVALID = [
         Invalid(PRELUDE + RULES_DEF + '''
@@ -149,7 +166,12 @@ def answer(user_name, question):
     return client.responses.create(model="gpt-4.1",
         instructions=f"The user is {user_name}.\\n" + RULES,  # expect: CL101
         input=question)
-''', message="`{user_name}` precedes", docs=True),
+''', message="`{user_name}` precedes", docs=True, expected_replacement=PRELUDE + RULES_DEF + '''
+def answer(user_name, question):
+    return client.responses.create(model="gpt-4.1",
+        instructions=RULES + f"\\nThe user is {user_name}.",  # expect: CL101
+        input=question)
+'''),
         # a per-user value set in the constructor: session, each user caches a copy of the rules
         Invalid(PRELUDE + RULES_DEF + '''
 class Assistant:
@@ -159,7 +181,15 @@ class Assistant:
         return client.responses.create(model="gpt-4.1",
             instructions=f"The user is {self.user_name}.\\n" + RULES,  # expect: CL101
             input=question)
-''', message="each conversation or user caches its own copy"),
+''', message="each conversation or user caches its own copy", expected_replacement=PRELUDE + RULES_DEF + '''
+class Assistant:
+    def __init__(self, user_name):
+        self.user_name = user_name
+    def answer(self, question):
+        return client.responses.create(model="gpt-4.1",
+            instructions=RULES + f"\\nThe user is {self.user_name}.",  # expect: CL101
+            input=question)
+'''),
         # set before a chat loop and reused in it: session
         Invalid(PRELUDE + RULES_DEF + '''
 def chat(user_name):
@@ -170,7 +200,16 @@ def chat(user_name):
         reply = client.chat.completions.create(model="gpt-4.1", messages=[
             {"role": "system", "content": system}, *history])
         history.append({"role": "assistant", "content": reply.choices[0].message.content})
-''', message="the first call of each pays full price"),
+''', message="the first call of each pays full price", expected_replacement=PRELUDE + RULES_DEF + '''
+def chat(user_name):
+    system = RULES + f"\\nThe user is {user_name}."  # expect: CL101
+    history = []
+    while True:
+        history.append({"role": "user", "content": input()})
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": system}, *history])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+'''),
         # a per-step value before the growing history of an agent loop
         Invalid(PRELUDE + '''
 def run(task):
@@ -187,6 +226,11 @@ def reply(user_name, text):
     return client.chat.completions.create(model="gpt-4.1", messages=[
         {"role": "user", "content": text},
         {"role": "system", "content": f"The user is {user_name}.\\n" + RULES}])  # expect: CL101
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def reply(user_name, text):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "user", "content": text},
+        {"role": "system", "content": RULES + f"\\nThe user is {user_name}."}])  # expect: CL101
 '''),
         # the question is known to be a str: the line moves into it (unsafe fix)
         Invalid(PRELUDE + RULES_DEF + '''
@@ -214,10 +258,15 @@ def reply(user, question):
         {"role": "system", "content": system},
         {"role": "user", "content": f"Name: {user.name}\\nQuestion: {question}"}])
 '''),
-        # the same text built in a helper serves every caller: no fix
+        # the same text built in a helper serves every caller: the line moves to its end, for all
         Invalid(PRELUDE + RULES_DEF + '''
 def system_for(user):
     return f"Name: {user.name}\\n{RULES}"  # expect: CL101
+def reply(user, question: str):
+    return client.responses.create(model="gpt-4.1", instructions=system_for(user), input=question)
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def system_for(user):
+    return f"{RULES}\\nName: {user.name}"  # expect: CL101
 def reply(user, question: str):
     return client.responses.create(model="gpt-4.1", instructions=system_for(user), input=question)
 '''),
@@ -226,6 +275,12 @@ def reply(user, question: str):
 def reply(request):
     return client.chat.completions.create(model="gpt-4o", messages=[
         {"role": "system", "content": f"Customer: {request.customer.name}\\n{RULES}"},  # expect: CL101
+        {"role": "user", "content": request.text},
+    ])
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def reply(request):
+    return client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "system", "content": f"{RULES}\\nCustomer: {request.customer.name}"},  # expect: CL101
         {"role": "user", "content": request.text},
     ])
 '''),
@@ -238,11 +293,24 @@ def reply(name, company, text):
         company=company)
     return client.chat.completions.create(model="gpt-4.1-mini", messages=[
         {"role": "system", "content": system}, {"role": "user", "content": text}])
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+TEMPLATE = RULES + "\\nYou are helping {name} from {company}."
+def reply(name, company, text):
+    system = TEMPLATE.format(
+        name=name,  # expect: CL101
+        company=company)
+    return client.chat.completions.create(model="gpt-4.1-mini", messages=[
+        {"role": "system", "content": system}, {"role": "user", "content": text}])
 '''),
         # % formatting
         Invalid(PRELUDE + RULES_DEF + '''
 def reply(tenant, text):
     system = "Tenant %s.\\n%s" % (tenant, RULES)  # expect: CL101
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": system}, {"role": "user", "content": text}])
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def reply(tenant, text):
+    system = "%s\\nTenant %s." % (RULES, tenant)  # expect: CL101
     return client.chat.completions.create(model="gpt-4.1", messages=[
         {"role": "system", "content": system}, {"role": "user", "content": text}])
 '''),
@@ -260,11 +328,22 @@ def reply(user_id, text):
 def summarise(document):
     return client.responses.create(model="gpt-4.1",
         input=f"Document:\\n{document}\\n\\n" + RULES)  # expect: CL101
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def summarise(document):
+    return client.responses.create(model="gpt-4.1",
+        input=RULES + f"\\n\\nDocument:\\n{document}")  # expect: CL101
 '''),
         # built by a helper in the same module, parameter bound at the call site
         Invalid(PRELUDE + RULES_DEF + '''
 def build_system(user):
     return "\\n".join([f"Name: {user.name}", RULES])  # expect: CL101
+def reply(user, text):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": build_system(user)},
+        {"role": "user", "content": text}])
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def build_system(user):
+    return "\\n".join([RULES, f"Name: {user.name}"])  # expect: CL101
 def reply(user, text):
     return client.chat.completions.create(model="gpt-4.1", messages=[
         {"role": "system", "content": build_system(user)},
@@ -277,6 +356,104 @@ aclient = AsyncOpenAI()
 async def reply(locale, text):
     parts = ["Reply in " + locale + ".", RULES]  # expect: CL101
     return await aclient.responses.create(model="o4-mini", instructions="\\n".join(parts), input=text)
+''', expected_replacement='''from openai import AsyncOpenAI
+aclient = AsyncOpenAI()
+''' + RULES_DEF + '''
+async def reply(locale, text):
+    parts = [RULES, "Reply in " + locale + "."]  # expect: CL101
+    return await aclient.responses.create(model="o4-mini", instructions="\\n".join(parts), input=text)
+'''),
+        # a per-step value before the history of an agent loop: it leaves the system message
+        # and becomes a user message after the history
+        Invalid(PRELUDE + RULES_DEF + '''
+def run(task):
+    history = [{"role": "user", "content": task}]
+    for step in range(10):
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": f"Step {step} of 10.\\n" + RULES},  # expect: CL101
+            *history,
+        ])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def run(task):
+    history = [{"role": "user", "content": task}]
+    for step in range(10):
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": RULES},  # expect: CL101
+            *history,
+            {"role": "user", "content": f"Step {step} of 10."},
+        ])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+'''),
+        # the same, but the list ends with a message of the assistant's: no user message to
+        # move it to, no fix
+        Invalid(PRELUDE + RULES_DEF + '''
+def run(task):
+    history = [{"role": "user", "content": task}]
+    for step in range(10):
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": f"Step {step} of 10.\\n" + RULES},  # expect: CL101
+            *history,
+            {"role": "assistant", "content": "Next step:"},
+        ])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+'''),
+        # a per-user value in a system prompt sent with the history (messages built by append):
+        # the line goes to the end of the system text
+        Invalid(PRELUDE + RULES_DEF + '''
+class Helper:
+    def __init__(self, device):
+        self.device = device
+    def ask(self, history, question):
+        system = f"Device: {self.device}\\n\\n{RULES}"  # expect: CL101
+        messages = [{"role": "system", "content": system}]
+        messages.extend(history)
+        messages.append({"role": "user", "content": question})
+        return client.chat.completions.create(model="gpt-4.1", messages=messages)
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+class Helper:
+    def __init__(self, device):
+        self.device = device
+    def ask(self, history, question):
+        system = f"{RULES}\\n\\nDevice: {self.device}"  # expect: CL101
+        messages = [{"role": "system", "content": system}]
+        messages.extend(history)
+        messages.append({"role": "user", "content": question})
+        return client.chat.completions.create(model="gpt-4.1", messages=messages)
+'''),
+        # the same text also goes elsewhere (logged): moving it is not this call's business, no fix
+        Invalid(PRELUDE + RULES_DEF + '''
+class Helper:
+    def __init__(self, device):
+        self.device = device
+    def ask(self, history, question):
+        system = f"Device: {self.device}\\n\\n{RULES}"  # expect: CL101
+        print(system)
+        messages = [{"role": "system", "content": system}]
+        messages.extend(history)
+        messages.append({"role": "user", "content": question})
+        return client.chat.completions.create(model="gpt-4.1", messages=messages)
+'''),
+        # a header kept in a variable: it goes to the end of the instructions, its line breaks
+        # before it
+        Invalid(PRELUDE + RULES_DEF + '''
+def note(ticket, text):
+    header = f"Ticket {ticket}\\n\\n"  # expect: CL101
+    instructions = header + RULES
+    return client.responses.create(model="gpt-4.1", instructions=instructions, input=text)
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def note(ticket, text):
+    header = f"\\n\\nTicket {ticket}"  # expect: CL101
+    instructions = RULES + header
+    return client.responses.create(model="gpt-4.1", instructions=instructions, input=text)
+'''),
+        # a .format template whose line holds another field after the value: no fix
+        Invalid(PRELUDE + RULES_DEF + '''
+TEMPLATE = "Customer {name}: {rules}"
+def reply(name, text):
+    system = TEMPLATE.format(name=name, rules=RULES)  # expect: CL101
+    return client.chat.completions.create(model="gpt-4.1-mini", messages=[
+        {"role": "system", "content": system}, {"role": "user", "content": text}])
 '''),
         # textwrap.dedent around an f-string
         Invalid('''import textwrap
@@ -286,6 +463,30 @@ def reply(plan, text):
         f"    Plan: {plan}\\n"  # expect: CL101
         f"    {RULES}\\n")
     return client.responses.create(model="gpt-4.1", instructions=system, input=text)
+'''),
+        # an OpenAI-compatible provider (Groq, by its base_url) gets the ordering rules
+        Invalid(_GROQ + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="llama-3.3-70b-versatile", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},  # expect: CL101
+        {"role": "user", "content": question}])
+''', docs=True, expected_replacement=_GROQ + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="llama-3.3-70b-versatile", messages=[
+        {"role": "system", "content": RULES + f"\\nThe user is {user_name}."},  # expect: CL101
+        {"role": "user", "content": question}])
+'''),
+        # a dated snapshot is its family's model (gpt-4o-2024-08-06: 1,024 minimum)
+        Invalid(PRELUDE + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[
+        {"role": "system", "content": f"The user is {user_name}.\\n" + RULES},  # expect: CL101
+        {"role": "user", "content": question}])
+''', expected_replacement=PRELUDE + RULES_DEF + '''
+def answer(user_name, question):
+    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[
+        {"role": "system", "content": RULES + f"\\nThe user is {user_name}."},  # expect: CL101
+        {"role": "user", "content": question}])
 '''),
     ]
 
@@ -297,7 +498,7 @@ def reply(plan, text):
         for members, lost, behind in ctx.groups(prompt, _candidate):
             seg = prompt.segments[members[0]]
             names = sources(prompt, members)
-            edits = ctx.moved_to_user(prompt, members)
+            moved = members
             verb = "precedes" if len({prompt.segments[k].source for k in members}) == 1 else "precede"
             # Only in a loop, or in a method that adds to a conversation kept on the instance,
             # is a turn value known to change per turn (elsewhere a parameter may well be the
@@ -311,7 +512,7 @@ def reply(plan, text):
                 turns = [k for k in members if _known_turn(prompt.segments[k])]
                 seg = prompt.segments[turns[0]]
                 names = sources(prompt, turns)
-                edits = ctx.moved_to_user(prompt, turns)
+                moved = turns
                 one = len({prompt.segments[k].source for k in turns}) == 1
                 verb = "precedes" if one else "precede"
                 message = (f"{names} {'changes' if one else 'change'} every turn and {verb} the conversation history "
@@ -331,17 +532,27 @@ def reply(plan, text):
                                    "and the first call of each pays full price")
                 message = f"{names} {verb} {lost.amount('static token')} of {where}; {consequence}"
             where = describe_behind(seg, behind) if behind else "the system prompt"
+            # Past the history only into the user message; a per-conversation value may stay
+            # in its text, at the end.
+            past_history = moved is not members
+            session = any(prompt.segments[k].stability == Stability.SESSION for k in moved)
+            how, edits_in, edits = ctx.moved(prompt, moved, session and not past_history, not past_history)
+            if how == "user":
+                title = f"Move {names} into the last user message"
+            elif how == "end":
+                title = f"Move {names} to the end of {where}"
+            else:
+                title = self.fix_title.format(source=names, where=where)
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
                 message,
-                self.fix_title.format(source=names, where=where) if not edits else
-                f"Move {names} into the last user message",
+                title,
                 Applicability.UNSAFE if edits else Applicability.DISPLAY_ONLY,
                 ctx.related_for(seg, prompt, behind),
                 identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
                 edits=edits,
-                edits_in=prompt.call.span.path,
+                edits_in=edits_in,
             )
 
 

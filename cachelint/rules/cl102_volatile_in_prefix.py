@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cachelint.diagnostics import Applicability, Diagnostic, Severity
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Invalid, Rule, Valid
-from cachelint.rules.context import RuleContext, sources
+from cachelint.rules.context import RuleContext, describe_behind, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
 _IMPORTS = "import time\nimport uuid\nfrom datetime import datetime, date\n"
@@ -32,8 +32,10 @@ class VolatileInPrefix(Rule):
     ## Fix safety
     Unsafe: moving the value changes the text the model sees (the same facts, in another
     place). The fix moves the line of the f-string that holds it to the start of the last user
-    message, under the conditions CL101's fix has (f-string written in the function that makes
-    the call, nothing else on the line, the user message an f-string or a `str` parameter).
+    message, under the conditions CL101's fix has (the f-string and the user message written in
+    the function that makes the call; the message an f-string, a `str` parameter or a call of a
+    function annotated `-> str`). A value outside the preamble may instead go to the end of
+    its text, as CL101's does.
 
     ## References
     - OpenAI cookbook, Prompt Caching 201: timestamps and debug ids belong in `metadata`
@@ -188,6 +190,40 @@ def reply(text):
         {"role": "developer", "content": f"Seed {random.randint(0, 9999)}. {RULES}"},  # expect: CL102
         {"role": "user", "content": text}])
 '''),
+        # the user message is a call of a function that returns a str: the line opens it
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def transcript(turns) -> str:
+    return "\\n".join(turns)
+def review(turns):
+    run_id = uuid.uuid4().hex
+    messages = [
+        {"role": "system", "content": f"Review run {run_id}.\\n\\n{RULES}"},  # expect: CL102
+        {"role": "user", "content": transcript(turns)},
+    ]
+    return client.chat.completions.create(model="gpt-4.1", messages=messages)
+''', expected_replacement=_IMPORTS + PRELUDE + RULES_DEF + '''
+def transcript(turns) -> str:
+    return "\\n".join(turns)
+def review(turns):
+    run_id = uuid.uuid4().hex
+    messages = [
+        {"role": "system", "content": f"{RULES}"},  # expect: CL102
+        {"role": "user", "content": f"Review run {run_id}.\\n\\n{transcript(turns)}"},
+    ]
+    return client.chat.completions.create(model="gpt-4.1", messages=messages)
+'''),
+        # the same, but what the function returns is not known to be a str: no fix
+        Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
+def transcript(turns):
+    return "\\n".join(turns)
+def review(turns):
+    run_id = uuid.uuid4().hex
+    messages = [
+        {"role": "system", "content": f"Review run {run_id}.\\n\\n{RULES}"},  # expect: CL102
+        {"role": "user", "content": transcript(turns)},
+    ]
+    return client.chat.completions.create(model="gpt-4.1", messages=messages)
+'''),
         # daily values are reported when the project opts in
         Invalid(_IMPORTS + PRELUDE + RULES_DEF + '''
 def reply(text):
@@ -195,6 +231,29 @@ def reply(text):
         instructions=f"Today is {date.today()}.\\n" + RULES,  # expect: CL102
         input=text)
 ''', settings={"flag_daily_values": True}),
+        # a clock before the growing history of a chat loop: every turn re-processes it all
+        Invalid(PRELUDE + RULES_DEF + '''
+from datetime import datetime
+def chat():
+    history = []
+    while True:
+        history.append({"role": "user", "content": input()})
+        reply = client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": f"Now: {datetime.now()}.\\n" + RULES},  # expect: CL102
+            *history])
+        history.append({"role": "assistant", "content": reply.choices[0].message.content})
+''', docs=True),
+        # an OpenAI-compatible provider (DeepSeek, by its base_url) gets the ordering rules
+        Invalid('''from openai import OpenAI
+from datetime import datetime
+
+client = OpenAI(base_url="https://api.deepseek.com", api_key="sk")
+''' + RULES_DEF + '''
+def answer(question):
+    return client.chat.completions.create(model="deepseek-chat", messages=[
+        {"role": "system", "content": f"Now: {datetime.now()}.\\n" + RULES},  # expect: CL102
+        {"role": "user", "content": question}])
+'''),
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -214,16 +273,22 @@ def reply(text):
                 continue  # after the preamble with little static text behind: harmless
             what = "changes every day" if seg.stability == Stability.DAILY else "changes every request"
             names = sources(prompt, members)
-            edits = ctx.moved_to_user(prompt, members)
+            # Out of the preamble only into the user message; after it, the end of its text will do.
+            how, edits_in, edits = ctx.moved(prompt, members, False, not seg.in_preamble)
+            if how == "user":
+                title = f"Move {names} into the last user message"
+            elif how == "end":
+                title = f"Move {names} to the end of {describe_behind(seg, behind)}"
+            else:
+                title = self.fix_title.format(source=names)
             yield ctx.diagnostic(
                 self,
                 ctx.primary_span(seg, prompt),
                 f"{names} {what} ({seg.cause}) and {place}",
-                self.fix_title.format(source=names) if not edits else
-                f"Move {names} into the last user message",
+                title,
                 Applicability.UNSAFE if edits else Applicability.DISPLAY_ONLY,
                 ctx.related_for(seg, prompt, behind),
                 identity=f"{seg.source}|{seg.slot}|{prompt.call.api}",
                 edits=edits,
-                edits_in=prompt.call.span.path,
+                edits_in=edits_in,
             )

@@ -11,6 +11,13 @@ from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules.context import RuleContext, sources
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
+# An OpenAI-compatible provider reached through the OpenAI SDK (xAI), with a set of topics.
+_XAI = """from openai import OpenAI
+
+client = OpenAI(base_url="https://api.x.ai/v1", api_key="xai")
+TOPICS = {"billing", "shipping", "returns"}
+"""
+
 
 class UnorderedInPrefix(Rule):
     """
@@ -133,6 +140,18 @@ def reply(text):
     return client.responses.create(model="gpt-4.1",
         instructions=f"Languages: {LANGS}\\n" + RULES,  # expect: CL103
         input=text)
+'''),
+        # an OpenAI-compatible provider (xAI, by its base_url) gets the ordering rules
+        Invalid(_XAI + RULES_DEF + '''
+def answer(question):
+    return client.chat.completions.create(model="grok-3", messages=[
+        {"role": "system", "content": "Topics: " + ", ".join(TOPICS) + "\\n" + RULES},  # expect: CL103
+        {"role": "user", "content": question}])
+''', expected_replacement=_XAI + RULES_DEF + '''
+def answer(question):
+    return client.chat.completions.create(model="grok-3", messages=[
+        {"role": "system", "content": "Topics: " + ", ".join(sorted(TOPICS)) + "\\n" + RULES},  # expect: CL103
+        {"role": "user", "content": question}])
 '''),
     ]
 

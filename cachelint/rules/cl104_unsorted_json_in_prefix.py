@@ -11,6 +11,13 @@ from cachelint.rules._base import Invalid, Rule, Valid
 from cachelint.rules.context import RuleContext, slot_label
 from cachelint.rules.examples import PRELUDE, RULES_DEF
 
+# An OpenAI-compatible provider reached through the OpenAI SDK (Together).
+_TOGETHER = """import json
+from openai import OpenAI
+
+client = OpenAI(base_url="https://api.together.xyz/v1", api_key="tg")
+"""
+
 
 class UnsortedJsonInPrefix(Rule):
     """
@@ -130,6 +137,18 @@ def answer(question):
             sort_keys=True,
         ),
         input=question)
+'''),
+        # an OpenAI-compatible provider (Together, by its base_url) gets the ordering rules
+        Invalid(_TOGETHER + RULES_DEF + '''
+def answer(profile, question):
+    return client.chat.completions.create(model="meta-llama/Llama-3.3-70B-Instruct-Turbo", messages=[
+        {"role": "system", "content": RULES + json.dumps(profile)},  # expect: CL104
+        {"role": "user", "content": question}])
+''', expected_replacement=_TOGETHER + RULES_DEF + '''
+def answer(profile, question):
+    return client.chat.completions.create(model="meta-llama/Llama-3.3-70B-Instruct-Turbo", messages=[
+        {"role": "system", "content": RULES + json.dumps(profile, sort_keys=True)},  # expect: CL104
+        {"role": "user", "content": question}])
 '''),
     ]
 

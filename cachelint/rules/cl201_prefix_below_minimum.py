@@ -252,6 +252,15 @@ def ask(question):
     return client.responses.create(model="gpt-4.1", tools=TOOLS,  # expect: CL201
                                    instructions="Use lookup when unsure. " * 50, input=question)
 '''),
+        # Azure OpenAI serves OpenAI's models with OpenAI's caching: the same minimum and price
+        Invalid('''from openai import AzureOpenAI
+
+client = AzureOpenAI(azure_endpoint="https://acme.openai.azure.com", api_version="2024-10-21")
+SHORT = "Answer in one sentence, politely and precisely, citing the manual. " * 40
+def answer(question):
+    return client.chat.completions.create(model="gpt-4.1", messages=[  # expect: CL201
+        {"role": "system", "content": SHORT}, {"role": "user", "content": question}])
+'''),
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:

@@ -196,6 +196,18 @@ def reply(history, account):
         tools=tools_for(account),  # expect: CL202
         system=POLICY, messages=history, cache_control=CC)
 '''),
+        # an OpenAI-compatible provider (OpenRouter, by its base_url) gets the ordering rules
+        Invalid('''from openai import OpenAI
+
+client = OpenAI(base_url="https://openrouter.ai/api/v1", api_key="or")
+''' + RULES_DEF + '''
+TOOLS = [{"type": "function", "function": {"name": n, "description": "Look it up. " * 40,
+          "parameters": {"type": "object"}}} for n in ("orders", "refunds", "stock")]
+def answer(question, allowed):
+    tools = [t for t in TOOLS if t["function"]["name"] in allowed]  # expect: CL202
+    return client.chat.completions.create(model="openai/gpt-4.1", tools=tools, messages=[
+        {"role": "system", "content": RULES}, {"role": "user", "content": question}])
+'''),
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:

@@ -123,6 +123,12 @@ def size(question):
     return client.messages.count_tokens(model="claude-sonnet-4-5", system=POLICY,
                                         messages=[{"role": "user", "content": question}])
 '''),
+        # a model that never caches (Claude 2.1): a marker would do nothing
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question):
+    return client.messages.create(model="claude-2.1", max_tokens=1024, system=POLICY,
+                                  messages=[{"role": "user", "content": question}])
+'''),
     ]
     INVALID = [
         Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
@@ -202,6 +208,36 @@ def reply(model, question):
     return client.messages.create(model=model, max_tokens=1024, '''
         '''system=[{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral"}}],  # expect: CL401
                                   messages=[{"role": "user", "content": question}])
+'''),
+        # a dated snapshot is its family's model (claude-3-5-sonnet-20241022: 1,024 minimum)
+        Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question):
+    return client.messages.create(model="claude-3-5-sonnet-20241022", max_tokens=1024,  # expect: CL401
+        system=POLICY,
+        messages=[{"role": "user", "content": question}])
+''', expected_replacement=ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question):
+    return client.messages.create(model="claude-3-5-sonnet-20241022", max_tokens=1024,  # expect: CL401
+        system=[{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral"}}],
+        messages=[{"role": "user", "content": question}])
+''', docs=True),
+        # a chat loop re-sends the growing history with the policy: nothing is cached
+        Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def chat():
+    history = []
+    while True:
+        history.append({"role": "user", "content": input()})
+        reply = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,  # expect: CL401
+                                       system=POLICY, messages=history)
+        history.append({"role": "assistant", "content": reply.content})
+''', expected_replacement=ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def chat():
+    history = []
+    while True:
+        history.append({"role": "user", "content": input()})
+        reply = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,  # expect: CL401
+                                       system=POLICY, messages=history, cache_control={"type": "ephemeral"})
+        history.append({"role": "assistant", "content": reply.content})
 '''),
     ]
 

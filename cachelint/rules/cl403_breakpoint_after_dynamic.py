@@ -137,6 +137,17 @@ def complete(prompt):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
         messages=[{"role": "user", "content": [{"type": "text", "text": prompt, "cache_control": CC}]}])
 '''),
+        # the user of a chat loop, set before it: every turn of the conversation reads the entry
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def chat(user_name):
+    system = [{"type": "text", "text": POLICY + f"\\nThe user is {user_name}.", "cache_control": CC}]
+    history = []
+    while True:
+        history.append({"role": "user", "content": input()})
+        reply = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=system,
+                                       messages=history)
+        history.append({"role": "assistant", "content": reply.content})
+''', docs=True),
     ]
     INVALID = [
         Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
@@ -204,6 +215,14 @@ async def reply(history, question):
         messages=[*history, {"role": "user", "content": [
             {"type": "text", "text": question, "cache_control": {"type": "ephemeral"}}]}])  # expect: CL403
 ''', message="changes every request"),
+        # an alias (claude-3-5-haiku-latest) is its family's model
+        Invalid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question, request_id):
+    return client.messages.create(model="claude-3-5-haiku-latest", max_tokens=1024,
+        system=[{"type": "text", "text": POLICY},
+                {"type": "text", "text": f"Request {request_id}.", "cache_control": CC}],  # expect: CL403
+        messages=[{"role": "user", "content": question}])
+'''),
     ]
 
     def check(self, prompt: AssembledPrompt, ctx: RuleContext) -> Iterator[Diagnostic]:

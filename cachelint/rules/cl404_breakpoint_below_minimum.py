@@ -93,6 +93,13 @@ def reply(history, question):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system="Be brief.",
         messages=[*history, {"role": "user", "content": [{"type": "text", "text": question, "cache_control": CC}]}])
 '''),
+        # a dated snapshot is its family's model (claude-sonnet-4-20250514: 1,024 minimum)
+        Valid(ANTHROPIC_PRELUDE + POLICY_DEF + '''
+def reply(question):
+    return client.messages.create(model="claude-sonnet-4-20250514", max_tokens=1024,
+        system=[{"type": "text", "text": POLICY, "cache_control": CC}],
+        messages=[{"role": "user", "content": question}])
+'''),
     ]
     INVALID = [
         Invalid(ANTHROPIC_PRELUDE + '''

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field, replace
 
 from cachelint.analysis.realpaths import real_path
 from cachelint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Span
+from cachelint.fixes.filetree import FileTree
 from cachelint.fixes.move import move_to_user
+from cachelint.fixes.reorder import move_to_end
 from cachelint.models import ModelLookup, lookup_model
 from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.rules._base import Rule
@@ -51,6 +53,8 @@ class RuleContext:
     # notebook, whose linted text is its joined cells, not the file).
     text_of: Callable[[str], str | None] = field(default=lambda path: None)
     _models: dict[tuple[str | None, str, str | None, str, str], ModelLookup] = field(default_factory=dict)
+    # Files parsed for fixes, by path: parsed once per module linted, not once per finding.
+    _trees: dict[str, FileTree | None] = field(default_factory=dict)
 
     # ---- model facts and counting
 
@@ -251,14 +255,61 @@ class RuleContext:
                 out.append(r)
         return tuple(out[:5])
 
+    def tree_of(self, path: str) -> FileTree | None:
+        """A project file's text parsed and indexed for fixes (None: not a module of the project,
+        or it does not parse)."""
+        if path not in self._trees:
+            self._trees[path] = FileTree.of(self.text_of(path), path)
+        return self._trees[path]
+
     def moved_to_user(self, prompt: AssembledPrompt, members: Sequence[int]) -> tuple[Edit, ...]:
         """Edits that move the segments `members` (one line of an f-string) into the call's last
         user message (CL101, CL102), when they can be written for certain (fixes/move.py)."""
         call = prompt.call
         spans = [prompt.segments[k].span for k in members]
-        if call.via or any(s.path != call.span.path for s in spans):
-            return ()  # a wrapper's request, or text written elsewhere: other calls share it
-        return move_to_user(self.text_of(call.span.path), call.span, call.api, spans)
+        if any(s.path != call.span.path for s in spans) or not prompt.segments:
+            return ()  # text written elsewhere: other calls share it
+        return move_to_user(self.tree_of, call.span, call.api, spans, prompt.segments[-1].slot)
+
+    def moved_to_end(self, prompt: AssembledPrompt, members: Sequence[int]) -> tuple[str, tuple[Edit, ...]]:
+        """The file and edits that move the segments `members` to the end of the text they are
+        written in (fixes/reorder.py), when that puts them after every static token that
+        counts: the text is the whole of its slot, and what follows the slot is too little to
+        report. ("", ()) otherwise."""
+        segs = prompt.segments
+        slot = segs[members[0]].slot
+        if any(segs[k].slot != slot for k in members):
+            return "", ()
+        last = max(i for i, s in enumerate(segs) if s.slot == slot)
+        behind: list[Segment] = []
+        for s in segs[last + 1:]:
+            if self.stops_count(s):
+                break
+            behind.append(s)
+        if count(self.static_runs(behind), self.model(prompt)).n >= self.settings.min_lost_tokens:
+            return "", ()
+        returned = [h.span for h in reversed(segs[members[0]].hops) if h.note.startswith("returned by")]
+        values = [next((h.note.split("`")[1] for h in segs[k].hops if h.note.startswith("value `")), "")
+                  for k in members]
+        return move_to_end(self.tree_of, [segs[k].span for k in members], returned, prompt.call.span, values)
+
+    def moved(self, prompt: AssembledPrompt, members: Sequence[int], end_first: bool,
+              end_allowed: bool) -> tuple[str, str, tuple[Edit, ...]]:
+        """The fix that moves the segments `members` out of the way (CL101, CL102): ("user",
+        file, edits) into the last user message, ("end", file, edits) to the end of its text,
+        ("", "", ()) when neither can be written. `end_first`: try the end of the text first
+        (a per-conversation value stays in the system prompt); `end_allowed`: the end of the
+        text is far enough (not for a value that must leave the preamble or the history's way)."""
+        for how in ("end", "user") if end_first else ("user", "end"):
+            if how == "user":
+                edits = self.moved_to_user(prompt, members)
+                if edits:
+                    return how, prompt.call.span.path, edits
+            elif end_allowed:
+                path, edits = self.moved_to_end(prompt, members)
+                if edits:
+                    return how, path, edits
+        return "", "", ()
 
     def diagnostic(self, rule: Rule, span: Span, message: str, fix_title: str | None,
                    applicability: Applicability = Applicability.DISPLAY_ONLY,

@@ -133,6 +133,7 @@ def scan_module(task: ModuleTask, root: str, declared: Declared, pattern: Mentio
     that is no wrapper."""
     project = run.project(root, declared, frozenset(), classes)
     project.shares_callees = True
+    project.follow_public_callers = False
     try:
         out = ModuleScan()
         mentions: Sequence[int] | None = task.mentions

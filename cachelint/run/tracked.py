@@ -208,6 +208,8 @@ class TrackedProject(Project):
             self._log.append(("load", path, real))
         if real in self._by_path:
             return self._by_path[real]
+        if self.over_source_budget():
+            return None
         mod = self.modules.get(real)
         if mod is None:
             mod = super().load(path)
@@ -215,6 +217,7 @@ class TrackedProject(Project):
                 self.modules.put(real, mod)
             return mod
         self._by_path[real] = mod
+        self.loaded_bytes += len(mod.text)
         return mod
 
     def parsed(self, tree: ast.Module) -> None:

@@ -86,6 +86,61 @@ def chat(user_name):
     assert _classes(run, "app.py:9")["{note}"] == "turn"
 
 
+def test_a_value_set_before_a_for_loop_batch_is_session(project: Path, run: Callable[..., Run]) -> None:
+    _write(project, PRELUDE + '''
+def batch(user_name, questions):
+    system = f"User: {user_name}.\\n" + RULES
+    for q in questions:
+        client.chat.completions.create(model="gpt-4.1", messages=[
+            {"role": "system", "content": system}, {"role": "user", "content": q}])
+''')
+    assert _classes(run, "app.py:8")["{user_name}"] == "session"
+    assert "each conversation or user caches its own copy" in run("app.py").stdout
+
+
+def test_a_value_set_before_a_comprehension_batch_is_session(project: Path, run: Callable[..., Run]) -> None:
+    _write(project, PRELUDE + '''
+import asyncio
+
+def batch(user_name, questions):
+    system = f"User: {user_name}.\\n" + RULES
+    return [client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": system}, {"role": "user", "content": q}]) for q in questions]
+
+async def gathered(user_name, questions):
+    system = f"User: {user_name}.\\n" + RULES
+    return await asyncio.gather(*(client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": system}, {"role": "user", "content": q}]) for q in questions))
+''')
+    assert _classes(run, "app.py:10")["{user_name}"] == "session"
+    assert _classes(run, "app.py:15")["{user_name}"] == "session"
+
+
+def test_a_helper_called_in_a_comprehension_batch_gets_session_values(project: Path, run: Callable[..., Run]) -> None:
+    _write(project, PRELUDE + '''
+def ask(system, question):
+    return client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": system}, {"role": "user", "content": question}])
+
+def batch(user_name, questions):
+    system = f"User: {user_name}.\\n" + RULES
+    return [ask(system, q) for q in questions]
+''')
+    r = run("app.py")
+    assert "app.py:10" in r.stdout and "each conversation or user caches its own copy" in r.stdout, r.all
+
+
+def test_a_value_of_the_comprehension_item_stays_turn(project: Path, run: Callable[..., Run]) -> None:
+    # the twin: what the comprehension computes per item is not loop-invariant
+    _write(project, PRELUDE + '''
+def batch(questions):
+    return [client.chat.completions.create(model="gpt-4.1", messages=[
+        {"role": "system", "content": f"Q: {q}.\\n" + RULES}, {"role": "user", "content": q}]) for q in questions]
+''')
+    assert _classes(run, "app.py:6")["{q}"] == "turn"
+    assert "they can never be read from the cache" in run("app.py").stdout
+
+
 def test_a_turn_value_before_a_growing_history_names_the_history(project: Path, run: Callable[..., Run]) -> None:
     _write(project, PRELUDE + '''
 def agent(task):
@@ -189,20 +244,6 @@ def chosen(tone, question):
 ''')
     assert _classes(run, "app.py:6")["{tone}"] == "turn"
     assert "CL101" in run("app.py").stdout
-
-
-def test_a_public_function_is_not_judged_by_the_callers_in_sight(project: Path, run: Callable[..., Run]) -> None:
-    # other modules (or other programs) may call it with anything
-    _write(project, PRELUDE + '''
-def answer(tone, question):
-    return client.chat.completions.create(model="gpt-4.1", messages=[
-        {"role": "system", "content": f"Tone: {tone}.\\n" + RULES},
-        {"role": "user", "content": question}])
-
-def formal(question):
-    return answer("formal", question)
-''')
-    assert _classes(run, "app.py:6")["{tone}"] == "turn"
 
 
 def test_a_helper_passed_as_a_callback_is_not_judged_by_its_calls(project: Path, run: Callable[..., Run]) -> None:

@@ -58,7 +58,22 @@ GOOD_MODULES = [
     "acme_support/prompt_builders.py",  # helpers: findings land at their callers
     "acme_support/prompts.py",
     "acme_support/triage.py",  # 31 tokens: padding would not pay; a CL201 suppressed by name
+    "acme_support/personas.py",  # a parameter every caller passes as fixed text: stable
+    "acme_support/desks.py",  # those callers
 ]
+
+# One module per stability class (rules.md section 1) whose call shows it, and whose row in the
+# README's example-app tables says, in the class's name, why it is or is not reported.
+CLASS_EXAMPLES = {
+    "static": "agent_loop.py",
+    "stable": "personas.py",
+    "session": "troubleshooting.py",
+    "turn": "chat.py",
+    "volatile": "chat.py",
+    "daily": "chat.py",
+    "unordered": "conversations.py",
+    "unknown": "agent_loop.py",
+}
 
 # Modules where cachelint does not yet report what rules.md says it should: the expectation
 # above is the correct behaviour. Remove an entry when the linter is fixed (strict xfail).
@@ -213,3 +228,20 @@ def test_readme_test_command_is_the_one_ci_runs() -> None:
     assert command and command.group(1) == "python -m pytest -q"
     assert "pip install '.[test]' && python -m pytest -q\n" in readme()
 
+
+
+def test_every_stability_class_has_an_example_and_a_readme_row() -> None:
+    from cachelint.prompt import Stability
+
+    assert set(CLASS_EXAMPLES) == {s.value for s in Stability}
+    section = readme().split("## The example app", 1)[1].split("\n## ", 1)[0]
+    for cls, module in CLASS_EXAMPLES.items():
+        rows = [line for line in section.splitlines() if line.startswith("| `") and module in line]
+        assert any(f"`{cls}`" in row for row in rows), f"no README row on {module} names `{cls}`"
+    for module in sorted(set(CLASS_EXAMPLES.values())):
+        shown = cachelint("--show-prompt", f"examples/acme_support/{module}")
+        assert shown.returncode == 0, shown.stderr
+        rows = [line.split() for line in shown.stdout.splitlines() if re.match(r"\s+\d+\s", line)]
+        classes = {next((c for c in row if c in CLASS_EXAMPLES), "") for row in rows}
+        for cls in (c for c, m in CLASS_EXAMPLES.items() if m == module):
+            assert cls in classes, f"--show-prompt {module} shows no `{cls}` segment: {sorted(classes)}"

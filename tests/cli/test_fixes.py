@@ -240,6 +240,13 @@ def test_fix_on_a_copy_of_examples_removes_exactly_the_fixable(tmp_path: Path) -
     assert after == {_key(f) for f in before} - safe
     after_unsafe = {_key(f) for f in _lint_json(demo, "--fix", "--unsafe-fixes")}
     assert after_unsafe == after - unsafe
+    # every CL101 and CL102 of the demo app has a fix, and --unsafe-fixes leaves none
+    assert {code for _, code, _ in unsafe} >= {"CL101", "CL102"}
+    assert len([k for k in unsafe if k[1] in ("CL101", "CL102")]) == 9
+    assert not [k for k in after_unsafe if k[1] in ("CL101", "CL102")]
+    fixed = {p: p.read_bytes() for p in demo.rglob("*.py")}
+    assert {_key(f) for f in _lint_json(demo, "--fix", "--unsafe-fixes")} == after_unsafe
+    assert {p: p.read_bytes() for p in demo.rglob("*.py")} == fixed  # fixing again changes nothing
     for path in demo.rglob("*.py"):
         ast.parse(path.read_text(encoding="utf-8"))
     # Every change is small: a few lines per fix.

@@ -108,6 +108,19 @@ def test_a_cell_with_magics_is_left_alone_and_verbose_says_why(project: Path, ru
     assert path.read_text(encoding="utf-8") == original
     # --diff has nothing to show: exit 0, no output
     assert run("--no-cache", "--diff", "support.ipynb").all == (0, "", "")
+    # and a plain run does not count as fixable what --fix leaves alone
+    plain = run("--no-cache", "--format", "concise", "support.ipynb")
+    assert plain.exit_code == 1 and "CL103" in plain.stdout and "fixable" not in plain.stdout, plain.stdout
+
+
+def test_fixable_count_is_what_fix_then_fixes(project: Path, run: RunCli) -> None:
+    # two notebooks with the same finding, one with a magic in the cell: one is fixable
+    (project / "plain.ipynb").write_text(notebook(ASK), encoding="utf-8")
+    (project / "magic.ipynb").write_text(notebook(["%load_ext autoreload\n", *ASK]), encoding="utf-8")
+    plain = run("--no-cache", "--format", "concise", ".")
+    assert plain.stdout.count("CL103") == 2 and "1 fixable with `--fix`." in plain.stdout, plain.stdout
+    fixed = run("--no-cache", "--fix", "--format", "concise", ".")
+    assert "Fixed 1 finding." in fixed.stdout and fixed.stdout.count("CL103") == 1, fixed.stdout
 
 
 def test_unsafe_fixes_move_a_value_into_the_user_message(project: Path, run: RunCli) -> None:
