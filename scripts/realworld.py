@@ -92,8 +92,9 @@ def preamble_resolved(prompt: AssembledPrompt) -> bool:
     return blocker(prompt) is None
 
 
-# Roles that are turns of the conversation, as `--show-prompt` names them in a slot.
-_TURN_ROLES = ("(user)", "(assistant)", "(tool)", "(function)", "(model)")
+# Roles that are turns of the conversation, as `--show-prompt` names them in a slot; a part of a
+# multimodal message keeps its message's role (`messages[0].content (user)[0].text`).
+_TURN_ROLE = re.compile(r"\((user|assistant|tool|function|model)\)(\[\d+\](\.\w+)*)*$")
 
 
 def starts_conversation(seg: Segment, prompt: AssembledPrompt) -> bool:
@@ -102,7 +103,7 @@ def starts_conversation(seg: Segment, prompt: AssembledPrompt) -> bool:
     Responses `input` given as a string, and anything in an API whose turns never hold the
     system prompt (Anthropic's `messages`, Gemini's `contents`). A message or list whose role
     is not known may itself be the system message."""
-    if seg.slot.endswith(_TURN_ROLES):
+    if _TURN_ROLE.search(seg.slot):
         return True
     if seg.slot.startswith("contents"):
         return True  # Gemini contents hold user and model turns only, never the system

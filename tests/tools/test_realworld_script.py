@@ -169,6 +169,11 @@ def test_an_unknown_first_message_is_not_a_rebuilt_preamble(realworld: ModuleTyp
     assert not realworld.preamble_resolved(prompt("responses.create", ("input", P, False)))
     # Anthropic's messages never hold the system prompt (it is `system=`)
     assert realworld.preamble_resolved(prompt("messages.create", ("messages", U, False), provider=Provider.ANTHROPIC))
+    # a part of a multimodal user message (text and image) is a turn: no system message before it
+    assert realworld.preamble_resolved(prompt(chat, ("messages[0].content (user)[0].text", S, False), text="What?"))
+    assert realworld.preamble_resolved(prompt(chat, ("messages[0].content (user)[1].image_url.url", P, False)))
+    # ... but a part of a message whose role is not known may still be the system message
+    assert not realworld.preamble_resolved(prompt(chat, ("messages[0].content[0].text", S, False), text="Rules."))
 
 
 UNKNOWN_FIRST = '''from openai import OpenAI
