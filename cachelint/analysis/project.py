@@ -111,10 +111,8 @@ class Project(ProjectHooks):
         # the calls whose callees (where written) were found by class hierarchy, by id
         self._dispatched_calls: dict[int, ast.Call] = {}
         self._fields: hierarchy.FieldMemo = {}  # a class's declared fields, by (class, name)
-        # the calls that run each `__init__` asked about, by id (with the function)
-        self._constructions: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}
-        self._method_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
-        self._function_calls: dict[int, tuple[FunctionNode, list[callsites.Site] | None]] = {}  # likewise
+        # the calls found of each function asked about (see _sites), by kind and id (with the function)
+        self._site_memo: dict[tuple[str, int], tuple[FunctionNode, list[callsites.Site] | None]] = {}
         self._mentions_sdk: dict[str, bool] = {}  # by module path, for declared_attribute
         self.evaluator = Evaluator(self)
         self.evaluator.root = self.root
@@ -517,28 +515,13 @@ class Project(ProjectHooks):
         return out
 
     def constructions(self, init: FunctionNode, mod: ModuleInfo) -> list[callsites.Site] | None:
-        got = self._constructions.get(id(init))
-        if got is not None and got[0] is init:
-            return got[1]
-        found = self._sites("constructions", callsites.constructions, init, mod)
-        self._constructions[id(init)] = (init, found)
-        return found
+        return self._sites("constructions", callsites.constructions, init, mod)
 
     def method_calls(self, fn: FunctionNode, mod: ModuleInfo) -> list[callsites.Site] | None:
-        got = self._method_calls.get(id(fn))
-        if got is not None and got[0] is fn:
-            return got[1]
-        found = self._sites("method calls", callsites.method_calls, fn, mod)
-        self._method_calls[id(fn)] = (fn, found)
-        return found
+        return self._sites("method calls", callsites.method_calls, fn, mod)
 
     def function_calls(self, fn: FunctionNode, mod: ModuleInfo) -> list[callsites.Site] | None:
-        got = self._function_calls.get(id(fn))
-        if got is not None and got[0] is fn:
-            return got[1]
-        found = self._sites("function calls", callsites.function_calls, fn, mod)
-        self._function_calls[id(fn)] = (fn, found)
-        return found
+        return self._sites("function calls", callsites.function_calls, fn, mod)
 
     def exported(self, fn: FunctionNode, mod: ModuleInfo) -> str | None:
         try:
@@ -548,12 +531,16 @@ class Project(ProjectHooks):
 
     def _sites(self, kind: str, find: callsites.Finder, fn: FunctionNode,
                mod: ModuleInfo) -> list[callsites.Site] | None:
-        """`find(fn, mod, ...)`, the same in every project: shared with the other projects of
-        the process (cachelint.analysis.shared), as a call's callees are in the scan. Each
-        linted file is a project of its own, and every one that reads `self.llm` worked out
-        the class's constructions again (gpt-researcher: 150 times, ~0.8 s of a 1 s run). The
-        class index questions asked are told to each project that uses the answer (a new
-        file that builds the class must invalidate a cached result that relied on it)."""
+        """`find(fn, mod, ...)`, once per project and function, and the same in every project:
+        shared with the other projects of the process (cachelint.analysis.shared), as a call's
+        callees are in the scan. Each linted file is a project of its own, and every one that
+        reads `self.llm` worked out the class's constructions again (gpt-researcher: 150 times,
+        ~0.8 s of a 1 s run). The class index questions asked are told to each project that
+        uses the answer (a new file that builds the class must invalidate a cached result that
+        relied on it)."""
+        got = self._site_memo.get((kind, id(fn)))
+        if got is not None and got[0] is fn:
+            return got[1]
         ev = self.evaluator
 
         def compute() -> tuple[list[callsites.Site] | None, tuple[tuple[str, str], ...]]:
@@ -570,6 +557,7 @@ class Project(ProjectHooks):
         found, asked = answer
         for question, told in asked:
             self.index_asked(question, told)
+        self._site_memo[(kind, id(fn))] = (fn, found)
         return found
 
     def classes_of(self, ann: ast.expr, env: Env) -> list[tuple[ast.ClassDef, ModuleInfo]]:

@@ -259,7 +259,7 @@ class Cutoff:
         it has no word for it (most files: they are not parsed)."""
         if real not in self._getter_memo:
             text = self._text(real)
-            self._getter_memo[real] = _getters(self._tree(real)) \
+            self._getter_memo[real] = _module_getters(self._tree(real)) \
                 if text is not None and _ANY_MODULE.search(text) else None
         return self._getter_memo[real]
 
@@ -282,7 +282,7 @@ class Cutoff:
         if key in self._spelled:
             return self._spelled[key]
         text = self._text(real)
-        named = re.compile(rf"(?<!\w)(?:{'|'.join(sorted(map(re.escape, stems)))})(?!\w)")
+        named = self._pattern(stems)
         got = False
         if text is None or not named.search(text):
             pass
@@ -310,7 +310,7 @@ class _Getters:
     any_module: bool  # `sys.modules`, or `import_module` renamed or passed on: any module
 
 
-def _getters(tree: ast.Module | None) -> _Getters:
+def _module_getters(tree: ast.Module | None) -> _Getters:
     """`importlib.import_module` and `__import__` count only where the evaluator could follow
     them (cachelint.analysis.module.import_module_argument: gptme calls import_module with
     `package=`, which the evaluator never follows). Comments and docstrings are not code.
@@ -324,9 +324,9 @@ def _getters(tree: ast.Module | None) -> _Getters:
         if isinstance(node, ast.ImportFrom) and any(
                 a.name == "import_module" and a.asname not in (None, "import_module") for a in node.names):
             any_module = True  # renamed on import: its calls are not found by the name below
-        elif isinstance(node, ast.Call) and _name_of(node.func) in ("import_module", "__import__"):
-            called.add(id(node.func))
-            arg = import_module_argument(node) if _name_of(node.func) == "import_module" \
+        elif isinstance(node, ast.Call) and (getter := _name_of(node.func)) in ("import_module", "__import__"):
+            called.add(id(node.func))  # ast.walk visits a call before its function (below)
+            arg = import_module_argument(node) if getter == "import_module" \
                 else (node.args[0] if node.args else None)
             if arg is None:
                 continue
