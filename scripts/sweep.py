@@ -43,6 +43,7 @@ from cachelint.analysis import scopes
 from cachelint.analysis.assemble import assemble
 from cachelint.analysis.calls import FoundCall, env_at
 from cachelint.analysis.evaluate import MAX_STEPS, Budget
+from cachelint.analysis.hierarchy import ClassIndex
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import Project
 from cachelint.diagnostics import NotAnalysed
@@ -247,7 +248,14 @@ class Sweep:
         self._limited(base, "project scan", lambda: names.append(scan.wrapper_names()),
                       self.timeout + SCAN_SECONDS_PER_FILE * n)
         found = names[0] if names else frozenset()
-        return lambda: TrackedProject(settings.root, settings.wrappers, modules, found)
+        # The class index, like the wrapper names, is built once per folder as the CLI builds it
+        # once per run: a project left to build its own re-reads the whole folder on first use,
+        # once per file here (the standard library: ~2 s a file).
+        indexes: list[ClassIndex] = []
+        self._limited(base, "class index", lambda: indexes.append(scan.class_index()),
+                      self.timeout + SCAN_SECONDS_PER_FILE * n)
+        classes = indexes[0] if indexes else None
+        return lambda: TrackedProject(settings.root, settings.wrappers, modules, found, classes=classes)
 
     def _limited(self, path: str, stage: str, fn: Callable[[], object], timeout: float | None = None) -> bool:
         """Run fn() under the time limits; report a hang or an escaping exception. True when it finished.
