@@ -78,7 +78,7 @@ def attribute(ev: Evaluator, rec: RecordV, attr: str, node: ast.AST, env: Env) -
     those of its class."""
     got = rec.attr(attr)
     if got is not None:
-        return got
+        return classes.grown_field(ev, rec.instance, attr, got, env) if rec.instance is not None else got
     if rec.instance is not None:
         return classes.attribute(ev, rec.instance, attr, node, env)
     return None
