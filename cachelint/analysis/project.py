@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import callsites, classes, frameworks, gemini_legacy, hierarchy, interproc, scopes
+from cachelint.analysis import branches, callsites, classes, frameworks, gemini_legacy, hierarchy, interproc, scopes
 from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
@@ -786,7 +786,7 @@ class Project(ProjectHooks):
                 key = (id(current), id(fn), env.memo_key(), ev.request_loops)
                 got = stepped.get(key)
                 if got is not None:
-                    if got[1] is None:
+                    if got[1] is None or branches.ruled_out(ev, nxt, fn, fmod, got[1]):
                         return None
                     env, current = got[1], nxt
                     continue
@@ -813,6 +813,8 @@ class Project(ProjectHooks):
             env = Env(fmod, fn, bindings, None, import_time=False, depth=env.depth + 1, self_value=self_value)
             if stepped is not None and key is not None:
                 stepped[key] = (outer, env)  # the outer environment too: its id is in the key
+            if branches.ruled_out(ev, nxt, fn, fmod, env):
+                return None  # the caller's values take the other side of an `if` around the next call
             current = nxt
         return env, current
 

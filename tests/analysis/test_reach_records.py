@@ -91,6 +91,29 @@ CASES: dict[str, dict[str, str]] = {
 }
 
 
+# sweep's `chat_anthropic(use_openai=...)`: the Anthropic request is made only when the caller
+# does not ask for OpenAI; a caller that does gets no Anthropic finding.
+SWITCH = "from anthropic import Anthropic\nfrom openai import OpenAI\n" + RULES + (
+    "def send(q, system, use_openai=False, stream=False):\n"
+    "    if not use_openai:\n"
+    "        if stream:\n"
+    "            return None\n"
+    "        return Anthropic().messages.create(model='claude-sonnet-4-5', max_tokens=100, system=system,\n"
+    "                                           messages=[{'role': 'user', 'content': q}])\n"
+    "    return OpenAI().chat.completions.create(model='gpt-4.1', messages=[{'role': 'user', 'content': q}])\n"
+    "def to_anthropic(q):\n"
+    "    return send(q, RULES)  # expect: CL401\n"
+    "def to_openai(q):\n"
+    "    return send(q, RULES, use_openai=True)\n"
+    "def to_openai_by_position(q):\n"
+    "    return send(q, RULES, True)\n"
+    "def unknown_choice(q, flag):\n"
+    "    return send(q, RULES, use_openai=flag)  # expect: CL401\n"
+)
+CASES["a wrapper's Anthropic branch, reached by callers that do not ask for OpenAI only"] = {
+    "app/__init__.py": "", "app/m.py": SWITCH}
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_record_case(project: Path, run: Callable[..., Run], name: str) -> None:
     found, _ = lint(project, run, CASES[name])
@@ -115,3 +138,4 @@ def test_show_prompt_shows_earlier_turns_after_the_constructed_messages(project:
     system = next(i for i, line in enumerate(lines) if "Always cite the relevant section" in line)
     later = next(i for i, line in enumerate(lines) if "messages[1:]" in line)
     assert system < later
+
