@@ -808,7 +808,7 @@ def _assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf, choice: int | No
 
         legacy = gemini_legacy.is_legacy_api(api)
         for name, (v, n) in kw.items():
-            if legacy and name == gemini_legacy.CONTENT_KEYWORD[api]:
+            if legacy and name in (gemini_legacy.CONTENT_KEYWORD[api], "message"):
                 continue
             if name not in _PROMPT_SLOTS and not (provider == "gemini" and name == "config"):
                 params.append(_param(name, v, n, mod.source_of(n), node_span, span_of))
@@ -1000,6 +1000,18 @@ def _legacy_gemini(b: _Builder, found: FoundCall, ev: Evaluator, kw: dict[str, t
         b.opaque_segment("system_instruction", OpaqueV(
             Stability.UNKNOWN, mod.source_of(found.receiver), Loc.of(mod.path, found.receiver),
             "model object made where its system instruction cannot be seen"))
+    per_request = kw.get("config") if found.api == "ChatSession.send_message" else None
+    if per_request is not None and settings is not None:
+        # google-genai: a config given to send_message replaces the chat's for this request
+        # (its system instruction and tools too); the model and history stay the chat's
+        cfg = per_request[0]
+        kept = tuple((k, v) for k, v in settings.entries if k in ("model_name", "history"))
+        given = cfg.entries if isinstance(cfg, DictV) else ()
+        settings = DictV((*kept, *given), settings.loc, settings.complete and isinstance(cfg, DictV) and cfg.complete)
+        if not isinstance(cfg, DictV) or not cfg.complete:
+            b.opaque_segment("system_instruction", OpaqueV(
+                Stability.UNKNOWN, mod.source_of(per_request[1]), Loc.of(mod.path, per_request[1]),
+                "request config whose system instruction cannot be seen"))
     if settings is not None:
         for name, v in settings.entries:
             if name in gemini_legacy.PROMPT_SETTINGS:
@@ -1023,7 +1035,7 @@ def _legacy_gemini(b: _Builder, found: FoundCall, ev: Evaluator, kw: dict[str, t
     elif "tools" in kw:
         b.json_segment("tools", kw["tools"][0], kw["tools"][1], "tool definitions")
     slot = gemini_legacy.CONTENT_KEYWORD[found.api]
-    sent: tuple[Value, ast.AST] | None = kw.get(slot)
+    sent: tuple[Value, ast.AST] | None = kw.get(slot) or kw.get("message")  # google-genai's name for it
     if call.args:
         first = call.args[0]
         if isinstance(first, ast.Starred):
