@@ -15,7 +15,17 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import branches, callsites, classes, frameworks, gemini_legacy, hierarchy, interproc, scopes
+from cachelint.analysis import (
+    branches,
+    callsites,
+    classes,
+    frameworks,
+    gemini_legacy,
+    hierarchy,
+    interproc,
+    records,
+    scopes,
+)
 from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
@@ -800,7 +810,7 @@ class Project(ProjectHooks):
                     if isinstance(owner, InstanceV):
                         method = ev.class_attribute(owner, current.func.attr, current.func, env)
                         if isinstance(method, FuncRefV) and method.node is fn:
-                            self_value = option
+                            self_value = records.as_self(ev, option, env) if isinstance(option, RecordV) else option
                             break
             if self_value is None:
                 self_value = self._implicit_self(current, env, fn, fmod)

@@ -91,6 +91,23 @@ CASES: dict[str, dict[str, str]] = {
 }
 
 
+# sweep's modify: `chat_gpt = ChatGPT()` then `chat_gpt.messages = [Message(...)]` before the
+# call: the method sees the field as set last.
+REASSIGNED = "from app.chat import Chat, RULES\n" + (
+    "def answer(user, q):\n"
+    "    chat = Chat(system_prompt={made})\n"
+    "    chat.system_prompt = {later}\n"
+    "    return chat.ask(q)  # expect: CL401\n"
+)
+CASES.update({
+    "a record's field set again before its method is called": {
+        "app/__init__.py": "", "app/chat.py": FIELD.format(**PYDANTIC, extra=""),
+        "app/m.py": REASSIGNED.format(made="RULES", later="f'User {user}. ' + RULES  # expect: CL101")},
+    "a record made with a user name first whose field is replaced before the call: no CL101": {
+        "app/__init__.py": "", "app/chat.py": FIELD.format(**PYDANTIC, extra=""),
+        "app/m.py": REASSIGNED.format(made="f'User {user}. ' + RULES", later="RULES + f'User {user}.'")},
+})
+
 # sweep's `chat_anthropic(use_openai=...)`: the Anthropic request is made only when the caller
 # does not ask for OpenAI; a caller that does gets no Anthropic finding.
 SWITCH = "from anthropic import Anthropic\nfrom openai import OpenAI\n" + RULES + (
