@@ -27,6 +27,7 @@ from cachelint.analysis.library.registry import AttributeModel, CallModel, Metho
 from cachelint.analysis.module import ModuleInfo, import_module_argument
 from cachelint.analysis.shared import SharedResult
 from cachelint.analysis.statics import NotStatic, format_value, static_text, to_python
+from cachelint.analysis.valuekeys import KeyCache
 from cachelint.analysis.values import (
     MAX_TEXT,
     VARYING,
@@ -194,6 +195,7 @@ class Evaluator:
         # Not cleared by reset_budget: what a site's evaluation may differ in is in the key
         # (the request's loops) or stops a result from being kept (see keep_summary).
         self.site_memo: dict[tuple[object, ...], Summary] = {}
+        self.value_keys: KeyCache = {}  # the content keys of the values met (see valuekeys)
         # How often an evaluation read which request is being assembled (see
         # scopes.shared_by_calls): a result that did is not kept across sites.
         self.context_reads = 0

@@ -94,10 +94,10 @@ def _site_key(ev: Evaluator, fnode: ast.AST, fmod: ModuleInfo, bindings: dict[st
     wrapper binds new objects for the same values (gptme's `get_model(model)` below every one of
     78 sites of one test file, each with the same text); by identity none of them met the memo.
     None when an argument is too large to key (its result is memoised within the site only)."""
-    args = content_key(tuple(bindings.values()))
-    if args is None:
+    args = tuple(content_key(v, ev.value_keys) for v in bindings.values())
+    if None in args:
         return None
-    self_key = content_key(inner.self_value) if inner.self_value is not None else None
+    self_key = content_key(inner.self_value, ev.value_keys) if inner.self_value is not None else None
     if self_key is None and inner.self_value is not None:
         return None
     return (id(fnode), id(fmod), tuple(bindings), args,

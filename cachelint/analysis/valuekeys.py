@@ -30,17 +30,24 @@ class _TooLarge(Exception):
     pass
 
 
-def content_key(value: object) -> object | None:
+# Keys already made, by the id of the value, with the value (which keeps the id from being
+# reused while the entry lives): values never change, and their parts are shared between the
+# values of many sites (the same module constant in every message list).
+KeyCache = dict[int, tuple[object, object]]
+
+
+def content_key(value: object, cache: KeyCache) -> object | None:
     """A hashable key standing for `value`'s content, or None when it is too large to be worth
-    one (or holds something this module does not know how to key)."""
+    one (or holds something this module does not know how to key). `cache` keeps the keys of
+    the value's parts for later calls (see KeyCache)."""
     budget = [MAX_KEY_PARTS]
     try:
-        return _key(value, {}, budget)
+        return _key(value, cache, budget)
     except _TooLarge:
         return None
 
 
-def _key(v: object, done: dict[int, object], budget: list[int]) -> object:
+def _key(v: object, done: KeyCache, budget: list[int]) -> object:
     if v is None or isinstance(v, bool | int | str | bytes):
         return (type(v), v)
     if isinstance(v, float | complex):
@@ -51,7 +58,7 @@ def _key(v: object, done: dict[int, object], budget: list[int]) -> object:
         return ("node", id(v))
     got = done.get(id(v))
     if got is not None:
-        return got  # parts are shared (a chain of alternatives): each is keyed once
+        return got[1]  # parts are shared (a chain of alternatives): each is keyed once
     budget[0] -= 1
     if budget[0] < 0:
         raise _TooLarge
@@ -66,8 +73,8 @@ def _key(v: object, done: dict[int, object], budget: list[int]) -> object:
         out = (cls, *(_key(getattr(v, n), done, budget) for n in names))
     else:
         raise _TooLarge  # nothing else is a part of a value: not keyed rather than guessed
-    done[id(v)] = out
+    done[id(v)] = (v, out)
     return out
 
 
-__all__ = ["MAX_KEY_PARTS", "content_key"]
+__all__ = ["MAX_KEY_PARTS", "KeyCache", "content_key"]
