@@ -350,8 +350,10 @@ def shared_by_calls(ev: Evaluator, env: Env, name: str) -> bool:
     written the same way), in the same function, pass the local `name` too?"""
     req = ev.request_node
     scope = env.scope
-    if req is None or not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) \
-            or env.mod.enclosing_function(req) is not scope:
+    if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    ev.context_reads += 1  # the answer depends on which request it is: see Evaluator.keep_summary
+    if req is None or env.mod.enclosing_function(req) is not scope:
         return False
     callee = ast.dump(req.func)
     for call in env.mod.calls:

@@ -15,6 +15,7 @@ from cachelint.analysis.assemble import assemble_all
 from cachelint.analysis.calls import FoundCall
 from cachelint.analysis.env import MAX_STEPS, env_at
 from cachelint.analysis.evaluate import Budget
+from cachelint.analysis.hierarchy import Implementation
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project, StepEnvs
 from cachelint.analysis.values import Loc
@@ -232,9 +233,10 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         hits = ev.budget_hits
         through: list[tuple[FunctionNode, ModuleInfo]] = []
         route: list[str] = []
+        dispatched: list[Implementation | None] = []
         try:
             bound = project.bound_env(site, call, env_at(mod, call), through, first=target, route=route,
-                                      stepped=stepped)
+                                      stepped=stepped, dispatched=dispatched)
         except Budget:
             _note_spent(True, call, exhausted)  # the caller is reported nowhere else
             continue
@@ -250,13 +252,12 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
                                                   bool(sent.base_url_unresolved)):
             continue  # a branch of the wrapper for another provider's models: never runs for this one
         _note_spent(ev.budget_hits > hits, call, exhausted)
-        inside = any(project.implementation(c, f) is not None
-                     for c, (f, _) in zip(site.chain[:-1], through[1:], strict=False))
+        inside = any(impl is not None for impl in dispatched[1:])  # dispatched inside the chain
         if inside:
             dispatched_steps += ev.steps - start
         # Report at the caller: this call is where the prompt is built.
         via = mod.source_of(call.func) + "()"
-        impl = project.implementation(call, target[0])
+        impl = dispatched[0] if dispatched else None
         if impl is not None:
             via += " -> " + impl.label  # dispatched by class hierarchy: name the class
         if inside:
