@@ -826,7 +826,7 @@ class Evaluator:
         seq = self.unroll_source(it)
         if seq is not None:
             items: list[Item] = []
-            for element, opt in seq:
+            for element, opt, rep in seq:
                 overlay = dict(env.overlay)
                 if not self.bind_target(gen.target, element, overlay, env):
                     break
@@ -834,7 +834,8 @@ class Evaluator:
                 picked = self.filter_truth(gen.ifs, sub)
                 if picked is False:
                     continue  # the item decides the filter against itself (`if m["role"] != "system"`)
-                items.append(Item(self.eval(elt, sub), optional=opt or picked is None))
+                # items the list has any number of (earlier turns) give any number of results
+                items.append(Item(self.eval(elt, sub), optional=(opt or picked is None) and not rep, repeated=rep))
             else:
                 if isinstance(it, SetV):
                     return SetV(tuple(i.value for i in items), it.loc, it.source)
@@ -861,15 +862,17 @@ class Evaluator:
         truths = [loops.test_truth(self, t, env) for t in tests]
         return False if False in truths else None if None in truths else True
 
-    def unroll_source(self, it: Value) -> list[tuple[Value, bool]] | None:
+    def unroll_source(self, it: Value) -> list[tuple[Value, bool, bool]] | None:
+        """The elements a comprehension goes over, each with whether it may be absent and
+        whether it stands for any number of elements (a list's repeated item)."""
         if isinstance(it, ListV):
-            if len(it.items) > MAX_UNROLL or any(i.repeated for i in it.items):
+            if len(it.items) > MAX_UNROLL:
                 return None
-            return [(i.value, i.optional) for i in it.items]
+            return [(i.value, i.optional, i.repeated) for i in it.items]
         if isinstance(it, SetV) and len(it.elements) <= MAX_UNROLL:
-            return [(e, False) for e in it.elements]
+            return [(e, False, False) for e in it.elements]
         if isinstance(it, DictV) and it.complete and len(it.entries) <= MAX_UNROLL:
-            return [(StrV((Text(k, None),)), False) for k, _ in dict(it.entries).items()]
+            return [(StrV((Text(k, None),)), False, False) for k, _ in dict(it.entries).items()]
         return None
 
     def bind_target(self, target: ast.expr, value: Value, overlay: dict[str, Value], env: Env,

@@ -15,7 +15,17 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import callsites, classes, frameworks, gemini_legacy, hierarchy, interproc, scopes
+from cachelint.analysis import (
+    branches,
+    callsites,
+    classes,
+    frameworks,
+    gemini_legacy,
+    hierarchy,
+    interproc,
+    records,
+    scopes,
+)
 from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
@@ -24,7 +34,17 @@ from cachelint.analysis.hierarchy import Declared as DeclaredClasses
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.shared import SharedResult
-from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value, flat_options
+from cachelint.analysis.values import (
+    AltV,
+    ClientV,
+    FuncRefV,
+    InstanceV,
+    ModuleRefV,
+    OpaqueV,
+    RecordV,
+    Value,
+    flat_options,
+)
 from cachelint.sources import read_module
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
@@ -671,6 +691,8 @@ class Project(ProjectHooks):
         try:
             if isinstance(func, ast.Attribute):
                 recv = ev.eval(func.value, env)
+                if isinstance(recv, RecordV) and recv.instance is not None and recv.attr(func.attr) is None:
+                    recv = recv.instance  # a method of a project dataclass or pydantic model
                 if isinstance(recv, InstanceV | FuncRefV):
                     return ev.class_attribute(recv, func.attr, func, env)
             return ev.eval(func, env)
@@ -778,7 +800,7 @@ class Project(ProjectHooks):
                 key = (id(current), id(fn), env.memo_key(), ev.request_loops)
                 got = stepped.get(key)
                 if got is not None:
-                    if got[1] is None:
+                    if got[1] is None or branches.ruled_out(ev, nxt, fn, fmod, got[1]):
                         return None
                     env, current = got[1], nxt
                     continue
@@ -786,10 +808,13 @@ class Project(ProjectHooks):
             if isinstance(current.func, ast.Attribute):
                 recv = ev.eval(current.func.value, env)
                 for option in (flat_options(recv) if isinstance(recv, AltV) else [recv]):
-                    if isinstance(option, InstanceV):
-                        method = ev.class_attribute(option, current.func.attr, current.func, env)
+                    # `self` of a record's method is the record, so that `self.system_prompt`
+                    # reads the field its construction was given
+                    owner = option.instance if isinstance(option, RecordV) else option
+                    if isinstance(owner, InstanceV):
+                        method = ev.class_attribute(owner, current.func.attr, current.func, env)
                         if isinstance(method, FuncRefV) and method.node is fn:
-                            self_value = option
+                            self_value = records.as_self(ev, option, env) if isinstance(option, RecordV) else option
                             break
             if self_value is None:
                 self_value = self._implicit_self(current, env, fn, fmod, impl)
@@ -802,6 +827,8 @@ class Project(ProjectHooks):
             env = Env(fmod, fn, bindings, None, import_time=False, depth=env.depth + 1, self_value=self_value)
             if stepped is not None and key is not None:
                 stepped[key] = (outer, env)  # the outer environment too: its id is in the key
+            if branches.ruled_out(ev, nxt, fn, fmod, env):
+                return None  # the caller's values take the other side of an `if` around the next call
             current = nxt
         return env, current
 
@@ -1194,8 +1221,34 @@ def _framework_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: Mo
 
 
 def _name_ids(node: ast.AST) -> set[str]:
-    """The ids of the Name nodes in `node` (itself included), walked without ast.walk's generators."""
-    return {n.id for n in subtree([node]) if isinstance(n, ast.Name)}
+    """The ids of the Name nodes in `node` (itself included), walked without ast.walk's
+    generators, and `self.<attr>` for each attribute of `self` read (see _filled_fields)."""
+    out: set[str] = set()
+    for n in subtree([node]):
+        if isinstance(n, ast.Name):
+            out.add(n.id)
+        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self":
+            out.add(f"self.{n.attr}")
+    return out
+
+
+# Methods that put their arguments into the list they are called on.
+_FILLING_METHODS = frozenset({"append", "extend", "insert"})
+
+
+def _filled_fields(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, set[str]]:
+    """The names put into each list attribute of `self` in `fn` (`self.messages.append(Message(
+    content=content))`), keyed `self.<attr>`: a method that adds a parameter to the conversation
+    it keeps and then sends the conversation (sweep's `ChatGPT.chat_anthropic`) forwards it."""
+    out: dict[str, set[str]] = {}
+    for call in _calls_in_function(fn):
+        f = call.func
+        if isinstance(f, ast.Attribute) and f.attr in _FILLING_METHODS and isinstance(f.value, ast.Attribute) \
+                and isinstance(f.value.value, ast.Name) and f.value.value.id == "self":
+            used = out.setdefault(f"self.{f.value.attr}", set())
+            for a in [*call.args, *(k.value for k in call.keywords)]:
+                used |= _name_ids(a)
+    return out
 
 
 def _tainted_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo, params: set[str]) -> set[str]:
@@ -1216,6 +1269,8 @@ def _tainted_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo, 
             if e.extra is not None and e.kind in ("call", "augassign"):
                 used |= _name_ids(e.extra)
         reads[name] = used
+    for name, used in _filled_fields(fn).items():
+        reads[name] = used - {name}
     tainted = set(params)
     changed = True
     while changed:
