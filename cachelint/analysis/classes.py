@@ -170,20 +170,39 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
             break  # the most derived class that sets it decides
     if not options:
         return annotated_client(ev, classes, attr) or _from_getattr(ev, inst, classes, attr, env, node)
-    grown = _grown_in_methods(classes, attr)
-    if grown is not None:
-        # A list the instance's methods add to (a conversation kept on the instance): what
-        # it holds by now is the earlier turns, of any number and content.
-        gmod, gnode = grown
-        more = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), INSTANCE_HISTORY)
-        # Anything else changed in place by a method (`self.step += 1`) differs from turn to turn.
-        changed = OpaqueV(Stability.TURN, f"self.{attr}", Loc.of(gmod.path, gnode), "changed in place by a method")
-        options = [ListV((*o.items, Item(more, repeated=True)), o.loc, o.is_tuple) if isinstance(o, ListV)
-                   else changed for o in options]
-        options = [o for i, o in enumerate(options) if o not in options[:i]]
+    options = _as_grown(classes, attr, options)
     if len(options) == 1:
         return options[0]
     return AltV(tuple(options), ev.loc(env, node), f"self.{attr}")
+
+
+def _as_grown(classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str, options: list[Value]) -> list[Value]:
+    """What `self.<attr>` may hold by the time it is read, given what it was set to, when a
+    method of the class adds to it in place (else `options` as they are)."""
+    grown = _grown_in_methods(classes, attr)
+    if grown is None:
+        return options
+    # A list the instance's methods add to (a conversation kept on the instance): what
+    # it holds by now is the earlier turns, of any number and content.
+    gmod, gnode = grown
+    more = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), INSTANCE_HISTORY)
+    # Anything else changed in place by a method (`self.step += 1`) differs from turn to turn.
+    changed = OpaqueV(Stability.TURN, f"self.{attr}", Loc.of(gmod.path, gnode), "changed in place by a method")
+    # `insert` may put the new items anywhere, ahead of what the list was made with
+    at_end = not (isinstance(gnode, ast.Call) and isinstance(gnode.func, ast.Attribute) and gnode.func.attr == "insert")
+    options = [ListV((*o.items, Item(more, repeated=True)), o.loc, o.is_tuple) if isinstance(o, ListV) and at_end
+               else changed for o in options]
+    return [o for i, o in enumerate(options) if o not in options[:i]]
+
+
+def grown_field(ev: Evaluator, inst: InstanceV, attr: str, value: Value, env: Env) -> Value:
+    """A field of a project record (dataclass, pydantic model) as its methods may have left it:
+    sweep's `ChatGPT(messages=[...])` whose `chat_anthropic` appends each turn to
+    `self.messages` holds the constructed messages, then earlier turns."""
+    mod = ev.module_for_path(inst.module, env)
+    if mod is None:
+        return value
+    return _as_grown(class_chain(ev, inst.cls, mod, env), attr, [value])[0]
 
 
 def _from_getattr(ev: Evaluator, inst: InstanceV, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str,
@@ -294,7 +313,10 @@ def _grown_attributes(cls: ast.ClassDef, cmod: ModuleInfo) -> dict[str, ast.AST]
             elif isinstance(n, ast.AugAssign):
                 target = n.target
             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == me:
-                found.setdefault(target.attr, n)
+                first = found.setdefault(target.attr, n)
+                if first is not n and isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) \
+                        and n.func.attr == "insert":
+                    found[target.attr] = n  # one `insert` anywhere decides where new items may go
     cmod.shared[key] = (cls, found)
     return found
 

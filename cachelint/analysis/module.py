@@ -155,6 +155,14 @@ class _FlowBuilder:
                 and call.func.attr in _MUTATORS
             ):
                 self.ix.add(Event("call", call.func.value.id, s, _end(s), chain, loops, None, call))
+            elif isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _MUTATORS \
+                    and isinstance(call.func.value, ast.Attribute | ast.Subscript):
+                # `chat.messages.append(m)`: the object `chat` names changes in place
+                base: ast.expr = call.func.value
+                while isinstance(base, ast.Attribute | ast.Subscript):
+                    base = base.value
+                if isinstance(base, ast.Name):
+                    self.ix.add(Event("attrset", base.id, s, _end(s), chain, loops, None, call))
         elif isinstance(s, ast.Return):
             self.ix.returns.append(s)
         elif isinstance(s, ast.If):
