@@ -21,6 +21,9 @@ ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
 # ((id(if_node), "body"), (id(for_node), "body"), ...).
 Chain = tuple[tuple[int, str], ...]
 
+# Code written in an expression that does not run when the expression does.
+_DEFERRED: tuple[type[ast.AST], ...] = (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
 _TRY_NODES: tuple[type[ast.stmt], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
 
 
@@ -54,9 +57,25 @@ class FlowIndex:
     # Per name: whether the body binds it without an event saying so (a walrus, a match
     # capture); filled on demand by `binds`.
     unrecorded: dict[str, bool] = field(default_factory=dict)
+    # Calls the name is handed to as an argument ("passed" events), which may change a list or
+    # dict in place; apart from `events`, whose every other reader asks what binds a name.
+    passed: dict[str, list[Event]] = field(default_factory=dict)
+    # Per name with such calls: its events and those calls in the order they happen (see timeline).
+    _timelines: dict[str, list[Event]] = field(default_factory=dict)
 
     def add(self, ev: Event) -> None:
         self.events.setdefault(ev.name, []).append(ev)
+
+    def timeline(self, name: str) -> list[Event]:
+        """The name's events with the calls it is handed to, in the order they happen. A call
+        in a statement happens before the statement binds anything (`tools = f(tools)`)."""
+        handed = self.passed.get(name)
+        if not handed:
+            return self.events.get(name, [])
+        got = self._timelines.get(name)
+        if got is None:
+            got = self._timelines[name] = sorted([*handed, *self.events.get(name, [])], key=_event_order)
+        return got
 
     def binds(self, name: str, scope: ast.AST) -> bool:
         """Whether `name` is a name of `scope`, whose flow this is (Python's rule: bound
@@ -74,6 +93,10 @@ class FlowIndex:
             body = getattr(scope, "body", [])
             got = self.unrecorded[name] = name in _bound_by_expressions(body if isinstance(body, list) else [body])
         return got
+
+
+def _event_order(e: Event) -> tuple[tuple[int, int], int]:
+    return (e.pos, 0 if e.kind == "passed" else 1)
 
 
 # Events that change what a name holds without binding the name.
@@ -106,6 +129,15 @@ def _start(node: ast.AST) -> tuple[int, int]:
 _MUTATORS = {"append", "extend", "insert", "update", "setdefault", "clear", "pop", "remove",
              "sort", "reverse", "popitem"}
 
+# Builtins that never change what they are handed: a name passed to one records no event (a
+# project function that shadows one is taken to keep that promise).
+_PURE_BUILTINS = frozenset({
+    "len", "isinstance", "issubclass", "str", "repr", "print", "list", "tuple", "dict", "set", "frozenset",
+    "sorted", "reversed", "enumerate", "zip", "range", "int", "float", "bool", "any", "all", "sum", "min",
+    "max", "id", "type", "hasattr", "getattr", "iter", "map", "filter", "hash", "format", "callable", "abs",
+    "round", "bytes", "ascii", "vars", "dir", "next", "super",
+})
+
 
 class _FlowBuilder:
     def __init__(self, index: FlowIndex) -> None:
@@ -132,9 +164,36 @@ class _FlowBuilder:
             if isinstance(base, ast.Name):
                 self.ix.add(Event("attrset", base.id, stmt, _end(stmt), chain, loops, value, t))
 
+    def _handed(self, exprs: Sequence[ast.AST | None], s: ast.stmt, pos: tuple[int, int], chain: Chain,
+                loops: tuple[int, ...]) -> None:
+        """A "passed" event for each name handed as an argument to a call in `exprs` (not in a
+        function or lambda defined there, which runs later if at all). A spread (`*xs`, `**kw`)
+        hands a copy, so it changes nothing."""
+        roots = [x for x in exprs if x is not None]
+        if not roots:
+            return
+        for n in subtree(roots, _DEFERRED):
+            if not isinstance(n, ast.Call):
+                continue
+            if isinstance(n.func, ast.Name) and n.func.id in _PURE_BUILTINS:
+                continue
+            for a in [*n.args, *(k.value for k in n.keywords if k.arg is not None)]:
+                if isinstance(a, ast.Name):
+                    self.ix.passed.setdefault(a.id, []).append(Event("passed", a.id, s, pos, chain, loops, a, n))
+
     def stmt(self, s: ast.stmt, chain: Chain, loops: tuple[int, ...]) -> None:
         self.ix.chains[id(s)] = chain
         self.ix.loops[id(s)] = loops
+        if isinstance(s, ast.Expr | ast.Assign | ast.AnnAssign | ast.AugAssign):
+            self._handed([s.value], s, _end(s), chain, loops)
+        elif isinstance(s, ast.If):
+            self._handed([s.test], s, _end(s.test), chain, loops)
+        elif isinstance(s, ast.For | ast.AsyncFor):
+            self._handed([s.iter], s, _end(s.iter), chain, loops)
+        elif isinstance(s, ast.While):
+            self._handed([s.test], s, _end(s.test), chain, (*loops, id(s)))
+        elif isinstance(s, ast.With | ast.AsyncWith):
+            self._handed([i.context_expr for i in s.items], s, _end(s.items[-1].context_expr), chain, loops)
         if isinstance(s, ast.Assign):
             for t in s.targets:
                 self._target(t, s, chain, loops, s.value)

@@ -13,8 +13,8 @@ import ast
 import builtins
 from typing import TYPE_CHECKING, Any
 
-from cachelint.analysis import callers, loops
-from cachelint.analysis.env import MAX_ALT_ITERATION, WHOLE, EndOfModule, Env
+from cachelint.analysis import callers, interproc, loops, mutations
+from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_DEPTH, WHOLE, EndOfModule, Env
 from cachelint.analysis.files import module_file
 from cachelint.analysis.frameworks import (
     LANGCHAIN_BASE_MODELS,
@@ -239,7 +239,7 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
         use_loops: tuple[int, ...] = ()
     else:
         use_chain, use_loops = env.mod.statement_chain(env.scope, use)
-    all_events = ix.events.get(name, [])
+    all_events = ix.timeline(name)
     evs = [e for e in all_events if e.pos <= use_pos]
     base_i: int | None = None
     for i in range(len(evs) - 1, -1, -1):
@@ -605,6 +605,8 @@ def apply_event(ev: Evaluator, value: Value | None, e: Event, env: Env, cond: bo
         if cond and not rep:
             return AltV((value, new), ev.loc(env, e.stmt), ev.src(env, e.stmt))
         return new
+    if e.kind == "passed":
+        return handed(ev, value, e, env, cond, rep)
     if isinstance(value, AltV) and e.kind in ("call", "setitem"):
         flat = flat_options(value)
         if len(flat) <= MAX_ALT_ITERATION and all(isinstance(o, DictV | ListV) for o in flat):
@@ -730,8 +732,69 @@ def setitem(ev: Evaluator, value: Value, target: ast.Subscript, rhs: ast.expr, e
     return ev.unknown(env, target, "item assignment not followed")
 
 
+def handed(ev: Evaluator, value: Value, e: Event, env: Env, cond: bool, rep: bool) -> Value:
+    """`value` (of `e.name`) after the call `e` hands it to (see mutations.py): unchanged, as the
+    project function that changes it leaves it, or unknown."""
+    if not mutations.is_container(value):
+        return value
+    eff = mutations.effect(ev, e, env)
+    if eff is None:
+        return value
+    call = e.extra
+    assert isinstance(call, ast.Call)
+    if isinstance(eff, mutations.Unknown):
+        return ev.unknown(env, call, eff.why)
+    after = _followed(ev, value, eff, call, env)
+    fname = getattr(eff.fn.node, "name", "<lambda>")
+    if isinstance(after, OpaqueV):
+        return ev.unknown(env, call, f"changed in place by {fname}() ({after.cause})")
+    if not cond and not rep:
+        return add_hop(after, ev.hop(env, call, f"changed in place by {fname}()"))
+    # Called in a branch or a loop: what the call adds is there or not, once or any number of
+    # times, after what was there before.
+    if isinstance(value, ListV) and isinstance(after, ListV) and after.items[:len(value.items)] == value.items:
+        added = [replace(it, optional=it.optional or (cond and not rep), repeated=it.repeated or rep)
+                 for it in after.items[len(value.items):]]
+        return ListV((*value.items, *added), value.loc, value.is_tuple)
+    if isinstance(value, DictV) and isinstance(after, DictV) and after.entries[:len(value.entries)] == value.entries:
+        news = dict(after.entries[len(value.entries):])
+        entries = [(k, v) for k, v in value.entries if k not in news]
+        entries += [(k, AltV((value.get(k) or ConstV(None), v), ev.loc(env, call), ev.src(env, call)))
+                    for k, v in news.items()]
+        return DictV(tuple(entries), value.loc, value.complete and after.complete)
+    return ev.unknown(env, call, f"changed in place by {fname}() in a branch or a loop")
+
+
+def _followed(ev: Evaluator, value: Value, eff: mutations.Follow, call: ast.Call, env: Env) -> Value:
+    """The callee's parameter where it stops changing it, with `value` bound to it."""
+    fnode = eff.fn.node
+    assert isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef)
+    if env.depth >= MAX_DEPTH:
+        return ev.unknown(env, call, "helper chain too deep to follow")
+    bindings = interproc.bind_args(ev, fnode, call, env, eff.mod, eff.self_value)
+    if bindings is None:
+        return ev.unknown(env, call, "arguments not followed")
+    bindings[eff.param] = value
+    parent_env: Env | None = None
+    outer = eff.mod.enclosing_scope(fnode)
+    if eff.mod is env.mod and outer is not None and not isinstance(outer, ast.ClassDef):
+        parent_env = env if env.scope is outer else Env(eff.mod, outer, None, None, env.import_time, env.depth)
+    inner = Env(eff.mod, fnode, bindings, parent_env, env.import_time, env.depth + 1, self_value=eff.self_value)
+    # the end of the function: after every statement of its body, on no branch of it
+    anchor: ast.AST = eff.end if eff.end is not None else EndOfModule(eff.mod)
+    return local_value(ev, eff.param, anchor, inner, eff.mod.flow_of(fnode))
+
+
 def loop_carry(ev: Evaluator, value: Value, later: list[Event], env: Env, use: ast.AST) -> Value:
     grows = any(e.kind == "call" for e in later)
+    if mutations.is_container(value):
+        for e in later:
+            if e.kind != "passed":
+                continue
+            eff = mutations.effect(ev, e, env)
+            if isinstance(eff, mutations.Unknown):
+                return ev.unknown(env, use, eff.why)
+            grows = grows or eff is not None
     reassigned = any(e.kind in ("assign", "augassign", "opaque") for e in later)
     if isinstance(value, ListV) and grows:
         tail = ev.opaque(env, use, Stability.TURN, APPENDED_EARLIER)
