@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from cachelint.analysis import interproc, scopes
+from cachelint.analysis import interproc, mutations, scopes
 from cachelint.analysis.env import EndOfModule, Env
-from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.module import PURE_BUILTINS, Event, FlowIndex, ModuleInfo
 from cachelint.analysis.scopes import decorator_names, instance_of, is_overload
 from cachelint.analysis.values import (
     AltV,
@@ -155,7 +155,7 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
                 if not (isinstance(tgt.value, ast.Name) and tgt.value.id == me) or e.value is None:
                     continue
                 menv = Env(cmod, fn, None, None, import_time=False, self_value=inst)
-                v = ev.eval(e.value, menv)
+                v = _set_value(ev, e, f"{me}.{attr}", ix, cmod, menv)
                 if fn.name == "__init__":
                     # set once per instance from what it was made with (the user, the persona,
                     # the tools of this agent): the same on every turn the instance serves
@@ -170,15 +170,19 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
             break  # the most derived class that sets it decides
     if not options:
         return annotated_client(ev, classes, attr) or _from_getattr(ev, inst, classes, attr, env, node)
-    grown = _grown_in_methods(classes, attr)
+    grown = _grown_in_methods(ev, inst, classes, attr)
     if grown is not None:
-        # A list the instance's methods add to (a conversation kept on the instance): what
-        # it holds by now is the earlier turns, of any number and content.
-        gmod, gnode = grown
+        # A list the instance's methods add to (a conversation kept on it, tools registered):
+        # what it holds by now is the earlier turns, of any number and content.
+        gmod, gnode, how = grown
         more = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), INSTANCE_HISTORY)
-        # Anything else changed in place by a method (`self.step += 1`) differs from turn to turn.
+        # Anything else changed in place by a method: a number or text (`self.step += 1`) differs
+        # from turn to turn; a dict (tools registered by name) holds what is not known here.
         changed = OpaqueV(Stability.TURN, f"self.{attr}", Loc.of(gmod.path, gnode), "changed in place by a method")
-        options = [ListV((*o.items, Item(more, repeated=True)), o.loc, o.is_tuple) if isinstance(o, ListV)
+        unknown = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), how)
+        options = [ListV((*o.items, Item(more, repeated=True)), o.loc, o.is_tuple)
+                   if isinstance(o, ListV) and how == INSTANCE_HISTORY
+                   else unknown if mutations.is_container(o) or how != INSTANCE_HISTORY
                    else changed for o in options]
         options = [o for i, o in enumerate(options) if o not in options[:i]]
     if len(options) == 1:
@@ -261,42 +265,96 @@ def _names_tested(test: ast.expr, name: str) -> set[str] | None:
 
 
 _GROWERS = ("append", "extend", "insert")
+_CHANGERS = ("update", "setdefault", "pop", "popitem", "clear", "remove", "sort", "reverse")
 
 
-def _grown_in_methods(classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> tuple[ModuleInfo, ast.AST] | None:
-    """Where a method adds to `self.<attr>` in place (`self.history.append(...)`, `+=`), if one does."""
+def _set_value(ev: Evaluator, e: Event, path: str, ix: FlowIndex, mod: ModuleInfo, env: Env) -> Value:
+    """The value `self.<attr> = value` gives the attribute, with what the same method does to
+    it in place afterwards (`self.tools = []` then `self.tools.append(t)`, or
+    `load_tools(self.tools)`), when this is the method's last assignment of it."""
+    assert e.value is not None
+    timeline = ix.timeline(path)
+    sets = [x for x in timeline if x.kind in ("assign", "opaque")]
+    if not sets or sets[-1].stmt is not e.stmt or all(x.kind in ("assign", "opaque") for x in timeline):
+        return ev.eval(e.value, env)
+    return scopes.local_value(ev, path, EndOfModule(mod), env, ix)
+
+
+def _grown_in_methods(ev: Evaluator, inst: InstanceV, classes: list[tuple[ast.ClassDef, ModuleInfo]],
+                      attr: str) -> tuple[ModuleInfo, ast.AST, str] | None:
+    """Where a method changes `self.<attr>` in place (`self.history.append(...)`, `+=`,
+    `self.tools[name] = spec`, `load(self.tools)` with a callee that may change it), if one
+    does, and how (INSTANCE_HISTORY for what adds to a list, else what an unknown value says)."""
+    grows: tuple[ModuleInfo, ast.AST, str] | None = None
     for cls, cmod in classes:
-        node = _grown_attributes(cls, cmod).get(attr)
-        if node is not None:
-            return cmod, node
-    return None
+        direct, handed = _grown_attributes(cls, cmod)
+        node = direct.get(attr)
+        if node is not None and node[1] != INSTANCE_HISTORY:
+            return cmod, node[0], node[1]
+        if node is not None and grows is None:
+            grows = (cmod, node[0], node[1])
+        for fn, call, arg in handed.get(attr, ()):
+            menv = Env(cmod, fn, None, None, import_time=False, self_value=inst)
+            eff = mutations.call_effect(ev, call, arg, menv)
+            if isinstance(eff, mutations.Unknown):
+                return cmod, call, eff.why
+            if eff is not None:
+                # what a project function does to it, from a method that may run any number of times
+                return cmod, call, f"changed in place by {getattr(eff.fn.node, 'name', '')}(), called from {fn.name}()"
+    return grows
 
 
-def _grown_attributes(cls: ast.ClassDef, cmod: ModuleInfo) -> dict[str, ast.AST]:
-    """Each attribute of `self` a method of `cls` (not `__init__`) adds to in place, with the
-    first place it does. Found in one walk of the class's methods and kept with the module (a
-    function of its tree alone): asked for every attribute read, it walked every method each
-    time (gpt-researcher's agent class, once per attribute per linted file)."""
+_Method = ast.FunctionDef | ast.AsyncFunctionDef
+_Grown = tuple[dict[str, tuple[ast.AST, str]], dict[str, list[tuple[_Method, ast.Call, ast.expr]]]]
+
+
+def _grown_attributes(cls: ast.ClassDef, cmod: ModuleInfo) -> _Grown:
+    """Each attribute of `self` a method of `cls` (not `__init__`) changes in place, with the
+    first place it does and how; and the calls each is handed to, which may change it. Found in
+    one walk of the class's methods and kept with the module (a function of its tree alone):
+    asked for every attribute read, it walked every method each time (gpt-researcher's agent
+    class, once per attribute per linted file)."""
     key = ("grown attributes", id(cls))
     got = cmod.shared.get(key)
     if got is not None and got[0] is cls:
         return got[1]  # type: ignore[no-any-return]
-    found: dict[str, ast.AST] = {}
+    found: dict[str, tuple[ast.AST, str]] = {}
+    handed: dict[str, list[tuple[_Method, ast.Call, ast.expr]]] = {}
     for fn in _methods(cls):
         params = [*fn.args.posonlyargs, *fn.args.args]
         if not params or fn.name == "__init__":
             continue  # filled in once by the constructor: set up, not grown
         me = params[0].arg
+        ix = cmod.flow_of(fn)
+        # `tools = self.tools` then `tools.append(t)`: the attribute's list changed by another name
+        aliases = {x.name: x.value.attr for evs in ix.events.values() for x in evs
+                   if x.kind == "assign" and isinstance(x.value, ast.Attribute)
+                   and isinstance(x.value.value, ast.Name) and x.value.value.id == me}
+        where = f"{fn.name}() ({cmod.path.rsplit('/', 1)[-1]}:{fn.lineno})"
         for n in ast.walk(fn):
             target: ast.AST | None = None
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWERS:
+            how = INSTANCE_HISTORY
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWERS + _CHANGERS:
                 target = n.func.value
+                if n.func.attr in _CHANGERS:
+                    how = f"changed in place by {where}"
             elif isinstance(n, ast.AugAssign):
                 target = n.target
-            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == me:
-                found.setdefault(target.attr, n)
-    cmod.shared[key] = (cls, found)
-    return found
+            elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store | ast.Del):
+                target, how = n.value, f"changed in place by {where}"
+            if isinstance(n, ast.Call) and target is None and not (
+                    isinstance(n.func, ast.Name) and n.func.id in PURE_BUILTINS):
+                for a in [*n.args, *(k.value for k in n.keywords if k.arg is not None)]:
+                    if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name) and a.value.id == me:
+                        handed.setdefault(a.attr, []).append((fn, n, a))
+            name = aliases.get(target.id) if isinstance(target, ast.Name) else \
+                target.attr if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                and target.value.id == me else None
+            if name is not None and (name not in found or found[name][1] == INSTANCE_HISTORY != how):
+                found[name] = (n, how)  # the first place, or the first that does more than add to it
+    result = (found, handed)
+    cmod.shared[key] = (cls, result)
+    return result
 
 
 def annotated_client(ev: Evaluator, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> Value | None:

@@ -105,8 +105,13 @@ def effect(ev: Evaluator, e: Event, env: Env) -> Effect:
     """What the call of the "passed" event `e` may do to the value of `e.name`."""
     call = e.extra
     arg = e.value
-    if not isinstance(call, ast.Call) or not isinstance(arg, ast.Name):
+    if not isinstance(call, ast.Call) or not isinstance(arg, ast.expr):
         return None
+    return call_effect(ev, call, arg, env)
+
+
+def call_effect(ev: Evaluator, call: ast.Call, arg: ast.expr, env: Env) -> Effect:
+    """What `call` may do to the value of its argument `arg`."""
     func = call.func
     if isinstance(func, ast.Attribute):
         recv = ev.eval(func.value, env)
@@ -120,7 +125,7 @@ def effect(ev: Evaluator, e: Event, env: Env) -> Effect:
     return _callee_effect(ev, callee, call, arg, env)
 
 
-def _callee_effect(ev: Evaluator, callee: Value, call: ast.Call, arg: ast.Name, env: Env) -> Effect:
+def _callee_effect(ev: Evaluator, callee: Value, call: ast.Call, arg: ast.expr, env: Env) -> Effect:
     if isinstance(callee, AltV):
         effects = [_callee_effect(ev, o, call, arg, env) for o in flat_options(callee)]
         if all(x is None for x in effects):
@@ -146,7 +151,7 @@ def _callee_effect(ev: Evaluator, callee: Value, call: ast.Call, arg: ast.Name, 
     return _unknown(ev, call, env)
 
 
-def _constructor(ev: Evaluator, cls: FuncRefV, call: ast.Call, arg: ast.Name, env: Env) -> Effect:
+def _constructor(ev: Evaluator, cls: FuncRefV, call: ast.Call, arg: ast.expr, env: Env) -> Effect:
     """A project class built with the value: what its `__init__` does to it (a dataclass or a
     class without one of its own stores its arguments as they are)."""
     made = ev.instantiate(cls, call, env)
@@ -158,7 +163,7 @@ def _constructor(ev: Evaluator, cls: FuncRefV, call: ast.Call, arg: ast.Name, en
     return None
 
 
-def _function(ev: Evaluator, fn: FuncRefV, self_value: Value | None, call: ast.Call, arg: ast.Name,
+def _function(ev: Evaluator, fn: FuncRefV, self_value: Value | None, call: ast.Call, arg: ast.expr,
               env: Env) -> Effect:
     fnode = fn.node
     assert isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
@@ -186,7 +191,7 @@ def _function(ev: Evaluator, fn: FuncRefV, self_value: Value | None, call: ast.C
     return Follow(fn, fmod, param, self_value, end)
 
 
-def _parameter(fnode: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, arg: ast.Name,
+def _parameter(fnode: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, arg: ast.expr,
                bound: bool) -> str | None:
     """The parameter `arg` is bound to in this call: its name, None when it lands in `*args` or
     `**kwargs`, "" when that cannot be told (a spread before it)."""
