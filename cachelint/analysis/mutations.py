@@ -172,6 +172,10 @@ def _function(ev: Evaluator, fn: FuncRefV, self_value: Value | None, call: ast.C
     fmod = ev.module_for_path(fn.module, env)
     if fmod is None:
         return _unknown(ev, call, env)
+    owner = fmod.parents.get(id(fnode))
+    if self_value is None and isinstance(owner, ast.ClassDef) and any(
+            isinstance(d, ast.Name) and d.id == "classmethod" for d in fnode.decorator_list):
+        self_value = FuncRefV(owner.name, owner, fmod.path)  # `Registry.fill(tools)`: `cls` is the class
     param = _parameter(fnode, call, arg, self_value is not None)
     if param is None:
         return None  # into `*args` or `**kwargs`: not followed (see the module docstring)

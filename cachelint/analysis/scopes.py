@@ -745,6 +745,8 @@ def handed(ev: Evaluator, value: Value, e: Event, env: Env, cond: bool, rep: boo
     if isinstance(eff, mutations.Unknown):
         return ev.unknown(env, call, eff.why)
     after = _followed(ev, value, eff, call, env)
+    if after == value:
+        return value  # a wrapper that only hands it on (to the SDK, to a helper that reads it)
     fname = getattr(eff.fn.node, "name", "<lambda>")
     if isinstance(after, OpaqueV):
         return ev.unknown(env, call, f"changed in place by {fname}() ({after.cause})")
@@ -794,7 +796,9 @@ def loop_carry(ev: Evaluator, value: Value, later: list[Event], env: Env, use: a
             eff = mutations.effect(ev, e, env)
             if isinstance(eff, mutations.Unknown):
                 return ev.unknown(env, use, eff.why)
-            grows = grows or eff is not None
+            if isinstance(eff, mutations.Follow) and not grows and isinstance(e.extra, ast.Call):
+                # a wrapper that only hands it on leaves it as it was
+                grows = _followed(ev, value, eff, e.extra, env) != value
     reassigned = any(e.kind in ("assign", "augassign", "opaque") for e in later)
     if isinstance(value, ListV) and grows:
         tail = ev.opaque(env, use, Stability.TURN, APPENDED_EARLIER)

@@ -60,6 +60,20 @@ CASES: dict[str, dict[str, str]] = {
         "    def fill(self, tools, user):\n"
         f"        tools.extend([{MINE}])  # expect: CL202\n"
         + _ask(f'    tools = [{CALC}]\n    Registry().fill(tools, user)\n'))},
+    "a classmethod appends": {"app.py": HEAD + (
+        "class Registry:\n"
+        "    @classmethod\n"
+        "    def fill(cls, tools, user):\n"
+        f"        tools.append({MINE})  # expect: CL202\n"
+        + _ask(f'    tools = [{CALC}]\n    Registry.fill(tools, user)\n'))},
+    "helpers that hand the list on to json.dumps only keep its finding": {"app.py": HEAD + (
+        "import json\n"
+        "def render(tools):\n"
+        "    return json.dumps(tools)\n"
+        "def show(tools):\n"
+        "    return render(tools)\n"
+        + _ask(f'    tools = [{MINE}]  # expect: CL202\n    for name in user.split():\n        show(tools)\n'
+               '    show(tools)\n'))},
     # ---- a callee the analysis cannot see: unknown from there on
     "a library function is handed the list (silent)": {"app.py": HEAD + "from toolkit import register\n" + (
         _ask(f'    tools = [{MINE}]\n    register(tools)\n'))},
