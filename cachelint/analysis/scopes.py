@@ -14,7 +14,7 @@ import builtins
 from typing import TYPE_CHECKING, Any
 
 from cachelint.analysis import callers, interproc, loops, mutations
-from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_DEPTH, WHOLE, EndOfModule, Env
+from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_DEPTH, WHOLE, EndOfModule, Env, env_at
 from cachelint.analysis.files import module_file
 from cachelint.analysis.frameworks import (
     LANGCHAIN_BASE_MODELS,
@@ -153,7 +153,66 @@ def _module_value(ev: Evaluator, name: str, mod: ModuleInfo, use: ast.AST | None
         elif use is None and isinstance(v, DictV | ListV | SetV) and name in mutated_globals(ev, mod):
             v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, mod.tree),
                         "module table changed in place at run time")
+        elif use is None and isinstance(v, DictV | ListV | SetV):
+            why = _handed_global(ev, mod, name)
+            if why is not None:
+                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, mod.tree), why)
     return v
+
+
+def _handed_global(ev: Evaluator, mod: ModuleInfo, name: str) -> str | None:
+    """Why the module's table `name` may not hold its import-time value when a function reads
+    it: a function of the module hands it to a call that may change it (`add_tools(TOOLS)`)."""
+    guard = ("handed global", mod.path, name)
+    if guard in ev.active:
+        ev.guard_hit(guard)
+        return None
+    ev.activate(guard)
+    try:
+        for fn, call, arg in _handed_globals(mod).get(name, ()):
+            eff = mutations.call_effect(ev, call, arg, env_at(mod, call))
+            if isinstance(eff, mutations.Unknown):
+                return f"module table {eff.why}"
+            if eff is not None:
+                return f"module table changed in place by {getattr(eff.fn.node, 'name', '')}(), called from {fn.name}()"
+    finally:
+        ev.deactivate(guard)
+    return None
+
+
+def _local_to(mod: ModuleInfo, fn: ast.AST, name: str) -> bool:
+    """Is `name`, read in `fn`, a name of `fn` or of a function around it (not the module's)?"""
+    scope: ast.AST | None = fn
+    while isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        ix = mod.flow_of(scope)
+        if name in ix.globals_:
+            return False
+        if name in ix.params or ix.binds(name, scope):
+            return True
+        scope = mod.enclosing_scope(scope)
+    return False
+
+
+def _handed_globals(mod: ModuleInfo) -> dict[str, list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Call,
+                                                             ast.expr]]]:
+    """The calls in the module's functions each module-level name is handed to (a function of
+    the module's tree alone, kept with it)."""
+    key = ("handed globals",)
+    got = mod.shared.get(key)
+    if got is not None:
+        return got  # type: ignore[no-any-return]
+    out: dict[str, list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Call, ast.expr]]] = {}
+    for fn in mod.functions:
+        ix = mod.flow_of(fn)
+        for name, evs in ix.passed.items():
+            if "." in name or _local_to(mod, fn, name):
+                continue  # a name of the function's own, or of one around it
+            for e in evs:
+                if isinstance(e.extra, ast.Call) and isinstance(e.value, ast.expr) \
+                        and mod.enclosing_function(e.extra) is fn:
+                    out.setdefault(name, []).append((fn, e.extra, e.value))
+    mod.shared[key] = out
+    return out
 
 
 def star_import(ev: Evaluator, name: str, mod: ModuleInfo) -> Value | None:

@@ -212,3 +212,30 @@ def test_show_prompt_shows_the_tool_a_helper_appends(project: Path, run: Callabl
     assert len(rows) == 2
     assert '"calc"' in rows[0] and "app.py:3:" in rows[0]
     assert '"lookup"' in rows[1] and "app.py:5:" in rows[1]
+
+
+MODULE_TABLE = HEAD + "import json\n" + (
+    f"TOOLS = [{CALC}]\n"
+    "def add_tools(tools):\n"
+    f"    tools.append({CALC.replace('calc', 'lookup')})\n"
+    "def setup():\n"
+    "    {call}(TOOLS)\n"
+    "def ask(q):\n"
+    "    return client.chat.completions.create(model='gpt-4.1', tools=TOOLS, messages=[\n"
+    "        {'role': 'system', 'content': RULES}, {'role': 'user', 'content': q}])\n")
+
+
+def test_a_module_table_a_function_hands_to_a_changing_call_is_unknown(project: Path,
+                                                                       run: Callable[..., Run]) -> None:
+    write_tree(project, {"app.py": MODULE_TABLE.replace("{call}", "add_tools")})
+    shown = run("--show-prompt", "app.py:12")
+    assert shown.exit_code == 0, shown.stderr
+    assert "module table changed in place by add_tools(), called from setup()" in shown.stdout
+    assert "literal tool definitions" not in shown.stdout
+
+
+def test_a_module_table_a_function_only_reads_stays_known(project: Path, run: Callable[..., Run]) -> None:
+    write_tree(project, {"app.py": MODULE_TABLE.replace("{call}", "json.dumps")})
+    shown = run("--show-prompt", "app.py:12")
+    assert shown.exit_code == 0, shown.stderr
+    assert "literal tool definitions" in shown.stdout and "module table" not in shown.stdout
