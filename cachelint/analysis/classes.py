@@ -170,20 +170,9 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
             break  # the most derived class that sets it decides
     if not options:
         return annotated_client(ev, classes, attr) or _from_getattr(ev, inst, classes, attr, env, node)
-    grown = _grown_in_methods(ev, inst, classes, attr)
-    if grown is not None:
-        # A list the instance's methods add to (a conversation kept on it, tools registered):
-        # what it holds by now is the earlier turns, of any number and content.
-        gmod, gnode, how = grown
-        more = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), INSTANCE_HISTORY)
-        # Anything else changed in place by a method: a number or text (`self.step += 1`) differs
-        # from turn to turn; a dict (tools registered by name) holds what is not known here.
-        changed = OpaqueV(Stability.TURN, f"self.{attr}", Loc.of(gmod.path, gnode), "changed in place by a method")
-        unknown = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), how)
-        options = [ListV((*o.items, Item(more, repeated=True)), o.loc, o.is_tuple)
-                   if isinstance(o, ListV) and how == INSTANCE_HISTORY
-                   else unknown if mutations.is_container(o) or how != INSTANCE_HISTORY
-                   else changed for o in options]
+    grown, changed_by = _changed_in_methods(ev, inst, classes, attr, any(mutations.is_container(o) for o in options))
+    if grown is not None or changed_by is not None:
+        options = [_as_changed(o, attr, grown, changed_by) for o in options]
         options = [o for i, o in enumerate(options) if o not in options[:i]]
     if len(options) == 1:
         return options[0]
@@ -280,37 +269,60 @@ def _set_value(ev: Evaluator, e: Event, path: str, ix: FlowIndex, mod: ModuleInf
     return scopes.local_value(ev, path, EndOfModule(mod), env, ix)
 
 
-def _grown_in_methods(ev: Evaluator, inst: InstanceV, classes: list[tuple[ast.ClassDef, ModuleInfo]],
-                      attr: str) -> tuple[ModuleInfo, ast.AST, str] | None:
-    """Where a method changes `self.<attr>` in place (`self.history.append(...)`, `+=`,
-    `self.tools[name] = spec`, `load(self.tools)` with a callee that may change it), if one
-    does, and how (INSTANCE_HISTORY for what adds to a list, else what an unknown value says)."""
-    grows: tuple[ModuleInfo, ast.AST, str] | None = None
+_Where = tuple[ModuleInfo, ast.AST, str]
+
+
+def _as_changed(o: Value, attr: str, grown: _Where | None, changed_by: _Where | None) -> Value:
+    """`o`, a value `self.<attr>` is set to, as methods leave it (see _changed_in_methods)."""
+    if changed_by is not None and mutations.is_container(o):
+        cmod, cnode, how = changed_by
+        return OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(cmod.path, cnode), how)
+    if grown is None:
+        return o
+    gmod, gnode, _ = grown
+    if isinstance(o, ListV):
+        # A list the instance's methods add to (a conversation kept on it, tools registered):
+        # what it holds by now is the earlier turns, of any number and content.
+        more = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), INSTANCE_HISTORY)
+        return ListV((*o.items, Item(more, repeated=True)), o.loc, o.is_tuple)
+    # Anything else added to by a method (`self.step += 1`) differs from turn to turn.
+    return OpaqueV(Stability.TURN, f"self.{attr}", Loc.of(gmod.path, gnode), "changed in place by a method")
+
+
+def _changed_in_methods(ev: Evaluator, inst: InstanceV, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str,
+                        container: bool) -> tuple[_Where | None, _Where | None]:
+    """Where a method adds to `self.<attr>` (`self.history.append(...)`, `+=`), and where one
+    changes it otherwise in place (`self.tools[name] = spec`, `.clear()`, `load(self.tools)`
+    with a callee that may change it), with what an unknown value says of it. The calls it is
+    handed to are looked at only for a list or dict (`container`)."""
+    grown: _Where | None = None
     for cls, cmod in classes:
-        direct, handed = _grown_attributes(cls, cmod)
-        node = direct.get(attr)
-        if node is not None and node[1] != INSTANCE_HISTORY:
-            return cmod, node[0], node[1]
-        if node is not None and grows is None:
-            grows = (cmod, node[0], node[1])
-        for fn, call, arg in handed.get(attr, ()):
+        grows, changes, handed = _grown_attributes(cls, cmod)
+        if attr in changes:
+            return grown, (cmod, *changes[attr])
+        if attr in grows and grown is None:
+            grown = (cmod, *grows[attr])
+        for fn, call, arg in handed.get(attr, ()) if container else ():
             menv = Env(cmod, fn, None, None, import_time=False, self_value=inst)
             eff = mutations.call_effect(ev, call, arg, menv)
             if isinstance(eff, mutations.Unknown):
-                return cmod, call, eff.why
+                return grown, (cmod, call, eff.why)
             if eff is not None:
                 # what a project function does to it, from a method that may run any number of times
-                return cmod, call, f"changed in place by {getattr(eff.fn.node, 'name', '')}(), called from {fn.name}()"
-    return grows
+                name = getattr(eff.fn.node, "name", "")
+                return grown, (cmod, call, f"changed in place by {name}(), called from {fn.name}()")
+    return grown, None
 
 
 _Method = ast.FunctionDef | ast.AsyncFunctionDef
-_Grown = tuple[dict[str, tuple[ast.AST, str]], dict[str, list[tuple[_Method, ast.Call, ast.expr]]]]
+_Grown = tuple[dict[str, tuple[ast.AST, str]], dict[str, tuple[ast.AST, str]],
+               dict[str, list[tuple[_Method, ast.Call, ast.expr]]]]
 
 
 def _grown_attributes(cls: ast.ClassDef, cmod: ModuleInfo) -> _Grown:
-    """Each attribute of `self` a method of `cls` (not `__init__`) changes in place, with the
-    first place it does and how; and the calls each is handed to, which may change it. Found in
+    """Each attribute of `self` a method of `cls` (not `__init__`) adds to in place, and each it
+    changes otherwise in place, with the first place it does and how; and the calls each is
+    handed to, which may change it. Found in
     one walk of the class's methods and kept with the module (a function of its tree alone):
     asked for every attribute read, it walked every method each time (gpt-researcher's agent
     class, once per attribute per linted file)."""
@@ -318,7 +330,8 @@ def _grown_attributes(cls: ast.ClassDef, cmod: ModuleInfo) -> _Grown:
     got = cmod.shared.get(key)
     if got is not None and got[0] is cls:
         return got[1]  # type: ignore[no-any-return]
-    found: dict[str, tuple[ast.AST, str]] = {}
+    grows: dict[str, tuple[ast.AST, str]] = {}
+    changes: dict[str, tuple[ast.AST, str]] = {}
     handed: dict[str, list[tuple[_Method, ast.Call, ast.expr]]] = {}
     for fn in _methods(cls):
         params = [*fn.args.posonlyargs, *fn.args.args]
@@ -350,9 +363,9 @@ def _grown_attributes(cls: ast.ClassDef, cmod: ModuleInfo) -> _Grown:
             name = aliases.get(target.id) if isinstance(target, ast.Name) else \
                 target.attr if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
                 and target.value.id == me else None
-            if name is not None and (name not in found or found[name][1] == INSTANCE_HISTORY != how):
-                found[name] = (n, how)  # the first place, or the first that does more than add to it
-    result = (found, handed)
+            if name is not None:
+                (grows if how == INSTANCE_HISTORY else changes).setdefault(name, (n, how))
+    result = (grows, changes, handed)
     cmod.shared[key] = (cls, result)
     return result
 

@@ -239,3 +239,24 @@ def test_a_module_table_a_function_only_reads_stays_known(project: Path, run: Ca
     shown = run("--show-prompt", "app.py:12")
     assert shown.exit_code == 0, shown.stderr
     assert "literal tool definitions" in shown.stdout and "module table" not in shown.stdout
+
+
+def test_an_object_a_method_hands_to_a_library_is_still_that_object(project: Path, run: Callable[..., Run]) -> None:
+    """Only a list or dict can be changed by a call it is handed to: a provider object kept on
+    `self` and handed to a library by a method (mem0 hands its LLM object on) is still that object."""
+    files = {"app.py": ANTHROPIC + "import atexit\n" + (
+        "class Claude:\n"
+        "    def __init__(self):\n"
+        "        self.client = Anthropic()\n"
+        "    def generate(self, q):\n"
+        "        return self.client.messages.create(model='claude-sonnet-4-5', max_tokens=100,  # expect: CL401\n"
+        "            system=RULES, messages=[{'role': 'user', 'content': q}])\n"
+        "class Memory:\n"
+        "    def __init__(self):\n"
+        "        self.llm = Claude()\n"
+        "    def close(self):\n"
+        "        atexit.register(self.llm)\n"
+        "    def ask(self, q):\n"
+        "        return self.llm.generate(q)  # expect: CL401\n")}
+    found, _ = lint(project, run, files)
+    assert found == expected(files)
