@@ -66,6 +66,8 @@ _PURE_METHODS = frozenset({
 _OTHER_OBJECTS = (OpaqueV, InstanceV, RecordV, FuncRefV, ModuleRefV, AltV)
 # Library functions a model knows that change a list they are handed.
 _CHANGING_FUNCTIONS = ("random.shuffle", "heapq.", "bisect.insort")
+# How many wrappers that only hand a value on are looked through before one is followed.
+_WRAPPERS = 4
 # Kinds of events of a parameter that change the list or dict it holds in place.
 _CHANGES = frozenset({"call", "setitem", "delitem", "augassign", "passed"})
 
@@ -110,8 +112,8 @@ def effect(ev: Evaluator, e: Event, env: Env) -> Effect:
     return call_effect(ev, call, arg, env)
 
 
-def call_effect(ev: Evaluator, call: ast.Call, arg: ast.expr, env: Env) -> Effect:
-    """What `call` may do to the value of its argument `arg`."""
+def call_effect(ev: Evaluator, call: ast.Call, arg: ast.expr, env: Env, depth: int = 0) -> Effect:
+    """What `call` may do to the value of its argument `arg` (`depth`: wrappers looked through)."""
     func = call.func
     if isinstance(func, ast.Attribute):
         recv = ev.eval(func.value, env)
@@ -122,12 +124,12 @@ def call_effect(ev: Evaluator, call: ast.Call, arg: ast.expr, env: Env) -> Effec
         if isinstance(recv, OpaqueV) and func.attr in _PURE_METHODS:
             return None
     callee = ev.eval(func, env)
-    return _callee_effect(ev, callee, call, arg, env)
+    return _callee_effect(ev, callee, call, arg, env, depth)
 
 
-def _callee_effect(ev: Evaluator, callee: Value, call: ast.Call, arg: ast.expr, env: Env) -> Effect:
+def _callee_effect(ev: Evaluator, callee: Value, call: ast.Call, arg: ast.expr, env: Env, depth: int) -> Effect:
     if isinstance(callee, AltV):
-        effects = [_callee_effect(ev, o, call, arg, env) for o in flat_options(callee)]
+        effects = [_callee_effect(ev, o, call, arg, env, depth) for o in flat_options(callee)]
         if all(x is None for x in effects):
             return None
         return next((x for x in effects if isinstance(x, Unknown)), _unknown(ev, call, env))
@@ -145,13 +147,13 @@ def _callee_effect(ev: Evaluator, callee: Value, call: ast.Call, arg: ast.expr, 
             return None
         node = callee.node
         if isinstance(node, ast.ClassDef):
-            return _constructor(ev, callee, call, arg, env)
+            return _constructor(ev, callee, call, arg, env, depth)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            return _function(ev, callee, callee.bound_self, call, arg, env)
+            return _function(ev, callee, callee.bound_self, call, arg, env, depth)
     return _unknown(ev, call, env)
 
 
-def _constructor(ev: Evaluator, cls: FuncRefV, call: ast.Call, arg: ast.expr, env: Env) -> Effect:
+def _constructor(ev: Evaluator, cls: FuncRefV, call: ast.Call, arg: ast.expr, env: Env, depth: int) -> Effect:
     """A project class built with the value: what its `__init__` does to it (a dataclass or a
     class without one of its own stores its arguments as they are)."""
     made = ev.instantiate(cls, call, env)
@@ -159,12 +161,12 @@ def _constructor(ev: Evaluator, cls: FuncRefV, call: ast.Call, arg: ast.expr, en
         return None
     init = ev.attribute(made, "__init__", call.func, env)
     if isinstance(init, FuncRefV) and isinstance(init.node, ast.FunctionDef | ast.AsyncFunctionDef):
-        return _function(ev, init, made, call, arg, env)
+        return _function(ev, init, made, call, arg, env, depth)
     return None
 
 
 def _function(ev: Evaluator, fn: FuncRefV, self_value: Value | None, call: ast.Call, arg: ast.expr,
-              env: Env) -> Effect:
+              env: Env, depth: int) -> Effect:
     fnode = fn.node
     assert isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
     if isinstance(fnode, ast.Lambda):
@@ -192,7 +194,15 @@ def _function(ev: Evaluator, fn: FuncRefV, self_value: Value | None, call: ast.C
         # caller's value, which the analysis does not split on
         return _unknown(ev, call, env)
     end = next((b.stmt for b in binds if b.pos == first), None) if first is not None else None
-    return Follow(fn, fmod, param, self_value, end)
+    if all(c.kind == "passed" for c in changes) and depth < _WRAPPERS:
+        # A wrapper that only hands it on to calls that change nothing, told without following
+        # its body with the arguments bound (each call of a chain of wrappers did so again)
+        inner = Env(fmod, fnode, None, None, import_time=False, self_value=self_value)
+        effects = [call_effect(ev, c.extra, c.value, inner, depth + 1) for c in changes
+                   if isinstance(c.extra, ast.Call) and isinstance(c.value, ast.expr)]
+        if all(x is None for x in effects):
+            return None
+    return Follow(fn, fmod, param, self_value, end)  # followed with the call's arguments bound
 
 
 def _parameter(fnode: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, arg: ast.expr,

@@ -356,6 +356,9 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
                     value = loop_carry(ev, value, later[lp], env, use)
                     # what is carried depends on where the use is in the loop: not shared
                     prefix_key = None
+        if e.kind == "passed" and (value is None or not mutations.is_container(value)):
+            j += 1  # a call can change only a list or dict it is handed
+            continue
         cond = not is_prefix(e.chain, use_chain)
         if cond and never_runs(ev, e, use_chain, env):
             j += 1
