@@ -7,6 +7,8 @@ cachelint's version and code, the settings, the enabled rules and the project ro
   cachelint.run.modulefacts), so a warm run looks again only at what changed;
 - `shapes`: the statement digests of each module version the scan's verdicts refer to, by
   content hash, for the early cutoff (cachelint.run.cutoff);
+- `getters`: what the early cutoff asks of each file version it parses (how it gets hold of
+  modules, the words of its strings), by content hash, so that a warm run parses none;
 - `files`: for each linted file that could matter (names an SDK or a wrapper), its result,
   valid while the file's content, the wrapper names, and every module and prompt file the
   analysis loaded (or looked for) are unchanged.
@@ -234,6 +236,9 @@ class ResultCache:
         # Each module version's statement digests, by content hash, for the scan's early
         # cutoff (see cachelint.run.cutoff).
         self.shapes: dict[str, Any] = {}
+        # What the early cutoff asks of each parsed file version (module getters, string
+        # words), by content hash (see cachelint.run.cutoff).
+        self.getters: dict[str, Any] = {}
         self.files: dict[str, dict[str, Any]] = {}
         # What the pre-filter learnt of each file, by path, valid while size, mtime and
         # inode are unchanged (see cachelint.run.prefilter.Facts).
@@ -257,6 +262,8 @@ class ResultCache:
         facts = data.get("facts")
         shapes = data.get("shapes")
         self.shapes = shapes if isinstance(shapes, dict) else {}
+        getters = data.get("getters")
+        self.getters = getters if isinstance(getters, dict) else {}
         self.modules = modules if isinstance(modules, dict) else {}
         self.files = files if isinstance(files, dict) else {}
         self.facts = facts if isinstance(facts, dict) else {}
@@ -320,7 +327,7 @@ class ResultCache:
         for path in [p for p in self.facts if not os.path.lexists(p)]:
             del self.facts[path]
         data = {"format": FORMAT, "version": __version__, "modules": self.modules, "shapes": self.shapes,
-                "files": self.files, "facts": self.facts}
+                "getters": self.getters, "files": self.files, "facts": self.facts}
         try:
             ensure_cache_dir(self.cache_dir)
             folder = os.path.dirname(self.path)

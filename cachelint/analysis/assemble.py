@@ -63,9 +63,19 @@ _MARKER_KEYS = {"anthropic": "cache_control", "openai": "prompt_cache_breakpoint
 _MARKER_KINDS = {"anthropic": MarkerKind.CACHE_CONTROL, "openai": MarkerKind.PROMPT_CACHE_BREAKPOINT}
 
 
+# Message lists a request may be sent with, chosen between by branches, each rebuilt as a request
+# of its own (more are shown as chosen at run time).
+MAX_LIST_CHOICES = 4
+
+
 class _Builder:
-    def __init__(self, ev: Evaluator, env: Env, span_of: SpanOf, call_span: Span, provider: str = "openai") -> None:
+    def __init__(self, ev: Evaluator, env: Env, span_of: SpanOf, call_span: Span, provider: str = "openai",
+                 choice: int | None = None) -> None:
         self.ev = ev
+        # Which of the message lists the code chooses between this request is rebuilt with
+        # (None: the first assembly, which counts them in `choices`).
+        self.choice = choice
+        self.choices = 0
         self.env = env
         self.span_of = span_of
         self.call_span = call_span
@@ -445,6 +455,11 @@ class _Builder:
             self.block(slot, None)
             return
         if isinstance(v, AltV):
+            lists = _list_choices(v)
+            if lists and self.choice is not None and self.choice < len(lists):
+                self.chosen_list(slot, v, lists, node)
+                return
+            self.choices = max(self.choices, len(lists))
             self.preamble = False
             self.opaque_segment(slot, self.as_opaque(v, "message list chosen at run time"))
             self.hidden(v)
@@ -456,6 +471,16 @@ class _Builder:
             return
         for i, item in enumerate(v.items):
             self.message(f"{slot}[{i}]", item, node)
+
+    def chosen_list(self, slot: str, v: AltV, lists: list[ListV], node: ast.AST) -> None:
+        """One of the message lists branches choose between (`messages = [system, user] if
+        system else [user]`), as this request's; its segments say which, and where."""
+        assert self.choice is not None
+        first = len(self.segments)
+        for i, item in enumerate(lists[self.choice].items):
+            self.message(f"{slot}[{i}]", item, node)
+        hop = Hop(self.span_of(v.loc), f"message list {self.choice + 1} of {len(lists)} the code chooses between")
+        self.segments[first:] = [dataclasses.replace(seg, hops=(*seg.hops, hop)) for seg in self.segments[first:]]
 
     def message(self, slot: str, item: Item, node: ast.AST) -> None:
         m = item.value
@@ -592,6 +617,15 @@ class _Builder:
                 self.opaque_segment(sub, self.as_opaque(m, "content built at run time"))
 
 
+def _list_choices(v: AltV) -> list[ListV]:
+    """The message lists `v` chooses between, when every option is one (known item by item or
+    not) and there are at most MAX_LIST_CHOICES of them; else none."""
+    options = flat_options(v)
+    if len(options) > MAX_LIST_CHOICES or not all(isinstance(o, ListV) for o in options):
+        return []
+    return [o for o in options if isinstance(o, ListV)]
+
+
 def _role(m: DictV) -> str | None:
     r = m.get("role")
     return text_of(r.pieces) if isinstance(r, StrV) else None
@@ -715,7 +749,25 @@ def keyword_values(found: FoundCall, ev: Evaluator) -> tuple[dict[str, tuple[Val
     return out, complete
 
 
+def assemble_all(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> list[AssembledPrompt]:
+    """The requests one call may send: one, or one per message list the code chooses between
+    by branches (`if system_msgs: messages = system_msgs + rest else: messages = rest`), each
+    rebuilt as if it were the one sent, as a call reaching several classes' methods is."""
+    prompt, choices = _assemble(found, ev, span_of, None)
+    if not choices:
+        return [prompt]
+    return [_assemble(found, ev, span_of, i)[0] for i in range(choices)]
+
+
 def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPrompt:
+    """The request one call sends, a message list chosen between by branches shown as one
+    chosen at run time (see assemble_all)."""
+    return _assemble(found, ev, span_of, None)[0]
+
+
+def _assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf, choice: int | None) -> tuple[AssembledPrompt, int]:
+    """The request with message list `choice` of those branches choose between (None: shown
+    as chosen at run time), and how many there are to choose between (0: none)."""
     mod = found.env.mod
     call_span = mod.span(found.node)
     own = mod.loops_around(found.node)
@@ -723,7 +775,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
     # Project.bound_env.
     ev.request_loops = own | ev.request_loops if found.env.bindings is not None else own
     ev.request_node = found.node
-    b = _Builder(ev, found.env, span_of, call_span, found.provider)
+    b = _Builder(ev, found.env, span_of, call_span, found.provider, choice)
     params: list[Param] = []
     conditions: list[Condition] = []
     provider = found.provider
@@ -742,7 +794,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
             # A framework entry point: its request in the shape of the SDK call it sends.
             req = framework_requests.request(found, ev, kw, complete)
             if req.skip:
-                return _not_checked(found, req.provider, req.skip)
+                return _not_checked(found, req.provider, req.skip), 0
             provider, kw, complete, shape = req.provider, req.kw, req.complete, req.shape
             base_url, base_url_unresolved = req.base_url, req.base_url_unresolved
             b.provider, b.marker_key = provider, _MARKER_KEYS.get(provider)
@@ -756,7 +808,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
 
         legacy = gemini_legacy.is_legacy_api(api)
         for name, (v, n) in kw.items():
-            if legacy and name == gemini_legacy.CONTENT_KEYWORD[api]:
+            if legacy and name in (gemini_legacy.CONTENT_KEYWORD[api], "message"):
                 continue
             if name not in _PROMPT_SLOTS and not (provider == "gemini" and name == "config"):
                 params.append(_param(name, v, n, mod.source_of(n), node_span, span_of))
@@ -872,7 +924,7 @@ def assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf) -> AssembledPromp
         markers_unknown=b.markers_unknown,
         markers_passed_in=b.markers_passed_in,
         in_loop=bool(ev.request_loops),
-    )
+    ), b.choices
 
 
 def _is_str(ann: ast.expr | None) -> bool:
@@ -948,6 +1000,18 @@ def _legacy_gemini(b: _Builder, found: FoundCall, ev: Evaluator, kw: dict[str, t
         b.opaque_segment("system_instruction", OpaqueV(
             Stability.UNKNOWN, mod.source_of(found.receiver), Loc.of(mod.path, found.receiver),
             "model object made where its system instruction cannot be seen"))
+    per_request = kw.get("config") if found.api == "ChatSession.send_message" else None
+    if per_request is not None and settings is not None:
+        # google-genai: a config given to send_message replaces the chat's for this request
+        # (its system instruction and tools too); the model and history stay the chat's
+        cfg = per_request[0]
+        kept = tuple((k, v) for k, v in settings.entries if k in ("model_name", "history"))
+        given = cfg.entries if isinstance(cfg, DictV) else ()
+        settings = DictV((*kept, *given), settings.loc, settings.complete and isinstance(cfg, DictV) and cfg.complete)
+        if not isinstance(cfg, DictV) or not cfg.complete:
+            b.opaque_segment("system_instruction", OpaqueV(
+                Stability.UNKNOWN, mod.source_of(per_request[1]), Loc.of(mod.path, per_request[1]),
+                "request config whose system instruction cannot be seen"))
     if settings is not None:
         for name, v in settings.entries:
             if name in gemini_legacy.PROMPT_SETTINGS:
@@ -971,7 +1035,7 @@ def _legacy_gemini(b: _Builder, found: FoundCall, ev: Evaluator, kw: dict[str, t
     elif "tools" in kw:
         b.json_segment("tools", kw["tools"][0], kw["tools"][1], "tool definitions")
     slot = gemini_legacy.CONTENT_KEYWORD[found.api]
-    sent: tuple[Value, ast.AST] | None = kw.get(slot)
+    sent: tuple[Value, ast.AST] | None = kw.get(slot) or kw.get("message")  # google-genai's name for it
     if call.args:
         first = call.args[0]
         if isinstance(first, ast.Starred):

@@ -179,6 +179,27 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
     return AltV(tuple(options), ev.loc(env, node), f"self.{attr}")
 
 
+def _as_grown(classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str, options: list[Value]) -> list[Value]:
+    """What `self.<attr>` may hold by the time it is read, given what it was set to, when a
+    method of the class adds to it in place (else `options` as they are)."""
+    grown = next(((cmod, *grows[attr]) for cls, cmod in classes
+                  for grows in [_grown_attributes(cls, cmod)[0]] if attr in grows), None)
+    if grown is None:
+        return options
+    options = [_as_changed(o, attr, grown, None) for o in options]
+    return [o for i, o in enumerate(options) if o not in options[:i]]
+
+
+def grown_field(ev: Evaluator, inst: InstanceV, attr: str, value: Value, env: Env) -> Value:
+    """A field of a project record (dataclass, pydantic model) as its methods may have left it:
+    sweep's `ChatGPT(messages=[...])` whose `chat_anthropic` appends each turn to
+    `self.messages` holds the constructed messages, then earlier turns."""
+    mod = ev.module_for_path(inst.module, env)
+    if mod is None:
+        return value
+    return _as_grown(class_chain(ev, inst.cls, mod, env), attr, [value])[0]
+
+
 def _from_getattr(ev: Evaluator, inst: InstanceV, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str,
                   env: Env, node: ast.AST) -> Value | None:
     """An attribute the class does not define, from a `__getattr__` that hands every other name
@@ -280,7 +301,9 @@ def _as_changed(o: Value, attr: str, grown: _Where | None, changed_by: _Where | 
     if grown is None:
         return o
     gmod, gnode, _ = grown
-    if isinstance(o, ListV):
+    # `insert` may put the new items anywhere, ahead of what the list was made with
+    at_end = not (isinstance(gnode, ast.Call) and isinstance(gnode.func, ast.Attribute) and gnode.func.attr == "insert")
+    if isinstance(o, ListV) and at_end:
         # A list the instance's methods add to (a conversation kept on it, tools registered):
         # what it holds by now is the earlier turns, of any number and content.
         more = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), INSTANCE_HISTORY)
@@ -364,7 +387,11 @@ def _grown_attributes(cls: ast.ClassDef, cmod: ModuleInfo) -> _Grown:
                 target.attr if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
                 and target.value.id == me else None
             if name is not None:
-                (grows if how == INSTANCE_HISTORY else changes).setdefault(name, (n, how))
+                table = grows if how == INSTANCE_HISTORY else changes
+                first = table.setdefault(name, (n, how))
+                if first[0] is not n and isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) \
+                        and n.func.attr == "insert":
+                    table[name] = (n, how)  # one `insert` anywhere decides where new items may go
     result = (grows, changes, handed)
     cmod.shared[key] = (cls, result)
     return result

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cachelint.analysis import classes, interproc, loops, records, scopes
 from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_STEPS, MAX_UNROLL, WHOLE, Budget, Env, Within
@@ -27,6 +27,7 @@ from cachelint.analysis.library.registry import AttributeModel, CallModel, Metho
 from cachelint.analysis.module import ModuleInfo, import_module_argument
 from cachelint.analysis.shared import SharedResult
 from cachelint.analysis.statics import NotStatic, format_value, static_text, to_python
+from cachelint.analysis.valuekeys import KeyCache
 from cachelint.analysis.values import (
     MAX_TEXT,
     VARYING,
@@ -142,6 +143,24 @@ class ProjectHooks:
         raise NotImplementedError
 
 
+class SummaryMark(NamedTuple):
+    """The evaluator's counters when a helper's computation began (see Evaluator.keep_summary)."""
+
+    steps: int
+    hits: int
+    reads: int
+    capped: bool
+
+
+class Summary(NamedTuple):
+    """A helper call's result kept across call sites (see Evaluator.site_memo)."""
+
+    options: tuple[Value, ...]
+    steps: int  # evaluation steps it took
+    capped: bool  # computed after the project had reached its share of source
+    anchor: object  # what the key names by identity, kept alive with it
+
+
 class Evaluator:
     """Abstract evaluation of the expressions of one project (see the module docstring)."""
 
@@ -172,6 +191,15 @@ class Evaluator:
         self.local_within: dict[tuple[object, ...], tuple[Value, Within, object]] = {}
         self.helper_within: dict[tuple[object, ...], tuple[tuple[Value, ...], Within, object]] = {}
         self.module_memo: dict[tuple[str, str], Value] = {}
+        # Results of helper calls kept across the call sites of this project, keyed by the
+        # argument values' content (see interproc._site_key), each with the steps it took.
+        # Not cleared by reset_budget: what a site's evaluation may differ in is in the key
+        # (the request's loops) or stops a result from being kept (see keep_summary).
+        self.site_memo: dict[tuple[object, ...], Summary] = {}
+        self.value_keys: KeyCache = {}  # the content keys of the values met (see valuekeys)
+        # How often an evaluation read which request is being assembled (see
+        # scopes.shared_by_calls): a result that did is not kept across sites.
+        self.context_reads = 0
         # How often the budget ran out (a result computed while it did is not shared).
         self.budget_hits = 0
         self._global_writes: dict[str, set[str]] = {}
@@ -331,6 +359,34 @@ class Evaluator:
             self.hits = set(scope.levels)
         else:
             self.hits |= scope.levels
+        return True
+
+    def summary_mark(self) -> SummaryMark:
+        """What keep_summary compares, taken when a helper's computation begins."""
+        return SummaryMark(self.steps, self.budget_hits, self.context_reads, self.project.source_capped)
+
+    def keep_summary(self, key: tuple[object, ...], options: tuple[Value, ...], mark: SummaryMark,
+                     anchor: object) -> None:
+        """Keep a helper's result (computed since `mark`, depending on no older cycle guard) for
+        the other call sites of this project, unless it depends on more than its key says: the
+        budget ran out inside it (a caught Budget makes a result depend on the steps left), it
+        read which request is being assembled, or the project reached its share of source
+        while computing it (what it loaded then depends on what was loaded before)."""
+        if self.budget_hits != mark.hits or self.context_reads != mark.reads \
+                or self.project.source_capped != mark.capped:
+            return
+        self.site_memo[key] = Summary(options, self.steps - mark.steps, mark.capped, anchor)
+
+    def reuse_summary(self, summary: Summary) -> bool:
+        """Take a result kept by keep_summary, as if computed again: its steps are charged to
+        this site's budget. Not when it was computed before the project reached its share of
+        source and the project has reached it since (computing it now would load less)."""
+        if self.project.source_capped and not summary.capped:
+            return False
+        self.steps += summary.steps
+        if self.steps > MAX_STEPS:
+            self.budget_hits += 1
+            raise Budget()
         return True
 
     def shared(self, mod: ModuleInfo, key: object, compute: Callable[[], Any]) -> Any:
@@ -774,7 +830,7 @@ class Evaluator:
         seq = self.unroll_source(it)
         if seq is not None:
             items: list[Item] = []
-            for element, opt in seq:
+            for element, opt, rep in seq:
                 overlay = dict(env.overlay)
                 if not self.bind_target(gen.target, element, overlay, env):
                     break
@@ -782,7 +838,8 @@ class Evaluator:
                 picked = self.filter_truth(gen.ifs, sub)
                 if picked is False:
                     continue  # the item decides the filter against itself (`if m["role"] != "system"`)
-                items.append(Item(self.eval(elt, sub), optional=opt or picked is None))
+                # items the list has any number of (earlier turns) give any number of results
+                items.append(Item(self.eval(elt, sub), optional=(opt or picked is None) and not rep, repeated=rep))
             else:
                 if isinstance(it, SetV):
                     return SetV(tuple(i.value for i in items), it.loc, it.source)
@@ -809,15 +866,17 @@ class Evaluator:
         truths = [loops.test_truth(self, t, env) for t in tests]
         return False if False in truths else None if None in truths else True
 
-    def unroll_source(self, it: Value) -> list[tuple[Value, bool]] | None:
+    def unroll_source(self, it: Value) -> list[tuple[Value, bool, bool]] | None:
+        """The elements a comprehension goes over, each with whether it may be absent and
+        whether it stands for any number of elements (a list's repeated item)."""
         if isinstance(it, ListV):
-            if len(it.items) > MAX_UNROLL or any(i.repeated for i in it.items):
+            if len(it.items) > MAX_UNROLL:
                 return None
-            return [(i.value, i.optional) for i in it.items]
+            return [(i.value, i.optional, i.repeated) for i in it.items]
         if isinstance(it, SetV) and len(it.elements) <= MAX_UNROLL:
-            return [(e, False) for e in it.elements]
+            return [(e, False, False) for e in it.elements]
         if isinstance(it, DictV) and it.complete and len(it.entries) <= MAX_UNROLL:
-            return [(StrV((Text(k, None),)), False) for k, _ in dict(it.entries).items()]
+            return [(StrV((Text(k, None),)), False, False) for k, _ in dict(it.entries).items()]
         return None
 
     def bind_target(self, target: ast.expr, value: Value, overlay: dict[str, Value], env: Env,

@@ -42,6 +42,8 @@ APIS: dict[str, tuple[str, str]] = {
     "count_tokens_async": (MODEL_KIND, "GenerativeModel.count_tokens"),
     "send_message": (CHAT_KIND, "ChatSession.send_message"),
     "send_message_async": (CHAT_KIND, "ChatSession.send_message"),
+    # google-genai's chats (see library/genai_chats.py): the streaming twin
+    "send_message_stream": (CHAT_KIND, "ChatSession.send_message"),
 }
 API_NAMES = frozenset(api for _, api in APIS.values())
 # The keyword that names the sent content (it is also the first positional argument).

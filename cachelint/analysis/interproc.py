@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from cachelint.analysis.env import MAX_DEPTH, WHOLE, Env
 from cachelint.analysis.module import ModuleInfo, subtree
+from cachelint.analysis.valuekeys import content_key
 from cachelint.analysis.values import AltV, ConstV, DictV, FuncRefV, Item, ListV, ModuleRefV, Value, add_hop
 
 if TYPE_CHECKING:
@@ -57,24 +58,51 @@ def call_helper(ev: Evaluator, fn: FuncRefV, node: ast.Call, env: Env, self_valu
     elif cut is not None and ev.within(cut[1]):
         options = list(cut[0])
     else:
-        state = ev.memo_begin(key)
-        done = False
-        try:
-            options = helper_returns(ev, fnode, fmod, inner)
-            done = True
-        finally:
-            scope = ev.memo_end(key, state)
-            anchor = (fnode, fmod, bindings, parent_env, inner)
-            if done and scope is WHOLE:
-                ev.helper_memo[mkey] = (tuple(options), anchor)
-            elif done and scope is not None:
-                ev.helper_within[mkey] = (tuple(options), scope, anchor)
+        anchor = (fnode, fmod, bindings, parent_env, inner)
+        skey = _site_key(ev, fnode, fmod, bindings, parent_env, env, inner)
+        summary = ev.site_memo.get(skey) if skey is not None else None
+        if summary is not None and ev.reuse_summary(summary):
+            options = list(summary.options)
+            ev.helper_memo[mkey] = (summary.options, anchor)
+        else:
+            state = ev.memo_begin(key)
+            mark = ev.summary_mark()
+            done = False
+            try:
+                options = helper_returns(ev, fnode, fmod, inner)
+                done = True
+            finally:
+                scope = ev.memo_end(key, state)
+                if done and scope is WHOLE:
+                    ev.helper_memo[mkey] = (tuple(options), anchor)
+                    if skey is not None:
+                        ev.keep_summary(skey, tuple(options), mark, anchor)
+                elif done and scope is not None:
+                    ev.helper_within[mkey] = (tuple(options), scope, anchor)
     if not options:
         return ConstV(None, ev.loc(env, node))
     result = options[0] if len(options) == 1 else AltV(tuple(options), ev.loc(env, node),
                                                         ev.src(env, node))
     name = getattr(fnode, "name", "<lambda>")
     return add_hop(result, ev.hop(env, node, f"returned by {name}()"))
+
+
+def _site_key(ev: Evaluator, fnode: ast.AST, fmod: ModuleInfo, bindings: dict[str, Value], parent_env: Env | None,
+              env: Env, inner: Env) -> tuple[object, ...] | None:
+    """The key of a helper call's result in the memo that outlives one call site's evaluation
+    (see Evaluator.site_memo): the argument values by content, not by identity. Each site of a
+    wrapper binds new objects for the same values (gptme's `get_model(model)` below every one of
+    78 sites of one test file, each with the same text); by identity none of them met the memo.
+    None when an argument is too large to key (its result is memoised within the site only)."""
+    args = tuple(content_key(v, ev.value_keys) for v in bindings.values())
+    if None in args:
+        return None
+    self_key = content_key(inner.self_value, ev.value_keys) if inner.self_value is not None else None
+    if self_key is None and inner.self_value is not None:
+        return None
+    return (id(fnode), id(fmod), tuple(bindings), args,
+            parent_env.memo_key() if parent_env is not None else None, env.import_time, env.depth, self_key,
+            ev.request_loops)
 
 
 def helper_returns(ev: Evaluator, fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, fmod: ModuleInfo,

@@ -243,8 +243,16 @@ class _FlowBuilder:
             ):
                 self.ix.add(Event("call", call.func.value.id, s, _end(s), chain, loops, None, call))
             elif isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _MUTATORS \
-                    and (path := attr_path(call.func.value)) is not None:
-                self._attr(Event("call", path, s, _end(s), chain, loops, None, call))
+                    and isinstance(call.func.value, ast.Attribute | ast.Subscript):
+                # `chat.messages.append(m)`: the object `chat` names changes in place
+                base: ast.expr = call.func.value
+                while isinstance(base, ast.Attribute | ast.Subscript):
+                    base = base.value
+                if isinstance(base, ast.Name):
+                    self.ix.add(Event("attrset", base.id, s, _end(s), chain, loops, None, call))
+                path = attr_path(call.func.value)
+                if path is not None:  # and so does the list `self.tools` names
+                    self._attr(Event("call", path, s, _end(s), chain, loops, None, call))
         elif isinstance(s, ast.Return):
             self.ix.returns.append(s)
         elif isinstance(s, ast.If):

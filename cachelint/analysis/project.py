@@ -15,7 +15,17 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cachelint.analysis import callsites, classes, frameworks, gemini_legacy, hierarchy, interproc, scopes
+from cachelint.analysis import (
+    branches,
+    callsites,
+    classes,
+    frameworks,
+    gemini_legacy,
+    hierarchy,
+    interproc,
+    records,
+    scopes,
+)
 from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
@@ -24,7 +34,17 @@ from cachelint.analysis.hierarchy import Declared as DeclaredClasses
 from cachelint.analysis.module import ModuleInfo, subtree
 from cachelint.analysis.realpaths import is_dir, is_file, real_path
 from cachelint.analysis.shared import SharedResult
-from cachelint.analysis.values import AltV, ClientV, FuncRefV, InstanceV, ModuleRefV, OpaqueV, Value, flat_options
+from cachelint.analysis.values import (
+    AltV,
+    ClientV,
+    FuncRefV,
+    InstanceV,
+    ModuleRefV,
+    OpaqueV,
+    RecordV,
+    Value,
+    flat_options,
+)
 from cachelint.sources import read_module
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # larger modules are not followed (generated code)
@@ -102,14 +122,11 @@ class Project(ProjectHooks):
         self._by_name: dict[str, ModuleInfo | None] = {}
         self._calls: dict[str, list[FoundCall]] = {}
         self._wrappers: dict[tuple[int, int], list[WrapperSite]] = {}  # (function, depth left)
-        self._callees: dict[int, tuple[ast.Call, list[tuple[FunctionNode, ModuleInfo]]]] = {}
+        # a call's callees where it is written, with the implementations they are when the call
+        # was dispatched by class hierarchy (see callees), by id (with the call)
+        self._callees: dict[int, tuple[ast.Call, list[tuple[FunctionNode, ModuleInfo]], list[Implementation]]] = {}
         self._class_index = classes  # given when the run built it once for every project
         self._hierarchy: Hierarchy | None = None
-        # the implementations a dispatched call was found to run, by call: what `self` is in
-        # each, and the class named where the prompt is reported
-        self._dispatched: dict[int, tuple[ast.Call, list[Implementation]]] = {}
-        # the calls whose callees (where written) were found by class hierarchy, by id
-        self._dispatched_calls: dict[int, ast.Call] = {}
         self._fields: hierarchy.FieldMemo = {}  # a class's declared fields, by (class, name)
         # the calls found of each function asked about (see _sites), by kind and id (with the function)
         self._site_memo: dict[tuple[str, int], tuple[FunctionNode, list[callsites.Site] | None]] = {}
@@ -476,7 +493,7 @@ class Project(ProjectHooks):
     def is_dispatched(self, call: ast.Call, mod: ModuleInfo) -> bool:
         """Did `callees(call, mod)` find the call's targets by class hierarchy (see dispatch)?"""
         self.callees(call, mod)
-        return self._dispatched_calls.get(id(call)) is call
+        return bool(self._callees[id(call)][2])
 
     # ---- class hierarchy
 
@@ -567,7 +584,6 @@ class Project(ProjectHooks):
         """The methods a method call on an object known only by its type may run (see
         cachelint.analysis.hierarchy); None when the receiver is not such an object."""
         func = call.func
-        self._dispatched.pop(id(call), None)  # found again in this environment (or not dispatched here)
         found = self._dispatch(call, func.value, func.attr, env) if isinstance(func, ast.Attribute) else None
         if found is None and (isinstance(func, ast.Name) or (isinstance(func, ast.Attribute)
                                                               and isinstance(func.value, ast.Name))) \
@@ -608,7 +624,6 @@ class Project(ProjectHooks):
         found = self.hierarchy().implementations(declared, meth)
         if not found:
             return None
-        self._dispatched[id(call)] = (call, found)
         return found
 
     def _declared_return(self, receiver: ast.expr, env: Env) -> DeclaredClasses | None:
@@ -659,11 +674,15 @@ class Project(ProjectHooks):
         return got
 
     def implementation(self, call: ast.Call, fn: FunctionNode) -> Implementation | None:
-        """The implementation `fn` of a call dispatched by class hierarchy, if it was."""
-        got = self._dispatched.get(id(call))
+        """The implementation `fn` of a call dispatched by class hierarchy where it is written
+        (see callees, which must have been asked), if it was. Where the call runs in another
+        environment (a step of a wrapper chain, with the caller's values bound), what it runs
+        is found again in that environment (see bound_env): the answer is a function of the
+        environment, never of which environment the call was last looked at in."""
+        got = self._callees.get(id(call))
         if got is None or got[0] is not call:
             return None
-        return next((i for i in got[1] if i.fn is fn), None)
+        return _implementation_of(got[2], fn)
 
     def callee_value(self, call: ast.Call, env: Env) -> Value | None:
         """What a call's callee evaluates to (methods looked up on instances and classes)."""
@@ -672,6 +691,8 @@ class Project(ProjectHooks):
         try:
             if isinstance(func, ast.Attribute):
                 recv = ev.eval(func.value, env)
+                if isinstance(recv, RecordV) and recv.instance is not None and recv.attr(func.attr) is None:
+                    recv = recv.instance  # a method of a project dataclass or pydantic model
                 if isinstance(recv, InstanceV | FuncRefV):
                     return ev.class_attribute(recv, func.attr, func, env)
             return ev.eval(func, env)
@@ -693,6 +714,7 @@ class Project(ProjectHooks):
         got = self._callees.get(id(call))
         if got is not None and got[0] is call:
             return got[1]  # the scan asks once per depth left it meets the function with
+        impls: list[Implementation] = []
         ev = self.evaluator
         ev.reset_budget(CALLEE_STEPS)
         try:
@@ -704,38 +726,32 @@ class Project(ProjectHooks):
             # linted file, the file --show-prompt shows) was given callees in the scan's copy
             # of it (tests/analysis/test_dispatch.py's show-prompt chain was lost).
             if self.shares_callees:
-                answer: tuple[list[tuple[FunctionNode, ModuleInfo]], bool] = ev.shared(
-                    mod, ("callees", id(call)), lambda: self._callees_dispatched(call, mod))
-                found, dispatched = answer
+                answer: tuple[list[tuple[FunctionNode, ModuleInfo]], list[Implementation]] = ev.shared(
+                    mod, ("callees", id(call)), lambda: self._targets_in(call, env_at(mod, call)))
+                found, impls = answer
             else:
-                found, dispatched = self._callees_dispatched(call, mod)
+                found, impls = self._targets_in(call, env_at(mod, call))
         except Budget:
-            found, dispatched = [], False
+            found = []
         finally:
             ev.reset_budget()
-        self._callees[id(call)] = (call, found)
-        if dispatched:
-            self._dispatched_calls[id(call)] = call
+        self._callees[id(call)] = (call, found, impls)
         return found
-
-    def _callees_dispatched(self, call: ast.Call,
-                            mod: ModuleInfo) -> tuple[list[tuple[FunctionNode, ModuleInfo]], bool]:
-        """`_callees_in` where the call is written, and whether they were found by class hierarchy."""
-        self._dispatched.pop(id(call), None)
-        found = self._callees_in(call, env_at(mod, call))
-        got = self._dispatched.get(id(call))
-        return found, got is not None and got[0] is call
 
     def bound_env(self, site: WrapperSite, call: ast.Call, caller_env: Env,
                   through: list[tuple[FunctionNode, ModuleInfo]] | None = None,
                   first: tuple[FunctionNode, ModuleInfo] | None = None,
                   route: list[str] | None = None,
-                  stepped: StepEnvs | None = None) -> tuple[Env, ast.Call] | None:
+                  stepped: StepEnvs | None = None,
+                  dispatched: list[Implementation | None] | None = None) -> tuple[Env, ast.Call] | None:
         """The environment of the SDK call with every wrapper's parameters bound, starting at `call`
-        (which enters `first`, when given: one of `callees(call, ...)` in `caller_env`).
+        (which enters `first`, when given: one of `callees(call, ...)`, and `caller_env` is
+        where `call` is written).
 
         `through`, if given, receives the wrapper functions entered on the way; `route`, if
-        given, the functions entered after the first, each named as `level` names it. `stepped`:
+        given, the functions entered after the first, each named as `level` names it;
+        `dispatched`, if given, for each function entered, the implementation it is when the
+        call that entered it was dispatched by class hierarchy there (None if not). `stepped`:
         the environments earlier sites of the same caller's call entered (see StepEnvs), kept
         while the evaluator's memo is (sites evaluated with `reset_budget(keep_memo=True)`).
         """
@@ -754,19 +770,29 @@ class Project(ProjectHooks):
         for i, nxt in enumerate(steps):
             key: tuple[object, ...] | None = None
             target = known[i] if i < len(known) else None
-            if target is None:
-                target = self._callee_in(current, env)
-            elif i > 0 and target not in self._callees_in(current, env):
-                # found by the scan without the caller's bindings: still where this call goes?
-                # (`first` was just resolved by the caller, in this same environment)
-                return None
+            impl: Implementation | None = None
+            if target is not None and i == 0:
+                # `first`, resolved by the caller where `call` is written (see callees)
+                impl = self.implementation(call, target[0])
+            else:
+                # where this call goes with the caller's values bound, found in this environment
+                # (the scan found `target` without them: is it still where the call goes?)
+                found, impls = self._targets_in(current, env)
+                if target is None:
+                    target = found[0] if len(found) == 1 else None
+                elif target not in found:
+                    return None
+                if target is not None:
+                    impl = _implementation_of(impls, target[0])
             if target is None:
                 return None
             fn, fmod = target
             if through is not None:
                 through.append(target)
+            if dispatched is not None:
+                dispatched.append(impl)
             if route is not None and i > 0:
-                route.append(self.level(current, fn, fmod))
+                route.append(self.level(fn, fmod, impl))
             if stepped is not None:
                 # Sites of one wrapper enter it, and often the next wrapper, through the same
                 # call with the same values: the same environment, so what is worked out in
@@ -774,7 +800,7 @@ class Project(ProjectHooks):
                 key = (id(current), id(fn), env.memo_key(), ev.request_loops)
                 got = stepped.get(key)
                 if got is not None:
-                    if got[1] is None:
+                    if got[1] is None or branches.ruled_out(ev, nxt, fn, fmod, got[1]):
                         return None
                     env, current = got[1], nxt
                     continue
@@ -782,13 +808,16 @@ class Project(ProjectHooks):
             if isinstance(current.func, ast.Attribute):
                 recv = ev.eval(current.func.value, env)
                 for option in (flat_options(recv) if isinstance(recv, AltV) else [recv]):
-                    if isinstance(option, InstanceV):
-                        method = ev.class_attribute(option, current.func.attr, current.func, env)
+                    # `self` of a record's method is the record, so that `self.system_prompt`
+                    # reads the field its construction was given
+                    owner = option.instance if isinstance(option, RecordV) else option
+                    if isinstance(owner, InstanceV):
+                        method = ev.class_attribute(owner, current.func.attr, current.func, env)
                         if isinstance(method, FuncRefV) and method.node is fn:
-                            self_value = option
+                            self_value = records.as_self(ev, option, env) if isinstance(option, RecordV) else option
                             break
             if self_value is None:
-                self_value = self._implicit_self(current, env, fn, fmod)
+                self_value = self._implicit_self(current, env, fn, fmod, impl)
             bindings = interproc.bind_args(ev, fn, current, env, fmod, self_value)
             if bindings is None:
                 if stepped is not None and key is not None:
@@ -798,23 +827,25 @@ class Project(ProjectHooks):
             env = Env(fmod, fn, bindings, None, import_time=False, depth=env.depth + 1, self_value=self_value)
             if stepped is not None and key is not None:
                 stepped[key] = (outer, env)  # the outer environment too: its id is in the key
+            if branches.ruled_out(ev, nxt, fn, fmod, env):
+                return None  # the caller's values take the other side of an `if` around the next call
             current = nxt
         return env, current
 
-    def level(self, call: ast.Call, fn: FunctionNode, fmod: ModuleInfo) -> str:
-        """How a route names the function `call` entered: the implementation a dispatched call
-        runs (`BaseLLM._achat_completion() -> OpenAILLM._achat_completion()`), else the method
-        with its class (`BaseLLM.acompletion_text()`) or the function."""
-        impl = self.implementation(call, fn)
+    @staticmethod
+    def level(fn: FunctionNode, fmod: ModuleInfo, impl: Implementation | None) -> str:
+        """How a route names the function `fn` a call entered: the implementation `impl` a
+        dispatched call runs (`BaseLLM._achat_completion() -> OpenAILLM._achat_completion()`),
+        else the method with its class (`BaseLLM.acompletion_text()`) or the function."""
         if impl is not None:
             return impl.label
         owner = hierarchy.owner_class(fn, fmod)
         return f"{owner.name}.{fn.name}()" if owner is not None else f"{fn.name}()"
 
-    def _implicit_self(self, call: ast.Call, env: Env, fn: FunctionNode, fmod: ModuleInfo) -> Value | None:
-        """`self` in a method the call reaches without naming the object: an implementation
-        found by class hierarchy, or the `__call__` of a callable object."""
-        impl = self.implementation(call, fn)
+    def _implicit_self(self, call: ast.Call, env: Env, fn: FunctionNode, fmod: ModuleInfo,
+                       impl: Implementation | None) -> Value | None:
+        """`self` in a method the call reaches without naming the object: the implementation
+        `impl` found by class hierarchy for the call in `env`, or the `__call__` of a callable object."""
         if impl is not None:
             return hierarchy.self_for(fn, fmod, impl.cls, impl.cls_mod)
         if fn.name == "__call__":
@@ -826,14 +857,17 @@ class Project(ProjectHooks):
                         return option
         return None
 
-    def _callee_in(self, call: ast.Call, env: Env) -> tuple[FunctionNode, ModuleInfo] | None:
-        got = self._callees_in(call, env)
-        return got[0] if len(got) == 1 else None
-
-    def _callees_in(self, call: ast.Call, env: Env) -> list[tuple[FunctionNode, ModuleInfo]]:
+    def _targets_in(self, call: ast.Call,
+                    env: Env) -> tuple[list[tuple[FunctionNode, ModuleInfo]], list[Implementation]]:
+        """The project functions a call may go to in `env`, and the implementations they are
+        when it is dispatched by class hierarchy there ([] when not)."""
         dispatched = self.dispatch(call, env)
         if dispatched is not None:
-            return [(i.fn, i.mod) for i in dispatched][:MAX_DISPATCH]
+            return [(i.fn, i.mod) for i in dispatched][:MAX_DISPATCH], dispatched
+        return self._callees_in(call, env), []
+
+    def _callees_in(self, call: ast.Call, env: Env) -> list[tuple[FunctionNode, ModuleInfo]]:
+        """`_targets_in` of a call not dispatched by class hierarchy."""
         target = self.callee_value(call, env)
         out: list[tuple[FunctionNode, ModuleInfo]] = []
         for option in (flat_options(target) if isinstance(target, AltV) else [target]):
@@ -846,6 +880,11 @@ class Project(ProjectHooks):
                 if tmod is not None and all(option.node is not fn for fn, _ in out):
                     out.append((option.node, tmod))
         return out[:MAX_DISPATCH]
+
+
+def _implementation_of(impls: list[Implementation], fn: FunctionNode) -> Implementation | None:
+    """The implementation among `impls` whose method is `fn`, if any."""
+    return next((i for i in impls if i.fn is fn), None)
 
 
 def _typed_receiver(recv: ast.expr, env: Env) -> bool:
@@ -1182,8 +1221,34 @@ def _framework_uses(found: FoundCall, names: set[str], fn: FunctionNode, mod: Mo
 
 
 def _name_ids(node: ast.AST) -> set[str]:
-    """The ids of the Name nodes in `node` (itself included), walked without ast.walk's generators."""
-    return {n.id for n in subtree([node]) if isinstance(n, ast.Name)}
+    """The ids of the Name nodes in `node` (itself included), walked without ast.walk's
+    generators, and `self.<attr>` for each attribute of `self` read (see _filled_fields)."""
+    out: set[str] = set()
+    for n in subtree([node]):
+        if isinstance(n, ast.Name):
+            out.add(n.id)
+        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self":
+            out.add(f"self.{n.attr}")
+    return out
+
+
+# Methods that put their arguments into the list they are called on.
+_FILLING_METHODS = frozenset({"append", "extend", "insert"})
+
+
+def _filled_fields(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, set[str]]:
+    """The names put into each list attribute of `self` in `fn` (`self.messages.append(Message(
+    content=content))`), keyed `self.<attr>`: a method that adds a parameter to the conversation
+    it keeps and then sends the conversation (sweep's `ChatGPT.chat_anthropic`) forwards it."""
+    out: dict[str, set[str]] = {}
+    for call in _calls_in_function(fn):
+        f = call.func
+        if isinstance(f, ast.Attribute) and f.attr in _FILLING_METHODS and isinstance(f.value, ast.Attribute) \
+                and isinstance(f.value.value, ast.Name) and f.value.value.id == "self":
+            used = out.setdefault(f"self.{f.value.attr}", set())
+            for a in [*call.args, *(k.value for k in call.keywords)]:
+                used |= _name_ids(a)
+    return out
 
 
 def _tainted_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo, params: set[str]) -> set[str]:
@@ -1204,6 +1269,8 @@ def _tainted_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo, 
             if e.extra is not None and e.kind in ("call", "augassign"):
                 used |= _name_ids(e.extra)
         reads[name] = used
+    for name, used in _filled_fields(fn).items():
+        reads[name] = used - {name}
     tainted = set(params)
     changed = True
     while changed:

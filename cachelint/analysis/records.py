@@ -18,6 +18,7 @@ from cachelint.analysis.env import Env
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.scopes import instance_of
 from cachelint.analysis.values import DictV, FuncRefV, ModuleRefV, RecordV, Value, spread_entries
+from cachelint.fastinit import replace
 
 if TYPE_CHECKING:
     from cachelint.analysis.evaluate import Evaluator
@@ -93,8 +94,19 @@ def method_call(ev: Evaluator, rec: RecordV, meth: str, node: ast.Call, env: Env
     if isinstance(target, FuncRefV) and isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
         if target.bound_self is None:
             return ev.call_value(target, node, env)  # a staticmethod
-        return interproc.call_helper(ev, target, node, env, self_value=rec)
+        return interproc.call_helper(ev, target, node, env, self_value=as_self(ev, rec, env))
     return None
+
+
+def as_self(ev: Evaluator, rec: RecordV, env: Env) -> RecordV:
+    """A record as `self` of one of its methods: a list field the class's methods add to
+    holds what the record was made with, then earlier turns (see classes.grown_field); what
+    this method adds comes after them."""
+    if rec.instance is None:
+        return rec
+    inst = rec.instance
+    entries = tuple((k, classes.grown_field(ev, inst, k, v, env)) for k, v in rec.entries)
+    return rec if entries == rec.entries else replace(rec, entries=entries)
 
 
 def _record_chain(ev: Evaluator, cls: ast.ClassDef, mod: ModuleInfo,

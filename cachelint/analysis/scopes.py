@@ -38,6 +38,7 @@ from cachelint.analysis.values import (
     Loc,
     ModuleRefV,
     OpaqueV,
+    RecordV,
     SetV,
     StrV,
     Value,
@@ -411,8 +412,10 @@ def shared_by_calls(ev: Evaluator, env: Env, name: str) -> bool:
     written the same way), in the same function, pass the local `name` too?"""
     req = ev.request_node
     scope = env.scope
-    if req is None or not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) \
-            or env.mod.enclosing_function(req) is not scope:
+    if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    ev.context_reads += 1  # the answer depends on which request it is: see Evaluator.keep_summary
+    if req is None or env.mod.enclosing_function(req) is not scope:
         return False
     callee = ast.dump(req.func)
     for call in env.mod.calls:
@@ -682,7 +685,38 @@ def apply_event(ev: Evaluator, value: Value | None, e: Event, env: Env, cond: bo
         return setitem(ev, value, e.extra, e.value, env, cond)
     if e.kind == "delitem":
         return ev.unknown(env, e.stmt, "item deleted") if not isinstance(value, DictV) else value
+    if e.kind == "attrset" and isinstance(value, RecordV):
+        return record_changed(ev, value, e, env, cond or rep)
     return value
+
+
+def record_changed(ev: Evaluator, rec: RecordV, e: Event, env: Env, cond: bool) -> RecordV:
+    """A record (dataclass, pydantic model) held in a name after `name.field = v` or
+    `name.field.append(v)` (sweep's `chat_gpt.messages = [Message(...)]`): the field is `v`,
+    or changed as the list method changes it; a change deeper in the field makes it unknown."""
+    change = e.extra
+    target = change.func.value if isinstance(change, ast.Call) and isinstance(change.func, ast.Attribute) else change
+    field = target
+    while isinstance(field, ast.Attribute | ast.Subscript) and not (
+            isinstance(field, ast.Attribute) and isinstance(field.value, ast.Name)):
+        field = field.value
+    if not isinstance(field, ast.Attribute):
+        return rec
+    old = rec.attr(field.attr)
+    new: Value
+    if target is not field or (old is None and isinstance(change, ast.Call)):
+        new = ev.unknown(env, e.stmt, f"`{field.attr}` changed in place")
+    elif isinstance(change, ast.Call):
+        assert old is not None
+        new = mutate(ev, old, change, env, cond, False)
+    elif e.value is not None:
+        new = ev.eval(e.value, env)
+        if cond:
+            new = AltV((old if old is not None else ConstV(None), new), ev.loc(env, e.stmt), ev.src(env, e.stmt))
+    else:
+        new = ev.unknown(env, e.stmt, f"`{field.attr}` set")
+    entries = tuple((k, v) for k, v in rec.entries if k != field.attr)
+    return replace(rec, entries=(*entries, (field.attr, new)))
 
 
 def as_list(ev: Evaluator, value: Value, env: Env, node: ast.AST) -> ListV | None:

@@ -11,10 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cachelint.analysis import indirect
-from cachelint.analysis.assemble import assemble
+from cachelint.analysis.assemble import assemble_all
 from cachelint.analysis.calls import FoundCall
 from cachelint.analysis.env import MAX_STEPS, env_at
 from cachelint.analysis.evaluate import Budget
+from cachelint.analysis.hierarchy import Implementation
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project, StepEnvs
 from cachelint.analysis.values import Loc
@@ -166,7 +167,7 @@ def assemble_module(mod: ModuleInfo, project: Project, exhausted: list[int] | No
     for found in direct:
         ev.reset_budget()  # each call site gets its own evaluation budget
         hits = ev.budget_hits
-        prompts.append(assemble(found, ev, span_of))
+        prompts.extend(assemble_all(found, ev, span_of))
         _note_spent(ev.budget_hits > hits, found.node, exhausted)
     names = project.wrapper_names()
     declared = project.declared_short_names()
@@ -183,10 +184,10 @@ def assemble_module(mod: ModuleInfo, project: Project, exhausted: list[int] | No
             if declared_call is not None:
                 ev.reset_budget()
                 hits = ev.budget_hits
-                p = assemble(declared_call, ev, span_of)
+                variants = assemble_all(declared_call, ev, span_of)
                 _note_spent(ev.budget_hits > hits, node, exhausted)
-                prompts.append(dataclasses.replace(p, call=dataclasses.replace(
-                    p.call, via=mod.source_of(node.func) + "()")))
+                prompts.extend(dataclasses.replace(p, call=dataclasses.replace(
+                    p.call, via=mod.source_of(node.func) + "()")) for p in variants)
                 continue
         if name not in names:
             made = indirect.handed_on(node, mod)
@@ -232,9 +233,10 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         hits = ev.budget_hits
         through: list[tuple[FunctionNode, ModuleInfo]] = []
         route: list[str] = []
+        dispatched: list[Implementation | None] = []
         try:
             bound = project.bound_env(site, call, env_at(mod, call), through, first=target, route=route,
-                                      stepped=stepped)
+                                      stepped=stepped, dispatched=dispatched)
         except Budget:
             _note_spent(True, call, exhausted)  # the caller is reported nowhere else
             continue
@@ -244,28 +246,29 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         found = FoundCall(sdk_call, site.found.provider, site.found.api, site.found.receiver,
                           site.found.client, env)
         ev.reset_budget(keep_memo=True)
-        prompt = assemble(found, ev, span_of)
-        if prompt.call.model is not None and not runs_on(prompt.call.provider.value, prompt.call.model,
-                                                          prompt.call.base_url, bool(prompt.call.base_url_unresolved)):
+        made = assemble_all(found, ev, span_of)
+        sent = made[0].call
+        if sent.model is not None and not runs_on(sent.provider.value, sent.model, sent.base_url,
+                                                  bool(sent.base_url_unresolved)):
             continue  # a branch of the wrapper for another provider's models: never runs for this one
         _note_spent(ev.budget_hits > hits, call, exhausted)
-        inside = any(project.implementation(c, f) is not None
-                     for c, (f, _) in zip(site.chain[:-1], through[1:], strict=False))
+        inside = any(impl is not None for impl in dispatched[1:])  # dispatched inside the chain
         if inside:
             dispatched_steps += ev.steps - start
         # Report at the caller: this call is where the prompt is built.
         via = mod.source_of(call.func) + "()"
-        impl = project.implementation(call, target[0])
+        impl = dispatched[0] if dispatched else None
         if impl is not None:
             via += " -> " + impl.label  # dispatched by class hierarchy: name the class
         if inside:
             # dispatched again inside the chain: every level to the implementation that runs
             via += "".join(" -> " + level for level in route)
-        site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
-                                        via=via,
-                                        via_scopes=tuple((m.path, f.lineno, f.end_lineno or f.lineno)
-                                                         for f, m in through))
-        out.append(dataclasses.replace(prompt, call=site_call))
+        for prompt in made:
+            site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
+                                            via=via,
+                                            via_scopes=tuple((m.path, f.lineno, f.end_lineno or f.lineno)
+                                                             for f, m in through))
+            out.append(dataclasses.replace(prompt, call=site_call))
     return out
 
 

@@ -120,7 +120,7 @@ def scan_names(
         got = classes.signature(qualname)
         return got if got is not None else run.probes(roots, qualname)
 
-    cutoff = Cutoff(rc.shapes, run.hashes) if rc is not None else None
+    cutoff = Cutoff(rc.shapes, run.hashes, rc.getters) if rc is not None else None
     store = FactStore(rc.modules if rc is not None else None, cutoff)
     inputs = ScanInputs(reader.is_candidate, reader.identify, run.hashes, probe)
     result = scan_wrappers(files, settings, inputs, store, jobs, run, meanwhile, classes)

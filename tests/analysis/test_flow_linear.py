@@ -37,6 +37,7 @@ def _steps(tmp_path: Path, body: str, monkeypatch: pytest.MonkeyPatch) -> int:
     mod = project.load(str(tmp_path / "app.py"))
     assert mod is not None
     assemble_module(mod, project)  # the wrapper scan, once: what follows is the prompt's evaluation
+    project.evaluator.site_memo.clear()  # the helpers' results of that first run: worked out again
     count = [0]
     real = Evaluator.eval
 
@@ -92,6 +93,7 @@ def _module_steps(tmp_path: Path, source: str, monkeypatch: pytest.MonkeyPatch) 
     mod = project.load(str(tmp_path / "app.py"))
     assert mod is not None
     assemble_module(mod, project)
+    project.evaluator.site_memo.clear()
     count = [0]
     real = Evaluator.eval
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cachelint.run import scan
+from cachelint.run import cutoff, scan
 from cachelint.run.check import LintResult
 
 CLIENT = "from openai import OpenAI\n\nclient = OpenAI()\n"
@@ -276,3 +276,32 @@ def test_the_early_cutoff_judges_how_a_file_read_gets_modules(
     code, out, stats = _verbose(run, ".")
     assert stats[0].endswith(f", modules whose verdicts the early cutoff kept {kept}")
     assert (code, out) == cold == _cli(run, "--no-cache")
+
+
+@pytest.mark.parametrize(("getter", "kept"), [
+    ("def load(name):\n    return importlib.import_module(name, package=__package__)\n", 2),
+    # the twin: the edited module's name spelled in a string, from the kept words as when parsed
+    ("KIND = 'route'\n\n\ndef load():\n    return importlib.import_module('app.' + KIND)\n", 0),
+])
+def test_the_early_cutoff_parses_a_file_it_judged_once(
+    project: Path, run: Callable[..., Any], write: Write, monkeypatch: pytest.MonkeyPatch, getter: str, kept: int
+) -> None:
+    """What the cutoff asks of a file's tree (how it gets hold of modules, the words of its
+    strings) is kept in the result cache by the file's content: a second edit parses no file
+    the checks read, and the cutoff decides as it did (issue 20: parsing them was a third of a
+    pre-commit run on gptme)."""
+    parsed: list[object] = []
+    real = cutoff._FileFacts.of
+    monkeypatch.setattr(cutoff._FileFacts, "of", staticmethod(lambda tree: parsed.append(tree) or real(tree)))
+    tree = dict(TREE)
+    tree["app/llm.py"] = "import importlib\n\n" + LLM + GETATTR_PICK + "\n\n" + getter
+    write(project, tree)
+    cold = _cli(run)
+    for n, constant in enumerate(["LATE_NOTE = 'x'\n", "LATER_NOTE = 'y'\n"]):
+        (project / "app" / "route.py").write_text(ROUTE_CORE + "LATE_NOTE = 'x'\n" + constant * n)
+        parsed.clear()
+        code, out, stats = _verbose(run, ".")
+        assert stats[0].endswith(f", modules whose verdicts the early cutoff kept {kept}")
+        assert (code, out) == cold
+        assert (len(parsed) > 0) == (n == 0), parsed
+    assert _cli(run) == _cli(run, "--no-cache") == cold
