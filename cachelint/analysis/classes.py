@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from cachelint.analysis import interproc, scopes
+from cachelint.analysis import interproc, mutations, scopes
 from cachelint.analysis.env import EndOfModule, Env
-from cachelint.analysis.module import ModuleInfo
+from cachelint.analysis.module import PURE_BUILTINS, Event, FlowIndex, ModuleInfo
 from cachelint.analysis.scopes import decorator_names, instance_of, is_overload
 from cachelint.analysis.values import (
     AltV,
@@ -155,7 +155,7 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
                 if not (isinstance(tgt.value, ast.Name) and tgt.value.id == me) or e.value is None:
                     continue
                 menv = Env(cmod, fn, None, None, import_time=False, self_value=inst)
-                v = ev.eval(e.value, menv)
+                v = _set_value(ev, e, f"{me}.{attr}", ix, cmod, menv)
                 if fn.name == "__init__":
                     # set once per instance from what it was made with (the user, the persona,
                     # the tools of this agent): the same on every turn the instance serves
@@ -170,7 +170,10 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
             break  # the most derived class that sets it decides
     if not options:
         return annotated_client(ev, classes, attr) or _from_getattr(ev, inst, classes, attr, env, node)
-    options = _as_grown(classes, attr, options)
+    grown, changed_by = _changed_in_methods(ev, inst, classes, attr, any(mutations.is_container(o) for o in options))
+    if grown is not None or changed_by is not None:
+        options = [_as_changed(o, attr, grown, changed_by) for o in options]
+        options = [o for i, o in enumerate(options) if o not in options[:i]]
     if len(options) == 1:
         return options[0]
     return AltV(tuple(options), ev.loc(env, node), f"self.{attr}")
@@ -179,19 +182,11 @@ def _instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: as
 def _as_grown(classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str, options: list[Value]) -> list[Value]:
     """What `self.<attr>` may hold by the time it is read, given what it was set to, when a
     method of the class adds to it in place (else `options` as they are)."""
-    grown = _grown_in_methods(classes, attr)
+    grown = next(((cmod, *grows[attr]) for cls, cmod in classes
+                  for grows in [_grown_attributes(cls, cmod)[0]] if attr in grows), None)
     if grown is None:
         return options
-    # A list the instance's methods add to (a conversation kept on the instance): what
-    # it holds by now is the earlier turns, of any number and content.
-    gmod, gnode = grown
-    more = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), INSTANCE_HISTORY)
-    # Anything else changed in place by a method (`self.step += 1`) differs from turn to turn.
-    changed = OpaqueV(Stability.TURN, f"self.{attr}", Loc.of(gmod.path, gnode), "changed in place by a method")
-    # `insert` may put the new items anywhere, ahead of what the list was made with
-    at_end = not (isinstance(gnode, ast.Call) and isinstance(gnode.func, ast.Attribute) and gnode.func.attr == "insert")
-    options = [ListV((*o.items, Item(more, repeated=True)), o.loc, o.is_tuple) if isinstance(o, ListV) and at_end
-               else changed for o in options]
+    options = [_as_changed(o, attr, grown, None) for o in options]
     return [o for i, o in enumerate(options) if o not in options[:i]]
 
 
@@ -280,45 +275,126 @@ def _names_tested(test: ast.expr, name: str) -> set[str] | None:
 
 
 _GROWERS = ("append", "extend", "insert")
+_CHANGERS = ("update", "setdefault", "pop", "popitem", "clear", "remove", "sort", "reverse")
 
 
-def _grown_in_methods(classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> tuple[ModuleInfo, ast.AST] | None:
-    """Where a method adds to `self.<attr>` in place (`self.history.append(...)`, `+=`), if one does."""
+def _set_value(ev: Evaluator, e: Event, path: str, ix: FlowIndex, mod: ModuleInfo, env: Env) -> Value:
+    """The value `self.<attr> = value` gives the attribute, with what the same method does to
+    it in place afterwards (`self.tools = []` then `self.tools.append(t)`, or
+    `load_tools(self.tools)`), when this is the method's last assignment of it."""
+    assert e.value is not None
+    timeline = ix.timeline(path)
+    sets = [x for x in timeline if x.kind in ("assign", "opaque")]
+    if not sets or sets[-1].stmt is not e.stmt or all(x.kind in ("assign", "opaque") for x in timeline):
+        return ev.eval(e.value, env)
+    return scopes.local_value(ev, path, EndOfModule(mod), env, ix)
+
+
+_Where = tuple[ModuleInfo, ast.AST, str]
+
+
+def _as_changed(o: Value, attr: str, grown: _Where | None, changed_by: _Where | None) -> Value:
+    """`o`, a value `self.<attr>` is set to, as methods leave it (see _changed_in_methods)."""
+    if changed_by is not None and mutations.is_container(o):
+        cmod, cnode, how = changed_by
+        return OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(cmod.path, cnode), how)
+    if grown is None:
+        return o
+    gmod, gnode, _ = grown
+    # `insert` may put the new items anywhere, ahead of what the list was made with
+    at_end = not (isinstance(gnode, ast.Call) and isinstance(gnode.func, ast.Attribute) and gnode.func.attr == "insert")
+    if isinstance(o, ListV) and at_end:
+        # A list the instance's methods add to (a conversation kept on it, tools registered):
+        # what it holds by now is the earlier turns, of any number and content.
+        more = OpaqueV(Stability.UNKNOWN, f"self.{attr}", Loc.of(gmod.path, gnode), INSTANCE_HISTORY)
+        return ListV((*o.items, Item(more, repeated=True)), o.loc, o.is_tuple)
+    # Anything else added to by a method (`self.step += 1`) differs from turn to turn.
+    return OpaqueV(Stability.TURN, f"self.{attr}", Loc.of(gmod.path, gnode), "changed in place by a method")
+
+
+def _changed_in_methods(ev: Evaluator, inst: InstanceV, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str,
+                        container: bool) -> tuple[_Where | None, _Where | None]:
+    """Where a method adds to `self.<attr>` (`self.history.append(...)`, `+=`), and where one
+    changes it otherwise in place (`self.tools[name] = spec`, `.clear()`, `load(self.tools)`
+    with a callee that may change it), with what an unknown value says of it. The calls it is
+    handed to are looked at only for a list or dict (`container`)."""
+    grown: _Where | None = None
     for cls, cmod in classes:
-        node = _grown_attributes(cls, cmod).get(attr)
-        if node is not None:
-            return cmod, node
-    return None
+        grows, changes, handed = _grown_attributes(cls, cmod)
+        if attr in changes:
+            return grown, (cmod, *changes[attr])
+        if attr in grows and grown is None:
+            grown = (cmod, *grows[attr])
+        for fn, call, arg in handed.get(attr, ()) if container else ():
+            menv = Env(cmod, fn, None, None, import_time=False, self_value=inst)
+            eff = mutations.call_effect(ev, call, arg, menv)
+            if isinstance(eff, mutations.Unknown):
+                return grown, (cmod, call, eff.why)
+            if eff is not None:
+                # what a project function does to it, from a method that may run any number of times
+                name = getattr(eff.fn.node, "name", "")
+                return grown, (cmod, call, f"changed in place by {name}(), called from {fn.name}()")
+    return grown, None
 
 
-def _grown_attributes(cls: ast.ClassDef, cmod: ModuleInfo) -> dict[str, ast.AST]:
-    """Each attribute of `self` a method of `cls` (not `__init__`) adds to in place, with the
-    first place it does. Found in one walk of the class's methods and kept with the module (a
-    function of its tree alone): asked for every attribute read, it walked every method each
-    time (gpt-researcher's agent class, once per attribute per linted file)."""
+_Method = ast.FunctionDef | ast.AsyncFunctionDef
+_Grown = tuple[dict[str, tuple[ast.AST, str]], dict[str, tuple[ast.AST, str]],
+               dict[str, list[tuple[_Method, ast.Call, ast.expr]]]]
+
+
+def _grown_attributes(cls: ast.ClassDef, cmod: ModuleInfo) -> _Grown:
+    """Each attribute of `self` a method of `cls` (not `__init__`) adds to in place, and each it
+    changes otherwise in place, with the first place it does and how; and the calls each is
+    handed to, which may change it. Found in
+    one walk of the class's methods and kept with the module (a function of its tree alone):
+    asked for every attribute read, it walked every method each time (gpt-researcher's agent
+    class, once per attribute per linted file)."""
     key = ("grown attributes", id(cls))
     got = cmod.shared.get(key)
     if got is not None and got[0] is cls:
         return got[1]  # type: ignore[no-any-return]
-    found: dict[str, ast.AST] = {}
+    grows: dict[str, tuple[ast.AST, str]] = {}
+    changes: dict[str, tuple[ast.AST, str]] = {}
+    handed: dict[str, list[tuple[_Method, ast.Call, ast.expr]]] = {}
     for fn in _methods(cls):
         params = [*fn.args.posonlyargs, *fn.args.args]
         if not params or fn.name == "__init__":
             continue  # filled in once by the constructor: set up, not grown
         me = params[0].arg
+        ix = cmod.flow_of(fn)
+        # `tools = self.tools` then `tools.append(t)`: the attribute's list changed by another name
+        aliases = {x.name: x.value.attr for evs in ix.events.values() for x in evs
+                   if x.kind == "assign" and isinstance(x.value, ast.Attribute)
+                   and isinstance(x.value.value, ast.Name) and x.value.value.id == me}
+        where = f"{fn.name}() ({cmod.path.rsplit('/', 1)[-1]}:{fn.lineno})"
         for n in ast.walk(fn):
             target: ast.AST | None = None
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWERS:
+            how = INSTANCE_HISTORY
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWERS + _CHANGERS:
                 target = n.func.value
+                if n.func.attr in _CHANGERS:
+                    how = f"changed in place by {where}"
             elif isinstance(n, ast.AugAssign):
                 target = n.target
-            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == me:
-                first = found.setdefault(target.attr, n)
-                if first is not n and isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) \
+            elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store | ast.Del):
+                target, how = n.value, f"changed in place by {where}"
+            if isinstance(n, ast.Call) and target is None and not (
+                    isinstance(n.func, ast.Name) and n.func.id in PURE_BUILTINS):
+                for a in [*n.args, *(k.value for k in n.keywords if k.arg is not None)]:
+                    if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name) and a.value.id == me:
+                        handed.setdefault(a.attr, []).append((fn, n, a))
+            name = aliases.get(target.id) if isinstance(target, ast.Name) else \
+                target.attr if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                and target.value.id == me else None
+            if name is not None:
+                table = grows if how == INSTANCE_HISTORY else changes
+                first = table.setdefault(name, (n, how))
+                if first[0] is not n and isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) \
                         and n.func.attr == "insert":
-                    found[target.attr] = n  # one `insert` anywhere decides where new items may go
-    cmod.shared[key] = (cls, found)
-    return found
+                    table[name] = (n, how)  # one `insert` anywhere decides where new items may go
+    result = (grows, changes, handed)
+    cmod.shared[key] = (cls, result)
+    return result
 
 
 def annotated_client(ev: Evaluator, classes: list[tuple[ast.ClassDef, ModuleInfo]], attr: str) -> Value | None:

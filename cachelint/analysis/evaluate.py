@@ -55,6 +55,7 @@ from cachelint.analysis.values import (
     is_text,
     map_alternatives,
     merge_pieces,
+    part_of,
     pieces_stability,
     repeat_pieces,
     spread_entries,
@@ -721,6 +722,9 @@ class Evaluator:
             if r is not None:
                 return ConstV(r, self.loc(env, node))
         stab = worst(value_stability(left), value_stability(right))
+        part = (part_of(left, stab) or part_of(right, stab)) if stab in VARYING else None
+        if part is not None:
+            return self.opaque(env, node, stab, part.cause, hops=part.hops)  # what makes it change
         return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.UNKNOWN,
                            "computed value")
 
@@ -1181,6 +1185,11 @@ class Evaluator:
                     return ConstV(int(vals[0].value), self.loc(env, node))  # type: ignore[arg-type]
                 except (TypeError, ValueError, OverflowError):
                     pass
+            part = next((p for p in (part_of(v, stab) for v in vals) if p is not None), None) \
+                if stab in VARYING else None
+            if part is not None:
+                # what changes is the value the builtin is given: say what it is
+                return self.opaque(env, node, stab, part.cause, hops=part.hops)
             return self.opaque(env, node, stab if stab != Stability.STATIC else Stability.STABLE,
                                f"{name}()")
         if name == "open":

@@ -21,6 +21,9 @@ ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
 # ((id(if_node), "body"), (id(for_node), "body"), ...).
 Chain = tuple[tuple[int, str], ...]
 
+# Code written in an expression that does not run when the expression does.
+_DEFERRED: tuple[type[ast.AST], ...] = (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
 _TRY_NODES: tuple[type[ast.stmt], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
 
 
@@ -54,9 +57,34 @@ class FlowIndex:
     # Per name: whether the body binds it without an event saying so (a walrus, a match
     # capture); filled on demand by `binds`.
     unrecorded: dict[str, bool] = field(default_factory=dict)
+    # Calls the name is handed to as an argument ("passed" events), which may change a list or
+    # dict in place; apart from `events`, whose every other reader asks what binds a name.
+    passed: dict[str, list[Event]] = field(default_factory=dict)
+    # Events of an attribute of a name, by its path ("self.tools"): assigned, changed in place,
+    # handed to a call. No name is spelt with a dot, so these never mix with a name's own.
+    attrs: dict[str, list[Event]] = field(default_factory=dict)
+    # Changes made in place through another name bound to the same object (`t = tools` then
+    # `t.append(x)`), as events of the name whose object they change.
+    aliased: dict[str, list[Event]] = field(default_factory=dict)
+    # Per name with such calls: its events and those calls in the order they happen (see timeline).
+    _timelines: dict[str, list[Event]] = field(default_factory=dict)
 
     def add(self, ev: Event) -> None:
         self.events.setdefault(ev.name, []).append(ev)
+
+    def timeline(self, name: str) -> list[Event]:
+        """The name's events with the calls it is handed to, in the order they happen. A call
+        in a statement happens before the statement binds anything (`tools = f(tools)`)."""
+        handed = self.passed.get(name)
+        aliased = self.aliased.get(name)
+        if not handed and not aliased:
+            return self.events.get(name) or self.attrs.get(name, [])
+        got = self._timelines.get(name)
+        if got is None:
+            got = self._timelines[name] = sorted(
+                [*(handed or ()), *(aliased or ()), *self.events.get(name, []), *self.attrs.get(name, [])],
+                key=_event_order)
+        return got
 
     def binds(self, name: str, scope: ast.AST) -> bool:
         """Whether `name` is a name of `scope`, whose flow this is (Python's rule: bound
@@ -74,6 +102,17 @@ class FlowIndex:
             body = getattr(scope, "body", [])
             got = self.unrecorded[name] = name in _bound_by_expressions(body if isinstance(body, list) else [body])
         return got
+
+
+def attr_path(node: ast.AST) -> str | None:
+    """"self.tools" for `self.tools`: an attribute of a name, one level deep."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return None
+
+
+def _event_order(e: Event) -> tuple[tuple[int, int], int]:
+    return (e.pos, 0 if e.kind == "passed" else 1)
 
 
 # Events that change what a name holds without binding the name.
@@ -106,6 +145,15 @@ def _start(node: ast.AST) -> tuple[int, int]:
 _MUTATORS = {"append", "extend", "insert", "update", "setdefault", "clear", "pop", "remove",
              "sort", "reverse", "popitem"}
 
+# Builtins that never change what they are handed: a name passed to one records no event (a
+# project function that shadows one is taken to keep that promise).
+PURE_BUILTINS = frozenset({
+    "len", "isinstance", "issubclass", "str", "repr", "print", "list", "tuple", "dict", "set", "frozenset",
+    "sorted", "reversed", "enumerate", "zip", "range", "int", "float", "bool", "any", "all", "sum", "min",
+    "max", "id", "type", "hasattr", "getattr", "iter", "map", "filter", "hash", "format", "callable", "abs",
+    "round", "bytes", "ascii", "vars", "dir", "next", "super",
+})
+
 
 class _FlowBuilder:
     def __init__(self, index: FlowIndex) -> None:
@@ -125,16 +173,52 @@ class _FlowBuilder:
                 self._target(inner, stmt, chain, loops, None, "opaque")
         elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
             self.ix.add(Event("setitem", t.value.id, stmt, _end(stmt), chain, loops, value, t))
+        elif isinstance(t, ast.Subscript) and value is not None and (path := attr_path(t.value)) is not None:
+            self._attr(Event("setitem", path, stmt, _end(stmt), chain, loops, value, t))
         elif isinstance(t, ast.Attribute):
             base = t.value
             while isinstance(base, ast.Attribute | ast.Subscript):
                 base = base.value
             if isinstance(base, ast.Name):
                 self.ix.add(Event("attrset", base.id, stmt, _end(stmt), chain, loops, value, t))
+            path = attr_path(t)
+            if path is not None and not isinstance(stmt, ast.AugAssign):  # `+=`: an event of its own
+                self._attr(Event(kind, path, stmt, _end(stmt), chain, loops, value))
+
+    def _attr(self, e: Event) -> None:
+        self.ix.attrs.setdefault(e.name, []).append(e)
+
+    def _handed(self, exprs: Sequence[ast.AST | None], s: ast.stmt, pos: tuple[int, int], chain: Chain,
+                loops: tuple[int, ...]) -> None:
+        """A "passed" event for each name handed as an argument to a call in `exprs` (not in a
+        function or lambda defined there, which runs later if at all). A spread (`*xs`, `**kw`)
+        hands a copy, so it changes nothing."""
+        roots = [x for x in exprs if x is not None]
+        if not roots:
+            return
+        for n in subtree(roots, _DEFERRED):
+            if not isinstance(n, ast.Call):
+                continue
+            if isinstance(n.func, ast.Name) and n.func.id in PURE_BUILTINS:
+                continue
+            for a in [*n.args, *(k.value for k in n.keywords if k.arg is not None)]:
+                name = a.id if isinstance(a, ast.Name) else attr_path(a)
+                if name is not None:
+                    self.ix.passed.setdefault(name, []).append(Event("passed", name, s, pos, chain, loops, a, n))
 
     def stmt(self, s: ast.stmt, chain: Chain, loops: tuple[int, ...]) -> None:
         self.ix.chains[id(s)] = chain
         self.ix.loops[id(s)] = loops
+        if isinstance(s, ast.Expr | ast.Assign | ast.AnnAssign | ast.AugAssign):
+            self._handed([s.value], s, _end(s), chain, loops)
+        elif isinstance(s, ast.If):
+            self._handed([s.test], s, _end(s.test), chain, loops)
+        elif isinstance(s, ast.For | ast.AsyncFor):
+            self._handed([s.iter], s, _end(s.iter), chain, loops)
+        elif isinstance(s, ast.While):
+            self._handed([s.test], s, _end(s.test), chain, (*loops, id(s)))
+        elif isinstance(s, ast.With | ast.AsyncWith):
+            self._handed([i.context_expr for i in s.items], s, _end(s.items[-1].context_expr), chain, loops)
         if isinstance(s, ast.Assign):
             for t in s.targets:
                 self._target(t, s, chain, loops, s.value)
@@ -146,6 +230,9 @@ class _FlowBuilder:
                 self.ix.add(Event("augassign", s.target.id, s, _end(s), chain, loops, s.value, s))
             else:
                 self._target(s.target, s, chain, loops, None, "opaque")
+                path = attr_path(s.target)
+                if path is not None:
+                    self._attr(Event("augassign", path, s, _end(s), chain, loops, s.value, s))
         elif isinstance(s, ast.Expr):
             call = s.value.value if isinstance(s.value, ast.Await) else s.value
             if (
@@ -163,6 +250,9 @@ class _FlowBuilder:
                     base = base.value
                 if isinstance(base, ast.Name):
                     self.ix.add(Event("attrset", base.id, s, _end(s), chain, loops, None, call))
+                path = attr_path(call.func.value)
+                if path is not None:  # and so does the list `self.tools` names
+                    self._attr(Event("call", path, s, _end(s), chain, loops, None, call))
         elif isinstance(s, ast.Return):
             self.ix.returns.append(s)
         elif isinstance(s, ast.If):
@@ -237,7 +327,28 @@ def build_flow(body: list[ast.stmt], args: ast.arguments | None) -> FlowIndex:
         if args.kwarg:
             ix.params[args.kwarg.arg] = args.kwarg
     _FlowBuilder(ix).block(body, (), ())
+    _aliases(ix)
     return ix
+
+
+def _aliases(ix: FlowIndex) -> None:
+    """For each `b = a` (two local names), the changes made in place through `b` while both
+    still name that object, recorded as changes of `a` too. One made in a branch the binding
+    is not on counts as made in that branch's (the binding's) block: it may not happen."""
+    for b, evs in list(ix.events.items()):
+        for x in evs:
+            if x.kind != "assign" or not isinstance(x.value, ast.Name) or x.value.id == b:
+                continue
+            a = x.value.id
+            rebound = [y.pos for y in [*ix.events.get(a, []), *evs]
+                       if y.pos > x.pos and y.kind not in _IN_PLACE]
+            until = min(rebound, default=(10**9, 0))
+            for y in sorted([*evs, *ix.passed.get(b, [])], key=_event_order):
+                if not x.pos < y.pos < until or y.kind not in ("call", "setitem", "delitem", "passed"):
+                    continue
+                chain = y.chain if y.chain[:len(x.chain)] == x.chain else x.chain
+                ix.aliased.setdefault(a, []).append(
+                    Event(y.kind, a, y.stmt, y.pos, chain, y.in_loop, y.value, y.extra))
 
 
 _LINE_BREAK = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")

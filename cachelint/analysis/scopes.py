@@ -13,8 +13,8 @@ import ast
 import builtins
 from typing import TYPE_CHECKING, Any
 
-from cachelint.analysis import callers, loops
-from cachelint.analysis.env import MAX_ALT_ITERATION, WHOLE, EndOfModule, Env
+from cachelint.analysis import callers, interproc, loops, mutations
+from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_DEPTH, WHOLE, EndOfModule, Env, env_at
 from cachelint.analysis.files import module_file
 from cachelint.analysis.frameworks import (
     LANGCHAIN_BASE_MODELS,
@@ -154,7 +154,66 @@ def _module_value(ev: Evaluator, name: str, mod: ModuleInfo, use: ast.AST | None
         elif use is None and isinstance(v, DictV | ListV | SetV) and name in mutated_globals(ev, mod):
             v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, mod.tree),
                         "module table changed in place at run time")
+        elif use is None and isinstance(v, DictV | ListV | SetV):
+            why = _handed_global(ev, mod, name)
+            if why is not None:
+                v = OpaqueV(Stability.UNKNOWN, name, Loc.of(mod.path, mod.tree), why)
     return v
+
+
+def _handed_global(ev: Evaluator, mod: ModuleInfo, name: str) -> str | None:
+    """Why the module's table `name` may not hold its import-time value when a function reads
+    it: a function of the module hands it to a call that may change it (`add_tools(TOOLS)`)."""
+    guard = ("handed global", mod.path, name)
+    if guard in ev.active:
+        ev.guard_hit(guard)
+        return None
+    ev.activate(guard)
+    try:
+        for fn, call, arg in _handed_globals(mod).get(name, ()):
+            eff = mutations.call_effect(ev, call, arg, env_at(mod, call))
+            if isinstance(eff, mutations.Unknown):
+                return f"module table {eff.why}"
+            if eff is not None:
+                return f"module table changed in place by {getattr(eff.fn.node, 'name', '')}(), called from {fn.name}()"
+    finally:
+        ev.deactivate(guard)
+    return None
+
+
+def _local_to(mod: ModuleInfo, fn: ast.AST, name: str) -> bool:
+    """Is `name`, read in `fn`, a name of `fn` or of a function around it (not the module's)?"""
+    scope: ast.AST | None = fn
+    while isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        ix = mod.flow_of(scope)
+        if name in ix.globals_:
+            return False
+        if name in ix.params or ix.binds(name, scope):
+            return True
+        scope = mod.enclosing_scope(scope)
+    return False
+
+
+def _handed_globals(mod: ModuleInfo) -> dict[str, list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Call,
+                                                             ast.expr]]]:
+    """The calls in the module's functions each module-level name is handed to (a function of
+    the module's tree alone, kept with it)."""
+    key = ("handed globals",)
+    got = mod.shared.get(key)
+    if got is not None:
+        return got  # type: ignore[no-any-return]
+    out: dict[str, list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Call, ast.expr]]] = {}
+    for fn in mod.functions:
+        ix = mod.flow_of(fn)
+        for name, evs in ix.passed.items():
+            if "." in name or _local_to(mod, fn, name):
+                continue  # a name of the function's own, or of one around it
+            for e in evs:
+                if isinstance(e.extra, ast.Call) and isinstance(e.value, ast.expr) \
+                        and mod.enclosing_function(e.extra) is fn:
+                    out.setdefault(name, []).append((fn, e.extra, e.value))
+    mod.shared[key] = out
+    return out
 
 
 def star_import(ev: Evaluator, name: str, mod: ModuleInfo) -> Value | None:
@@ -240,7 +299,7 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
         use_loops: tuple[int, ...] = ()
     else:
         use_chain, use_loops = env.mod.statement_chain(env.scope, use)
-    all_events = ix.events.get(name, [])
+    all_events = ix.timeline(name)
     evs = [e for e in all_events if e.pos <= use_pos]
     base_i: int | None = None
     for i in range(len(evs) - 1, -1, -1):
@@ -298,6 +357,9 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
                     value = loop_carry(ev, value, later[lp], env, use)
                     # what is carried depends on where the use is in the loop: not shared
                     prefix_key = None
+        if e.kind == "passed" and (value is None or not mutations.is_container(value)):
+            j += 1  # a call can change only a list or dict it is handed
+            continue
         cond = not is_prefix(e.chain, use_chain)
         if cond and never_runs(ev, e, use_chain, env):
             j += 1
@@ -608,6 +670,8 @@ def apply_event(ev: Evaluator, value: Value | None, e: Event, env: Env, cond: bo
         if cond and not rep:
             return AltV((value, new), ev.loc(env, e.stmt), ev.src(env, e.stmt))
         return new
+    if e.kind == "passed":
+        return handed(ev, value, e, env, cond, rep)
     if isinstance(value, AltV) and e.kind in ("call", "setitem"):
         flat = flat_options(value)
         if len(flat) <= MAX_ALT_ITERATION and all(isinstance(o, DictV | ListV) for o in flat):
@@ -764,8 +828,73 @@ def setitem(ev: Evaluator, value: Value, target: ast.Subscript, rhs: ast.expr, e
     return ev.unknown(env, target, "item assignment not followed")
 
 
+def handed(ev: Evaluator, value: Value, e: Event, env: Env, cond: bool, rep: bool) -> Value:
+    """`value` (of `e.name`) after the call `e` hands it to (see mutations.py): unchanged, as the
+    project function that changes it leaves it, or unknown."""
+    if not mutations.is_container(value):
+        return value
+    eff = mutations.effect(ev, e, env)
+    if eff is None:
+        return value
+    call = e.extra
+    assert isinstance(call, ast.Call)
+    if isinstance(eff, mutations.Unknown):
+        return ev.unknown(env, call, eff.why)
+    after = _followed(ev, value, eff, call, env)
+    if after == value:
+        return value  # a wrapper that only hands it on (to the SDK, to a helper that reads it)
+    fname = getattr(eff.fn.node, "name", "<lambda>")
+    if isinstance(after, OpaqueV):
+        return ev.unknown(env, call, f"changed in place by {fname}() ({after.cause})")
+    if not cond and not rep:
+        return add_hop(after, ev.hop(env, call, f"changed in place by {fname}()"))
+    # Called in a branch or a loop: what the call adds is there or not, once or any number of
+    # times, after what was there before.
+    if isinstance(value, ListV) and isinstance(after, ListV) and after.items[:len(value.items)] == value.items:
+        added = [replace(it, optional=it.optional or (cond and not rep), repeated=it.repeated or rep)
+                 for it in after.items[len(value.items):]]
+        return ListV((*value.items, *added), value.loc, value.is_tuple)
+    if isinstance(value, DictV) and isinstance(after, DictV) and after.entries[:len(value.entries)] == value.entries:
+        news = dict(after.entries[len(value.entries):])
+        entries = [(k, v) for k, v in value.entries if k not in news]
+        entries += [(k, AltV((value.get(k) or ConstV(None), v), ev.loc(env, call), ev.src(env, call)))
+                    for k, v in news.items()]
+        return DictV(tuple(entries), value.loc, value.complete and after.complete)
+    return ev.unknown(env, call, f"changed in place by {fname}() in a branch or a loop")
+
+
+def _followed(ev: Evaluator, value: Value, eff: mutations.Follow, call: ast.Call, env: Env) -> Value:
+    """The callee's parameter where it stops changing it, with `value` bound to it."""
+    fnode = eff.fn.node
+    assert isinstance(fnode, ast.FunctionDef | ast.AsyncFunctionDef)
+    if env.depth >= MAX_DEPTH:
+        return ev.unknown(env, call, "helper chain too deep to follow")
+    bindings = interproc.bind_args(ev, fnode, call, env, eff.mod, eff.self_value)
+    if bindings is None:
+        return ev.unknown(env, call, "arguments not followed")
+    bindings[eff.param] = value
+    parent_env: Env | None = None
+    outer = eff.mod.enclosing_scope(fnode)
+    if eff.mod is env.mod and outer is not None and not isinstance(outer, ast.ClassDef):
+        parent_env = env if env.scope is outer else Env(eff.mod, outer, None, None, env.import_time, env.depth)
+    inner = Env(eff.mod, fnode, bindings, parent_env, env.import_time, env.depth + 1, self_value=eff.self_value)
+    # the end of the function: after every statement of its body, on no branch of it
+    anchor: ast.AST = eff.end if eff.end is not None else EndOfModule(eff.mod)
+    return local_value(ev, eff.param, anchor, inner, eff.mod.flow_of(fnode))
+
+
 def loop_carry(ev: Evaluator, value: Value, later: list[Event], env: Env, use: ast.AST) -> Value:
     grows = any(e.kind == "call" for e in later)
+    if mutations.is_container(value):
+        for e in later:
+            if e.kind != "passed":
+                continue
+            eff = mutations.effect(ev, e, env)
+            if isinstance(eff, mutations.Unknown):
+                return ev.unknown(env, use, eff.why)
+            if isinstance(eff, mutations.Follow) and not grows and isinstance(e.extra, ast.Call):
+                # a wrapper that only hands it on leaves it as it was
+                grows = _followed(ev, value, eff, e.extra, env) != value
     reassigned = any(e.kind in ("assign", "augassign", "opaque") for e in later)
     if isinstance(value, ListV) and grows:
         tail = ev.opaque(env, use, Stability.TURN, APPENDED_EARLIER)

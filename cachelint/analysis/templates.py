@@ -66,6 +66,7 @@ from cachelint.analysis.values import (
     Text,
     Value,
     merge_pieces,
+    part_of,
     text_of,
     value_stability,
     worst,
@@ -245,6 +246,18 @@ class _Args:
     def all_values(self) -> list[Value]:
         exprs = [*self.kw.values(), *self.spreads, *([self.mapping] if self.mapping is not None else [])]
         return [self.value(e) for e in exprs]
+
+    def named_values(self) -> list[tuple[str, Value]]:
+        """Each value passed, by the name the template reads it by: keywords, then the entries
+        of spreads and of a mapping known as dicts (a spread not known goes by its source)."""
+        out = [(k, self.value(v)) for k, v in self.kw.items()]
+        for e in [*self.spreads, *([self.mapping] if self.mapping is not None else [])]:
+            m = self.value(e)
+            if isinstance(m, DictV):
+                out.extend(m.entries)
+            else:
+                out.append((self.src(e), m))
+        return out
 
 
 # ---------------------------------------------------------------- Jinja: expressions
@@ -765,6 +778,15 @@ def render_failed(ev: EvaluatorAPI, tv: TemplateV, args: _Args, node: ast.Call, 
     stab = worst(Stability.STABLE, *dyn)
     if stab == Stability.UNKNOWN:
         stab = Stability.STABLE
+    if stab in VARYING and tv.stability != stab:
+        # What changes is a value passed to the template, not the template: name that value,
+        # where it is written (RD-Agent renders a template read from YAML with the time left).
+        for name, v in args.named_values():
+            part = part_of(v, stab)
+            if part is not None:
+                return OpaqueV(stab, part.source, part.loc,
+                               f"`{name}` passed to a template not followed ({cause}): {part.cause}",
+                               hops=part.hops)
     return ev.opaque(env, node, stab, cause)
 
 

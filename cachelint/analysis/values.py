@@ -313,6 +313,38 @@ def flat_options(v: AltV, limit: int | None = None) -> list[Value]:
     return out
 
 
+def part_of(v: Value, stab: Stability) -> OpaqueV | Hole | None:
+    """A part of `v` (an opaque value or a hole in text) of stability `stab`, the first found."""
+    if isinstance(v, OpaqueV):
+        return v if v.stability == stab else None
+    if isinstance(v, StrV):
+        return _piece_of(v.pieces, stab)
+    inner: list[Value] = []
+    if isinstance(v, ListV):
+        inner = [i.value for i in v.items]
+    elif isinstance(v, DictV):
+        inner = [x for _, x in v.entries]
+    elif isinstance(v, AltV):
+        inner = list(v.options)
+    for x in inner:
+        got = part_of(x, stab)
+        if got is not None:
+            return got
+    return None
+
+
+def _piece_of(pieces: tuple[Piece, ...], stab: Stability) -> Hole | None:
+    for p in pieces:
+        if isinstance(p, Hole) and p.stability == stab:
+            return p
+        if isinstance(p, Alt):
+            for o in p.options:
+                got = _piece_of(o, stab)
+                if got is not None:
+                    return got
+    return None
+
+
 def text_of(pieces: Iterable[Piece]) -> str | None:
     """The full text when every piece is static text, else None."""
     out: list[str] = []
