@@ -47,16 +47,13 @@ def _within(child: ast.AST, stmts: list[ast.stmt]) -> bool:
 def truth(ev: Evaluator, test: ast.expr, env: Env) -> bool | None:
     """The truth of `test` in `env` when its value is known (`use_openai`, `not stream`,
     `model == "gpt-4o"`, `a and b`), else None."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = truth(ev, test.operand, env)
-        return None if inner is None else not inner
-    if isinstance(test, ast.BoolOp):
-        parts = [truth(ev, v, env) for v in test.values]
-        if isinstance(test.op, ast.And):
-            return False if False in parts else None if None in parts else True
-        return True if True in parts else None if None in parts else False
+    return loops.combined_truth(test, lambda t: _leaf_truth(ev, t, env))
+
+
+def _leaf_truth(ev: Evaluator, test: ast.expr, env: Env) -> bool | None:
+    """A comparison as a loop's item test decides it; a name, attribute or constant by its value."""
     if isinstance(test, ast.Compare):
-        return loops.test_truth(ev, test, env)
+        return loops.known_test(ev, test, env)
     if isinstance(test, ast.Name | ast.Attribute | ast.Constant):
         return _truthiness(ev.eval(test, env))
     return None

@@ -15,6 +15,7 @@ scopes."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cachelint.analysis.env import Env
@@ -78,14 +79,24 @@ def test_truth(ev: Evaluator, test: ast.expr, env: Env) -> bool | None:
     """The truth of a test on a known item: `m["role"] == "system"`, `m.role != "user"`,
     `m.get("role") in ("system", "developer")`, `isinstance(m, SystemMessage)`, and `not`,
     `and`, `or` of them. None when the values are not known."""
+    return combined_truth(test, lambda t: known_test(ev, t, env))
+
+
+def combined_truth(test: ast.expr, leaf: Callable[[ast.expr], bool | None]) -> bool | None:
+    """The truth of `not`, `and`, `or` of tests whose own truth `leaf` tells (None: not known)."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = test_truth(ev, test.operand, env)
+        inner = combined_truth(test.operand, leaf)
         return None if inner is None else not inner
     if isinstance(test, ast.BoolOp):
-        parts = [test_truth(ev, v, env) for v in test.values]
+        parts = [combined_truth(v, leaf) for v in test.values]
         if isinstance(test.op, ast.And):
             return False if False in parts else None if None in parts else True
         return True if True in parts else None if None in parts else False
+    return leaf(test)
+
+
+def known_test(ev: Evaluator, test: ast.expr, env: Env) -> bool | None:
+    """The truth of one comparison or `isinstance` test on known values (see test_truth)."""
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance" \
             and len(test.args) == 2 and not test.keywords:
         return _isinstance(ev.eval(test.args[0], env), ev.eval(test.args[1], env))
