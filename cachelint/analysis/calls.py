@@ -204,6 +204,46 @@ def passed_client(receiver: ast.expr, value: Value, env: Env, ev: Evaluator) -> 
     return client_of(values[0] if len(values) == 1 else AltV(tuple(values), value.loc, value.source))
 
 
+def passed_chat_models(receiver: ast.expr, value: Value, env: Env, ev: Evaluator) -> list[ClientV]:
+    """The langchain chat models a receiver that is a parameter (of the function the call is
+    in, or of one it is nested in: a closure made by `create_agent(llm)`), untyped or typed
+    `Any`, holds when every call of that function in the project hands one (TradingAgents'
+    `create_bull_researcher(self.quick_thinking_llm)`, the chat model a client factory's
+    `get_llm()` makes): one per provider and kind, as framework_choices; empty otherwise."""
+    if not (isinstance(receiver, ast.Name) and isinstance(value, OpaqueV) and value.passthrough):
+        return []
+    owner: Env | None = env
+    while owner is not None:
+        scope = owner.scope
+        if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+            a = scope.args
+            arg = next((p for p in [*a.posonlyargs, *a.args, *a.kwonlyargs] if p.arg == receiver.id), None)
+            if arg is not None:
+                if owner.bindings is not None or value.loc != ev.loc(owner, arg):
+                    return []  # bound by a caller here, or not this parameter's value
+                break
+        owner = owner.parent
+    if owner is None:
+        return []
+    values = callers.argument_values(ev, owner, receiver.id)
+    if not values:
+        return []
+    models: list[ClientV] = []
+    for v in values:
+        chosen = framework_choices(v)
+        if not chosen:
+            one = client_of(v)
+            if one is None or one.kind not in frameworks.LANGCHAIN_KINDS:
+                return []  # a caller hands something else, or something not known
+            chosen = [one]
+        models.extend(chosen)
+    groups: dict[tuple[str, str], list[ClientV]] = {}
+    for c in models:
+        groups.setdefault(_sdk_of(c), []).append(c)
+    whole = AltV(tuple(models), value.loc, value.source) if len(models) > 1 else models[0]
+    return [cs[0] if len(cs) == 1 else gemini_legacy.merge(cs, whole) for cs in groups.values()]
+
+
 def _sdk_of(c: ClientV) -> tuple[str, str]:
     """The provider, and for the legacy Gemini SDK and the frameworks the kind of object (a
     model is not a chat, a langchain chat model is not the SDK's client)."""
@@ -282,8 +322,12 @@ def framework_calls(node: ast.Call, env: Env, ev: Evaluator, held: frozenset[str
     if client is None:
         if func.attr not in frameworks.LANGCHAIN_SEND:
             return []
+        try:
+            choices = framework_choices(value) or passed_chat_models(func.value, value, env, ev)
+        except Budget:
+            return []
         return [FoundCall(node, c.provider, f"{c.kind}.{frameworks.LANGCHAIN_SEND[func.attr]}", func.value, c, env)
-                for c in framework_choices(value)]
+                for c in choices]
     if client.kind in frameworks.LANGCHAIN_KINDS and func.attr in frameworks.LANGCHAIN_SEND:
         api = f"{client.kind}.{frameworks.LANGCHAIN_SEND[func.attr]}"
         return [FoundCall(node, client.provider, api, func.value, client, env)]

@@ -110,11 +110,13 @@ def instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: ast
         ev.guard_hit(key)
         return OpaqueV(Stability.UNKNOWN, attr, ev.loc(env, node), "attribute depends on itself")
     ev.activate(key)
+    refusals = ev.public_refusals
     try:
         result = _instance_attr(ev, inst, attr, env, node)
     finally:
         ev.deactivate(key)
-    memo[key] = result
+    if ev.public_refusals == refusals:
+        memo[key] = result  # not when what it was set from was not followed here (callers.py)
     return result
 
 

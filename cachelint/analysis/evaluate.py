@@ -18,7 +18,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cachelint.analysis import classes, interproc, loops, records, scopes
+from cachelint.analysis import chat_subclasses, classes, interproc, loops, records, scopes
 from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_STEPS, MAX_UNROLL, WHOLE, Budget, Env, Within
 from cachelint.analysis.files import PromptFiles
 from cachelint.analysis.library.catalog import REGISTRY
@@ -222,6 +222,14 @@ class Evaluator:
         self.constructor_args: dict[tuple[object, ...], tuple[Value | None, object]] = {}
         # What the calls of a method pass for a parameter (see callers.passed_values), likewise.
         self.passed_args: dict[tuple[object, ...], tuple[list[Value] | None, object]] = {}
+        # Cycle guards below this level are not looked at by callers._in_public: a module's
+        # recognised calls, shared by every project of the process, are found as they are
+        # found on their own, not as the question that first asked for them would limit it.
+        self.public_floor = 0
+        self.public_refusals = 0  # questions refused for it (see callers._refused_in_public)
+        # The langchain chat model each project class extends, or None (see chat_subclasses),
+        # with the class, likewise.
+        self.chat_bases: dict[tuple[object, ...], tuple[str | None, object]] = {}
         # The loops around the request being assembled and around the wrapper calls that lead
         # to it: a value set before one of them and read inside is per conversation (session).
         self.request_loops: frozenset[int] = frozenset()
@@ -544,6 +552,13 @@ class Evaluator:
                            clock=base.clock if attr in ("tzinfo",) else None, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)
         if isinstance(base, AltV):
+            some = [o for o in base.options if not _is_none(o)]
+            if some and len(some) < len(base.options):
+                # `spec = TABLE.get(name)` then `spec.chat_class` under `if spec is not None:`:
+                # on None the read raises, so the value is read from the other options only
+                base = some[0] if len(some) == 1 else AltV(tuple(some), base.loc, base.source)
+                if not isinstance(base, AltV):
+                    return self.attribute(base, attr, node, env)
             return self.map_alt(base, lambda o: self.attribute(o, attr, node, env), node, env)
         if isinstance(base, RecordV):
             got = records.attribute(self, base, attr, node, env)
@@ -1043,7 +1058,8 @@ class Evaluator:
         return self.unknown_call(node, env, "call of " + self.src(env, node.func))
 
     def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
-        got = records.construct(self, cls, node, env) or classes.instantiate(self, cls, node, env)
+        got = chat_subclasses.instantiate(self, cls, node, env) or records.construct(self, cls, node, env) \
+            or classes.instantiate(self, cls, node, env)
         if got is not None:
             return got
         return self.unknown_call(node, env, f"instance of {cls.qualname}")
@@ -1389,3 +1405,7 @@ def safe_arith(a: object, b: object, op: ast.operator) -> int | float | None:
 
 
 __all__ = ["MAX_STEPS", "MAX_TEXT", "Budget", "Env", "Evaluator", "ProjectHooks"]
+
+
+def _is_none(v: Value) -> bool:
+    return isinstance(v, ConstV) and v.value is None

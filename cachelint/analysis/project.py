@@ -71,11 +71,15 @@ MAX_CHAIN_DISPATCH = 4
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
+# The send and bind methods of a langchain chat model are words of an SDK too: an agent made
+# by `create_agent(llm)` calls `llm.invoke(...)` in a file that names no chat model class (the
+# chat model comes from its callers: cachelint.analysis.calls.passed_chat_models).
 SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai"
                        r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock|init_chat_model"
-                       r"|BaseChatModel|BaseLanguageModel)\b")
+                       r"|BaseChatModel|BaseLanguageModel|invoke|ainvoke|with_structured_output|bind_tools)\b")
 _SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai", "litellm", "ChatGoogleGenerativeAI",
-                   "bedrock", "init_chat_model", "BaseChatModel", "BaseLanguageModel")
+                   "bedrock", "init_chat_model", "BaseChatModel", "BaseLanguageModel", "invoke",
+                   "with_structured_output", "bind_tools")
 
 
 def mentions_sdk(text: str) -> bool:
@@ -395,7 +399,11 @@ class Project(ProjectHooks):
         if calls is None:
             if mentions_sdk(mod.text):
                 ev = self.evaluator
-                calls = ev.shared(mod, "calls", lambda: find_calls(mod, ev))
+                floor, ev.public_floor = ev.public_floor, len(ev.active)
+                try:
+                    calls = ev.shared(mod, "calls", lambda: find_calls(mod, ev))
+                finally:
+                    ev.public_floor = floor
             else:
                 calls = []
             self._calls[key] = calls
