@@ -336,10 +336,10 @@ def argument_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:
     """What each call of the function `env` is the body of passes for its parameter `name`,
     wherever the project calls it: a nested or private function's calls in its module, a
     method's in its class hierarchy (else by name in the project), a public function's by name
-    in the project (cachelint.analysis.callsites), re-exported or not. None when there is
-    none or one cannot be bound. Asked of a receiver whose kind, not text, the callers decide
-    (`llm.invoke(...)` on a parameter `llm`: a chat model when each caller hands one), so
-    callers outside the project are not looked for."""
+    in the project (cachelint.analysis.callsites), re-exported or not: none when the project
+    has no call of it. None when one cannot be seen or bound. Asked of a receiver whose kind,
+    not text, the callers decide (`llm.invoke(...)` on a parameter `llm`: a chat model when
+    each caller hands one), so callers outside the project are not looked for."""
     fn = env.scope
     if not isinstance(fn, FuncNode) or env.bindings is not None or not _plain(fn):
         return None
@@ -354,7 +354,7 @@ def argument_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:
         else:
             sites = (ev.project.method_calls(fn, mod) if in_class else None) or ev.project.function_calls(fn, mod)
             calls = None if sites is None else [(s.call, s.mod, s.env(), s.self_value) for s in sites]
-        if not calls:
+        if calls is None:
             return None
         values: list[Value] = []
         for call, cmod, cenv, self_value in calls:

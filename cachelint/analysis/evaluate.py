@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from cachelint.analysis import chat_subclasses, classes, interproc, loops, records, scopes
 from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_STEPS, MAX_UNROLL, WHOLE, Budget, Env, Within
 from cachelint.analysis.files import PromptFiles
+from cachelint.analysis.frameworks import LANGCHAIN_BIND
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.clocks import clock_stability
 from cachelint.analysis.library.registry import AttributeModel, CallModel, MethodModel
@@ -105,6 +106,11 @@ class ProjectHooks:
         """The SDK client or chat model an attribute of an object known only by its declared
         class holds (`self.endpoint._llm` where `endpoint: LLMEndpoint`), or None."""
         return None
+
+    def chat_models(self, value: OpaqueV) -> list[ClientV]:
+        """The langchain chat models a parameter's value holds at every call of its function
+        in the project (see cachelint.analysis.calls.passed_chat_models), or none."""
+        return []
 
     # Whether a public function's parameter is judged by its calls in the whole project (see
     # cachelint.analysis.callers): the wrapper scan, whose verdicts never depend on a
@@ -1282,6 +1288,12 @@ class Evaluator:
             return got if got is not None else self.unknown(env, node, "SDK call result")
         if isinstance(recv, OpaqueV):
             got = self.library_method(recv, meth, node, env)
+            if got is None and meth in LANGCHAIN_BIND and recv.passthrough:
+                # `llm.with_structured_output(Schema)` on a parameter every caller hands a chat model
+                models = self.project.chat_models(recv)
+                if models:
+                    alt = models[0] if len(models) == 1 else AltV(tuple(models), recv.loc, recv.source)
+                    return self.method_call(alt, meth, node, env)
             return got if got is not None else self.opaque_method(recv, meth, node, env)
         if isinstance(recv, RecordV):
             got = records.method_call(self, recv, meth, node, env) or self.library_method(recv, meth, node, env)

@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cachelint.analysis import endpoints, frameworks
-from cachelint.analysis.calls import FoundCall, client_of, framework_choices
+from cachelint.analysis.calls import FoundCall, client_of, framework_choices, passed_chat_models
 from cachelint.analysis.evaluate import Budget, Evaluator
+from cachelint.analysis.library import langchain_prompts
 from cachelint.analysis.values import (
     ClientV,
     ConstV,
@@ -28,6 +29,7 @@ from cachelint.analysis.values import (
     Item,
     ListV,
     ModuleRefV,
+    RecordV,
     StrV,
     Text,
     Value,
@@ -154,7 +156,14 @@ def _langchain(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) ->
     # The receiver again, in this environment: a wrapper's parameters are bound to the caller's values.
     try:
         value = ev.eval(found.receiver, found.env)
-        client = client_of(value) or _same_kind(framework_choices(value), found.client) or found.client
+        client = client_of(value) or _same_kind(framework_choices(value), found.client)
+        if client is None and found.handed:
+            client = _same_kind(passed_chat_models(value, ev), found.client)
+            if client is None:
+                # a caller followed into the function hands something else (a test's mock)
+                return Request(found.provider, CHAT, {}, False,
+                               skip="the caller hands the receiver something not shown to be a chat model")
+        client = client or found.client
     except Budget:
         client = found.client
     provider = client.provider if client is not None else found.provider
@@ -207,6 +216,15 @@ def _langchain(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) ->
             req.top_marker = (v, n)
         elif name != "config":
             out[name] = (v, n)
+    template = settings.get(langchain_prompts.TEMPLATE_SETTING) if settings is not None else None
+    if isinstance(template, RecordV) and sent is not None:
+        # `(prompt | llm).invoke(input)`: the template's messages, rendered with the input
+        rendered = langchain_prompts.render(ev, template, sent[0], call, found.env)
+        if rendered is None:
+            req.complete = False
+            sent = None
+        else:
+            sent = (rendered, sent[1])
     if sent is not None:
         out["messages"] = (_langchain_messages(sent[0], provider), sent[1])
     return req

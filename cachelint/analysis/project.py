@@ -26,7 +26,7 @@ from cachelint.analysis import (
     records,
     scopes,
 )
-from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names
+from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names, passed_chat_models
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
@@ -655,6 +655,9 @@ class Project(ProjectHooks):
         if fn is None or fmod is None or fn.returns is None:
             return None
         return [(c, m, False) for c, m in self.classes_of(fn.returns, Env(fmod, None, import_time=True))] or None
+
+    def chat_models(self, value: OpaqueV) -> list[ClientV]:
+        return passed_chat_models(value, self.evaluator)
 
     def declared_attribute(self, node: ast.Attribute, base: Value, env: Env) -> Value | None:
         """An attribute of an object known only by its declared project class (`self.endpoint._llm`
