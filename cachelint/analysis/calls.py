@@ -252,6 +252,8 @@ def _handed_chat_models(value: Value, ev: Evaluator, depth: int) -> list[ClientV
         return None
     models: list[ClientV] = []
     for v in values:
+        if _something_else(v):
+            return None
         chosen = framework_choices(v)
         if not chosen:
             one = client_of(v)
@@ -266,6 +268,13 @@ def _handed_chat_models(value: Value, ev: Evaluator, depth: int) -> list[ClientV
                 chosen = handed
         models.extend(chosen)
     return models
+
+
+def _something_else(v: Value) -> bool:
+    """May `v` be an object known not to be a chat model (a project object, text, a list)?
+    A value not known (a library call not modelled) may be one: it does not say otherwise."""
+    options = flat_options(v, MAX_CHOICES) if isinstance(v, AltV) else [v]
+    return len(options) > MAX_CHOICES or any(not isinstance(o, ClientV | OpaqueV) for o in options)
 
 
 def _sdk_of(c: ClientV) -> tuple[str, str]:
