@@ -76,9 +76,9 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 # chat model comes from its callers: cachelint.analysis.calls.passed_chat_models).
 SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai"
                        r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock|init_chat_model"
-                       r"|BaseChatModel|BaseLanguageModel|invoke|ainvoke|with_structured_output|bind_tools)\b")
+                       r"|BaseChatModel|BaseLanguageModel|vertexai|invoke|ainvoke|with_structured_output|bind_tools)\b")
 _SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai", "litellm", "ChatGoogleGenerativeAI",
-                   "bedrock", "init_chat_model", "BaseChatModel", "BaseLanguageModel", "invoke",
+                   "bedrock", "init_chat_model", "BaseChatModel", "BaseLanguageModel", "vertexai", "invoke",
                    "with_structured_output", "bind_tools")
 
 
