@@ -343,6 +343,11 @@ def framework_calls(node: ast.Call, env: Env, ev: Evaluator, held: frozenset[str
             if isinstance(target, ModuleRefV) and target.qualname in frameworks.LITELLM_FUNCTIONS:
                 # the provider is the model's, told when the request is rebuilt
                 return [FoundCall(node, "openai", frameworks.LITELLM_FUNCTIONS[target.qualname], func, None, env)]
+            if isinstance(func, ast.Attribute) and func.attr in frameworks.LITELLM_NAMES:
+                router = client_of(ev.eval(func.value, env))
+                if router is not None and router.kind == frameworks.ROUTER_KIND:
+                    # `router.acompletion(model="group", ...)`: the group's model, told when rebuilt
+                    return [FoundCall(node, "openai", "litellm.completion", func.value, router, env)]
             if not isinstance(func, ast.Attribute) or func.attr in frameworks.LITELLM_NAMES \
                     or func.attr not in frameworks.METHODS:
                 return []  # an attribute held (`held`) may still be a chat model's `invoke`

@@ -93,6 +93,19 @@ def _litellm(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> R
             break
         kw[name] = (ev.eval(arg, found.env), arg)
     model = _static(kw["model"][0]) if "model" in kw else None
+    router = found.client if found.client is not None and found.client.kind == frameworks.ROUTER_KIND else None
+    if router is not None:
+        # a Router's `model` names one of its model groups: the model it sends to is the one
+        # the group's deployments name in the router's `model_list`, when that is shown
+        listed = router.settings.get("model_list") if router.settings is not None else None
+        sent = frameworks.router_model(model, listed) if model is not None else None
+        if sent is None:
+            kw.pop("model", None)
+            req = Request("openai", CHAT, kw, complete)
+            req.base_url_unresolved = f"litellm Router model group `{model or '?'}`"
+            return req
+        kw["model"] = (StrV((Text(sent, None),)), kw["model"][1])
+        model = sent
     if model is not None:
         provider = frameworks.litellm_provider(model)
         if provider is None:
