@@ -126,14 +126,12 @@ def _public_guard(ev: Evaluator) -> object | None:
 
 def _refused_in_public(ev: Evaluator) -> bool:
     """`_in_public`, for a question it refuses: the answer then depends on the public
-    function's callers being followed, as a value cut by that cycle guard does (memoised only
-    while it lasts: Evaluator.memo_end), and the evaluator counts the refusal (results kept for
-    its whole life are not kept when one was made while they were computed)."""
+    function's callers being followed, as a value cut by that cycle guard does, and is kept
+    only while it lasts (Evaluator.memo_end)."""
     guard = _public_guard(ev)
     if guard is None:
         return False
     ev.guard_hit(guard)
-    ev.public_refusals += 1
     return True
 
 
@@ -366,7 +364,18 @@ def argument_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:
             values.append(bindings[name])
         return values
 
-    return _once(ev, ev.passed_args, ("arguments", id(fn), name), fn, compute)
+    def fresh() -> list[Value] | None:
+        # Instance attributes read here are worked out again, in a namespace of their own:
+        # the ones kept may have been read while a public function's callers were followed,
+        # which does not follow what constructors are given (see constructor_argument).
+        was, ev.attr_namespace = ev.attr_namespace, "callers"
+        floor, ev.public_floor = ev.public_floor, len(ev.active)
+        try:
+            return compute()
+        finally:
+            ev.attr_namespace, ev.public_floor = was, floor
+
+    return _once(ev, ev.passed_args, ("arguments", id(fn), name), fn, fresh)
 
 
 def _module_calls(fn: FuncNode, mod: ModuleInfo) -> list[tuple[ast.Call, ModuleInfo, Env, Value]] | None:

@@ -214,7 +214,8 @@ class Evaluator:
         self.prompt_files: PromptFiles | None = None
         # Attributes of instances of project classes (see classes.py), by class and name, for
         # the evaluator's whole life.
-        self.instance_attrs: dict[tuple[int, str], Value | None] = {}
+        self.instance_attrs: dict[tuple[int, str, str], Value | None] = {}
+        self.attr_namespace = ""  # which of them are read (see callers.argument_values)
         # The library models for each (value type, name), looked up once per evaluator.
         self._method_models: dict[tuple[type, str], list[MethodModel]] = {}
         self._attribute_models: dict[tuple[type, str], list[AttributeModel]] = {}
@@ -229,10 +230,10 @@ class Evaluator:
         # What the calls of a method pass for a parameter (see callers.passed_values), likewise.
         self.passed_args: dict[tuple[object, ...], tuple[list[Value] | None, object]] = {}
         # Cycle guards below this level are not looked at by callers._in_public: a module's
-        # recognised calls, shared by every project of the process, are found as they are
-        # found on their own, not as the question that first asked for them would limit it.
+        # recognised calls (shared by the projects of the process) are found as on their own,
+        # and a chat model handed through parameters is judged from its callers in full
+        # (callers.argument_values), even when a public function's callers are being followed.
         self.public_floor = 0
-        self.public_refusals = 0  # questions refused for it (see callers._refused_in_public)
         # The langchain chat model each project class extends, or None (see chat_subclasses),
         # with the class, likewise.
         self.chat_bases: dict[tuple[object, ...], tuple[str | None, object]] = {}
