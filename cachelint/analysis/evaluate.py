@@ -229,10 +229,9 @@ class Evaluator:
         self.constructor_args: dict[tuple[object, ...], tuple[Value | None, object]] = {}
         # What the calls of a method pass for a parameter (see callers.passed_values), likewise.
         self.passed_args: dict[tuple[object, ...], tuple[list[Value] | None, object]] = {}
-        # Cycle guards below this level are not looked at by callers._in_public: a module's
-        # recognised calls (shared by the projects of the process) are found as on their own,
-        # and a chat model handed through parameters is judged from its callers in full
-        # (callers.argument_values), even when a public function's callers are being followed.
+        # Cycle guards below this level are not looked at by callers._in_public: a chat model
+        # handed through parameters is judged from its callers in full (callers.argument_values)
+        # even when a public function's callers are being followed.
         self.public_floor = 0
         # The langchain chat model each project class extends, or None (see chat_subclasses),
         # with the class, likewise.

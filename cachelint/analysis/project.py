@@ -399,12 +399,7 @@ class Project(ProjectHooks):
         if calls is None:
             if mentions_sdk(mod.text):
                 ev = self.evaluator
-                floor, ev.public_floor = ev.public_floor, len(ev.active)
-                try:
-                    # found as on their own (they are shared), whatever question asked first
-                    calls = ev.shared(mod, "calls", lambda: find_calls(mod, ev))
-                finally:
-                    ev.public_floor = floor
+                calls = ev.shared(mod, "calls", lambda: find_calls(mod, ev))
             else:
                 calls = []
             self._calls[key] = calls

@@ -218,3 +218,13 @@ def test_show_prompt_names_the_chat_model_class(project: Path, run: Callable[...
     assert shown.exit_code == 0, shown.stderr
     assert "ChatOpenAI.invoke, model gpt-4.1" in shown.stdout
     assert "Always cite the relevant section" in shown.stdout
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_serial_and_parallel_runs_find_the_same(project: Path, run: Callable[..., Run], jobs: str) -> None:
+    # The agent's module is first read while the public function's callers are followed for
+    # its text (which does not follow constructors); the chat model is still found.
+    files = CASES["a closure's parameter, every caller hands a chat model from a factory"]
+    lint(project, run, files)
+    got = run("--format", "concise", "--no-cache", "-j", jobs, ".")
+    assert "app/agents.py:6:41: CL101" in got.stdout, got.stdout
