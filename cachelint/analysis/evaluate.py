@@ -121,6 +121,11 @@ class ProjectHooks:
         re-export), or None."""
         return None
 
+    def modules_naming(self, words: frozenset[str]) -> list[ModuleInfo] | None:
+        """The project's modules (tests aside) that may reach a name spelt as one of `words`
+        (the class index's words), loaded; None when there are too many to look at."""
+        return []
+
     # Results shared with other projects of the process (see cachelint.analysis.shared):
     # a project that shares records what a computation depends on, and replays it on reuse.
     shares = False
@@ -244,6 +249,9 @@ class Evaluator:
 
     def hop(self, env: Env, node: ast.AST, note: str) -> Hop:
         return Hop(env.mod.span(node), note)
+
+    def modules_naming(self, words: frozenset[str]) -> list[ModuleInfo] | None:
+        return self.project.modules_naming(words)
 
     def files(self) -> PromptFiles:
         """The prompt files of the project root (made again if the root changes)."""
@@ -610,6 +618,10 @@ class Evaluator:
         if table is not None:
             return table
         if isinstance(base, OpaqueV):
+            item = REGISTRY.item_model(type(base))
+            got = item(self, base, key, node, env) if item is not None else None
+            if got is not None:
+                return got
             return OpaqueV(worst(base.stability, value_stability(key)), self.src(env, node),
                            self.loc(env, node), base.cause, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)

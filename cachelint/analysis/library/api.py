@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from cachelint.analysis.env import Env
 from cachelint.analysis.files import PromptFiles
+from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import Loc, OpaqueV, Piece, StrV, Value
 from cachelint.prompt import Hop, Stability
 
@@ -51,6 +52,10 @@ class EvaluatorAPI(Protocol):
 
     def map_alt(self, v: Any, fn: Callable[[Value], Value], node: ast.AST, env: Env) -> Value:
         """`fn` applied to each of several values (an AltV), within the evaluator's limits."""
+
+    def modules_naming(self, words: frozenset[str]) -> list[ModuleInfo] | None:
+        """The project's modules (tests aside) that may reach a name spelt as one of `words`,
+        loaded (see cachelint.analysis.hierarchy.ClassIndex); None when there are too many."""
 
     def files(self) -> PromptFiles:
         """The prompt files of this run's project root (read once each, inside the root only)."""
