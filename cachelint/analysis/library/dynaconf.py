@@ -246,6 +246,11 @@ def _changes(ev: EvaluatorAPI, names: settings_writes.Names, mod: ModuleInfo) ->
         if others is None:
             return frozenset({settings_writes.ALL})
         mods.extend(m for m in others if m.path != mod.path)
+    # Environment variables set by the program (`os.environ[...] = ...`) in a module that need
+    # not name the settings. In a project with more such modules than are looked at, they are
+    # not looked for: a variable set from code is rare beside those set by a deployment.
+    environ = ev.modules_naming(frozenset({"environ"})) or []
+    mods.extend(m for m in environ if all(m.path != x.path for x in mods))
     out: set[str] = set()
     memo = ev.files().parsed
     for m in mods:
