@@ -1137,6 +1137,13 @@ class Evaluator:
             got = self.getattr_value(self.eval(args[0], env), self.eval(args[1], env), node, env)
             if got is not None:
                 return got
+        if name == "getattr" and len(args) == 3 and not node.keywords:
+            # `getattr(sys, "_MEIPASS", here)`: PyInstaller's bundle folder, which holds the
+            # files the program ships beside its modules; run as Python, `here` (qodo-cover's
+            # settings folder).
+            obj, attr = self.eval(args[0], env), self.eval(args[1], env)
+            if isinstance(obj, ModuleRefV) and obj.qualname == "sys" and static_text(attr) == "_MEIPASS":
+                return self.eval(args[2], env)
         if name == "str" and len(args) == 1 and not node.keywords:
             return self.to_str(self.eval(args[0], env), env, args[0])
         if name == "str" and not args:
