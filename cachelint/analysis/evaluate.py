@@ -121,10 +121,14 @@ class ProjectHooks:
         re-export), or None."""
         return None
 
-    def modules_naming(self, words: frozenset[str]) -> list[ModuleInfo] | None:
-        """The project's modules (tests aside) that may reach a name spelt as one of `words`
-        (the class index's words), loaded; None when there are too many to look at."""
-        return []
+    def files_naming(self, words: frozenset[str]) -> tuple[str, ...] | None:
+        """The project's files (tests aside) that may reach a name spelt as one of `words`
+        (the class index's words); None when there are too many to look at."""
+        return ()
+
+    def load(self, path: str) -> ModuleInfo | None:
+        """The module at `path`, parsed (None when it cannot be)."""
+        return None
 
     # Results shared with other projects of the process (see cachelint.analysis.shared):
     # a project that shares records what a computation depends on, and replays it on reuse.
@@ -250,8 +254,11 @@ class Evaluator:
     def hop(self, env: Env, node: ast.AST, note: str) -> Hop:
         return Hop(env.mod.span(node), note)
 
-    def modules_naming(self, words: frozenset[str]) -> list[ModuleInfo] | None:
-        return self.project.modules_naming(words)
+    def files_naming(self, words: frozenset[str]) -> tuple[str, ...] | None:
+        return self.project.files_naming(words)
+
+    def module_at(self, path: str) -> ModuleInfo | None:
+        return self.project.load(path)
 
     def files(self) -> PromptFiles:
         """The prompt files of the project root (made again if the root changes)."""

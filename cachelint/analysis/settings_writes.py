@@ -12,6 +12,7 @@ attribute `self.settings`, and local names bound to one of these): each gives th
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 ALL = "*"  # every key may have been changed
@@ -153,6 +154,28 @@ def _env_key(arg: ast.expr | None, names: Names) -> set[str]:
     return {var[len(prefix) + 1:].lower().replace("__", ".")}
 
 
+def may_write(text: bytes, names: Names) -> bool:
+    """Can `writes` find anything in a module of this text? An environment variable set, or a
+    write method called on, or an assignment to an attribute or item of, one of the names or
+    a local name bound to one (`s = get_settings()` then `s.set(...)`)."""
+    if _ENV_WRITE.search(text):
+        return True
+    words = sorted(names.words())
+    if not words:
+        return False
+    alt = b"|".join(re.escape(w.encode()) for w in words)
+    aliases = re.findall(rb"(?<![\w.])(\w+)\s*(?::[^=\n]*)?=\s*(?:[\w.]+\.)?(?:" + alt + rb")\b", text)
+    roots = alt + b"".join(b"|" + re.escape(a) for a in sorted(set(aliases)))
+    chain = rb"(?<![\w])(?:" + roots + rb")(?:\(\))?(?:\s*\.\s*\w+|\s*\[[^\]\n]*\])*"
+    if re.search(chain + rb"\s*\.\s*(?:" + _METHODS + rb")\s*\(", text):
+        return True
+    return re.search(chain + rb"(?:\s*\.\s*\w+|\s*\[[^\]\n]*\])\s*[-+*/|&%]?=(?!=)", text) is not None
+
+
+_ENV_WRITE = re.compile(rb"environ\s*(?:\[[^\]\n]*\]\s*=(?!=)|\.\s*(?:setdefault|update)\s*\()")
+_METHODS = b"|".join(m.encode() for m in sorted(WRITE_METHODS))
+
+
 def accessors(tree: ast.Module, names: frozenset[str], attrs: frozenset[str]) -> frozenset[str]:
     """The module's functions that return the object (`def get_settings(): return settings`)."""
     out = set()
@@ -167,4 +190,4 @@ def accessors(tree: ast.Module, names: frozenset[str], attrs: frozenset[str]) ->
     return frozenset(out)
 
 
-__all__ = ["ALL", "WRITE_METHODS", "Names", "accessors", "key_path", "reaches", "writes"]
+__all__ = ["ALL", "WRITE_METHODS", "Names", "accessors", "key_path", "may_write", "reaches", "writes"]

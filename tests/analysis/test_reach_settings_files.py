@@ -141,6 +141,10 @@ CASES: dict[str, dict[str, str]] = {
         mark="", extra={"app/custom.py": SETTER.format(key="review.system")}),
     "Dynaconf: another key set at run time": dynaconf_case(
         extra={"app/custom.py": SETTER.format(key="config.temperature")}),
+    "Dynaconf: the key set through a local name (silent)": dynaconf_case(
+        mark="", extra={"app/custom.py": "from app.settings import config_loader\n"
+                                         "def customise(text):\n    s = config_loader.get_settings()\n"
+                                         "    s['REVIEW']['system'] = text\n"}),
     "Dynaconf: the table replaced through an assignment (silent)": dynaconf_case(
         mark="", extra={"app/custom.py": "from app.settings.config_loader import get_settings\n"
                                          "def customise(table):\n    get_settings().review = table\n"}),

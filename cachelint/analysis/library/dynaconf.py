@@ -88,6 +88,11 @@ def dynaconf(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value:
     paths = _paths(ev.eval(files_node, env)) if files_node is not None else []
     if paths is None:
         return not_known("Dynaconf settings files not known statically")
+    changed = _changes(ev, _names(node, env.mod, prefix), env.mod)
+    if settings_writes.ALL in changed:
+        # Any key may change (pr-agent loads a file over its settings at import): the files
+        # would tell nothing.
+        return SettingsV(Stability.STABLE, src, loc, "Dynaconf settings", changed=changed)
     data = DictV((), loc)
     for p in paths:
         got = _read(ev, p, root, env, node)
@@ -95,8 +100,6 @@ def dynaconf(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value:
             return not_known(got)
         if got is not None:
             data = _merge(data, got, merge_v.value is True)
-    names = _names(node, env.mod, prefix)
-    changed = _changes(ev, names, env.mod)
     return SettingsV(Stability.STABLE, src, loc, "Dynaconf settings", data=data, changed=changed)
 
 
@@ -237,32 +240,49 @@ def _names(node: ast.Call, mod: ModuleInfo, prefix: str | None) -> settings_writ
 
 
 def _changes(ev: EvaluatorAPI, names: settings_writes.Names, mod: ModuleInfo) -> frozenset[str]:
-    """The keys the project may set at run time: in the module that builds the object, and in
-    the modules that may name it or its accessors."""
-    mods = [mod]
+    """The keys the project may set at run time: in the module that builds the object, in the
+    modules that may name it or its accessors, and in those that set environment variables.
+    A module whose text shows no write of either kind is not parsed for it (the text read is
+    recorded as what the result depends on, as a prompt file's is)."""
+    out = set(_writes_in(ev, mod, names))
+    if settings_writes.ALL in out:
+        return frozenset(out)  # nothing more to learn (pr-agent loads a file over its settings)
     words = names.names | names.accessors
+    paths: list[str] = []
     if words:
-        others = ev.modules_naming(words)
-        if others is None:
+        naming = ev.files_naming(words)
+        if naming is None:
             return frozenset({settings_writes.ALL})
-        mods.extend(m for m in others if m.path != mod.path)
-    # Environment variables set by the program (`os.environ[...] = ...`) in a module that need
+        paths.extend(naming)
+    # Environment variables set by the program (`os.environ[...] = ...`), in a module that need
     # not name the settings. In a project with more such modules than are looked at, they are
-    # not looked for: a variable set from code is rare beside those set by a deployment.
-    environ = ev.modules_naming(frozenset({"environ"})) or []
-    mods.extend(m for m in environ if all(m.path != x.path for x in mods))
-    out: set[str] = set()
-    memo = ev.files().parsed
-    for m in mods:
-        key = ("settings writes", m.path, names)
-        got = memo.get(key)
-        if not (isinstance(got, tuple) and got[0] is m.tree):
-            got = (m.tree, frozenset(settings_writes.writes(m.tree, names)))
-            memo[key] = got
-        found = got[1]
-        assert isinstance(found, frozenset)
-        out |= found
+    # not looked for: a variable set from code is rare beside those a deployment sets.
+    paths.extend(ev.files_naming(frozenset({"environ"})) or ())
+    for path in dict.fromkeys(paths):
+        if path == mod.path:
+            continue
+        got = ev.files().read(path)
+        if got.data is None or not settings_writes.may_write(got.data, names):
+            continue
+        other = ev.module_at(path)
+        if other is not None:
+            out |= _writes_in(ev, other, names)
+            if settings_writes.ALL in out:
+                break
     return frozenset(out)
+
+
+def _writes_in(ev: EvaluatorAPI, mod: ModuleInfo, names: settings_writes.Names) -> frozenset[str]:
+    """`settings_writes.writes` of one module, once per run and tree."""
+    memo = ev.files().parsed
+    key = ("settings writes", mod.path, names)
+    got = memo.get(key)
+    if not (isinstance(got, tuple) and got[0] is mod.tree):
+        got = (mod.tree, frozenset(settings_writes.writes(mod.tree, names)))
+        memo[key] = got
+    found = got[1]
+    assert isinstance(found, frozenset)
+    return found
 
 
 # ---------------------------------------------------------------- reading it
