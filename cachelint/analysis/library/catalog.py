@@ -11,6 +11,8 @@ from cachelint.analysis.library import (
     itertools,
     json,
     langchain,
+    langchain_prompts,
+    litellm,
     paths,
     process,
     randomness,
@@ -22,8 +24,8 @@ from cachelint.analysis.library import (
 )
 from cachelint.analysis.library.registry import Registry, build
 
-MODULES = (boto3, clocks, copy, gemini_legacy, genai_chats, itertools, json, langchain, paths, process, randomness,
-           records, sdk_clients, strings, templates, textwrap)
+MODULES = (boto3, clocks, copy, gemini_legacy, genai_chats, itertools, json, langchain, langchain_prompts, litellm,
+           paths, process, randomness, records, sdk_clients, strings, templates, textwrap)
 
 # Built once at import and never changed afterwards: every evaluator reads the same table.
 REGISTRY: Registry = build((m.__name__.rsplit(".", 1)[1], m.register) for m in MODULES)
