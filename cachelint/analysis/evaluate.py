@@ -18,9 +18,10 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cachelint.analysis import classes, interproc, loops, records, scopes
+from cachelint.analysis import chat_subclasses, classes, interproc, loops, records, scopes
 from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_STEPS, MAX_UNROLL, WHOLE, Budget, Env, Within
 from cachelint.analysis.files import PromptFiles
+from cachelint.analysis.frameworks import LANGCHAIN_BIND
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.clocks import clock_stability
 from cachelint.analysis.library.registry import AttributeModel, CallModel, MethodModel
@@ -105,6 +106,11 @@ class ProjectHooks:
         """The SDK client or chat model an attribute of an object known only by its declared
         class holds (`self.endpoint._llm` where `endpoint: LLMEndpoint`), or None."""
         return None
+
+    def chat_models(self, value: OpaqueV) -> list[ClientV]:
+        """The langchain chat models a parameter's value holds at every call of its function
+        in the project (see cachelint.analysis.calls.passed_chat_models), or none."""
+        return []
 
     # Whether a public function's parameter is judged by its calls in the whole project (see
     # cachelint.analysis.callers): the wrapper scan, whose verdicts never depend on a
@@ -217,7 +223,8 @@ class Evaluator:
         self.prompt_files: PromptFiles | None = None
         # Attributes of instances of project classes (see classes.py), by class and name, for
         # the evaluator's whole life.
-        self.instance_attrs: dict[tuple[int, str], Value | None] = {}
+        self.instance_attrs: dict[tuple[int, str, str], Value | None] = {}
+        self.attr_namespace = ""  # which of them are read (see callers.argument_values)
         # The library models for each (value type, name), looked up once per evaluator.
         self._method_models: dict[tuple[type, str], list[MethodModel]] = {}
         self._attribute_models: dict[tuple[type, str], list[AttributeModel]] = {}
@@ -231,6 +238,13 @@ class Evaluator:
         self.constructor_args: dict[tuple[object, ...], tuple[Value | None, object]] = {}
         # What the calls of a method pass for a parameter (see callers.passed_values), likewise.
         self.passed_args: dict[tuple[object, ...], tuple[list[Value] | None, object]] = {}
+        # Cycle guards below this level are not looked at by callers._in_public: a chat model
+        # handed through parameters is judged from its callers in full (callers.argument_values)
+        # even when a public function's callers are being followed.
+        self.public_floor = 0
+        # The langchain chat model each project class extends, or None (see chat_subclasses),
+        # with the class, likewise.
+        self.chat_bases: dict[tuple[object, ...], tuple[str | None, object]] = {}
         # The loops around the request being assembled and around the wrapper calls that lead
         # to it: a value set before one of them and read inside is per conversation (session).
         self.request_loops: frozenset[int] = frozenset()
@@ -559,6 +573,13 @@ class Evaluator:
                            clock=base.clock if attr in ("tzinfo",) else None, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)
         if isinstance(base, AltV):
+            some = [o for o in base.options if not _is_none(o)]
+            if some and len(some) < len(base.options):
+                # `spec = TABLE.get(name)` then `spec.chat_class` under `if spec is not None:`:
+                # on None the read raises, so the value is read from the other options only
+                base = some[0] if len(some) == 1 else AltV(tuple(some), base.loc, base.source)
+                if not isinstance(base, AltV):
+                    return self.attribute(base, attr, node, env)
             return self.map_alt(base, lambda o: self.attribute(o, attr, node, env), node, env)
         if isinstance(base, RecordV):
             got = records.attribute(self, base, attr, node, env)
@@ -1062,7 +1083,8 @@ class Evaluator:
         return self.unknown_call(node, env, "call of " + self.src(env, node.func))
 
     def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
-        got = records.construct(self, cls, node, env) or classes.instantiate(self, cls, node, env)
+        got = chat_subclasses.instantiate(self, cls, node, env) or records.construct(self, cls, node, env) \
+            or classes.instantiate(self, cls, node, env)
         if got is not None:
             return got
         return self.unknown_call(node, env, f"instance of {cls.qualname}")
@@ -1292,6 +1314,12 @@ class Evaluator:
             return got if got is not None else self.unknown(env, node, "SDK call result")
         if isinstance(recv, OpaqueV):
             got = self.library_method(recv, meth, node, env)
+            if got is None and meth in LANGCHAIN_BIND and recv.passthrough:
+                # `llm.with_structured_output(Schema)` on a parameter every caller hands a chat model
+                models = self.project.chat_models(recv)
+                if models:
+                    alt = models[0] if len(models) == 1 else AltV(tuple(models), recv.loc, recv.source)
+                    return self.method_call(alt, meth, node, env)
             return got if got is not None else self.opaque_method(recv, meth, node, env)
         if isinstance(recv, RecordV):
             got = records.method_call(self, recv, meth, node, env) or self.library_method(recv, meth, node, env)
@@ -1415,3 +1443,7 @@ def safe_arith(a: object, b: object, op: ast.operator) -> int | float | None:
 
 
 __all__ = ["MAX_STEPS", "MAX_TEXT", "Budget", "Env", "Evaluator", "ProjectHooks"]
+
+
+def _is_none(v: Value) -> bool:
+    return isinstance(v, ConstV) and v.value is None

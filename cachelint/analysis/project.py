@@ -26,7 +26,7 @@ from cachelint.analysis import (
     records,
     scopes,
 )
-from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names
+from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names, passed_chat_models
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
@@ -71,11 +71,15 @@ MAX_CHAIN_DISPATCH = 4
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
+# The send and bind methods of a langchain chat model are words of an SDK too: an agent made
+# by `create_agent(llm)` calls `llm.invoke(...)` in a file that names no chat model class (the
+# chat model comes from its callers: cachelint.analysis.calls.passed_chat_models).
 SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai"
                        r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock|init_chat_model"
-                       r"|BaseChatModel|BaseLanguageModel)\b")
+                       r"|BaseChatModel|BaseLanguageModel|vertexai|invoke|ainvoke|with_structured_output|bind_tools)\b")
 _SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai", "litellm", "ChatGoogleGenerativeAI",
-                   "bedrock", "init_chat_model", "BaseChatModel", "BaseLanguageModel")
+                   "bedrock", "init_chat_model", "BaseChatModel", "BaseLanguageModel", "vertexai", "invoke",
+                   "with_structured_output", "bind_tools")
 
 
 def mentions_sdk(text: str) -> bool:
@@ -653,6 +657,9 @@ class Project(ProjectHooks):
         if fn is None or fmod is None or fn.returns is None:
             return None
         return [(c, m, False) for c, m in self.classes_of(fn.returns, Env(fmod, None, import_time=True))] or None
+
+    def chat_models(self, value: OpaqueV) -> list[ClientV]:
+        return passed_chat_models(value, self.evaluator)
 
     def declared_attribute(self, node: ast.Attribute, base: Value, env: Env) -> Value | None:
         """An attribute of an object known only by its declared project class (`self.endpoint._llm`

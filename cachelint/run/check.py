@@ -253,7 +253,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
             continue
         env, sdk_call = bound
         found = FoundCall(sdk_call, site.found.provider, site.found.api, site.found.receiver,
-                          site.found.client, env)
+                          site.found.client, env, site.found.handed)
         ev.reset_budget(keep_memo=True)
         made = assemble_all(found, ev, span_of)
         sent = made[0].call

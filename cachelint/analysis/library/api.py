@@ -50,6 +50,9 @@ class EvaluatorAPI(Protocol):
 
     def method_call(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value: ...
 
+    def element_of(self, it: Value, env: Env, node: ast.AST) -> Value:
+        """A representative element of what iterating `it` gives."""
+
     def map_alt(self, v: Any, fn: Callable[[Value], Value], node: ast.AST, env: Env) -> Value:
         """`fn` applied to each of several values (an AltV), within the evaluator's limits."""
 

@@ -12,6 +12,8 @@ from cachelint.analysis.library import (
     itertools,
     json,
     langchain,
+    langchain_prompts,
+    litellm,
     paths,
     process,
     pyyaml,
@@ -25,8 +27,8 @@ from cachelint.analysis.library import (
 )
 from cachelint.analysis.library.registry import Registry, build
 
-MODULES = (boto3, clocks, copy, dynaconf, gemini_legacy, genai_chats, itertools, json, langchain, paths, process,
-           pyyaml, randomness, records, sdk_clients, strings, templates, textwrap, tomllib)
+MODULES = (boto3, clocks, copy, dynaconf, gemini_legacy, genai_chats, itertools, json, langchain, langchain_prompts,
+           litellm, paths, process, pyyaml, randomness, records, sdk_clients, strings, templates, textwrap, tomllib)
 
 # Built once at import and never changed afterwards: every evaluator reads the same table.
 REGISTRY: Registry = build((m.__name__.rsplit(".", 1)[1], m.register) for m in MODULES)
