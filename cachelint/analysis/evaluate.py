@@ -127,6 +127,15 @@ class ProjectHooks:
         re-export), or None."""
         return None
 
+    def files_naming(self, words: frozenset[str]) -> tuple[str, ...] | None:
+        """The project's files (tests aside) that may reach a name spelt as one of `words`
+        (the class index's words); None when there are too many to look at."""
+        return ()
+
+    def load(self, path: str) -> ModuleInfo | None:
+        """The module at `path`, parsed (None when it cannot be)."""
+        return None
+
     # Results shared with other projects of the process (see cachelint.analysis.shared):
     # a project that shares records what a computation depends on, and replays it on reuse.
     shares = False
@@ -258,6 +267,12 @@ class Evaluator:
 
     def hop(self, env: Env, node: ast.AST, note: str) -> Hop:
         return Hop(env.mod.span(node), note)
+
+    def files_naming(self, words: frozenset[str]) -> tuple[str, ...] | None:
+        return self.project.files_naming(words)
+
+    def module_at(self, path: str) -> ModuleInfo | None:
+        return self.project.load(path)
 
     def files(self) -> PromptFiles:
         """The prompt files of the project root (made again if the root changes)."""
@@ -631,6 +646,10 @@ class Evaluator:
         if table is not None:
             return table
         if isinstance(base, OpaqueV):
+            item = REGISTRY.item_model(type(base))
+            got = item(self, base, key, node, env) if item is not None else None
+            if got is not None:
+                return got
             return OpaqueV(worst(base.stability, value_stability(key)), self.src(env, node),
                            self.loc(env, node), base.cause, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)
@@ -1147,6 +1166,13 @@ class Evaluator:
             got = self.getattr_value(self.eval(args[0], env), self.eval(args[1], env), node, env)
             if got is not None:
                 return got
+        if name == "getattr" and len(args) == 3 and not node.keywords:
+            # `getattr(sys, "_MEIPASS", here)`: PyInstaller's bundle folder, which holds the
+            # files the program ships beside its modules; run as Python, `here` (qodo-cover's
+            # settings folder).
+            obj, attr = self.eval(args[0], env), self.eval(args[1], env)
+            if isinstance(obj, ModuleRefV) and obj.qualname == "sys" and static_text(attr) == "_MEIPASS":
+                return self.eval(args[2], env)
         if name == "str" and len(args) == 1 and not node.keywords:
             return self.to_str(self.eval(args[0], env), env, args[0])
         if name == "str" and not args:

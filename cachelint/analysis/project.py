@@ -581,6 +581,12 @@ class Project(ProjectHooks):
         self._site_memo[(kind, id(fn))] = (fn, found)
         return found
 
+    def files_naming(self, words: frozenset[str]) -> tuple[str, ...] | None:
+        classes = self.hierarchy()
+        paths = list(dict.fromkeys(p for w in sorted(words) for p in classes.with_name(w)))
+        paths = [p for p in paths if not callsites.is_test_path(p)]
+        return tuple(paths) if len(paths) <= callsites.MAX_FILES else None
+
     def classes_of(self, ann: ast.expr, env: Env) -> list[tuple[ast.ClassDef, ModuleInfo]]:
         return hierarchy.annotation_classes(ann, env, self.evaluator.eval, self.evaluator.module_for_path)
 
