@@ -329,6 +329,7 @@ def test_litellm_router_alias_not_mapped_keeps_ordering_findings_only(project: P
         ''', "prompts.py": POLICY})
     code, shown = cli("--show-prompt", "app.py:10")
     assert code == 0 and "litellm Router model group `main`" in shown, shown
+    assert "(model: the litellm Router's model group `main`, whose model is not shown)" in shown, shown
 
 
 def test_an_acompletion_method_of_a_project_object_is_not_a_router(project: Path) -> None:

@@ -218,6 +218,15 @@ def test_show_prompt_names_the_chat_model_class(project: Path, run: Callable[...
     assert shown.exit_code == 0, shown.stderr
     assert "ChatOpenAI.invoke, model gpt-4.1" in shown.stdout
     assert "Always cite the relevant section" in shown.stdout
+    assert "(the chat model: what every call in the project hands parameter `llm` of create_agent())" in shown.stdout
+
+
+def test_show_prompt_says_the_template_is_rendered(project: Path, run: Callable[..., Run]) -> None:
+    lint(project, run, CASES["a prompt template piped into the chat model with its tools"])
+    shown = run("--no-cache", "--show-prompt", "app/agents.py:20")
+    assert shown.exit_code == 0, shown.stderr
+    assert "(messages: the ChatPromptTemplate piped into the chat model, rendered with the input)" in shown.stdout
+    assert "tools[0] *" in shown.stdout and "schema generated from `lookup`" in shown.stdout
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
