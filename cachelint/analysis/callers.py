@@ -27,6 +27,7 @@ from cachelint.analysis.values import AltV, ConstV, FuncRefV, ModuleRefV, Value,
 from cachelint.prompt import Hop, Stability
 
 if TYPE_CHECKING:
+    from cachelint.analysis.callsites import Site
     from cachelint.analysis.evaluate import Evaluator
 
 # Steps the callers' arguments of one parameter may take, out of the call site's budget.
@@ -264,6 +265,11 @@ def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Val
     sites = ev.project.constructions(fn, env.mod)
     if not sites:
         return None
+    # `super().__init__(...)` in a subclass the project never builds (textgrad's
+    # GuidedTextualGradientDescent) never runs here: what it would pass is not one of the values
+    sites = [s for s in sites if not (s.on_self and _never_built(ev, s))]
+    if not sites:
+        return None
     options: list[Value] = []
     given: list[Value] = []  # the values as passed: the same text from two places is one option
     seen: set[int] = set()
@@ -285,6 +291,13 @@ def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Val
     every = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
     arg = next((p for p in every if p is not None and p.arg == name), None)
     return AltV(tuple(options), ev.loc(env, arg if arg is not None else fn), name)
+
+
+def _never_built(ev: Evaluator, site: Site) -> bool:
+    """Is `site`, a call on `self` in a constructor, in a class the project builds nowhere (nor
+    any class deriving from it)?"""
+    init = site.mod.enclosing_function(site.call)
+    return init is not None and init.name == "__init__" and ev.project.constructions(init, site.mod) == []
 
 
 def passed_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:
