@@ -481,6 +481,11 @@ def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
         if inst is not None:
             return inst
         return ev.opaque(env, arg, Stability.UNKNOWN, "instance state")
+    if env.bindings is None and name == "self":
+        # a module function's plain `self` parameter: the object each call hands it
+        passed = callers.self_argument(ev, env, name)
+        if passed is not None:
+            return passed
     if env.bindings is None and scope is not None and getattr(scope, "name", None) == "__init__":
         # what the object was built with, where the project builds it (see callers.py)
         made = callers.constructor_argument(ev, env, name)
