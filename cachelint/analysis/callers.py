@@ -23,10 +23,21 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from cachelint.analysis import interproc
 from cachelint.analysis.env import MAX_STEPS, Budget, Env, env_at
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.values import AltV, ConstV, FuncRefV, ModuleRefV, Value, add_hop, flat_options, value_stability
+from cachelint.analysis.values import (
+    AltV,
+    ConstV,
+    FuncRefV,
+    InstanceV,
+    ModuleRefV,
+    Value,
+    add_hop,
+    flat_options,
+    value_stability,
+)
 from cachelint.prompt import Hop, Stability
 
 if TYPE_CHECKING:
+    from cachelint.analysis.callsites import Site
     from cachelint.analysis.evaluate import Evaluator
 
 # Steps the callers' arguments of one parameter may take, out of the call site's budget.
@@ -282,6 +293,11 @@ def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Val
     sites = ev.project.constructions(fn, env.mod)
     if not sites:
         return None
+    # `super().__init__(...)` in a subclass the project never builds (textgrad's
+    # GuidedTextualGradientDescent) never runs here: what it would pass is not one of the values
+    sites = [s for s in sites if not (s.on_self and _never_built(ev, s))]
+    if not sites:
+        return None
     options: list[Value] = []
     given: list[Value] = []  # the values as passed: the same text from two places is one option
     seen: set[int] = set()
@@ -303,6 +319,47 @@ def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Val
     every = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
     arg = next((p for p in every if p is not None and p.arg == name), None)
     return AltV(tuple(options), ev.loc(env, arg if arg is not None else fn), name)
+
+
+def _never_built(ev: Evaluator, site: Site) -> bool:
+    """Is `site`, a call on `self` in a constructor, in a class the project builds nowhere (nor
+    any class deriving from it)?"""
+    init = site.mod.enclosing_function(site.call)
+    return init is not None and init.name == "__init__" and ev.project.constructions(init, site.mod) == []
+
+
+def self_argument(ev: Evaluator, env: Env, name: str) -> Value | None:
+    """The object every call in the project passes for `self` when a module-level function
+    takes it as a plain first parameter (AlphaCodium's stages, `run_self_reflect(self,
+    problem)`, called from a method as `run_self_reflect(self, problem)`); None when a call
+    passes anything else than that one project object, or the calls cannot all be seen."""
+    fn = env.scope
+    if not isinstance(fn, FuncNode) or env.bindings is not None or env.mod.enclosing_scope(fn) is not None:
+        return None
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    if not params or params[0].arg != name or name != "self":
+        return None
+    mod = env.mod
+
+    def compute() -> Value | None:
+        sites = ev.project.function_calls(fn, mod)
+        if not sites:
+            return None
+        found: list[Value] = []
+        for site in sites:
+            if site.mod.enclosing_function(site.call) is fn:
+                return None  # recursive: its own parameter flows back in
+            cenv = env_at(site.mod, site.call)
+            if not _goes_to(ev, site.call, cenv, fn):
+                return None
+            bindings = interproc.bind_args(ev, fn, site.call, cenv, mod, None)
+            got = bindings.get(name) if bindings is not None else None
+            if not isinstance(got, InstanceV) or (found and got != found[0]):
+                return None
+            found.append(got)
+        return found[0]
+
+    return _once(ev, ev.constructor_args, ("self passed", id(fn), name), fn, compute)
 
 
 def passed_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:

@@ -18,7 +18,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cachelint.analysis import chat_subclasses, classes, interproc, loops, records, scopes
+from cachelint.analysis import branches, chat_subclasses, classes, interproc, loops, records, scopes
 from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_STEPS, MAX_UNROLL, WHOLE, Budget, Env, Within
 from cachelint.analysis.files import PromptFiles
 from cachelint.analysis.frameworks import LANGCHAIN_BIND
@@ -779,12 +779,12 @@ class Evaluator:
                            else Stability.STABLE, "computed value")
 
     def e_IfExp(self, node: ast.IfExp, env: Env) -> Value:
-        if isinstance(node.test, ast.Call) and isinstance(node.test.func, ast.Name) \
-                and node.test.func.id == "isinstance":
-            # `"system" if isinstance(m, SystemMessage) else "user"` on a known message object
-            truth = loops.test_truth(self, node.test, env)
-            if truth is not None:
-                return self.eval(node.body if truth else node.orelse, env)
+        # `system_prompt if system_prompt else self.system_prompt` given a constant, `"system"
+        # if isinstance(m, SystemMessage) else "user"` on a known message object: a test whose
+        # value is known takes its side, as `x or DEFAULT` does (e_BoolOp)
+        truth = branches.truth(self, node.test, env)
+        if truth is not None:
+            return self.eval(node.body if truth else node.orelse, env)
         a = self.eval(node.body, env)
         b = self.eval(node.orelse, env)
         if a == b:

@@ -622,7 +622,11 @@ class Project(ProjectHooks):
                 cmod = ev.module_for_path(recv.module, env)
                 if cmod is not None:
                     declared = [(recv.cls, cmod, False)]
-        elif not _unknown(recv):
+        elif isinstance(recv, ModuleRefV) or _unknown(recv):
+            # a module's global known only by its annotation (`common.SELECTED_MODEL`, declared
+            # `SELECTED_MODEL: Model` and set at run time): an object of that class
+            declared = self._declared_global(receiver, env)
+        else:
             return None
         if declared is None and not isinstance(recv, AltV):
             declared = hierarchy.declared_receiver(receiver, recv, env, self.classes_of, self.bases_of,
@@ -635,6 +639,25 @@ class Project(ProjectHooks):
         if not found:
             return None
         return found
+
+    def _declared_global(self, receiver: ast.expr, env: Env) -> DeclaredClasses | None:
+        """The classes `module.NAME` is declared to be by the module's `NAME: Cls` annotation,
+        when the module gives it no value of its own at import (annotation only) or sets it
+        through `global` in a function (auto-code-rover's `common.SELECTED_MODEL`, chosen by
+        the command line); None otherwise."""
+        if not isinstance(receiver, ast.Attribute):
+            return None
+        owner = self.evaluator.eval(receiver.value, env)
+        mod = self.module_by_name(owner.qualname) if isinstance(owner, ModuleRefV) else None
+        if mod is None:
+            return None
+        name = receiver.attr
+        for stmt in mod.tree.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name \
+                    and (stmt.value is None or name in mod.global_names):
+                return [(c, m, False) for c, m in self.classes_of(stmt.annotation, Env(mod, None, import_time=True))] \
+                    or None
+        return None
 
     def _declared_return(self, receiver: ast.expr, env: Env) -> DeclaredClasses | None:
         """The classes a receiver is declared to be by the return annotation of the project
