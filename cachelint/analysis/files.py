@@ -122,6 +122,10 @@ class PromptFiles:
                 self.root = real
         self._reads: dict[str, FileRead] = {}
         self._texts: dict[tuple[str, str, str, bool], str | None] = {}
+        # Settings files parsed (cachelint.analysis.configfiles), by real path and format, and
+        # what modules do to settings objects (cachelint.analysis.library.dynaconf): each file
+        # is parsed once per run, as it is read once.
+        self.parsed: dict[tuple[object, ...], object] = {}
         self.opened = 0  # files opened, for tests of the cache
         # Told of every read asked for (the path as given): a project records them as what
         # shared results depend on.

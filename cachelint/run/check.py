@@ -8,7 +8,7 @@ import ast
 import dataclasses
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from cachelint.analysis import indirect
@@ -19,7 +19,7 @@ from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.hierarchy import Implementation
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project, StepEnvs
-from cachelint.analysis.values import Loc
+from cachelint.analysis.values import FuncRefV, Loc
 from cachelint.diagnostics import NOT_ANALYSED, Diagnostic, LintError, LintWarning, NotAnalysed, Span
 from cachelint.directives import has_directives, parse_directives
 from cachelint.fastinit import replace
@@ -207,8 +207,29 @@ def _through_wrappers(node: ast.Call, mod: ModuleInfo, project: Project, span_of
         if indirect.held_callable(node, mod) or ("__call__" in names and indirect.typed_callable(node, mod)):
             # `judge(messages)`, a closure; `sampler(messages)` with `sampler: SamplerBase`
             return _wrapper_prompts(node, mod, project, span_of, exhausted)
+        ran = _partial_run(node, mod, project, names)
+        if ran is not None:
+            # `send_inference(partial(self._run, ...))`, the helper calling what it is handed
+            lead = f"{mod.source_of(node.func)}() -> partial "
+            return _wrapper_prompts(ran, mod, project, span_of, exhausted, lead)
         return []  # not the name of any wrapper in the project
     return _wrapper_prompts(node, mod, project, span_of, exhausted)
+
+
+def _partial_run(node: ast.Call, mod: ModuleInfo, project: Project, names: Collection[str]) -> ast.Call | None:
+    """The call of a wrapper a project helper makes of the `functools.partial` `node` hands it
+    (see indirect.run_partial); None for any other call. The arguments are looked at first: the
+    callee is evaluated only for a call handed a partial of a wrapper."""
+    got = indirect.handed_partial(node, mod)
+    if got is None or indirect.callee_name(ast.Call(func=got[1].args[0], args=[], keywords=[])) not in names:
+        return None
+    try:
+        target = project.evaluator.eval(node.func, env_at(mod, node))
+    except Budget:
+        return None
+    if not isinstance(target, FuncRefV) or not isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    return indirect.run_partial(node, mod, target.node, target.bound_self is not None)
 
 
 def _note_spent(spent: bool, call: ast.expr, exhausted: list[int] | None) -> None:
@@ -222,7 +243,9 @@ MAX_DISPATCHED_STEPS = 2 * MAX_STEPS
 
 
 def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,  # type: ignore[no-untyped-def]
-                     exhausted: list[int] | None = None) -> list[AssembledPrompt]:
+                     exhausted: list[int] | None = None, lead: str = "") -> list[AssembledPrompt]:
+    """The prompt of each SDK call the wrapper call `call` reaches, reported at `call`; `lead`
+    names what runs the wrapper when the call is made by a helper it was handed to."""
     ev = project.evaluator
     out = []
     sites = [(site, target) for target in project.callees(call, mod) for site in project.wrapper_sites(*target)]
@@ -253,7 +276,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
             continue
         env, sdk_call = bound
         found = FoundCall(sdk_call, site.found.provider, site.found.api, site.found.receiver,
-                          site.found.client, env)
+                          site.found.client, env, site.found.handed)
         ev.reset_budget(keep_memo=True)
         made = assemble_all(found, ev, span_of)
         sent = made[0].call
@@ -267,7 +290,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         # the call the first wrapper makes on the way (the SDK call itself at the last level)
         next_call = (through[0][1].path, site.chain[0] if len(site.chain) > 1 else site.found.node) if through else None
         # Report at the caller: this call is where the prompt is built.
-        via = mod.source_of(call.func) + "()"
+        via = lead + mod.source_of(call.func) + "()"
         impl = dispatched[0] if dispatched else None
         if impl is not None:
             via += " -> " + impl.label  # dispatched by class hierarchy: name the class
