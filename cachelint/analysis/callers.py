@@ -171,15 +171,13 @@ def _from_callers(ev: Evaluator, fn: FuncNode, mod: ModuleInfo, name: str) -> St
     if isinstance(scope, ast.ClassDef):
         scope = mod.tree  # a method: called on instances anywhere in the module
     calls: list[ast.Call] = []
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load) and \
-                (node.id if isinstance(node, ast.Name) else node.attr) == fn.name:
-            call = mod.parents.get(id(node))
-            if not (isinstance(call, ast.Call) and call.func is node):
-                return None  # named but not called here: it may be called from anywhere
-            calls.append(call)
-            if len(calls) > MAX_CALLERS:
-                return None
+    for node in mod.named(fn.name, scope):  # as ast.walk(scope) meets them
+        call = mod.parents.get(id(node))
+        if not (isinstance(call, ast.Call) and call.func is node):
+            return None  # named but not called here: it may be called from anywhere
+        calls.append(call)
+        if len(calls) > MAX_CALLERS:
+            return None
     if not calls:
         return None  # no caller in sight: an entry point of someone else's code
     return _every_call(ev, fn, mod, [(call, mod) for call in calls], name)

@@ -6,6 +6,7 @@ import ast
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from cachelint.analysis import callers, endpoints, frameworks, gemini_legacy, indirect
 from cachelint.analysis.env import MAX_ALT_ITERATION, env_at
@@ -108,7 +109,7 @@ def api_chains(func: ast.expr) -> list[tuple[ast.expr, tuple[str, ...]]]:
     return out
 
 
-def imports_sdk(mod: ModuleInfo) -> set[str]:
+def _imports_sdk(mod: ModuleInfo) -> frozenset[str]:
     found: set[str] = set()
     for node in ast.walk(mod.tree):
         if isinstance(node, ast.Import):
@@ -124,7 +125,7 @@ def imports_sdk(mod: ModuleInfo) -> set[str]:
             if node.module.startswith("google.genai"):
                 found.add("genai")
     sdk = {"openai": "openai", "anthropic": "anthropic", "genai": "gemini"}
-    return {sdk[n] for n in found if n in sdk}
+    return frozenset(sdk[n] for n in found if n in sdk)
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -295,7 +296,7 @@ def _attribute_of_client(receiver: ast.expr, env: Env, ev: Evaluator) -> bool:
         return True
 
 
-def litellm_names(mod: ModuleInfo) -> frozenset[str]:
+def _litellm_names(mod: ModuleInfo) -> frozenset[str]:
     """The names a module calls litellm's completion functions by: `completion`, or the alias
     of `from litellm import completion as llm_call`."""
     if "litellm" not in mod.text:
@@ -307,7 +308,7 @@ def litellm_names(mod: ModuleInfo) -> frozenset[str]:
     return frozenset(names)
 
 
-def litellm_attributes(mod: ModuleInfo) -> frozenset[str]:
+def _litellm_attributes(mod: ModuleInfo) -> frozenset[str]:
     """The attributes a module stores one of litellm's completion functions on, `self.client =
     completion` after `from litellm import completion` (camel's LiteLLMModel, which then calls
     `self.client(...)`): a call of such an attribute is looked at as a litellm call."""
@@ -377,7 +378,7 @@ def framework_calls(node: ast.Call, env: Env, ev: Evaluator, held: frozenset[str
     return []
 
 
-def sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
+def _sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
     """Names bound to an SDK method, `completion = client.chat.completions.create`: the one
     assignment of that name anywhere in the module (a name bound twice is not followed)."""
     bound: dict[str, list[ast.expr | None]] = {}
@@ -494,7 +495,7 @@ def _known_keys(v: Value) -> set[str]:
 
 def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
     """Every recognised SDK or framework call in the module, in source order."""
-    sdks: set[str] | None = None
+    sdks: frozenset[str] | None = None
     out: list[FoundCall] = []
     plain_names = litellm_names(mod)
     held = litellm_attributes(mod)
@@ -574,3 +575,36 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
             break
     out.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
     return out
+
+
+T = TypeVar("T")
+
+
+def _kept(mod: ModuleInfo, key: str, compute: Callable[[ModuleInfo], T]) -> T:
+    """`compute(mod)`, a fact of the module's tree alone, worked out once and kept with the
+    module (`ModuleInfo.shared`): each asked it in every project that looks at the module's
+    calls, each time walking the whole tree."""
+    got = mod.shared.get(key)
+    if got is None:
+        got = mod.shared[key] = compute(mod)
+    return cast(T, got)
+
+
+def imports_sdk(mod: ModuleInfo) -> frozenset[str]:
+    """The providers whose SDK the module imports (`openai`, `anthropic`, `gemini`)."""
+    return _kept(mod, "calls.imports_sdk", _imports_sdk)
+
+
+def litellm_names(mod: ModuleInfo) -> frozenset[str]:
+    """The names a module calls litellm's completion functions by (see _litellm_names)."""
+    return _kept(mod, "calls.litellm_names", _litellm_names)
+
+
+def litellm_attributes(mod: ModuleInfo) -> frozenset[str]:
+    """The attributes a module stores a litellm completion function on (see _litellm_attributes)."""
+    return _kept(mod, "calls.litellm_attributes", _litellm_attributes)
+
+
+def sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
+    """Names bound to an SDK method in the module (see _sdk_aliases); not to be changed."""
+    return _kept(mod, "calls.sdk_aliases", _sdk_aliases)

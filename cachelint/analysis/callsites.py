@@ -158,21 +158,15 @@ def _calls_of(cls: ast.ClassDef, name: str, mod: ModuleInfo,
     out: list[ast.Call] = []
     aliases: list[str] = []
     bound: Value | None = None
-    for node in ast.walk(mod.tree):
+    for node in mod.named(name):  # as ast.walk(mod.tree) meets them
         if isinstance(node, ast.Name):
-            if node.id != name or not isinstance(node.ctx, ast.Load):
-                continue
             if bound is None:
                 at_end = ast.Name(id=name, ctx=ast.Load(), lineno=_END, col_offset=0, end_lineno=_END, end_col_offset=0)
                 bound = evaluate(at_end, Env(mod, None, import_time=True))
             # a name the module does not bind may be bound where it is used (imported in a function)
             value = evaluate(node, env_at(mod, node)) if isinstance(bound, OpaqueV | AltV) else bound
-        elif isinstance(node, ast.Attribute):
-            if node.attr != name or not isinstance(node.ctx, ast.Load):
-                continue
-            value = evaluate(node, env_at(mod, node))
         else:
-            continue
+            value = evaluate(node, env_at(mod, node))
         if not (isinstance(value, FuncRefV) and value.node is cls):
             if isinstance(value, OpaqueV | AltV):
                 return None  # cannot tell what the name is: it may be this class
@@ -238,9 +232,8 @@ def method_calls(fn: FunctionNode, mod: ModuleInfo, classes: Hierarchy, evaluate
         cmod = mod if path == mod.path else classes.load(path)
         if cmod is None:
             continue
-        for node in ast.walk(cmod.tree):
-            if not (isinstance(node, ast.Attribute) and node.attr == fn.name and isinstance(node.ctx, ast.Load)):
-                continue
+        for node in _uses(cmod).get("." + fn.name, ()):  # as ast.walk(cmod.tree) meets them
+            assert isinstance(node, ast.Attribute)
             call = cmod.parents.get(id(node))
             if not (isinstance(call, ast.Call) and call.func is node):
                 return None  # `self.respond` handed on
@@ -357,28 +350,9 @@ def _named_calls(fn: FunctionNode, method: bool, cmod: ModuleInfo, evaluate: Eva
     return out
 
 
-_USES_KEY = "callsites.uses"
-
-
 def _uses(cmod: ModuleInfo) -> dict[str, list[ast.expr]]:
-    """Where `cmod` reads each name (`name`) and attribute (`.name`), and the names a `from`
-    import binds each imported name to (`as name`: a Name standing for the alias), found in
-    one walk of the module and kept with it: each public function asked walks it otherwise."""
-    got: dict[str, list[ast.expr]] | None = cmod.shared.get(_USES_KEY)
-    if got is not None:
-        return got
-    out: dict[str, list[ast.expr]] = {}
-    for node in ast.walk(cmod.tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            out.setdefault(node.id, []).append(node)
-        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-            out.setdefault("." + node.attr, []).append(node)
-        elif isinstance(node, ast.ImportFrom):
-            for a in node.names:
-                if a.asname and a.asname != a.name:
-                    out.setdefault("as " + a.name, []).append(ast.Name(id=a.asname, ctx=ast.Load()))
-    cmod.shared[_USES_KEY] = out
-    return out
+    """Where `cmod` reads each name and attribute (see ModuleInfo.name_uses)."""
+    return cmod.name_uses()
 
 
 _TEST_DIRS = frozenset({"test", "tests", "testing", "integration_tests"})
