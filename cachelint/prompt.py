@@ -100,6 +100,9 @@ class CallSite:
     # ... and where the wrappers on the way are written, as (path, first line, last line):
     # a finding whose evidence lies only there is the wrappers' own, reported inside them.
     via_scopes: tuple[tuple[str, int, int], ...] = field(default=(), compare=False, repr=False)
+    # ... and the call the first of them makes on the way, as (path, call): a finding that call
+    # makes too, word for word, is reported there, not again at each of its callers.
+    next_call: tuple[str, ast.Call] | None = field(default=None, compare=False, repr=False)
     # The OpenAI client's `base_url=` when it is a known string: tells OpenAI-compatible
     # providers (DeepSeek, Groq, a local server, ...) apart from OpenAI itself. When the client
     # is given a base_url the analysis cannot follow, `base_url_unresolved` is that argument

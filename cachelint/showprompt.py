@@ -11,7 +11,7 @@ from cachelint.prompt import AssembledPrompt, Segment, Stability
 from cachelint.report.locate import Locator, plain_location
 from cachelint.rules._base import Rule
 from cachelint.rules.context import RuleContext, count
-from cachelint.run.check import module_findings, parse_in, suppress
+from cachelint.run.check import Repeat, module_findings, parse_in, suppress
 from cachelint.run.lint import project_factory
 from cachelint.settings import Settings
 from cachelint.sources import SourceError, decode_source, lint_message, read_bytes
@@ -108,7 +108,7 @@ def cacheable_prefix(prompt: AssembledPrompt, ctx: RuleContext) -> str:
 
 
 def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[Diagnostic], cwd: str,
-                  locate: Locator | None = None) -> str:
+                  locate: Locator | None = None, repeats: Sequence[Repeat] = ()) -> str:
     call = f"{prompt.call.via} -> {prompt.call.api}" if prompt.call.via else prompt.call.api
     head = (f"{_where(prompt.call.func_span, cwd, locate)}: {prompt.call.provider.value} {call}, "
             f"{model_summary(prompt, ctx)}")
@@ -155,6 +155,11 @@ def render_prompt(prompt: AssembledPrompt, ctx: RuleContext, findings: Sequence[
             lines.append(f"  finding: {_where(d.span, cwd, locate)} {d.code} {d.message}")
     else:
         lines.append("  findings: none")
+    for rep in repeats:
+        here = locate if rep.at.path == prompt.call.span.path else None
+        lines.append(f"  not reported here: {rep.finding.code} {rep.finding.message}: the call at "
+                     f"{_where(rep.at, cwd, here)}, inside the wrapper, makes it the same without this "
+                     "caller's values, so it is reported inside the wrapper, once for all its callers")
     return "\n".join(lines)
 
 
@@ -180,7 +185,8 @@ def show_prompt(path: str, line: int | None, settings: Settings, rules: Sequence
     except (SourceError, NotebookError) as exc:
         return f"{path}: {exc}"
     mod = project.add(project.linted_module(path, text, tree))
-    found = module_findings(mod, path, project, settings, rules)
+    repeats: list[Repeat] = []
+    found = module_findings(mod, path, project, settings, rules, repeats=repeats)
     if line is not None:
         # a notebook's line is a line of the .ipynb file, as in the JSON and SARIF reports
         at = locate or plain_location
@@ -189,5 +195,6 @@ def show_prompt(path: str, line: int | None, settings: Settings, rules: Sequence
         where = f"{path}:{line}" if line is not None else path
         return f"{where}: no recognised LLM call (OpenAI, Anthropic or Gemini SDK, or a wrapper of one)"
     ctx = RuleContext(settings, mod.path)
-    blocks = [render_prompt(p, ctx, suppress(ds, text, settings), cwd, locate) for p, ds in found]
+    blocks = [render_prompt(p, ctx, suppress(ds, text, settings), cwd, locate,
+                            [r for r in repeats if r.prompt is p]) for p, ds in found]
     return "\n\n".join(blocks) + "\n"

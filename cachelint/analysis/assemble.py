@@ -781,6 +781,7 @@ def _assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf, choice: int | No
     provider = found.provider
     base_url: str | None = None
     base_url_unresolved = ""
+    notes: list[str] = []  # how the request was rebuilt, where --show-prompt should say so
     try:
         if found.client is not None:
             try:
@@ -800,6 +801,7 @@ def _assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf, choice: int | No
             b.provider, b.marker_key = provider, _MARKER_KEYS.get(provider)
             b.markers_unknown = req.markers_unknown
             top_marker = req.top_marker
+            notes.extend(req.notes)
         model, model_origin = _model(found, ev, kw)
         api = found.api
 
@@ -924,6 +926,7 @@ def _assemble(found: FoundCall, ev: Evaluator, span_of: SpanOf, choice: int | No
         markers_unknown=b.markers_unknown,
         markers_passed_in=b.markers_passed_in,
         in_loop=bool(ev.request_loops),
+        notes=tuple(dict.fromkeys(notes)),
     ), b.choices
 
 

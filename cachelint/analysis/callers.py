@@ -23,10 +23,21 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from cachelint.analysis import interproc
 from cachelint.analysis.env import MAX_STEPS, Budget, Env, env_at
 from cachelint.analysis.module import ModuleInfo
-from cachelint.analysis.values import AltV, ConstV, FuncRefV, ModuleRefV, Value, add_hop, flat_options, value_stability
+from cachelint.analysis.values import (
+    AltV,
+    ConstV,
+    FuncRefV,
+    InstanceV,
+    ModuleRefV,
+    Value,
+    add_hop,
+    flat_options,
+    value_stability,
+)
 from cachelint.prompt import Hop, Stability
 
 if TYPE_CHECKING:
+    from cachelint.analysis.callsites import Site
     from cachelint.analysis.evaluate import Evaluator
 
 # Steps the callers' arguments of one parameter may take, out of the call site's budget.
@@ -55,7 +66,7 @@ def param_stability(ev: Evaluator, env: Env, name: str) -> tuple[Stability | Non
         return got, ""
     if not _public(fn, mod) or not ev.project.follow_public_callers:
         return None, ""
-    if _in_public(ev):
+    if _refused_in_public(ev):
         # Asked while following the callers of another public function: one level only. Each
         # level multiplies the calls evaluated (khoj: 3x the CPU of a run with no level at all).
         return None, ""
@@ -113,8 +124,26 @@ def _once(ev: Evaluator, memo: dict[tuple[object, ...], tuple[T, object]], key: 
 
 
 def _in_public(ev: Evaluator) -> bool:
-    """Are a public function's callers being followed (see param_stability)?"""
-    return any(isinstance(k, tuple) and k[:1] == (_PUBLIC,) for k in ev.active)
+    """Are a public function's callers being followed (see param_stability)? Not those
+    followed outside a result that must not depend on it (Evaluator.public_floor)."""
+    return _public_guard(ev) is not None
+
+
+def _public_guard(ev: Evaluator) -> object | None:
+    floor = ev.public_floor
+    return next((k for k, level in ev.active.items()
+                 if isinstance(k, tuple) and k[:1] == (_PUBLIC,) and level >= floor), None)
+
+
+def _refused_in_public(ev: Evaluator) -> bool:
+    """`_in_public`, for a question it refuses: the answer then depends on the public
+    function's callers being followed, as a value cut by that cycle guard does, and is kept
+    only while it lasts (Evaluator.memo_end)."""
+    guard = _public_guard(ev)
+    if guard is None:
+        return False
+    ev.guard_hit(guard)
+    return True
 
 
 def _plain(fn: FuncNode) -> bool:
@@ -142,15 +171,13 @@ def _from_callers(ev: Evaluator, fn: FuncNode, mod: ModuleInfo, name: str) -> St
     if isinstance(scope, ast.ClassDef):
         scope = mod.tree  # a method: called on instances anywhere in the module
     calls: list[ast.Call] = []
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load) and \
-                (node.id if isinstance(node, ast.Name) else node.attr) == fn.name:
-            call = mod.parents.get(id(node))
-            if not (isinstance(call, ast.Call) and call.func is node):
-                return None  # named but not called here: it may be called from anywhere
-            calls.append(call)
-            if len(calls) > MAX_CALLERS:
-                return None
+    for node in mod.named(fn.name, scope):  # as ast.walk(scope) meets them
+        call = mod.parents.get(id(node))
+        if not (isinstance(call, ast.Call) and call.func is node):
+            return None  # named but not called here: it may be called from anywhere
+        calls.append(call)
+        if len(calls) > MAX_CALLERS:
+            return None
     if not calls:
         return None  # no caller in sight: an entry point of someone else's code
     return _every_call(ev, fn, mod, [(call, mod) for call in calls], name)
@@ -248,7 +275,7 @@ def constructor_argument(ev: Evaluator, env: Env, name: str) -> Value | None:
     if not isinstance(fn, FuncNode) or fn.name != "__init__" or env.bindings is not None \
             or not isinstance(env.mod.parents.get(id(fn)), ast.ClassDef):
         return None
-    if _in_public(ev):
+    if _refused_in_public(ev):
         # Not while a public function's callers are followed: every construction of the class
         # is looked at for it (khoj: 28 of the 30 s those callers took).
         return None
@@ -262,6 +289,11 @@ def constructor_argument(ev: Evaluator, env: Env, name: str) -> Value | None:
 
 def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Value | None:
     sites = ev.project.constructions(fn, env.mod)
+    if not sites:
+        return None
+    # `super().__init__(...)` in a subclass the project never builds (textgrad's
+    # GuidedTextualGradientDescent) never runs here: what it would pass is not one of the values
+    sites = [s for s in sites if not (s.on_self and _never_built(ev, s))]
     if not sites:
         return None
     options: list[Value] = []
@@ -287,6 +319,47 @@ def _from_constructions(ev: Evaluator, fn: FuncNode, env: Env, name: str) -> Val
     return AltV(tuple(options), ev.loc(env, arg if arg is not None else fn), name)
 
 
+def _never_built(ev: Evaluator, site: Site) -> bool:
+    """Is `site`, a call on `self` in a constructor, in a class the project builds nowhere (nor
+    any class deriving from it)?"""
+    init = site.mod.enclosing_function(site.call)
+    return init is not None and init.name == "__init__" and ev.project.constructions(init, site.mod) == []
+
+
+def self_argument(ev: Evaluator, env: Env, name: str) -> Value | None:
+    """The object every call in the project passes for `self` when a module-level function
+    takes it as a plain first parameter (AlphaCodium's stages, `run_self_reflect(self,
+    problem)`, called from a method as `run_self_reflect(self, problem)`); None when a call
+    passes anything else than that one project object, or the calls cannot all be seen."""
+    fn = env.scope
+    if not isinstance(fn, FuncNode) or env.bindings is not None or env.mod.enclosing_scope(fn) is not None:
+        return None
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    if not params or params[0].arg != name or name != "self":
+        return None
+    mod = env.mod
+
+    def compute() -> Value | None:
+        sites = ev.project.function_calls(fn, mod)
+        if not sites:
+            return None
+        found: list[Value] = []
+        for site in sites:
+            if site.mod.enclosing_function(site.call) is fn:
+                return None  # recursive: its own parameter flows back in
+            cenv = env_at(site.mod, site.call)
+            if not _goes_to(ev, site.call, cenv, fn):
+                return None
+            bindings = interproc.bind_args(ev, fn, site.call, cenv, mod, None)
+            got = bindings.get(name) if bindings is not None else None
+            if not isinstance(got, InstanceV) or (found and got != found[0]):
+                return None
+            found.append(got)
+        return found[0]
+
+    return _once(ev, ev.constructor_args, ("self passed", id(fn), name), fn, compute)
+
+
 def passed_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:
     """What each call of the method `env` is the body of passes for its parameter `name`, at
     the calls the modules of its class hierarchy make (cachelint.analysis.callsites); None when
@@ -310,3 +383,70 @@ def passed_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:
         return values
 
     return _once(ev, ev.passed_args, ("passed", id(fn), name), fn, compute)
+
+
+def argument_values(ev: Evaluator, env: Env, name: str) -> list[Value] | None:
+    """What each call of the function `env` is the body of passes for its parameter `name`,
+    wherever the project calls it: a nested or private function's calls in its module, a
+    method's in its class hierarchy (else by name in the project), a public function's by name
+    in the project (cachelint.analysis.callsites), re-exported or not: none when the project
+    has no call of it. None when one cannot be seen or bound. Asked of a receiver whose kind,
+    not text, the callers decide (`llm.invoke(...)` on a parameter `llm`: a chat model when
+    each caller hands one), so callers outside the project are not looked for."""
+    fn = env.scope
+    if not isinstance(fn, FuncNode) or env.bindings is not None or not _plain(fn):
+        return None
+    mod = env.mod
+    in_class = isinstance(mod.parents.get(id(fn)), ast.ClassDef) and "staticmethod" not in {
+        getattr(d, "id", "") for d in fn.decorator_list}
+
+    def compute() -> list[Value] | None:
+        calls: list[tuple[ast.Call, ModuleInfo, Env, Value]] | None
+        if _local(fn, mod):
+            calls = _module_calls(fn, mod)
+        else:
+            sites = (ev.project.method_calls(fn, mod) if in_class else None) or ev.project.function_calls(fn, mod)
+            calls = None if sites is None else [(s.call, s.mod, s.env(), s.self_value) for s in sites]
+        if calls is None:
+            return None
+        values: list[Value] = []
+        for call, cmod, cenv, self_value in calls:
+            if cmod.enclosing_function(call) is fn:
+                return None  # recursive: its own parameter flows back in
+            bindings = interproc.bind_args(ev, fn, call, cenv, mod, self_value if in_class else None)
+            if bindings is None or name not in bindings:
+                return None
+            values.append(bindings[name])
+        return values
+
+    def fresh() -> list[Value] | None:
+        # Instance attributes read here are worked out again, in a namespace of their own:
+        # the ones kept may have been read while a public function's callers were followed,
+        # which does not follow what constructors are given (see constructor_argument).
+        was, ev.attr_namespace = ev.attr_namespace, "callers"
+        floor, ev.public_floor = ev.public_floor, len(ev.active)
+        try:
+            return compute()
+        finally:
+            ev.attr_namespace, ev.public_floor = was, floor
+
+    return _once(ev, ev.passed_args, ("arguments", id(fn), name), fn, fresh)
+
+
+def _module_calls(fn: FuncNode, mod: ModuleInfo) -> list[tuple[ast.Call, ModuleInfo, Env, Value]] | None:
+    """The calls of a nested or private function in its module, by its name; None when it is
+    named there otherwise than as a callee, or called too often."""
+    scope: ast.AST = mod.enclosing_scope(fn) or mod.tree
+    if isinstance(scope, ast.ClassDef):
+        scope = mod.tree
+    out: list[tuple[ast.Call, ModuleInfo, Env, Value]] = []
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load) and \
+                (node.id if isinstance(node, ast.Name) else node.attr) == fn.name:
+            call = mod.parents.get(id(node))
+            if not (isinstance(call, ast.Call) and call.func is node):
+                return None
+            out.append((call, mod, env_at(mod, call), ConstV(None)))
+            if len(out) > MAX_CALLERS:
+                return None
+    return out

@@ -6,6 +6,7 @@ import ast
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from cachelint.analysis import callers, endpoints, frameworks, gemini_legacy, indirect
 from cachelint.analysis.env import MAX_ALT_ITERATION, env_at
@@ -79,6 +80,9 @@ class FoundCall:
     receiver: ast.expr
     client: ClientV | None  # None when recognised by keyword shape only
     env: Env
+    # The chat model is what every caller of the function hands the receiver, a parameter
+    # (see passed_chat_models): a caller followed into it must hand one too.
+    handed: bool = False
 
 
 def api_chain(func: ast.expr) -> tuple[ast.expr, tuple[str, ...]] | None:
@@ -105,7 +109,7 @@ def api_chains(func: ast.expr) -> list[tuple[ast.expr, tuple[str, ...]]]:
     return out
 
 
-def imports_sdk(mod: ModuleInfo) -> set[str]:
+def _imports_sdk(mod: ModuleInfo) -> frozenset[str]:
     found: set[str] = set()
     for node in ast.walk(mod.tree):
         if isinstance(node, ast.Import):
@@ -121,7 +125,7 @@ def imports_sdk(mod: ModuleInfo) -> set[str]:
             if node.module.startswith("google.genai"):
                 found.add("genai")
     sdk = {"openai": "openai", "anthropic": "anthropic", "genai": "gemini"}
-    return {sdk[n] for n in found if n in sdk}
+    return frozenset(sdk[n] for n in found if n in sdk)
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -167,6 +171,9 @@ def client_of(v: Value) -> ClientV | None:
     return None
 
 
+MAX_CHOICES = 64  # values a receiver may be that are looked at for chat models
+
+
 def framework_choices(v: Value) -> list[ClientV]:
     """The langchain chat models a value may be, one per provider and kind (merged as
     `client_of` merges them), when they are of several (`llm = ChatOpenAI(...)` in one branch,
@@ -175,7 +182,7 @@ def framework_choices(v: Value) -> list[ClientV]:
     if not isinstance(v, AltV):
         return []
     groups: dict[tuple[str, str], list[ClientV]] = {}
-    for o in v.options:
+    for o in flat_options(v, MAX_CHOICES):
         c = client_of(o)
         if c is not None:
             groups.setdefault(_sdk_of(c), []).append(c)
@@ -204,6 +211,73 @@ def passed_client(receiver: ast.expr, value: Value, env: Env, ev: Evaluator) -> 
     return client_of(values[0] if len(values) == 1 else AltV(tuple(values), value.loc, value.source))
 
 
+def passed_chat_models(value: Value, ev: Evaluator) -> list[ClientV]:
+    """The langchain chat models a parameter holds, untyped or typed `Any`, when every call of
+    its function in the project hands one (TradingAgents' `create_bull_researcher(llm)`, called
+    with the chat model a client factory's `get_llm()` makes): one per provider and kind, as
+    framework_choices gives them; empty otherwise. `value` is what the parameter reads as
+    where nothing binds it (scopes.param_value), wherever it was handed on to since."""
+    models = _handed_chat_models(value, ev, MAX_HANDED)
+    if not models:
+        return []
+    groups: dict[tuple[str, str], list[ClientV]] = {}
+    for c in models:
+        groups.setdefault(_sdk_of(c), []).append(c)
+    assert isinstance(value, OpaqueV)
+    whole = AltV(tuple(models), value.loc, value.source)
+    return [cs[0] if len(cs) == 1 else gemini_legacy.merge(cs, whole) for cs in groups.values()]
+
+
+MAX_HANDED = 4  # parameters a chat model is followed back through, each handing it to the next
+
+
+def _handed_chat_models(value: Value, ev: Evaluator, depth: int) -> list[ClientV] | None:
+    """passed_chat_models' chat models, unmerged; None when a caller hands something else or
+    something not known, or the parameter's function has no call in the project (its callers,
+    if any, are not in sight: they hand nothing on, unless another caller hands a chat model,
+    as `create_social_media_analyst(llm)`, a name kept for users, does to the function it
+    calls)."""
+    if depth <= 0 or not (isinstance(value, OpaqueV) and value.passthrough and isinstance(value.loc.node, ast.arg)):
+        return None
+    mod = ev.module_from_path(value.loc.path)
+    if mod is None:
+        return None
+    fn = mod.parents.get(id(mod.parents.get(id(value.loc.node))))
+    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) or not fn.body:
+        return None
+    owner = env_at(mod, fn.body[0])
+    if owner.scope is not fn:
+        return None
+    values = callers.argument_values(ev, owner, value.loc.node.arg)
+    if values is None:
+        return None
+    models: list[ClientV] = []
+    for v in values:
+        if _something_else(v):
+            return None
+        chosen = framework_choices(v)
+        if not chosen:
+            one = client_of(v)
+            if one is not None and one.kind in frameworks.LANGCHAIN_KINDS:
+                chosen = [one]
+            else:
+                # a parameter of the caller handed on (`invoke_structured_or_freetext(..., llm)`
+                # in `create_trader(llm)`): what that one's callers hand, asked the same way
+                handed = _handed_chat_models(v, ev, depth - 1)
+                if handed is None:
+                    return None
+                chosen = handed
+        models.extend(chosen)
+    return models
+
+
+def _something_else(v: Value) -> bool:
+    """May `v` be an object known not to be a chat model (a project object, text, a list)?
+    A value not known (a library call not modelled) may be one: it does not say otherwise."""
+    options = flat_options(v, MAX_CHOICES) if isinstance(v, AltV) else [v]
+    return len(options) > MAX_CHOICES or any(not isinstance(o, ClientV | OpaqueV) for o in options)
+
+
 def _sdk_of(c: ClientV) -> tuple[str, str]:
     """The provider, and for the legacy Gemini SDK and the frameworks the kind of object (a
     model is not a chat, a langchain chat model is not the SDK's client)."""
@@ -222,7 +296,7 @@ def _attribute_of_client(receiver: ast.expr, env: Env, ev: Evaluator) -> bool:
         return True
 
 
-def litellm_names(mod: ModuleInfo) -> frozenset[str]:
+def _litellm_names(mod: ModuleInfo) -> frozenset[str]:
     """The names a module calls litellm's completion functions by: `completion`, or the alias
     of `from litellm import completion as llm_call`."""
     if "litellm" not in mod.text:
@@ -234,7 +308,7 @@ def litellm_names(mod: ModuleInfo) -> frozenset[str]:
     return frozenset(names)
 
 
-def litellm_attributes(mod: ModuleInfo) -> frozenset[str]:
+def _litellm_attributes(mod: ModuleInfo) -> frozenset[str]:
     """The attributes a module stores one of litellm's completion functions on, `self.client =
     completion` after `from litellm import completion` (camel's LiteLLMModel, which then calls
     `self.client(...)`): a call of such an attribute is looked at as a litellm call."""
@@ -270,6 +344,11 @@ def framework_calls(node: ast.Call, env: Env, ev: Evaluator, held: frozenset[str
             if isinstance(target, ModuleRefV) and target.qualname in frameworks.LITELLM_FUNCTIONS:
                 # the provider is the model's, told when the request is rebuilt
                 return [FoundCall(node, "openai", frameworks.LITELLM_FUNCTIONS[target.qualname], func, None, env)]
+            if isinstance(func, ast.Attribute) and func.attr in frameworks.LITELLM_NAMES:
+                router = client_of(ev.eval(func.value, env))
+                if router is not None and router.kind == frameworks.ROUTER_KIND:
+                    # `router.acompletion(model="group", ...)`: the group's model, told when rebuilt
+                    return [FoundCall(node, "openai", "litellm.completion", func.value, router, env)]
             if not isinstance(func, ast.Attribute) or func.attr in frameworks.LITELLM_NAMES \
                     or func.attr not in frameworks.METHODS:
                 return []  # an attribute held (`held`) may still be a chat model's `invoke`
@@ -282,8 +361,15 @@ def framework_calls(node: ast.Call, env: Env, ev: Evaluator, held: frozenset[str
     if client is None:
         if func.attr not in frameworks.LANGCHAIN_SEND:
             return []
-        return [FoundCall(node, c.provider, f"{c.kind}.{frameworks.LANGCHAIN_SEND[func.attr]}", func.value, c, env)
-                for c in framework_choices(value)]
+        try:
+            choices = framework_choices(value)
+            handed = not choices
+            if handed:
+                choices = passed_chat_models(value, ev)
+        except Budget:
+            return []
+        return [FoundCall(node, c.provider, f"{c.kind}.{frameworks.LANGCHAIN_SEND[func.attr]}", func.value, c, env,
+                          handed) for c in choices]
     if client.kind in frameworks.LANGCHAIN_KINDS and func.attr in frameworks.LANGCHAIN_SEND:
         api = f"{client.kind}.{frameworks.LANGCHAIN_SEND[func.attr]}"
         return [FoundCall(node, client.provider, api, func.value, client, env)]
@@ -292,7 +378,7 @@ def framework_calls(node: ast.Call, env: Env, ev: Evaluator, held: frozenset[str
     return []
 
 
-def sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
+def _sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
     """Names bound to an SDK method, `completion = client.chat.completions.create`: the one
     assignment of that name anywhere in the module (a name bound twice is not followed)."""
     bound: dict[str, list[ast.expr | None]] = {}
@@ -409,7 +495,7 @@ def _known_keys(v: Value) -> set[str]:
 
 def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
     """Every recognised SDK or framework call in the module, in source order."""
-    sdks: set[str] | None = None
+    sdks: frozenset[str] | None = None
     out: list[FoundCall] = []
     plain_names = litellm_names(mod)
     held = litellm_attributes(mod)
@@ -489,3 +575,36 @@ def find_calls(mod: ModuleInfo, ev: Evaluator) -> list[FoundCall]:
             break
     out.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
     return out
+
+
+T = TypeVar("T")
+
+
+def _kept(mod: ModuleInfo, key: str, compute: Callable[[ModuleInfo], T]) -> T:
+    """`compute(mod)`, a fact of the module's tree alone, worked out once and kept with the
+    module (`ModuleInfo.shared`): each asked it in every project that looks at the module's
+    calls, each time walking the whole tree."""
+    got = mod.shared.get(key)
+    if got is None:
+        got = mod.shared[key] = compute(mod)
+    return cast(T, got)
+
+
+def imports_sdk(mod: ModuleInfo) -> frozenset[str]:
+    """The providers whose SDK the module imports (`openai`, `anthropic`, `gemini`)."""
+    return _kept(mod, "calls.imports_sdk", _imports_sdk)
+
+
+def litellm_names(mod: ModuleInfo) -> frozenset[str]:
+    """The names a module calls litellm's completion functions by (see _litellm_names)."""
+    return _kept(mod, "calls.litellm_names", _litellm_names)
+
+
+def litellm_attributes(mod: ModuleInfo) -> frozenset[str]:
+    """The attributes a module stores a litellm completion function on (see _litellm_attributes)."""
+    return _kept(mod, "calls.litellm_attributes", _litellm_attributes)
+
+
+def sdk_aliases(mod: ModuleInfo) -> dict[str, ast.Attribute]:
+    """Names bound to an SDK method in the module (see _sdk_aliases); not to be changed."""
+    return _kept(mod, "calls.sdk_aliases", _sdk_aliases)

@@ -118,47 +118,55 @@ def _built(cls: ast.ClassDef, cmod: ModuleInfo, classes: Hierarchy,
             if first:
                 out.extend(Site(n, m, me) for n in ast.walk(fn)
                            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == first[0].arg)
-    paths = list(dict.fromkeys([cmod.path, *classes.with_name(cls.name)]))
-    if len(paths) > MAX_FILES:
-        return None
-    for path in paths:
-        mod = cmod if path == cmod.path else classes.load(path)
-        if mod is None:
-            continue
-        got = _calls_of(cls, cmod, mod, evaluate)
-        if got is None:
+    # A module-level alias (`TGD = TextualGradientDescent` in textgrad's package) is one more
+    # name the class is built by: the files that write it are looked at for its calls too.
+    names = [cls.name]
+    done: set[tuple[str, str]] = set()
+    while names:
+        name = names.pop()
+        paths = list(dict.fromkeys([cmod.path, *classes.with_name(name)]))
+        if len(paths) > MAX_FILES:
             return None
-        out.extend(Site(c, mod, me) for c in got)
-        if len(out) > MAX_SITES:
-            return None
+        for path in paths:
+            if (name, path) in done:
+                continue
+            done.add((name, path))
+            mod = cmod if path == cmod.path else classes.load(path)
+            if mod is None:
+                continue
+            got = _calls_of(cls, name, mod, evaluate)
+            if got is None:
+                return None
+            calls, aliases = got
+            out.extend(Site(c, mod, me) for c in calls)
+            names.extend(a for a in aliases if len(done) < MAX_FILES)
+            if len(out) > MAX_SITES:
+                return None
     return out
 
 
-def _calls_of(cls: ast.ClassDef, cmod: ModuleInfo, mod: ModuleInfo, evaluate: Evaluate) -> list[ast.Call] | None:
-    """The calls of `cls` by its name in `mod`; None when the name stands for the class anywhere
-    else than as a callee, a base, an annotation, an `isinstance` test or before an attribute.
+def _calls_of(cls: ast.ClassDef, name: str, mod: ModuleInfo,
+              evaluate: Evaluate) -> tuple[list[ast.Call], list[str]] | None:
+    """The calls of `cls` by `name` (its own or an alias) in `mod`, and the module-level
+    aliases `mod` gives it (`TGD = TextualGradientDescent`); None when the name stands for the
+    class anywhere else than as a callee, a base, an annotation, an `isinstance` test, before an
+    attribute or as such an alias.
 
     A bare name is resolved once, where the module binds it (its functions read the module's
     binding): another class of the same name (a library's `ChatOpenAI`) is not this one. Only
     a name that cannot be resolved at all leaves the calls unknown."""
     out: list[ast.Call] = []
-    name = cls.name
+    aliases: list[str] = []
     bound: Value | None = None
-    for node in ast.walk(mod.tree):
+    for node in mod.named(name):  # as ast.walk(mod.tree) meets them
         if isinstance(node, ast.Name):
-            if node.id != name or not isinstance(node.ctx, ast.Load):
-                continue
             if bound is None:
                 at_end = ast.Name(id=name, ctx=ast.Load(), lineno=_END, col_offset=0, end_lineno=_END, end_col_offset=0)
                 bound = evaluate(at_end, Env(mod, None, import_time=True))
             # a name the module does not bind may be bound where it is used (imported in a function)
             value = evaluate(node, env_at(mod, node)) if isinstance(bound, OpaqueV | AltV) else bound
-        elif isinstance(node, ast.Attribute):
-            if node.attr != name or not isinstance(node.ctx, ast.Load):
-                continue
-            value = evaluate(node, env_at(mod, node))
         else:
-            continue
+            value = evaluate(node, env_at(mod, node))
         if not (isinstance(value, FuncRefV) and value.node is cls):
             if isinstance(value, OpaqueV | AltV):
                 return None  # cannot tell what the name is: it may be this class
@@ -166,17 +174,32 @@ def _calls_of(cls: ast.ClassDef, cmod: ModuleInfo, mod: ModuleInfo, evaluate: Ev
         parent = mod.parents.get(id(node))
         if isinstance(parent, ast.Call) and parent.func is node:
             out.append(parent)
+        elif (alias := _module_alias(node, mod)) is not None:
+            if alias != name:
+                aliases.append(alias)
         elif not (isinstance(parent, ast.Attribute) and parent.value is node) and not _type_position(node, mod):
             return None  # the class passed on as a value: it may be built anywhere
         # `Cls.from_provider(...)`, `Cls.DEFAULT`: its classmethods are looked at
-    return out
+    return out, aliases
+
+
+def _module_alias(node: ast.AST, mod: ModuleInfo) -> str | None:
+    """`B` when `node` is the whole value of `B = node` at module level."""
+    parent = mod.parents.get(id(node))
+    if isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1 \
+            and isinstance(parent.targets[0], ast.Name) and isinstance(mod.parents.get(id(parent)), ast.Module):
+        return parent.targets[0].id
+    return None
 
 
 def _type_position(node: ast.AST, mod: ModuleInfo) -> bool:
     """Does `node` name a type without using it as a value: in a class's bases, an annotation,
-    the second argument of `isinstance` / `issubclass`, an `except` clause?"""
+    the second argument of `isinstance` / `issubclass`, an `except` clause, or as the whole test
+    of an `assert` (a test that the name imports: the class goes nowhere)?"""
     child: ast.AST = node
     parent = mod.parents.get(id(child))
+    if isinstance(parent, ast.Assert):
+        return parent.test is child
     while parent is not None and not isinstance(parent, ast.stmt | ast.arg):
         if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and len(parent.args) == 2 \
                 and parent.func.id in ("isinstance", "issubclass") and parent.args[1] is child:
@@ -209,9 +232,8 @@ def method_calls(fn: FunctionNode, mod: ModuleInfo, classes: Hierarchy, evaluate
         cmod = mod if path == mod.path else classes.load(path)
         if cmod is None:
             continue
-        for node in ast.walk(cmod.tree):
-            if not (isinstance(node, ast.Attribute) and node.attr == fn.name and isinstance(node.ctx, ast.Load)):
-                continue
+        for node in _uses(cmod).get("." + fn.name, ()):  # as ast.walk(cmod.tree) meets them
+            assert isinstance(node, ast.Attribute)
             call = cmod.parents.get(id(node))
             if not (isinstance(call, ast.Call) and call.func is node):
                 return None  # `self.respond` handed on
@@ -328,28 +350,9 @@ def _named_calls(fn: FunctionNode, method: bool, cmod: ModuleInfo, evaluate: Eva
     return out
 
 
-_USES_KEY = "callsites.uses"
-
-
 def _uses(cmod: ModuleInfo) -> dict[str, list[ast.expr]]:
-    """Where `cmod` reads each name (`name`) and attribute (`.name`), and the names a `from`
-    import binds each imported name to (`as name`: a Name standing for the alias), found in
-    one walk of the module and kept with it: each public function asked walks it otherwise."""
-    got: dict[str, list[ast.expr]] | None = cmod.shared.get(_USES_KEY)
-    if got is not None:
-        return got
-    out: dict[str, list[ast.expr]] = {}
-    for node in ast.walk(cmod.tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            out.setdefault(node.id, []).append(node)
-        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-            out.setdefault("." + node.attr, []).append(node)
-        elif isinstance(node, ast.ImportFrom):
-            for a in node.names:
-                if a.asname and a.asname != a.name:
-                    out.setdefault("as " + a.name, []).append(ast.Name(id=a.asname, ctx=ast.Load()))
-    cmod.shared[_USES_KEY] = out
-    return out
+    """Where `cmod` reads each name and attribute (see ModuleInfo.name_uses)."""
+    return cmod.name_uses()
 
 
 _TEST_DIRS = frozenset({"test", "tests", "testing", "integration_tests"})

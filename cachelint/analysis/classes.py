@@ -102,7 +102,10 @@ def class_level(ev: Evaluator, cls: ast.ClassDef, mod: ModuleInfo, attr: str, en
 
 
 def instance_attr(ev: Evaluator, inst: InstanceV, attr: str, env: Env, node: ast.AST) -> Value | None:
-    key = (id(inst.cls), attr)
+    # Kept per namespace: a chat model handed through parameters is judged from attributes
+    # worked out afresh (see callers.argument_values), not as the first question that read
+    # them (a public function's callers, which do not follow constructions) left them.
+    key = (id(inst.cls), attr, ev.attr_namespace)
     memo = ev.instance_attrs
     if key in memo:
         return memo[key]

@@ -18,9 +18,10 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cachelint.analysis import classes, interproc, loops, records, scopes
+from cachelint.analysis import branches, chat_subclasses, classes, interproc, loops, records, scopes
 from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_STEPS, MAX_UNROLL, WHOLE, Budget, Env, Within
 from cachelint.analysis.files import PromptFiles
+from cachelint.analysis.frameworks import LANGCHAIN_BIND
 from cachelint.analysis.library.catalog import REGISTRY
 from cachelint.analysis.library.clocks import clock_stability
 from cachelint.analysis.library.registry import AttributeModel, CallModel, MethodModel
@@ -106,6 +107,11 @@ class ProjectHooks:
         class holds (`self.endpoint._llm` where `endpoint: LLMEndpoint`), or None."""
         return None
 
+    def chat_models(self, value: OpaqueV) -> list[ClientV]:
+        """The langchain chat models a parameter's value holds at every call of its function
+        in the project (see cachelint.analysis.calls.passed_chat_models), or none."""
+        return []
+
     # Whether a public function's parameter is judged by its calls in the whole project (see
     # cachelint.analysis.callers): the wrapper scan, whose verdicts never depend on a
     # parameter's stability, does not pay for it.
@@ -119,6 +125,15 @@ class ProjectHooks:
     def exported(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: ModuleInfo) -> str | None:
         """What says code outside the project may call `fn` (its module's `__all__`, a package's
         re-export), or None."""
+        return None
+
+    def files_naming(self, words: frozenset[str]) -> tuple[str, ...] | None:
+        """The project's files (tests aside) that may reach a name spelt as one of `words`
+        (the class index's words); None when there are too many to look at."""
+        return ()
+
+    def load(self, path: str) -> ModuleInfo | None:
+        """The module at `path`, parsed (None when it cannot be)."""
         return None
 
     # Results shared with other projects of the process (see cachelint.analysis.shared):
@@ -208,7 +223,8 @@ class Evaluator:
         self.prompt_files: PromptFiles | None = None
         # Attributes of instances of project classes (see classes.py), by class and name, for
         # the evaluator's whole life.
-        self.instance_attrs: dict[tuple[int, str], Value | None] = {}
+        self.instance_attrs: dict[tuple[int, str, str], Value | None] = {}
+        self.attr_namespace = ""  # which of them are read (see callers.argument_values)
         # The library models for each (value type, name), looked up once per evaluator.
         self._method_models: dict[tuple[type, str], list[MethodModel]] = {}
         self._attribute_models: dict[tuple[type, str], list[AttributeModel]] = {}
@@ -222,6 +238,13 @@ class Evaluator:
         self.constructor_args: dict[tuple[object, ...], tuple[Value | None, object]] = {}
         # What the calls of a method pass for a parameter (see callers.passed_values), likewise.
         self.passed_args: dict[tuple[object, ...], tuple[list[Value] | None, object]] = {}
+        # Cycle guards below this level are not looked at by callers._in_public: a chat model
+        # handed through parameters is judged from its callers in full (callers.argument_values)
+        # even when a public function's callers are being followed.
+        self.public_floor = 0
+        # The langchain chat model each project class extends, or None (see chat_subclasses),
+        # with the class, likewise.
+        self.chat_bases: dict[tuple[object, ...], tuple[str | None, object]] = {}
         # The loops around the request being assembled and around the wrapper calls that lead
         # to it: a value set before one of them and read inside is per conversation (session).
         self.request_loops: frozenset[int] = frozenset()
@@ -244,6 +267,12 @@ class Evaluator:
 
     def hop(self, env: Env, node: ast.AST, note: str) -> Hop:
         return Hop(env.mod.span(node), note)
+
+    def files_naming(self, words: frozenset[str]) -> tuple[str, ...] | None:
+        return self.project.files_naming(words)
+
+    def module_at(self, path: str) -> ModuleInfo | None:
+        return self.project.load(path)
 
     def files(self) -> PromptFiles:
         """The prompt files of the project root (made again if the root changes)."""
@@ -544,6 +573,13 @@ class Evaluator:
                            clock=base.clock if attr in ("tzinfo",) else None, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)
         if isinstance(base, AltV):
+            some = [o for o in base.options if not _is_none(o)]
+            if some and len(some) < len(base.options):
+                # `spec = TABLE.get(name)` then `spec.chat_class` under `if spec is not None:`:
+                # on None the read raises, so the value is read from the other options only
+                base = some[0] if len(some) == 1 else AltV(tuple(some), base.loc, base.source)
+                if not isinstance(base, AltV):
+                    return self.attribute(base, attr, node, env)
             return self.map_alt(base, lambda o: self.attribute(o, attr, node, env), node, env)
         if isinstance(base, RecordV):
             got = records.attribute(self, base, attr, node, env)
@@ -610,6 +646,10 @@ class Evaluator:
         if table is not None:
             return table
         if isinstance(base, OpaqueV):
+            item = REGISTRY.item_model(type(base))
+            got = item(self, base, key, node, env) if item is not None else None
+            if got is not None:
+                return got
             return OpaqueV(worst(base.stability, value_stability(key)), self.src(env, node),
                            self.loc(env, node), base.cause, hops=base.hops,
                            passthrough=base.passthrough, elements=base.elements)
@@ -739,12 +779,12 @@ class Evaluator:
                            else Stability.STABLE, "computed value")
 
     def e_IfExp(self, node: ast.IfExp, env: Env) -> Value:
-        if isinstance(node.test, ast.Call) and isinstance(node.test.func, ast.Name) \
-                and node.test.func.id == "isinstance":
-            # `"system" if isinstance(m, SystemMessage) else "user"` on a known message object
-            truth = loops.test_truth(self, node.test, env)
-            if truth is not None:
-                return self.eval(node.body if truth else node.orelse, env)
+        # `system_prompt if system_prompt else self.system_prompt` given a constant, `"system"
+        # if isinstance(m, SystemMessage) else "user"` on a known message object: a test whose
+        # value is known takes its side, as `x or DEFAULT` does (e_BoolOp)
+        truth = branches.truth(self, node.test, env)
+        if truth is not None:
+            return self.eval(node.body if truth else node.orelse, env)
         a = self.eval(node.body, env)
         b = self.eval(node.orelse, env)
         if a == b:
@@ -1043,7 +1083,8 @@ class Evaluator:
         return self.unknown_call(node, env, "call of " + self.src(env, node.func))
 
     def instantiate(self, cls: FuncRefV, node: ast.Call, env: Env) -> Value:
-        got = records.construct(self, cls, node, env) or classes.instantiate(self, cls, node, env)
+        got = chat_subclasses.instantiate(self, cls, node, env) or records.construct(self, cls, node, env) \
+            or classes.instantiate(self, cls, node, env)
         if got is not None:
             return got
         return self.unknown_call(node, env, f"instance of {cls.qualname}")
@@ -1125,6 +1166,13 @@ class Evaluator:
             got = self.getattr_value(self.eval(args[0], env), self.eval(args[1], env), node, env)
             if got is not None:
                 return got
+        if name == "getattr" and len(args) == 3 and not node.keywords:
+            # `getattr(sys, "_MEIPASS", here)`: PyInstaller's bundle folder, which holds the
+            # files the program ships beside its modules; run as Python, `here` (qodo-cover's
+            # settings folder).
+            obj, attr = self.eval(args[0], env), self.eval(args[1], env)
+            if isinstance(obj, ModuleRefV) and obj.qualname == "sys" and static_text(attr) == "_MEIPASS":
+                return self.eval(args[2], env)
         if name == "str" and len(args) == 1 and not node.keywords:
             return self.to_str(self.eval(args[0], env), env, args[0])
         if name == "str" and not args:
@@ -1266,6 +1314,12 @@ class Evaluator:
             return got if got is not None else self.unknown(env, node, "SDK call result")
         if isinstance(recv, OpaqueV):
             got = self.library_method(recv, meth, node, env)
+            if got is None and meth in LANGCHAIN_BIND and recv.passthrough:
+                # `llm.with_structured_output(Schema)` on a parameter every caller hands a chat model
+                models = self.project.chat_models(recv)
+                if models:
+                    alt = models[0] if len(models) == 1 else AltV(tuple(models), recv.loc, recv.source)
+                    return self.method_call(alt, meth, node, env)
             return got if got is not None else self.opaque_method(recv, meth, node, env)
         if isinstance(recv, RecordV):
             got = records.method_call(self, recv, meth, node, env) or self.library_method(recv, meth, node, env)
@@ -1389,3 +1443,7 @@ def safe_arith(a: object, b: object, op: ast.operator) -> int | float | None:
 
 
 __all__ = ["MAX_STEPS", "MAX_TEXT", "Budget", "Env", "Evaluator", "ProjectHooks"]
+
+
+def _is_none(v: Value) -> bool:
+    return isinstance(v, ConstV) and v.value is None

@@ -122,6 +122,10 @@ class PromptFiles:
                 self.root = real
         self._reads: dict[str, FileRead] = {}
         self._texts: dict[tuple[str, str, str, bool], str | None] = {}
+        # Settings files parsed (cachelint.analysis.configfiles), by real path and format, and
+        # what modules do to settings objects (cachelint.analysis.library.dynaconf): each file
+        # is parsed once per run, as it is read once.
+        self.parsed: dict[tuple[object, ...], object] = {}
         self.opened = 0  # files opened, for tests of the cache
         # Told of every read asked for (the path as given): a project records them as what
         # shared results depend on.
@@ -246,6 +250,16 @@ def _alt_leaves(v: Value, cap: int) -> int:
     return n
 
 
+def content_stability(path: Value) -> Stability:
+    """How often the text of a file whose path is not known changes: as often as the path,
+    but a path that changes on every call (a run folder named by the clock) names a file whose
+    text is data, the same each time it is read, so `turn` at most (rules.md: values derived
+    from per-call data are `turn`, never `volatile`). AI-Scientist's paper draft, read from
+    `results/<timestamp>_<idea>/latex/template.tex`, was called volatile (CL102)."""
+    stab = dynamic([value_stability(path)])
+    return Stability.TURN if stab in (Stability.VOLATILE, Stability.DAILY) else stab
+
+
 def dynamic(stabs: list[Stability]) -> Stability:
     """The stability of something computed from values whose text is unknown: at least stable."""
     s = worst(Stability.STABLE, *stabs)
@@ -348,7 +362,7 @@ def file_handle(ev: EvaluatorAPI, path: Value, env: Env, node: ast.AST, binary: 
     text = path_text(path)
     encoding = static_str(enc) if enc is not None else None
     errors = static_str(errs) if errs is not None else "strict"
-    stab = Stability.STABLE if text is not None else dynamic([value_stability(path)])
+    stab = Stability.STABLE if text is not None else content_stability(path)
     cause = "open file" if text is not None else "file whose path is not known statically"
     if enc is not None and encoding is None:
         text, cause = None, "file opened with an encoding not known statically"
@@ -368,7 +382,7 @@ def read_value(ev: EvaluatorAPI, path: Value, env: Env, node: ast.AST, *, binary
     text = path_text(path)
     if text is None:
         cause = path.cause if isinstance(path, PathV) else "prompt file whose path is not known statically"
-        return ev.opaque(env, node, dynamic([value_stability(path)]), cause)
+        return ev.opaque(env, node, content_stability(path), cause)
     enc: str | None = "utf-8"
     if encoding is not None:
         enc = static_str(encoding)

@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cachelint.analysis import endpoints, frameworks
-from cachelint.analysis.calls import FoundCall, client_of, framework_choices
+from cachelint.analysis.calls import FoundCall, client_of, framework_choices, passed_chat_models
 from cachelint.analysis.evaluate import Budget, Evaluator
+from cachelint.analysis.library import langchain_prompts
 from cachelint.analysis.values import (
     ClientV,
     ConstV,
@@ -28,6 +29,8 @@ from cachelint.analysis.values import (
     Item,
     ListV,
     ModuleRefV,
+    OpaqueV,
+    RecordV,
     StrV,
     Text,
     Value,
@@ -91,6 +94,21 @@ def _litellm(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> R
             break
         kw[name] = (ev.eval(arg, found.env), arg)
     model = _static(kw["model"][0]) if "model" in kw else None
+    router = found.client if found.client is not None and found.client.kind == frameworks.ROUTER_KIND else None
+    group = model
+    if router is not None:
+        # a Router's `model` names one of its model groups: the model it sends to is the one
+        # the group's deployments name in the router's `model_list`, when that is shown
+        listed = router.settings.get("model_list") if router.settings is not None else None
+        sent = frameworks.router_model(model, listed) if model is not None else None
+        if sent is None:
+            kw.pop("model", None)
+            req = Request("openai", CHAT, kw, complete)
+            req.base_url_unresolved = f"litellm Router model group `{model or '?'}`"
+            req.notes.append(f"model: the litellm Router's model group `{model or '?'}`, whose model is not shown")
+            return req
+        kw["model"] = (StrV((Text(sent, None),)), kw["model"][1])
+        model = sent
     if model is not None:
         provider = frameworks.litellm_provider(model)
         if provider is None:
@@ -100,6 +118,8 @@ def _litellm(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) -> R
         provider = "openai"  # litellm's own request shape; the model is not known
     out = dict(kw)
     req = Request(provider, CHAT, out, complete)
+    if router is not None:
+        req.notes.append(f"model `{model}`: the one the litellm Router's model group `{group}` lists")
     if provider == "openai":
         req.base_url, req.base_url_unresolved = _endpoint(kw, frameworks.LITELLM_BASE_URL_KEYWORDS)
         if req.base_url is None and not req.base_url_unresolved and model is not None:
@@ -154,13 +174,28 @@ def _langchain(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) ->
     # The receiver again, in this environment: a wrapper's parameters are bound to the caller's values.
     try:
         value = ev.eval(found.receiver, found.env)
-        client = client_of(value) or _same_kind(framework_choices(value), found.client) or found.client
+        client = client_of(value) or _same_kind(framework_choices(value), found.client)
+        if client is None and found.handed:
+            client = _same_kind(passed_chat_models(value, ev), found.client)
+            if client is None:
+                # a caller followed into the function hands something else (a test's mock)
+                return Request(found.provider, CHAT, {}, False,
+                               skip="the caller hands the receiver something not shown to be a chat model")
+        client = client or found.client
+        if found.handed and isinstance(value, OpaqueV):
+            # "parameter `llm` of create_agent()", without what its text's callers say
+            req_note = f"the chat model: what every call in the project hands {value.cause.split(' (')[0]}"
+        else:
+            req_note = ""
     except Budget:
         client = found.client
+        req_note = ""
     provider = client.provider if client is not None else found.provider
     settings = client.settings if isinstance(client, ClientV) else None
     out: Keywords = {}
     req = Request(provider, CHAT, out, complete)
+    if req_note:
+        req.notes.append(req_note)
     call = found.node
     if settings is not None:
         if provider == "openai":
@@ -207,6 +242,16 @@ def _langchain(found: FoundCall, ev: Evaluator, kw: Keywords, complete: bool) ->
             req.top_marker = (v, n)
         elif name != "config":
             out[name] = (v, n)
+    template = settings.get(langchain_prompts.TEMPLATE_SETTING) if settings is not None else None
+    if isinstance(template, RecordV) and sent is not None:
+        # `(prompt | llm).invoke(input)`: the template's messages, rendered with the input
+        req.notes.append("messages: the ChatPromptTemplate piped into the chat model, rendered with the input")
+        rendered = langchain_prompts.render(ev, template, sent[0], call, found.env)
+        if rendered is None:
+            req.complete = False
+            sent = None
+        else:
+            sent = (rendered, sent[1])
     if sent is not None:
         out["messages"] = (_langchain_messages(sent[0], provider), sent[1])
     return req

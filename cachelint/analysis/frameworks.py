@@ -11,12 +11,13 @@ made by a langchain chat model class, a client made by `boto3.client("bedrock-ru
 its request is rebuilt in the shape of the SDK call the framework sends
 (cachelint.analysis.framework_requests), so every rule applies unchanged.
 
-This module holds names only; the values are made by the library models
+This module holds names (and how a litellm Router maps its aliases); the values are made by the library models
 cachelint.analysis.library.langchain and cachelint.analysis.library.boto3.
 """
 
 from __future__ import annotations
 
+from cachelint.analysis.values import DictV, ListV, StrV, text_of
 from cachelint.models import provider_of_model
 
 # ---- litellm: module functions, OpenAI-shaped requests
@@ -27,6 +28,10 @@ LITELLM_FUNCTIONS = {
     "litellm.main.acompletion": "litellm.completion",
 }
 LITELLM_NAMES = frozenset(q.rsplit(".", 1)[1] for q in LITELLM_FUNCTIONS)
+# `litellm.Router(model_list=[...])`: its `completion` / `acompletion` send a litellm completion
+# to a deployment of the model group named by `model`, a router alias (see router_model).
+LITELLM_ROUTERS = frozenset({"litellm.Router", "litellm.router.Router"})
+ROUTER_KIND = "litellm.Router"
 
 # The provider a litellm model prefix routes to, among those whose caching cachelint knows.
 # Prefixes of other providers (groq/, ollama/, deepseek/, ...) are not recognised: their caching
@@ -182,3 +187,29 @@ def litellm_endpoint(model: str) -> str | None:
     """The endpoint of the OpenAI-compatible provider a litellm model prefix names, or None."""
     prefix, sep, _ = model.partition("/")
     return LITELLM_COMPATIBLE.get(prefix) if sep else None
+
+
+def router_model(alias: str, model_list: object) -> str | None:
+    """The model a litellm Router's model group `alias` sends to, from its `model_list` as the
+    analysis rebuilt it (a list of `{"model_name": ..., "litellm_params": {"model": ...}}`):
+    the one model every deployment of the group names, or None when that is not shown."""
+    if not isinstance(model_list, ListV) or any(it.optional or it.repeated for it in model_list.items):
+        return None
+    found: set[str] = set()
+    for it in model_list.items:
+        d = it.value
+        if not isinstance(d, DictV) or not d.complete:
+            return None
+        name = d.get("model_name")
+        name_text = text_of(name.pieces) if isinstance(name, StrV) else None
+        if name_text is None:
+            return None  # a deployment whose group is not known may be this one
+        if name_text != alias:
+            continue
+        params = d.get("litellm_params")
+        model = params.get("model") if isinstance(params, DictV) else None
+        model_text = text_of(model.pieces) if isinstance(model, StrV) else None
+        if model_text is None:
+            return None
+        found.add(model_text)
+    return found.pop() if len(found) == 1 else None

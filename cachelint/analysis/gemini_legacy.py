@@ -24,9 +24,14 @@ MODEL_KIND = "GenerativeModel"
 CHAT_KIND = "ChatSession"
 KINDS = (MODEL_KIND, CHAT_KIND)
 
+# Vertex AI's SDK (`vertexai.generative_models`) has the same model object and calls, and sends
+# them to the same models, whose caching facts are Gemini's (caching-facts.md 3.1).
 MODEL_CLASSES = frozenset({
     "google.generativeai.GenerativeModel",
     "google.generativeai.generative_models.GenerativeModel",
+    "vertexai.generative_models.GenerativeModel",
+    "vertexai.preview.generative_models.GenerativeModel",
+    "vertexai.generative_models._generative_models.GenerativeModel",
 })
 
 # GenerativeModel(model_name, safety_settings, generation_config, tools, tool_config, system_instruction)

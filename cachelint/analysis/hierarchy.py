@@ -241,7 +241,7 @@ class Hierarchy:
         mod = self.load(path)
         if mod is None:
             return []
-        return [(n, mod) for n in ast.walk(mod.tree) if isinstance(n, ast.ClassDef)]
+        return [(n, mod) for n in mod.classes()]
 
     def subclasses(self, cls: ast.ClassDef, mod: ModuleInfo) -> list[ClassRef]:
         """`cls` and every project class deriving from it, most general first."""

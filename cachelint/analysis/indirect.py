@@ -1,6 +1,7 @@
 """Calls that reach a project function without naming it: a bound method handed to an executor,
-a thread or `functools.partial`, and a callable held in a variable (a callable object, or a
-closure a method returned).
+a thread or `functools.partial` (written in place or held in a name, and called where it is or
+by a project helper it is handed to), and a callable held in a variable (a callable object, or
+a closure a method returned).
 
 `handed_on` rewrites `pool.submit(backend.generate, prompt)` as the call it makes,
 `backend.generate(prompt)`, so the prompt is rebuilt where it is written, as for a direct call."""
@@ -30,6 +31,9 @@ def handed_on(call: ast.Call, mod: ModuleInfo) -> ast.Call | None:
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     made: ast.Call | None = None
+    held = held_partial(func, mod) if isinstance(func, ast.Name) else None
+    if held is not None:
+        func = held  # `f = functools.partial(self._run, problem=p)`, then `f(model)`
     if isinstance(func, ast.Call) and _is_partial(func) and func.args and not isinstance(func.args[0], ast.Starred):
         made = ast.Call(func=func.args[0], args=[*func.args[1:], *call.args], keywords=[*func.keywords, *call.keywords])
     elif name in _RUNNERS:
@@ -120,6 +124,105 @@ def run_by(call: ast.Call, mod: ModuleInfo, runner: Runner) -> ast.Call | None:
     made.end_lineno, made.end_col_offset = call.end_lineno, call.end_col_offset
     mod.parents[id(made)] = mod.parents.get(id(call), mod.tree)
     return made
+
+
+def held_partial(name: ast.Name, mod: ModuleInfo) -> ast.Call | None:
+    """The `functools.partial(f, ...)` a name of the enclosing function is assigned once, before
+    `name` is read (AlphaCodium's `f = functools.partial(self._run, problem=problem, ...)`);
+    None for a name bound otherwise or more than once."""
+    scope = mod.enclosing_function(name)
+    if scope is None:
+        return None
+    ix = mod.flow_of(scope)
+    if name.id in ix.params or name.id in ix.globals_ or not ix.binds(name.id, scope) or ix.unrecorded.get(name.id):
+        return None
+    events = ix.events.get(name.id, [])
+    if len(events) != 1:
+        return None
+    e = events[0]
+    value = e.value
+    if e.kind != "assign" or not isinstance(e.stmt, ast.Assign) or len(e.stmt.targets) != 1 \
+            or e.pos > (name.lineno, name.col_offset):
+        return None
+    if isinstance(value, ast.Call) and _is_partial(value) and value.args and not isinstance(value.args[0], ast.Starred):
+        return value
+    return None
+
+
+def partial_of(arg: ast.expr, mod: ModuleInfo) -> ast.Call | None:
+    """`arg` as the `functools.partial(...)` it is, written in place or held in a name."""
+    if isinstance(arg, ast.Call) and _is_partial(arg) and arg.args and not isinstance(arg.args[0], ast.Starred):
+        return arg
+    return held_partial(arg, mod) if isinstance(arg, ast.Name) else None
+
+
+def handed_partial(call: ast.Call, mod: ModuleInfo) -> tuple[int | str, ast.Call] | None:
+    """The argument of `call` that is a `functools.partial` (its position or keyword, and the
+    partial), when exactly one is (`send_inference(f)` with `f = partial(self._run, ...)`)."""
+    found: list[tuple[int | str, ast.Call]] = []
+    for i, a in enumerate(call.args):
+        if isinstance(a, ast.Starred):
+            return None
+        p = partial_of(a, mod)
+        if p is not None:
+            found.append((i, p))
+    for k in call.keywords:
+        p = partial_of(k.value, mod) if k.arg is not None else None
+        if p is not None and k.arg is not None:
+            found.append((k.arg, p))
+    return found[0] if len(found) == 1 else None
+
+
+def run_partial(call: ast.Call, mod: ModuleInfo, fn: ast.FunctionDef | ast.AsyncFunctionDef,
+                bound: bool) -> ast.Call | None:
+    """The call a project helper `fn` makes of the partial `call` hands it (`send_inference(f)`,
+    whose body does `await f(model)`): the partial's function with the partial's arguments,
+    then those the helper adds, as the helper writes them where they are constants, else as an
+    argument the analysis does not know. None when the helper rebinds that parameter, calls it
+    in more than one way, or not at all."""
+    got = handed_partial(call, mod)
+    if got is None:
+        return None
+    at, part = got
+    params = [*fn.args.posonlyargs, *fn.args.args][1 if bound else 0:]
+    if isinstance(at, int):
+        if at >= len(params):
+            return None
+        pname = params[at].arg
+    else:
+        if at not in {p.arg for p in [*params, *fn.args.kwonlyargs]}:
+            return None
+        pname = at
+    runs: list[ast.Call] = []
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Name) and n.id == pname and not isinstance(n.ctx, ast.Load):
+            return None  # rebound in the helper: what it calls is not what it was handed
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == pname:
+            runs.append(n)
+    if not runs or any(isinstance(a, ast.Starred) for r in runs for a in r.args) \
+            or any(k.arg is None for r in runs for k in r.keywords):
+        return None
+    shape = {(len(r.args), tuple(k.arg for k in r.keywords)) for r in runs}
+    if len(shape) != 1:
+        return None
+    first = runs[0]
+    args = [*part.args[1:], *(_given(a, fn, call) for a in first.args)]
+    keywords = [*part.keywords, *(ast.keyword(arg=k.arg, value=_given(k.value, fn, call)) for k in first.keywords)]
+    made = ast.Call(func=part.args[0], args=args, keywords=keywords)
+    ast.copy_location(made, call)
+    made.end_lineno, made.end_col_offset = call.end_lineno, call.end_col_offset
+    mod.parents[id(made)] = mod.parents.get(id(call), mod.tree)
+    return made
+
+
+def _given(arg: ast.expr, fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> ast.expr:
+    """What the helper `fn` passes, as it stands at the caller: a constant as written; anything
+    else a name no scope binds (an unknown value), placed at the caller's call."""
+    out: ast.expr = ast.Constant(value=arg.value) if isinstance(arg, ast.Constant) else \
+        ast.Name(id=f"<an argument {fn.name}() passes>", ctx=ast.Load())
+    ast.copy_location(out, call)
+    out.end_lineno, out.end_col_offset = call.end_lineno, call.end_col_offset
+    return out
 
 
 def _is_partial(call: ast.Call) -> bool:

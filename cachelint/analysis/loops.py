@@ -20,7 +20,18 @@ from typing import TYPE_CHECKING
 
 from cachelint.analysis.env import Env
 from cachelint.analysis.module import Event, FlowIndex
-from cachelint.analysis.values import ConstV, FuncRefV, ListV, ModuleRefV, RecordV, StrV, Value, text_of
+from cachelint.analysis.values import (
+    AltV,
+    ConstV,
+    FuncRefV,
+    ListV,
+    ModuleRefV,
+    RecordV,
+    StrV,
+    Value,
+    flat_options,
+    text_of,
+)
 
 if TYPE_CHECKING:
     from cachelint.analysis.evaluate import Evaluator
@@ -101,21 +112,39 @@ def known_test(ev: Evaluator, test: ast.expr, env: Env) -> bool | None:
             and len(test.args) == 2 and not test.keywords:
         return _isinstance(ev.eval(test.args[0], env), ev.eval(test.args[1], env))
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
-        left = _static(ev.eval(test.left, env))
-        right = _static(ev.eval(test.comparators[0], env))
-        if left is _UNKNOWN or right is _UNKNOWN:
-            return None
-        op = test.ops[0]
-        if isinstance(op, ast.Eq | ast.Is):
-            return left == right
-        if isinstance(op, ast.NotEq | ast.IsNot):
-            return left != right
-        if isinstance(op, ast.In | ast.NotIn) and isinstance(right, tuple):
-            return (left in right) == isinstance(op, ast.In)
+        # one of several values (a parameter each construction leaves at its default): decided
+        # when every pair of them decides it the same way
+        found: set[bool] = set()
+        for left in _statics(ev.eval(test.left, env)):
+            for right in _statics(ev.eval(test.comparators[0], env)):
+                one = _compare(test.ops[0], left, right)
+                if one is None:
+                    return None
+                found.add(one)
+        return found.pop() if len(found) == 1 else None
     return None
 
 
 _UNKNOWN = object()
+MAX_COMPARED = 8  # alternatives of one side of a comparison decided one by one
+
+
+def _statics(v: Value) -> list[object]:
+    """The static value of each alternative of `v` (_UNKNOWN for one that is not known)."""
+    options = flat_options(v, MAX_COMPARED) if isinstance(v, AltV) else [v]
+    return [_UNKNOWN] if len(options) > MAX_COMPARED else [_static(o) for o in options]
+
+
+def _compare(op: ast.cmpop, left: object, right: object) -> bool | None:
+    if left is _UNKNOWN or right is _UNKNOWN:
+        return None
+    if isinstance(op, ast.Eq | ast.Is):
+        return left == right
+    if isinstance(op, ast.NotEq | ast.IsNot):
+        return left != right
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(right, tuple):
+        return (left in right) == isinstance(op, ast.In)
+    return None
 
 
 def _static(v: Value) -> object:

@@ -416,6 +416,8 @@ class ModuleInfo:
         self._flows: dict[int, FlowIndex] = {}
         self._line_starts: list[int] | None = None
         self._functions: list[FuncNode] | None = None
+        self._uses: dict[str, list[ast.expr]] | None = None
+        self._classes: list[ast.ClassDef] | None = None
         self.mutated: set[str] | None = None  # Evaluator.mutated_globals, once worked out
         # Results the same in every project, kept with the module (see cachelint.analysis.shared).
         self.shared: dict[object, Any] = {}
@@ -481,6 +483,8 @@ class ModuleInfo:
         self.mutated = donor.mutated
         if donor._functions is not None:
             self._functions = list(donor._functions)
+        self._uses = donor._uses  # never changed once built (nodes of the same tree)
+        self._classes = donor._classes
 
     # ---- positions
 
@@ -553,6 +557,57 @@ class ModuleInfo:
         got = self._functions
         if got is None:
             got = self._functions = sorted(self._funcs_found, key=self._walk_key)
+        return got
+
+    def name_uses(self) -> dict[str, list[ast.expr]]:
+        """Where the module reads each name (`name`) and attribute (`.name`), each list in
+        `ast.walk` order, and the names a `from` import binds each imported name to (`as name`:
+        a Name standing for the alias), found in one walk and kept: looking for a function's
+        callers walked the whole module for every parameter asked about (skyvern's 8,000-line
+        `forge/agent.py`, hundreds of times in one file's project)."""
+        got = self._uses
+        if got is None:
+            got = {}
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    got.setdefault(node.id, []).append(node)
+                elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                    got.setdefault("." + node.attr, []).append(node)
+                elif isinstance(node, ast.ImportFrom):
+                    for a in node.names:
+                        if a.asname and a.asname != a.name:
+                            got.setdefault("as " + a.name, []).append(ast.Name(id=a.asname, ctx=ast.Load()))
+            self._uses = got
+        return got
+
+    def named(self, name: str, scope: ast.AST | None = None) -> list[ast.Name | ast.Attribute]:
+        """The Name nodes reading `name` and the Attribute nodes reading `.name`, under `scope`
+        (the whole module if None), in the order `ast.walk(scope)` yields them."""
+        uses = self.name_uses()
+        names = uses.get(name, ())
+        attrs = uses.get("." + name, ())
+        nodes: list[ast.Name | ast.Attribute] = [n for n in (*names, *attrs) if isinstance(n, ast.Name | ast.Attribute)]
+        if scope is not None and scope is not self.tree:
+            nodes = [n for n in nodes if self._under(n, scope)]
+        if names and attrs:
+            # Breadth first, as ast.walk: the same order within the scope as in the whole tree.
+            nodes.sort(key=self._walk_key)
+        return nodes
+
+    def _under(self, node: ast.AST, scope: ast.AST) -> bool:
+        cur = self.parents.get(id(node))
+        while cur is not None:
+            if cur is scope:
+                return True
+            cur = self.parents.get(id(cur))
+        return False
+
+    def classes(self) -> list[ast.ClassDef]:
+        """Every class definition, in `ast.walk` order, found in one walk and kept (the class
+        hierarchy asks for a module's classes once per question)."""
+        got = self._classes
+        if got is None:
+            got = self._classes = [n for n in ast.walk(self.tree) if isinstance(n, ast.ClassDef)]
         return got
 
     def _walk_key(self, node: ast.AST) -> tuple[int, tuple[int, ...]]:

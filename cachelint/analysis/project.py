@@ -26,7 +26,7 @@ from cachelint.analysis import (
     records,
     scopes,
 )
-from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names
+from cachelint.analysis.calls import FoundCall, find_calls, litellm_attributes, litellm_names, passed_chat_models
 from cachelint.analysis.env import env_at
 from cachelint.analysis.evaluate import Budget, Env, Evaluator, ProjectHooks
 from cachelint.analysis.hierarchy import ClassIndex, Hierarchy, Implementation
@@ -71,11 +71,15 @@ MAX_CHAIN_DISPATCH = 4
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
+# The send and bind methods of a langchain chat model are words of an SDK too: an agent made
+# by `create_agent(llm)` calls `llm.invoke(...)` in a file that names no chat model class (the
+# chat model comes from its callers: cachelint.analysis.calls.passed_chat_models).
 SDK_WORDS = re.compile(r"\b(?:openai|OpenAI|AzureOpenAI|anthropic|Anthropic|genai|generativeai"
                        r"|litellm|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI|bedrock|init_chat_model"
-                       r"|BaseChatModel|BaseLanguageModel)\b")
+                       r"|BaseChatModel|BaseLanguageModel|vertexai|invoke|ainvoke|with_structured_output|bind_tools)\b")
 _SDK_SUBSTRINGS = ("openai", "OpenAI", "nthropic", "genai", "generativeai", "litellm", "ChatGoogleGenerativeAI",
-                   "bedrock", "init_chat_model", "BaseChatModel", "BaseLanguageModel")
+                   "bedrock", "init_chat_model", "BaseChatModel", "BaseLanguageModel", "vertexai", "invoke",
+                   "with_structured_output", "bind_tools")
 
 
 def mentions_sdk(text: str) -> bool:
@@ -577,6 +581,12 @@ class Project(ProjectHooks):
         self._site_memo[(kind, id(fn))] = (fn, found)
         return found
 
+    def files_naming(self, words: frozenset[str]) -> tuple[str, ...] | None:
+        classes = self.hierarchy()
+        paths = list(dict.fromkeys(p for w in sorted(words) for p in classes.with_name(w)))
+        paths = [p for p in paths if not callsites.is_test_path(p)]
+        return tuple(paths) if len(paths) <= callsites.MAX_FILES else None
+
     def classes_of(self, ann: ast.expr, env: Env) -> list[tuple[ast.ClassDef, ModuleInfo]]:
         return hierarchy.annotation_classes(ann, env, self.evaluator.eval, self.evaluator.module_for_path)
 
@@ -612,7 +622,11 @@ class Project(ProjectHooks):
                 cmod = ev.module_for_path(recv.module, env)
                 if cmod is not None:
                     declared = [(recv.cls, cmod, False)]
-        elif not _unknown(recv):
+        elif isinstance(recv, ModuleRefV) or _unknown(recv):
+            # a module's global known only by its annotation (`common.SELECTED_MODEL`, declared
+            # `SELECTED_MODEL: Model` and set at run time): an object of that class
+            declared = self._declared_global(receiver, env)
+        else:
             return None
         if declared is None and not isinstance(recv, AltV):
             declared = hierarchy.declared_receiver(receiver, recv, env, self.classes_of, self.bases_of,
@@ -625,6 +639,25 @@ class Project(ProjectHooks):
         if not found:
             return None
         return found
+
+    def _declared_global(self, receiver: ast.expr, env: Env) -> DeclaredClasses | None:
+        """The classes `module.NAME` is declared to be by the module's `NAME: Cls` annotation,
+        when the module gives it no value of its own at import (annotation only) or sets it
+        through `global` in a function (auto-code-rover's `common.SELECTED_MODEL`, chosen by
+        the command line); None otherwise."""
+        if not isinstance(receiver, ast.Attribute):
+            return None
+        owner = self.evaluator.eval(receiver.value, env)
+        mod = self.module_by_name(owner.qualname) if isinstance(owner, ModuleRefV) else None
+        if mod is None:
+            return None
+        name = receiver.attr
+        for stmt in mod.tree.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name \
+                    and (stmt.value is None or name in mod.global_names):
+                return [(c, m, False) for c, m in self.classes_of(stmt.annotation, Env(mod, None, import_time=True))] \
+                    or None
+        return None
 
     def _declared_return(self, receiver: ast.expr, env: Env) -> DeclaredClasses | None:
         """The classes a receiver is declared to be by the return annotation of the project
@@ -647,6 +680,9 @@ class Project(ProjectHooks):
         if fn is None or fmod is None or fn.returns is None:
             return None
         return [(c, m, False) for c, m in self.classes_of(fn.returns, Env(fmod, None, import_time=True))] or None
+
+    def chat_models(self, value: OpaqueV) -> list[ClientV]:
+        return passed_chat_models(value, self.evaluator)
 
     def declared_attribute(self, node: ast.Attribute, base: Value, env: Env) -> Value | None:
         """An attribute of an object known only by its declared project class (`self.endpoint._llm`

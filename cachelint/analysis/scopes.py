@@ -13,7 +13,7 @@ import ast
 import builtins
 from typing import TYPE_CHECKING, Any
 
-from cachelint.analysis import callers, interproc, loops, mutations
+from cachelint.analysis import branches, callers, interproc, loops, mutations
 from cachelint.analysis.env import MAX_ALT_ITERATION, MAX_DEPTH, WHOLE, EndOfModule, Env, env_at
 from cachelint.analysis.files import module_file
 from cachelint.analysis.frameworks import (
@@ -361,9 +361,12 @@ def _local_value(ev: Evaluator, name: str, use: ast.AST, env: Env, ix: FlowIndex
             j += 1  # a call can change only a list or dict it is handed
             continue
         cond = not is_prefix(e.chain, use_chain)
-        if cond and never_runs(ev, e, use_chain, env):
-            j += 1
-            continue
+        if cond:
+            taken = branch_taken(ev, e, use_chain, env)
+            if taken is False:
+                j += 1
+                continue
+            cond = taken is None
         rep = any(lp not in use_loops for lp in e.in_loop)
         unrolled = loops.unrollable(ev, e, use_loops, ix, env) if rep and value is not None else None
         if unrolled is not None:
@@ -428,38 +431,30 @@ def shared_by_calls(ev: Evaluator, env: Env, name: str) -> bool:
     return False
 
 
-def never_runs(ev: Evaluator, e: Event, use_chain: tuple[tuple[int, str], ...], env: Env) -> bool:
-    """Is `e` under an `if` whose test is known to pick the other branch? Only membership of a
-    literal key in a dict whose keys are all known is decided (`if "tools" in kwargs:` in
-    mem0's request builder, with the keyword arguments of the call being analysed)."""
+def branch_taken(ev: Evaluator, e: Event, use_chain: tuple[tuple[int, str], ...], env: Env) -> bool | None:
+    """Does `e`, in a branch the use is not in, run with the values of `env`? False when an `if`
+    around it has a test known to pick the other branch (`if "tools" in kwargs:` in mem0's
+    request builder, given the keyword arguments of the call being analysed); True when it is
+    under `if` statements only, each known to take its side (`if new_variable_tags is None:`
+    given the constructor's default); None otherwise. Tests are decided as every other
+    (branches.truth)."""
     shared = 0
     while shared < min(len(e.chain), len(use_chain)) and e.chain[shared] == use_chain[shared]:
         shared += 1
-    branches = dict(e.chain[shared:])
+    sides = dict(e.chain[shared:])
     node: ast.AST | None = e.stmt
-    while node is not None and branches:
+    taken: bool | None = True
+    while node is not None and sides:
         parent = env.mod.parents.get(id(node))
-        if isinstance(parent, ast.If) and id(parent) in branches:
-            truth = static_truth(ev, parent.test, env)
-            if truth is not None and truth != (branches.pop(id(parent)) == "body"):
-                return True
+        if parent is not None and id(parent) in sides:
+            side = sides.pop(id(parent))
+            truth = branches.truth(ev, parent.test, env) if isinstance(parent, ast.If) else None
+            if truth is not None and truth != (side == "body"):
+                return False
+            if truth is None:
+                taken = None  # a loop, a `try`, a `match` or a test not decided
         node = parent
-    return False
-
-
-def static_truth(ev: Evaluator, test: ast.expr, env: Env) -> bool | None:
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = static_truth(ev, test.operand, env)
-        return None if inner is None else not inner
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In | ast.NotIn)):
-        return None
-    key = ev.eval(test.left, env)
-    k = text_of(key.pieces) if isinstance(key, StrV) else None
-    table = ev.eval(test.comparators[0], env)
-    if k is None or not isinstance(table, DictV) or not table.complete:
-        return None
-    found = table.get(k) is not None
-    return found if isinstance(test.ops[0], ast.In) else not found
+    return taken if not sides else None
 
 
 def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
@@ -486,6 +481,11 @@ def param_value(ev: Evaluator, name: str, env: Env, ix: FlowIndex) -> Value:
         if inst is not None:
             return inst
         return ev.opaque(env, arg, Stability.UNKNOWN, "instance state")
+    if env.bindings is None and name == "self":
+        # a module function's plain `self` parameter: the object each call hands it
+        passed = callers.self_argument(ev, env, name)
+        if passed is not None:
+            return passed
     if env.bindings is None and scope is not None and getattr(scope, "name", None) == "__init__":
         # what the object was built with, where the project builds it (see callers.py)
         made = callers.constructor_argument(ev, env, name)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from cachelint.analysis import indirect
@@ -18,7 +19,7 @@ from cachelint.analysis.evaluate import Budget
 from cachelint.analysis.hierarchy import Implementation
 from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.project import MAX_MODULE_BYTES, FunctionNode, Project, StepEnvs
-from cachelint.analysis.values import Loc
+from cachelint.analysis.values import FuncRefV, Loc
 from cachelint.diagnostics import NOT_ANALYSED, Diagnostic, LintError, LintWarning, NotAnalysed, Span
 from cachelint.directives import has_directives, parse_directives
 from cachelint.fastinit import replace
@@ -175,31 +176,60 @@ def assemble_module(mod: ModuleInfo, project: Project, exhausted: list[int] | No
         return prompts
     sdk_nodes = {id(f.node) for f in direct}
     for node in sorted(mod.calls, key=lambda c: (c.lineno, c.col_offset)):
-        if id(node) in sdk_nodes:
-            continue
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-        if name in declared:
-            declared_call = project.declared_call(node, mod)
-            if declared_call is not None:
-                ev.reset_budget()
-                hits = ev.budget_hits
-                variants = assemble_all(declared_call, ev, span_of)
-                _note_spent(ev.budget_hits > hits, node, exhausted)
-                prompts.extend(dataclasses.replace(p, call=dataclasses.replace(
-                    p.call, via=mod.source_of(node.func) + "()")) for p in variants)
-                continue
-        if name not in names:
-            made = indirect.handed_on(node, mod)
-            if made is not None and (indirect.callee_name(made) in names or indirect.held_callable(made, mod)):
-                # `pool.submit(backend.generate, p)`, `pool.submit(judge, p)`
-                prompts.extend(_wrapper_prompts(made, mod, project, span_of, exhausted))
-            elif indirect.held_callable(node, mod) or ("__call__" in names and indirect.typed_callable(node, mod)):
-                # `judge(messages)`, a closure; `sampler(messages)` with `sampler: SamplerBase`
-                prompts.extend(_wrapper_prompts(node, mod, project, span_of, exhausted))
-            continue  # not the name of any wrapper in the project
-        prompts.extend(_wrapper_prompts(node, mod, project, span_of, exhausted))
+        if id(node) not in sdk_nodes:
+            prompts.extend(_through_wrappers(node, mod, project, span_of, exhausted, names, declared))
     return prompts
+
+
+def _through_wrappers(node: ast.Call, mod: ModuleInfo, project: Project, span_of,  # type: ignore[no-untyped-def]
+                      exhausted: list[int] | None, names: frozenset[str],
+                      declared: frozenset[str]) -> list[AssembledPrompt]:
+    """The prompts a call that is not itself an SDK call sends through the project's wrappers
+    (a declared wrapper, a wrapper function or method, a callable handed on or held; `names`
+    and `declared`: the project's wrapper names): [] for any other call."""
+    ev = project.evaluator
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if name in declared:
+        declared_call = project.declared_call(node, mod)
+        if declared_call is not None:
+            ev.reset_budget()
+            hits = ev.budget_hits
+            variants = assemble_all(declared_call, ev, span_of)
+            _note_spent(ev.budget_hits > hits, node, exhausted)
+            return [dataclasses.replace(p, call=dataclasses.replace(p.call, via=mod.source_of(node.func) + "()"))
+                    for p in variants]
+    if name not in names:
+        made = indirect.handed_on(node, mod)
+        if made is not None and (indirect.callee_name(made) in names or indirect.held_callable(made, mod)):
+            # `pool.submit(backend.generate, p)`, `pool.submit(judge, p)`
+            return _wrapper_prompts(made, mod, project, span_of, exhausted)
+        if indirect.held_callable(node, mod) or ("__call__" in names and indirect.typed_callable(node, mod)):
+            # `judge(messages)`, a closure; `sampler(messages)` with `sampler: SamplerBase`
+            return _wrapper_prompts(node, mod, project, span_of, exhausted)
+        ran = _partial_run(node, mod, project, names)
+        if ran is not None:
+            # `send_inference(partial(self._run, ...))`, the helper calling what it is handed
+            lead = f"{mod.source_of(node.func)}() -> partial "
+            return _wrapper_prompts(ran, mod, project, span_of, exhausted, lead)
+        return []  # not the name of any wrapper in the project
+    return _wrapper_prompts(node, mod, project, span_of, exhausted)
+
+
+def _partial_run(node: ast.Call, mod: ModuleInfo, project: Project, names: Collection[str]) -> ast.Call | None:
+    """The call of a wrapper a project helper makes of the `functools.partial` `node` hands it
+    (see indirect.run_partial); None for any other call. The arguments are looked at first: the
+    callee is evaluated only for a call handed a partial of a wrapper."""
+    got = indirect.handed_partial(node, mod)
+    if got is None or indirect.callee_name(ast.Call(func=got[1].args[0], args=[], keywords=[])) not in names:
+        return None
+    try:
+        target = project.evaluator.eval(node.func, env_at(mod, node))
+    except Budget:
+        return None
+    if not isinstance(target, FuncRefV) or not isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    return indirect.run_partial(node, mod, target.node, target.bound_self is not None)
 
 
 def _note_spent(spent: bool, call: ast.expr, exhausted: list[int] | None) -> None:
@@ -213,7 +243,9 @@ MAX_DISPATCHED_STEPS = 2 * MAX_STEPS
 
 
 def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,  # type: ignore[no-untyped-def]
-                     exhausted: list[int] | None = None) -> list[AssembledPrompt]:
+                     exhausted: list[int] | None = None, lead: str = "") -> list[AssembledPrompt]:
+    """The prompt of each SDK call the wrapper call `call` reaches, reported at `call`; `lead`
+    names what runs the wrapper when the call is made by a helper it was handed to."""
     ev = project.evaluator
     out = []
     sites = [(site, target) for target in project.callees(call, mod) for site in project.wrapper_sites(*target)]
@@ -244,7 +276,7 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
             continue
         env, sdk_call = bound
         found = FoundCall(sdk_call, site.found.provider, site.found.api, site.found.receiver,
-                          site.found.client, env)
+                          site.found.client, env, site.found.handed)
         ev.reset_budget(keep_memo=True)
         made = assemble_all(found, ev, span_of)
         sent = made[0].call
@@ -255,8 +287,10 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
         inside = any(impl is not None for impl in dispatched[1:])  # dispatched inside the chain
         if inside:
             dispatched_steps += ev.steps - start
+        # the call the first wrapper makes on the way (the SDK call itself at the last level)
+        next_call = (through[0][1].path, site.chain[0] if len(site.chain) > 1 else site.found.node) if through else None
         # Report at the caller: this call is where the prompt is built.
-        via = mod.source_of(call.func) + "()"
+        via = lead + mod.source_of(call.func) + "()"
         impl = dispatched[0] if dispatched else None
         if impl is not None:
             via += " -> " + impl.label  # dispatched by class hierarchy: name the class
@@ -267,7 +301,8 @@ def _wrapper_prompts(call: ast.Call, mod: ModuleInfo, project: Project, span_of,
             site_call = dataclasses.replace(prompt.call, span=mod.span(call), func_span=mod.span(call.func),
                                             via=via,
                                             via_scopes=tuple((m.path, f.lineno, f.end_lineno or f.lineno)
-                                                             for f, m in through))
+                                                             for f, m in through),
+                                            next_call=next_call)
             out.append(dataclasses.replace(prompt, call=site_call))
     return out
 
@@ -299,17 +334,19 @@ def parse_in(project: Project, path: str, text: str) -> ast.Module:
 
 def module_findings(
     mod: ModuleInfo, path: str, project: Project, settings: Settings, rules: Sequence[type[Rule]],
-    exhausted: list[int] | None = None,
+    exhausted: list[int] | None = None, repeats: list[Repeat] | None = None,
 ) -> list[tuple[AssembledPrompt, list[Diagnostic]]]:
     """Every recognised call of `mod` (the linted file, linted as `path`) with its prompt, and
     the findings reported for it, in the order found: a finding reached through several
-    calls goes with the first. Not yet suppressed (see suppress)."""
+    calls goes with the first. Not yet suppressed (see suppress). `repeats`, if given, receives
+    the findings left to the call a caller's wrapper makes (see _said_deeper)."""
     prompts = assemble_module(mod, project, exhausted)
     if not prompts:
         return []
     ctx = RuleContext(settings, mod.path, _texts(mod, project, path))
     instances = [r() for r in rules]
     seen: set[tuple[str, Span]] = set()
+    deeper: dict[int, list[tuple[AssembledPrompt, RuleContext]]] = {}
     out: list[tuple[AssembledPrompt, list[Diagnostic]]] = []
     for prompt in prompts:
         mine: list[Diagnostic] = []
@@ -319,6 +356,12 @@ def module_findings(
                     continue  # reported when the module where it is written is linted
                 if prompt.call.via_scopes and _inside_wrappers(d, prompt.call):
                     continue  # nothing this caller wrote: the wrapper's own finding, reported inside it
+                if prompt.call.next_call is not None and _said_deeper(d, rule, prompt.call.next_call,
+                                                                      project, settings, deeper):
+                    # the wrapper makes it without this caller's values: reported there
+                    if repeats is not None:
+                        repeats.append(Repeat(prompt, d, _call_span(prompt.call.next_call, project)))
+                    continue
                 key = (d.code, d.span)
                 if key in seen:
                     # the same value reached through several calls, or through a method of each of
@@ -328,6 +371,66 @@ def module_findings(
                 mine.append(d if mod.path == path else _shown_at(d, mod.path, path))
         out.append((prompt, mine))
     return out
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A finding a caller's prompt gets that the call its first wrapper makes (`at`) gets
+    too, word for word: reported there, not at the caller."""
+
+    prompt: AssembledPrompt
+    finding: Diagnostic
+    at: Span
+
+
+def _call_span(next_call: tuple[str, ast.Call], project: Project) -> Span:
+    path, node = next_call
+    wmod = project.module_from_path(path)
+    if wmod is not None:
+        return wmod.span(node)
+    return Span(path, node.lineno, node.col_offset + 1, node.end_lineno or node.lineno, (node.end_col_offset or 0) + 1)
+
+
+def _said_deeper(d: Diagnostic, rule: Rule, next_call: tuple[str, ast.Call], project: Project,
+                 settings: Settings, memo: dict[int, list[tuple[AssembledPrompt, RuleContext]]]) -> bool:
+    """Does `rule` make the finding `d`, word for word but for notes (see _gist), at `next_call`, the call the caller's
+    first wrapper makes on the way to the SDK, analysed where it is written (without the
+    caller's values)? Then the caller adds nothing to it: a module constant sent by the
+    wrapper was reported at the wrapper and again at every caller up the chain (sweep's
+    reranker, at four levels). `memo` keeps each next call's prompts for the module's findings."""
+    path, node = next_call
+    made = memo.get(id(node))
+    if made is None:
+        made = []
+        wmod = project.module_from_path(path)
+        if wmod is not None:
+            ctx = RuleContext(settings, wmod.path, _texts(wmod, project, wmod.path))
+            made = [(p, ctx) for p in _prompts_at(node, wmod, project)]
+        memo[id(node)] = made
+    said = _gist(d.message)
+    return any(other.code == d.code and _gist(other.message) == said
+               for prompt, ctx in made for other in rule.check(prompt, ctx))
+
+
+def _gist(message: str) -> str:
+    """A message without its parenthesised notes on where a value came from: the wrapper
+    says "`claude-sonnet-4-5` (the default of parameter `model`)" where a caller that leaves
+    the model to it says "`claude-sonnet-4-5`", and the finding is the same."""
+    return _NOTE.sub("", message)
+
+
+_NOTE = re.compile(r" \([^()]*\)")
+
+
+def _prompts_at(node: ast.Call, mod: ModuleInfo, project: Project) -> list[AssembledPrompt]:
+    """The prompts of one call of `mod`, as linting `mod` rebuilds them."""
+    span_of = _span_maker(mod, project)
+    for found in project.calls_in(mod):
+        if found.node is node:
+            project.evaluator.reset_budget()
+            return assemble_all(found, project.evaluator, span_of)
+    return _through_wrappers(node, mod, project, span_of, None, project.wrapper_names(),
+                             project.declared_short_names())
 
 
 def _texts(mod: ModuleInfo, project: Project, path: str) -> Callable[[str], str | None]:

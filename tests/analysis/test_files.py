@@ -458,3 +458,47 @@ def test_end_to_end_through_lint_files(tmp_path: Path) -> None:
     result = lint_files([str(tmp_path / "example.py")], Settings(root=str(tmp_path)), list(ALL_RULES))
     assert result.errors == []
     assert [(d.code, d.span.line) for d in result.diagnostics] == [("CL101", 6), ("CL102", 9)]
+
+
+# ---------------------------------------------------------------- files at paths that change
+
+
+def per_request(pre: str, instructions: str, imports: str = "import datetime, time, uuid\n") -> str:
+    """A request made in a handler (module-level values are read once, at import: stable)."""
+    body = "".join(f"    {line}\n" for line in pre.splitlines())
+    return (HEAD + imports + "LONG = " + repr(LONG) + "\n" + "def handle(q):\n" + body +
+            f"    return client.responses.create(model='gpt-4.1', instructions={instructions}, input=q)\n")
+
+
+@pytest.mark.parametrize(
+    ("pre", "expr"),
+    [
+        # a run folder named by the clock (AI-Scientist's results/<timestamp>_<idea>/)
+        ("run = f'runs/{datetime.datetime.now():%Y%m%d_%H%M%S}'", "open(os.path.join(run, 'draft.tex')).read()"),
+        ("", "Path(f'runs/{time.time()}/draft.tex').read_text()"),
+        ("", "open(f'/tmp/{uuid.uuid4()}.txt').read()"),
+        ("", "open(f'notes/{datetime.date.today()}.md').read()"),
+    ],
+)
+def test_a_file_at_a_changing_path_holds_data_not_a_clock(root: Path, pre: str, expr: str) -> None:
+    """Its text is what the file holds, the same each time it is read: `turn`, never
+    `volatile` or `daily` (no CL102), however often the path itself changes."""
+    seg = only(root, per_request(pre, expr))
+    assert seg.stability == Stability.TURN
+    assert seg.text is None
+
+
+def test_the_clock_itself_stays_volatile(root: Path) -> None:
+    """The twin: the changing value sent as it is, not a file named by it."""
+    (prompt,) = analyse(root, per_request("", "f'runs/{datetime.datetime.now():%Y%m%d_%H%M%S}'"))
+    assert [s.stability for s in instructions(prompt)] == [Stability.STATIC, Stability.VOLATILE]
+
+
+def test_a_file_at_a_changing_path_ahead_of_instructions_is_no_cl102(root: Path) -> None:
+    pre = "run = f'runs/{datetime.datetime.now():%H%M%S}'"
+    (prompt,) = analyse(root, per_request(pre, "open(os.path.join(run, 'd.txt')).read() + LONG"))
+    codes = {d.code for d in findings(root, prompt, str(root / "app.py"))}
+    assert "CL102" not in codes
+    assert "CL101" in codes  # per-call text ahead of 1,500 static tokens: none of them is read back
+    (prompt,) = analyse(root, per_request(pre, "run + LONG"))
+    assert "CL102" in {d.code for d in findings(root, prompt, str(root / "app.py"))}

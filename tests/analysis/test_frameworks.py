@@ -288,6 +288,71 @@ def test_litellm_positional_model_and_messages_are_read(project: Path) -> None:
         ''', "prompts.py": POLICY})
 
 
+def test_litellm_router_sends_to_the_model_its_group_names(project: Path) -> None:
+    out = check(project, {"app.py": '''
+        import litellm
+        from prompts import POLICY
+
+        router = litellm.Router(model_list=[
+            {"model_name": "main", "litellm_params": {"model": "anthropic/claude-sonnet-4-5"}}])
+
+
+        async def ask(q):
+            return await router.acompletion(model="main", messages=[  # expect: CL401
+                {"role": "system", "content": POLICY},
+                {"role": "user", "content": q}])
+        ''', "prompts.py": POLICY})
+    assert "of `claude-sonnet-4-5`" in out
+
+
+def test_litellm_router_alias_not_mapped_keeps_ordering_findings_only(project: Path) -> None:
+    # The group's model comes from the environment: no size or marker rule (the model is not
+    # known), the ordering rules still apply; --show-prompt says the model is a router alias.
+    check(project, {"app.py": '''
+        import os
+        import litellm
+        from prompts import POLICY
+
+        router = litellm.Router(model_list=[{"model_name": "main", "litellm_params": {"model": os.environ["M"]}}])
+
+
+        async def ask(q):
+            return await router.acompletion(model="main", messages=[
+                {"role": "system", "content": POLICY},
+                {"role": "user", "content": q}])
+
+
+        async def ask_named(user, q):
+            return await router.acompletion(model="main", messages=[
+                {"role": "system", "content": f"You help {user}. " + POLICY},  # expect: CL101
+                {"role": "user", "content": q}])
+        ''', "prompts.py": POLICY})
+    code, shown = cli("--show-prompt", "app.py:10")
+    assert code == 0 and "litellm Router model group `main`" in shown, shown
+    assert "(model: the litellm Router's model group `main`, whose model is not shown)" in shown, shown
+
+
+def test_an_acompletion_method_of_a_project_object_is_not_a_router(project: Path) -> None:
+    check(project, {"app.py": '''
+        import litellm
+        from prompts import POLICY
+
+
+        class Router:
+            async def acompletion(self, model, messages):
+                return messages
+
+
+        router = Router()
+
+
+        async def ask(q):
+            return await router.acompletion(model="anthropic/claude-sonnet-4-5", messages=[
+                {"role": "system", "content": POLICY},
+                {"role": "user", "content": q}])
+        ''', "prompts.py": POLICY})
+
+
 # ---------------------------------------------------------------- langchain
 
 def test_langchain_chat_openai_with_tuples_is_cl101(project: Path) -> None:

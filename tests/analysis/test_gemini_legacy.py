@@ -301,6 +301,27 @@ CASES: dict[str, dict[str, str]] = {
         "def chatty(user, q):\n"
         "    return converse(f'User {user}.\\n' + MANUAL, q)  # expect: CL101\n",
     },
+    "Vertex AI's GenerativeModel is the same model object; a project class of that name is not": {
+        "app/__init__.py": "",
+        "app/prompts.py": MANUAL_MOD,
+        "app/vertex.py": "from vertexai.generative_models import GenerativeModel\nfrom app.prompts import MANUAL\n"
+        "def named(customer, q):\n"
+        "    model = GenerativeModel('gemini-2.5-flash',\n"
+        "                            system_instruction=f'Customer: {customer}.\\n' + MANUAL)  # expect: CL101\n"
+        "    return model.generate_content(q).text\n"
+        "def named_last(customer, q):\n"
+        "    model = GenerativeModel('gemini-2.5-flash', system_instruction=MANUAL)\n"
+        "    return model.generate_content(f'Customer: {customer}.\\n' + q).text\n",
+        "app/lookalike.py": "import vertexai\nfrom app.prompts import MANUAL\n"
+        "class GenerativeModel:\n"
+        "    def __init__(self, name, system_instruction=''):\n"
+        "        self.system_instruction = system_instruction\n"
+        "    def generate_content(self, q):\n"
+        "        return q\n"
+        "def named(customer, q):\n"
+        "    model = GenerativeModel('gemini-2.5-flash', system_instruction=f'Customer: {customer}.\\n' + MANUAL)\n"
+        "    return model.generate_content(q)\n",
+    },
 }
 
 

@@ -45,3 +45,23 @@ def test_loads_of_other_text_is_not_followed(tmp_path: Path) -> None:
     """Text no dumps wrote: the call is not followed, as stable as its argument, no text known."""
     segs = system(tmp_path, 'system = json.loads(q)["text"]', setup="import json")
     assert [(s.stability, s.text) for s in segs] == [(Stability.TURN, None)]
+
+
+def test_load_of_a_settings_file(tmp_path: Path) -> None:
+    segs = system(tmp_path, "with open(os.path.join(os.path.dirname(__file__), 'p.json')) as f:\n"
+                            "    system = json.load(f)['prompts'][1]",
+                  setup="import json\nimport os", files={"p.json": '{"prompts": ["a", "Cite the policy."]}'})
+    assert static_text(segs) == "Cite the policy."
+    assert any(h.note == "from p.json [prompts] 1" for h in segs[0].hops)
+
+
+def test_load_of_a_file_that_does_not_parse(tmp_path: Path) -> None:
+    segs = system(tmp_path, "with open(os.path.join(os.path.dirname(__file__), 'p.json')) as f:\n"
+                            "    system = json.load(f)['prompts'][1]",
+                  setup="import json\nimport os", files={"p.json": '{"prompts": ["a", "Cite the policy."]'})
+    assert static_text(segs) is None
+
+
+def test_loads_of_a_literal(tmp_path: Path) -> None:
+    segs = system(tmp_path, """system = json.loads('{"a": "Cite the policy."}')['a']""", setup="import json")
+    assert static_text(segs) == "Cite the policy."

@@ -50,3 +50,12 @@ def test_a_directory_listing_is_unordered(tmp_path: Path) -> None:
 def test_a_known_path_renders_as_its_text(tmp_path: Path) -> None:
     segs = system(tmp_path, 'system = f"Files live in {Path(\'/srv/data\') / \'x\'}"', setup="from pathlib import Path")
     assert static_text(segs) == "Files live in /srv/data/x"
+
+
+def test_pyinstaller_bundle_folder_is_the_modules_folder(tmp_path: Path) -> None:
+    """`getattr(sys, "_MEIPASS", here)`: run as Python, `here` (qodo-cover's settings folder)."""
+    body = ('system = open(os.path.join(getattr(sys, "_MEIPASS", os.path.dirname(__file__)), "prompts", '
+            '"system.md")).read()')
+    assert static_text(system(tmp_path, body, setup="import os\nimport sys", files=FILES)) == "Be kind.\n"
+    other = body.replace("_MEIPASS", "_OTHER")
+    assert static_text(system(tmp_path, other, setup="import os\nimport sys", files=FILES)) is None

@@ -257,6 +257,11 @@ def test_an_object_a_method_hands_to_a_library_is_still_that_object(project: Pat
         "    def close(self):\n"
         "        atexit.register(self.llm)\n"
         "    def ask(self, q):\n"
-        "        return self.llm.generate(q)  # expect: CL401\n")}
+        "        return self.llm.generate(q)\n")}
     found, _ = lint(project, run, files)
     assert found == expected(files)
+    # the caller reaches the same request (reported once, inside the wrapper: see test_caller_repeats)
+    shown = run("--show-prompt", "app.py:17")
+    assert shown.exit_code == 0, shown.stderr
+    assert "self.llm.generate() -> messages.create" in shown.stdout
+    assert "not reported here: CL401" in shown.stdout

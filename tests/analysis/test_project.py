@@ -455,7 +455,24 @@ def test_an_element_picked_from_a_mixed_list_is_unknown_not_per_call(tmp_path: P
     mod = project.load(str(tmp_path / "app" / "main.py"))
     assert mod is not None
     (prompt,) = assemble_module(mod, project)
-    # the branch that lifts it out holds the unknown item; the other sends no instructions
+    # `if system:` is decided by the constant the caller passes, so the list is known item by
+    # item: reversed, it starts with the user's question and no instructions are lifted out
+    stabilities = [seg.stability for seg in prompt.segments if seg.slot == "instructions"]
+    assert stabilities == []
+    assert [seg.stability for seg in prompt.segments][-1] == Stability.STATIC  # the system message, last
+
+
+def test_an_element_picked_from_a_mixed_list_in_an_undecided_branch_is_unknown(tmp_path: Path) -> None:
+    """The same with a system text the caller's own caller gives: whether it is prepended is
+    not known, so the branch that lifts the first message out holds the unknown item."""
+    case = dict(CASES["wrapper lifts the system message out of a mixed list (valid)"])
+    case["app/main.py"] = case["app/main.py"].replace("def ask(q):", "def ask(q, system):").replace(
+        "system='You are a support agent.'", "system=system")
+    run_project(tmp_path, case)
+    project = Project(str(tmp_path))
+    mod = project.load(str(tmp_path / "app" / "main.py"))
+    assert mod is not None
+    (prompt,) = assemble_module(mod, project)
     stabilities = [seg.stability for seg in prompt.segments if seg.slot == "instructions"]
     assert Stability.UNKNOWN in stabilities and Stability.PER_CALL not in stabilities
 

@@ -141,7 +141,7 @@ def test_wheel_metadata(wheel: Path) -> None:
     runtime = [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
     # Nothing taken for a data file (litellm was, for the BPE files cachelint now ships).
     names = sorted(re.split(r"[ ;<>=!~]", r, maxsplit=1)[0] for r in runtime)
-    assert names == ["click", "pathspec", "tiktoken", "tomli"]
+    assert names == ["click", "pathspec", "pyyaml", "tiktoken", "tomli"]
 
 
 @needs_build_tools

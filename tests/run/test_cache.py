@@ -190,3 +190,48 @@ def test_the_cache_file_is_written_as_json_dump_writes_it(data: dict[str, object
     out = io.StringIO()
     cache.write_compact(out, data)
     assert out.getvalue() == json.dumps(data, separators=(",", ":"))
+
+
+def test_changing_a_settings_file_invalidates_its_reader(tmp_path: Path, lint: Lint, write: Write) -> None:
+    """A prompt kept in TOML (read by tomllib here, merged by Dynaconf below): the TOML file is
+    part of the reader's key."""
+    root = tmp_path / "proj"
+    reader = (
+        CLIENT + "import tomllib\nfrom pathlib import Path\n\n"
+        "with open(Path(__file__).parent / 'prompts.toml', 'rb') as f:\n"
+        "    POLICY = tomllib.load(f)['policy']['text']\n\n\n"
+        "def ask(name, q):\n"
+        "    return client.responses.create(model='gpt-4.1', instructions=f'Hi {name}\\n' + POLICY, input=q)\n"
+    )
+    paths = write(root, {"app/__init__.py": "", "app/main.py": reader,
+                         "app/prompts.toml": '[policy]\ntext = "Answer briefly."\n'})
+    before = lint(paths)
+    long = "Always cite the relevant section of the policy and never guess. " * 90
+    (root / "app/prompts.toml").write_text(f'[policy]\ntext = "{long}"\n')
+    after = lint(paths)
+    assert after == lint(paths, cached=False)
+    assert codes(before) == [] and codes(after) == [("main.py", 12, "CL101")]
+
+
+def test_a_settings_change_in_another_module_invalidates_the_reader(tmp_path: Path, lint: Lint,
+                                                                   write: Write) -> None:
+    """Dynaconf settings: a module that starts setting the key at run time makes it unknown."""
+    root = tmp_path / "proj"
+    long = "Always cite the relevant section of the policy and never guess. " * 90
+    loader = ("from dynaconf import Dynaconf\nimport os\n"
+              "settings = Dynaconf(settings_files=[os.path.join(os.path.dirname(__file__), 'p.toml')])\n"
+              "def get_settings():\n    return settings\n")
+    reader = (
+        CLIENT + "from app.config import get_settings\n\n\n"
+        "def ask(name, q):\n"
+        "    return client.responses.create(model='gpt-4.1', input=q,\n"
+        "                                   instructions=f'Hi {name}\\n' + get_settings().policy.text)\n"
+    )
+    paths = write(root, {"app/__init__.py": "", "app/config.py": loader, "app/main.py": reader,
+                         "app/other.py": "x = 1\n", "app/p.toml": f'[policy]\ntext = "{long}"\n'})
+    assert codes(lint(paths)) == [("main.py", 9, "CL101")]
+    (root / "app/other.py").write_text("from app.config import get_settings\n"
+                                       "def customise(t):\n    get_settings().set('policy.text', t)\n")
+    after = lint(paths)
+    assert after == lint(paths, cached=False)
+    assert codes(after) == []

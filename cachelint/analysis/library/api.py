@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from cachelint.analysis.env import Env
 from cachelint.analysis.files import PromptFiles
+from cachelint.analysis.module import ModuleInfo
 from cachelint.analysis.values import Loc, OpaqueV, Piece, StrV, Value
 from cachelint.prompt import Hop, Stability
 
@@ -49,8 +50,18 @@ class EvaluatorAPI(Protocol):
 
     def method_call(self, recv: Value, meth: str, node: ast.Call, env: Env) -> Value: ...
 
+    def element_of(self, it: Value, env: Env, node: ast.AST) -> Value:
+        """A representative element of what iterating `it` gives."""
+
     def map_alt(self, v: Any, fn: Callable[[Value], Value], node: ast.AST, env: Env) -> Value:
         """`fn` applied to each of several values (an AltV), within the evaluator's limits."""
+
+    def files_naming(self, words: frozenset[str]) -> tuple[str, ...] | None:
+        """The project's files (tests aside) that may reach a name spelt as one of `words`
+        (see cachelint.analysis.hierarchy.ClassIndex); None when there are too many."""
+
+    def module_at(self, path: str) -> ModuleInfo | None:
+        """The project's module at `path`, parsed (None when it cannot be)."""
 
     def files(self) -> PromptFiles:
         """The prompt files of this run's project root (read once each, inside the root only)."""

@@ -7,6 +7,7 @@ import ast
 import json
 from typing import Any
 
+from cachelint.analysis.configfiles import load
 from cachelint.analysis.env import Env
 from cachelint.analysis.library.api import EvaluatorAPI
 from cachelint.analysis.library.registry import Registry
@@ -54,14 +55,24 @@ def other_dumps(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value 
 
 
 def loads(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
-    """`json.loads(text)` of text a `dumps` wrote of a dict or list: that dict or list. None
-    (not followed) for any other text."""
+    """`json.loads(text)` of text a `dumps` wrote of a dict or list: that dict or list; of text
+    known statically (a settings file read, a literal): its data. None (not followed) for any
+    other text."""
     if len(node.args) != 1:
         return None
     text = ev.eval(node.args[0], env)
     if isinstance(text, OpaqueV) and text.json_of is not None:
         return text.json_of
+    if qual == "json.loads" and not node.keywords:
+        return load(ev, "json", text, env, node)
     return None
+
+
+def json_load(ev: EvaluatorAPI, qual: str, node: ast.Call, env: Env) -> Value | None:
+    """`json.load(f)` of a file the analysis can read: its data."""
+    if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
+        return None
+    return load(ev, "json", ev.eval(node.args[0], env), env, node)
 
 
 def _structure(obj: Value) -> Value | None:
@@ -93,3 +104,4 @@ def register(reg: Registry) -> None:
     reg.call(("json.dumps",), dumps)
     reg.call(("ujson.dumps", "orjson.dumps"), other_dumps)
     reg.call(("json.loads", "ujson.loads", "orjson.loads"), loads)
+    reg.call(("json.load",), json_load)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 CallModel = Callable[["EvaluatorAPI", str, ast.Call, "Env"], Value | None]
 MethodModel = Callable[["EvaluatorAPI", Any, str, ast.Call, "Env"], Value | None]
 AttributeModel = Callable[["EvaluatorAPI", Any, str, ast.AST, "Env"], Value | None]
+ItemModel = Callable[["EvaluatorAPI", Any, Value, ast.AST, "Env"], Value | None]
 OperatorModel = Callable[["EvaluatorAPI", Value, Value, ast.operator, "Env", ast.AST], Value | None]
 RenderModel = Callable[["EvaluatorAPI", Any, "Env", ast.AST, "str | None", "str | None"], "tuple[Piece, ...] | None"]
 
@@ -44,6 +45,7 @@ class Registry:
         self.prefixes: dict[str, CallModel] = {}
         self.methods: dict[tuple[type, str], MethodModel] = {}
         self.attributes: dict[tuple[type, str], AttributeModel] = {}
+        self.items: dict[type, ItemModel] = {}  # `value[key]` on a value of the type
         self.operators: dict[type[ast.operator], list[OperatorModel]] = {}
         self.renders: dict[type, RenderModel] = {}
         # Value types that a `with` statement binds as themselves (`with open(p) as f`).
@@ -84,6 +86,10 @@ class Registry:
             self._claim(("attribute", cls, name))
             self.attributes[(cls, name)] = model
 
+    def item(self, cls: type, model: ItemModel) -> None:
+        self._claim(("item", cls))
+        self.items[cls] = model
+
     def operator(self, op: type[ast.operator], model: OperatorModel) -> None:
         self._claim(("operator", op, self._owner))
         self.operators.setdefault(op, []).append(model)
@@ -118,6 +124,10 @@ class Registry:
 
     def attribute_models(self, cls: type, name: str) -> list[AttributeModel]:
         return _by_type(self.attributes, cls, name)
+
+    def item_model(self, cls: type) -> ItemModel | None:
+        """The model for `value[key]` on a value of `cls` (its most derived type's)."""
+        return next((self.items[c] for c in cls.__mro__ if c in self.items), None)
 
 
 def _by_type(table: dict[tuple[type, str], Any], cls: type, name: str) -> list[Any]:
