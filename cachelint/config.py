@@ -167,15 +167,26 @@ def find_config_file(start: str) -> str | None:
 
 def config_in(folder: str) -> str | None:
     """The configuration file of `folder` itself: `cachelint.toml`, else a `pyproject.toml`
-    with [tool.cachelint]. Raises ConfigError for a pyproject.toml that is not valid TOML (it
-    might hold the table)."""
+    with [tool.cachelint]. Raises ConfigError for a pyproject.toml that is not valid TOML and
+    names cachelint (it might hold the table); one that never names it cannot, and is not read
+    as TOML (crewAI ships Jinja templates of pyproject.toml: `cachelint .` stopped on them)."""
     for name in CONFIG_NAMES:
         candidate = os.path.join(folder, name)
         if not os.path.isfile(candidate):
             continue
-        if name != PYPROJECT or _cachelint_table(_read_toml(candidate)) is not None:
+        if name != PYPROJECT:
+            return candidate
+        if _names_cachelint(candidate) and _cachelint_table(_read_toml(candidate)) is not None:
             return candidate
     return None
+
+
+def _names_cachelint(path: str) -> bool:
+    """Can the file hold a [tool.cachelint] table? Any spelling of its key holds the word
+    (`[tool.cachelint]`, `[tool]` then `cachelint = ...`, quoted keys). A file that cannot be
+    read says yes: reading it as TOML then reports why."""
+    data = read_bytes(path)
+    return not isinstance(data, bytes) or b"cachelint" in data
 
 
 def load_config_file(path: str) -> FileOptions:

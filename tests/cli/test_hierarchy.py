@@ -136,6 +136,20 @@ def test_each_project_excludes_its_own_files(project: Path, run: RunCli) -> None
     assert run("--show-files").stdout == "b/gen/y.py\n"
 
 
+def test_a_pyproject_template_that_never_names_cachelint_is_not_a_configuration(project: Path,
+                                                                                 run: RunCli) -> None:
+    """crewAI ships Jinja templates of pyproject.toml (not TOML) among its sources: they cannot
+    hold a [tool.cachelint] table, so they are no configuration and the run goes on."""
+    write(project / "templates" / "crew" / "pyproject.toml", "[project]\nname = \"{{folder_name}}\"\n{% if x %}\n")
+    write(project / "templates" / "crew" / "main.py", "x = 1\n")
+    write(project / "app.py", "x = 1\n")
+    result = run(".")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert "All checks passed!" in result.stdout
+    assert run("--show-files").stdout == "app.py\ntemplates/crew/main.py\n"
+
+
 def test_an_invalid_configuration_met_on_the_way_is_an_error(project: Path, run: RunCli) -> None:
     write(project / "sub" / "pyproject.toml", "[tool.cachelint\n")
     write(project / "sub" / "x.py", "x = 1\n")
