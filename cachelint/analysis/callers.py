@@ -440,13 +440,11 @@ def _module_calls(fn: FuncNode, mod: ModuleInfo) -> list[tuple[ast.Call, ModuleI
     if isinstance(scope, ast.ClassDef):
         scope = mod.tree
     out: list[tuple[ast.Call, ModuleInfo, Env, Value]] = []
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load) and \
-                (node.id if isinstance(node, ast.Name) else node.attr) == fn.name:
-            call = mod.parents.get(id(node))
-            if not (isinstance(call, ast.Call) and call.func is node):
-                return None
-            out.append((call, mod, env_at(mod, call), ConstV(None)))
-            if len(out) > MAX_CALLERS:
-                return None
+    for node in mod.named(fn.name, scope):
+        call = mod.parents.get(id(node))
+        if not (isinstance(call, ast.Call) and call.func is node):
+            return None
+        out.append((call, mod, env_at(mod, call), ConstV(None)))
+        if len(out) > MAX_CALLERS:
+            return None
     return out
