@@ -14,7 +14,7 @@ from cachelint.discovery import DEFAULT_EXCLUDE, display_path
 from cachelint.rules import ALL_RULES, UnknownRuleError, lookup, select_layers
 from cachelint.rules._base import Rule
 from cachelint.settings import DEFAULT_MIN_LOST_TOKENS, Settings
-from cachelint.sources import Why, read_bytes
+from cachelint.sources import Refused, Why, read_bytes
 
 # tomllib is stdlib from 3.11; tomli is the same parser as a package for 3.10. Imported by
 # name so the type checker (configured for 3.10) needs neither stub.
@@ -122,9 +122,12 @@ def _kind(value: object) -> str:
     return "a date or time"
 
 
-def _read_toml(path: str) -> dict[str, Any]:
+def _read_toml(path: str, data: bytes | Refused | None = None) -> dict[str, Any]:
+    """The TOML document at `path`; `data`: its bytes (or why they could not be read) when
+    already read."""
     shown = display_path(path)
-    data = read_bytes(path)
+    if data is None:
+        data = read_bytes(path)
     if not isinstance(data, bytes):
         if data.why is Why.MISSING:
             raise ConfigError(shown, "no such file or directory")
@@ -176,17 +179,14 @@ def config_in(folder: str) -> str | None:
             continue
         if name != PYPROJECT:
             return candidate
-        if _names_cachelint(candidate) and _cachelint_table(_read_toml(candidate)) is not None:
+        data = read_bytes(candidate)
+        if isinstance(data, bytes) and b"cachelint" not in data:
+            # Any spelling of the table's key holds the word (`[tool.cachelint]`, `[tool]` then
+            # `cachelint = ...`, quoted keys); a file that cannot be read goes on to say why.
+            continue
+        if _cachelint_table(_read_toml(candidate, data)) is not None:
             return candidate
     return None
-
-
-def _names_cachelint(path: str) -> bool:
-    """Can the file hold a [tool.cachelint] table? Any spelling of its key holds the word
-    (`[tool.cachelint]`, `[tool]` then `cachelint = ...`, quoted keys). A file that cannot be
-    read says yes: reading it as TOML then reports why."""
-    data = read_bytes(path)
-    return not isinstance(data, bytes) or b"cachelint" in data
 
 
 def load_config_file(path: str) -> FileOptions:
