@@ -346,7 +346,7 @@ def module_findings(
     ctx = RuleContext(settings, mod.path, _texts(mod, project, path))
     instances = [r() for r in rules]
     seen: set[tuple[str, Span]] = set()
-    deeper: dict[int, list[tuple[AssembledPrompt, RuleContext]]] = {}
+    deeper: dict[int, tuple[Span, list[tuple[AssembledPrompt, RuleContext]]]] = {}
     out: list[tuple[AssembledPrompt, list[Diagnostic]]] = []
     for prompt in prompts:
         mine: list[Diagnostic] = []
@@ -356,11 +356,12 @@ def module_findings(
                     continue  # reported when the module where it is written is linted
                 if prompt.call.via_scopes and _inside_wrappers(d, prompt.call):
                     continue  # nothing this caller wrote: the wrapper's own finding, reported inside it
-                if prompt.call.next_call is not None and _said_deeper(d, rule, prompt.call.next_call,
-                                                                      project, settings, deeper):
+                at = None if prompt.call.next_call is None else \
+                    _said_deeper(d, rule, prompt.call.next_call, project, settings, deeper)
+                if at is not None:
                     # the wrapper makes it without this caller's values: reported there
                     if repeats is not None:
-                        repeats.append(Repeat(prompt, d, _call_span(prompt.call.next_call, project)))
+                        repeats.append(Repeat(prompt, d, at))
                     continue
                 key = (d.code, d.span)
                 if key in seen:
@@ -383,33 +384,29 @@ class Repeat:
     at: Span
 
 
-def _call_span(next_call: tuple[str, ast.Call], project: Project) -> Span:
-    path, node = next_call
-    wmod = project.module_from_path(path)
-    if wmod is not None:
-        return wmod.span(node)
-    return Span(path, node.lineno, node.col_offset + 1, node.end_lineno or node.lineno, (node.end_col_offset or 0) + 1)
-
-
 def _said_deeper(d: Diagnostic, rule: Rule, next_call: tuple[str, ast.Call], project: Project,
-                 settings: Settings, memo: dict[int, list[tuple[AssembledPrompt, RuleContext]]]) -> bool:
-    """Does `rule` make the finding `d`, word for word but for notes (see _gist), at `next_call`, the call the caller's
-    first wrapper makes on the way to the SDK, analysed where it is written (without the
-    caller's values)? Then the caller adds nothing to it: a module constant sent by the
-    wrapper was reported at the wrapper and again at every caller up the chain (sweep's
-    reranker, at four levels). `memo` keeps each next call's prompts for the module's findings."""
+                 settings: Settings,
+                 memo: dict[int, tuple[Span, list[tuple[AssembledPrompt, RuleContext]]]]) -> Span | None:
+    """Where `rule` makes the finding `d`, word for word but for notes (see _gist), at
+    `next_call`, the call the caller's first wrapper makes on the way to the SDK, analysed
+    where it is written (without the caller's values); None when it does not. Then the caller
+    adds nothing to it: a module constant sent by the wrapper was reported at the wrapper and
+    again at every caller up the chain (sweep's reranker, at four levels). `memo` keeps each
+    next call's place and prompts for the module's findings."""
     path, node = next_call
-    made = memo.get(id(node))
-    if made is None:
-        made = []
+    known = memo.get(id(node))
+    if known is None:
         wmod = project.module_from_path(path)
-        if wmod is not None:
-            ctx = RuleContext(settings, wmod.path, _texts(wmod, project, wmod.path))
-            made = [(p, ctx) for p in _prompts_at(node, wmod, project)]
-        memo[id(node)] = made
+        if wmod is None:
+            return None
+        ctx = RuleContext(settings, wmod.path, _texts(wmod, project, wmod.path))
+        known = memo[id(node)] = (wmod.span(node), [(p, ctx) for p in _prompts_at(node, wmod, project)])
+    at, made = known
     said = _gist(d.message)
-    return any(other.code == d.code and _gist(other.message) == said
-               for prompt, ctx in made for other in rule.check(prompt, ctx))
+    if any(other.code == d.code and _gist(other.message) == said
+           for prompt, ctx in made for other in rule.check(prompt, ctx)):
+        return at
+    return None
 
 
 def _gist(message: str) -> str:
